@@ -1,0 +1,297 @@
+package archive_test
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/internal/archivetest"
+	"github.com/archiver-dev/archiver/migrations"
+)
+
+var t0 = time.Date(2026, 3, 4, 10, 11, 12, 0, time.UTC)
+
+func job(id string, created time.Time, data string) archive.Record {
+	return archive.Record{Kind: archive.KindDRSJob, ID: id, Region: "us-east-1", Account: "123456789012",
+		Time: created, FirstSeen: t0, LastSeen: t0, Data: json.RawMessage(data)}
+}
+
+func TestOpenCreatesSchema(t *testing.T) {
+	dir := archivetest.Dir(t)
+	st := archivetest.Open(t, dir)
+	v, err := st.SchemaVersion()
+	if err != nil || v != migrations.Latest() {
+		t.Fatalf("schema version = %d, %v; want %d", v, err, migrations.Latest())
+	}
+	fi, err := os.Stat(filepath.Join(dir, archive.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("archive file mode = %v, want 0600", fi.Mode().Perm())
+	}
+}
+
+func TestOpenRefuses(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name  string
+		setup func(t *testing.T, dir string)
+		ro    bool
+		want  error
+	}{
+		{"missing archive read-only", func(t *testing.T, dir string) {}, true, archive.ErrNoArchive},
+		{"not a bbolt file", func(t *testing.T, dir string) {
+			os.MkdirAll(dir, 0o700)
+			os.WriteFile(filepath.Join(dir, archive.FileName), []byte(strings.Repeat("not a database ", 500)), 0o600)
+		}, false, archive.ErrNotArchive},
+		{"bbolt file of someone else", func(t *testing.T, dir string) {
+			os.MkdirAll(dir, 0o700)
+			db, err := bolt.Open(filepath.Join(dir, archive.FileName), 0o600, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			db.Update(func(tx *bolt.Tx) error { _, err := tx.CreateBucket([]byte("other")); return err })
+			db.Close()
+		}, true, archive.ErrNotArchive},
+		{"newer schema", func(t *testing.T, dir string) {
+			st, err := archive.Open(ctx, dir, archive.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			st.Close()
+			db, _ := bolt.Open(filepath.Join(dir, archive.FileName), 0o600, nil)
+			db.Update(func(tx *bolt.Tx) error {
+				var b [4]byte
+				binary.BigEndian.PutUint32(b[:], uint32(migrations.Latest()+1))
+				return tx.Bucket([]byte(migrations.MetaBucket)).Put([]byte(migrations.VersionKey), b[:])
+			})
+			db.Close()
+		}, false, archive.ErrTooNew},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "a")
+			tt.setup(t, dir)
+			st, err := archive.Open(ctx, dir, archive.Options{ReadOnly: tt.ro})
+			if err == nil {
+				st.Close()
+				t.Fatal("open succeeded")
+			}
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("error = %v, want %v", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestPutLatest(t *testing.T) {
+	st := archivetest.Open(t, archivetest.Dir(t))
+	// Whitespace, escapes and HTML characters must survive byte for byte.
+	v1 := `{ "jobID":"drsjob-1", "status":"STARTED", "x":"<b>&amp;</b>", "n": 1.0e3 }`
+	v2 := `{"jobID":"drsjob-1","status":"COMPLETED"}`
+	later := t0.Add(time.Hour)
+	steps := []struct {
+		rec  archive.Record
+		want archive.Change
+	}{
+		{job("drsjob-1", t0, v1), archive.Added},
+		{func() archive.Record { r := job("drsjob-1", t0, v1); r.FirstSeen, r.LastSeen = later, later; return r }(), archive.Unchanged},
+		{func() archive.Record { r := job("drsjob-1", t0, v2); r.FirstSeen, r.LastSeen = later, later; return r }(), archive.Updated},
+	}
+	for i, s := range steps {
+		var got archive.Change
+		err := st.Update(func(w *archive.Writer) error {
+			var err error
+			got, err = w.PutLatest(s.rec)
+			return err
+		})
+		if err != nil || got != s.want {
+			t.Fatalf("step %d: change = %v, %v; want %v", i, got, err, s.want)
+		}
+	}
+	st.View(func(r *archive.Reader) error {
+		n, _ := r.Count(archive.KindDRSJob)
+		if n != 1 {
+			t.Errorf("count = %d, want 1", n)
+		}
+		rec, ok, err := r.Latest(archive.KindDRSJob, "drsjob-1", "us-east-1", "123456789012")
+		if err != nil || !ok {
+			t.Fatalf("latest: %v %v", ok, err)
+		}
+		if string(rec.Data) != v2 || !rec.FirstSeen.Equal(t0) || !rec.LastSeen.Equal(later) {
+			t.Errorf("record = %s first %v last %v", rec.Data, rec.FirstSeen, rec.LastSeen)
+		}
+		return nil
+	})
+	// The verbatim bytes of the first state were kept exactly.
+	st2 := archivetest.Open(t, archivetest.Dir(t))
+	st2.Update(func(w *archive.Writer) error { _, err := w.PutLatest(job("drsjob-2", t0, v1)); return err })
+	st2.View(func(r *archive.Reader) error {
+		return r.Each(archive.KindDRSJob, func(rec archive.Record) error {
+			if string(rec.Data) != v1 {
+				t.Errorf("data = %q, want %q", rec.Data, v1)
+			}
+			return nil
+		})
+	})
+}
+
+func TestRecordsSortByTime(t *testing.T) {
+	st := archivetest.Open(t, archivetest.Dir(t))
+	times := []time.Time{t0, t0.Add(-time.Hour), time.Date(1969, 7, 20, 20, 17, 0, 0, time.UTC), t0.Add(time.Nanosecond), t0}
+	st.Update(func(w *archive.Writer) error {
+		for i, tm := range times {
+			if _, err := w.PutLatest(job("drsjob-"+string(rune('a'+i)), tm, `{}`)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	var got []time.Time
+	st.View(func(r *archive.Reader) error {
+		return r.Each(archive.KindDRSJob, func(rec archive.Record) error {
+			if !rec.Key.Time().Equal(rec.Time) {
+				t.Errorf("key time %v != record time %v", rec.Key.Time(), rec.Time)
+			}
+			got = append(got, rec.Time)
+			return nil
+		})
+	})
+	if len(got) != len(times) {
+		t.Fatalf("got %d records, want %d", len(got), len(times))
+	}
+	for i := 1; i < len(got); i++ {
+		if got[i].Before(got[i-1]) {
+			t.Errorf("records out of time order: %v", got)
+		}
+	}
+}
+
+func TestObservations(t *testing.T) {
+	st := archivetest.Open(t, archivetest.Dir(t))
+	obs := func(at time.Time, data string) archive.Record {
+		return archive.Record{Kind: archive.KindDRSSourceServer, ID: "s-1", Region: "us-east-1", Account: "1",
+			Time: at, CapturedAt: &at, FirstSeen: at, LastSeen: at, Data: json.RawMessage(data)}
+	}
+	steps := []struct {
+		data, fp string
+		want     archive.Change
+	}{
+		{`{"state":"CONTINUOUS","seen":1}`, "A", archive.Added},
+		{`{"state":"CONTINUOUS","seen":2}`, "A", archive.Unchanged},
+		{`{"state":"STALLED","seen":3}`, "B", archive.Added},
+		{`{"state":"CONTINUOUS","seen":4}`, "A", archive.Added},
+	}
+	for i, s := range steps {
+		var got archive.Change
+		err := st.Update(func(w *archive.Writer) error {
+			var err error
+			got, err = w.PutObservation(obs(t0.Add(time.Duration(i)*time.Hour), s.data), []byte(s.fp))
+			return err
+		})
+		if err != nil || got != s.want {
+			t.Fatalf("step %d: change %v, %v; want %v", i, got, err, s.want)
+		}
+	}
+	var states []string
+	st.View(func(r *archive.Reader) error {
+		return r.Each(archive.KindDRSSourceServer, func(rec archive.Record) error {
+			states = append(states, string(rec.Data))
+			if rec.CapturedAt == nil {
+				t.Error("observation without capturedAt")
+			}
+			return nil
+		})
+	})
+	want := []string{steps[0].data, steps[2].data, steps[3].data}
+	if strings.Join(states, "|") != strings.Join(want, "|") {
+		t.Errorf("snapshots = %v, want %v", states, want)
+	}
+}
+
+func TestJobLog(t *testing.T) {
+	st := archivetest.Open(t, archivetest.Dir(t))
+	ref := archive.JobRef{JobID: "drsjob-1", Region: "us-east-1", Account: "1"}
+	item := func(s string) archive.Record {
+		return archive.Record{Time: t0, FirstSeen: t0, LastSeen: t0, Data: json.RawMessage(`{"event":"` + s + `"}`)}
+	}
+	write := func(events []string, complete bool) {
+		t.Helper()
+		err := st.Update(func(w *archive.Writer) error {
+			for i, e := range events {
+				if _, err := w.PutLogItem(ref, i, item(e)); err != nil {
+					return err
+				}
+			}
+			if _, err := w.TrimLog(ref, len(events)); err != nil {
+				return err
+			}
+			return w.SetJobState(ref, archive.JobState{LogComplete: complete, LogItems: len(events)})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	read := func() (events []string, complete bool) {
+		t.Helper()
+		st.View(func(r *archive.Reader) error {
+			r.JobLog(ref, func(rec archive.Record) error {
+				var v struct{ Event string }
+				json.Unmarshal(rec.Data, &v)
+				events = append(events, v.Event)
+				if rec.JobID != ref.JobID || rec.Pos == nil {
+					t.Errorf("log item without job or position: %+v", rec)
+				}
+				return nil
+			})
+			c, _ := r.CompleteLogs()
+			complete = c[ref]
+			return nil
+		})
+		return
+	}
+	write([]string{"JOB_START", "SNAPSHOT_START"}, false)
+	// Re-reading a running job's log adds only the new items.
+	write([]string{"JOB_START", "SNAPSHOT_START", "SNAPSHOT_END", "JOB_END"}, true)
+	got, complete := read()
+	if strings.Join(got, ",") != "JOB_START,SNAPSHOT_START,SNAPSHOT_END,JOB_END" || !complete {
+		t.Fatalf("log = %v complete=%v", got, complete)
+	}
+	// A shorter listing trims the archive to what AWS lists now.
+	write([]string{"JOB_START"}, true)
+	got, _ = read()
+	if strings.Join(got, ",") != "JOB_START" {
+		t.Fatalf("after trim log = %v", got)
+	}
+	st.View(func(r *archive.Reader) error {
+		if n, _ := r.Count(archive.KindDRSJobLogItem); n != 1 {
+			t.Errorf("log item records = %d, want 1", n)
+		}
+		return nil
+	})
+}
+
+func TestLockWait(t *testing.T) {
+	dir := archivetest.Dir(t)
+	w := archivetest.Open(t, dir) // holds the exclusive lock
+	_ = w
+	var said []string
+	_, err := archive.Open(context.Background(), dir, archive.Options{ReadOnly: true, LockTimeout: 500 * time.Millisecond,
+		Waiting: func(m string) { said = append(said, m) }})
+	if !errors.Is(err, archive.ErrLocked) {
+		t.Fatalf("error = %v, want ErrLocked", err)
+	}
+	if len(said) != 1 || !strings.Contains(said[0], "waiting for") {
+		t.Errorf("waiting messages = %q", said)
+	}
+}

@@ -1,0 +1,26 @@
+// Package archive owns the bbolt file that is the source of truth for every
+// job history archiver keeps.
+//
+// Glossary:
+//   - kind: what a record is, named after its AWS source ("drs.job",
+//     "drs.jobLogItem", "drs.sourceServer", "snowball.clusterJob",
+//     "sms.replicationJob"). Each kind has a bucket of its own.
+//   - record: one AWS object kept verbatim (the exact JSON bytes AWS sent),
+//     with its provenance beside it: region, account, and when it was first
+//     and last seen.
+//   - record key: 16 bytes, the record's own time (creation, log or capture
+//     time; big-endian nanoseconds, so keys sort by time) followed by a
+//     file-wide sequence number that makes it unique.
+//   - identity: what names an object across syncs (kind, AWS ID, region,
+//     account). The ids bucket maps an identity to its current record key.
+//   - latest record: one record per identity, replaced when AWS reports a new
+//     state (jobs).
+//   - observation: a new record each time the object's state changes
+//     (source-server snapshots); unchanged states only move lastSeen.
+//   - job log: the log items of one job by position. Log items carry no ID in
+//     AWS, so their position in the job's listing is what names them.
+//
+// The archive never reads the network, and it is opened only for as long as a
+// batch of writes or a read takes, so that readers and the sync can take turns
+// on the file lock.
+package archive

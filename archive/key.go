@@ -1,0 +1,63 @@
+package archive
+
+import (
+	"encoding/binary"
+	"time"
+)
+
+// KeyLen is the length of a record key: 8 bytes of time, 8 of sequence.
+const KeyLen = 16
+
+// Key is a record key: big-endian time then a file-wide sequence number.
+type Key [KeyLen]byte
+
+// makeKey builds the key for a record of time t with sequence seq. The sign
+// bit of the nanosecond count is flipped so that times before 1970 still sort
+// before later ones.
+func makeKey(t time.Time, seq uint64) Key {
+	var k Key
+	binary.BigEndian.PutUint64(k[:8], uint64(t.UnixNano())^(1<<63))
+	binary.BigEndian.PutUint64(k[8:], seq)
+	return k
+}
+
+// Time returns the time encoded in the key.
+func (k Key) Time() time.Time {
+	return time.Unix(0, int64(binary.BigEndian.Uint64(k[:8])^(1<<63))).UTC()
+}
+
+// Seq returns the sequence number encoded in the key.
+func (k Key) Seq() uint64 { return binary.BigEndian.Uint64(k[8:]) }
+
+// identity builds the ids-bucket key of an object: kind, ID, region and
+// account joined by NUL, ID first so that one ID can be found across regions
+// with a prefix scan.
+func identity(kind Kind, id, region, account string) []byte {
+	b := make([]byte, 0, len(kind)+len(id)+len(region)+len(account)+3)
+	b = append(b, kind...)
+	b = append(b, 0)
+	b = append(b, id...)
+	b = append(b, 0)
+	b = append(b, region...)
+	b = append(b, 0)
+	b = append(b, account...)
+	return b
+}
+
+// jobPrefix is the joblog/jobstate key prefix of one job: job ID, region and
+// account, each followed by NUL.
+func jobPrefix(j JobRef) []byte {
+	b := make([]byte, 0, len(j.JobID)+len(j.Region)+len(j.Account)+3)
+	b = append(b, j.JobID...)
+	b = append(b, 0)
+	b = append(b, j.Region...)
+	b = append(b, 0)
+	b = append(b, j.Account...)
+	b = append(b, 0)
+	return b
+}
+
+func logKey(j JobRef, pos int) []byte {
+	b := jobPrefix(j)
+	return binary.BigEndian.AppendUint32(b, uint32(pos))
+}

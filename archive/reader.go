@@ -1,0 +1,148 @@
+package archive
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Bucket names of schema 1 that are not kinds.
+const (
+	bucketIDs      = "ids"
+	bucketJobLog   = "joblog"
+	bucketJobState = "jobstate"
+)
+
+// Reader reads one consistent snapshot of the archive.
+type Reader struct {
+	tx *bolt.Tx
+}
+
+func (r *Reader) bucket(name string) (*bolt.Bucket, error) {
+	b := r.tx.Bucket([]byte(name))
+	if b == nil {
+		return nil, fmt.Errorf("archive has no %s bucket", name)
+	}
+	return b, nil
+}
+
+// Each calls fn for every record of kind in key order (oldest first). It
+// stops at the first error fn returns and returns it.
+func (r *Reader) Each(kind Kind, fn func(Record) error) error {
+	b, err := r.bucket(string(kind))
+	if err != nil {
+		return err
+	}
+	return b.ForEach(func(k, v []byte) error {
+		rec, err := decodeRecord(k, v)
+		if err != nil {
+			return fmt.Errorf("%s: %w", kind, err)
+		}
+		return fn(rec)
+	})
+}
+
+// Count returns the number of records of kind.
+func (r *Reader) Count(kind Kind) (int, error) {
+	b, err := r.bucket(string(kind))
+	if err != nil {
+		return 0, err
+	}
+	return b.Stats().KeyN, nil
+}
+
+// JobLog calls fn for each archived log item of job j, in log order.
+func (r *Reader) JobLog(j JobRef, fn func(Record) error) error {
+	idx, err := r.bucket(bucketJobLog)
+	if err != nil {
+		return err
+	}
+	items, err := r.bucket(string(KindDRSJobLogItem))
+	if err != nil {
+		return err
+	}
+	prefix := jobPrefix(j)
+	c := idx.Cursor()
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		raw := items.Get(v)
+		if raw == nil {
+			return fmt.Errorf("job log index of %s points at missing record %x", j.JobID, v)
+		}
+		rec, err := decodeRecord(v, raw)
+		if err != nil {
+			return err
+		}
+		if err := fn(rec); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// JobState returns what sync remembers about job j (zero if nothing).
+func (r *Reader) JobState(j JobRef) (JobState, error) {
+	var st JobState
+	b, err := r.bucket(bucketJobState)
+	if err != nil {
+		return st, err
+	}
+	v := b.Get(jobPrefix(j))
+	if v == nil {
+		return st, nil
+	}
+	if err := json.Unmarshal(v, &st); err != nil {
+		return st, fmt.Errorf("job state of %s: %w", j.JobID, err)
+	}
+	return st, nil
+}
+
+// CompleteLogs returns the jobs whose logs are archived in full, so that sync
+// can skip them without reading the archive again.
+func (r *Reader) CompleteLogs() (map[JobRef]bool, error) {
+	b, err := r.bucket(bucketJobState)
+	if err != nil {
+		return nil, err
+	}
+	out := map[JobRef]bool{}
+	err = b.ForEach(func(k, v []byte) error {
+		var st JobState
+		if err := json.Unmarshal(v, &st); err != nil {
+			return fmt.Errorf("job state %q: %w", k, err)
+		}
+		if !st.LogComplete {
+			return nil
+		}
+		parts := bytes.Split(bytes.TrimSuffix(k, []byte{0}), []byte{0})
+		if len(parts) != 3 {
+			return fmt.Errorf("job state key %q is malformed", k)
+		}
+		out[JobRef{JobID: string(parts[0]), Region: string(parts[1]), Account: string(parts[2])}] = true
+		return nil
+	})
+	return out, err
+}
+
+// Latest returns the current record of an identity (the latest state of a
+// job, the last observation of a source server), and whether there is one.
+func (r *Reader) Latest(kind Kind, id, region, account string) (Record, bool, error) {
+	ids, err := r.bucket(bucketIDs)
+	if err != nil {
+		return Record{}, false, err
+	}
+	v := ids.Get(identity(kind, id, region, account))
+	if v == nil {
+		return Record{}, false, nil
+	}
+	b, err := r.bucket(string(kind))
+	if err != nil {
+		return Record{}, false, err
+	}
+	raw := b.Get(v[:KeyLen])
+	if raw == nil {
+		return Record{}, false, fmt.Errorf("identity %s %s points at missing record %x", kind, id, v[:KeyLen])
+	}
+	rec, err := decodeRecord(v[:KeyLen], raw)
+	return rec, err == nil, err
+}

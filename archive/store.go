@@ -1,0 +1,223 @@
+package archive
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	boltErrors "go.etcd.io/bbolt/errors"
+
+	"github.com/archiver-dev/archiver/migrations"
+)
+
+// FileName is the name of the bbolt file inside an archive directory.
+const FileName = "archive.db"
+
+// Errors returned by Open.
+var (
+	// ErrNoArchive is returned when a read-only open finds no archive file.
+	ErrNoArchive = errors.New("no archive here")
+	// ErrNotArchive is returned when the file exists but is not an archive.
+	ErrNotArchive = errors.New("not an archiver archive")
+	// ErrTooNew is returned when the file was written by a newer archiver.
+	ErrTooNew = migrations.ErrTooNew
+	// ErrNeedsMigration is returned when a read-only open finds an older schema.
+	ErrNeedsMigration = errors.New("archive needs a schema upgrade")
+	// ErrLocked is returned when the lock could not be had within the timeout.
+	ErrLocked = errors.New("archive busy")
+)
+
+// Options control how an archive is opened.
+type Options struct {
+	// ReadOnly opens with a shared lock; the file must exist.
+	ReadOnly bool
+	// LockTimeout bounds the wait for the file lock; zero means one minute.
+	LockTimeout time.Duration
+	// Waiting, if set, is called once when the lock is not free at once,
+	// with a sentence saying what the open is waiting for.
+	Waiting func(msg string)
+}
+
+// Store is an open archive file. Keep it open only for the span of a batch
+// of writes or a read: while open it holds the file lock.
+type Store struct {
+	db   *bolt.DB
+	path string
+}
+
+// Path returns the archive file's path.
+func (s *Store) Path() string { return s.path }
+
+// Open opens (creating if needed, unless read-only) the archive in dir,
+// waiting for the file lock and applying pending schema migrations.
+func Open(ctx context.Context, dir string, o Options) (*Store, error) {
+	path := filepath.Join(dir, FileName)
+	if o.ReadOnly {
+		st, err := os.Stat(path)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("open archive %s: %w (run 'archiver sync' to create one, or pass --archive)", dir, ErrNoArchive)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("open archive %s: %w", dir, err)
+		}
+		if st.IsDir() {
+			return nil, fmt.Errorf("open archive %s: %s is a directory: %w", dir, path, ErrNotArchive)
+		}
+	} else if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create archive directory %s: %w", dir, err)
+	}
+	db, err := openLocked(ctx, path, o)
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{db: db, path: path}
+	if err := s.checkSchema(o.ReadOnly); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func openLocked(ctx context.Context, path string, o Options) (*bolt.DB, error) {
+	limit := o.LockTimeout
+	if limit <= 0 {
+		limit = time.Minute
+	}
+	deadline := time.Now().Add(limit)
+	const step = 200 * time.Millisecond
+	told := false
+	for {
+		db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: step, ReadOnly: o.ReadOnly})
+		if err == nil {
+			return db, nil
+		}
+		switch {
+		case errors.Is(err, boltErrors.ErrTimeout):
+			if ctx.Err() != nil {
+				return nil, fmt.Errorf("open archive %s: %w", path, ctx.Err())
+			}
+			if time.Now().After(deadline) {
+				return nil, fmt.Errorf("open archive %s: %w: another archiver process held the file lock for over %s", path, ErrLocked, limit)
+			}
+			if !told && o.Waiting != nil {
+				if o.ReadOnly {
+					o.Waiting("waiting for a running sync to release the archive lock")
+				} else {
+					o.Waiting("waiting for other archiver processes to release the archive lock")
+				}
+				told = true
+			}
+		case errors.Is(err, fs.ErrPermission), errors.Is(err, fs.ErrNotExist):
+			return nil, fmt.Errorf("open archive %s: %w", path, err)
+		default:
+			// bbolt's own complaints (invalid meta page, version mismatch,
+			// checksum, file too small) all mean the file is not ours.
+			return nil, fmt.Errorf("open archive %s: %w (%v)", path, ErrNotArchive, err)
+		}
+	}
+}
+
+// checkSchema refuses files from newer binaries and, when writable, brings
+// older ones up to date in one transaction.
+func (s *Store) checkSchema(readOnly bool) error {
+	if readOnly {
+		return s.db.View(func(tx *bolt.Tx) error {
+			v, err := migrations.Version(tx)
+			if err != nil {
+				return fmt.Errorf("open archive %s: %w: %v", s.path, ErrNotArchive, err)
+			}
+			if v == 0 {
+				return fmt.Errorf("open archive %s: %w (no schema version)", s.path, ErrNotArchive)
+			}
+			if _, err := migrations.Pending(v); err != nil {
+				return fmt.Errorf("open archive %s: %w; upgrade archiver to read it", s.path, err)
+			}
+			if v < migrations.Latest() {
+				return fmt.Errorf("open archive %s: schema %d, this archiver writes %d: %w (run 'archiver sync' once to upgrade it)", s.path, v, migrations.Latest(), ErrNeedsMigration)
+			}
+			return nil
+		})
+	}
+	current := -1
+	_ = s.db.View(func(tx *bolt.Tx) error {
+		if v, err := migrations.Version(tx); err == nil {
+			current = v
+		}
+		return nil
+	})
+	if current == migrations.Latest() {
+		return nil // up to date: open without writing anything
+	}
+	return s.db.Update(func(tx *bolt.Tx) error {
+		v, err := migrations.Version(tx)
+		if err != nil {
+			return fmt.Errorf("open archive %s: %w: %v", s.path, ErrNotArchive, err)
+		}
+		if v == 0 && !isEmpty(tx) {
+			return fmt.Errorf("open archive %s: %w (buckets present but no schema version)", s.path, ErrNotArchive)
+		}
+		if _, err := migrations.Apply(tx); err != nil {
+			return fmt.Errorf("open archive %s: %w", s.path, err)
+		}
+		return nil
+	})
+}
+
+func isEmpty(tx *bolt.Tx) bool {
+	empty := true
+	_ = tx.ForEach(func([]byte, *bolt.Bucket) error { empty = false; return errStop })
+	return empty
+}
+
+var errStop = errors.New("stop")
+
+// Close releases the file and its lock.
+func (s *Store) Close() error {
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("close archive %s: %w", s.path, err)
+	}
+	return nil
+}
+
+// Update runs fn in one write transaction: all of it commits or none does.
+func (s *Store) Update(fn func(w *Writer) error) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		return fn(&Writer{Reader: Reader{tx: tx}})
+	})
+}
+
+// View runs fn in one read transaction, a consistent snapshot of the file.
+func (s *Store) View(fn func(r *Reader) error) error {
+	return s.db.View(func(tx *bolt.Tx) error {
+		return fn(&Reader{tx: tx})
+	})
+}
+
+// Check runs bbolt's consistency check over the whole file and returns every
+// problem it finds.
+func (s *Store) Check() []error {
+	var errs []error
+	_ = s.db.View(func(tx *bolt.Tx) error {
+		for err := range tx.Check() {
+			errs = append(errs, err)
+		}
+		return nil
+	})
+	return errs
+}
+
+// SchemaVersion returns the file's schema version.
+func (s *Store) SchemaVersion() (int, error) {
+	var v int
+	err := s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		v, err = migrations.Version(tx)
+		return err
+	})
+	return v, err
+}

@@ -1,0 +1,260 @@
+package archive
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/archiver-dev/archiver/migrations"
+)
+
+// Change says what a write did to the archive.
+type Change int
+
+// The outcomes of a write.
+const (
+	// Unchanged: the same state was already archived; only lastSeen moved.
+	Unchanged Change = iota
+	// Added: a new record was written.
+	Added
+	// Updated: an existing record took a new state in place.
+	Updated
+)
+
+// Writer writes within one transaction. It also reads, seeing its own writes.
+type Writer struct {
+	Reader
+}
+
+func (w *Writer) nextKey(t time.Time) (Key, error) {
+	meta, err := w.bucket(migrations.MetaBucket)
+	if err != nil {
+		return Key{}, err
+	}
+	seq, err := meta.NextSequence()
+	if err != nil {
+		return Key{}, fmt.Errorf("next record sequence: %w", err)
+	}
+	return makeKey(t, seq), nil
+}
+
+// put stores rec under a fresh key and returns the key.
+func (w *Writer) put(b *bolt.Bucket, rec *Record) (Key, error) {
+	k, err := w.nextKey(rec.Time)
+	if err != nil {
+		return k, err
+	}
+	v, err := rec.encode()
+	if err != nil {
+		return k, err
+	}
+	if err := b.Put(k[:], v); err != nil {
+		return k, fmt.Errorf("put %s record %s: %w", rec.Kind, rec.name(), err)
+	}
+	return k, nil
+}
+
+// replace writes rec over the record at old. If rec's time moved, the
+// record moves to a new key and the old one is deleted. It returns the key
+// the record now has.
+func (w *Writer) replace(b *bolt.Bucket, old Key, rec *Record) (Key, error) {
+	if old.Time().UnixNano() != rec.Time.UnixNano() {
+		if err := b.Delete(old[:]); err != nil {
+			return old, fmt.Errorf("move %s record %s: %w", rec.Kind, rec.name(), err)
+		}
+		return w.put(b, rec)
+	}
+	v, err := rec.encode()
+	if err != nil {
+		return old, err
+	}
+	if err := b.Put(old[:], v); err != nil {
+		return old, fmt.Errorf("update %s record %s: %w", rec.Kind, rec.name(), err)
+	}
+	return old, nil
+}
+
+// touch sets the lastSeen of the stored record at k to seen.
+func (w *Writer) touch(b *bolt.Bucket, k Key, old Record, seen time.Time) error {
+	if !seen.After(old.LastSeen) {
+		return nil
+	}
+	old.LastSeen = seen
+	v, err := old.encode()
+	if err != nil {
+		return err
+	}
+	return b.Put(k[:], v)
+}
+
+// PutLatest keeps rec as the one current state of its identity (kind, ID,
+// region, account). rec.FirstSeen and rec.LastSeen should both be the time of
+// this sync; an existing record keeps its FirstSeen.
+func (w *Writer) PutLatest(rec Record) (Change, error) {
+	if rec.ID == "" {
+		return 0, fmt.Errorf("put %s record: no ID", rec.Kind)
+	}
+	b, err := w.bucket(string(rec.Kind))
+	if err != nil {
+		return 0, err
+	}
+	ids, err := w.bucket(bucketIDs)
+	if err != nil {
+		return 0, err
+	}
+	id := identity(rec.Kind, rec.ID, rec.Region, rec.Account)
+	if v := ids.Get(id); v != nil {
+		var old Key
+		copy(old[:], v)
+		raw := b.Get(old[:])
+		if raw == nil {
+			return 0, fmt.Errorf("identity %s %s points at missing record %x", rec.Kind, rec.ID, old)
+		}
+		prev, err := decodeRecord(old[:], raw)
+		if err != nil {
+			return 0, err
+		}
+		if bytes.Equal(prev.Data, rec.Data) {
+			return Unchanged, w.touch(b, old, prev, rec.LastSeen)
+		}
+		rec.FirstSeen = prev.FirstSeen
+		k, err := w.replace(b, old, &rec)
+		if err != nil {
+			return 0, err
+		}
+		return Updated, ids.Put(id, k[:])
+	}
+	k, err := w.put(b, &rec)
+	if err != nil {
+		return 0, err
+	}
+	return Added, ids.Put(id, k[:])
+}
+
+// PutObservation keeps rec as a new observation of its identity unless the
+// last observation had the same fingerprint, in which case only that
+// observation's lastSeen moves. The fingerprint is whatever the caller
+// decides makes two states the same.
+func (w *Writer) PutObservation(rec Record, fingerprint []byte) (Change, error) {
+	if rec.ID == "" {
+		return 0, fmt.Errorf("put %s observation: no ID", rec.Kind)
+	}
+	b, err := w.bucket(string(rec.Kind))
+	if err != nil {
+		return 0, err
+	}
+	ids, err := w.bucket(bucketIDs)
+	if err != nil {
+		return 0, err
+	}
+	id := identity(rec.Kind, rec.ID, rec.Region, rec.Account)
+	if v := ids.Get(id); v != nil && bytes.Equal(v[KeyLen:], fingerprint) {
+		var old Key
+		copy(old[:], v)
+		raw := b.Get(old[:])
+		if raw == nil {
+			return 0, fmt.Errorf("identity %s %s points at missing record %x", rec.Kind, rec.ID, old)
+		}
+		prev, err := decodeRecord(old[:], raw)
+		if err != nil {
+			return 0, err
+		}
+		return Unchanged, w.touch(b, old, prev, rec.LastSeen)
+	}
+	k, err := w.put(b, &rec)
+	if err != nil {
+		return 0, err
+	}
+	return Added, ids.Put(id, append(k[:], fingerprint...))
+}
+
+// PutLogItem keeps rec as the log item at position pos of job j. A
+// different item already at that position is replaced.
+func (w *Writer) PutLogItem(j JobRef, pos int, rec Record) (Change, error) {
+	b, err := w.bucket(string(KindDRSJobLogItem))
+	if err != nil {
+		return 0, err
+	}
+	idx, err := w.bucket(bucketJobLog)
+	if err != nil {
+		return 0, err
+	}
+	rec.Kind, rec.JobID, rec.Region, rec.Account = KindDRSJobLogItem, j.JobID, j.Region, j.Account
+	p := pos
+	rec.Pos = &p
+	lk := logKey(j, pos)
+	if v := idx.Get(lk); v != nil {
+		var old Key
+		copy(old[:], v)
+		raw := b.Get(old[:])
+		if raw == nil {
+			return 0, fmt.Errorf("job log index of %s[%d] points at missing record %x", j.JobID, pos, old)
+		}
+		prev, err := decodeRecord(old[:], raw)
+		if err != nil {
+			return 0, err
+		}
+		if bytes.Equal(prev.Data, rec.Data) {
+			return Unchanged, w.touch(b, old, prev, rec.LastSeen)
+		}
+		rec.FirstSeen = prev.FirstSeen
+		k, err := w.replace(b, old, &rec)
+		if err != nil {
+			return 0, err
+		}
+		return Updated, idx.Put(lk, k[:])
+	}
+	k, err := w.put(b, &rec)
+	if err != nil {
+		return 0, err
+	}
+	return Added, idx.Put(lk, k[:])
+}
+
+// TrimLog removes the log items of job j at positions n and beyond, so that
+// the archive holds exactly the n items AWS lists now. It returns how many
+// it removed.
+func (w *Writer) TrimLog(j JobRef, n int) (int, error) {
+	b, err := w.bucket(string(KindDRSJobLogItem))
+	if err != nil {
+		return 0, err
+	}
+	idx, err := w.bucket(bucketJobLog)
+	if err != nil {
+		return 0, err
+	}
+	prefix := jobPrefix(j)
+	var doomed [][]byte
+	c := idx.Cursor()
+	for k, v := c.Seek(logKey(j, n)); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		doomed = append(doomed, append([]byte(nil), k...), append([]byte(nil), v...))
+	}
+	for i := 0; i < len(doomed); i += 2 {
+		if err := b.Delete(doomed[i+1]); err != nil {
+			return 0, fmt.Errorf("trim log of %s: %w", j.JobID, err)
+		}
+		if err := idx.Delete(doomed[i]); err != nil {
+			return 0, fmt.Errorf("trim log of %s: %w", j.JobID, err)
+		}
+	}
+	return len(doomed) / 2, nil
+}
+
+// SetJobState records what sync knows about job j's log.
+func (w *Writer) SetJobState(j JobRef, st JobState) error {
+	b, err := w.bucket(bucketJobState)
+	if err != nil {
+		return err
+	}
+	v, err := json.Marshal(st)
+	if err != nil {
+		return err
+	}
+	if err := b.Put(jobPrefix(j), v); err != nil {
+		return fmt.Errorf("set state of job %s: %w", j.JobID, err)
+	}
+	return nil
+}

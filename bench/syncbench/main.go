@@ -1,0 +1,165 @@
+// Command syncbench measures sync throughput against the local DRS emulator
+// and sets it beside a fetch-only run: the same SDK paginators, client
+// configuration and concurrency, with nothing archived.
+//
+//	go run ./bench/syncbench -log-items 50000 -runs 5
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	gosync "sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/drs"
+
+	"github.com/archiver-dev/archiver/internal/emulator"
+	archsync "github.com/archiver-dev/archiver/sync"
+)
+
+func main() {
+	logItems := flag.Int("log-items", 50000, "log items in the emulated history")
+	perJob := flag.Int("per-job", 100, "log items per job")
+	runs := flag.Int("runs", 5, "runs of each mode; the median is reported")
+	conc := flag.Int("concurrency", 4, "job logs read at once, in both modes")
+	flag.Parse()
+	if err := run(*logItems, *perJob, *runs, *conc); err != nil {
+		fmt.Fprintln(os.Stderr, "syncbench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(logItems, perJob, runs, conc int) error {
+	ctx := context.Background()
+	emu := emulator.New(emulator.Options{Seed: 1, Jobs: logItems / perJob, LogItemsPerJob: perJob, InProgress: 1})
+	if err := emu.Start(); err != nil {
+		return err
+	}
+	defer emu.Close()
+	total := emu.TotalLogItems() + len(emu.Jobs()) + len(emu.SourceServers())
+	opts := archsync.Options{
+		Region:      "us-east-1",
+		EndpointURL: emu.URL(),
+		Credentials: credentials.NewStaticCredentialsProvider("BENCH", "bench", ""),
+		Concurrency: conc,
+	}
+	fmt.Printf("history: %d jobs, %d log items, %d source servers (%d items)\n", len(emu.Jobs()), emu.TotalLogItems(), len(emu.SourceServers()), total)
+
+	var fetch, sync []time.Duration
+	for i := 0; i < runs; i++ {
+		d, n, err := fetchOnly(ctx, opts)
+		if err != nil {
+			return fmt.Errorf("fetch-only: %w", err)
+		}
+		if n != total {
+			return fmt.Errorf("fetch-only read %d items, want %d", n, total)
+		}
+		fetch = append(fetch, d)
+
+		dir, err := os.MkdirTemp("", "syncbench-")
+		if err != nil {
+			return err
+		}
+		o := opts
+		o.ArchiveDir = filepath.Join(dir, "archive")
+		var st archsync.Stats
+		start := time.Now()
+		err = archsync.Run(ctx, o, &st)
+		sync = append(sync, time.Since(start))
+		os.RemoveAll(dir)
+		if err != nil {
+			return fmt.Errorf("sync: %w", err)
+		}
+		if got := int(st.LogItemsAdded.Load() + st.JobsAdded.Load() + st.Snapshots.Load()); got != total {
+			return fmt.Errorf("sync archived %d items, want %d", got, total)
+		}
+	}
+	f, s := median(fetch), median(sync)
+	fmt.Printf("fetch-only: median %v over %d runs, %.0f items/s\n", f.Round(time.Millisecond), runs, float64(total)/f.Seconds())
+	fmt.Printf("sync:       median %v over %d runs, %.0f items/s\n", s.Round(time.Millisecond), runs, float64(total)/s.Seconds())
+	fmt.Printf("sync / fetch-only: %.2fx\n", s.Seconds()/f.Seconds())
+	return nil
+}
+
+// fetchOnly pages through jobs, every job's log and source servers, like
+// sync does, and keeps nothing.
+func fetchOnly(ctx context.Context, o archsync.Options) (time.Duration, int, error) {
+	cfg, err := archsync.LoadAWSConfig(ctx, o)
+	if err != nil {
+		return 0, 0, err
+	}
+	c := archsync.NewDRSClient(cfg, o.EndpointURL, false)
+	start := time.Now()
+	var (
+		mu    gosync.Mutex
+		n     int
+		first error
+		wg    gosync.WaitGroup
+	)
+	add := func(k int, err error) {
+		mu.Lock()
+		n += k
+		if err != nil && first == nil {
+			first = err
+		}
+		mu.Unlock()
+	}
+	ids := make(chan string, o.Concurrency*4)
+	for i := 0; i < o.Concurrency; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for id := range ids {
+				p := drs.NewDescribeJobLogItemsPaginator(c, &drs.DescribeJobLogItemsInput{JobID: aws.String(id), MaxResults: aws.Int32(1000)})
+				for p.HasMorePages() {
+					out, err := p.NextPage(ctx)
+					if err != nil {
+						add(0, err)
+						break
+					}
+					add(len(out.Items), nil)
+				}
+			}
+		}()
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		p := drs.NewDescribeSourceServersPaginator(c, &drs.DescribeSourceServersInput{MaxResults: aws.Int32(1000)})
+		for p.HasMorePages() {
+			out, err := p.NextPage(ctx)
+			if err != nil {
+				add(0, err)
+				return
+			}
+			add(len(out.Items), nil)
+		}
+	}()
+	p := drs.NewDescribeJobsPaginator(c, &drs.DescribeJobsInput{MaxResults: aws.Int32(1000)})
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			add(0, err)
+			break
+		}
+		add(len(out.Items), nil)
+		for _, j := range out.Items {
+			ids <- aws.ToString(j.JobID)
+		}
+	}
+	close(ids)
+	wg.Wait()
+	return time.Since(start), n, first
+}
+
+func median(ds []time.Duration) time.Duration {
+	s := append([]time.Duration(nil), ds...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	return s[len(s)/2]
+}

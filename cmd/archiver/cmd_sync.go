@@ -1,0 +1,130 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	archsync "github.com/archiver-dev/archiver/sync"
+)
+
+func syncCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "sync",
+		Usage:     "read new job history from AWS into the archive",
+		UsageText: "archiver [--archive DIR] sync [--source drs] [--region REGION] [--profile NAME] [--endpoint-url URL]",
+		Description: `Pages through DRS DescribeJobs, DescribeJobLogItems and DescribeSourceServers
+and commits each page to the archive as soon as it arrives. Every field AWS
+returns is kept verbatim, including fields this build does not know.
+
+A job's log is read until the job is COMPLETED and never again after that.
+Source servers get a new snapshot only when their state changed (replication
+state, lag, errors, staging area, last launch...). A crash or kill loses
+nothing already committed: run sync again and it finishes the work.
+
+Throttling and 5xx answers are retried with capped exponential backoff
+(--max-attempts tries per call). A malformed answer stops the sync with exit
+status 1 and a message naming the API operation; nothing of that page is kept.
+
+Sync holds the archive file only while it commits, so 'archiver export' and
+other readers can run while it waits on AWS.
+
+Credentials and region come from the standard AWS chain: environment,
+AWS_PROFILE or --profile, shared config and credentials files, SSO, instance
+roles. AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_DRS are honoured, as is
+--endpoint-url.
+
+On a terminal a progress line is drawn on stderr. Otherwise one summary line
+(counts and duration) is printed when the sync ends, for cron mail; --quiet
+drops it.
+
+EXAMPLES:
+   archiver sync --region us-east-1
+   AWS_PROFILE=dr-audit archiver sync --region eu-west-1 --quiet
+   archiver --archive /var/lib/archiver sync --region us-east-1 --endpoint-url http://127.0.0.1:4566`,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "source", Value: "drs", Usage: "comma-separated sources to read: drs, snowball, sms"},
+			&cli.StringFlag{Name: "region", Usage: "AWS region (default: AWS_REGION or the profile's region)"},
+			&cli.StringFlag{Name: "profile", Usage: "shared config profile (default: AWS_PROFILE or default)"},
+			&cli.StringFlag{Name: "endpoint-url", Usage: "send API calls to this URL instead of the AWS endpoint"},
+			&cli.IntFlag{Name: "page-size", Value: 1000, Usage: "items asked for per API call (maxResults), 1-1000"},
+			&cli.IntFlag{Name: "concurrency", Value: 4, Usage: "job logs read at once, 1-32"},
+			&cli.IntFlag{Name: "max-attempts", Value: 12, Usage: "tries per API call before giving up, throttling included"},
+			&cli.DurationFlag{Name: "max-backoff", Value: 20 * time.Second, Usage: "longest wait between tries of one call"},
+			&cli.DurationFlag{Name: "lock-timeout", Value: 10 * time.Minute, Usage: "longest wait for the archive file lock held by another process"},
+			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print nothing on success"},
+		},
+		Action: func(c *cli.Context) error {
+			if err := noArgs(c); err != nil {
+				return err
+			}
+			opts, err := syncOptions(c)
+			if err != nil {
+				return err
+			}
+			return runSync(c.Context, opts, c.Bool("quiet"), c.App.Writer, c.App.ErrWriter)
+		},
+	}
+}
+
+func syncOptions(c *cli.Context) (archsync.Options, error) {
+	sources, err := archsync.ParseSources(c.String("source"))
+	if err != nil {
+		return archsync.Options{}, usageError{err: fmt.Errorf("--source: %w", err), command: "sync"}
+	}
+	ps := c.Int("page-size")
+	if ps < 1 || ps > 1000 {
+		return archsync.Options{}, usageError{err: fmt.Errorf("--page-size %d: want 1 to 1000", ps), command: "sync"}
+	}
+	conc := c.Int("concurrency")
+	if conc < 1 || conc > 32 {
+		return archsync.Options{}, usageError{err: fmt.Errorf("--concurrency %d: want 1 to 32", conc), command: "sync"}
+	}
+	att := c.Int("max-attempts")
+	if att < 1 || att > 100 {
+		return archsync.Options{}, usageError{err: fmt.Errorf("--max-attempts %d: want 1 to 100", att), command: "sync"}
+	}
+	if c.Duration("max-backoff") <= 0 || c.Duration("lock-timeout") <= 0 {
+		return archsync.Options{}, usageError{err: fmt.Errorf("--max-backoff and --lock-timeout must be positive"), command: "sync"}
+	}
+	return archsync.Options{
+		ArchiveDir:  c.String("archive"),
+		Sources:     sources,
+		Region:      c.String("region"),
+		Profile:     c.String("profile"),
+		EndpointURL: c.String("endpoint-url"),
+		PageSize:    int32(ps),
+		Concurrency: conc,
+		MaxAttempts: att,
+		MaxBackoff:  c.Duration("max-backoff"),
+		LockTimeout: c.Duration("lock-timeout"),
+	}, nil
+}
+
+// runSync runs one sync with a progress display on a terminal and a summary
+// line otherwise.
+func runSync(ctx context.Context, opts archsync.Options, quiet bool, stdout, stderr io.Writer) error {
+	var stats archsync.Stats
+	prog := startProgress(stderr, &stats, quiet)
+	opts.Waiting = prog.say
+	start := time.Now()
+	err := archsync.Run(ctx, opts, &stats)
+	prog.stop()
+	if err != nil {
+		return fmt.Errorf("sync: %w", err)
+	}
+	if !quiet {
+		fmt.Fprintf(stdout, "archiver sync: %s\n", stats.Summary(time.Since(start)))
+	}
+	return nil
+}
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && isTTY(f)
+}

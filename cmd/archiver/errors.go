@@ -1,0 +1,80 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/archiver-dev/archiver/archive"
+	archsync "github.com/archiver-dev/archiver/sync"
+)
+
+// Exit statuses, listed in every command's help.
+const (
+	exitOK          = 0
+	exitRuntime     = 1
+	exitUsage       = 2
+	exitInterrupted = 130
+)
+
+const exitStatusHelp = `EXIT STATUS:
+   0    success
+   1    runtime error (AWS, archive or file trouble; the message says which)
+   2    usage error (bad flag, argument or value)
+   130  interrupted; everything committed before the interrupt is kept`
+
+// usageError marks a mistake in how the command was called.
+type usageError struct {
+	err     error
+	command string
+}
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func usagef(format string, args ...any) error {
+	return usageError{err: fmt.Errorf(format, args...)}
+}
+
+// exitCode maps an error to the process exit status and prints it, with a
+// hint where one helps, as one line on stderr.
+func exitCode(err error, stderr io.Writer) int {
+	if err == nil {
+		return exitOK
+	}
+	code := exitRuntime
+	hint := ""
+	var ue usageError
+	switch {
+	case errors.As(err, &ue):
+		code = exitUsage
+		if ue.command != "" {
+			hint = fmt.Sprintf("see 'archiver %s --help'", ue.command)
+		} else {
+			hint = "see 'archiver --help'"
+		}
+	case errors.Is(err, context.Canceled):
+		code = exitInterrupted
+		err = errors.New("interrupted; pages committed so far are kept, and the next sync resumes")
+	case errors.Is(err, archsync.ErrSyncRunning):
+		hint = "wait for it to finish, or check for a stuck process"
+	case errors.Is(err, archive.ErrLocked):
+		hint = "raise --lock-timeout, or retry when the other command ends"
+	case errors.Is(err, archive.ErrTooNew):
+		hint = "upgrade archiver"
+	}
+	msg := oneLine(err.Error())
+	if hint != "" {
+		msg += " (" + hint + ")"
+	}
+	fmt.Fprintf(stderr, "archiver: %s\n", msg)
+	return code
+}
+
+// oneLine folds a multi-line message so that every error is one line.
+func oneLine(s string) string {
+	s = strings.TrimSpace(s)
+	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ; ")), " ")
+}

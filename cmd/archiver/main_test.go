@@ -1,0 +1,308 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/archiver-dev/archiver/internal/archivetest"
+	"github.com/archiver-dev/archiver/internal/emulator"
+)
+
+// TestMain lets the test binary stand in for the archiver binary: with
+// ARCHIVER_TEST_MAIN=1 it runs the CLI on its arguments and exits. Tests
+// that need a separate process (to kill it) re-execute themselves this way.
+func TestMain(m *testing.M) {
+	if os.Getenv("ARCHIVER_TEST_MAIN") == "1" {
+		os.Exit(run(context.Background(), append([]string{"archiver"}, os.Args[1:]...), os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+// hermeticEnv points the AWS SDK at nothing of this machine's: static test
+// keys, empty config files, no instance metadata.
+func hermeticEnv(t *testing.T) []string {
+	t.Helper()
+	d := t.TempDir()
+	empty := filepath.Join(d, "empty")
+	os.WriteFile(empty, nil, 0o600)
+	env := map[string]string{
+		"AWS_ACCESS_KEY_ID":           "AKIDTEST",
+		"AWS_SECRET_ACCESS_KEY":       "secret",
+		"AWS_SESSION_TOKEN":           "",
+		"AWS_PROFILE":                 "",
+		"AWS_CONFIG_FILE":             empty,
+		"AWS_SHARED_CREDENTIALS_FILE": empty,
+		"AWS_EC2_METADATA_DISABLED":   "true",
+		"AWS_REGION":                  "us-east-1",
+		"AWS_ENDPOINT_URL":            "",
+		"AWS_ENDPOINT_URL_DRS":        "",
+	}
+	for k, v := range env {
+		t.Setenv(k, v)
+	}
+	var out []string
+	for k, v := range env {
+		out = append(out, k+"="+v)
+	}
+	return out
+}
+
+// cli runs the CLI in-process and returns exit status, stdout and stderr.
+func cli(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), append([]string{"archiver"}, args...), &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+func TestUsageErrors(t *testing.T) {
+	hermeticEnv(t)
+	dir := archivetest.Dir(t)
+	tests := []struct {
+		name string
+		args []string
+		code int
+		msg  string
+	}{
+		{"unknown command", []string{"frobnicate"}, 2, `unknown command "frobnicate"`},
+		{"unknown flag", []string{"sync", "--frob"}, 2, "flag provided but not defined"},
+		{"unknown global flag", []string{"--frob", "sync"}, 2, "flag provided but not defined"},
+		{"bad source", []string{"--archive", dir, "sync", "--source", "ec2"}, 2, `unknown source "ec2"`},
+		{"page size", []string{"--archive", dir, "sync", "--page-size", "0"}, 2, "--page-size 0"},
+		{"bad number", []string{"--archive", dir, "sync", "--concurrency", "many"}, 2, "invalid value"},
+		{"export without out", []string{"--archive", dir, "export"}, 2, "--out FILE is required"},
+		{"stray argument", []string{"--archive", dir, "verify", "now"}, 2, `unexpected argument "now"`},
+		{"no archive", []string{"--archive", dir, "export", "--out", filepath.Join(t.TempDir(), "x.json")}, 1, "no archive here"},
+		{"not an archive", []string{"--archive", t.TempDir(), "verify"}, 1, "no archive here"},
+		{"unsupported source", []string{"--archive", dir, "sync", "--source", "sms"}, 1, "not supported"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, stdout, stderr := cli(t, tt.args...)
+			if code != tt.code {
+				t.Errorf("exit %d, want %d (stderr %q)", code, tt.code, stderr)
+			}
+			if strings.Count(stderr, "\n") != 1 || !strings.HasPrefix(stderr, "archiver: ") {
+				t.Errorf("stderr is not one line: %q", stderr)
+			}
+			if !strings.Contains(stderr, tt.msg) {
+				t.Errorf("stderr %q does not say %q", stderr, tt.msg)
+			}
+			if stdout != "" {
+				t.Errorf("stdout not empty: %q", stdout)
+			}
+		})
+	}
+}
+
+func TestNotAnArchiveFile(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "archive.db"), bytes.Repeat([]byte("junk"), 2000), 0o600)
+	code, _, stderr := cli(t, "--archive", dir, "verify")
+	if code != 1 || !strings.Contains(stderr, "not an archiver archive") {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+}
+
+func TestHelpTeaches(t *testing.T) {
+	for _, cmd := range []string{"sync", "export", "verify", "demo"} {
+		code, stdout, _ := cli(t, cmd, "--help")
+		if code != 0 {
+			t.Errorf("%s --help: exit %d", cmd, code)
+		}
+		for _, want := range []string{"EXAMPLES:", "EXIT STATUS:", "archiver "} {
+			if !strings.Contains(stdout, want) {
+				t.Errorf("%s --help lacks %q", cmd, want)
+			}
+		}
+	}
+	code, stdout, _ := cli(t, "version")
+	if code != 0 || !strings.HasPrefix(stdout, "archiver ") {
+		t.Errorf("version: exit %d, %q", code, stdout)
+	}
+}
+
+// TestSyncExportVerify runs the commands a user runs, and checks the export
+// against the emulator's history and its own manifest.
+func TestSyncExportVerify(t *testing.T) {
+	hermeticEnv(t)
+	emu := emulator.New(emulator.Options{Seed: 21})
+	if err := emu.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer emu.Close()
+	dir := archivetest.Dir(t)
+	code, stdout, stderr := cli(t, "--archive", dir, "sync", "--endpoint-url", emu.URL(), "--page-size", "9")
+	if code != 0 {
+		t.Fatalf("sync: exit %d: %s", code, stderr)
+	}
+	if !strings.HasPrefix(stdout, "archiver sync: ") || strings.Count(stdout, "\n") != 1 {
+		t.Errorf("summary is not one line: %q", stdout)
+	}
+	out := filepath.Join(t.TempDir(), "export.json")
+	if code, _, stderr := cli(t, "--archive", dir, "export", "--out", out); code != 0 {
+		t.Fatalf("export: exit %d: %s", code, stderr)
+	}
+	doc := readExport(t, out)
+	if doc.Manifest.Counts["drs.job"] != len(emu.Jobs()) || doc.Manifest.Counts["drs.jobLogItem"] != emu.TotalLogItems() ||
+		doc.Manifest.Counts["drs.sourceServer"] != len(emu.SourceServers()) {
+		t.Errorf("manifest counts %v; emulator has %d jobs, %d log items, %d servers",
+			doc.Manifest.Counts, len(emu.Jobs()), emu.TotalLogItems(), len(emu.SourceServers()))
+	}
+	// Every job and log item is in the export exactly once, byte for byte.
+	want := map[string]int{}
+	for _, j := range emu.Jobs() {
+		want[string(j)]++
+		var h struct{ JobID string }
+		json.Unmarshal(j, &h)
+		for _, it := range emu.JobLog(h.JobID) {
+			want[h.JobID+" "+string(it)]++
+		}
+	}
+	got := map[string]int{}
+	n := 0
+	for _, r := range doc.Records {
+		n++
+		if r.Kind == "drs.job" {
+			got[string(r.Data)]++
+			for _, it := range r.LogItems {
+				n++
+				if it.Kind != "drs.jobLogItem" {
+					t.Errorf("nested record of kind %q", it.Kind)
+				}
+				got[it.JobID+" "+string(it.Data)]++
+			}
+		}
+	}
+	for k, c := range want {
+		if got[k] != c {
+			t.Errorf("export holds %d copies of %.80s..., want %d", got[k], k, c)
+		}
+	}
+	if n != doc.Manifest.Records {
+		t.Errorf("export has %d record objects, manifest says %d", n, doc.Manifest.Records)
+	}
+	code, stdout, stderr = cli(t, "--archive", dir, "verify")
+	if code != 0 || !strings.Contains(stdout, "ok") {
+		t.Errorf("verify: exit %d: %s %s", code, stdout, stderr)
+	}
+}
+
+type exportDoc struct {
+	Manifest struct {
+		Counts        map[string]int `json:"counts"`
+		Records       int            `json:"records"`
+		RecordsSHA256 string         `json:"recordsSHA256"`
+	} `json:"manifest"`
+	Records []struct {
+		Kind     string          `json:"kind"`
+		Data     json.RawMessage `json:"data"`
+		LogItems []struct {
+			Kind  string          `json:"kind"`
+			JobID string          `json:"jobID"`
+			Data  json.RawMessage `json:"data"`
+		} `json:"logItems"`
+	} `json:"records"`
+}
+
+// readExport parses an export and checks its records hash.
+func readExport(t *testing.T, path string) exportDoc {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raw struct {
+		Records json.RawMessage `json:"records"`
+	}
+	if err := json.Unmarshal(b, &raw); err != nil {
+		t.Fatalf("export is not one JSON document: %v", err)
+	}
+	var doc exportDoc
+	json.Unmarshal(b, &doc)
+	sum := sha256.Sum256(raw.Records)
+	if hex.EncodeToString(sum[:]) != doc.Manifest.RecordsSHA256 {
+		t.Errorf("recordsSHA256 %s does not match the records (%x)", doc.Manifest.RecordsSHA256, sum)
+	}
+	return doc
+}
+
+// TestKillAndResume kills sync processes with SIGKILL at several points,
+// then lets a last one finish, and compares the archive with one made by a
+// single uninterrupted sync.
+func TestKillAndResume(t *testing.T) {
+	env := hermeticEnv(t)
+	emu := emulator.New(emulator.Options{Seed: 33, Jobs: 60, LogItemsPerJob: 30})
+	if err := emu.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer emu.Close()
+
+	clean := archivetest.Dir(t)
+	if code, _, stderr := cli(t, "--archive", clean, "sync", "--endpoint-url", emu.URL(), "--page-size", "5"); code != 0 {
+		t.Fatalf("uninterrupted sync: %s", stderr)
+	}
+
+	emu.SetFaults(emulator.Faults{Latency: 2 * time.Millisecond})
+	killed := archivetest.Dir(t)
+	for i, after := range []time.Duration{150 * time.Millisecond, 400 * time.Millisecond, 700 * time.Millisecond} {
+		cmd := exec.Command(os.Args[0], "--archive", killed, "sync", "--endpoint-url", emu.URL(), "--page-size", "5")
+		cmd.Env = append(os.Environ(), append(env, "ARCHIVER_TEST_MAIN=1")...)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(after)
+		cmd.Process.Signal(syscall.SIGKILL)
+		err := cmd.Wait()
+		if err == nil {
+			t.Logf("kill %d came after the sync finished", i)
+		}
+	}
+	emu.SetFaults(emulator.Faults{})
+	if code, _, stderr := cli(t, "--archive", killed, "sync", "--endpoint-url", emu.URL(), "--page-size", "5"); code != 0 {
+		t.Fatalf("resumed sync: %s", stderr)
+	}
+	if code, _, stderr := cli(t, "--archive", killed, "verify"); code != 0 {
+		t.Fatalf("verify after kills: %s", stderr)
+	}
+	a, b := exportRecords(t, clean), exportRecords(t, killed)
+	if len(a) != len(b) {
+		t.Fatalf("killed-and-resumed archive has %d record objects, uninterrupted %d", len(b), len(a))
+	}
+	for k, n := range a {
+		if b[k] != n {
+			t.Errorf("record %.100s: %d copies after kills, %d uninterrupted", k, b[k], n)
+		}
+	}
+}
+
+// exportRecords exports an archive and returns its records without
+// provenance times, as a multiset.
+func exportRecords(t *testing.T, dir string) map[string]int {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "e.json")
+	if code, _, stderr := cli(t, "--archive", dir, "export", "--out", out); code != 0 {
+		t.Fatalf("export: %s", stderr)
+	}
+	doc := readExport(t, out)
+	m := map[string]int{}
+	for _, r := range doc.Records {
+		m[r.Kind+" "+string(r.Data)]++
+		for i, it := range r.LogItems {
+			m[it.JobID+" "+string(rune(i))+" "+string(it.Data)]++
+		}
+	}
+	return m
+}

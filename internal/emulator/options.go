@@ -1,0 +1,136 @@
+package emulator
+
+import (
+	"maps"
+	"slices"
+	"time"
+)
+
+// Defaults used when the corresponding Options field is left at its zero
+// value.
+const (
+	DefaultSeed           = 1
+	DefaultRegion         = "us-east-1"
+	DefaultAccount        = "123456789012"
+	DefaultServers        = 12
+	DefaultJobs           = 40
+	DefaultLogItemsPerJob = 20
+	DefaultInProgress     = 3
+	DefaultStagingAccount = "210987654321"
+)
+
+// DefaultNow is the end of the initial history when Options.Now is zero. It
+// is a fixed instant so that the default history is the same on every run.
+var DefaultNow = time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+
+// historySpan is how far back the initial history reaches before Now.
+const historySpan = 90 * 24 * time.Hour
+
+// Options describes the synthetic history a Server is built with. The zero
+// value selects the defaults documented on each field.
+type Options struct {
+	// Seed makes the history deterministic. Zero selects DefaultSeed.
+	Seed int64
+	// Region used in ARNs and availability zones. Empty selects DefaultRegion.
+	Region string
+	// Account is the AWS account that owns the resources. Empty selects
+	// DefaultAccount.
+	Account string
+	// Now is the end of the initial history; jobs reach back about 90 days
+	// before it. Zero selects DefaultNow.
+	Now time.Time
+	// Servers is the number of source servers. Zero or less selects
+	// DefaultServers, or more when LogItemsPerJob needs larger jobs than
+	// DefaultServers servers can make up.
+	Servers int
+	// Jobs is the number of jobs in the initial history. Zero selects
+	// DefaultJobs; a negative value means no jobs at all.
+	Jobs int
+	// LogItemsPerJob is the approximate average number of log items per job.
+	// Zero or less selects DefaultLogItemsPerJob. The exact total is reported
+	// by Server.TotalLogItems.
+	LogItemsPerJob int
+	// InProgress is the number of newest jobs that are not yet COMPLETED.
+	// Zero selects DefaultInProgress; a negative value means none. It is
+	// capped at the number of jobs.
+	InProgress int
+	// StagingAccounts lists the staging accounts of extended source servers.
+	// Nil selects one account, DefaultStagingAccount; an empty, non-nil
+	// slice means none.
+	StagingAccounts []string
+	// NoUnknownFields leaves out the members the SDK does not model, which
+	// are otherwise added to some jobs, log items and source servers.
+	NoUnknownFields bool
+}
+
+// resolved returns o with every default filled in.
+func (o Options) resolved() Options {
+	if o.Seed == 0 {
+		o.Seed = DefaultSeed
+	}
+	if o.Region == "" {
+		o.Region = DefaultRegion
+	}
+	if o.Account == "" {
+		o.Account = DefaultAccount
+	}
+	if o.Now.IsZero() {
+		o.Now = DefaultNow
+	}
+	o.Now = o.Now.UTC().Truncate(time.Microsecond)
+	switch {
+	case o.Jobs == 0:
+		o.Jobs = DefaultJobs
+	case o.Jobs < 0:
+		o.Jobs = 0
+	}
+	if o.LogItemsPerJob <= 0 {
+		o.LogItemsPerJob = DefaultLogItemsPerJob
+	}
+	if o.Servers <= 0 {
+		// A launch job logs about five items per server plus two for the
+		// job itself; leave headroom so large targets stay reachable.
+		need := int(float64(o.LogItemsPerJob-2)/5.0*1.6 + 0.999)
+		o.Servers = max(DefaultServers, need)
+	}
+	switch {
+	case o.InProgress == 0:
+		o.InProgress = DefaultInProgress
+	case o.InProgress < 0:
+		o.InProgress = 0
+	}
+	o.InProgress = min(o.InProgress, o.Jobs)
+	if o.StagingAccounts == nil {
+		o.StagingAccounts = []string{DefaultStagingAccount}
+	} else {
+		o.StagingAccounts = slices.Clone(o.StagingAccounts)
+	}
+	return o
+}
+
+// Faults makes the server misbehave on purpose. The zero value means a
+// well-behaved server.
+type Faults struct {
+	// ThrottleRate is the fraction of calls answered 429 ThrottlingException.
+	ThrottleRate float64
+	// ServerErrorRate is the fraction of calls answered 500
+	// InternalServerException.
+	ServerErrorRate float64
+	// Latency is added before every answer, on top of the short pause long
+	// answers always take (see Server).
+	Latency time.Duration
+	// Truncate maps an operation name (OpDescribeJobs, ...) to true when
+	// successful answers of that operation are to be cut in half mid-JSON.
+	// The status stays 200 and Content-Length matches the truncated body.
+	Truncate map[string]bool
+	// Malformed maps an operation name to true when successful answers of
+	// that operation are to be replaced with a body that is not JSON.
+	Malformed map[string]bool
+}
+
+// clone returns a deep copy of f so callers may keep mutating their maps.
+func (f Faults) clone() Faults {
+	f.Truncate = maps.Clone(f.Truncate)
+	f.Malformed = maps.Clone(f.Malformed)
+	return f
+}

@@ -1,0 +1,137 @@
+package migrations
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// MetaBucket is the bucket that holds the schema version and other
+// file-level facts. Its name never changes.
+const MetaBucket = "meta"
+
+// VersionKey is the key in MetaBucket under which the schema version is
+// stored as a big-endian uint32.
+const VersionKey = "schemaVersion"
+
+// Step is one numbered change to the archive's layout.
+type Step struct {
+	// Version is the schema version the file has after this step.
+	Version int
+	// Name is a short identifier, e.g. "initial-buckets".
+	Name string
+	// Desc says in one sentence what the step does, for `migrate --dry-run`.
+	Desc string
+	// Apply performs the step inside the caller's write transaction. It must
+	// be idempotent with respect to a file already at Version-1.
+	Apply func(tx *bolt.Tx) error
+}
+
+// ErrTooNew is returned when a file's schema version is newer than any step
+// this binary knows, i.e. the file was written by a newer archiver.
+var ErrTooNew = errors.New("archive was written by a newer archiver")
+
+// steps is the ordered schema history. Append only; never edit a released step.
+var steps = []Step{
+	{
+		Version: 1,
+		Name:    "initial-buckets",
+		Desc:    "create the meta, record, identity and job-log index buckets",
+		Apply:   v1InitialBuckets,
+	},
+}
+
+// Steps returns every known step in order.
+func Steps() []Step { return append([]Step(nil), steps...) }
+
+// Latest returns the schema version this binary writes.
+func Latest() int { return steps[len(steps)-1].Version }
+
+// Version reads the schema version of the file open in tx. A file with no
+// meta bucket (a new, empty file) is at version 0.
+func Version(tx *bolt.Tx) (int, error) {
+	b := tx.Bucket([]byte(MetaBucket))
+	if b == nil {
+		return 0, nil
+	}
+	v := b.Get([]byte(VersionKey))
+	if v == nil {
+		return 0, nil
+	}
+	if len(v) != 4 {
+		return 0, fmt.Errorf("meta %s: want 4 bytes, found %d", VersionKey, len(v))
+	}
+	return int(binary.BigEndian.Uint32(v)), nil
+}
+
+// Pending returns the steps a file at version current still needs, in order.
+// It returns ErrTooNew if current is beyond Latest.
+func Pending(current int) ([]Step, error) {
+	if current > Latest() {
+		return nil, fmt.Errorf("schema version %d, this archiver supports up to %d: %w", current, Latest(), ErrTooNew)
+	}
+	var out []Step
+	for _, s := range steps {
+		if s.Version > current {
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}
+
+// Apply runs every pending step inside tx and records the new version. It
+// returns the steps it applied. On error the caller must roll tx back, which
+// bbolt does when the Update closure returns the error.
+func Apply(tx *bolt.Tx) ([]Step, error) {
+	cur, err := Version(tx)
+	if err != nil {
+		return nil, err
+	}
+	todo, err := Pending(cur)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range todo {
+		if err := s.Apply(tx); err != nil {
+			return nil, fmt.Errorf("migration %d (%s): %w", s.Version, s.Name, err)
+		}
+		if err := setVersion(tx, s.Version); err != nil {
+			return nil, fmt.Errorf("migration %d (%s): record version: %w", s.Version, s.Name, err)
+		}
+	}
+	return todo, nil
+}
+
+func setVersion(tx *bolt.Tx, v int) error {
+	b, err := tx.CreateBucketIfNotExists([]byte(MetaBucket))
+	if err != nil {
+		return err
+	}
+	var buf [4]byte
+	binary.BigEndian.PutUint32(buf[:], uint32(v))
+	return b.Put([]byte(VersionKey), buf[:])
+}
+
+// v1InitialBuckets creates the layout of schema 1. Bucket names are spelled
+// out here on purpose: this step must do the same thing forever.
+func v1InitialBuckets(tx *bolt.Tx) error {
+	for _, name := range []string{
+		"meta",
+		// One bucket per record kind; keys are creation time + sequence.
+		"drs.job", "drs.jobLogItem", "drs.sourceServer",
+		"snowball.clusterJob", "sms.replicationJob",
+		// Identity (kind, ID, region, account) -> record key of the latest record.
+		"ids",
+		// Job log index: job ID, region, account, position -> record key.
+		"joblog",
+		// Per-job sync state: job ID, region, account -> state.
+		"jobstate",
+	} {
+		if _, err := tx.CreateBucketIfNotExists([]byte(name)); err != nil {
+			return fmt.Errorf("create bucket %s: %w", name, err)
+		}
+	}
+	return nil
+}

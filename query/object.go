@@ -1,0 +1,56 @@
+package query
+
+import (
+	"bytes"
+	"encoding/json"
+	"time"
+
+	"github.com/archiver-dev/archiver/archive"
+)
+
+// AppendObject appends the record object of rec to b, without the closing
+// brace, so that a caller may add members (an export nests a job's log items
+// under it). Data is copied byte for byte.
+func AppendObject(b []byte, rec archive.Record) []byte {
+	b = append(b, `{"kind":`...)
+	b = appendString(b, string(rec.Kind))
+	if rec.ID != "" {
+		b = append(b, `,"id":`...)
+		b = appendString(b, rec.ID)
+	}
+	if rec.Kind == archive.KindDRSJobLogItem {
+		b = append(b, `,"jobID":`...)
+		b = appendString(b, rec.JobID)
+	}
+	if rec.CapturedAt != nil {
+		b = append(b, `,"capturedAt":`...)
+		b = appendTime(b, *rec.CapturedAt)
+	}
+	b = append(b, `,"region":`...)
+	b = appendString(b, rec.Region)
+	b = append(b, `,"account":`...)
+	b = appendString(b, rec.Account)
+	b = append(b, `,"firstSeen":`...)
+	b = appendTime(b, rec.FirstSeen)
+	b = append(b, `,"lastSeen":`...)
+	b = appendTime(b, rec.LastSeen)
+	b = append(b, `,"data":`...)
+	b = append(b, rec.Data...)
+	return b
+}
+
+func appendTime(b []byte, t time.Time) []byte {
+	b = append(b, '"')
+	b = t.UTC().AppendFormat(b, time.RFC3339Nano)
+	return append(b, '"')
+}
+
+// appendString appends s as a JSON string, leaving <, > and & unescaped so
+// that exported text reads as AWS wrote it.
+func appendString(b []byte, s string) []byte {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s) // a string always encodes
+	return append(b, bytes.TrimRight(buf.Bytes(), "\n")...)
+}

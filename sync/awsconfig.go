@@ -1,0 +1,56 @@
+package sync
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/config"
+)
+
+// LoadAWSConfig resolves credentials, region and retry policy through the
+// SDK's default chain (environment, shared config and credentials files,
+// SSO, IMDS), with the overrides in o.
+//
+// The retryer is tuned for a cron job rather than an interactive call: many
+// attempts with capped exponential backoff, and no client-side retry token
+// bucket. The SDK's bucket empties during a burst of throttling, exactly when
+// retrying matters, and then fails calls that a little patience would save.
+func LoadAWSConfig(ctx context.Context, o Options) (aws.Config, error) {
+	o = o.withDefaults()
+	var opts []func(*config.LoadOptions) error
+	if o.Region != "" {
+		opts = append(opts, config.WithRegion(o.Region))
+	}
+	if o.Profile != "" {
+		opts = append(opts, config.WithSharedConfigProfile(o.Profile))
+	}
+	if o.Credentials != nil {
+		opts = append(opts, config.WithCredentialsProvider(o.Credentials))
+	}
+	opts = append(opts,
+		config.WithRetryer(func() aws.Retryer { return newRetryer(o.MaxAttempts, o.MaxBackoff) }),
+		config.WithHTTPClient(awshttp.NewBuildableClient().WithTimeout(2*time.Minute)),
+	)
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return aws.Config{}, fmt.Errorf("load AWS configuration: %w", err)
+	}
+	if cfg.Region == "" {
+		return aws.Config{}, fmt.Errorf("no AWS region: pass --region or set AWS_REGION")
+	}
+	return cfg, nil
+}
+
+func newRetryer(attempts int, maxBackoff time.Duration) aws.Retryer {
+	return retry.NewStandard(func(so *retry.StandardOptions) {
+		so.MaxAttempts = attempts
+		so.MaxBackoff = maxBackoff
+		so.Backoff = retry.NewExponentialJitterBackoff(maxBackoff)
+		so.RateLimiter = ratelimit.None
+	})
+}

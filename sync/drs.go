@@ -1,0 +1,330 @@
+package sync
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/drs"
+
+	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/internal/awstime"
+)
+
+// drsFetcher pages through the DRS APIs and returns raw items. It never
+// touches the archive.
+type drsFetcher struct {
+	client   *drs.Client
+	pageSize int32
+	stats    *Stats
+}
+
+// NewDRSClient builds the DRS client sync uses: the SDK client from cfg, with
+// endpoint as its base endpoint when set, and raw-body capture when raw is
+// true.
+func NewDRSClient(cfg aws.Config, endpoint string, raw bool) *drs.Client {
+	return drs.NewFromConfig(cfg, func(o *drs.Options) {
+		if endpoint != "" {
+			o.BaseEndpoint = aws.String(endpoint)
+		}
+		if raw {
+			o.APIOptions = append(o.APIOptions, captureRawBody)
+		}
+	})
+}
+
+// jobs calls fn with each page of DescribeJobs, latest jobs first.
+func (f *drsFetcher) jobs(ctx context.Context, fn func(n int, items []json.RawMessage) error) error {
+	p := drs.NewDescribeJobsPaginator(f.client, &drs.DescribeJobsInput{MaxResults: aws.Int32(f.pageSize)},
+		func(o *drs.DescribeJobsPaginatorOptions) { o.StopOnDuplicateToken = true })
+	for n := 1; p.HasMorePages(); n++ {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return fmt.Errorf("describe jobs page %d: %w", n, err)
+		}
+		f.stats.Calls.Add(1)
+		page, err := decodeRawPage("DescribeJobs", out.ResultMetadata, "items", len(out.Items))
+		if err != nil {
+			return fmt.Errorf("describe jobs page %d: %w", n, err)
+		}
+		if err := fn(n, page.Items); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// jobLog calls fn with each page of a job's log, oldest items first; last
+// is true on the final page.
+func (f *drsFetcher) jobLog(ctx context.Context, jobID string, fn func(n int, items []json.RawMessage, last bool) error) error {
+	p := drs.NewDescribeJobLogItemsPaginator(f.client, &drs.DescribeJobLogItemsInput{JobID: aws.String(jobID), MaxResults: aws.Int32(f.pageSize)},
+		func(o *drs.DescribeJobLogItemsPaginatorOptions) { o.StopOnDuplicateToken = true })
+	for n := 1; p.HasMorePages(); n++ {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return fmt.Errorf("describe job log items %s page %d: %w", jobID, n, err)
+		}
+		f.stats.Calls.Add(1)
+		page, err := decodeRawPage("DescribeJobLogItems", out.ResultMetadata, "items", len(out.Items))
+		if err != nil {
+			return fmt.Errorf("describe job log items %s page %d: %w", jobID, n, err)
+		}
+		if err := fn(n, page.Items, !p.HasMorePages()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// sourceServers calls fn with each page of DescribeSourceServers.
+func (f *drsFetcher) sourceServers(ctx context.Context, fn func(n int, items []json.RawMessage) error) error {
+	p := drs.NewDescribeSourceServersPaginator(f.client, &drs.DescribeSourceServersInput{MaxResults: aws.Int32(f.pageSize)},
+		func(o *drs.DescribeSourceServersPaginatorOptions) { o.StopOnDuplicateToken = true })
+	for n := 1; p.HasMorePages(); n++ {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return fmt.Errorf("describe source servers page %d: %w", n, err)
+		}
+		f.stats.Calls.Add(1)
+		page, err := decodeRawPage("DescribeSourceServers", out.ResultMetadata, "items", len(out.Items))
+		if err != nil {
+			return fmt.Errorf("describe source servers page %d: %w", n, err)
+		}
+		if err := fn(n, page.Items); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// jobHead is the part of a DRS job that sync reads to file it.
+type jobHead struct {
+	JobID            string `json:"jobID"`
+	Arn              string `json:"arn"`
+	CreationDateTime string `json:"creationDateTime"`
+	Status           string `json:"status"`
+}
+
+// accountOf returns the account field of an ARN, or "" if s is no ARN.
+func accountOf(arn string) string {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) < 6 || parts[0] != "arn" {
+		return ""
+	}
+	return parts[4]
+}
+
+// timeOr parses an AWS timestamp, falling back to def when it is absent or
+// unreadable, so that a record is never refused for its time alone.
+func timeOr(s string, def time.Time) time.Time {
+	if t, err := awstime.Parse(s); err == nil {
+		return t
+	}
+	return def
+}
+
+// volatileServerFields are the source-server members that move on every
+// call without the server's state changing: clocks and byte counters. They
+// are left out of the fingerprint that decides whether a new snapshot is kept.
+var volatileServerFields = [][]string{
+	{"lifeCycle", "lastSeenByServiceDateTime"},
+	{"lifeCycle", "elapsedReplicationDuration"},
+	{"dataReplicationInfo", "etaDateTime"},
+	{"dataReplicationInfo", "replicatedDisks"},
+	{"sourceProperties", "lastUpdatedDateTime"},
+}
+
+// serverFingerprint hashes the state of a source server: the whole object
+// but for volatileServerFields, with keys in canonical order.
+func serverFingerprint(raw json.RawMessage) ([]byte, error) {
+	dec := json.NewDecoder(strings.NewReader(string(raw)))
+	dec.UseNumber()
+	var m map[string]any
+	if err := dec.Decode(&m); err != nil {
+		return nil, err
+	}
+	for _, path := range volatileServerFields {
+		parent := m
+		for _, p := range path[:len(path)-1] {
+			child, ok := parent[p].(map[string]any)
+			if !ok {
+				parent = nil
+				break
+			}
+			parent = child
+		}
+		if parent != nil {
+			delete(parent, path[len(path)-1])
+		}
+	}
+	canon, err := json.Marshal(m)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(canon)
+	return sum[:], nil
+}
+
+type serverHead struct {
+	SourceServerID string `json:"sourceServerID"`
+	Arn            string `json:"arn"`
+}
+
+// drsRun is one DRS sync of one region.
+type drsRun struct {
+	f        *drsFetcher
+	com      *committer
+	region   string
+	seen     time.Time
+	complete map[archive.JobRef]bool
+	stats    *Stats
+}
+
+type logTask struct {
+	ref       archive.JobRef
+	completed bool
+}
+
+// listJobs commits every page of jobs and hands each job whose log is not yet
+// complete to tasks.
+func (r *drsRun) listJobs(ctx context.Context, tasks chan<- logTask) error {
+	return r.f.jobs(ctx, func(n int, items []json.RawMessage) error {
+		recs := make([]archive.Record, 0, len(items))
+		var todo []logTask
+		for i, it := range items {
+			var h jobHead
+			if err := json.Unmarshal(it, &h); err != nil || h.JobID == "" {
+				return fmt.Errorf("describe jobs page %d item %d: no jobID", n, i)
+			}
+			rec := archive.Record{
+				Kind: archive.KindDRSJob, ID: h.JobID, Region: r.region, Account: accountOf(h.Arn),
+				Time: timeOr(h.CreationDateTime, r.seen), FirstSeen: r.seen, LastSeen: r.seen, Data: it,
+			}
+			recs = append(recs, rec)
+			ref := archive.JobRef{JobID: h.JobID, Region: r.region, Account: rec.Account}
+			if !r.complete[ref] {
+				todo = append(todo, logTask{ref: ref, completed: h.Status == "COMPLETED"})
+			}
+		}
+		r.stats.Jobs.Add(int64(len(items)))
+		r.stats.JobLogsPending.Add(int64(len(todo)))
+		err := r.com.send(ctx, commit{what: fmt.Sprintf("DescribeJobs page %d", n), apply: func(w *archive.Writer, d *delta) error {
+			for _, rec := range recs {
+				ch, err := w.PutLatest(rec)
+				if err != nil {
+					return err
+				}
+				switch ch {
+				case archive.Added:
+					d.jobsAdded++
+				case archive.Updated:
+					d.jobsUpdated++
+				}
+			}
+			return nil
+		}})
+		if err != nil {
+			return err
+		}
+		for _, t := range todo {
+			select {
+			case tasks <- t:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		return nil
+	})
+}
+
+// readLog commits every page of one job's log. The last page's commit also
+// trims items AWS no longer lists and, for a job that was COMPLETED before
+// its log was read, marks the log complete so it is never read again.
+func (r *drsRun) readLog(ctx context.Context, t logTask) error {
+	pos := 0
+	err := r.f.jobLog(ctx, t.ref.JobID, func(n int, items []json.RawMessage, last bool) error {
+		start := pos
+		pos += len(items)
+		total := pos
+		r.stats.LogItems.Add(int64(len(items)))
+		recs := make([]archive.Record, len(items))
+		for i, it := range items {
+			var h struct {
+				LogDateTime string `json:"logDateTime"`
+			}
+			_ = json.Unmarshal(it, &h)
+			recs[i] = archive.Record{Time: timeOr(h.LogDateTime, r.seen), FirstSeen: r.seen, LastSeen: r.seen, Data: it}
+		}
+		return r.com.send(ctx, commit{what: fmt.Sprintf("DescribeJobLogItems %s page %d", t.ref.JobID, n), apply: func(w *archive.Writer, d *delta) error {
+			for i, rec := range recs {
+				ch, err := w.PutLogItem(t.ref, start+i, rec)
+				if err != nil {
+					return err
+				}
+				switch ch {
+				case archive.Added:
+					d.logAdded++
+				case archive.Updated:
+					d.logUpdated++
+				}
+			}
+			if !last {
+				return nil
+			}
+			removed, err := w.TrimLog(t.ref, total)
+			if err != nil {
+				return err
+			}
+			d.logRemoved += int64(removed)
+			return w.SetJobState(t.ref, archive.JobState{LogComplete: t.completed, LogItems: total})
+		}})
+	})
+	if err == nil {
+		r.stats.JobLogs.Add(1)
+	}
+	return err
+}
+
+// listServers commits a new snapshot of each source server whose state
+// changed since its last snapshot.
+func (r *drsRun) listServers(ctx context.Context) error {
+	return r.f.sourceServers(ctx, func(n int, items []json.RawMessage) error {
+		type obs struct {
+			rec archive.Record
+			fp  []byte
+		}
+		batch := make([]obs, 0, len(items))
+		for i, it := range items {
+			var h serverHead
+			if err := json.Unmarshal(it, &h); err != nil || h.SourceServerID == "" {
+				return fmt.Errorf("describe source servers page %d item %d: no sourceServerID", n, i)
+			}
+			fp, err := serverFingerprint(it)
+			if err != nil {
+				return fmt.Errorf("describe source servers page %d item %d: %w", n, i, err)
+			}
+			seen := r.seen
+			batch = append(batch, obs{rec: archive.Record{
+				Kind: archive.KindDRSSourceServer, ID: h.SourceServerID, Region: r.region, Account: accountOf(h.Arn),
+				Time: seen, CapturedAt: &seen, FirstSeen: seen, LastSeen: seen, Data: it,
+			}, fp: fp})
+		}
+		r.stats.Servers.Add(int64(len(items)))
+		return r.com.send(ctx, commit{what: fmt.Sprintf("DescribeSourceServers page %d", n), apply: func(w *archive.Writer, d *delta) error {
+			for _, o := range batch {
+				ch, err := w.PutObservation(o.rec, o.fp)
+				if err != nil {
+					return err
+				}
+				if ch == archive.Added {
+					d.snapshots++
+				}
+			}
+			return nil
+		}})
+	})
+}

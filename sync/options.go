@@ -1,0 +1,131 @@
+package sync
+
+import (
+	"fmt"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"strings"
+	"sync/atomic"
+	"time"
+)
+
+// Source names an AWS service whose history sync can archive.
+type Source string
+
+// The sources sync knows.
+const (
+	SourceDRS      Source = "drs"
+	SourceSnowball Source = "snowball"
+	SourceSMS      Source = "sms"
+)
+
+// ParseSources reads a comma-separated --source value.
+func ParseSources(s string) ([]Source, error) {
+	var out []Source
+	seen := map[Source]bool{}
+	for _, part := range strings.Split(s, ",") {
+		p := Source(strings.ToLower(strings.TrimSpace(part)))
+		switch p {
+		case SourceDRS, SourceSnowball, SourceSMS:
+		case "":
+			continue
+		default:
+			return nil, fmt.Errorf("unknown source %q (want drs, snowball or sms)", part)
+		}
+		if !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no source given (want drs, snowball or sms)")
+	}
+	return out, nil
+}
+
+// Options configure one sync run.
+type Options struct {
+	// ArchiveDir is the archive directory.
+	ArchiveDir string
+	// Sources to read; default DRS.
+	Sources []Source
+	// Region overrides the SDK's region chain (AWS_REGION, profile).
+	Region string
+	// Profile selects a shared-config profile.
+	Profile string
+	// Credentials, if set, replaces the SDK's credential chain (the demo and
+	// tests use static keys against the local emulator).
+	Credentials aws.CredentialsProvider
+	// EndpointURL overrides the service endpoint (AWS_ENDPOINT_URL and
+	// AWS_ENDPOINT_URL_DRS are honoured by the SDK without it).
+	EndpointURL string
+	// PageSize is the maxResults of each call; default 1000.
+	PageSize int32
+	// Concurrency is how many job logs are read at once; default 4.
+	Concurrency int
+	// MaxAttempts bounds the tries of one call, throttling included; default 12.
+	MaxAttempts int
+	// MaxBackoff caps the wait between tries; default 20s.
+	MaxBackoff time.Duration
+	// LockTimeout bounds each wait for the archive's file lock; default 10m.
+	LockTimeout time.Duration
+	// Waiting is told, in a sentence, whenever sync has to wait for something
+	// other than the network (the file lock, mostly).
+	Waiting func(msg string)
+	// Now returns the time of observation; default time.Now.
+	Now func() time.Time
+}
+
+func (o *Options) withDefaults() Options {
+	c := *o
+	if len(c.Sources) == 0 {
+		c.Sources = []Source{SourceDRS}
+	}
+	if c.PageSize <= 0 {
+		c.PageSize = 1000
+	}
+	if c.Concurrency <= 0 {
+		c.Concurrency = 4
+	}
+	if c.MaxAttempts <= 0 {
+		c.MaxAttempts = 12
+	}
+	if c.MaxBackoff <= 0 {
+		c.MaxBackoff = 20 * time.Second
+	}
+	if c.LockTimeout <= 0 {
+		c.LockTimeout = 10 * time.Minute
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Waiting == nil {
+		c.Waiting = func(string) {}
+	}
+	return c
+}
+
+// Stats counts what a sync saw and wrote. Fields are updated atomically while
+// the sync runs, so a progress display may read them at any time.
+type Stats struct {
+	// Calls is the number of API pages fetched.
+	Calls atomic.Int64
+	// Jobs counts jobs listed; JobsAdded and JobsUpdated what changed.
+	Jobs, JobsAdded, JobsUpdated atomic.Int64
+	// JobLogs counts job logs read; LogItems items fetched; LogItemsAdded new ones.
+	JobLogs, JobLogsPending, LogItems, LogItemsAdded, LogItemsUpdated, LogItemsRemoved atomic.Int64
+	// Servers counts source servers listed; Snapshots new snapshots kept.
+	Servers, Snapshots atomic.Int64
+	// Commits counts committed transactions.
+	Commits atomic.Int64
+	// Started is when the sync began.
+	Started time.Time
+}
+
+// Summary renders the counts as one line, for cron mail and logs.
+func (s *Stats) Summary(d time.Duration) string {
+	return fmt.Sprintf("%d jobs (%d new, %d updated), %d log items read (%d new) from %d job logs, %d source servers (%d new snapshots); %d API calls, %d commits in %s",
+		s.Jobs.Load(), s.JobsAdded.Load(), s.JobsUpdated.Load(),
+		s.LogItems.Load(), s.LogItemsAdded.Load(), s.JobLogs.Load(),
+		s.Servers.Load(), s.Snapshots.Load(),
+		s.Calls.Load(), s.Commits.Load(), d.Round(time.Millisecond))
+}

@@ -1,0 +1,82 @@
+package sync
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"github.com/aws/smithy-go/middleware"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+)
+
+type rawBodyKey struct{}
+
+// captureRawBody is an SDK stack option that keeps a copy of each successful
+// response body in the operation's result metadata. It sits just inside the
+// operation's deserializer, so it sees the body of exactly the attempt that
+// the SDK accepted, retries included.
+func captureRawBody(stack *middleware.Stack) error {
+	return stack.Deserialize.Insert(middleware.DeserializeMiddlewareFunc("archiver.CaptureRawBody",
+		func(ctx context.Context, in middleware.DeserializeInput, next middleware.DeserializeHandler) (middleware.DeserializeOutput, middleware.Metadata, error) {
+			out, md, err := next.HandleDeserialize(ctx, in)
+			if err != nil {
+				return out, md, err
+			}
+			resp, ok := out.RawResponse.(*smithyhttp.Response)
+			if !ok || resp.StatusCode < 200 || resp.StatusCode > 299 || resp.Body == nil {
+				return out, md, err
+			}
+			buf := new(bytes.Buffer)
+			resp.Body = readCloser{io.TeeReader(resp.Body, buf), resp.Body}
+			md.Set(rawBodyKey{}, buf)
+			return out, md, err
+		}), "OperationDeserializer", middleware.After)
+}
+
+type readCloser struct {
+	io.Reader
+	io.Closer
+}
+
+// rawPage is the part of a list response that archiver keeps: the items as
+// exact bytes, and the token.
+type rawPage struct {
+	Items     []json.RawMessage
+	NextToken string
+}
+
+// decodeRawPage reads the raw body captured for one call. member names the
+// list ("items", "accounts", "JobListEntries"...). want is the number of
+// items the SDK decoded from the same bytes, as a cross-check.
+func decodeRawPage(op string, md middleware.Metadata, member string, want int) (rawPage, error) {
+	buf, ok := md.Get(rawBodyKey{}).(*bytes.Buffer)
+	if !ok {
+		return rawPage{}, fmt.Errorf("%s: no raw response body was captured", op)
+	}
+	var body map[string]json.RawMessage
+	if err := json.Unmarshal(buf.Bytes(), &body); err != nil {
+		return rawPage{}, fmt.Errorf("%s: response body: %w", op, err)
+	}
+	var p rawPage
+	if v, ok := body[member]; ok && !bytes.Equal(bytes.TrimSpace(v), []byte("null")) {
+		if err := json.Unmarshal(v, &p.Items); err != nil {
+			return rawPage{}, fmt.Errorf("%s: response member %q: %w", op, member, err)
+		}
+	}
+	for _, tok := range []string{"nextToken", "NextToken"} {
+		if v, ok := body[tok]; ok {
+			_ = json.Unmarshal(v, &p.NextToken)
+		}
+	}
+	if len(p.Items) != want {
+		return rawPage{}, fmt.Errorf("%s: raw body has %d items but the SDK decoded %d", op, len(p.Items), want)
+	}
+	for i, it := range p.Items {
+		if len(bytes.TrimSpace(it)) == 0 || it[0] != '{' {
+			return rawPage{}, fmt.Errorf("%s: item %d is not a JSON object", op, i)
+		}
+	}
+	return p, nil
+}

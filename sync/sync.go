@@ -1,0 +1,116 @@
+package sync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	gosync "sync"
+	"time"
+)
+
+// ErrUnsupportedSource is returned for a source this build cannot read yet.
+var ErrUnsupportedSource = errors.New("source not supported by this build")
+
+// Run performs one sync: for each source it pages through the APIs and
+// commits every page to the archive in o.ArchiveDir. stats is updated as it
+// goes and may be read concurrently (for a progress display).
+//
+// Run returns the first error that stopped it. Pages committed before the
+// error stay committed; the next run picks up the rest.
+func Run(ctx context.Context, o Options, stats *Stats) error {
+	o = o.withDefaults()
+	if o.ArchiveDir == "" {
+		return fmt.Errorf("no archive directory")
+	}
+	for _, s := range o.Sources {
+		if s != SourceDRS {
+			return fmt.Errorf("sync %s: %w (this build archives drs)", s, ErrUnsupportedSource)
+		}
+	}
+	stats.Started = o.Now()
+	lock, err := lockSync(o.ArchiveDir, stats.Started)
+	if err != nil {
+		return err
+	}
+	defer lock.unlock()
+
+	cfg, err := LoadAWSConfig(ctx, o)
+	if err != nil {
+		return err
+	}
+	complete, err := readCompleteLogs(ctx, o.ArchiveDir, o)
+	if err != nil {
+		return err
+	}
+
+	fetchCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	com := newCommitter(o.ArchiveDir, o, stats, cancel)
+	go com.run(ctx)
+
+	run := &drsRun{
+		f:        &drsFetcher{client: NewDRSClient(cfg, o.EndpointURL, true), pageSize: o.PageSize, stats: stats},
+		com:      com,
+		region:   cfg.Region,
+		seen:     o.Now().UTC(),
+		complete: complete,
+		stats:    stats,
+	}
+	fetchErr := runDRS(fetchCtx, run, o.Concurrency, cancel)
+	commitErr := com.finish()
+	switch {
+	case commitErr != nil:
+		return commitErr
+	case ctx.Err() != nil:
+		return ctx.Err()
+	default:
+		return fetchErr
+	}
+}
+
+// runDRS lists jobs (handing unfinished logs to workers) and source servers
+// concurrently, and returns the first error.
+func runDRS(ctx context.Context, r *drsRun, workers int, cancel context.CancelFunc) error {
+	var (
+		wg    gosync.WaitGroup
+		mu    gosync.Mutex
+		first error
+	)
+	fail := func(err error) {
+		if err == nil {
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		// An error caused by cancelling after the first failure says nothing new.
+		if first == nil || (errors.Is(first, context.Canceled) && !errors.Is(err, context.Canceled)) {
+			first = err
+		}
+		cancel()
+	}
+	tasks := make(chan logTask, workers*4)
+	for i := 0; i < workers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for t := range tasks {
+				if ctx.Err() != nil {
+					continue
+				}
+				fail(r.readLog(ctx, t))
+			}
+		}()
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		fail(r.listServers(ctx))
+	}()
+	fail(r.listJobs(ctx, tasks))
+	close(tasks)
+	wg.Wait()
+	return first
+}
+
+// Elapsed is a convenience for summaries: the time since stats.Started.
+func Elapsed(stats *Stats) time.Duration { return time.Since(stats.Started) }
