@@ -139,7 +139,8 @@ var volatileServerFields = [][]string{
 }
 
 // serverFingerprint hashes the state of a source server: the whole object
-// but for volatileServerFields, with keys in canonical order.
+// but for volatileServerFields, with its replication lag reduced to a band
+// (see lagBand) and keys in canonical order.
 func serverFingerprint(raw json.RawMessage) ([]byte, error) {
 	dec := json.NewDecoder(strings.NewReader(string(raw)))
 	dec.UseNumber()
@@ -159,6 +160,11 @@ func serverFingerprint(raw json.RawMessage) ([]byte, error) {
 		}
 		if parent != nil {
 			delete(parent, path[len(path)-1])
+		}
+	}
+	if info, ok := m["dataReplicationInfo"].(map[string]any); ok {
+		if lag, ok := info["lagDuration"].(string); ok {
+			info["lagDuration"] = lagBand(lag)
 		}
 	}
 	canon, err := json.Marshal(m)
@@ -327,4 +333,34 @@ func (r *drsRun) listServers(ctx context.Context) error {
 			return nil
 		}})
 	})
+}
+
+// lagBands are the upper bounds of the replication-lag bands a snapshot
+// distinguishes. Lag jitters by seconds on every call; a server moving from
+// one band to another is a change of state worth a snapshot.
+var lagBands = []struct {
+	upTo time.Duration
+	name string
+}{
+	{time.Minute, "under 1m"},
+	{15 * time.Minute, "under 15m"},
+	{time.Hour, "under 1h"},
+	{6 * time.Hour, "under 6h"},
+	{24 * time.Hour, "under 24h"},
+	{7 * 24 * time.Hour, "under 7d"},
+}
+
+// lagBand names the band of an ISO 8601 lag duration. A lag it cannot
+// read is kept as it is, so any change to it counts.
+func lagBand(lag string) string {
+	d, err := awstime.ParseDuration(lag)
+	if err != nil {
+		return lag
+	}
+	for _, b := range lagBands {
+		if d < b.upTo {
+			return b.name
+		}
+	}
+	return "7d or more"
 }

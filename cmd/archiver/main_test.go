@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -57,8 +58,8 @@ func hermeticEnv(t *testing.T) []string {
 	return out
 }
 
-// cli runs the CLI in-process and returns exit status, stdout and stderr.
-func cli(t *testing.T, args ...string) (int, string, string) {
+// runCLI runs the CLI in-process and returns exit status, stdout and stderr.
+func runCLI(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
 	code := run(context.Background(), append([]string{"archiver"}, args...), &stdout, &stderr)
@@ -88,7 +89,7 @@ func TestUsageErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			code, stdout, stderr := cli(t, tt.args...)
+			code, stdout, stderr := runCLI(t, tt.args...)
 			if code != tt.code {
 				t.Errorf("exit %d, want %d (stderr %q)", code, tt.code, stderr)
 			}
@@ -108,7 +109,7 @@ func TestUsageErrors(t *testing.T) {
 func TestNotAnArchiveFile(t *testing.T) {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "archive.db"), bytes.Repeat([]byte("junk"), 2000), 0o600)
-	code, _, stderr := cli(t, "--archive", dir, "verify")
+	code, _, stderr := runCLI(t, "--archive", dir, "verify")
 	if code != 1 || !strings.Contains(stderr, "not an archiver archive") {
 		t.Errorf("exit %d, stderr %q", code, stderr)
 	}
@@ -116,7 +117,7 @@ func TestNotAnArchiveFile(t *testing.T) {
 
 func TestHelpTeaches(t *testing.T) {
 	for _, cmd := range []string{"sync", "export", "verify", "demo"} {
-		code, stdout, _ := cli(t, cmd, "--help")
+		code, stdout, _ := runCLI(t, cmd, "--help")
 		if code != 0 {
 			t.Errorf("%s --help: exit %d", cmd, code)
 		}
@@ -126,7 +127,7 @@ func TestHelpTeaches(t *testing.T) {
 			}
 		}
 	}
-	code, stdout, _ := cli(t, "version")
+	code, stdout, _ := runCLI(t, "version")
 	if code != 0 || !strings.HasPrefix(stdout, "archiver ") {
 		t.Errorf("version: exit %d, %q", code, stdout)
 	}
@@ -142,7 +143,7 @@ func TestSyncExportVerify(t *testing.T) {
 	}
 	defer emu.Close()
 	dir := archivetest.Dir(t)
-	code, stdout, stderr := cli(t, "--archive", dir, "sync", "--endpoint-url", emu.URL(), "--page-size", "9")
+	code, stdout, stderr := runCLI(t, "--archive", dir, "sync", "--endpoint-url", emu.URL(), "--page-size", "9")
 	if code != 0 {
 		t.Fatalf("sync: exit %d: %s", code, stderr)
 	}
@@ -150,7 +151,7 @@ func TestSyncExportVerify(t *testing.T) {
 		t.Errorf("summary is not one line: %q", stdout)
 	}
 	out := filepath.Join(t.TempDir(), "export.json")
-	if code, _, stderr := cli(t, "--archive", dir, "export", "--out", out); code != 0 {
+	if code, _, stderr := runCLI(t, "--archive", dir, "export", "--out", out); code != 0 {
 		t.Fatalf("export: exit %d: %s", code, stderr)
 	}
 	doc := readExport(t, out)
@@ -192,7 +193,7 @@ func TestSyncExportVerify(t *testing.T) {
 	if n != doc.Manifest.Records {
 		t.Errorf("export has %d record objects, manifest says %d", n, doc.Manifest.Records)
 	}
-	code, stdout, stderr = cli(t, "--archive", dir, "verify")
+	code, stdout, stderr = runCLI(t, "--archive", dir, "verify")
 	if code != 0 || !strings.Contains(stdout, "ok") {
 		t.Errorf("verify: exit %d: %s %s", code, stdout, stderr)
 	}
@@ -249,13 +250,16 @@ func TestKillAndResume(t *testing.T) {
 	defer emu.Close()
 
 	clean := archivetest.Dir(t)
-	if code, _, stderr := cli(t, "--archive", clean, "sync", "--endpoint-url", emu.URL(), "--page-size", "5"); code != 0 {
+	if code, _, stderr := runCLI(t, "--archive", clean, "sync", "--endpoint-url", emu.URL(), "--page-size", "5"); code != 0 {
 		t.Fatalf("uninterrupted sync: %s", stderr)
 	}
 
-	emu.SetFaults(emulator.Faults{Latency: 2 * time.Millisecond})
+	// Each process is killed once it has fetched a number of log pages, so
+	// every kill lands mid-sync, with commits behind it and more to come.
+	emu.SetFaults(emulator.Faults{Latency: 3 * time.Millisecond})
 	killed := archivetest.Dir(t)
-	for i, after := range []time.Duration{150 * time.Millisecond, 400 * time.Millisecond, 700 * time.Millisecond} {
+	for i, pages := range []int{15, 40, 60} {
+		emu.ResetCounts()
 		cmd := exec.Command(os.Args[0], "--archive", killed, "sync", "--endpoint-url", emu.URL(), "--page-size", "5")
 		cmd.Env = append(os.Environ(), append(env, "ARCHIVER_TEST_MAIN=1")...)
 		var stderr bytes.Buffer
@@ -263,18 +267,32 @@ func TestKillAndResume(t *testing.T) {
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(after)
+		exited := make(chan error, 1)
+		go func() { exited <- cmd.Wait() }()
+		deadline := time.Now().Add(time.Minute)
+		for emu.Calls(emulator.OpDescribeJobLogItems) < pages && time.Now().Before(deadline) {
+			select {
+			case err := <-exited:
+				t.Fatalf("sync %d ended before it was killed (%v): %s", i, err, stderr.String())
+			case <-time.After(time.Millisecond):
+			}
+		}
 		cmd.Process.Signal(syscall.SIGKILL)
-		err := cmd.Wait()
-		if err == nil {
-			t.Logf("kill %d came after the sync finished", i)
+		if err := <-exited; err == nil {
+			t.Fatalf("sync %d finished before the kill landed", i)
+		}
+		if code, _, stderr := runCLI(t, "--archive", killed, "verify"); code != 0 {
+			t.Fatalf("verify after kill %d: %s", i, stderr)
 		}
 	}
+	if n, m := len(exportRecords(t, killed)), len(exportRecords(t, clean)); n == 0 || n >= m {
+		t.Fatalf("after the kills the archive holds %d of %d record objects; the kills did not interrupt work", n, m)
+	}
 	emu.SetFaults(emulator.Faults{})
-	if code, _, stderr := cli(t, "--archive", killed, "sync", "--endpoint-url", emu.URL(), "--page-size", "5"); code != 0 {
+	if code, _, stderr := runCLI(t, "--archive", killed, "sync", "--endpoint-url", emu.URL(), "--page-size", "5"); code != 0 {
 		t.Fatalf("resumed sync: %s", stderr)
 	}
-	if code, _, stderr := cli(t, "--archive", killed, "verify"); code != 0 {
+	if code, _, stderr := runCLI(t, "--archive", killed, "verify"); code != 0 {
 		t.Fatalf("verify after kills: %s", stderr)
 	}
 	a, b := exportRecords(t, clean), exportRecords(t, killed)
@@ -293,7 +311,7 @@ func TestKillAndResume(t *testing.T) {
 func exportRecords(t *testing.T, dir string) map[string]int {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "e.json")
-	if code, _, stderr := cli(t, "--archive", dir, "export", "--out", out); code != 0 {
+	if code, _, stderr := runCLI(t, "--archive", dir, "export", "--out", out); code != 0 {
 		t.Fatalf("export: %s", stderr)
 	}
 	doc := readExport(t, out)
@@ -301,7 +319,7 @@ func exportRecords(t *testing.T, dir string) map[string]int {
 	for _, r := range doc.Records {
 		m[r.Kind+" "+string(r.Data)]++
 		for i, it := range r.LogItems {
-			m[it.JobID+" "+string(rune(i))+" "+string(it.Data)]++
+			m[it.JobID+" "+fmt.Sprint(i)+" "+string(it.Data)]++
 		}
 	}
 	return m

@@ -86,3 +86,73 @@ func allDigits(s string) bool {
 	}
 	return true
 }
+
+// ParseDuration reads an ISO 8601 duration as DRS writes lag and elapsed
+// times, such as "PT2M", "PT0.5S" or "P12DT3H4M5S". Weeks count as 7 days;
+// years and months, which DRS does not use, count as 365 and 30 days.
+func ParseDuration(s string) (time.Duration, error) {
+	orig := s
+	s = strings.ToUpper(strings.TrimSpace(s))
+	if s == "" {
+		return 0, ErrEmpty
+	}
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	if !strings.HasPrefix(s, "P") || len(s) == 1 {
+		return 0, fmt.Errorf("not an ISO 8601 duration: %q", orig)
+	}
+	s = s[1:]
+	var total float64
+	inTime, seen := false, false
+	for s != "" {
+		if s[0] == 'T' {
+			if inTime || len(s) == 1 {
+				return 0, fmt.Errorf("not an ISO 8601 duration: %q", orig)
+			}
+			inTime = true
+			s = s[1:]
+			continue
+		}
+		i := 0
+		for i < len(s) && (s[i] >= '0' && s[i] <= '9' || s[i] == '.' || s[i] == ',') {
+			i++
+		}
+		if i == 0 || i == len(s) {
+			return 0, fmt.Errorf("not an ISO 8601 duration: %q", orig)
+		}
+		n, err := strconv.ParseFloat(strings.Replace(s[:i], ",", ".", 1), 64)
+		if err != nil {
+			return 0, fmt.Errorf("not an ISO 8601 duration: %q", orig)
+		}
+		var unit float64
+		switch c := s[i]; {
+		case !inTime && c == 'Y':
+			unit = 365 * 86400
+		case !inTime && c == 'M':
+			unit = 30 * 86400
+		case !inTime && c == 'W':
+			unit = 7 * 86400
+		case !inTime && c == 'D':
+			unit = 86400
+		case inTime && c == 'H':
+			unit = 3600
+		case inTime && c == 'M':
+			unit = 60
+		case inTime && c == 'S':
+			unit = 1
+		default:
+			return 0, fmt.Errorf("not an ISO 8601 duration: %q", orig)
+		}
+		total += n * unit
+		seen = true
+		s = s[i+1:]
+	}
+	if !seen || total > float64(math.MaxInt64/int64(time.Second)) {
+		return 0, fmt.Errorf("not an ISO 8601 duration: %q", orig)
+	}
+	d := time.Duration(math.Round(total * float64(time.Second)))
+	if neg {
+		d = -d
+	}
+	return d, nil
+}

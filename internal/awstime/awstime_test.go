@@ -1,6 +1,7 @@
 package awstime
 
 import (
+	"fmt"
 	"testing"
 	"time"
 )
@@ -98,6 +99,65 @@ func FuzzParseEpoch(f *testing.F) {
 		b, errB := ParseEpoch(s)
 		if (errA == nil) != (errB == nil) || !a.Equal(b) {
 			t.Fatalf("ParseEpoch(%q) is not deterministic", s)
+		}
+	})
+}
+
+func TestParseDuration(t *testing.T) {
+	tests := []struct {
+		in   string
+		want time.Duration
+		ok   bool
+	}{
+		{"PT0S", 0, true},
+		{"PT2M", 2 * time.Minute, true},
+		{"PT0.5S", 500 * time.Millisecond, true},
+		{"P12DT3H4M5S", 12*24*time.Hour + 3*time.Hour + 4*time.Minute + 5*time.Second, true},
+		{"P1W", 7 * 24 * time.Hour, true},
+		{"P1D", 24 * time.Hour, true},
+		{" pt1h ", time.Hour, true},
+		{"-PT1M", -time.Minute, true},
+		{"PT1,5S", 1500 * time.Millisecond, true},
+		{"", 0, false},
+		{"P", 0, false},
+		{"PT", 0, false},
+		{"P1H", 0, false},
+		{"PT1D", 0, false},
+		{"1H", 0, false},
+		{"PTS", 0, false},
+		{"PT1", 0, false},
+		{"P99999999999999Y", 0, false},
+	}
+	for _, tc := range tests {
+		got, err := ParseDuration(tc.in)
+		if (err == nil) != tc.ok || got != tc.want {
+			t.Errorf("ParseDuration(%q) = %v, %v; want %v, ok=%v", tc.in, got, err, tc.want, tc.ok)
+		}
+	}
+}
+
+// FuzzParseDuration checks that ParseDuration never panics and that whole
+// seconds it accepts survive a round trip through their own rendering.
+func FuzzParseDuration(f *testing.F) {
+	for _, s := range []string{"PT2M", "P12DT3H4M5S", "PT0.5S", "-P1W", "P", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		d, err := ParseDuration(s)
+		if err != nil {
+			return
+		}
+		if d%time.Second != 0 {
+			return
+		}
+		sec := int64(d / time.Second)
+		neg := ""
+		if sec < 0 {
+			neg, sec = "-", -sec
+		}
+		back, err := ParseDuration(fmt.Sprintf("%sPT%dS", neg, sec))
+		if err != nil || back != d {
+			t.Fatalf("ParseDuration(%q) = %v does not round-trip: %v, %v", s, d, back, err)
 		}
 	})
 }

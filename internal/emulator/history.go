@@ -667,7 +667,7 @@ func (h *history) advance(d time.Duration) {
 		movable = slices.Delete(movable, i, i+1)
 	}
 	for _, s := range h.servers {
-		s.tick(r, old, now)
+		s.tick(r, now)
 	}
 	h.refresh()
 }

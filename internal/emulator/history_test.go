@@ -425,8 +425,9 @@ func TestAdvance(t *testing.T) {
 				if a.SourceServerID != b.SourceServerID {
 					t.Fatalf("server order changed")
 				}
-				if a.LifeCycle.LastSeenByServiceDateTime == b.LifeCycle.LastSeenByServiceDateTime {
-					t.Errorf("server %s lastSeenByServiceDateTime did not move", a.SourceServerID)
+				seen := b.DataReplicationInfo.DataReplicationState != "DISCONNECTED"
+				if moved := a.LifeCycle.LastSeenByServiceDateTime != b.LifeCycle.LastSeenByServiceDateTime; seen != moved {
+					t.Errorf("server %s (%s): lastSeenByServiceDateTime moved=%v, want %v", a.SourceServerID, b.DataReplicationInfo.DataReplicationState, moved, seen)
 				}
 				if a.DataReplicationInfo.DataReplicationState != b.DataReplicationInfo.DataReplicationState {
 					changedState++

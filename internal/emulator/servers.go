@@ -309,13 +309,10 @@ func (s *server) transition(r *rand.Rand, now time.Time) {
 	}
 }
 
-// tick moves the counters of s on from old to now.
-func (s *server) tick(r *rand.Rand, old, now time.Time) {
-	d := now.Sub(old)
-	s.lastSeen = newStamp(r, s.lastSeen.t.Add(d))
-	if s.state == stateDisconnected {
-		s.replErr.raw = "The AWS Replication Agent has not communicated with the service since " + s.lastSeen.s + "."
-	} else {
+// tick moves the counters and clocks of s on to now.
+func (s *server) tick(r *rand.Rand, now time.Time) {
+	// A disconnected agent is not seen, so its lastSeen stays where it was.
+	if s.state != stateDisconnected {
 		s.lastSeen = newStamp(r, now.Add(-between(r, time.Second, time.Minute)))
 	}
 	for i := range s.disks {

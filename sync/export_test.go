@@ -1,0 +1,4 @@
+package sync
+
+// ServerFingerprint exposes serverFingerprint to the tests.
+var ServerFingerprint = serverFingerprint
