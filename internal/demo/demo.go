@@ -47,6 +47,8 @@ func Run(ctx context.Context, o Options, w io.Writer) error {
 			EndpointURL: emu.URL(),
 			Credentials: credentials.NewStaticCredentialsProvider("DEMOACCESSKEY", "demo-secret", ""),
 			MaxBackoff:  200 * time.Millisecond,
+			// Observations are stamped on the emulated history's clock.
+			Now: emu.Now,
 		}, &st)
 		if err != nil {
 			return fmt.Errorf("demo: %s: %w", label, err)
@@ -167,18 +169,42 @@ type serverView struct {
 			Error string `json:"error"`
 		} `json:"dataReplicationError"`
 	} `json:"dataReplicationInfo"`
+	Props struct {
+		Hints struct {
+			Hostname string `json:"hostname"`
+		} `json:"identificationHints"`
+	} `json:"sourceProperties"`
+	LifeCycle struct {
+		LastLaunch struct {
+			Initiated struct {
+				Type  string `json:"type"`
+				JobID string `json:"jobID"`
+			} `json:"initiated"`
+			Status string `json:"status"`
+		} `json:"lastLaunch"`
+	} `json:"lifeCycle"`
+}
+
+// lastLaunch summarises a server's last launch, such as
+// "DRILL LAUNCHED (drsjob-...)".
+func (s serverView) lastLaunch() string {
+	l := s.LifeCycle.LastLaunch
+	if l.Initiated.JobID == "" {
+		return "-"
+	}
+	return fmt.Sprintf("%s %s (%s)", l.Initiated.Type, l.Status, l.Initiated.JobID)
 }
 
 func serverHistory(r *archive.Reader, w io.Writer, n int) error {
 	type snap struct {
-		at                    time.Time
-		state, lag, errorCode string
+		at                                    time.Time
+		host, state, lag, errorCode, launched string
 	}
 	byServer := map[string][]snap{}
 	err := r.Each(archive.KindDRSSourceServer, func(rec archive.Record) error {
 		var s serverView
 		_ = json.Unmarshal(rec.Data, &s)
-		byServer[rec.ID] = append(byServer[rec.ID], snap{rec.Time, s.Info.State, s.Info.Lag, s.Info.Error.Error})
+		byServer[rec.ID] = append(byServer[rec.ID], snap{rec.Time, s.Props.Hints.Hostname, s.Info.State, s.Info.Lag, s.Info.Error.Error, s.lastLaunch()})
 		return nil
 	})
 	if err != nil {
@@ -198,18 +224,26 @@ func serverHistory(r *archive.Reader, w io.Writer, n int) error {
 	})
 	fmt.Fprintf(w, "\n== Source-server snapshots: one per observed state (%d servers)\n", len(ids))
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "SERVER\tCAPTURED\tREPLICATION STATE\tLAG\tERROR")
+	fmt.Fprintln(tw, "SERVER\tHOST\tCAPTURED\tREPLICATION\tLAG\tERROR\tLAST LAUNCH")
 	shown := 0
 	for _, id := range ids {
 		for _, s := range byServer[id] {
 			if shown == n {
 				return tw.Flush()
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", id, s.at.Format("2006-01-02 15:04:05"), s.state, s.lag, s.errorCode)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", id, s.host, s.at.Format("2006-01-02 15:04"), s.state, s.lag, or(s.errorCode, "-"), s.launched)
 			shown++
 		}
 	}
 	return tw.Flush()
+}
+
+// or returns s, or def when s is empty.
+func or(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }
 
 func clip(s string, n int) string {
