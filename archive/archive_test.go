@@ -286,7 +286,7 @@ func TestLockWait(t *testing.T) {
 	w := archivetest.Open(t, dir) // holds the exclusive lock
 	_ = w
 	var said []string
-	_, err := archive.Open(context.Background(), dir, archive.Options{ReadOnly: true, LockTimeout: 500 * time.Millisecond,
+	_, err := archive.Open(context.Background(), dir, archive.Options{ReadOnly: true, LockTimeout: 1500 * time.Millisecond,
 		Waiting: func(m string) { said = append(said, m) }})
 	if !errors.Is(err, archive.ErrLocked) {
 		t.Fatalf("error = %v, want ErrLocked", err)

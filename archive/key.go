@@ -47,7 +47,11 @@ func identity(kind Kind, id, region, account string) []byte {
 // jobPrefix is the joblog/jobstate key prefix of one job: job ID, region and
 // account, each followed by NUL.
 func jobPrefix(j JobRef) []byte {
-	b := make([]byte, 0, len(j.JobID)+len(j.Region)+len(j.Account)+3)
+	return appendJobPrefix(make([]byte, 0, len(j.JobID)+len(j.Region)+len(j.Account)+3+4), j)
+}
+
+// appendJobPrefix appends the job-log index prefix of j to b.
+func appendJobPrefix(b []byte, j JobRef) []byte {
 	b = append(b, j.JobID...)
 	b = append(b, 0)
 	b = append(b, j.Region...)

@@ -22,6 +22,9 @@ type Reader struct {
 
 func (r *Reader) bucket(name string) (*bolt.Bucket, error) {
 	b := r.tx.Bucket([]byte(name))
+	if b != nil && r.tx.Writable() {
+		b.FillPercent = 0.9
+	}
 	if b == nil {
 		return nil, fmt.Errorf("archive has no %s bucket", name)
 	}

@@ -1,9 +1,9 @@
 package archive
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"time"
 )
 
@@ -35,35 +35,91 @@ type Record struct {
 
 	// Key is the record's key in its kind bucket; set when read.
 	Key Key `json:"-"`
+
+	// dataChecked records that Data is known to be valid JSON.
+	dataChecked bool
 }
 
-// encode renders a record for storage. The header is marshalled by
-// encoding/json; Data is appended as raw bytes so that it is never compacted
-// or re-escaped.
-func (r *Record) encode() ([]byte, error) {
+// CheckData checks that Data is one valid JSON value, so that a later write
+// need not. Sync checks records this way as pages arrive, in parallel, and
+// leaves the single writer only the file to update. Data must not change
+// after the check.
+func (r *Record) CheckData() error {
 	if !json.Valid(r.Data) {
-		return nil, fmt.Errorf("encode %s record %s: data is not valid JSON", r.Kind, r.name())
+		return fmt.Errorf("%s record %s: data is not valid JSON", r.Kind, r.name())
 	}
-	h := *r
-	h.Data = nil
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(&h); err != nil {
-		return nil, fmt.Errorf("encode %s record %s: %w", r.Kind, r.name(), err)
+	r.dataChecked = true
+	return nil
+}
+
+// encode renders a record for storage: the provenance header, then Data
+// appended as raw bytes so that it is never compacted or re-escaped. The
+// result is the JSON that decodeRecord reads; it is written by hand because
+// encode runs for every archived item.
+func (r *Record) encode() ([]byte, error) {
+	return r.appendEncoded(make([]byte, 0, 256+len(r.Data)))
+}
+
+// appendEncoded appends the encoding of r to out.
+func (r *Record) appendEncoded(out []byte) ([]byte, error) {
+	if !r.dataChecked {
+		if err := r.CheckData(); err != nil {
+			return out, fmt.Errorf("encode %w", err)
+		}
 	}
-	head := bytes.TrimRight(buf.Bytes(), "\n")
-	// head ends with `"data":null}`; replace the null with the raw bytes.
-	const tail = `"data":null}`
-	if !bytes.HasSuffix(head, []byte(tail)) {
-		return nil, fmt.Errorf("encode %s record %s: unexpected header shape", r.Kind, r.name())
+	out = append(out, `{"kind":`...)
+	out = appendString(out, string(r.Kind))
+	if r.ID != "" {
+		out = append(out, `,"id":`...)
+		out = appendString(out, r.ID)
 	}
-	out := make([]byte, 0, len(head)+len(r.Data))
-	out = append(out, head[:len(head)-len(tail)]...)
-	out = append(out, `"data":`...)
+	out = append(out, `,"region":`...)
+	out = appendString(out, r.Region)
+	out = append(out, `,"account":`...)
+	out = appendString(out, r.Account)
+	if r.JobID != "" {
+		out = append(out, `,"jobID":`...)
+		out = appendString(out, r.JobID)
+	}
+	if r.Pos != nil {
+		out = append(out, `,"pos":`...)
+		out = strconv.AppendInt(out, int64(*r.Pos), 10)
+	}
+	out = append(out, `,"time":`...)
+	out = appendTime(out, r.Time)
+	if r.CapturedAt != nil {
+		out = append(out, `,"capturedAt":`...)
+		out = appendTime(out, *r.CapturedAt)
+	}
+	out = append(out, `,"firstSeen":`...)
+	out = appendTime(out, r.FirstSeen)
+	out = append(out, `,"lastSeen":`...)
+	out = appendTime(out, r.LastSeen)
+	out = append(out, `,"data":`...)
 	out = append(out, r.Data...)
 	out = append(out, '}')
 	return out, nil
+}
+
+// appendString appends s as a JSON string. Plain ASCII is copied as it is;
+// anything else goes through encoding/json.
+func appendString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x80 || c == '"' || c == '\\' {
+			q, _ := json.Marshal(s) // a string always marshals
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
+}
+
+// appendTime appends t as encoding/json renders a time.Time.
+func appendTime(b []byte, t time.Time) []byte {
+	b = append(b, '"')
+	b = t.AppendFormat(b, time.RFC3339Nano)
+	return append(b, '"')
 }
 
 // decodeRecord parses a stored record. Data is copied byte for byte.
@@ -73,6 +129,7 @@ func decodeRecord(k, v []byte) (Record, error) {
 		return r, fmt.Errorf("decode record %x: %w", k, err)
 	}
 	copy(r.Key[:], k)
+	r.dataChecked = true // Unmarshal has just validated all of v
 	return r, nil
 }
 

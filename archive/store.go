@@ -50,6 +50,26 @@ type Store struct {
 	path string
 }
 
+// initialMmapSize is the address space mapped when an archive is opened. A
+// growing file must be remapped, which makes bbolt copy every node of the
+// open transaction out of the old map; mapping generously up front spares
+// a large first sync most of those copies. It reserves address space only.
+const initialMmapSize = 256 << 20
+
+// pageSize is the bbolt page size of a new archive. Records are a few
+// hundred bytes; 16 KiB pages hold dozens of them, so a commit writes (and
+// issues system calls for) a quarter of the pages 4 KiB pages would need.
+// An existing file keeps the page size it was created with.
+const pageSize = 16 << 10
+
+// LockPoll is how often a waiting Open tries the file lock again. bbolt
+// itself retries every 50ms; archiver tries far more often, so that a reader
+// gets in during the short pauses a running sync leaves between commits.
+const LockPoll = 5 * time.Millisecond
+
+// waitNotice is how long Open waits for the lock before saying so.
+const waitNotice = 500 * time.Millisecond
+
 // Path returns the archive file's path.
 func (s *Store) Path() string { return s.path }
 
@@ -88,11 +108,13 @@ func openLocked(ctx context.Context, path string, o Options) (*bolt.DB, error) {
 	if limit <= 0 {
 		limit = time.Minute
 	}
-	deadline := time.Now().Add(limit)
-	const step = 200 * time.Millisecond
+	start := time.Now()
+	deadline := start.Add(limit)
 	told := false
 	for {
-		db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: step, ReadOnly: o.ReadOnly})
+		// A timeout shorter than bbolt's own retry makes it try the lock
+		// once; the waiting is done here, where it can be told and cancelled.
+		db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Nanosecond, ReadOnly: o.ReadOnly, InitialMmapSize: initialMmapSize, PageSize: pageSize})
 		if err == nil {
 			return db, nil
 		}
@@ -104,13 +126,20 @@ func openLocked(ctx context.Context, path string, o Options) (*bolt.DB, error) {
 			if time.Now().After(deadline) {
 				return nil, fmt.Errorf("open archive %s: %w: another archiver process held the file lock for over %s", path, ErrLocked, limit)
 			}
-			if !told && o.Waiting != nil {
+			// A commit of a running sync takes a fraction of a second; say what
+			// is happening only when the wait is longer than that.
+			if !told && o.Waiting != nil && time.Since(start) > waitNotice {
 				if o.ReadOnly {
 					o.Waiting("waiting for a running sync to release the archive lock")
 				} else {
 					o.Waiting("waiting for other archiver processes to release the archive lock")
 				}
 				told = true
+			}
+			select {
+			case <-ctx.Done():
+				return nil, fmt.Errorf("open archive %s: %w", path, ctx.Err())
+			case <-time.After(LockPoll):
 			}
 		case errors.Is(err, fs.ErrPermission), errors.Is(err, fs.ErrNotExist):
 			return nil, fmt.Errorf("open archive %s: %w", path, err)

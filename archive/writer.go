@@ -2,8 +2,10 @@ package archive
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -174,44 +176,161 @@ func (w *Writer) PutObservation(rec Record, fingerprint []byte) (Change, error) 
 // PutLogItem keeps rec as the log item at position pos of job j. A
 // different item already at that position is replaced.
 func (w *Writer) PutLogItem(j JobRef, pos int, rec Record) (Change, error) {
-	b, err := w.bucket(string(KindDRSJobLogItem))
+	ch, err := w.PutLogItems([]LogItem{{Job: j, Pos: pos, Record: rec}})
 	if err != nil {
 		return 0, err
+	}
+	return ch[0], nil
+}
+
+// LogItem is one log item to archive: the item at position Pos in the log
+// of Job.
+type LogItem struct {
+	Job    JobRef
+	Pos    int
+	Record Record
+}
+
+// lookupLog returns the index entry at lk, which belongs to job j, using
+// and filling logged to skip the lookup for jobs without any entry.
+func (w *Writer) lookupLog(c *bolt.Cursor, logged map[JobRef]bool, j JobRef, lk []byte) []byte {
+	has, ok := logged[j]
+	if !ok {
+		prefix := jobPrefix(j)
+		k, _ := c.Seek(prefix)
+		has = k != nil && bytes.HasPrefix(k, prefix)
+		logged[j] = has
+	}
+	if !has {
+		return nil
+	}
+	k, v := c.Seek(lk)
+	if k == nil || !bytes.Equal(k, lk) {
+		return nil
+	}
+	return v
+}
+
+// kv is one pending bucket write.
+type kv struct{ k, v []byte }
+
+// PutLogItems keeps each item as the log item at its position, as
+// PutLogItem does, and returns what each write did. Items are written in key
+// order, bucket by bucket: bbolt inserts into a node by shifting the entries
+// after the insertion point, so a large transaction written out of order
+// costs time quadratic in its size. A position may appear only once.
+func (w *Writer) PutLogItems(items []LogItem) ([]Change, error) {
+	b, err := w.bucket(string(KindDRSJobLogItem))
+	if err != nil {
+		return nil, err
 	}
 	idx, err := w.bucket(bucketJobLog)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	rec.Kind, rec.JobID, rec.Region, rec.Account = KindDRSJobLogItem, j.JobID, j.Region, j.Account
-	p := pos
-	rec.Pos = &p
-	lk := logKey(j, pos)
-	if v := idx.Get(lk); v != nil {
+	changes := make([]Change, len(items))
+	recPuts := make([]kv, 0, len(items))
+	idxPuts := make([]kv, 0, len(items))
+	var deletes [][]byte
+	// Keys and values are cut from one growing arena rather than allocated
+	// one by one; a slice cut before the arena grows stays valid.
+	size := 0
+	for i := range items {
+		it := &items[i]
+		size += len(it.Record.Data) + 2*(len(it.Job.JobID)+len(it.Job.Region)+len(it.Job.Account)) + 320
+	}
+	arena := make([]byte, 0, size)
+	cut := func(start int) []byte { return arena[start:len(arena):len(arena)] }
+	// logged says whether a job has any archived log item; a job with none
+	// needs no lookup per item.
+	logged := map[JobRef]bool{}
+	c := idx.Cursor()
+	for i := range items {
+		it := &items[i]
+		rec := it.Record
+		rec.Kind, rec.JobID, rec.Region, rec.Account = KindDRSJobLogItem, it.Job.JobID, it.Job.Region, it.Job.Account
+		p := it.Pos
+		rec.Pos = &p
+		start := len(arena)
+		arena = binary.BigEndian.AppendUint32(appendJobPrefix(arena, it.Job), uint32(it.Pos))
+		lk := cut(start)
 		var old Key
-		copy(old[:], v)
-		raw := b.Get(old[:])
-		if raw == nil {
-			return 0, fmt.Errorf("job log index of %s[%d] points at missing record %x", j.JobID, pos, old)
+		var prev *Record
+		if v := w.lookupLog(c, logged, it.Job, lk); v != nil {
+			copy(old[:], v)
+			raw := b.Get(old[:])
+			if raw == nil {
+				return nil, fmt.Errorf("job log index of %s[%d] points at missing record %x", it.Job.JobID, it.Pos, old)
+			}
+			r, err := decodeRecord(old[:], raw)
+			if err != nil {
+				return nil, err
+			}
+			prev = &r
 		}
-		prev, err := decodeRecord(old[:], raw)
-		if err != nil {
-			return 0, err
+		var k Key
+		switch {
+		case prev == nil:
+			if k, err = w.nextKey(rec.Time); err != nil {
+				return nil, err
+			}
+			changes[i] = Added
+		case bytes.Equal(prev.Data, rec.Data):
+			// Unchanged: only lastSeen may move.
+			changes[i] = Unchanged
+			if !rec.LastSeen.After(prev.LastSeen) {
+				continue
+			}
+			prev.LastSeen = rec.LastSeen
+			rec, k = *prev, old
+		default:
+			rec.FirstSeen = prev.FirstSeen
+			changes[i] = Updated
+			if old.Time().UnixNano() == rec.Time.UnixNano() {
+				k = old
+			} else {
+				deletes = append(deletes, old[:])
+				if k, err = w.nextKey(rec.Time); err != nil {
+					return nil, err
+				}
+			}
 		}
-		if bytes.Equal(prev.Data, rec.Data) {
-			return Unchanged, w.touch(b, old, prev, rec.LastSeen)
+		start = len(arena)
+		arena = append(arena, k[:]...)
+		kb := cut(start)
+		start = len(arena)
+		if arena, err = rec.appendEncoded(arena); err != nil {
+			return nil, err
 		}
-		rec.FirstSeen = prev.FirstSeen
-		k, err := w.replace(b, old, &rec)
-		if err != nil {
-			return 0, err
-		}
-		return Updated, idx.Put(lk, k[:])
+		recPuts = append(recPuts, kv{kb, cut(start)})
+		idxPuts = append(idxPuts, kv{lk, kb})
 	}
-	k, err := w.put(b, &rec)
-	if err != nil {
-		return 0, err
+	for _, d := range deletes {
+		if err := b.Delete(d); err != nil {
+			return nil, fmt.Errorf("replace log item: %w", err)
+		}
 	}
-	return Added, idx.Put(lk, k[:])
+	if err := putSorted(b, recPuts); err != nil {
+		return nil, fmt.Errorf("put log items: %w", err)
+	}
+	if err := putSorted(idx, idxPuts); err != nil {
+		return nil, fmt.Errorf("index log items: %w", err)
+	}
+	return changes, nil
+}
+
+// putSorted writes puts into b in key order. A key given twice is an error.
+func putSorted(b *bolt.Bucket, puts []kv) error {
+	slices.SortFunc(puts, func(a, b kv) int { return bytes.Compare(a.k, b.k) })
+	for i, p := range puts {
+		if i > 0 && bytes.Equal(p.k, puts[i-1].k) {
+			return fmt.Errorf("key %x written twice", p.k)
+		}
+		if err := b.Put(p.k, p.v); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // TrimLog removes the log items of job j at positions n and beyond, so that

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	gosync "sync"
 	"time"
 
 	"github.com/archiver-dev/archiver/archive"
@@ -20,128 +21,256 @@ type delta struct {
 	snapshots                        int64
 }
 
-// commit is one page's worth of writes, applied in one transaction.
+// commit is one page's worth of writes. A page is always committed whole,
+// in one transaction, possibly with other pages. A page of a job's log is
+// carried as data (log), so that a batch writes all its log items in one
+// sorted pass; other pages carry their writes as a function (apply).
 type commit struct {
 	what  string
+	items int
 	apply func(w *archive.Writer, d *delta) error
+	log   *logPage
 }
 
-// Holding the file lock for longer than maxHold while pages keep arriving
-// starves readers, whose lock attempts poll every 50ms; so after maxHold the
-// committer lets go for readPause.
+// logPage is one page of a job's log: items from position start on. On the
+// last page the log is trimmed to what AWS lists, and a job COMPLETED before
+// its log was read is marked complete.
+type logPage struct {
+	ref       archive.JobRef
+	start     int
+	recs      []archive.Record
+	last      bool
+	completed bool
+}
+
+// applyBatch writes batch in one transaction: pages with writes of their own
+// in order, then every log item at once, then each finished log's trim and
+// state.
+func applyBatch(w *archive.Writer, batch []commit, d *delta) error {
+	n := 0
+	for _, cm := range batch {
+		if cm.log != nil {
+			n += len(cm.log.recs)
+		}
+	}
+	items := make([]archive.LogItem, 0, n)
+	for _, cm := range batch {
+		if cm.apply != nil {
+			if err := cm.apply(w, d); err != nil {
+				return err
+			}
+		}
+		if p := cm.log; p != nil {
+			for i, rec := range p.recs {
+				items = append(items, archive.LogItem{Job: p.ref, Pos: p.start + i, Record: rec})
+			}
+		}
+	}
+	changes, err := w.PutLogItems(items)
+	if err != nil {
+		return err
+	}
+	for _, ch := range changes {
+		switch ch {
+		case archive.Added:
+			d.logAdded++
+		case archive.Updated:
+			d.logUpdated++
+		}
+	}
+	for _, cm := range batch {
+		p := cm.log
+		if p == nil || !p.last {
+			continue
+		}
+		total := p.start + len(p.recs)
+		removed, err := w.TrimLog(p.ref, total)
+		if err != nil {
+			return err
+		}
+		d.logRemoved += int64(removed)
+		if err := w.SetJobState(p.ref, archive.JobState{LogComplete: p.completed, LogItems: total}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Pages are committed in batches. Pages wait in memory (up to maxPending
+// items, after which the fetchers wait) while the archive is closed; at
+// most every commitInterval the committer opens the archive, commits every
+// waiting page in one transaction and closes it again. So the archive is
+// held only for a commit, never across a network wait, readers get in
+// between commits, and a large sync pays for one disk sync per batch rather
+// than per page. A crash loses at most the pages not yet committed, which
+// the next sync fetches again.
 const (
-	maxHold   = time.Second
-	readPause = 120 * time.Millisecond
+	defaultCommitInterval = 50 * time.Millisecond
+	maxPending            = 100000
 )
 
-// committer is the only writer of the archive during a sync. It opens the
-// file when pages are waiting, commits each in its own transaction, and
-// closes the file as soon as the queue is empty.
+// committer is the only writer of the archive during a sync.
 type committer struct {
 	dir    string
 	opts   Options
 	stats  *Stats
-	in     chan commit
 	cancel context.CancelFunc
 	err    error
 	done   chan struct{}
+
+	mu      gosync.Mutex
+	cond    *gosync.Cond // signalled when pages arrive, are taken, or input ends
+	pending []commit
+	items   int
+	closed  bool
+	arrived chan struct{} // closed and replaced when the first page of a batch arrives or input ends
 }
 
 func newCommitter(dir string, o Options, stats *Stats, cancel context.CancelFunc) *committer {
-	return &committer{dir: dir, opts: o, stats: stats, in: make(chan commit, 64), cancel: cancel, done: make(chan struct{})}
+	c := &committer{dir: dir, opts: o, stats: stats, cancel: cancel, done: make(chan struct{}), arrived: make(chan struct{})}
+	c.cond = gosync.NewCond(&c.mu)
+	return c
 }
 
-// send queues a page for commit. It blocks while the queue is full, which
-// slows the fetchers to the pace of the disk.
+// send queues a page for commit. It blocks while maxPending items are
+// waiting, which slows the fetchers to the pace of the disk.
 func (c *committer) send(ctx context.Context, cm commit) error {
-	select {
-	case c.in <- cm:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for c.items >= maxPending && ctx.Err() == nil {
+		c.cond.Wait()
 	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c.pending = append(c.pending, cm)
+	c.items += cm.items
+	if len(c.pending) == 1 {
+		close(c.arrived)
+		c.arrived = make(chan struct{})
+	}
+	return nil
 }
 
-// run commits until in is closed. Pages queued before a failure are still
-// committed; after a failure the rest are dropped.
+// take waits until pages are waiting and the batch is due, and returns them.
+// last reports that no more pages will come.
+func (c *committer) take(due time.Time) (batch []commit, last bool) {
+	c.mu.Lock()
+	for len(c.pending) == 0 && !c.closed {
+		arrived := c.arrived
+		c.mu.Unlock()
+		<-arrived
+		c.mu.Lock()
+	}
+	if !c.closed {
+		arrived := c.arrived
+		c.mu.Unlock()
+		if wait := time.Until(due); wait > 0 {
+			t := time.NewTimer(wait)
+			select {
+			case <-t.C:
+			case <-arrived: // input ended
+			}
+			t.Stop()
+		}
+		c.mu.Lock()
+	}
+	batch, last = c.pending, c.closed
+	c.pending, c.items = nil, 0
+	c.cond.Broadcast()
+	c.mu.Unlock()
+	return batch, last
+}
+
+// readerGap is the least time the archive stays closed between commits:
+// several times a waiting reader's lock poll (archive.LockPoll), so readers
+// are never starved by a sync that commits back to back.
+const readerGap = 4 * archive.LockPoll
+
+// run commits batches until the input ends. Pages queued before a failure
+// are still committed; after a failure the rest are dropped.
 func (c *committer) run(ctx context.Context) {
 	defer close(c.done)
-	var st *archive.Store
-	var since time.Time
-	release := func() {
-		if st != nil {
-			if err := st.Close(); err != nil && c.err == nil {
-				c.err = err
-			}
-			st = nil
-		}
-	}
-	defer release()
+	var due time.Time
 	for {
-		var cm commit
-		var ok bool
-		if st != nil {
-			select {
-			case cm, ok = <-c.in:
-			default:
-				release() // nothing waiting: do not hold the lock across a network wait
-				continue
+		batch, last := c.take(due)
+		if len(batch) > 0 && c.err == nil {
+			start := time.Now()
+			c.commitBatch(ctx, batch)
+			due = start.Add(c.opts.CommitInterval)
+			if gap := time.Now().Add(readerGap); gap.After(due) {
+				due = gap
 			}
-		} else {
-			cm, ok = <-c.in
 		}
-		if !ok {
+		if last {
 			return
 		}
-		if c.err != nil {
-			continue
+	}
+}
+
+// finish ends the input, waits for the last commit and returns the first
+// commit error.
+func (c *committer) finish() error {
+	c.mu.Lock()
+	c.closed = true
+	close(c.arrived)
+	c.arrived = make(chan struct{})
+	c.cond.Broadcast()
+	c.mu.Unlock()
+	<-c.done
+	return c.err
+}
+
+// commitBatch opens the archive, commits batch in one transaction and closes
+// the archive. If the transaction fails, it commits the pages one by one, so
+// the page at fault is named and the others are kept.
+func (c *committer) commitBatch(ctx context.Context, batch []commit) {
+	// The open must not be cancelled with the fetchers: queued pages are
+	// still committed after a fetch error or an interrupt.
+	st, err := archive.Open(context.WithoutCancel(ctx), c.dir, archive.Options{LockTimeout: c.opts.LockTimeout, Waiting: c.opts.Waiting})
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	defer func() {
+		if err := st.Close(); err != nil && c.err == nil {
+			c.fail(err)
 		}
-		if st == nil {
-			var err error
-			// The open must not be cancelled with the fetchers: queued pages are
-			// still committed after a fetch error or an interrupt.
-			st, err = archive.Open(context.WithoutCancel(ctx), c.dir, archive.Options{LockTimeout: c.opts.LockTimeout, Waiting: c.opts.Waiting})
-			if err != nil {
-				c.fail(err)
-				continue
-			}
-			since = time.Now()
-		}
+	}()
+	var d delta
+	err = st.Update(func(w *archive.Writer) error { return applyBatch(w, batch, &d) })
+	if err == nil {
+		c.add(d, len(batch))
+		return
+	}
+	for _, cm := range batch {
 		var d delta
-		if err := st.Update(func(w *archive.Writer) error { return cm.apply(w, &d) }); err != nil {
+		if err := st.Update(func(w *archive.Writer) error { return applyBatch(w, []commit{cm}, &d) }); err != nil {
 			c.fail(fmt.Errorf("commit %s: %w", cm.what, err))
-			continue
+			return
 		}
-		c.add(d)
-		if time.Since(since) > maxHold {
-			release()
-			time.Sleep(readPause)
-		}
+		c.add(d, 1)
 	}
 }
 
 func (c *committer) fail(err error) {
 	c.err = err
 	c.cancel()
+	c.mu.Lock()
+	c.cond.Broadcast() // senders waiting for room see the cancellation
+	c.mu.Unlock()
 }
 
-func (c *committer) add(d delta) {
+func (c *committer) add(d delta, pages int) {
 	s := c.stats
 	s.Commits.Add(1)
+	s.PagesCommitted.Add(int64(pages))
 	s.JobsAdded.Add(d.jobsAdded)
 	s.JobsUpdated.Add(d.jobsUpdated)
 	s.LogItemsAdded.Add(d.logAdded)
 	s.LogItemsUpdated.Add(d.logUpdated)
 	s.LogItemsRemoved.Add(d.logRemoved)
 	s.Snapshots.Add(d.snapshots)
-}
-
-// finish closes the queue, waits for the last commit and returns the first
-// commit error.
-func (c *committer) finish() error {
-	close(c.in)
-	<-c.done
-	return c.err
 }
 
 // readCompleteLogs returns the jobs whose logs need no more reading. A missing

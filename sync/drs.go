@@ -58,9 +58,9 @@ func (f *drsFetcher) jobs(ctx context.Context, fn func(n int, items []json.RawMe
 	return nil
 }
 
-// jobLog calls fn with each page of a job's log, oldest items first; last
-// is true on the final page.
-func (f *drsFetcher) jobLog(ctx context.Context, jobID string, fn func(n int, items []json.RawMessage, last bool) error) error {
+// jobLog calls fn with each page of a job's log, oldest items first, and
+// each item's logDateTime as the SDK read it; last is true on the final page.
+func (f *drsFetcher) jobLog(ctx context.Context, jobID string, fn func(n int, items []json.RawMessage, times []string, last bool) error) error {
 	p := drs.NewDescribeJobLogItemsPaginator(f.client, &drs.DescribeJobLogItemsInput{JobID: aws.String(jobID), MaxResults: aws.Int32(f.pageSize)},
 		func(o *drs.DescribeJobLogItemsPaginatorOptions) { o.StopOnDuplicateToken = true })
 	for n := 1; p.HasMorePages(); n++ {
@@ -73,7 +73,11 @@ func (f *drsFetcher) jobLog(ctx context.Context, jobID string, fn func(n int, it
 		if err != nil {
 			return fmt.Errorf("describe job log items %s page %d: %w", jobID, n, err)
 		}
-		if err := fn(n, page.Items, !p.HasMorePages()); err != nil {
+		times := make([]string, len(out.Items))
+		for i, it := range out.Items {
+			times[i] = aws.ToString(it.LogDateTime)
+		}
+		if err := fn(n, page.Items, times, !p.HasMorePages()); err != nil {
 			return err
 		}
 	}
@@ -210,6 +214,9 @@ func (r *drsRun) listJobs(ctx context.Context, tasks chan<- logTask) error {
 				Kind: archive.KindDRSJob, ID: h.JobID, Region: r.region, Account: accountOf(h.Arn),
 				Time: timeOr(h.CreationDateTime, r.seen), FirstSeen: r.seen, LastSeen: r.seen, Data: it,
 			}
+			if err := rec.CheckData(); err != nil {
+				return fmt.Errorf("describe jobs page %d item %d: %w", n, i, err)
+			}
 			recs = append(recs, rec)
 			ref := archive.JobRef{JobID: h.JobID, Region: r.region, Account: rec.Account}
 			if !r.complete[ref] {
@@ -218,7 +225,7 @@ func (r *drsRun) listJobs(ctx context.Context, tasks chan<- logTask) error {
 		}
 		r.stats.Jobs.Add(int64(len(items)))
 		r.stats.JobLogsPending.Add(int64(len(todo)))
-		err := r.com.send(ctx, commit{what: fmt.Sprintf("DescribeJobs page %d", n), apply: func(w *archive.Writer, d *delta) error {
+		err := r.com.send(ctx, commit{what: fmt.Sprintf("DescribeJobs page %d", n), items: len(recs), apply: func(w *archive.Writer, d *delta) error {
 			for _, rec := range recs {
 				ch, err := w.PutLatest(rec)
 				if err != nil {
@@ -252,42 +259,19 @@ func (r *drsRun) listJobs(ctx context.Context, tasks chan<- logTask) error {
 // its log was read, marks the log complete so it is never read again.
 func (r *drsRun) readLog(ctx context.Context, t logTask) error {
 	pos := 0
-	err := r.f.jobLog(ctx, t.ref.JobID, func(n int, items []json.RawMessage, last bool) error {
+	err := r.f.jobLog(ctx, t.ref.JobID, func(n int, items []json.RawMessage, times []string, last bool) error {
 		start := pos
 		pos += len(items)
-		total := pos
 		r.stats.LogItems.Add(int64(len(items)))
 		recs := make([]archive.Record, len(items))
 		for i, it := range items {
-			var h struct {
-				LogDateTime string `json:"logDateTime"`
+			recs[i] = archive.Record{Time: timeOr(times[i], r.seen), FirstSeen: r.seen, LastSeen: r.seen, Data: it}
+			if err := recs[i].CheckData(); err != nil {
+				return fmt.Errorf("describe job log items %s page %d item %d: %w", t.ref.JobID, n, i, err)
 			}
-			_ = json.Unmarshal(it, &h)
-			recs[i] = archive.Record{Time: timeOr(h.LogDateTime, r.seen), FirstSeen: r.seen, LastSeen: r.seen, Data: it}
 		}
-		return r.com.send(ctx, commit{what: fmt.Sprintf("DescribeJobLogItems %s page %d", t.ref.JobID, n), apply: func(w *archive.Writer, d *delta) error {
-			for i, rec := range recs {
-				ch, err := w.PutLogItem(t.ref, start+i, rec)
-				if err != nil {
-					return err
-				}
-				switch ch {
-				case archive.Added:
-					d.logAdded++
-				case archive.Updated:
-					d.logUpdated++
-				}
-			}
-			if !last {
-				return nil
-			}
-			removed, err := w.TrimLog(t.ref, total)
-			if err != nil {
-				return err
-			}
-			d.logRemoved += int64(removed)
-			return w.SetJobState(t.ref, archive.JobState{LogComplete: t.completed, LogItems: total})
-		}})
+		return r.com.send(ctx, commit{what: fmt.Sprintf("DescribeJobLogItems %s page %d", t.ref.JobID, n), items: len(recs),
+			log: &logPage{ref: t.ref, start: start, recs: recs, last: last, completed: t.completed}})
 	})
 	if err == nil {
 		r.stats.JobLogs.Add(1)
@@ -314,13 +298,17 @@ func (r *drsRun) listServers(ctx context.Context) error {
 				return fmt.Errorf("describe source servers page %d item %d: %w", n, i, err)
 			}
 			seen := r.seen
-			batch = append(batch, obs{rec: archive.Record{
+			rec := archive.Record{
 				Kind: archive.KindDRSSourceServer, ID: h.SourceServerID, Region: r.region, Account: accountOf(h.Arn),
 				Time: seen, CapturedAt: &seen, FirstSeen: seen, LastSeen: seen, Data: it,
-			}, fp: fp})
+			}
+			if err := rec.CheckData(); err != nil {
+				return fmt.Errorf("describe source servers page %d item %d: %w", n, i, err)
+			}
+			batch = append(batch, obs{rec: rec, fp: fp})
 		}
 		r.stats.Servers.Add(int64(len(items)))
-		return r.com.send(ctx, commit{what: fmt.Sprintf("DescribeSourceServers page %d", n), apply: func(w *archive.Writer, d *delta) error {
+		return r.com.send(ctx, commit{what: fmt.Sprintf("DescribeSourceServers page %d", n), items: len(batch), apply: func(w *archive.Writer, d *delta) error {
 			for _, o := range batch {
 				ch, err := w.PutObservation(o.rec, o.fp)
 				if err != nil {

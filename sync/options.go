@@ -66,6 +66,9 @@ type Options struct {
 	MaxAttempts int
 	// MaxBackoff caps the wait between tries; default 20s.
 	MaxBackoff time.Duration
+	// CommitInterval is the longest a fetched page waits before it is
+	// committed; pages fetched within it are committed together. Default 100ms.
+	CommitInterval time.Duration
 	// LockTimeout bounds each wait for the archive's file lock; default 10m.
 	LockTimeout time.Duration
 	// Waiting is told, in a sentence, whenever sync has to wait for something
@@ -95,6 +98,9 @@ func (o *Options) withDefaults() Options {
 	if c.LockTimeout <= 0 {
 		c.LockTimeout = 10 * time.Minute
 	}
+	if c.CommitInterval <= 0 {
+		c.CommitInterval = defaultCommitInterval
+	}
 	if c.Now == nil {
 		c.Now = time.Now
 	}
@@ -115,17 +121,18 @@ type Stats struct {
 	JobLogs, JobLogsPending, LogItems, LogItemsAdded, LogItemsUpdated, LogItemsRemoved atomic.Int64
 	// Servers counts source servers listed; Snapshots new snapshots kept.
 	Servers, Snapshots atomic.Int64
-	// Commits counts committed transactions.
-	Commits atomic.Int64
+	// Commits counts committed transactions; PagesCommitted the API pages
+	// they held (a transaction holds one or more whole pages).
+	Commits, PagesCommitted atomic.Int64
 	// Started is when the sync began.
 	Started time.Time
 }
 
 // Summary renders the counts as one line, for cron mail and logs.
 func (s *Stats) Summary(d time.Duration) string {
-	return fmt.Sprintf("%d jobs (%d new, %d updated), %d log items read (%d new) from %d job logs, %d source servers (%d new snapshots); %d API calls, %d commits in %s",
+	return fmt.Sprintf("%d jobs (%d new, %d updated), %d log items read (%d new) from %d job logs, %d source servers (%d new snapshots); %d pages in %d commits, %s",
 		s.Jobs.Load(), s.JobsAdded.Load(), s.JobsUpdated.Load(),
 		s.LogItems.Load(), s.LogItemsAdded.Load(), s.JobLogs.Load(),
 		s.Servers.Load(), s.Snapshots.Load(),
-		s.Calls.Load(), s.Commits.Load(), d.Round(time.Millisecond))
+		s.PagesCommitted.Load(), s.Commits.Load(), d.Round(time.Millisecond))
 }

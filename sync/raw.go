@@ -41,40 +41,33 @@ type readCloser struct {
 }
 
 // rawPage is the part of a list response that archiver keeps: the items as
-// exact bytes, and the token.
+// exact bytes.
 type rawPage struct {
-	Items     []json.RawMessage
-	NextToken string
+	Items []json.RawMessage
 }
 
-// decodeRawPage reads the raw body captured for one call. member names the
-// list ("items", "accounts", "JobListEntries"...). want is the number of
-// items the SDK decoded from the same bytes, as a cross-check.
+// decodeRawPage reads the raw body captured for one call and returns the
+// items of its list member ("items", "JobListEntries"...) as the exact bytes
+// received. want is the number of items the SDK decoded from the same bytes,
+// as a cross-check.
 func decodeRawPage(op string, md middleware.Metadata, member string, want int) (rawPage, error) {
 	buf, ok := md.Get(rawBodyKey{}).(*bytes.Buffer)
 	if !ok {
 		return rawPage{}, fmt.Errorf("%s: no raw response body was captured", op)
 	}
-	var body map[string]json.RawMessage
-	if err := json.Unmarshal(buf.Bytes(), &body); err != nil {
+	items, err := splitMember(buf.Bytes(), member)
+	if err != nil {
 		return rawPage{}, fmt.Errorf("%s: response body: %w", op, err)
 	}
-	var p rawPage
-	if v, ok := body[member]; ok && !bytes.Equal(bytes.TrimSpace(v), []byte("null")) {
-		if err := json.Unmarshal(v, &p.Items); err != nil {
-			return rawPage{}, fmt.Errorf("%s: response member %q: %w", op, member, err)
-		}
-	}
-	for _, tok := range []string{"nextToken", "NextToken"} {
-		if v, ok := body[tok]; ok {
-			_ = json.Unmarshal(v, &p.NextToken)
-		}
+	p := rawPage{Items: make([]json.RawMessage, len(items))}
+	for i, it := range items {
+		p.Items[i] = it
 	}
 	if len(p.Items) != want {
 		return rawPage{}, fmt.Errorf("%s: raw body has %d items but the SDK decoded %d", op, len(p.Items), want)
 	}
 	for i, it := range p.Items {
-		if len(bytes.TrimSpace(it)) == 0 || it[0] != '{' {
+		if len(it) == 0 || it[0] != '{' {
 			return rawPage{}, fmt.Errorf("%s: item %d is not a JSON object", op, i)
 		}
 	}

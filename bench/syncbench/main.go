@@ -11,8 +11,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"sort"
 	gosync "sync"
+	"syscall"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -28,12 +30,23 @@ func main() {
 	perJob := flag.Int("per-job", 100, "log items per job")
 	runs := flag.Int("runs", 5, "runs of each mode; the median is reported")
 	conc := flag.Int("concurrency", 4, "job logs read at once, in both modes")
+	latency := flag.Duration("latency", 0, "added to every emulator response, as a network would")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the first sync run to this file")
 	flag.Parse()
+	profile = *cpuProfile
+	emuLatency = *latency
 	if err := run(*logItems, *perJob, *runs, *conc); err != nil {
 		fmt.Fprintln(os.Stderr, "syncbench:", err)
 		os.Exit(1)
 	}
 }
+
+var (
+	// profile names the CPU profile file of the first sync run, if any.
+	profile string
+	// emuLatency is the emulator's added latency per response.
+	emuLatency time.Duration
+)
 
 func run(logItems, perJob, runs, conc int) error {
 	ctx := context.Background()
@@ -42,6 +55,7 @@ func run(logItems, perJob, runs, conc int) error {
 		return err
 	}
 	defer emu.Close()
+	emu.SetFaults(emulator.Faults{Latency: emuLatency})
 	total := emu.TotalLogItems() + len(emu.Jobs()) + len(emu.SourceServers())
 	opts := archsync.Options{
 		Region:      "us-east-1",
@@ -51,9 +65,11 @@ func run(logItems, perJob, runs, conc int) error {
 	}
 	fmt.Printf("history: %d jobs, %d log items, %d source servers (%d items)\n", len(emu.Jobs()), emu.TotalLogItems(), len(emu.SourceServers()), total)
 
-	var fetch, sync []time.Duration
+	var fetch, sync, fetchCPU, syncCPU []time.Duration
 	for i := 0; i < runs; i++ {
+		c0 := cpuTime()
 		d, n, err := fetchOnly(ctx, opts)
+		fetchCPU = append(fetchCPU, cpuTime()-c0)
 		if err != nil {
 			return fmt.Errorf("fetch-only: %w", err)
 		}
@@ -69,9 +85,16 @@ func run(logItems, perJob, runs, conc int) error {
 		o := opts
 		o.ArchiveDir = filepath.Join(dir, "archive")
 		var st archsync.Stats
+		stop, err := startProfile(i)
+		if err != nil {
+			return err
+		}
+		c0 = cpuTime()
 		start := time.Now()
 		err = archsync.Run(ctx, o, &st)
 		sync = append(sync, time.Since(start))
+		syncCPU = append(syncCPU, cpuTime()-c0)
+		stop()
 		os.RemoveAll(dir)
 		if err != nil {
 			return fmt.Errorf("sync: %w", err)
@@ -81,8 +104,8 @@ func run(logItems, perJob, runs, conc int) error {
 		}
 	}
 	f, s := median(fetch), median(sync)
-	fmt.Printf("fetch-only: median %v over %d runs, %.0f items/s\n", f.Round(time.Millisecond), runs, float64(total)/f.Seconds())
-	fmt.Printf("sync:       median %v over %d runs, %.0f items/s\n", s.Round(time.Millisecond), runs, float64(total)/s.Seconds())
+	fmt.Printf("fetch-only: median %v over %d runs, %.0f items/s, CPU %v\n", f.Round(time.Millisecond), runs, float64(total)/f.Seconds(), median(fetchCPU).Round(time.Millisecond))
+	fmt.Printf("sync:       median %v over %d runs, %.0f items/s, CPU %v\n", s.Round(time.Millisecond), runs, float64(total)/s.Seconds(), median(syncCPU).Round(time.Millisecond))
 	fmt.Printf("sync / fetch-only: %.2fx\n", s.Seconds()/f.Seconds())
 	return nil
 }
@@ -156,6 +179,31 @@ func fetchOnly(ctx context.Context, o archsync.Options) (time.Duration, int, err
 	close(ids)
 	wg.Wait()
 	return time.Since(start), n, first
+}
+
+// cpuTime is the CPU time this process (emulator included) has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// startProfile starts the CPU profile during the first sync run.
+func startProfile(run int) (func(), error) {
+	if profile == "" || run != 0 {
+		return func() {}, nil
+	}
+	f, err := os.Create(profile)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 func median(ds []time.Duration) time.Duration {
