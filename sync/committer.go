@@ -97,17 +97,23 @@ func applyBatch(w *archive.Writer, batch []commit, d *delta) error {
 }
 
 // Pages are committed in batches. Pages wait in memory (up to maxPending
-// items, after which the fetchers wait) while the archive is closed; at
-// most every commitInterval the committer opens the archive, commits every
-// waiting page in one transaction and closes it again. So the archive is
-// held only for a commit, never across a network wait, readers get in
-// between commits, and a large sync pays for one disk sync per batch rather
-// than per page. A crash loses at most the pages not yet committed, which
-// the next sync fetches again.
+// items, after which the fetchers wait) while the archive is closed; a
+// batch is due CommitInterval after its first page arrived, and then the
+// committer opens the archive, commits every waiting page in one
+// transaction and closes it again. So the archive is held only for a
+// commit, never across a network wait; readers get in between commits; and
+// a large sync pays for one disk sync per batch rather than per page. A
+// crash loses at most the pages not yet committed, which the next sync
+// fetches again.
 const (
 	defaultCommitInterval = 50 * time.Millisecond
 	maxPending            = 100000
 )
+
+// readerGap is the least time the archive stays closed between commits:
+// several times a waiting reader's lock poll (archive.LockPoll), so readers
+// are never starved by a sync that commits back to back.
+const readerGap = 4 * archive.LockPoll
 
 // committer is the only writer of the archive during a sync.
 type committer struct {
@@ -119,17 +125,25 @@ type committer struct {
 	done   chan struct{}
 
 	mu      gosync.Mutex
-	cond    *gosync.Cond // signalled when pages arrive, are taken, or input ends
+	cond    *gosync.Cond // signalled when pages are taken or input ends
 	pending []commit
 	items   int
-	closed  bool
-	arrived chan struct{} // closed and replaced when the first page of a batch arrives or input ends
+	firstAt time.Time // when the first pending page arrived
+	ended   bool      // no more pages will come
+	discard bool      // pages still pending at the end are dropped
+	wake    chan struct{}
 }
 
 func newCommitter(dir string, o Options, stats *Stats, cancel context.CancelFunc) *committer {
-	c := &committer{dir: dir, opts: o, stats: stats, cancel: cancel, done: make(chan struct{}), arrived: make(chan struct{})}
+	c := &committer{dir: dir, opts: o, stats: stats, cancel: cancel, done: make(chan struct{}), wake: make(chan struct{})}
 	c.cond = gosync.NewCond(&c.mu)
 	return c
+}
+
+// signal wakes the committer if it waits. c.mu must be held.
+func (c *committer) signal() {
+	close(c.wake)
+	c.wake = make(chan struct{})
 }
 
 // send queues a page for commit. It blocks while maxPending items are
@@ -146,61 +160,59 @@ func (c *committer) send(ctx context.Context, cm commit) error {
 	c.pending = append(c.pending, cm)
 	c.items += cm.items
 	if len(c.pending) == 1 {
-		close(c.arrived)
-		c.arrived = make(chan struct{})
+		c.firstAt = time.Now()
+		c.signal()
 	}
 	return nil
 }
 
-// take waits until pages are waiting and the batch is due, and returns them.
-// last reports that no more pages will come.
-func (c *committer) take(due time.Time) (batch []commit, last bool) {
+// take waits until pages are waiting and their batch is due (and not
+// before notBefore), and returns them. last reports that the input ended.
+func (c *committer) take(notBefore time.Time) (batch []commit, last bool) {
 	c.mu.Lock()
-	for len(c.pending) == 0 && !c.closed {
-		arrived := c.arrived
+	defer c.mu.Unlock()
+	for !c.ended {
+		due := c.firstAt.Add(c.opts.CommitInterval)
+		if notBefore.After(due) {
+			due = notBefore
+		}
+		wait := time.Until(due)
+		if len(c.pending) > 0 && wait <= 0 {
+			break
+		}
+		wake, waiting := c.wake, len(c.pending) > 0
 		c.mu.Unlock()
-		<-arrived
-		c.mu.Lock()
-	}
-	if !c.closed {
-		arrived := c.arrived
-		c.mu.Unlock()
-		if wait := time.Until(due); wait > 0 {
+		if waiting {
 			t := time.NewTimer(wait)
 			select {
 			case <-t.C:
-			case <-arrived: // input ended
+			case <-wake:
 			}
 			t.Stop()
+		} else {
+			<-wake
 		}
 		c.mu.Lock()
 	}
-	batch, last = c.pending, c.closed
+	batch, last = c.pending, c.ended
+	if c.discard {
+		batch = nil
+	}
 	c.pending, c.items = nil, 0
 	c.cond.Broadcast()
-	c.mu.Unlock()
 	return batch, last
 }
 
-// readerGap is the least time the archive stays closed between commits:
-// several times a waiting reader's lock poll (archive.LockPoll), so readers
-// are never starved by a sync that commits back to back.
-const readerGap = 4 * archive.LockPoll
-
-// run commits batches until the input ends. Pages queued before a failure
-// are still committed; after a failure the rest are dropped.
+// run commits batches until the input ends. After a commit fails, pages
+// are dropped.
 func (c *committer) run(ctx context.Context) {
 	defer close(c.done)
-	var due time.Time
+	var notBefore time.Time
 	for {
-		batch, last := c.take(due)
+		batch, last := c.take(notBefore)
 		if len(batch) > 0 && c.err == nil {
-			start := time.Now()
 			c.commitBatch(ctx, batch)
-			due = start.Add(c.opts.CommitInterval)
-			if gap := time.Now().Add(readerGap); gap.After(due) {
-				due = gap
-			}
+			notBefore = time.Now().Add(readerGap)
 		}
 		if last {
 			return
@@ -209,12 +221,12 @@ func (c *committer) run(ctx context.Context) {
 }
 
 // finish ends the input, waits for the last commit and returns the first
-// commit error.
-func (c *committer) finish() error {
+// commit error. With discard, pages not yet committed are dropped: a sync
+// that failed commits nothing after the failure.
+func (c *committer) finish(discard bool) error {
 	c.mu.Lock()
-	c.closed = true
-	close(c.arrived)
-	c.arrived = make(chan struct{})
+	c.ended, c.discard = true, discard
+	c.signal()
 	c.cond.Broadcast()
 	c.mu.Unlock()
 	<-c.done

@@ -67,7 +67,7 @@ type Options struct {
 	// MaxBackoff caps the wait between tries; default 20s.
 	MaxBackoff time.Duration
 	// CommitInterval is the longest a fetched page waits before it is
-	// committed; pages fetched within it are committed together. Default 100ms.
+	// committed; pages fetched within it are committed together. Default 50ms.
 	CommitInterval time.Duration
 	// LockTimeout bounds each wait for the archive's file lock; default 10m.
 	LockTimeout time.Duration

@@ -57,7 +57,9 @@ func Run(ctx context.Context, o Options, stats *Stats) error {
 		stats:    stats,
 	}
 	fetchErr := runDRS(fetchCtx, run, o.Concurrency, cancel)
-	commitErr := com.finish()
+	// After a failure, pages fetched but not yet committed are dropped, so
+	// the archive holds only what was committed before it.
+	commitErr := com.finish(fetchErr != nil || ctx.Err() != nil)
 	switch {
 	case commitErr != nil:
 		return commitErr

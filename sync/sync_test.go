@@ -373,3 +373,50 @@ func TestParseSources(t *testing.T) {
 		}
 	}
 }
+
+// TestReadersDuringSync reads the archive over and over while a sync runs:
+// the reads must get in between the sync's commits and see the archive grow,
+// rather than wait for the sync to end.
+func TestReadersDuringSync(t *testing.T) {
+	emu := startEmulator(t, emulator.Options{Seed: 9, Jobs: 60, LogItemsPerJob: 40})
+	emu.SetFaults(emulator.Faults{Latency: 3 * time.Millisecond})
+	dir := archivetest.Dir(t)
+	o := options(dir, emu)
+	o.Concurrency = 2
+	done := make(chan error, 1)
+	go func() {
+		var st archsync.Stats
+		done <- archsync.Run(context.Background(), o, &st)
+	}()
+	partial := map[int]bool{}
+	total := emu.TotalLogItems()
+	for running := true; running; {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("sync: %v", err)
+			}
+			running = false
+			continue
+		case <-time.After(5 * time.Millisecond):
+		}
+		st, err := archive.Open(context.Background(), dir, archive.Options{ReadOnly: true, LockTimeout: time.Minute})
+		if errors.Is(err, archive.ErrNoArchive) {
+			continue // the first commit has not happened yet
+		}
+		if err != nil {
+			t.Fatalf("read during sync: %v", err)
+		}
+		st.View(func(r *archive.Reader) error {
+			n, err := r.Count(archive.KindDRSJobLogItem)
+			if err == nil && n > 0 && n < total {
+				partial[n] = true
+			}
+			return err
+		})
+		st.Close()
+	}
+	if len(partial) < 2 {
+		t.Errorf("readers saw %d intermediate states of the archive during the sync, want several: reads waited for the sync", len(partial))
+	}
+}

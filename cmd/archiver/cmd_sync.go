@@ -18,20 +18,22 @@ func syncCommand() *cli.Command {
 		Usage:     "read new job history from AWS into the archive",
 		UsageText: "archiver [--archive DIR] sync [--source drs] [--region REGION] [--profile NAME] [--endpoint-url URL]",
 		Description: `Pages through DRS DescribeJobs, DescribeJobLogItems and DescribeSourceServers
-and commits each page to the archive as soon as it arrives. Every field AWS
-returns is kept verbatim, including fields this build does not know.
+and commits what arrives to the archive every --commit-interval, each page
+whole, in one transaction. Every field AWS returns is kept verbatim,
+including fields this build does not know.
 
 A job's log is read until the job is COMPLETED and never again after that.
 Source servers get a new snapshot only when their state changed (replication
-state, lag, errors, staging area, last launch...). A crash or kill loses
+state, lag band, errors, staging area, last launch...). A crash or kill loses
 nothing already committed: run sync again and it finishes the work.
 
 Throttling and 5xx answers are retried with capped exponential backoff
 (--max-attempts tries per call). A malformed answer stops the sync with exit
 status 1 and a message naming the API operation; nothing of that page is kept.
 
-Sync holds the archive file only while it commits, so 'archiver export' and
-other readers can run while it waits on AWS.
+Sync holds the archive file only while it commits, never while it waits on
+AWS, so 'archiver export' and other readers can run during a sync. When sync
+itself has to wait for the file (another process holds it), it says so.
 
 Credentials and region come from the standard AWS chain: environment,
 AWS_PROFILE or --profile, shared config and credentials files, SSO, instance
@@ -55,6 +57,7 @@ EXAMPLES:
 			&cli.IntFlag{Name: "concurrency", Value: 4, Usage: "job logs read at once, 1-32"},
 			&cli.IntFlag{Name: "max-attempts", Value: 12, Usage: "tries per API call before giving up, throttling included"},
 			&cli.DurationFlag{Name: "max-backoff", Value: 20 * time.Second, Usage: "longest wait between tries of one call"},
+			&cli.DurationFlag{Name: "commit-interval", Value: 50 * time.Millisecond, Usage: "longest a fetched page waits before it is committed; pages fetched meanwhile are committed together"},
 			&cli.DurationFlag{Name: "lock-timeout", Value: 10 * time.Minute, Usage: "longest wait for the archive file lock held by another process"},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print nothing on success"},
 		},
@@ -88,8 +91,8 @@ func syncOptions(c *cli.Context) (archsync.Options, error) {
 	if att < 1 || att > 100 {
 		return archsync.Options{}, usageError{err: fmt.Errorf("--max-attempts %d: want 1 to 100", att), command: "sync"}
 	}
-	if c.Duration("max-backoff") <= 0 || c.Duration("lock-timeout") <= 0 {
-		return archsync.Options{}, usageError{err: fmt.Errorf("--max-backoff and --lock-timeout must be positive"), command: "sync"}
+	if c.Duration("max-backoff") <= 0 || c.Duration("lock-timeout") <= 0 || c.Duration("commit-interval") <= 0 {
+		return archsync.Options{}, usageError{err: fmt.Errorf("--max-backoff, --commit-interval and --lock-timeout must be positive"), command: "sync"}
 	}
 	return archsync.Options{
 		ArchiveDir:  c.String("archive"),
@@ -102,6 +105,8 @@ func syncOptions(c *cli.Context) (archsync.Options, error) {
 		MaxAttempts: att,
 		MaxBackoff:  c.Duration("max-backoff"),
 		LockTimeout: c.Duration("lock-timeout"),
+
+		CommitInterval: c.Duration("commit-interval"),
 	}, nil
 }
 

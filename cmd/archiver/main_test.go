@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -15,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/archiver-dev/archiver/archive"
 	"github.com/archiver-dev/archiver/internal/archivetest"
 	"github.com/archiver-dev/archiver/internal/emulator"
 )
@@ -254,12 +256,12 @@ func TestKillAndResume(t *testing.T) {
 		t.Fatalf("uninterrupted sync: %s", stderr)
 	}
 
-	// Each process is killed once it has fetched a number of log pages, so
+	// Each process is killed once it has committed 200 more log items, so
 	// every kill lands mid-sync, with commits behind it and more to come.
 	emu.SetFaults(emulator.Faults{Latency: 3 * time.Millisecond})
 	killed := archivetest.Dir(t)
-	for i, pages := range []int{15, 40, 60} {
-		emu.ResetCounts()
+	for i := 0; i < 3; i++ {
+		base := logItemCount(t, killed)
 		cmd := exec.Command(os.Args[0], "--archive", killed, "sync", "--endpoint-url", emu.URL(), "--page-size", "5")
 		cmd.Env = append(os.Environ(), append(env, "ARCHIVER_TEST_MAIN=1")...)
 		var stderr bytes.Buffer
@@ -269,12 +271,11 @@ func TestKillAndResume(t *testing.T) {
 		}
 		exited := make(chan error, 1)
 		go func() { exited <- cmd.Wait() }()
-		deadline := time.Now().Add(time.Minute)
-		for emu.Calls(emulator.OpDescribeJobLogItems) < pages && time.Now().Before(deadline) {
+		for logItemCount(t, killed) < base+200 {
 			select {
 			case err := <-exited:
 				t.Fatalf("sync %d ended before it was killed (%v): %s", i, err, stderr.String())
-			case <-time.After(time.Millisecond):
+			case <-time.After(2 * time.Millisecond):
 			}
 		}
 		cmd.Process.Signal(syscall.SIGKILL)
@@ -306,6 +307,29 @@ func TestKillAndResume(t *testing.T) {
 	}
 }
 
+// logItemCount reads how many log items an archive holds; 0 if there is no
+// archive yet. It reads while a sync may be writing, as a reviewer would.
+func logItemCount(t *testing.T, dir string) int {
+	t.Helper()
+	st, err := archive.Open(context.Background(), dir, archive.Options{ReadOnly: true, LockTimeout: time.Minute})
+	if errors.Is(err, archive.ErrNoArchive) {
+		return 0
+	}
+	if err != nil {
+		t.Fatalf("read during sync: %v", err)
+	}
+	defer st.Close()
+	n := 0
+	st.View(func(r *archive.Reader) error {
+		n, err = r.Count(archive.KindDRSJobLogItem)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
 // exportRecords exports an archive and returns its records without
 // provenance times, as a multiset.
 func exportRecords(t *testing.T, dir string) map[string]int {
@@ -323,4 +347,53 @@ func exportRecords(t *testing.T, dir string) map[string]int {
 		}
 	}
 	return m
+}
+
+// TestBadBodyLeavesArchiveUnchanged: a truncated or malformed answer ends
+// the sync with exit status 1 and one line naming the operation, and the
+// archive is exactly as it was.
+func TestBadBodyLeavesArchiveUnchanged(t *testing.T) {
+	hermeticEnv(t)
+	for _, tc := range []struct {
+		name  string
+		fault emulator.Faults
+	}{
+		{"truncated", emulator.Faults{Truncate: map[string]bool{emulator.OpDescribeJobs: true}}},
+		{"malformed", emulator.Faults{Malformed: map[string]bool{emulator.OpDescribeJobs: true}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			emu := emulator.New(emulator.Options{Seed: 21})
+			if err := emu.Start(); err != nil {
+				t.Fatal(err)
+			}
+			defer emu.Close()
+			dir := archivetest.Dir(t)
+			if code, _, stderr := runCLI(t, "--archive", dir, "sync", "--endpoint-url", emu.URL()); code != 0 {
+				t.Fatalf("first sync: %s", stderr)
+			}
+			before := exportSHA(t, dir)
+			emu.Advance(24 * time.Hour)
+			emu.SetFaults(tc.fault)
+			code, _, stderr := runCLI(t, "--archive", dir, "sync", "--endpoint-url", emu.URL())
+			if code != 1 {
+				t.Errorf("exit %d, want 1", code)
+			}
+			if !strings.Contains(stderr, "DescribeJobs") || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
+				t.Errorf("stderr is not one line naming DescribeJobs: %q", stderr)
+			}
+			if after := exportSHA(t, dir); after != before {
+				t.Errorf("archive changed: records %s before, %s after", before, after)
+			}
+		})
+	}
+}
+
+// exportSHA exports an archive and returns its records hash.
+func exportSHA(t *testing.T, dir string) string {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "e.json")
+	if code, _, stderr := runCLI(t, "--archive", dir, "export", "--out", out); code != 0 {
+		t.Fatalf("export: %s", stderr)
+	}
+	return readExport(t, out).Manifest.RecordsSHA256
 }

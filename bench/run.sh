@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Runs the benchmarks recorded in BENCHMARKS.md: the archive writer's Go
+# benchmark, then sync against fetch-only at 50,000 log items, at several
+# emulated network latencies. Run it on an otherwise idle machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${RUNS:-7}
+
+echo "== machine"
+echo "cpus: $(getconf _NPROCESSORS_ONLN), $(go version)"
+
+echo "== archive writer"
+go test -run - -bench PutLogItems -benchtime 5x ./archive/
+
+go build -o "${TMPDIR:-/tmp}/archiver-syncbench" ./bench/syncbench
+for latency in 0s 2ms 5ms 10ms 50ms; do
+	n=$runs
+	[ "$latency" = 50ms ] && n=3
+	echo "== sync vs fetch-only, emulator latency $latency per call"
+	"${TMPDIR:-/tmp}/archiver-syncbench" -log-items 50000 -runs "$n" -latency "$latency"
+done
