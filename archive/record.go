@@ -67,6 +67,11 @@ func (r *Record) appendEncoded(out []byte) ([]byte, error) {
 			return out, fmt.Errorf("encode %w", err)
 		}
 	}
+	for _, t := range []time.Time{r.Time, r.FirstSeen, r.LastSeen} {
+		if y := t.Year(); y < 0 || y > 9999 {
+			return out, fmt.Errorf("encode %s record %s: time %s is outside years 0 to 9999", r.Kind, r.name(), t)
+		}
+	}
 	out = append(out, `{"kind":`...)
 	out = appendString(out, string(r.Kind))
 	if r.ID != "" {

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -48,6 +50,10 @@ func TestRecordEncodeRoundTrip(t *testing.T) {
 			}
 		})
 	}
+	late := Record{Kind: KindDRSJob, ID: "j", Time: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC), Data: json.RawMessage(`{}`)}
+	if _, err := late.encode(); err == nil {
+		t.Error("a record dated in year 10000 was encoded")
+	}
 	for _, data := range []string{`{"a":`, ``, `{} {}`, `{"a":1}x`} {
 		bad := Record{Kind: KindDRSJob, ID: "j", Data: json.RawMessage(data)}
 		if _, err := bad.encode(); err == nil {
@@ -57,4 +63,24 @@ func TestRecordEncodeRoundTrip(t *testing.T) {
 			t.Errorf("CheckData passed %q", data)
 		}
 	}
+}
+
+// FuzzParseKind checks that ParseKind accepts exactly the archived kinds and
+// explains a refusal on one line.
+func FuzzParseKind(f *testing.F) {
+	for _, s := range []string{"drs.job", "drs.jobLogItem", "DRS.JOB", "", "sms.replicationJob ", "x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		k, err := ParseKind(s)
+		if err != nil {
+			if strings.Contains(err.Error(), "\n") {
+				t.Fatalf("ParseKind(%q): error is not one line: %q", s, err)
+			}
+			return
+		}
+		if string(k) != s || !slices.Contains(Kinds, k) {
+			t.Fatalf("ParseKind(%q) = %q", s, k)
+		}
+	})
 }

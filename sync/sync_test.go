@@ -420,3 +420,33 @@ func TestReadersDuringSync(t *testing.T) {
 		t.Errorf("readers saw %d intermediate states of the archive during the sync, want several: reads waited for the sync", len(partial))
 	}
 }
+
+// FuzzParseSources checks that --source parsing never panics, accepts only
+// known sources, each once, and always explains a refusal on one line.
+func FuzzParseSources(f *testing.F) {
+	for _, s := range []string{"drs", "drs,sms, snowball", "DRS,drs", "", ",", "ec2", "drs,,sms", " sms "} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, err := archsync.ParseSources(s)
+		if err != nil {
+			if strings.Contains(err.Error(), "\n") {
+				t.Fatalf("ParseSources(%q): error is not one line: %q", s, err)
+			}
+			return
+		}
+		if len(got) == 0 {
+			t.Fatalf("ParseSources(%q) accepted no source", s)
+		}
+		seen := map[archsync.Source]bool{}
+		for _, src := range got {
+			if src != archsync.SourceDRS && src != archsync.SourceSnowball && src != archsync.SourceSMS {
+				t.Fatalf("ParseSources(%q) gave unknown source %q", s, src)
+			}
+			if seen[src] {
+				t.Fatalf("ParseSources(%q) gave %q twice", s, src)
+			}
+			seen[src] = true
+		}
+	})
+}

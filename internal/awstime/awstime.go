@@ -39,7 +39,11 @@ func Parse(s string) (time.Time, error) {
 	}
 	for _, l := range layouts {
 		if t, err := time.Parse(l, s); err == nil {
-			return t.UTC(), nil
+			t = t.UTC()
+			if y := t.Year(); y < 0 || y > 9999 {
+				return time.Time{}, fmt.Errorf("timestamp %q is outside years 0 to 9999 in UTC", s)
+			}
+			return t, nil
 		}
 	}
 	return time.Time{}, fmt.Errorf("not an ISO 8601 timestamp: %q", s)

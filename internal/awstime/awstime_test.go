@@ -27,6 +27,7 @@ func TestParse(t *testing.T) {
 		{"yesterday", time.Time{}, false},
 		{"2026-13-04T10:11:12Z", time.Time{}, false},
 		{"1480475524", time.Time{}, false},
+		{"9999-12-31T23:59:59-01:00", time.Time{}, false}, // year 10000 in UTC
 	}
 	for _, tt := range tests {
 		got, err := Parse(tt.in)
