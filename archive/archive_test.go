@@ -295,3 +295,20 @@ func TestLockWait(t *testing.T) {
 		t.Errorf("waiting messages = %q", said)
 	}
 }
+
+// TestReadEmptyFile: a reader that finds the file a sync has just created,
+// still empty, sees no archive rather than trying to initialise it.
+func TestReadEmptyFile(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, archive.FileName), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := archive.Open(context.Background(), dir, archive.Options{ReadOnly: true}); !errors.Is(err, archive.ErrNoArchive) {
+		t.Errorf("read-only open of an empty file: %v, want ErrNoArchive", err)
+	}
+	st, err := archive.Open(context.Background(), dir, archive.Options{})
+	if err != nil {
+		t.Fatalf("a sync cannot take over an empty file: %v", err)
+	}
+	st.Close()
+}

@@ -88,6 +88,11 @@ func Open(ctx context.Context, dir string, o Options) (*Store, error) {
 		if st.IsDir() {
 			return nil, fmt.Errorf("open archive %s: %s is a directory: %w", dir, path, ErrNotArchive)
 		}
+		if st.Size() == 0 {
+			// A sync has just created the file and not yet written its first
+			// page; a reader cannot use it, and must not try to.
+			return nil, fmt.Errorf("open archive %s: %w yet (a sync is creating it)", dir, ErrNoArchive)
+		}
 	} else if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create archive directory %s: %w", dir, err)
 	}

@@ -130,9 +130,17 @@ type Stats struct {
 
 // Summary renders the counts as one line, for cron mail and logs.
 func (s *Stats) Summary(d time.Duration) string {
-	return fmt.Sprintf("%d jobs (%d new, %d updated), %d log items read (%d new) from %d job logs, %d source servers (%d new snapshots); %d pages in %d commits, %s",
-		s.Jobs.Load(), s.JobsAdded.Load(), s.JobsUpdated.Load(),
-		s.LogItems.Load(), s.LogItemsAdded.Load(), s.JobLogs.Load(),
-		s.Servers.Load(), s.Snapshots.Load(),
-		s.PagesCommitted.Load(), s.Commits.Load(), d.Round(time.Millisecond))
+	return fmt.Sprintf("%s (%d new, %d updated), %s read (%d new) from %s, %s (%s); %s in %s, %s",
+		count(s.Jobs.Load(), "job"), s.JobsAdded.Load(), s.JobsUpdated.Load(),
+		count(s.LogItems.Load(), "log item"), s.LogItemsAdded.Load(), count(s.JobLogs.Load(), "job log"),
+		count(s.Servers.Load(), "source server"), count(s.Snapshots.Load(), "new snapshot"),
+		count(s.PagesCommitted.Load(), "page"), count(s.Commits.Load(), "commit"), d.Round(time.Millisecond))
+}
+
+// count renders n with noun, in the plural unless n is 1.
+func count(n int64, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

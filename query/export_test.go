@@ -1,0 +1,133 @@
+package query_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/internal/archivetest"
+	"github.com/archiver-dev/archiver/query"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+// fixture fills an archive with a small, fixed history: two jobs (one with a
+// failed launch, in another account), their logs, two snapshots of one
+// server and an orphan log item whose job is not archived.
+func fixture(t *testing.T, dir string) {
+	t.Helper()
+	st := archivetest.Open(t, dir)
+	defer st.Close()
+	seen := time.Date(2026, 11, 20, 2, 17, 0, 0, time.UTC)
+	later := seen.Add(24 * time.Hour)
+	at := func(s string) time.Time { t, _ := time.Parse(time.RFC3339Nano, s); return t }
+	err := st.Update(func(w *archive.Writer) error {
+		jobs := []archive.Record{
+			{Kind: archive.KindDRSJob, ID: "drsjob-1", Region: "us-east-1", Account: "111122223333", Time: at("2026-11-01T10:00:00Z"), FirstSeen: seen, LastSeen: later,
+				Data: json.RawMessage(`{"jobID":"drsjob-1","arn":"arn:aws:drs:us-east-1:111122223333:job/drsjob-1","status":"COMPLETED","initiatedBy":"START_DRILL","x-futureField":{"n":1.50}}`)},
+			{Kind: archive.KindDRSJob, ID: "drsjob-2", Region: "eu-west-1", Account: "444455556666", Time: at("2026-11-02T11:00:00.5+00:00"), FirstSeen: later, LastSeen: later,
+				Data: json.RawMessage(`{"jobID":"drsjob-2", "status":"STARTED", "participatingServers":[{"launchStatus":"FAILED"}]}`)},
+		}
+		for _, j := range jobs {
+			if _, err := w.PutLatest(j); err != nil {
+				return err
+			}
+		}
+		logs := map[archive.JobRef][]string{
+			{JobID: "drsjob-1", Region: "us-east-1", Account: "111122223333"}: {
+				`{"event":"JOB_START","logDateTime":"2026-11-01T10:00:01Z"}`,
+				`{"event":"LAUNCH_END","eventData":{"targetInstanceID":"i-0abc"},"logDateTime":"2026-11-01T10:20:00Z"}`,
+			},
+			{JobID: "drsjob-2", Region: "eu-west-1", Account: "444455556666"}: {
+				`{"event":"LAUNCH_FAILED","eventData":{"rawError":"An error occurred (InsufficientInstanceCapacity) <t3.small> & \u00e9 \"quoted\""},"logDateTime":"2026-11-02T11:05:00Z"}`,
+			},
+			{JobID: "drsjob-gone", Region: "us-east-1", Account: "111122223333"}: {
+				`{"event":"JOB_START","logDateTime":"2026-10-01T00:00:00Z"}`,
+			},
+		}
+		for ref, items := range logs {
+			for i, it := range items {
+				var h struct{ LogDateTime string }
+				json.Unmarshal([]byte(it), &h)
+				if _, err := w.PutLogItem(ref, i, archive.Record{Time: at(h.LogDateTime), FirstSeen: seen, LastSeen: seen, Data: json.RawMessage(it)}); err != nil {
+					return err
+				}
+			}
+		}
+		for i, state := range []string{"CONTINUOUS", "STALLED"} {
+			c := seen.Add(time.Duration(i) * 24 * time.Hour)
+			rec := archive.Record{Kind: archive.KindDRSSourceServer, ID: "s-1", Region: "us-east-1", Account: "111122223333", Time: c, CapturedAt: &c, FirstSeen: c, LastSeen: c,
+				Data: json.RawMessage(`{"sourceServerID":"s-1","dataReplicationInfo":{"dataReplicationState":"` + state + `"}}`)}
+			if _, err := w.PutObservation(rec, []byte(state)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestExportGolden(t *testing.T) {
+	dir := archivetest.Dir(t)
+	fixture(t, dir)
+	st, err := archive.Open(context.Background(), dir, archive.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var buf bytes.Buffer
+	var m query.Manifest
+	err = st.View(func(r *archive.Reader) error {
+		var err error
+		m, err = query.Export(context.Background(), r, &buf, query.ExportOptions{
+			Version: "test", Now: time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC), SchemaVersion: 1, TempDir: t.TempDir(),
+		})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden := filepath.Join("testdata", "export.golden.json")
+	if *update {
+		if err := os.WriteFile(golden, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test ./query/ -run Golden -update to create it)", err)
+	}
+	if !bytes.Equal(buf.Bytes(), want) {
+		t.Errorf("export differs from %s:\n%s", golden, buf.String())
+	}
+
+	// The document is JSON, the hash covers the records value exactly, and
+	// every record's data is the stored bytes.
+	var doc struct {
+		Manifest json.RawMessage `json:"manifest"`
+		Records  json.RawMessage `json:"records"`
+	}
+	if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
+		t.Fatalf("export is not JSON: %v", err)
+	}
+	sum := sha256.Sum256(doc.Records)
+	if hex.EncodeToString(sum[:]) != m.RecordsSHA256 {
+		t.Errorf("recordsSHA256 %s, records hash to %x", m.RecordsSHA256, sum)
+	}
+	if !bytes.Contains(buf.Bytes(), []byte(`"x-futureField":{"n":1.50}`)) || !bytes.Contains(buf.Bytes(), []byte(`{"jobID":"drsjob-2", "status":"STARTED"`)) {
+		t.Error("job data is not verbatim in the export")
+	}
+	if m.Records != 8 || m.Counts[archive.KindDRSJob] != 2 || m.Counts[archive.KindDRSJobLogItem] != 4 || m.Counts[archive.KindDRSSourceServer] != 2 {
+		t.Errorf("manifest counts %v, records %d", m.Counts, m.Records)
+	}
+}
