@@ -28,7 +28,13 @@ func captureRawBody(stack *middleware.Stack) error {
 			if !ok || resp.StatusCode < 200 || resp.StatusCode > 299 || resp.Body == nil {
 				return out, md, err
 			}
-			buf := new(bytes.Buffer)
+			// Sized from Content-Length when the server sent one, so the copy
+			// is made in one allocation.
+			size := int64(4096)
+			if resp.ContentLength > 0 && resp.ContentLength < 64<<20 {
+				size = resp.ContentLength + 1
+			}
+			buf := bytes.NewBuffer(make([]byte, 0, size))
 			resp.Body = readCloser{io.TeeReader(resp.Body, buf), resp.Body}
 			md.Set(rawBodyKey{}, buf)
 			return out, md, err

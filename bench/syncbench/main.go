@@ -31,10 +31,12 @@ func main() {
 	runs := flag.Int("runs", 5, "runs of each mode; the median is reported")
 	conc := flag.Int("concurrency", 4, "job logs read at once, in both modes")
 	latency := flag.Duration("latency", 0, "added to every emulator response, as a network would")
-	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the first sync run to this file")
+	interval := flag.Duration("commit-interval", 0, "sync's commit interval (0: its default)")
+	cpuProfile := flag.String("cpuprofile", "", "write CPU profiles of the first sync run to this file, and of the first fetch-only run to this file plus .fetch")
 	flag.Parse()
 	profile = *cpuProfile
 	emuLatency = *latency
+	commitInterval = *interval
 	if err := run(*logItems, *perJob, *runs, *conc); err != nil {
 		fmt.Fprintln(os.Stderr, "syncbench:", err)
 		os.Exit(1)
@@ -46,6 +48,8 @@ var (
 	profile string
 	// emuLatency is the emulator's added latency per response.
 	emuLatency time.Duration
+	// commitInterval is passed to sync.
+	commitInterval time.Duration
 )
 
 func run(logItems, perJob, runs, conc int) error {
@@ -62,13 +66,20 @@ func run(logItems, perJob, runs, conc int) error {
 		EndpointURL: emu.URL(),
 		Credentials: credentials.NewStaticCredentialsProvider("BENCH", "bench", ""),
 		Concurrency: conc,
+
+		CommitInterval: commitInterval,
 	}
 	fmt.Printf("history: %d jobs, %d log items, %d source servers (%d items)\n", len(emu.Jobs()), emu.TotalLogItems(), len(emu.SourceServers()), total)
 
 	var fetch, sync, fetchCPU, syncCPU []time.Duration
 	for i := 0; i < runs; i++ {
+		stopF, err := startProfileNamed(i, profile+".fetch")
+		if err != nil {
+			return err
+		}
 		c0 := cpuTime()
 		d, n, err := fetchOnly(ctx, opts)
+		stopF()
 		fetchCPU = append(fetchCPU, cpuTime()-c0)
 		if err != nil {
 			return fmt.Errorf("fetch-only: %w", err)
@@ -191,11 +202,14 @@ func cpuTime() time.Duration {
 }
 
 // startProfile starts the CPU profile during the first sync run.
-func startProfile(run int) (func(), error) {
+func startProfile(run int) (func(), error) { return startProfileNamed(run, profile) }
+
+// startProfileNamed starts a CPU profile into name during the first run.
+func startProfileNamed(run int, name string) (func(), error) {
 	if profile == "" || run != 0 {
 		return func() {}, nil
 	}
-	f, err := os.Create(profile)
+	f, err := os.Create(name)
 	if err != nil {
 		return nil, err
 	}
