@@ -92,48 +92,73 @@ func (w *Writer) touch(b *bolt.Bucket, k Key, old Record, seen time.Time) error 
 	return b.Put(k[:], v)
 }
 
+// identityRef is where the archive keeps the current record of one
+// identity (kind, ID, region, account): the kind's bucket, and the entry of
+// the identity index that points into it.
+type identityRef struct {
+	b, ids *bolt.Bucket
+	id     []byte
+	val    []byte // the index entry: record key, then any fingerprint; nil if new
+}
+
+// identityOf finds the identity of rec in the archive.
+func (w *Writer) identityOf(rec *Record) (identityRef, error) {
+	if rec.ID == "" {
+		return identityRef{}, fmt.Errorf("put %s record: no ID", rec.Kind)
+	}
+	b, err := w.bucket(string(rec.Kind))
+	if err != nil {
+		return identityRef{}, err
+	}
+	ids, err := w.bucket(bucketIDs)
+	if err != nil {
+		return identityRef{}, err
+	}
+	ref := identityRef{b: b, ids: ids, id: identity(rec.Kind, rec.ID, rec.Region, rec.Account)}
+	ref.val = ids.Get(ref.id)
+	return ref, nil
+}
+
+// current reads the record the identity points at.
+func (ref identityRef) current(rec *Record) (Key, Record, error) {
+	var k Key
+	copy(k[:], ref.val)
+	raw := ref.b.Get(k[:])
+	if raw == nil {
+		return k, Record{}, fmt.Errorf("identity %s %s points at missing record %x", rec.Kind, rec.ID, k)
+	}
+	prev, err := decodeRecord(k[:], raw)
+	return k, prev, err
+}
+
 // PutLatest keeps rec as the one current state of its identity (kind, ID,
 // region, account). rec.FirstSeen and rec.LastSeen should both be the time of
 // this sync; an existing record keeps its FirstSeen.
 func (w *Writer) PutLatest(rec Record) (Change, error) {
-	if rec.ID == "" {
-		return 0, fmt.Errorf("put %s record: no ID", rec.Kind)
-	}
-	b, err := w.bucket(string(rec.Kind))
+	ref, err := w.identityOf(&rec)
 	if err != nil {
 		return 0, err
 	}
-	ids, err := w.bucket(bucketIDs)
-	if err != nil {
-		return 0, err
-	}
-	id := identity(rec.Kind, rec.ID, rec.Region, rec.Account)
-	if v := ids.Get(id); v != nil {
-		var old Key
-		copy(old[:], v)
-		raw := b.Get(old[:])
-		if raw == nil {
-			return 0, fmt.Errorf("identity %s %s points at missing record %x", rec.Kind, rec.ID, old)
-		}
-		prev, err := decodeRecord(old[:], raw)
+	if ref.val != nil {
+		old, prev, err := ref.current(&rec)
 		if err != nil {
 			return 0, err
 		}
 		if bytes.Equal(prev.Data, rec.Data) {
-			return Unchanged, w.touch(b, old, prev, rec.LastSeen)
+			return Unchanged, w.touch(ref.b, old, prev, rec.LastSeen)
 		}
 		rec.FirstSeen = prev.FirstSeen
-		k, err := w.replace(b, old, &rec)
+		k, err := w.replace(ref.b, old, &rec)
 		if err != nil {
 			return 0, err
 		}
-		return Updated, ids.Put(id, k[:])
+		return Updated, ref.ids.Put(ref.id, k[:])
 	}
-	k, err := w.put(b, &rec)
+	k, err := w.put(ref.b, &rec)
 	if err != nil {
 		return 0, err
 	}
-	return Added, ids.Put(id, k[:])
+	return Added, ref.ids.Put(ref.id, k[:])
 }
 
 // PutObservation keeps rec as a new observation of its identity unless the
@@ -141,36 +166,22 @@ func (w *Writer) PutLatest(rec Record) (Change, error) {
 // observation's lastSeen moves. The fingerprint is whatever the caller
 // decides makes two states the same.
 func (w *Writer) PutObservation(rec Record, fingerprint []byte) (Change, error) {
-	if rec.ID == "" {
-		return 0, fmt.Errorf("put %s observation: no ID", rec.Kind)
-	}
-	b, err := w.bucket(string(rec.Kind))
+	ref, err := w.identityOf(&rec)
 	if err != nil {
 		return 0, err
 	}
-	ids, err := w.bucket(bucketIDs)
-	if err != nil {
-		return 0, err
-	}
-	id := identity(rec.Kind, rec.ID, rec.Region, rec.Account)
-	if v := ids.Get(id); v != nil && bytes.Equal(v[KeyLen:], fingerprint) {
-		var old Key
-		copy(old[:], v)
-		raw := b.Get(old[:])
-		if raw == nil {
-			return 0, fmt.Errorf("identity %s %s points at missing record %x", rec.Kind, rec.ID, old)
-		}
-		prev, err := decodeRecord(old[:], raw)
+	if ref.val != nil && bytes.Equal(ref.val[KeyLen:], fingerprint) {
+		old, prev, err := ref.current(&rec)
 		if err != nil {
 			return 0, err
 		}
-		return Unchanged, w.touch(b, old, prev, rec.LastSeen)
+		return Unchanged, w.touch(ref.b, old, prev, rec.LastSeen)
 	}
-	k, err := w.put(b, &rec)
+	k, err := w.put(ref.b, &rec)
 	if err != nil {
 		return 0, err
 	}
-	return Added, ids.Put(id, append(k[:], fingerprint...))
+	return Added, ref.ids.Put(ref.id, append(k[:], fingerprint...))
 }
 
 // PutLogItem keeps rec as the log item at position pos of job j. A

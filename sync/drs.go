@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/drs"
+	"github.com/aws/smithy-go/middleware"
 
 	"github.com/archiver-dev/archiver/archive"
 	"github.com/archiver-dev/archiver/internal/awstime"
@@ -37,25 +38,47 @@ func NewDRSClient(cfg aws.Config, endpoint string, raw bool) *drs.Client {
 	})
 }
 
-// jobs calls fn with each page of DescribeJobs, latest jobs first.
-func (f *drsFetcher) jobs(ctx context.Context, fn func(n int, items []json.RawMessage) error) error {
-	p := drs.NewDescribeJobsPaginator(f.client, &drs.DescribeJobsInput{MaxResults: aws.Int32(f.pageSize)},
-		func(o *drs.DescribeJobsPaginatorOptions) { o.StopOnDuplicateToken = true })
+// pager is what every SDK paginator offers: pages of output O, with
+// per-call options Opt.
+type pager[O any, Opt any] interface {
+	HasMorePages() bool
+	NextPage(ctx context.Context, optFns ...func(Opt)) (O, error)
+}
+
+// eachPage pages p to the end. For each page it cuts the raw items out of
+// the list member of the captured body, checks their number against what
+// the SDK decoded (meta returns the page's metadata and that number), and
+// calls fn; last is true on the final page. what names the call in errors,
+// such as "describe jobs" or "describe job log items drsjob-1".
+func eachPage[O any, Opt any](ctx context.Context, stats *Stats, p pager[O, Opt], op, what, member string,
+	meta func(O) (middleware.Metadata, int), fn func(n int, out O, items []json.RawMessage, last bool) error) error {
 	for n := 1; p.HasMorePages(); n++ {
 		out, err := p.NextPage(ctx)
 		if err != nil {
-			return fmt.Errorf("describe jobs page %d: %w", n, err)
+			return fmt.Errorf("%s page %d: %w", what, n, err)
 		}
-		f.stats.Calls.Add(1)
-		page, err := decodeRawPage("DescribeJobs", out.ResultMetadata, "items", len(out.Items))
+		stats.Calls.Add(1)
+		md, want := meta(out)
+		page, err := decodeRawPage(op, md, member, want)
 		if err != nil {
-			return fmt.Errorf("describe jobs page %d: %w", n, err)
+			return fmt.Errorf("%s page %d: %w", what, n, err)
 		}
-		if err := fn(n, page.Items); err != nil {
+		if err := fn(n, out, page.Items, !p.HasMorePages()); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// jobs calls fn with each page of DescribeJobs, latest jobs first.
+func (f *drsFetcher) jobs(ctx context.Context, fn func(n int, items []json.RawMessage) error) error {
+	p := drs.NewDescribeJobsPaginator(f.client, &drs.DescribeJobsInput{MaxResults: aws.Int32(f.pageSize)},
+		func(o *drs.DescribeJobsPaginatorOptions) { o.StopOnDuplicateToken = true })
+	return eachPage(ctx, f.stats, p, "DescribeJobs", "describe jobs", "items",
+		func(out *drs.DescribeJobsOutput) (middleware.Metadata, int) {
+			return out.ResultMetadata, len(out.Items)
+		},
+		func(n int, _ *drs.DescribeJobsOutput, items []json.RawMessage, _ bool) error { return fn(n, items) })
 }
 
 // jobLog calls fn with each page of a job's log, oldest items first, and
@@ -63,46 +86,30 @@ func (f *drsFetcher) jobs(ctx context.Context, fn func(n int, items []json.RawMe
 func (f *drsFetcher) jobLog(ctx context.Context, jobID string, fn func(n int, items []json.RawMessage, times []string, last bool) error) error {
 	p := drs.NewDescribeJobLogItemsPaginator(f.client, &drs.DescribeJobLogItemsInput{JobID: aws.String(jobID), MaxResults: aws.Int32(f.pageSize)},
 		func(o *drs.DescribeJobLogItemsPaginatorOptions) { o.StopOnDuplicateToken = true })
-	for n := 1; p.HasMorePages(); n++ {
-		out, err := p.NextPage(ctx)
-		if err != nil {
-			return fmt.Errorf("describe job log items %s page %d: %w", jobID, n, err)
-		}
-		f.stats.Calls.Add(1)
-		page, err := decodeRawPage("DescribeJobLogItems", out.ResultMetadata, "items", len(out.Items))
-		if err != nil {
-			return fmt.Errorf("describe job log items %s page %d: %w", jobID, n, err)
-		}
-		times := make([]string, len(out.Items))
-		for i, it := range out.Items {
-			times[i] = aws.ToString(it.LogDateTime)
-		}
-		if err := fn(n, page.Items, times, !p.HasMorePages()); err != nil {
-			return err
-		}
-	}
-	return nil
+	return eachPage(ctx, f.stats, p, "DescribeJobLogItems", "describe job log items "+jobID, "items",
+		func(out *drs.DescribeJobLogItemsOutput) (middleware.Metadata, int) {
+			return out.ResultMetadata, len(out.Items)
+		},
+		func(n int, out *drs.DescribeJobLogItemsOutput, items []json.RawMessage, last bool) error {
+			times := make([]string, len(out.Items))
+			for i, it := range out.Items {
+				times[i] = aws.ToString(it.LogDateTime)
+			}
+			return fn(n, items, times, last)
+		})
 }
 
 // sourceServers calls fn with each page of DescribeSourceServers.
 func (f *drsFetcher) sourceServers(ctx context.Context, fn func(n int, items []json.RawMessage) error) error {
 	p := drs.NewDescribeSourceServersPaginator(f.client, &drs.DescribeSourceServersInput{MaxResults: aws.Int32(f.pageSize)},
 		func(o *drs.DescribeSourceServersPaginatorOptions) { o.StopOnDuplicateToken = true })
-	for n := 1; p.HasMorePages(); n++ {
-		out, err := p.NextPage(ctx)
-		if err != nil {
-			return fmt.Errorf("describe source servers page %d: %w", n, err)
-		}
-		f.stats.Calls.Add(1)
-		page, err := decodeRawPage("DescribeSourceServers", out.ResultMetadata, "items", len(out.Items))
-		if err != nil {
-			return fmt.Errorf("describe source servers page %d: %w", n, err)
-		}
-		if err := fn(n, page.Items); err != nil {
-			return err
-		}
-	}
-	return nil
+	return eachPage(ctx, f.stats, p, "DescribeSourceServers", "describe source servers", "items",
+		func(out *drs.DescribeSourceServersOutput) (middleware.Metadata, int) {
+			return out.ResultMetadata, len(out.Items)
+		},
+		func(n int, _ *drs.DescribeSourceServersOutput, items []json.RawMessage, _ bool) error {
+			return fn(n, items)
+		})
 }
 
 // jobHead is the part of a DRS job that sync reads to file it.
