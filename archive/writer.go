@@ -2,6 +2,7 @@ package archive
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -242,6 +243,7 @@ func (w *Writer) PutLogItems(items []LogItem) ([]Change, error) {
 	changes := make([]Change, len(items))
 	recPuts := make([]kv, 0, len(items))
 	idxPuts := make([]kv, 0, len(items))
+	putItems := make([]int, 0, len(items)) // the item of each index write
 	var deletes [][]byte
 	// Keys and values are cut from one growing arena rather than allocated
 	// one by one; a slice cut before the arena grows stays valid.
@@ -315,26 +317,81 @@ func (w *Writer) PutLogItems(items []LogItem) ([]Change, error) {
 		}
 		recPuts = append(recPuts, kv{kb, cut(start)})
 		idxPuts = append(idxPuts, kv{lk, kb})
+		putItems = append(putItems, i)
 	}
 	for _, d := range deletes {
 		if err := b.Delete(d); err != nil {
 			return nil, fmt.Errorf("replace log item: %w", err)
 		}
 	}
-	if err := putSorted(b, recPuts); err != nil {
+	if err := putInOrder(b, recPuts, recordOrder(recPuts)); err != nil {
 		return nil, fmt.Errorf("put log items: %w", err)
 	}
-	if err := putSorted(idx, idxPuts); err != nil {
+	if err := putInOrder(idx, idxPuts, logOrder(items, putItems)); err != nil {
 		return nil, fmt.Errorf("index log items: %w", err)
 	}
 	return changes, nil
 }
 
-// putSorted writes puts into b in key order. A key given twice is an error.
-func putSorted(b *bolt.Bucket, puts []kv) error {
-	slices.SortFunc(puts, func(a, b kv) int { return bytes.Compare(a.k, b.k) })
+// sortEnt is the sort key of one pending write: two numbers that order the
+// writes as their byte keys would, and the write's place in its slice.
+// Comparing numbers is much cheaper than comparing keys byte by byte.
+type sortEnt struct {
+	a, b uint64
+	i    int
+}
+
+func sortEnts(ents []sortEnt) []int {
+	slices.SortFunc(ents, func(x, y sortEnt) int {
+		if c := cmp.Compare(x.a, y.a); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.b, y.b)
+	})
+	order := make([]int, len(ents))
+	for i, e := range ents {
+		order[i] = e.i
+	}
+	return order
+}
+
+// recordOrder orders writes of record keys (KeyLen bytes).
+func recordOrder(puts []kv) []int {
+	ents := make([]sortEnt, len(puts))
 	for i, p := range puts {
-		if i > 0 && bytes.Equal(p.k, puts[i-1].k) {
+		ents[i] = sortEnt{binary.BigEndian.Uint64(p.k), binary.BigEndian.Uint64(p.k[8:]), i}
+	}
+	return sortEnts(ents)
+}
+
+// logOrder orders the job-log index writes of items: by job prefix, then
+// position. put[i] is the index into items of write i.
+func logOrder(items []LogItem, put []int) []int {
+	var jobs []JobRef
+	rank := map[JobRef]uint64{}
+	for _, i := range put {
+		if _, ok := rank[items[i].Job]; !ok {
+			rank[items[i].Job] = 0
+			jobs = append(jobs, items[i].Job)
+		}
+	}
+	slices.SortFunc(jobs, func(x, y JobRef) int { return bytes.Compare(jobPrefix(x), jobPrefix(y)) })
+	for r, j := range jobs {
+		rank[j] = uint64(r)
+	}
+	ents := make([]sortEnt, len(put))
+	for w, i := range put {
+		ents[w] = sortEnt{rank[items[i].Job], uint64(uint32(items[i].Pos)), w}
+	}
+	return sortEnts(ents)
+}
+
+// putInOrder writes puts into b in the given order, which must be key
+// order. A key given twice is an error.
+func putInOrder(b *bolt.Bucket, puts []kv, order []int) error {
+	for n, i := range order {
+		p := puts[i]
+		if n > 0 && bytes.Equal(p.k, puts[order[n-1]].k) {
 			return fmt.Errorf("key %x written twice", p.k)
 		}
 		if err := b.Put(p.k, p.v); err != nil {
