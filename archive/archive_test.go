@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -311,4 +312,92 @@ func TestReadEmptyFile(t *testing.T) {
 		t.Fatalf("a sync cannot take over an empty file: %v", err)
 	}
 	st.Close()
+}
+
+// TestChangeLog: every write transaction leaves one change-log entry that
+// names each record it put, touched or deleted, in order.
+func TestChangeLog(t *testing.T) {
+	dir := archivetest.Dir(t)
+	st := archivetest.Open(t, dir)
+	defer st.Close()
+	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	seen1, seen2 := t0.Add(time.Hour), t0.Add(2*time.Hour)
+	ref := archive.JobRef{JobID: "drsjob-1", Region: "r", Account: "a"}
+	write := func(fn func(w *archive.Writer) error) {
+		t.Helper()
+		if err := st.Update(fn); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// 1: a job and two log items.
+	write(func(w *archive.Writer) error {
+		j := job("drsjob-1", t0, `{"jobID":"drsjob-1","status":"STARTED"}`)
+		j.FirstSeen, j.LastSeen = seen1, seen1
+		if _, err := w.PutLatest(j); err != nil {
+			return err
+		}
+		_, err := w.PutLogItems([]archive.LogItem{
+			{Job: ref, Pos: 0, Record: archive.Record{Time: t0, FirstSeen: seen1, LastSeen: seen1, Data: json.RawMessage(`{"event":"JOB_START"}`)}},
+			{Job: ref, Pos: 1, Record: archive.Record{Time: t0.Add(time.Second), FirstSeen: seen1, LastSeen: seen1, Data: json.RawMessage(`{"event":"LAUNCH_START"}`)}},
+		})
+		return err
+	})
+	// 2: the job seen again unchanged, the log trimmed to one item.
+	write(func(w *archive.Writer) error {
+		j := job("drsjob-1", t0, `{"jobID":"drsjob-1","status":"STARTED"}`)
+		j.FirstSeen, j.LastSeen = seen2, seen2
+		if _, err := w.PutLatest(j); err != nil {
+			return err
+		}
+		_, err := w.TrimLog(ref, 1)
+		return err
+	})
+	// 3: a transaction that writes nothing leaves no entry.
+	write(func(w *archive.Writer) error { return nil })
+
+	type entry struct {
+		pos  uint64
+		muts []string
+	}
+	var got []entry
+	live := map[archive.Key]bool{}
+	st.View(func(r *archive.Reader) error {
+		if p, err := r.Position(); err != nil || p != 2 {
+			t.Errorf("Position() = %d, %v; want 2", p, err)
+		}
+		err := r.MutationsSince(0, func(pos uint64, muts []archive.Mutation) error {
+			e := entry{pos: pos}
+			for _, m := range muts {
+				e.muts = append(e.muts, fmt.Sprintf("%d %s", m.Op, m.Kind))
+				live[m.Key] = m.Op != archive.OpDelete
+			}
+			got = append(got, e)
+			return nil
+		})
+		// Replaying the log gives exactly the records the archive holds.
+		for k, ok := range live {
+			if _, there, _ := r.Get(archive.KindDRSJob, k); there {
+				continue
+			}
+			_, there, _ := r.Get(archive.KindDRSJobLogItem, k)
+			if there != ok {
+				t.Errorf("record %x: in the archive %v, live by the change log %v", k, there, ok)
+			}
+		}
+		return err
+	})
+	want := []entry{
+		{1, []string{"1 drs.job", "1 drs.jobLogItem", "1 drs.jobLogItem"}},
+		{2, []string{"2 drs.job", "3 drs.jobLogItem"}},
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("change log = %v, want %v", got, want)
+	}
+	var after []uint64
+	st.View(func(r *archive.Reader) error {
+		return r.MutationsSince(1, func(pos uint64, _ []archive.Mutation) error { after = append(after, pos); return nil })
+	})
+	if fmt.Sprint(after) != "[2]" {
+		t.Errorf("MutationsSince(1) visits %v, want [2]", after)
+	}
 }

@@ -221,7 +221,11 @@ func (s *Store) Close() error {
 // Update runs fn in one write transaction: all of it commits or none does.
 func (s *Store) Update(fn func(w *Writer) error) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
-		return fn(&Writer{Reader: Reader{tx: tx}})
+		w := &Writer{Reader: Reader{tx: tx}}
+		if err := fn(w); err != nil {
+			return err
+		}
+		return w.flushMutations()
 	})
 }
 

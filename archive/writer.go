@@ -30,6 +30,8 @@ const (
 // Writer writes within one transaction. It also reads, seeing its own writes.
 type Writer struct {
 	Reader
+	// muts is what this transaction did, for the change log.
+	muts []Mutation
 }
 
 func (w *Writer) nextKey(t time.Time) (Key, error) {
@@ -57,6 +59,7 @@ func (w *Writer) put(b *bolt.Bucket, rec *Record) (Key, error) {
 	if err := b.Put(k[:], v); err != nil {
 		return k, fmt.Errorf("put %s record %s: %w", rec.Kind, rec.name(), err)
 	}
+	w.note(OpPut, rec.Kind, k[:])
 	return k, nil
 }
 
@@ -68,6 +71,7 @@ func (w *Writer) replace(b *bolt.Bucket, old Key, rec *Record) (Key, error) {
 		if err := b.Delete(old[:]); err != nil {
 			return old, fmt.Errorf("move %s record %s: %w", rec.Kind, rec.name(), err)
 		}
+		w.note(OpDelete, rec.Kind, old[:])
 		return w.put(b, rec)
 	}
 	v, err := rec.encode()
@@ -77,6 +81,7 @@ func (w *Writer) replace(b *bolt.Bucket, old Key, rec *Record) (Key, error) {
 	if err := b.Put(old[:], v); err != nil {
 		return old, fmt.Errorf("update %s record %s: %w", rec.Kind, rec.name(), err)
 	}
+	w.note(OpPut, rec.Kind, old[:])
 	return old, nil
 }
 
@@ -90,6 +95,7 @@ func (w *Writer) touch(b *bolt.Bucket, k Key, old Record, seen time.Time) error 
 	if err != nil {
 		return err
 	}
+	w.note(OpTouch, old.Kind, k[:])
 	return b.Put(k[:], v)
 }
 
@@ -308,6 +314,11 @@ func (w *Writer) PutLogItems(items []LogItem) ([]Change, error) {
 				}
 			}
 		}
+		if changes[i] == Unchanged {
+			w.note(OpTouch, KindDRSJobLogItem, k[:])
+		} else {
+			w.note(OpPut, KindDRSJobLogItem, k[:])
+		}
 		start = len(arena)
 		arena = append(arena, k[:]...)
 		kb := cut(start)
@@ -323,6 +334,7 @@ func (w *Writer) PutLogItems(items []LogItem) ([]Change, error) {
 		if err := b.Delete(d); err != nil {
 			return nil, fmt.Errorf("replace log item: %w", err)
 		}
+		w.note(OpDelete, KindDRSJobLogItem, d)
 	}
 	if err := putInOrder(b, recPuts, recordOrder(recPuts)); err != nil {
 		return nil, fmt.Errorf("put log items: %w", err)
@@ -423,6 +435,7 @@ func (w *Writer) TrimLog(j JobRef, n int) (int, error) {
 		if err := b.Delete(doomed[i+1]); err != nil {
 			return 0, fmt.Errorf("trim log of %s: %w", j.JobID, err)
 		}
+		w.note(OpDelete, KindDRSJobLogItem, doomed[i+1])
 		if err := idx.Delete(doomed[i]); err != nil {
 			return 0, fmt.Errorf("trim log of %s: %w", j.JobID, err)
 		}

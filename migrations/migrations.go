@@ -41,6 +41,12 @@ var steps = []Step{
 		Desc:    "create the meta, record, identity and job-log index buckets",
 		Apply:   v1InitialBuckets,
 	},
+	{
+		Version: 2,
+		Name:    "change-log",
+		Desc:    "create the change log that the full-text index follows",
+		Apply:   v2ChangeLog,
+	},
 }
 
 // Steps returns every known step in order.
@@ -132,6 +138,15 @@ func v1InitialBuckets(tx *bolt.Tx) error {
 		if _, err := tx.CreateBucketIfNotExists([]byte(name)); err != nil {
 			return fmt.Errorf("create bucket %s: %w", name, err)
 		}
+	}
+	return nil
+}
+
+// v2ChangeLog creates the change log: write-transaction number -> the
+// records that transaction put, touched or deleted.
+func v2ChangeLog(tx *bolt.Tx) error {
+	if _, err := tx.CreateBucketIfNotExists([]byte("changes")); err != nil {
+		return fmt.Errorf("create bucket changes: %w", err)
 	}
 	return nil
 }
