@@ -69,6 +69,9 @@ type Options struct {
 	// CommitInterval is the longest a fetched page waits before it is
 	// committed; pages fetched within it are committed together. Default 50ms.
 	CommitInterval time.Duration
+	// NoIndex leaves the full-text index alone; the next sync (or
+	// 'archiver reindex') brings it up to date.
+	NoIndex bool
 	// LockTimeout bounds each wait for the archive's file lock; default 10m.
 	LockTimeout time.Duration
 	// Waiting is told, in a sentence, whenever sync has to wait for something
@@ -121,6 +124,8 @@ type Stats struct {
 	JobLogs, JobLogsPending, LogItems, LogItemsAdded, LogItemsUpdated, LogItemsRemoved atomic.Int64
 	// Servers counts source servers listed; Snapshots new snapshots kept.
 	Servers, Snapshots atomic.Int64
+	// Indexed counts full-text index documents written or removed.
+	Indexed atomic.Int64
 	// Commits counts committed transactions; PagesCommitted the API pages
 	// they held (a transaction holds one or more whole pages).
 	Commits, PagesCommitted atomic.Int64
@@ -130,11 +135,12 @@ type Stats struct {
 
 // Summary renders the counts as one line, for cron mail and logs.
 func (s *Stats) Summary(d time.Duration) string {
-	return fmt.Sprintf("%s (%d new, %d updated), %s read (%d new) from %s, %s (%s); %s in %s, %s",
+	return fmt.Sprintf("%s (%d new, %d updated), %s read (%d new) from %s, %s (%s); %s in %s, %s indexed, %s",
 		count(s.Jobs.Load(), "job"), s.JobsAdded.Load(), s.JobsUpdated.Load(),
 		count(s.LogItems.Load(), "log item"), s.LogItemsAdded.Load(), count(s.JobLogs.Load(), "job log"),
 		count(s.Servers.Load(), "source server"), count(s.Snapshots.Load(), "new snapshot"),
-		count(s.PagesCommitted.Load(), "page"), count(s.Commits.Load(), "commit"), d.Round(time.Millisecond))
+		count(s.PagesCommitted.Load(), "page"), count(s.Commits.Load(), "commit"), count(s.Indexed.Load(), "record"),
+		d.Round(time.Millisecond))
 }
 
 // count renders n with noun, in the plural unless n is 1.

@@ -6,6 +6,9 @@ import (
 	"fmt"
 	gosync "sync"
 	"time"
+
+	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/index"
 )
 
 // ErrUnsupportedSource is returned for a source this build cannot read yet.
@@ -65,9 +68,47 @@ func Run(ctx context.Context, o Options, stats *Stats) error {
 		return commitErr
 	case ctx.Err() != nil:
 		return ctx.Err()
-	default:
-		return fetchErr
 	}
+	// Whatever was committed, even before a failure, goes into the index.
+	if !o.NoIndex {
+		if err := updateIndex(ctx, o, stats); err != nil {
+			if fetchErr != nil {
+				return fetchErr
+			}
+			return err
+		}
+	}
+	return fetchErr
+}
+
+// updateIndex brings the full-text index up to what is committed. It reads
+// the archive through a read-only snapshot, so readers are never locked out.
+func updateIndex(ctx context.Context, o Options, stats *Stats) error {
+	st, err := archive.Open(ctx, o.ArchiveDir, archive.Options{ReadOnly: true, LockTimeout: o.LockTimeout, Waiting: o.Waiting})
+	if errors.Is(err, archive.ErrNoArchive) {
+		return nil // nothing was ever committed
+	}
+	if err != nil {
+		return fmt.Errorf("update index: %w", err)
+	}
+	defer st.Close()
+	x, err := index.Open(o.ArchiveDir, index.Options{LockTimeout: o.LockTimeout})
+	if err != nil {
+		return fmt.Errorf("update index: %w", err)
+	}
+	var n int
+	err = st.View(func(r *archive.Reader) error {
+		n, err = x.Update(ctx, r)
+		return err
+	})
+	stats.Indexed.Add(int64(n))
+	if cerr := x.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("update index: %w", err)
+	}
+	return nil
 }
 
 // runDRS lists jobs (handing unfinished logs to workers) and source servers

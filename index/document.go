@@ -1,0 +1,163 @@
+package index
+
+import (
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/archiver-dev/archiver/archive"
+)
+
+// Document is what the index holds of one record. Field names are those of
+// the query language: `event:LAUNCH_FAILED`, `serverID:s-…`, `text:capacity`.
+type Document struct {
+	// Kind is the record kind, such as drs.jobLogItem.
+	Kind string `json:"kind"`
+	// Time is the record's own time (creation, log or capture time).
+	Time time.Time `json:"time"`
+	// JobID is the job a job or log item belongs to.
+	JobID string `json:"jobID,omitempty"`
+	// ServerIDs are the source-server IDs the record mentions.
+	ServerIDs []string `json:"serverID,omitempty"`
+	// InstanceIDs are the EC2 instance IDs the record mentions.
+	InstanceIDs []string `json:"instanceID,omitempty"`
+	// Event is a log item's event, such as LAUNCH_FAILED.
+	Event string `json:"event,omitempty"`
+	// Status holds the statuses the record carries: a job's status, launch
+	// statuses of its servers, a snapshot's last launch result.
+	Status []string `json:"status,omitempty"`
+	// Type is a job's type (LAUNCH, TERMINATE, ...).
+	Type string `json:"type,omitempty"`
+	// InitiatedBy is what started a job (START_DRILL, ...).
+	InitiatedBy string `json:"initiatedBy,omitempty"`
+	// ReplicationState is a snapshot's data replication state.
+	ReplicationState string `json:"replicationState,omitempty"`
+	// Text is the human-readable text: events, raw errors and messages.
+	Text string `json:"text"`
+}
+
+// DocID is the index ID of the record of kind at key k.
+func DocID(kind archive.Kind, k archive.Key) string {
+	return string(kind) + "/" + hex.EncodeToString(k[:])
+}
+
+// ParseDocID reverses DocID.
+func ParseDocID(id string) (archive.Kind, archive.Key, error) {
+	var k archive.Key
+	kind, h, ok := strings.Cut(id, "/")
+	if !ok {
+		return "", k, fmt.Errorf("index document %q: no kind", id)
+	}
+	ak, err := archive.ParseKind(kind)
+	if err != nil {
+		return "", k, fmt.Errorf("index document %q: %w", id, err)
+	}
+	b, err := hex.DecodeString(h)
+	if err != nil || len(b) != archive.KeyLen {
+		return "", k, fmt.Errorf("index document %q: bad key", id)
+	}
+	copy(k[:], b)
+	return ak, k, nil
+}
+
+// textKeys are the members whose string values are human-readable text,
+// wherever they stand in the object. Matching ignores case.
+var textKeys = map[string]bool{
+	"rawerror": true, "error": true, "errormessage": true, "message": true,
+	"statusmessage": true, "reason": true, "failurereason": true, "description": true,
+	"event": true,
+}
+
+// NewDocument extracts the indexed fields of rec.
+func NewDocument(rec archive.Record) (Document, error) {
+	d := Document{Kind: string(rec.Kind), Time: rec.Time, JobID: rec.JobID}
+	var v any
+	dec := json.NewDecoder(strings.NewReader(string(rec.Data)))
+	dec.UseNumber()
+	if err := dec.Decode(&v); err != nil {
+		return d, fmt.Errorf("index %s record: %w", rec.Kind, err)
+	}
+	var text []string
+	servers, instances, statuses := set{}, set{}, set{}
+	walk(v, "", func(key, s string) {
+		lk := strings.ToLower(key)
+		switch {
+		case strings.HasPrefix(s, "drsjob-") && d.JobID == "" && lk == "jobid":
+			d.JobID = s
+		case strings.HasPrefix(s, "s-") && strings.HasSuffix(lk, "serverid"):
+			servers.add(s)
+		case strings.HasPrefix(s, "i-"):
+			instances.add(s)
+		}
+		switch lk {
+		case "event":
+			if d.Event == "" {
+				d.Event = s
+			}
+		case "status", "launchstatus", "lastlaunchresult", "jobstate", "state":
+			statuses.add(s)
+		case "type":
+			if d.Type == "" {
+				d.Type = s
+			}
+		case "initiatedby":
+			d.InitiatedBy = s
+		case "datareplicationstate":
+			d.ReplicationState = s
+		}
+		if textKeys[lk] {
+			text = append(text, s)
+		}
+	})
+	if rec.Kind == archive.KindDRSSourceServer && rec.ID != "" {
+		servers.add(rec.ID)
+	}
+	d.ServerIDs, d.InstanceIDs, d.Status = servers.list(), instances.list(), statuses.list()
+	d.Text = strings.Join(text, "\n")
+	return d, nil
+}
+
+// walk calls fn for every string value in v with the name of the member
+// holding it (the enclosing member's name for strings in arrays).
+func walk(v any, key string, fn func(key, s string)) {
+	switch x := v.(type) {
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys) // the same record always gives the same document
+		for _, k := range keys {
+			walk(x[k], k, fn)
+		}
+	case []any:
+		for _, vv := range x {
+			walk(vv, key, fn)
+		}
+	case string:
+		fn(key, x)
+	}
+}
+
+// set collects distinct strings in the order first met.
+type set map[string]int
+
+func (s set) add(v string) {
+	if _, ok := s[v]; !ok {
+		s[v] = len(s)
+	}
+}
+
+func (s set) list() []string {
+	if len(s) == 0 {
+		return nil
+	}
+	out := make([]string, len(s))
+	for v, i := range s {
+		out[i] = v
+	}
+	return out
+}

@@ -1,0 +1,417 @@
+package index
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/standard"
+	"github.com/blevesearch/bleve/v2/mapping"
+
+	"github.com/archiver-dev/archiver/archive"
+)
+
+// CurrentFile names the file, in the archive directory, that holds the name
+// of the index directory in use. Rebuild writes a new directory and replaces
+// this file in one rename, so readers see the old index or the new one,
+// never a mix.
+const CurrentFile = "index.current"
+
+// ErrNoIndex is returned when the archive has no index yet.
+var ErrNoIndex = errors.New("no index yet")
+
+// positionKey is the bleve internal key of the change-log position an index
+// reflects.
+var positionKey = []byte("archiver.position")
+
+// batchSize is how many documents go into one bleve batch.
+const batchSize = 5000
+
+// Index is an open full-text index.
+type Index struct {
+	bi   bleve.Index
+	path string
+}
+
+// Options configure Open.
+type Options struct {
+	// ReadOnly opens for searching only; it waits for a writer's lock.
+	ReadOnly bool
+	// LockTimeout bounds that wait; default one minute.
+	LockTimeout time.Duration
+}
+
+// newMapping is the index layout: keyword fields for IDs and enums, a
+// datetime for the record time, and analysed text.
+func newMapping() mapping.IndexMapping {
+	kw := func() *mapping.FieldMapping {
+		f := bleve.NewTextFieldMapping()
+		f.Analyzer = keyword.Name
+		f.Store = false
+		f.IncludeTermVectors = false
+		return f
+	}
+	text := bleve.NewTextFieldMapping()
+	text.Analyzer = standard.Name
+	text.Store = true // for highlighting matched terms
+	text.IncludeTermVectors = true
+	when := bleve.NewDateTimeFieldMapping()
+	when.Store = false
+
+	doc := bleve.NewDocumentStaticMapping()
+	for _, f := range []string{"kind", "jobID", "serverID", "instanceID", "event", "status", "type", "initiatedBy", "replicationState"} {
+		doc.AddFieldMappingsAt(f, kw())
+	}
+	doc.AddFieldMappingsAt("time", when)
+	doc.AddFieldMappingsAt("text", text)
+
+	m := bleve.NewIndexMapping()
+	m.DefaultMapping = doc
+	m.DefaultField = "text"
+	m.DefaultAnalyzer = standard.Name
+	return m
+}
+
+// Open opens the index of the archive in dir. A writer creates it if there
+// is none; a reader gets ErrNoIndex.
+func Open(dir string, o Options) (*Index, error) {
+	name, err := currentName(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		if o.ReadOnly {
+			return nil, fmt.Errorf("open index in %s: %w", dir, ErrNoIndex)
+		}
+		return create(dir)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return openPath(filepath.Join(dir, name), o)
+}
+
+func openPath(path string, o Options) (*Index, error) {
+	timeout := o.LockTimeout
+	if timeout <= 0 {
+		timeout = time.Minute
+	}
+	cfg := map[string]any{"read_only": o.ReadOnly, "bolt_timeout": timeout.String()}
+	bi, err := bleve.OpenUsing(path, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open index %s: %w", path, err)
+	}
+	return &Index{bi: bi, path: path}, nil
+}
+
+// create makes a new, empty index and makes it current.
+func create(dir string) (*Index, error) {
+	x, name, err := build(dir)
+	if err != nil {
+		return nil, err
+	}
+	if err := setCurrent(dir, name); err != nil {
+		x.Close()
+		return nil, err
+	}
+	return x, nil
+}
+
+// build makes a new, empty index directory in dir, not yet current.
+func build(dir string) (*Index, string, error) {
+	var r [6]byte
+	if _, err := rand.Read(r[:]); err != nil {
+		return nil, "", err
+	}
+	name := "index-" + hex.EncodeToString(r[:]) + ".bleve"
+	path := filepath.Join(dir, name)
+	bi, err := bleve.New(path, newMapping())
+	if err != nil {
+		return nil, "", fmt.Errorf("create index %s: %w", path, err)
+	}
+	return &Index{bi: bi, path: path}, name, nil
+}
+
+func currentName(dir string) (string, error) {
+	b, err := os.ReadFile(filepath.Join(dir, CurrentFile))
+	if err != nil {
+		return "", err
+	}
+	name := strings.TrimSpace(string(b))
+	if name == "" || strings.ContainsAny(name, `/\`) || !strings.HasPrefix(name, "index-") {
+		return "", fmt.Errorf("%s in %s names no index directory", CurrentFile, dir)
+	}
+	return name, nil
+}
+
+// setCurrent makes the index directory name current, atomically.
+func setCurrent(dir, name string) error {
+	tmp := filepath.Join(dir, CurrentFile+".tmp")
+	if err := os.WriteFile(tmp, []byte(name+"\n"), 0o600); err != nil {
+		return fmt.Errorf("switch index: %w", err)
+	}
+	if err := syncFile(tmp); err != nil {
+		return fmt.Errorf("switch index: %w", err)
+	}
+	if err := os.Rename(tmp, filepath.Join(dir, CurrentFile)); err != nil {
+		return fmt.Errorf("switch index: %w", err)
+	}
+	return nil
+}
+
+func syncFile(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return f.Sync()
+}
+
+// Close closes the index, writing out what it holds.
+func (x *Index) Close() error {
+	if err := x.bi.Close(); err != nil {
+		return fmt.Errorf("close index %s: %w", x.path, err)
+	}
+	return nil
+}
+
+// Bleve returns the underlying bleve index, for searching.
+func (x *Index) Bleve() bleve.Index { return x.bi }
+
+// Position returns the archive change-log position the index reflects.
+func (x *Index) Position() (uint64, error) {
+	v, err := x.bi.GetInternal(positionKey)
+	if err != nil {
+		return 0, fmt.Errorf("index position: %w", err)
+	}
+	if v == nil {
+		return 0, nil
+	}
+	if len(v) != 8 {
+		return 0, fmt.Errorf("index position is malformed")
+	}
+	return binary.BigEndian.Uint64(v), nil
+}
+
+// Count returns the number of documents in the index.
+func (x *Index) Count() (uint64, error) { return x.bi.DocCount() }
+
+// batcher fills bleve batches and writes each with the position it reaches.
+type batcher struct {
+	x     *Index
+	b     *bleve.Batch
+	n     int
+	total int
+}
+
+func (bt *batcher) put(rec archive.Record) error {
+	d, err := NewDocument(rec)
+	if err != nil {
+		return err
+	}
+	bt.n++
+	return bt.b.Index(DocID(rec.Kind, rec.Key), d)
+}
+
+func (bt *batcher) del(kind archive.Kind, k archive.Key) {
+	bt.n++
+	bt.b.Delete(DocID(kind, k))
+}
+
+// flush writes the batch, recording pos as the position it reflects.
+func (bt *batcher) flush(pos uint64) error {
+	var v [8]byte
+	binary.BigEndian.PutUint64(v[:], pos)
+	bt.b.SetInternal(positionKey, v[:])
+	if err := bt.x.bi.Batch(bt.b); err != nil {
+		return fmt.Errorf("index batch: %w", err)
+	}
+	bt.total += bt.n
+	bt.b, bt.n = bt.x.bi.NewBatch(), 0
+	return nil
+}
+
+// Update brings the index up to the archive snapshot r: it applies every
+// change-log entry after the index's position, in batches, each recording
+// the position it reaches. It returns the number of documents written or
+// deleted. An index ahead of the archive (another archive's, or one restored
+// from an older copy) is an error; Rebuild mends it.
+func (x *Index) Update(ctx context.Context, r *archive.Reader) (int, error) {
+	from, err := x.Position()
+	if err != nil {
+		return 0, err
+	}
+	to, err := r.Position()
+	if err != nil {
+		return 0, err
+	}
+	if from > to {
+		return 0, fmt.Errorf("index is at change %d but the archive only at %d: run 'archiver reindex'", from, to)
+	}
+	bt := &batcher{x: x, b: x.bi.NewBatch()}
+	err = r.MutationsSince(from, func(pos uint64, muts []archive.Mutation) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		for _, m := range muts {
+			switch m.Op {
+			case archive.OpPut:
+				rec, ok, err := r.Get(m.Kind, m.Key)
+				if err != nil {
+					return err
+				}
+				if !ok {
+					continue // deleted by a later entry
+				}
+				if err := bt.put(rec); err != nil {
+					return err
+				}
+			case archive.OpDelete:
+				bt.del(m.Kind, m.Key)
+			}
+		}
+		if bt.n >= batchSize {
+			return bt.flush(pos)
+		}
+		return nil
+	})
+	if err != nil {
+		return bt.total, err
+	}
+	if bt.n > 0 || from != to {
+		if err := bt.flush(to); err != nil {
+			return bt.total, err
+		}
+	}
+	return bt.total, nil
+}
+
+// Rebuild makes a new index of every record in the archive snapshot r
+// beside the current one, then makes it current and removes the old one.
+// The index in use stays whole until the switch.
+func Rebuild(ctx context.Context, dir string, r *archive.Reader) (int, error) {
+	x, name, err := build(dir)
+	if err != nil {
+		return 0, err
+	}
+	n, err := fill(ctx, x, r)
+	if cerr := x.Close(); err == nil && cerr != nil {
+		err = cerr
+	}
+	if err != nil {
+		os.RemoveAll(x.path)
+		return n, err
+	}
+	old, _ := currentName(dir)
+	if err := setCurrent(dir, name); err != nil {
+		os.RemoveAll(x.path)
+		return n, err
+	}
+	if old != "" && old != name {
+		os.RemoveAll(filepath.Join(dir, old))
+	}
+	return n, nil
+}
+
+// fill indexes every record of r into x and records r's position.
+func fill(ctx context.Context, x *Index, r *archive.Reader) (int, error) {
+	pos, err := r.Position()
+	if err != nil {
+		return 0, err
+	}
+	bt := &batcher{x: x, b: x.bi.NewBatch()}
+	for _, kind := range archive.Kinds {
+		err := r.Each(kind, func(rec archive.Record) error {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if err := bt.put(rec); err != nil {
+				return err
+			}
+			if bt.n >= batchSize {
+				// The position is reached only when every record is in.
+				return bt.flush(0)
+			}
+			return nil
+		})
+		if err != nil {
+			return bt.total, err
+		}
+	}
+	return bt.total + bt.n, bt.flush(pos)
+}
+
+// Diff compares the index with the archive snapshot r, which must be at the
+// index's position, and calls fn for each record that is in one and not the
+// other ("archive" or "index" says where it is).
+func (x *Index) Diff(ctx context.Context, r *archive.Reader, fn func(where string, kind archive.Kind, k archive.Key) error) error {
+	inArchive := map[string]bool{}
+	for _, kind := range archive.Kinds {
+		err := r.EachKey(kind, func(k archive.Key, _ func() (archive.Record, error)) error {
+			inArchive[DocID(kind, k)] = true
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	seen := map[string]bool{}
+	err := x.eachID(ctx, func(id string) error {
+		seen[id] = true
+		if !inArchive[id] {
+			kind, k, err := ParseDocID(id)
+			if err != nil {
+				return err
+			}
+			return fn("index", kind, k)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for id := range inArchive {
+		if !seen[id] {
+			kind, k, err := ParseDocID(id)
+			if err != nil {
+				return err
+			}
+			if err := fn("archive", kind, k); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// eachID calls fn with the ID of every document in the index, in ID order.
+func (x *Index) eachID(ctx context.Context, fn func(id string) error) error {
+	const page = 10000
+	var after []string
+	for {
+		req := bleve.NewSearchRequestOptions(bleve.NewMatchAllQuery(), page, 0, false)
+		req.SortBy([]string{"_id"})
+		req.SearchAfter = after
+		res, err := x.bi.SearchInContext(ctx, req)
+		if err != nil {
+			return fmt.Errorf("list index documents: %w", err)
+		}
+		for _, h := range res.Hits {
+			if err := fn(h.ID); err != nil {
+				return err
+			}
+		}
+		if len(res.Hits) < page {
+			return nil
+		}
+		after = []string{res.Hits[len(res.Hits)-1].ID}
+	}
+}

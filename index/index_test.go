@@ -1,0 +1,271 @@
+package index_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/blevesearch/bleve/v2"
+
+	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/index"
+	"github.com/archiver-dev/archiver/internal/archivetest"
+	"github.com/archiver-dev/archiver/internal/emulator"
+	archsync "github.com/archiver-dev/archiver/sync"
+)
+
+// syncOnce syncs the emulator's history into dir without touching the index.
+func syncOnce(t *testing.T, dir string, emu *emulator.Server) {
+	t.Helper()
+	var st archsync.Stats
+	err := archsync.Run(context.Background(), archsync.Options{
+		ArchiveDir: dir, Region: "us-east-1", EndpointURL: emu.URL(),
+		Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),
+		NoIndex:     true,
+	}, &st)
+	if err != nil {
+		t.Fatalf("sync: %v", err)
+	}
+}
+
+// update opens the index of dir and brings it up to the archive.
+func update(t *testing.T, dir string) int {
+	t.Helper()
+	st, err := archive.Open(context.Background(), dir, archive.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	x, err := index.Open(dir, index.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	var n int
+	err = st.View(func(r *archive.Reader) error {
+		n, err = x.Update(context.Background(), r)
+		return err
+	})
+	if err != nil {
+		t.Fatalf("index update: %v", err)
+	}
+	return n
+}
+
+// search returns the sorted document IDs matching a query string.
+func search(t *testing.T, dir, q string) []string {
+	t.Helper()
+	x, err := index.Open(dir, index.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	req := bleve.NewSearchRequestOptions(bleve.NewQueryStringQuery(q), 100000, 0, false)
+	res, err := x.Bleve().Search(req)
+	if err != nil {
+		t.Fatalf("search %q: %v", q, err)
+	}
+	var ids []string
+	for _, h := range res.Hits {
+		ids = append(ids, h.ID)
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// expect returns the sorted document IDs of the archive's records for which
+// match is true.
+func expect(t *testing.T, dir string, kinds []archive.Kind, match func(archive.Record) bool) []string {
+	t.Helper()
+	st, err := archive.Open(context.Background(), dir, archive.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var ids []string
+	st.View(func(r *archive.Reader) error {
+		for _, k := range kinds {
+			r.Each(k, func(rec archive.Record) error {
+				if match(rec) {
+					ids = append(ids, index.DocID(rec.Kind, rec.Key))
+				}
+				return nil
+			})
+		}
+		return nil
+	})
+	sort.Strings(ids)
+	return ids
+}
+
+func field(rec archive.Record, path ...string) string {
+	var v any
+	json.Unmarshal(rec.Data, &v)
+	for _, p := range path {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return ""
+		}
+		v = m[p]
+	}
+	s, _ := v.(string)
+	return s
+}
+
+func same(t *testing.T, what string, got, want []string) {
+	t.Helper()
+	if len(want) == 0 {
+		t.Fatalf("%s: the history has no such records; the test proves nothing", what)
+	}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("%s: index finds %d records, archive holds %d", what, len(got), len(want))
+	}
+}
+
+func startEmulator(t *testing.T, o emulator.Options) *emulator.Server {
+	t.Helper()
+	emu := emulator.New(o)
+	if err := emu.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(emu.Close)
+	return emu
+}
+
+func TestIndexAnswers(t *testing.T) {
+	emu := startEmulator(t, emulator.Options{Seed: 17})
+	dir := archivetest.Dir(t)
+	syncOnce(t, dir, emu)
+	update(t, dir)
+
+	items := []archive.Kind{archive.KindDRSJobLogItem}
+	same(t, "event:LAUNCH_FAILED", search(t, dir, "event:LAUNCH_FAILED"),
+		expect(t, dir, items, func(r archive.Record) bool { return field(r, "event") == "LAUNCH_FAILED" }))
+	same(t, "text InsufficientInstanceCapacity", search(t, dir, "InsufficientInstanceCapacity"),
+		expect(t, dir, archive.Kinds, func(r archive.Record) bool {
+			return strings.Contains(strings.ToLower(string(r.Data)), "insufficientinstancecapacity")
+		}))
+	var job string
+	expect(t, dir, []archive.Kind{archive.KindDRSJob}, func(r archive.Record) bool { job = r.ID; return true })
+	same(t, "jobID:"+job, search(t, dir, "jobID:"+job),
+		expect(t, dir, []archive.Kind{archive.KindDRSJob, archive.KindDRSJobLogItem}, func(r archive.Record) bool {
+			return r.ID == job || r.JobID == job
+		}))
+	same(t, "replicationState:STALLED", search(t, dir, "replicationState:STALLED"),
+		expect(t, dir, []archive.Kind{archive.KindDRSSourceServer}, func(r archive.Record) bool {
+			return field(r, "dataReplicationInfo", "dataReplicationState") == "STALLED"
+		}))
+}
+
+// TestIndexCatchesUp: records committed to the archive without reaching the
+// index (a crash between the two) are indexed by the next update, and the
+// index then matches the archive exactly; documents of records the archive
+// has since replaced or removed are gone.
+func TestIndexCatchesUp(t *testing.T) {
+	emu := startEmulator(t, emulator.Options{Seed: 23, InProgress: 3})
+	dir := archivetest.Dir(t)
+	syncOnce(t, dir, emu)
+	if n := update(t, dir); n == 0 {
+		t.Fatal("first update indexed nothing")
+	}
+	emu.Advance(48 * time.Hour)
+	syncOnce(t, dir, emu) // committed; the index is now behind
+	if diff := diff(t, dir, false); len(diff) == 0 {
+		t.Fatal("the index is not behind after a sync without update; the test proves nothing")
+	}
+	if n := update(t, dir); n == 0 {
+		t.Fatal("catch-up indexed nothing")
+	}
+	if d := diff(t, dir, true); len(d) != 0 {
+		t.Errorf("after catch-up, index and archive differ: %v", d)
+	}
+	if n := update(t, dir); n != 0 {
+		t.Errorf("an update with nothing new wrote %d documents", n)
+	}
+}
+
+// diff lists records in the archive but not the index and the reverse.
+func diff(t *testing.T, dir string, exact bool) []string {
+	t.Helper()
+	st, err := archive.Open(context.Background(), dir, archive.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	x, err := index.Open(dir, index.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	var out []string
+	st.View(func(r *archive.Reader) error {
+		return x.Diff(context.Background(), r, func(where string, kind archive.Kind, k archive.Key) error {
+			out = append(out, where+" "+index.DocID(kind, k))
+			return nil
+		})
+	})
+	return out
+}
+
+func TestRebuild(t *testing.T) {
+	emu := startEmulator(t, emulator.Options{Seed: 29})
+	dir := archivetest.Dir(t)
+	syncOnce(t, dir, emu)
+	update(t, dir)
+	before := search(t, dir, "event:LAUNCH_FAILED")
+	old, _ := os.ReadFile(filepath.Join(dir, index.CurrentFile))
+
+	st, err := archive.Open(context.Background(), dir, archive.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = st.View(func(r *archive.Reader) error {
+		_, err := index.Rebuild(context.Background(), dir, r)
+		return err
+	})
+	st.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	now, _ := os.ReadFile(filepath.Join(dir, index.CurrentFile))
+	if string(now) == string(old) {
+		t.Error("rebuild did not switch to a new index directory")
+	}
+	if _, err := os.Stat(filepath.Join(dir, strings.TrimSpace(string(old)))); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the old index directory is still there: %v", err)
+	}
+	if after := search(t, dir, "event:LAUNCH_FAILED"); strings.Join(after, ",") != strings.Join(before, ",") {
+		t.Errorf("rebuilt index answers differently: %d hits, was %d", len(after), len(before))
+	}
+	if d := diff(t, dir, true); len(d) != 0 {
+		t.Errorf("rebuilt index differs from the archive: %v", d)
+	}
+}
+
+func TestReaderWithoutIndex(t *testing.T) {
+	if _, err := index.Open(t.TempDir(), index.Options{ReadOnly: true}); !errors.Is(err, index.ErrNoIndex) {
+		t.Errorf("read-only open with no index: %v, want ErrNoIndex", err)
+	}
+}
+
+func TestDocID(t *testing.T) {
+	var k archive.Key
+	k[0], k[15] = 0x80, 7
+	id := index.DocID(archive.KindDRSJobLogItem, k)
+	kind, back, err := index.ParseDocID(id)
+	if err != nil || kind != archive.KindDRSJobLogItem || back != k {
+		t.Errorf("ParseDocID(%q) = %s %x %v", id, kind, back, err)
+	}
+	for _, bad := range []string{"", "drs.job", "nokind/00", "drs.job/zz", "drs.job/00"} {
+		if _, _, err := index.ParseDocID(bad); err == nil {
+			t.Errorf("ParseDocID(%q) accepted", bad)
+		}
+	}
+}
