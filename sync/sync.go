@@ -157,3 +157,30 @@ func runDRS(ctx context.Context, r *drsRun, workers int, cancel context.CancelFu
 
 // Elapsed is a convenience for summaries: the time since stats.Started.
 func Elapsed(stats *Stats) time.Duration { return time.Since(stats.Started) }
+
+// Reindex rebuilds the full-text index of the archive in o.ArchiveDir from
+// scratch, beside the one in use, and switches to it. It holds the sync lock
+// meanwhile, so no sync writes the index under it; readers keep using the
+// old index until the switch. It returns the number of records indexed.
+func Reindex(ctx context.Context, o Options) (int, error) {
+	o = o.withDefaults()
+	lock, err := lockSync(o.ArchiveDir, o.Now())
+	if err != nil {
+		return 0, err
+	}
+	defer lock.unlock()
+	st, err := archive.Open(ctx, o.ArchiveDir, archive.Options{ReadOnly: true, LockTimeout: o.LockTimeout, Waiting: o.Waiting})
+	if err != nil {
+		return 0, fmt.Errorf("reindex: %w", err)
+	}
+	defer st.Close()
+	var n int
+	err = st.View(func(r *archive.Reader) error {
+		n, err = index.Rebuild(ctx, o.ArchiveDir, r)
+		return err
+	})
+	if err != nil {
+		return n, fmt.Errorf("reindex: %w", err)
+	}
+	return n, nil
+}

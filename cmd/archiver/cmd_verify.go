@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/index"
 	"github.com/archiver-dev/archiver/migrations"
 )
 
@@ -17,10 +19,12 @@ func verifyCommand() *cli.Command {
 		Name:      "verify",
 		Usage:     "check the archive file's consistency",
 		UsageText: "archiver [--archive DIR] verify",
-		Description: `Runs bbolt's consistency check over every page of the archive file and
-decodes every record, and reports each problem found. Exit status 0 means the
-file is sound; 1 means a problem was found (each is printed) or the archive
-could not be opened.
+		Description: `Runs bbolt's consistency check over every page of the archive file,
+decodes every record, and checks that the full-text index holds exactly the
+archive's records, as of the same change. It reports each problem found.
+Exit status 0 means all is sound; 1 means a problem was found (each is
+printed) or the archive could not be opened. An index problem is mended by
+the next sync or by 'archiver reindex'; the archive is the source of truth.
 
 EXAMPLES:
    archiver verify
@@ -56,6 +60,8 @@ func runVerify(ctx context.Context, dir string, lockTimeout time.Duration, stdou
 	if err != nil {
 		problems = append(problems, err)
 	}
+	indexNote, indexProblems := verifyIndex(ctx, st, dir, lockTimeout)
+	problems = append(problems, indexProblems...)
 	for _, p := range problems {
 		fmt.Fprintf(stderr, "archiver verify: %s\n", oneLine(p.Error()))
 	}
@@ -66,9 +72,59 @@ func runVerify(ctx context.Context, dir string, lockTimeout time.Duration, stdou
 	for _, n := range counts {
 		total += n
 	}
-	fmt.Fprintf(stdout, "archiver verify: ok: %s, schema %d, %d records (%d jobs, %d log items, %d source-server snapshots)\n",
-		st.Path(), migrations.Latest(), total, counts[archive.KindDRSJob], counts[archive.KindDRSJobLogItem], counts[archive.KindDRSSourceServer])
+	fmt.Fprintf(stdout, "archiver verify: ok: %s, schema %d, %d records (%d jobs, %d log items, %d source-server snapshots); %s\n",
+		st.Path(), migrations.Latest(), total, counts[archive.KindDRSJob], counts[archive.KindDRSJobLogItem], counts[archive.KindDRSSourceServer], indexNote)
 	return nil
+}
+
+// maxIndexReports bounds how many index mismatches verify prints one by one.
+const maxIndexReports = 20
+
+// verifyIndex compares the full-text index with the archive: every record
+// must be in both. It returns a note for the summary line and the problems.
+func verifyIndex(ctx context.Context, st *archive.Store, dir string, lockTimeout time.Duration) (string, []error) {
+	x, err := index.Open(dir, index.Options{ReadOnly: true, LockTimeout: lockTimeout})
+	if errors.Is(err, index.ErrNoIndex) {
+		return "no full-text index yet (sync or reindex makes one)", nil
+	}
+	if err != nil {
+		return "", []error{fmt.Errorf("full-text index: %w (run 'archiver reindex')", err)}
+	}
+	defer x.Close()
+	var problems []error
+	n := 0
+	err = st.View(func(r *archive.Reader) error {
+		ipos, err := x.Position()
+		if err != nil {
+			return err
+		}
+		apos, err := r.Position()
+		if err != nil {
+			return err
+		}
+		if ipos != apos {
+			problems = append(problems, fmt.Errorf("full-text index is at change %d, the archive at %d (the next sync catches it up; 'archiver reindex' rebuilds it)", ipos, apos))
+		}
+		return x.Diff(ctx, r, func(where string, kind archive.Kind, k archive.Key) error {
+			n++
+			if n <= maxIndexReports {
+				other := "index"
+				if where == "index" {
+					other = "archive"
+				}
+				problems = append(problems, fmt.Errorf("%s record %x is in the %s but not the %s", kind, k, where, other))
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		problems = append(problems, fmt.Errorf("full-text index: %w", err))
+	}
+	if n > maxIndexReports {
+		problems = append(problems, fmt.Errorf("%d more records differ between archive and index", n-maxIndexReports))
+	}
+	count, _ := x.Count()
+	return fmt.Sprintf("full-text index matches (%d documents)", count), problems
 }
 
 func runVersion(w io.Writer) error {

@@ -245,7 +245,7 @@ func readExport(t *testing.T, path string) exportDoc {
 // single uninterrupted sync.
 func TestKillAndResume(t *testing.T) {
 	env := hermeticEnv(t)
-	emu := emulator.New(emulator.Options{Seed: 33, Jobs: 60, LogItemsPerJob: 30})
+	emu := emulator.New(emulator.Options{Seed: 33, Jobs: 100, LogItemsPerJob: 40})
 	if err := emu.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -256,7 +256,7 @@ func TestKillAndResume(t *testing.T) {
 		t.Fatalf("uninterrupted sync: %s", stderr)
 	}
 
-	// Each process is killed once it has committed 200 more log items, so
+	// Each process is killed once it has committed 150 more log items, so
 	// every kill lands mid-sync, with commits behind it and more to come.
 	emu.SetFaults(emulator.Faults{Latency: 3 * time.Millisecond})
 	killed := archivetest.Dir(t)
@@ -271,7 +271,7 @@ func TestKillAndResume(t *testing.T) {
 		}
 		exited := make(chan error, 1)
 		go func() { exited <- cmd.Wait() }()
-		for logItemCount(t, killed) < base+200 {
+		for logItemCount(t, killed) < base+150 {
 			select {
 			case err := <-exited:
 				t.Fatalf("sync %d ended before it was killed (%v): %s", i, err, stderr.String())
