@@ -1,0 +1,288 @@
+package query
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+)
+
+// Errors from the parsers below are one line and start with the quoted
+// input, trimmed, so that a caller can put the flag name in front:
+// `--from "yesterday": want RFC 3339 (...), a date (...) or an age (...)`.
+
+// Reasons a time bound is refused; each follows the quoted input.
+var (
+	errTimeForm  = errors.New("want RFC 3339 (2026-03-04T10:00:00Z), a date (2026-03-04) or an age (36h, 7d)")
+	errNoSuchDay = errors.New("no such date or time")
+	errAgeZero   = errors.New("each age term must be above zero (36h, 7d, 1d12h)")
+	errAgeLong   = errors.New("age too long (at most 106751d)")
+	errYear      = errors.New("year outside 0..9999 in UTC")
+	errZeroBound = errors.New("0001-01-01T00:00:00Z is the zero time, which means no bound")
+)
+
+const (
+	dateLayout = "2006-01-02"
+	day        = 24 * time.Hour
+)
+
+// ageUnits maps the unit letters of an age to their length. There are no
+// months or years, whose length varies; m is minutes.
+var ageUnits = map[byte]time.Duration{
+	's': time.Second,
+	'm': time.Minute,
+	'h': time.Hour,
+	'd': day,
+	'w': 7 * day,
+}
+
+// ParseTimeBound reads one end of a time range, as given to --from or --to.
+// Surrounding spaces are ignored. It accepts:
+//   - RFC 3339, with or without fractional seconds, with Z or a numeric
+//     offset: 2026-03-04T10:11:12Z, 2026-03-04T10:11:12.5+02:00;
+//   - a date, 2026-03-04: the start of that UTC day, or its last
+//     nanosecond when end is true, so that a date names the whole day at
+//     either end of a range;
+//   - an age, now minus that long: positive whole numbers each followed by a
+//     unit s, m, h, d (24h) or w (7d), run together: 90s, 36h, 7d, 1d12h.
+//
+// The result is in UTC, and its year is within 0..9999 so that it always
+// formats as RFC 3339. Errors start with the quoted input.
+func ParseTimeBound(s string, now time.Time, end bool) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	t, err := parseTimeBound(s, now, end)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%q: %w", s, err)
+	}
+	if y := t.Year(); y < 0 || y > 9999 {
+		return time.Time{}, fmt.Errorf("%q: %w", s, errYear)
+	}
+	return t, nil
+}
+
+func parseTimeBound(s string, now time.Time, end bool) (time.Time, error) {
+	switch {
+	case isAge(s):
+		d, err := parseAge(s)
+		if err != nil {
+			return time.Time{}, err
+		}
+		return now.Add(-d).UTC(), nil
+	case shaped(s, "dddd-dd-dd"):
+		t, err := time.Parse(dateLayout, s)
+		if err != nil {
+			return time.Time{}, errNoSuchDay
+		}
+		if end {
+			t = t.Add(day - 1)
+		}
+		return t, nil
+	case isTimestamp(s):
+		t, err := time.Parse(time.RFC3339Nano, s)
+		if err != nil {
+			return time.Time{}, errNoSuchDay
+		}
+		return t.UTC(), nil
+	}
+	return time.Time{}, errTimeForm
+}
+
+// isAge reports whether s is made of digits and unit letters only, starting
+// with a digit; parseAge decides whether they are in a valid order.
+func isAge(s string) bool {
+	if s == "" || !isDigit(s[0]) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if _, ok := ageUnits[s[i]]; !ok && !isDigit(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// parseAge sums the terms of an age such as 1d12h. Arithmetic is checked:
+// time.Duration would wrap silently.
+func parseAge(s string) (time.Duration, error) {
+	var total time.Duration
+	for s != "" {
+		i := 0
+		for i < len(s) && isDigit(s[i]) {
+			i++
+		}
+		if i == 0 || i == len(s) {
+			return 0, errTimeForm // a unit without a number, or a number without a unit
+		}
+		unit := ageUnits[s[i]]
+		var n int64
+		for _, c := range []byte(s[:i]) {
+			if n > (math.MaxInt64-9)/10 {
+				return 0, errAgeLong
+			}
+			n = n*10 + int64(c-'0')
+		}
+		if n == 0 {
+			return 0, errAgeZero
+		}
+		if n > math.MaxInt64/int64(unit) {
+			return 0, errAgeLong
+		}
+		d := time.Duration(n) * unit
+		if total > math.MaxInt64-d {
+			return 0, errAgeLong
+		}
+		total += d
+		s = s[i+1:]
+	}
+	return total, nil
+}
+
+// isTimestamp reports whether s has the shape of an RFC 3339 timestamp,
+// leaving the ranges of the date and time fields to time.Parse. It is
+// stricter than time.Parse, which also takes a comma before the fraction and
+// offsets such as +24:00.
+func isTimestamp(s string) bool {
+	if len(s) < len("2006-01-02T15:04:05Z") || !shaped(s[:19], "dddd-dd-ddTdd:dd:dd") {
+		return false
+	}
+	rest := s[19:]
+	if rest[0] == '.' {
+		n := 1
+		for n < len(rest) && isDigit(rest[n]) {
+			n++
+		}
+		if n == 1 {
+			return false
+		}
+		rest = rest[n:]
+	}
+	if rest == "Z" {
+		return true
+	}
+	if len(rest) != len("+07:00") || (rest[0] != '+' && rest[0] != '-') || !shaped(rest[1:], "dd:dd") {
+		return false
+	}
+	return rest[1:3] <= "23" && rest[4:6] <= "59"
+}
+
+// shaped reports whether s matches pattern, where d in pattern stands for
+// an ASCII digit and any other byte for itself.
+func shaped(s, pattern string) bool {
+	if len(s) != len(pattern) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if pattern[i] == 'd' {
+			if !isDigit(s[i]) {
+				return false
+			}
+		} else if s[i] != pattern[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+// Range is a span of time, inclusive at both ends. A zero From or To leaves
+// that side unbounded.
+type Range struct {
+	From, To time.Time
+}
+
+// ParseRange reads the values of --from and --to. An empty or blank value
+// leaves its side unbounded. From takes the start of a bare date and To its
+// end, so --from 2026-03-04 --to 2026-03-04 covers that whole day. Errors
+// start with the flag name. The zero instant 0001-01-01T00:00:00Z is refused
+// as a bound, since a zero bound means none.
+func ParseRange(from, to string, now time.Time) (Range, error) {
+	var r Range
+	var err error
+	if r.From, err = parseRangeBound("--from", from, now, false); err != nil {
+		return Range{}, err
+	}
+	if r.To, err = parseRangeBound("--to", to, now, true); err != nil {
+		return Range{}, err
+	}
+	if !r.From.IsZero() && !r.To.IsZero() && r.From.After(r.To) {
+		return Range{}, fmt.Errorf("--from %q (%s) is after --to %q (%s)",
+			strings.TrimSpace(from), r.From.Format(time.RFC3339Nano),
+			strings.TrimSpace(to), r.To.Format(time.RFC3339Nano))
+	}
+	return r, nil
+}
+
+func parseRangeBound(flag, s string, now time.Time, end bool) (time.Time, error) {
+	if strings.TrimSpace(s) == "" {
+		return time.Time{}, nil
+	}
+	t, err := ParseTimeBound(s, now, end)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%s %w", flag, err)
+	}
+	if t.IsZero() {
+		return time.Time{}, fmt.Errorf("%s %q: %w", flag, strings.TrimSpace(s), errZeroBound)
+	}
+	return t, nil
+}
+
+// Contains reports whether t lies within r, ends included.
+func (r Range) Contains(t time.Time) bool {
+	return (r.From.IsZero() || !t.Before(r.From)) && (r.To.IsZero() || !t.After(r.To))
+}
+
+// idShape is the pattern of one kind of AWS identifier: a prefix, then
+// between min and max characters that pass ok.
+type idShape struct {
+	prefix   string
+	min, max int
+	ok       func(byte) bool
+	what     string // "not <what> (want <want>)"
+	want     string
+}
+
+// The shapes below are those the DRS API documents for its parameters.
+var (
+	jobIDShape = idShape{prefix: "drsjob-", min: 17, max: 17, ok: isAlnum,
+		what: "a DRS job ID", want: "drsjob- and 17 letters or digits"}
+	sourceServerIDShape = idShape{prefix: "s-", min: 17, max: 17, ok: isAlnum,
+		what: "a source server ID", want: "s- and 17 letters or digits"}
+	instanceIDShape = idShape{prefix: "i-", min: 8, max: 255 - len("i-"), ok: isHex,
+		what: "an EC2 instance ID", want: "i- and 8 or more hex digits"}
+)
+
+func (sh idShape) parse(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	body, ok := strings.CutPrefix(s, sh.prefix)
+	ok = ok && len(body) >= sh.min && len(body) <= sh.max
+	for i := 0; ok && i < len(body); i++ {
+		ok = sh.ok(body[i])
+	}
+	if !ok {
+		return "", fmt.Errorf("%q: not %s (want %s)", s, sh.what, sh.want)
+	}
+	return s, nil
+}
+
+func isAlnum(c byte) bool {
+	return isDigit(c) || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
+}
+
+func isHex(c byte) bool {
+	return isDigit(c) || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+// ParseJobID returns s, trimmed, if it is a DRS job ID: drsjob- and 17
+// ASCII letters or digits.
+func ParseJobID(s string) (string, error) { return jobIDShape.parse(s) }
+
+// ParseSourceServerID returns s, trimmed, if it is a DRS source server ID:
+// s- and 17 ASCII letters or digits.
+func ParseSourceServerID(s string) (string, error) { return sourceServerIDShape.parse(s) }
+
+// ParseInstanceID returns s, trimmed, if it is an EC2 instance ID: i- and 8
+// or more hex digits of either case, 255 characters at most in all. Case is
+// kept as given.
+func ParseInstanceID(s string) (string, error) { return instanceIDShape.parse(s) }
