@@ -31,6 +31,9 @@ Throttling and 5xx answers are retried with capped exponential backoff
 (--max-attempts tries per call). A malformed answer stops the sync with exit
 status 1 and a message naming the API operation; nothing of that page is kept.
 
+When the pages are in, sync brings the full-text index beside the archive up
+to date with everything committed (also after a failed or killed run).
+
 Sync holds the archive file only while it commits, never while it waits on
 AWS, so 'archiver export' and other readers can run during a sync. When sync
 itself has to wait for the file (another process holds it), it says so.
@@ -59,6 +62,7 @@ EXAMPLES:
 			&cli.DurationFlag{Name: "max-backoff", Value: 20 * time.Second, Usage: "longest wait between tries of one call"},
 			&cli.DurationFlag{Name: "commit-interval", Value: 50 * time.Millisecond, Usage: "longest a fetched page waits before it is committed; pages fetched meanwhile are committed together"},
 			&cli.DurationFlag{Name: "lock-timeout", Value: 10 * time.Minute, Usage: "longest wait for the archive file lock held by another process"},
+			&cli.BoolFlag{Name: "no-index", Usage: "leave the full-text index as it is; the next sync (or 'archiver reindex') brings it up to date"},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print nothing on success"},
 		},
 		Action: func(c *cli.Context) error {
@@ -107,6 +111,7 @@ func syncOptions(c *cli.Context) (archsync.Options, error) {
 		LockTimeout: c.Duration("lock-timeout"),
 
 		CommitInterval: c.Duration("commit-interval"),
+		NoIndex:        c.Bool("no-index"),
 	}, nil
 }
 
