@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -148,4 +149,90 @@ func (r *Reader) Latest(kind Kind, id, region, account string) (Record, bool, er
 	}
 	rec, err := decodeRecord(v[:KeyLen], raw)
 	return rec, err == nil, err
+}
+
+// EachBetween calls fn for every record of kind whose time is within
+// [from, to], in key order. A zero from or to leaves that side open.
+func (r *Reader) EachBetween(kind Kind, from, to time.Time, fn func(Record) error) error {
+	b, err := r.bucket(string(kind))
+	if err != nil {
+		return err
+	}
+	c := b.Cursor()
+	k, v := c.First()
+	if !from.IsZero() {
+		start := makeKey(from, 0)
+		k, v = c.Seek(start[:])
+	}
+	var end Key
+	if !to.IsZero() {
+		end = makeKey(to, ^uint64(0))
+	}
+	for ; k != nil; k, v = c.Next() {
+		if !to.IsZero() && bytes.Compare(k, end[:]) > 0 {
+			return nil
+		}
+		rec, err := decodeRecord(k, v)
+		if err != nil {
+			return fmt.Errorf("%s: %w", kind, err)
+		}
+		if err := fn(rec); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// JobRecords calls fn with the current record of job jobID and every
+// archived log item of it, in any region and account: the job record of
+// each first, then its log in order. Log items whose job record is not
+// archived are included.
+func (r *Reader) JobRecords(jobID string, fn func(Record) error) error {
+	ids, err := r.bucket(bucketIDs)
+	if err != nil {
+		return err
+	}
+	jobs, err := r.bucket(string(KindDRSJob))
+	if err != nil {
+		return err
+	}
+	prefix := append(append([]byte(KindDRSJob), 0), append([]byte(jobID), 0)...)
+	c := ids.Cursor()
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		raw := jobs.Get(v[:KeyLen])
+		if raw == nil {
+			return fmt.Errorf("identity of job %s points at missing record %x", jobID, v[:KeyLen])
+		}
+		rec, err := decodeRecord(v[:KeyLen], raw)
+		if err != nil {
+			return err
+		}
+		if err := fn(rec); err != nil {
+			return err
+		}
+	}
+	idx, err := r.bucket(bucketJobLog)
+	if err != nil {
+		return err
+	}
+	items, err := r.bucket(string(KindDRSJobLogItem))
+	if err != nil {
+		return err
+	}
+	lp := append([]byte(jobID), 0)
+	lc := idx.Cursor()
+	for k, v := lc.Seek(lp); k != nil && bytes.HasPrefix(k, lp); k, v = lc.Next() {
+		raw := items.Get(v)
+		if raw == nil {
+			return fmt.Errorf("job log index of %s points at missing record %x", jobID, v)
+		}
+		rec, err := decodeRecord(v, raw)
+		if err != nil {
+			return err
+		}
+		if err := fn(rec); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -73,7 +73,12 @@ var textKeys = map[string]bool{
 
 // NewDocument extracts the indexed fields of rec.
 func NewDocument(rec archive.Record) (Document, error) {
+	// A job's own ID, or the job of a log item; other records (a snapshot
+	// naming its last launch, say) belong to no job.
 	d := Document{Kind: string(rec.Kind), Time: rec.Time, JobID: rec.JobID}
+	if rec.Kind == archive.KindDRSJob {
+		d.JobID = rec.ID
+	}
 	var v any
 	dec := json.NewDecoder(strings.NewReader(string(rec.Data)))
 	dec.UseNumber()
@@ -85,8 +90,6 @@ func NewDocument(rec archive.Record) (Document, error) {
 	walk(v, "", func(key, s string) {
 		lk := strings.ToLower(key)
 		switch {
-		case strings.HasPrefix(s, "drsjob-") && d.JobID == "" && lk == "jobid":
-			d.JobID = s
 		case strings.HasPrefix(s, "s-") && strings.HasSuffix(lk, "serverid"):
 			servers.add(s)
 		case strings.HasPrefix(s, "i-"):

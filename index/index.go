@@ -415,3 +415,27 @@ func (x *Index) eachID(ctx context.Context, fn func(id string) error) error {
 		after = []string{res.Hits[len(res.Hits)-1].ID}
 	}
 }
+
+// NewMemory returns an empty index held in memory, with the same layout as
+// one on disk: queries use it for records the disk index has not reached.
+func NewMemory() (*Index, error) {
+	bi, err := bleve.NewMemOnly(newMapping())
+	if err != nil {
+		return nil, fmt.Errorf("memory index: %w", err)
+	}
+	return &Index{bi: bi, path: "(memory)"}, nil
+}
+
+// Add indexes recs, without recording any position.
+func (x *Index) Add(recs []archive.Record) error {
+	bt := &batcher{x: x, b: x.bi.NewBatch()}
+	for _, rec := range recs {
+		if err := bt.put(rec); err != nil {
+			return err
+		}
+	}
+	if err := x.bi.Batch(bt.b); err != nil {
+		return fmt.Errorf("index batch: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,355 @@
+package query
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/blevesearch/bleve/v2"
+	bq "github.com/blevesearch/bleve/v2/search/query"
+
+	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/index"
+)
+
+// Filters select records; they combine with AND, and the values of one
+// filter with OR. Zero values select everything.
+type Filters struct {
+	// Range bounds the record time: creation for jobs, log time for log
+	// items, capture time for source-server snapshots.
+	Range Range
+	// JobIDs selects those jobs and all their log items.
+	JobIDs []string
+	// ServerIDs selects records that mention one of these source servers.
+	ServerIDs []string
+	// Kinds selects records of these kinds.
+	Kinds []archive.Kind
+	// Events selects log items with one of these events.
+	Events []string
+	// Statuses selects records carrying one of these statuses (job status,
+	// launch status, last launch result...).
+	Statuses []string
+	// Text is a full-text query in bleve's query-string syntax.
+	Text string
+}
+
+// needsIndex says whether answering f takes the full-text index: every
+// filter but time, job ID and kind does.
+func (f Filters) needsIndex() bool {
+	return f.Text != "" || len(f.ServerIDs) > 0 || len(f.Events) > 0 || len(f.Statuses) > 0
+}
+
+// ErrBadText is returned for a --text that is not valid query-string syntax.
+var ErrBadText = errors.New("bad --text query")
+
+// CheckText parses a full-text query, so that a syntax error is reported
+// before anything is read. The error wraps ErrBadText and quotes the
+// parser's message.
+func CheckText(text string) error {
+	if text == "" {
+		return nil
+	}
+	if _, err := bleve.NewQueryStringQuery(text).Parse(); err != nil {
+		return fmt.Errorf("%w %q: %s", ErrBadText, text, oneLine(err.Error()))
+	}
+	return nil
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// Request is one query: its filters, the page it asks for, and the
+// fingerprint that ties starting tokens to it.
+type Request struct {
+	Filters
+	// Fingerprint is a canonical form of the filters as the user gave them.
+	Fingerprint string
+	// MaxItems bounds the records returned; 0 means all.
+	MaxItems int
+	// StartingToken resumes after the last record of an earlier page.
+	StartingToken string
+}
+
+// Source is what a query reads: an archive snapshot and, when there is one,
+// the full-text index (nil otherwise).
+type Source struct {
+	Archive *archive.Reader
+	Index   *index.Index
+}
+
+// Run answers req from src, calling fn with each record in order of record
+// time (ties in archive order). It returns the token that resumes after the
+// last record given when more remain, or "". terms are the words of the
+// full-text query, for highlighting.
+//
+// Records the index has not reached yet (a sync committed them and has not
+// updated the index, or there is no index) are indexed in memory for the
+// query, so the answer always reflects everything committed.
+func Run(ctx context.Context, src Source, req Request, fn func(rec archive.Record, terms []string) error) (string, error) {
+	var after []byte
+	if req.StartingToken != "" {
+		pos, err := DecodeToken(req.StartingToken, req.Fingerprint)
+		if err != nil {
+			return "", err
+		}
+		if len(pos) != archive.KeyLen {
+			return "", fmt.Errorf("%w (bad position)", ErrBadToken)
+		}
+		after = pos
+	}
+	if err := CheckText(req.Text); err != nil {
+		return "", err
+	}
+	var keys []hit
+	var err error
+	if req.needsIndex() {
+		keys, err = indexHits(ctx, src, req.Filters)
+	} else {
+		keys, err = scanHits(src.Archive, req.Filters)
+	}
+	if err != nil {
+		return "", err
+	}
+	slices.SortFunc(keys, func(a, b hit) int { return bytes.Compare(a.key[:], b.key[:]) })
+	keys = slices.CompactFunc(keys, func(a, b hit) bool { return a.key == b.key })
+	if after != nil {
+		i, _ := slices.BinarySearchFunc(keys, after, func(h hit, t []byte) int {
+			if c := bytes.Compare(h.key[:], t); c != 0 {
+				return c
+			}
+			return 0
+		})
+		for i < len(keys) && bytes.Equal(keys[i].key[:], after) {
+			i++
+		}
+		keys = keys[i:]
+	}
+	terms := textTerms(req.Text)
+	for n, h := range keys {
+		if req.MaxItems > 0 && n == req.MaxItems {
+			return EncodeToken(req.Fingerprint, keys[n-1].key[:]), nil
+		}
+		rec, ok, err := src.Archive.Get(h.kind, h.key)
+		if err != nil {
+			return "", err
+		}
+		if !ok {
+			continue
+		}
+		if err := fn(rec, terms); err != nil {
+			return "", err
+		}
+	}
+	return "", nil
+}
+
+// hit is one matching record.
+type hit struct {
+	kind archive.Kind
+	key  archive.Key
+}
+
+// scanHits answers time, job and kind filters from the archive alone.
+func scanHits(r *archive.Reader, f Filters) ([]hit, error) {
+	var out []hit
+	keep := func(rec archive.Record) bool {
+		if len(f.Kinds) > 0 && !slices.Contains(f.Kinds, rec.Kind) {
+			return false
+		}
+		return f.Range.Contains(rec.Time)
+	}
+	add := func(rec archive.Record) error {
+		if keep(rec) {
+			out = append(out, hit{rec.Kind, rec.Key})
+		}
+		return nil
+	}
+	if len(f.JobIDs) > 0 {
+		for _, id := range f.JobIDs {
+			if err := r.JobRecords(id, add); err != nil {
+				return nil, err
+			}
+		}
+		return out, nil
+	}
+	kinds := f.Kinds
+	if len(kinds) == 0 {
+		kinds = archive.Kinds
+	}
+	for _, k := range kinds {
+		if err := r.EachBetween(k, f.Range.From, f.Range.To, add); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// bleveQuery builds the index query of f.
+func bleveQuery(f Filters) (bq.Query, error) {
+	var parts []bq.Query
+	anyOf := func(field string, values []string) {
+		if len(values) == 0 {
+			return
+		}
+		var qs []bq.Query
+		for _, v := range values {
+			t := bleve.NewTermQuery(v)
+			t.SetField(field)
+			qs = append(qs, t)
+		}
+		parts = append(parts, bleve.NewDisjunctionQuery(qs...))
+	}
+	kinds := make([]string, len(f.Kinds))
+	for i, k := range f.Kinds {
+		kinds[i] = string(k)
+	}
+	anyOf("kind", kinds)
+	anyOf("jobID", f.JobIDs)
+	anyOf("serverID", f.ServerIDs)
+	anyOf("event", f.Events)
+	anyOf("status", f.Statuses)
+	if !f.Range.From.IsZero() || !f.Range.To.IsZero() {
+		yes := true
+		d := bleve.NewDateRangeInclusiveQuery(f.Range.From, f.Range.To, &yes, &yes)
+		d.SetField("time")
+		parts = append(parts, d)
+	}
+	if f.Text != "" {
+		q, err := bleve.NewQueryStringQuery(f.Text).Parse()
+		if err != nil {
+			return nil, fmt.Errorf("%w %q: %s", ErrBadText, f.Text, oneLine(err.Error()))
+		}
+		parts = append(parts, q)
+	}
+	if len(parts) == 0 {
+		return bleve.NewMatchAllQuery(), nil
+	}
+	return bleve.NewConjunctionQuery(parts...), nil
+}
+
+// indexHits answers f from the full-text index, and from a memory index of
+// the records the index has not reached.
+func indexHits(ctx context.Context, src Source, f Filters) ([]hit, error) {
+	q, err := bleveQuery(f)
+	if err != nil {
+		return nil, err
+	}
+	var pos uint64
+	if src.Index != nil {
+		if pos, err = src.Index.Position(); err != nil {
+			return nil, err
+		}
+	}
+	// Records changed since the index position: their index documents (if
+	// any) may be stale, so they are answered from a memory index instead.
+	stale := map[archive.Key]bool{}
+	var fresh []archive.Record
+	if src.Index == nil {
+		for _, k := range archive.Kinds {
+			if err := src.Archive.Each(k, func(rec archive.Record) error { fresh = append(fresh, rec); return nil }); err != nil {
+				return nil, err
+			}
+		}
+	} else {
+		err := src.Archive.MutationsSince(pos, func(_ uint64, muts []archive.Mutation) error {
+			for _, m := range muts {
+				if m.Op == archive.OpTouch {
+					continue
+				}
+				stale[m.Key] = true
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		for k := range stale {
+			for _, kind := range archive.Kinds {
+				rec, ok, err := src.Archive.Get(kind, k)
+				if err != nil {
+					return nil, err
+				}
+				if ok {
+					fresh = append(fresh, rec)
+					break
+				}
+			}
+		}
+	}
+	var out []hit
+	if src.Index != nil {
+		hits, err := search(ctx, src.Index, q)
+		if err != nil {
+			return nil, err
+		}
+		for _, h := range hits {
+			if !stale[h.key] {
+				out = append(out, h)
+			}
+		}
+	}
+	if len(fresh) > 0 {
+		mem, err := index.NewMemory()
+		if err != nil {
+			return nil, err
+		}
+		defer mem.Close()
+		if err := mem.Add(fresh); err != nil {
+			return nil, err
+		}
+		hits, err := search(ctx, mem, q)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, hits...)
+	}
+	return out, nil
+}
+
+// search returns every document of x matching q.
+func search(ctx context.Context, x *index.Index, q bq.Query) ([]hit, error) {
+	const page = 10000
+	var out []hit
+	var after []string
+	for {
+		req := bleve.NewSearchRequestOptions(q, page, 0, false)
+		req.SortBy([]string{"_id"})
+		req.SearchAfter = after
+		res, err := x.Bleve().SearchInContext(ctx, req)
+		if err != nil {
+			return nil, fmt.Errorf("search index: %w", err)
+		}
+		for _, h := range res.Hits {
+			kind, k, err := index.ParseDocID(h.ID)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, hit{kind, k})
+		}
+		if len(res.Hits) < page {
+			return out, nil
+		}
+		after = []string{res.Hits[len(res.Hits)-1].ID}
+	}
+}
+
+// textTerms returns the plain words of a full-text query, for highlighting:
+// no field names, operators or quotes.
+func textTerms(text string) []string {
+	var out []string
+	for _, w := range strings.Fields(text) {
+		w = strings.TrimLeft(w, "+-")
+		if i := strings.LastIndex(w, ":"); i >= 0 {
+			w = w[i+1:]
+		}
+		w = strings.Trim(w, `"()*?~^`)
+		switch strings.ToUpper(w) {
+		case "", "AND", "OR", "NOT":
+			continue
+		}
+		out = append(out, w)
+	}
+	return out
+}

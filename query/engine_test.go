@@ -1,0 +1,320 @@
+package query_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/index"
+	"github.com/archiver-dev/archiver/internal/archivetest"
+	"github.com/archiver-dev/archiver/internal/awstime"
+	"github.com/archiver-dev/archiver/internal/emulator"
+	"github.com/archiver-dev/archiver/query"
+	archsync "github.com/archiver-dev/archiver/sync"
+)
+
+// item is one record of the emulated history as the tests name it.
+type item struct {
+	name string // "job ID", "log ID POS" or "server ID"
+	kind archive.Kind
+	at   time.Time
+	job  string
+	text string // the human-readable text, lower case
+	data map[string]any
+}
+
+// history lists every record a complete archive of emu holds after one sync
+// observed at seen, computed from the emulator's own state.
+func history(t *testing.T, emu *emulator.Server, seen time.Time) []item {
+	t.Helper()
+	var out []item
+	for _, raw := range emu.Jobs() {
+		var j struct {
+			JobID            string `json:"jobID"`
+			CreationDateTime string `json:"creationDateTime"`
+		}
+		json.Unmarshal(raw, &j)
+		at, err := awstime.Parse(j.CreationDateTime)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, item{name: "job " + j.JobID, kind: archive.KindDRSJob, at: at, job: j.JobID, data: obj(raw)})
+		for i, li := range emu.JobLog(j.JobID) {
+			var l struct {
+				LogDateTime string `json:"logDateTime"`
+				EventData   struct {
+					RawError string `json:"rawError"`
+				} `json:"eventData"`
+			}
+			json.Unmarshal(li, &l)
+			at, err := awstime.Parse(l.LogDateTime)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, item{name: fmt.Sprintf("log %s %d", j.JobID, i), kind: archive.KindDRSJobLogItem, at: at, job: j.JobID,
+				text: strings.ToLower(l.EventData.RawError), data: obj(li)})
+		}
+	}
+	for _, raw := range emu.SourceServers() {
+		var s struct {
+			SourceServerID      string `json:"sourceServerID"`
+			DataReplicationInfo struct {
+				Err struct {
+					RawError string `json:"rawError"`
+				} `json:"dataReplicationError"`
+			} `json:"dataReplicationInfo"`
+		}
+		json.Unmarshal(raw, &s)
+		out = append(out, item{name: "server " + s.SourceServerID, kind: archive.KindDRSSourceServer, at: seen,
+			text: strings.ToLower(s.DataReplicationInfo.Err.RawError), data: obj(raw)})
+	}
+	return out
+}
+
+func obj(raw []byte) map[string]any {
+	var m map[string]any
+	json.Unmarshal(raw, &m)
+	return m
+}
+
+// name names an archived record as history does.
+func name(rec archive.Record) string {
+	switch rec.Kind {
+	case archive.KindDRSJob:
+		return "job " + rec.ID
+	case archive.KindDRSJobLogItem:
+		return fmt.Sprintf("log %s %d", rec.JobID, *rec.Pos)
+	default:
+		return "server " + rec.ID
+	}
+}
+
+// syncedFixture syncs a seeded history into a new archive (index included) and
+// returns the emulator, the directory and the observation time.
+func syncedFixture(t *testing.T, seed int64) (*emulator.Server, string, time.Time) {
+	t.Helper()
+	emu := emulator.New(emulator.Options{Seed: seed})
+	if err := emu.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(emu.Close)
+	dir := archivetest.Dir(t)
+	seen := emu.Now()
+	runSync(t, dir, emu, seen, false)
+	return emu, dir, seen
+}
+
+func runSync(t *testing.T, dir string, emu *emulator.Server, seen time.Time, noIndex bool) {
+	t.Helper()
+	var st archsync.Stats
+	err := archsync.Run(context.Background(), archsync.Options{
+		ArchiveDir: dir, Region: "us-east-1", EndpointURL: emu.URL(), NoIndex: noIndex,
+		Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),
+		Now:         func() time.Time { return seen },
+	}, &st)
+	if err != nil {
+		t.Fatalf("sync: %v", err)
+	}
+}
+
+// ask runs a query against dir and returns the names of the records, in
+// the order given, and the next token.
+func ask(t *testing.T, dir string, req query.Request) ([]string, string, error) {
+	t.Helper()
+	st, err := archive.Open(context.Background(), dir, archive.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	x, err := index.Open(dir, index.Options{ReadOnly: true})
+	if err != nil && !errors.Is(err, index.ErrNoIndex) {
+		t.Fatal(err)
+	}
+	if x != nil {
+		defer x.Close()
+	}
+	var got []string
+	var next string
+	var last time.Time
+	err = st.View(func(r *archive.Reader) error {
+		var err error
+		next, err = query.Run(context.Background(), query.Source{Archive: r, Index: x}, req, func(rec archive.Record, _ []string) error {
+			if rec.Time.Before(last) {
+				t.Errorf("%s (%s) comes after a record of %s", name(rec), rec.Time, last)
+			}
+			last = rec.Time
+			got = append(got, name(rec))
+			return nil
+		})
+		return err
+	})
+	return got, next, err
+}
+
+// want selects the history's records for which keep is true.
+func want(h []item, keep func(item) bool) []string {
+	var out []string
+	for _, it := range h {
+		if keep(it) {
+			out = append(out, it.name)
+		}
+	}
+	return out
+}
+
+func sameSet(t *testing.T, what string, got, want []string) {
+	t.Helper()
+	if len(want) == 0 {
+		t.Fatalf("%s: the history has no such records; the test proves nothing", what)
+	}
+	g := append([]string(nil), got...)
+	w := append([]string(nil), want...)
+	sort.Strings(g)
+	sort.Strings(w)
+	if strings.Join(g, "\n") != strings.Join(w, "\n") {
+		t.Errorf("%s: got %d records, want %d\n got %v\nwant %v", what, len(g), len(w), first(g), first(w))
+	}
+}
+
+func first(s []string) []string {
+	if len(s) > 12 {
+		return append(s[:12:12], "...")
+	}
+	return s
+}
+
+func TestQueryAnswers(t *testing.T) {
+	emu, dir, seen := syncedFixture(t, 31)
+	h := history(t, emu, seen)
+	// A window in the middle of the history.
+	var times []time.Time
+	for _, it := range h {
+		if it.kind == archive.KindDRSJob {
+			times = append(times, it.at)
+		}
+	}
+	sort.Slice(times, func(i, j int) bool { return times[i].Before(times[j]) })
+	from, to := times[len(times)/4], times[3*len(times)/4]
+	in := func(it item) bool { return !it.at.Before(from) && !it.at.After(to) }
+	job := times[len(times)/2]
+	var jobID string
+	for _, it := range h {
+		if it.kind == archive.KindDRSJob && it.at.Equal(job) {
+			jobID = it.job
+		}
+	}
+	const term = "insufficientinstancecapacity"
+	tests := []struct {
+		name string
+		f    query.Filters
+		want func(item) bool
+	}{
+		{"date range", query.Filters{Range: query.Range{From: from, To: to}}, in},
+		{"job ID", query.Filters{JobIDs: []string{jobID}}, func(it item) bool { return it.job == jobID && it.kind != archive.KindDRSSourceServer }},
+		{"text", query.Filters{Text: "InsufficientInstanceCapacity"}, func(it item) bool { return strings.Contains(it.text, term) }},
+		{"text and date range", query.Filters{Text: "InsufficientInstanceCapacity", Range: query.Range{From: from, To: to}},
+			func(it item) bool { return strings.Contains(it.text, term) && in(it) }},
+		{"kind", query.Filters{Kinds: []archive.Kind{archive.KindDRSSourceServer}}, func(it item) bool { return it.kind == archive.KindDRSSourceServer }},
+		{"kinds and date range", query.Filters{Kinds: []archive.Kind{archive.KindDRSJob, archive.KindDRSSourceServer}, Range: query.Range{From: from, To: to}},
+			func(it item) bool { return it.kind != archive.KindDRSJobLogItem && in(it) }},
+		{"event", query.Filters{Events: []string{"LAUNCH_FAILED"}}, func(it item) bool { return it.data["event"] == "LAUNCH_FAILED" }},
+		{"job ID and kind", query.Filters{JobIDs: []string{jobID}, Kinds: []archive.Kind{archive.KindDRSJobLogItem}},
+			func(it item) bool { return it.job == jobID && it.kind == archive.KindDRSJobLogItem }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, next, err := ask(t, dir, query.Request{Filters: tc.f})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if next != "" {
+				t.Errorf("a query without --max-items returned a token")
+			}
+			sameSet(t, tc.name, got, want(h, tc.want))
+		})
+	}
+}
+
+func TestQueryPages(t *testing.T) {
+	emu, dir, seen := syncedFixture(t, 37)
+	h := history(t, emu, seen)
+	all := want(h, func(it item) bool { return it.kind == archive.KindDRSJobLogItem })
+	base := query.Request{Filters: query.Filters{Kinds: []archive.Kind{archive.KindDRSJobLogItem}}, Fingerprint: "kind=drs.jobLogItem"}
+	whole, _, err := ask(t, dir, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var paged []string
+	req := base
+	req.MaxItems = 37
+	for pages := 0; ; pages++ {
+		if pages > len(all) {
+			t.Fatal("paging does not end")
+		}
+		got, next, err := ask(t, dir, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) > req.MaxItems {
+			t.Fatalf("page of %d records, --max-items %d", len(got), req.MaxItems)
+		}
+		paged = append(paged, got...)
+		if next == "" {
+			break
+		}
+		req.StartingToken = next
+	}
+	if strings.Join(paged, "\n") != strings.Join(whole, "\n") {
+		t.Errorf("pages joined give %d records, one query %d, or another order", len(paged), len(whole))
+	}
+	sameSet(t, "all log items", paged, all)
+
+	// A token is refused by a query with other filters.
+	req = base
+	req.MaxItems = 5
+	_, next, _ := ask(t, dir, req)
+	other := query.Request{Filters: query.Filters{Kinds: []archive.Kind{archive.KindDRSJob}}, Fingerprint: "kind=drs.job", StartingToken: next}
+	if _, _, err := ask(t, dir, other); !errors.Is(err, query.ErrForeignToken) {
+		t.Errorf("foreign token: %v, want ErrForeignToken", err)
+	}
+	if _, _, err := ask(t, dir, query.Request{Fingerprint: "x", StartingToken: "not-a-token!"}); !errors.Is(err, query.ErrBadToken) {
+		t.Errorf("garbled token: %v, want ErrBadToken", err)
+	}
+}
+
+// TestQueryBeyondIndex: records a sync committed without reaching the index
+// are found by text queries all the same.
+func TestQueryBeyondIndex(t *testing.T) {
+	emu, dir, _ := syncedFixture(t, 43)
+	emu.Advance(72 * time.Hour)
+	seen := emu.Now()
+	runSync(t, dir, emu, seen, true)
+	h := history(t, emu, seen)
+	f := query.Filters{Events: []string{"LAUNCH_FAILED", "LAUNCH_END"}}
+	got, _, err := ask(t, dir, query.Request{Filters: f})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameSet(t, "events after an unindexed sync", got, want(h, func(it item) bool {
+		return it.data["event"] == "LAUNCH_FAILED" || it.data["event"] == "LAUNCH_END"
+	}))
+}
+
+func TestBadText(t *testing.T) {
+	for _, q := range []string{`event:"unclosed`, `text:>`, `+`, `foo^bar`, `a:b:c`} {
+		if err := query.CheckText(q); !errors.Is(err, query.ErrBadText) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("CheckText(%q) = %v, want a one-line ErrBadText", q, err)
+		}
+	}
+	if err := query.CheckText(`event:LAUNCH_FAILED AND capacity`); err != nil {
+		t.Errorf("valid query refused: %v", err)
+	}
+}
