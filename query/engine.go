@@ -53,12 +53,12 @@ func CheckText(text string) error {
 		return nil
 	}
 	if _, err := bleve.NewQueryStringQuery(text).Parse(); err != nil {
-		return fmt.Errorf("%w %q: %s", ErrBadText, text, oneLine(err.Error()))
+		return fmt.Errorf("%w %q: %s", ErrBadText, text, flattenSpace(err.Error()))
 	}
 	return nil
 }
 
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+func flattenSpace(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 // Request is one query: its filters, the page it asks for, and the
 // fingerprint that ties starting tokens to it.
@@ -219,7 +219,7 @@ func bleveQuery(f Filters) (bq.Query, error) {
 	if f.Text != "" {
 		q, err := bleve.NewQueryStringQuery(f.Text).Parse()
 		if err != nil {
-			return nil, fmt.Errorf("%w %q: %s", ErrBadText, f.Text, oneLine(err.Error()))
+			return nil, fmt.Errorf("%w %q: %s", ErrBadText, f.Text, flattenSpace(err.Error()))
 		}
 		parts = append(parts, q)
 	}

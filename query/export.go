@@ -51,6 +51,13 @@ type ExportOptions struct {
 	// TempDir holds the scratch file the records are staged in; "" for the
 	// system default.
 	TempDir string
+	// Only, when not nil, limits the export to the records with these keys
+	// (the answer of a query). A log item whose job is not exported stands
+	// at top level.
+	Only map[archive.Key]bool
+	// Filters is recorded in the manifest: the filters that chose Only, as
+	// the user gave them.
+	Filters map[string]any
 }
 
 // Export writes every record r can see to w as one JSON document:
@@ -71,6 +78,9 @@ func Export(ctx context.Context, r *archive.Reader, w io.Writer, o ExportOptions
 		Format: ExportFormat, ArchiverVersion: o.Version, GeneratedAt: o.Now.UTC(),
 		SchemaVersion: o.SchemaVersion, Filters: map[string]any{}, Counts: map[archive.Kind]int{},
 	}
+	if o.Filters != nil {
+		m.Filters = o.Filters
+	}
 	if o.Now.IsZero() {
 		m.GeneratedAt = time.Now().UTC()
 	}
@@ -86,7 +96,8 @@ func Export(ctx context.Context, r *archive.Reader, w io.Writer, o ExportOptions
 
 	h := sha256.New()
 	rw := &recordWriter{w: bufio.NewWriterSize(io.MultiWriter(scratch, h), 1<<20), h: h}
-	if err := writeRecords(ctx, r, rw, &m); err != nil {
+	keep := func(rec archive.Record) bool { return o.Only == nil || o.Only[rec.Key] }
+	if err := writeRecords(ctx, r, rw, &m, keep); err != nil {
 		return m, err
 	}
 	if err := rw.w.Flush(); err != nil {
@@ -139,17 +150,23 @@ func (rw *recordWriter) close() {
 	rw.w.WriteString("\n]")
 }
 
-func writeRecords(ctx context.Context, r *archive.Reader, rw *recordWriter, m *Manifest) error {
+func writeRecords(ctx context.Context, r *archive.Reader, rw *recordWriter, m *Manifest, keep func(archive.Record) bool) error {
 	nested := map[archive.Key]bool{}
 	err := r.Each(archive.KindDRSJob, func(job archive.Record) error {
 		if err := ctx.Err(); err != nil {
 			return err
+		}
+		if !keep(job) {
+			return nil
 		}
 		b := AppendObject(rw.line[:0], job)
 		b = append(b, `,"logItems":[`...)
 		first := true
 		ref := archive.JobRef{JobID: job.ID, Region: job.Region, Account: job.Account}
 		err := r.JobLog(ref, func(it archive.Record) error {
+			if !keep(it) {
+				return nil
+			}
 			if !first {
 				b = append(b, ',')
 			}
@@ -174,7 +191,7 @@ func writeRecords(ctx context.Context, r *archive.Reader, rw *recordWriter, m *M
 	}
 	// Log items whose job record is missing still appear, once, at top level.
 	err = r.Each(archive.KindDRSJobLogItem, func(it archive.Record) error {
-		if nested[it.Key] {
+		if nested[it.Key] || !keep(it) {
 			return nil
 		}
 		rw.top(append(AppendObject(rw.line[:0], it), '}'))
@@ -188,6 +205,9 @@ func writeRecords(ctx context.Context, r *archive.Reader, rw *recordWriter, m *M
 		err := r.Each(k, func(rec archive.Record) error {
 			if err := ctx.Err(); err != nil {
 				return err
+			}
+			if !keep(rec) {
+				return nil
 			}
 			rw.line = append(AppendObject(rw.line[:0], rec), '}')
 			rw.top(rw.line)

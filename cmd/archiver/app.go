@@ -90,6 +90,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		ExitErrHandler: func(*cli.Context, error) {},
 		Commands: []*cli.Command{
 			syncCommand(),
+			queryCommand(),
 			exportCommand(),
 			verifyCommand(),
 			reindexCommand(),

@@ -55,6 +55,10 @@ func exitCode(err error, stderr io.Writer) int {
 		} else {
 			hint = "see 'archiver --help'"
 		}
+	case errors.Is(err, archive.ErrNoArchive), errors.Is(err, archive.ErrNotArchive):
+		// --archive (or ARCHIVER_ARCHIVE) names no archive: bad input.
+		code = exitUsage
+		hint = "check --archive or ARCHIVER_ARCHIVE"
 	case errors.Is(err, context.Canceled):
 		code = exitInterrupted
 		err = errors.New("interrupted; pages committed so far are kept, and the next sync resumes")

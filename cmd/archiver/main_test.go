@@ -85,8 +85,8 @@ func TestUsageErrors(t *testing.T) {
 		{"bad number", []string{"--archive", dir, "sync", "--concurrency", "many"}, 2, "invalid value"},
 		{"export without out", []string{"--archive", dir, "export"}, 2, "--out FILE is required"},
 		{"stray argument", []string{"--archive", dir, "verify", "now"}, 2, `unexpected argument "now"`},
-		{"no archive", []string{"--archive", dir, "export", "--out", filepath.Join(t.TempDir(), "x.json")}, 1, "no archive here"},
-		{"not an archive", []string{"--archive", t.TempDir(), "verify"}, 1, "no archive here"},
+		{"no archive", []string{"--archive", dir, "export", "--out", filepath.Join(t.TempDir(), "x.json")}, 2, "no archive here"},
+		{"not an archive", []string{"--archive", t.TempDir(), "verify"}, 2, "no archive here"},
 		{"unsupported source", []string{"--archive", dir, "sync", "--source", "sms"}, 1, "not supported"},
 	}
 	for _, tt := range tests {
@@ -112,7 +112,7 @@ func TestNotAnArchiveFile(t *testing.T) {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "archive.db"), bytes.Repeat([]byte("junk"), 2000), 0o600)
 	code, _, stderr := runCLI(t, "--archive", dir, "verify")
-	if code != 1 || !strings.Contains(stderr, "not an archiver archive") {
+	if code != 2 || !strings.Contains(stderr, "not an archiver archive") {
 		t.Errorf("exit %d, stderr %q", code, stderr)
 	}
 }
@@ -450,5 +450,162 @@ func TestIndexHealsAndRebuilds(t *testing.T) {
 	}
 	if code, out := verify(); code != 0 {
 		t.Errorf("verify after reindex: exit %d: %s", code, out)
+	}
+}
+
+// TestQueryUsageErrors: bad input to every query flag exits 2 with one line
+// on stderr naming the problem.
+func TestQueryUsageErrors(t *testing.T) {
+	hermeticEnv(t)
+	emu := emulator.New(emulator.Options{Seed: 5})
+	if err := emu.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer emu.Close()
+	dir := archivetest.Dir(t)
+	if code, _, stderr := runCLI(t, "--archive", dir, "sync", "--endpoint-url", emu.URL()); code != 0 {
+		t.Fatalf("sync: %s", stderr)
+	}
+	_, _, stderr := runCLI(t, "--archive", dir, "query", "--kind", "drs.job", "--max-items", "1", "--output", "json")
+	token := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(stderr), "NextToken:"))
+	if token == "" || strings.Contains(token, " ") {
+		t.Fatalf("no NextToken on stderr: %q", stderr)
+	}
+	notArchive := filepath.Join(t.TempDir(), "file")
+	os.WriteFile(filepath.Join(filepath.Dir(notArchive), "archive.db"), []byte("not a bbolt file, just text, long enough to be read as one"), 0o600)
+	tests := []struct {
+		name string
+		args []string
+		msg  string
+	}{
+		{"bad date", []string{"--from", "yesterday"}, `--from "yesterday"`},
+		{"bad to", []string{"--to", "2026-02-30"}, `--to "2026-02-30"`},
+		{"from after to", []string{"--from", "2026-03-02", "--to", "2026-03-01"}, "is after --to"},
+		{"bad job ID", []string{"--job-id", "drsjob-123"}, "not a DRS job ID"},
+		{"bad server ID", []string{"--source-server", "s-1"}, "not a source server ID"},
+		{"bad kind", []string{"--kind", "drs.jobs"}, `unknown kind "drs.jobs"`},
+		{"bad event", []string{"--event", "launch failed"}, "--event"},
+		{"bad text", []string{"--text", "foo^bar"}, "bad --text query"},
+		{"bad output", []string{"--output", "yaml"}, "--output"},
+		{"bad max items", []string{"--max-items", "-1"}, "--max-items"},
+		{"garbled token", []string{"--starting-token", "%%%"}, "not one this archiver made"},
+		{"foreign token", []string{"--kind", "drs.jobLogItem", "--starting-token", token}, "different query"},
+		{"not an archive", []string{"--archive", filepath.Dir(notArchive), "query"}, "not an archiver archive"},
+		{"no archive", []string{"--archive", t.TempDir(), "query"}, "no archive here"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{"--archive", dir, "query"}, tt.args...)
+			if tt.args[0] == "--archive" {
+				args = tt.args
+			}
+			code, stdout, stderr := runCLI(t, args...)
+			if code != 2 {
+				t.Errorf("exit %d, want 2 (stderr %q)", code, stderr)
+			}
+			if strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, tt.msg) {
+				t.Errorf("stderr %q: want one line saying %q", stderr, tt.msg)
+			}
+			if stdout != "" {
+				t.Errorf("stdout not empty: %q", stdout)
+			}
+		})
+	}
+	// The same token, with the same filters, continues.
+	if code, stdout, stderr := runCLI(t, "--archive", dir, "query", "--kind", "drs.job", "--starting-token", token, "--output", "jsonl"); code != 0 || stdout == "" {
+		t.Errorf("continuing with the token: exit %d, %d bytes out: %s", code, len(stdout), stderr)
+	}
+}
+
+// TestQueryDuringSync: a query started while a sync runs against a slow
+// endpoint answers, from what that sync has committed, well before the sync
+// ends.
+func TestQueryDuringSync(t *testing.T) {
+	env := hermeticEnv(t)
+	emu := emulator.New(emulator.Options{Seed: 47, Jobs: 80, LogItemsPerJob: 30})
+	if err := emu.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer emu.Close()
+	emu.SetFaults(emulator.Faults{Latency: 40 * time.Millisecond})
+	dir := archivetest.Dir(t)
+	cmd := exec.Command(os.Args[0], "--archive", dir, "sync", "--endpoint-url", emu.URL(), "--page-size", "10", "--concurrency", "2")
+	cmd.Env = append(os.Environ(), append(env, "ARCHIVER_TEST_MAIN=1")...)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	defer func() { cmd.Process.Kill(); <-exited }()
+	// Wait for the first commit.
+	for logItemCount(t, dir) == 0 {
+		select {
+		case err := <-exited:
+			t.Fatalf("sync ended early: %v", err)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	start := time.Now()
+	code, stdout, stderr := runCLI(t, "--archive", dir, "query", "--kind", "drs.jobLogItem", "--text", "event:JOB_START OR event:LAUNCH_START", "--output", "jsonl")
+	took := time.Since(start)
+	if code != 0 {
+		t.Fatalf("query during sync: exit %d: %s", code, stderr)
+	}
+	select {
+	case <-exited:
+		t.Fatal("the sync ended before the query did; the test proves nothing")
+	default:
+	}
+	if took > 2*time.Second {
+		t.Errorf("query during sync took %s, want an answer within 2s", took)
+	}
+	if strings.Count(stdout, "\n") == 0 {
+		t.Errorf("query during sync found nothing of what was committed")
+	}
+}
+
+// TestExportFilters: export with filters holds exactly what query lists,
+// and says which filters in its manifest.
+func TestExportFilters(t *testing.T) {
+	hermeticEnv(t)
+	emu := emulator.New(emulator.Options{Seed: 53})
+	if err := emu.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer emu.Close()
+	dir := archivetest.Dir(t)
+	if code, _, stderr := runCLI(t, "--archive", dir, "sync", "--endpoint-url", emu.URL()); code != 0 {
+		t.Fatalf("sync: %s", stderr)
+	}
+	code, stdout, stderr := runCLI(t, "--archive", dir, "query", "--event", "launch_failed", "--output", "jsonl")
+	if code != 0 {
+		t.Fatalf("query: %s", stderr)
+	}
+	want := strings.Count(stdout, "\n")
+	if want == 0 {
+		t.Fatal("no LAUNCH_FAILED in the history; the test proves nothing")
+	}
+	out := filepath.Join(t.TempDir(), "e.json")
+	if code, _, stderr := runCLI(t, "--archive", dir, "export", "--out", out, "--event", "LAUNCH_FAILED"); code != 0 {
+		t.Fatalf("export: %s", stderr)
+	}
+	doc := readExport(t, out)
+	if doc.Manifest.Records != want || doc.Manifest.Counts["drs.jobLogItem"] != want {
+		t.Errorf("filtered export has %d records (%v), query lists %d", doc.Manifest.Records, doc.Manifest.Counts, want)
+	}
+	b, _ := os.ReadFile(out)
+	var raw struct {
+		Manifest struct {
+			Filters map[string]any `json:"filters"`
+		} `json:"manifest"`
+	}
+	json.Unmarshal(b, &raw)
+	if fmt.Sprint(raw.Manifest.Filters["event"]) != "[LAUNCH_FAILED]" {
+		t.Errorf("manifest filters = %v", raw.Manifest.Filters)
+	}
+	for _, r := range doc.Records {
+		if !strings.Contains(string(r.Data), `"LAUNCH_FAILED"`) {
+			t.Errorf("exported record is no LAUNCH_FAILED: %.120s", r.Data)
+		}
 	}
 }

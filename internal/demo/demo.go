@@ -81,7 +81,12 @@ func Run(ctx context.Context, o Options, w io.Writer) error {
 		if err := serverHistory(r, w, 12); err != nil {
 			return err
 		}
-		fmt.Fprintf(w, "\nNext, try:\n  archiver --archive %s export --out drs-history.json\n  archiver --archive %s verify\n", o.ArchiveDir, o.ArchiveDir)
+		a := o.ArchiveDir
+		fmt.Fprintf(w, "\nNext, try (offline; 'go run ./cmd/archiver' stands for archiver):\n"+
+			"  archiver --archive %s query --event LAUNCH_FAILED --output table\n"+
+			"  archiver --archive %s query --text InsufficientInstanceCapacity\n"+
+			"  archiver --archive %s export --out drs-history.json\n"+
+			"  archiver --archive %s verify\n", a, a, a, a)
 		return nil
 	})
 }

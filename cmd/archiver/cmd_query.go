@@ -1,0 +1,295 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+	"golang.org/x/term"
+
+	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/index"
+	"github.com/archiver-dev/archiver/query"
+)
+
+func queryCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "query",
+		Usage:     "answer questions from the archive, offline",
+		UsageText: "archiver [--archive DIR] query [filters] [--output table|json|jsonl|csv] [--max-items N [--starting-token T]]",
+		Description: `Lists the archived records that match every filter given, oldest first:
+jobs, job log items and source-server snapshots. It reads the archive and its
+full-text index only: no network, no credentials. It can run while a sync
+runs, and answers from everything that sync has committed.
+
+FILTERS (combined with AND; a repeated flag matches any of its values):
+   --from, --to       record time, inclusive: RFC 3339 (2026-03-04T10:00:00Z),
+                      a date (2026-03-04, the whole day) or an age (36h, 7d, 2w)
+                      Time is the job's creationDateTime, the log item's
+                      logDateTime, the snapshot's capture time.
+   --job-id ID        the job and all its log items (drsjob-...)
+   --source-server ID records about that source server (s-...)
+   --kind KIND        drs.job, drs.jobLogItem, drs.sourceServer,
+                      snowball.clusterJob, sms.replicationJob
+   --event EVENT      log item event, such as LAUNCH_FAILED
+   --status STATUS    job status, launch status or last launch result
+   --text QUERY       full text, in bleve query-string syntax: words,
+                      "phrases", +must, -mustnot, field:value (fields: event,
+                      status, type, initiatedBy, replicationState, jobID,
+                      serverID, instanceID, kind, text)
+
+OUTPUT:
+   table (the default on a terminal), json (one array), jsonl (one record a
+   line, the default otherwise) or csv. json and jsonl records are the objects
+   of 'archiver export': kind, data verbatim, jobID on log items, capturedAt
+   on snapshots. With --max-items, a NextToken is printed when more records
+   remain (after the table, or on stderr for the other formats); give it to
+   --starting-token with the same filters to continue.
+
+EXAMPLES:
+   archiver query --event LAUNCH_FAILED --from 90d
+   archiver query --text InsufficientInstanceCapacity --kind drs.jobLogItem
+   archiver query --job-id drsjob-0123456789abcdef0 --output jsonl
+   archiver query --source-server s-0123456789abcdef0 --from 2026-07-01 --to 2026-09-30
+   archiver query --text 'event:LAUNCH_FAILED AND capacity' --max-items 50`,
+		Flags: append(filterFlags(),
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "table, json, jsonl or csv (default: table on a terminal, jsonl otherwise)"},
+			&cli.IntFlag{Name: "max-items", Usage: "print at most N records and a NextToken to continue"},
+			&cli.StringFlag{Name: "starting-token", Usage: "continue from the NextToken of the same query"},
+			&cli.DurationFlag{Name: "lock-timeout", Value: time.Minute, Usage: "longest wait for a running sync to release the archive or index"},
+		),
+		Action: func(c *cli.Context) error {
+			if err := noArgs(c); err != nil {
+				return err
+			}
+			o, err := queryOptions(c, time.Now())
+			if err != nil {
+				return usageError{err: err, command: "query"}
+			}
+			return runQuery(c.Context, o, c.App.Writer, c.App.ErrWriter)
+		},
+	}
+}
+
+// queryOpts is a parsed query command line.
+type queryOpts struct {
+	archiveDir  string
+	req         query.Request
+	format      query.Format
+	lockTimeout time.Duration
+	width       int
+	color       bool
+}
+
+// filterFlags are the record filters query and export share.
+func filterFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "from", Usage: "earliest record time: RFC 3339, a date, or an age such as 7d"},
+		&cli.StringFlag{Name: "to", Usage: "latest record time, same forms as --from"},
+		&cli.StringSliceFlag{Name: "job-id", Usage: "job ID (repeatable)"},
+		&cli.StringSliceFlag{Name: "source-server", Usage: "source server ID (repeatable)"},
+		&cli.StringSliceFlag{Name: "kind", Usage: "record kind (repeatable)"},
+		&cli.StringSliceFlag{Name: "event", Usage: "log item event (repeatable)"},
+		&cli.StringSliceFlag{Name: "status", Usage: "status (repeatable)"},
+		&cli.StringFlag{Name: "text", Usage: "full-text query (bleve query-string syntax)"},
+	}
+}
+
+// parseFilters reads and checks the filter flags; errors name the flag.
+func parseFilters(c *cli.Context, now time.Time) (query.Filters, error) {
+	var f query.Filters
+	var err error
+	if f.Range, err = query.ParseRange(c.String("from"), c.String("to"), now); err != nil {
+		return f, err
+	}
+	for _, s := range c.StringSlice("job-id") {
+		id, err := query.ParseJobID(s)
+		if err != nil {
+			return f, fmt.Errorf("--job-id %w", err)
+		}
+		f.JobIDs = append(f.JobIDs, id)
+	}
+	for _, s := range c.StringSlice("source-server") {
+		id, err := query.ParseSourceServerID(s)
+		if err != nil {
+			return f, fmt.Errorf("--source-server %w", err)
+		}
+		f.ServerIDs = append(f.ServerIDs, id)
+	}
+	for _, s := range c.StringSlice("kind") {
+		k, err := archive.ParseKind(strings.TrimSpace(s))
+		if err != nil {
+			return f, fmt.Errorf("--kind: %w", err)
+		}
+		f.Kinds = append(f.Kinds, k)
+	}
+	if f.Events, err = enums("--event", c.StringSlice("event")); err != nil {
+		return f, err
+	}
+	if f.Statuses, err = enums("--status", c.StringSlice("status")); err != nil {
+		return f, err
+	}
+	f.Text = strings.TrimSpace(c.String("text"))
+	return f, query.CheckText(f.Text)
+}
+
+// queryOptions reads and checks the query flags; every error is a usage
+// error naming the flag.
+func queryOptions(c *cli.Context, now time.Time) (queryOpts, error) {
+	o := queryOpts{archiveDir: c.String("archive"), lockTimeout: c.Duration("lock-timeout")}
+	var err error
+	if o.req.Filters, err = parseFilters(c, now); err != nil {
+		return o, err
+	}
+	tty := isTerminal(c.App.Writer)
+	switch out := c.String("output"); {
+	case out != "":
+		if o.format, err = query.ParseFormat(out); err != nil {
+			return o, fmt.Errorf("--output: %w", err)
+		}
+	case tty:
+		o.format = query.FormatTable
+	default:
+		o.format = query.FormatJSONL
+	}
+	if tty {
+		if w, _, err := term.GetSize(int(c.App.Writer.(*os.File).Fd())); err == nil {
+			o.width = w
+		}
+		o.color = os.Getenv("NO_COLOR") == ""
+	}
+	if n := c.Int("max-items"); n < 0 {
+		return o, fmt.Errorf("--max-items %d: want a positive number", n)
+	} else {
+		o.req.MaxItems = n
+	}
+	o.req.StartingToken = strings.TrimSpace(c.String("starting-token"))
+	o.req.Fingerprint = fingerprint(c)
+	if o.req.StartingToken != "" {
+		if _, err := query.DecodeToken(o.req.StartingToken, o.req.Fingerprint); err != nil {
+			return o, fmt.Errorf("--starting-token: %w", err)
+		}
+	}
+	return o, nil
+}
+
+// enums checks and upper-cases enum values such as LAUNCH_FAILED.
+func enums(flag string, values []string) ([]string, error) {
+	var out []string
+	for _, v := range values {
+		u := strings.ToUpper(strings.TrimSpace(v))
+		ok := u != ""
+		for _, r := range u {
+			if !(r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_') {
+				ok = false
+			}
+		}
+		if !ok {
+			return nil, fmt.Errorf("%s %q: want a name such as LAUNCH_FAILED (letters, digits and _)", flag, v)
+		}
+		out = append(out, u)
+	}
+	return out, nil
+}
+
+// fingerprint is the canonical form of the query's filters as given, which
+// ties a starting token to the query that printed it. A relative --from
+// stays relative, so the next run of the same command line accepts it.
+func fingerprint(c *cli.Context) string {
+	return strings.Join(filterParts(c), "\n")
+}
+
+// filterParts lists the filters given, as name=value in a fixed order.
+func filterParts(c *cli.Context) []string {
+	var parts []string
+	for _, name := range []string{"from", "to", "text"} {
+		if v := strings.TrimSpace(c.String(name)); v != "" {
+			parts = append(parts, name+"="+v)
+		}
+	}
+	for _, name := range []string{"job-id", "source-server", "kind", "event", "status"} {
+		vs := append([]string(nil), c.StringSlice(name)...)
+		for i := range vs {
+			vs[i] = strings.TrimSpace(vs[i])
+			if name == "event" || name == "status" {
+				vs[i] = strings.ToUpper(vs[i])
+			}
+		}
+		sort.Strings(vs)
+		for _, v := range vs {
+			parts = append(parts, name+"="+v)
+		}
+	}
+	return parts
+}
+
+// filterManifest is the filters given, for an export's manifest: flag name
+// to value, or to the list of values of a repeatable flag.
+func filterManifest(c *cli.Context) map[string]any {
+	m := map[string]any{}
+	for _, p := range filterParts(c) {
+		name, v, _ := strings.Cut(p, "=")
+		switch name {
+		case "from", "to", "text":
+			m[name] = v
+		default:
+			list, _ := m[name].([]string)
+			m[name] = append(list, v)
+		}
+	}
+	return m
+}
+
+// anyFilter reports whether any filter flag was given.
+func anyFilter(c *cli.Context) bool { return len(filterParts(c)) > 0 }
+
+func runQuery(ctx context.Context, o queryOpts, stdout, stderr io.Writer) error {
+	say := func(msg string) { fmt.Fprintf(stderr, "archiver: %s\n", msg) }
+	st, err := archive.Open(ctx, o.archiveDir, archive.Options{ReadOnly: true, LockTimeout: o.lockTimeout, Waiting: say})
+	if err != nil {
+		return fmt.Errorf("query: %w", err)
+	}
+	defer st.Close()
+	x, err := openIndex(o.archiveDir, o.lockTimeout, say)
+	switch {
+	case errors.Is(err, index.ErrNoIndex):
+		if o.req.Filters.Text != "" || len(o.req.ServerIDs) > 0 || len(o.req.Events) > 0 || len(o.req.Statuses) > 0 {
+			say("no full-text index yet: searching the archive record by record ('archiver reindex' builds the index)")
+		}
+	case err != nil:
+		return fmt.Errorf("query: %w (run 'archiver reindex')", err)
+	default:
+		defer x.Close()
+	}
+	w := query.NewWriter(stdout, o.format, query.WriterOptions{Width: o.width, Color: o.color, Notes: stderr})
+	var next string
+	err = st.View(func(r *archive.Reader) error {
+		var err error
+		next, err = query.Run(ctx, query.Source{Archive: r, Index: x}, o.req, w.Write)
+		return err
+	})
+	if err != nil {
+		if errors.Is(err, query.ErrBadToken) || errors.Is(err, query.ErrForeignToken) || errors.Is(err, query.ErrBadText) {
+			return usageError{err: err, command: "query"}
+		}
+		return fmt.Errorf("query: %w", err)
+	}
+	return w.Close(next)
+}
+
+// openIndex opens the full-text index for reading. A sync updating it holds
+// it for a moment; the wait is said if it lasts.
+func openIndex(dir string, timeout time.Duration, say func(string)) (*index.Index, error) {
+	x, err := index.Open(dir, index.Options{ReadOnly: true, LockTimeout: 500 * time.Millisecond})
+	if err == nil || errors.Is(err, index.ErrNoIndex) || !strings.Contains(err.Error(), "timeout") {
+		return x, err
+	}
+	say("waiting for a running sync to finish updating the full-text index")
+	return index.Open(dir, index.Options{ReadOnly: true, LockTimeout: timeout})
+}

@@ -1,0 +1,707 @@
+package query
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/archiver-dev/archiver/archive"
+)
+
+// Format is an output format of query results.
+type Format string
+
+// The output formats of query results. JSON and JSONL carry the record
+// object of each result; table and CSV carry its Row.
+const (
+	// FormatTable is an aligned table for people, printed when the results
+	// are complete.
+	FormatTable Format = "table"
+	// FormatJSON is one JSON array of record objects.
+	FormatJSON Format = "json"
+	// FormatJSONL is one record object per line.
+	FormatJSONL Format = "jsonl"
+	// FormatCSV is RFC 4180 CSV with a header line.
+	FormatCSV Format = "csv"
+)
+
+// formats lists the output formats in the order help text names them.
+var formats = []Format{FormatTable, FormatJSON, FormatJSONL, FormatCSV}
+
+// errFormat follows the quoted input of a refused --output value.
+var errFormat = func() error {
+	names := make([]string, len(formats))
+	for i, f := range formats {
+		names[i] = string(f)
+	}
+	return fmt.Errorf("want one of %s", strings.Join(names, ", "))
+}()
+
+// ParseFormat validates a --output value. Case and surrounding spaces are
+// ignored. The error is one line and starts with the quoted input, trimmed,
+// like the other parsers of this package.
+func ParseFormat(s string) (Format, error) {
+	s = strings.TrimSpace(s)
+	for _, f := range formats {
+		if strings.EqualFold(s, string(f)) {
+			return f, nil
+		}
+	}
+	return "", fmt.Errorf("%q: %w", s, errFormat)
+}
+
+// Row is one result as the tabular formats show it, extracted from a record.
+type Row struct {
+	// Time is the record's time (Record.Time).
+	Time time.Time
+	// Kind is the record's kind.
+	Kind archive.Kind
+	// Job is the job ID: the job's own, a log item's job, the job of a
+	// source server's last launch, a Snowball JobId or an SMS
+	// replicationJobId.
+	Job string
+	// Server is the source server ID: of a log item's event, of a snapshot,
+	// of an SMS job, or the first server of a DRS job followed by " +N" when
+	// N more take part.
+	Server string
+	// What is the state or event: a log item's event, a job's status and
+	// initiator ("COMPLETED START_DRILL"), a snapshot's replication state,
+	// a Snowball JobState or an SMS state.
+	What string
+	// Message is the human text: a log item's raw error, a summary of a
+	// job's launch statuses ("3 launched, 1 failed"), a snapshot's
+	// replication error, an SMS statusMessage or a Snowball Description.
+	Message string
+}
+
+// The members of the AWS objects that a Row shows. Decoding is lenient: a
+// member of an unexpected type is left empty, the others are still read.
+type (
+	drsJobData struct {
+		Status               string `json:"status"`
+		InitiatedBy          string `json:"initiatedBy"`
+		ParticipatingServers []struct {
+			SourceServerID string `json:"sourceServerID"`
+			LaunchStatus   string `json:"launchStatus"`
+		} `json:"participatingServers"`
+	}
+	drsLogItemData struct {
+		Event     string `json:"event"`
+		EventData struct {
+			SourceServerID string `json:"sourceServerID"`
+			RawError       string `json:"rawError"`
+		} `json:"eventData"`
+	}
+	drsSourceServerData struct {
+		SourceServerID      string `json:"sourceServerID"`
+		DataReplicationInfo struct {
+			DataReplicationState string `json:"dataReplicationState"`
+			DataReplicationError struct {
+				Error    string `json:"error"`
+				RawError string `json:"rawError"`
+			} `json:"dataReplicationError"`
+		} `json:"dataReplicationInfo"`
+		LifeCycle struct {
+			LastLaunch struct {
+				Initiated struct {
+					JobID string `json:"jobID"`
+				} `json:"initiated"`
+			} `json:"lastLaunch"`
+		} `json:"lifeCycle"`
+	}
+	snowballJobData struct {
+		JobID       string `json:"JobId"`
+		JobState    string `json:"JobState"`
+		Description string `json:"Description"`
+	}
+	smsJobData struct {
+		ReplicationJobID string `json:"replicationJobId"`
+		ServerID         string `json:"serverId"`
+		State            string `json:"state"`
+		StatusMessage    string `json:"statusMessage"`
+	}
+)
+
+// RowOf extracts the Row of a record. It never fails: members that are
+// missing, or not of the expected type, give empty strings.
+func RowOf(rec archive.Record) Row {
+	row := Row{Time: rec.Time, Kind: rec.Kind}
+	// Unmarshal errors are ignored on purpose: it fills what it can.
+	switch rec.Kind {
+	case archive.KindDRSJob:
+		var d drsJobData
+		_ = json.Unmarshal(rec.Data, &d)
+		row.Job = rec.ID
+		row.What = joinNonEmpty(d.Status, d.InitiatedBy)
+		var servers, statuses []string
+		for _, s := range d.ParticipatingServers {
+			if s.SourceServerID != "" {
+				servers = append(servers, s.SourceServerID)
+			}
+			statuses = append(statuses, s.LaunchStatus)
+		}
+		if len(servers) > 0 {
+			row.Server = servers[0]
+			if len(servers) > 1 {
+				row.Server += " +" + strconv.Itoa(len(servers)-1)
+			}
+		}
+		row.Message = launchSummary(statuses)
+	case archive.KindDRSJobLogItem:
+		var d drsLogItemData
+		_ = json.Unmarshal(rec.Data, &d)
+		row.Job = rec.JobID
+		row.Server = d.EventData.SourceServerID
+		row.What = d.Event
+		row.Message = d.EventData.RawError
+	case archive.KindDRSSourceServer:
+		var d drsSourceServerData
+		_ = json.Unmarshal(rec.Data, &d)
+		info := d.DataReplicationInfo
+		row.Job = d.LifeCycle.LastLaunch.Initiated.JobID
+		row.Server = firstNonEmpty(rec.ID, d.SourceServerID)
+		row.What = info.DataReplicationState
+		row.Message = firstNonEmpty(info.DataReplicationError.RawError, info.DataReplicationError.Error)
+	case archive.KindSnowballJob:
+		var d snowballJobData
+		_ = json.Unmarshal(rec.Data, &d)
+		row.Job = firstNonEmpty(d.JobID, rec.ID)
+		row.What = d.JobState
+		row.Message = d.Description
+	case archive.KindSMSJob:
+		var d smsJobData
+		_ = json.Unmarshal(rec.Data, &d)
+		row.Job = firstNonEmpty(d.ReplicationJobID, rec.ID)
+		row.Server = d.ServerID
+		row.What = d.State
+		row.Message = d.StatusMessage
+	default:
+		row.Job = firstNonEmpty(rec.JobID, rec.ID)
+	}
+	return row
+}
+
+// launchOrder gives the order and wording of the launch statuses in a job's
+// summary: outcomes first, since they are what a reader looks for.
+var launchOrder = []struct{ status, word string }{
+	{"LAUNCHED", "launched"},
+	{"FAILED", "failed"},
+	{"IN_PROGRESS", "in progress"},
+	{"PENDING", "pending"},
+	{"TERMINATED", "terminated"},
+}
+
+// launchSummary counts launch statuses: "3 launched, 1 failed". Statuses
+// unknown to launchOrder follow, lower-cased, in order of appearance, so
+// that a status AWS adds later is still counted.
+func launchSummary(statuses []string) string {
+	counts := map[string]int{}
+	var others []string
+	for _, s := range statuses {
+		if s == "" {
+			continue
+		}
+		if counts[s] == 0 && !isKnownLaunchStatus(s) {
+			others = append(others, s)
+		}
+		counts[s]++
+	}
+	var parts []string
+	for _, l := range launchOrder {
+		if n := counts[l.status]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, l.word))
+		}
+	}
+	for _, s := range others {
+		parts = append(parts, fmt.Sprintf("%d %s", counts[s], strings.ToLower(strings.ReplaceAll(s, "_", " "))))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func isKnownLaunchStatus(s string) bool {
+	for _, l := range launchOrder {
+		if l.status == s {
+			return true
+		}
+	}
+	return false
+}
+
+func joinNonEmpty(ss ...string) string {
+	var parts []string
+	for _, s := range ss {
+		if s != "" {
+			parts = append(parts, s)
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+func firstNonEmpty(ss ...string) string {
+	for _, s := range ss {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+// recordName names a record in error messages.
+func recordName(rec archive.Record) string {
+	switch {
+	case rec.ID != "":
+		return rec.ID
+	case rec.Pos != nil:
+		return fmt.Sprintf("%s[%d]", rec.JobID, *rec.Pos)
+	default:
+		return rec.JobID
+	}
+}
+
+// Writer writes query results in one format.
+type Writer interface {
+	// Write writes one record. Terms are the full-text terms the query
+	// matched, highlighted in the table's MESSAGE column; nil for none.
+	// Other formats ignore them.
+	Write(rec archive.Record, terms []string) error
+	// Close finishes the output, and must be called once after the last
+	// Write. When next is not empty it tells where to resume, as the line
+	// "NextToken: <next>": after the table for FormatTable, and on
+	// WriterOptions.Notes for the other formats, so that their output stays
+	// one valid document.
+	Close(next string) error
+}
+
+// WriterOptions control a Writer.
+type WriterOptions struct {
+	// Width is the terminal width the table must fit in, in runes; 0 means
+	// no limit, and nothing is truncated.
+	Width int
+	// Color highlights matched terms in ANSI bold. Without it a match is
+	// shown as *term*: visible on any terminal and in a file or pipe, at the
+	// cost of two characters, which the table counts in its widths.
+	Color bool
+	// Notes receives the NextToken line of the json, jsonl and csv formats,
+	// normally standard error; nil drops it.
+	Notes io.Writer
+}
+
+// NewWriter returns a Writer of format f to w. The format should come from
+// ParseFormat; for any other the Writer returns an error from every call.
+func NewWriter(w io.Writer, f Format, o WriterOptions) Writer {
+	switch f {
+	case FormatTable:
+		return &tableWriter{w: w, o: o}
+	case FormatJSON, FormatJSONL:
+		return &jsonWriter{w: bufio.NewWriter(w), notes: o.Notes, format: f}
+	case FormatCSV:
+		return &csvWriter{w: csv.NewWriter(w), notes: o.Notes}
+	default:
+		return badFormatWriter{fmt.Errorf("output format %q: %w", string(f), errFormat)}
+	}
+}
+
+var (
+	_ Writer = (*tableWriter)(nil)
+	_ Writer = (*jsonWriter)(nil)
+	_ Writer = (*csvWriter)(nil)
+	_ Writer = badFormatWriter{}
+)
+
+// writeNext writes the NextToken line to notes, if both are given.
+func writeNext(notes io.Writer, next string) error {
+	if notes == nil || next == "" {
+		return nil
+	}
+	if _, err := fmt.Fprintf(notes, "NextToken: %s\n", next); err != nil {
+		return fmt.Errorf("write next token: %w", err)
+	}
+	return nil
+}
+
+// badFormatWriter refuses everything; NewWriter returns it for an unknown
+// format, since it cannot return an error itself.
+type badFormatWriter struct{ err error }
+
+func (b badFormatWriter) Write(archive.Record, []string) error { return b.err }
+func (b badFormatWriter) Close(string) error                   { return b.err }
+
+// jsonWriter writes FormatJSON, an array with one record object a line, or
+// FormatJSONL, one record object a line with nothing around.
+type jsonWriter struct {
+	w      *bufio.Writer
+	notes  io.Writer
+	format Format
+	buf    []byte
+	n      int
+}
+
+func (j *jsonWriter) Write(rec archive.Record, _ []string) error {
+	j.buf = j.buf[:0]
+	if j.format == FormatJSON {
+		if j.n == 0 {
+			j.buf = append(j.buf, "[\n"...)
+		} else {
+			j.buf = append(j.buf, ",\n"...)
+		}
+	}
+	j.buf = append(AppendObject(j.buf, rec), '}')
+	if j.format == FormatJSONL {
+		j.buf = append(j.buf, '\n')
+	}
+	if _, err := j.w.Write(j.buf); err != nil {
+		return fmt.Errorf("write %s %s record %s: %w", j.format, rec.Kind, recordName(rec), err)
+	}
+	j.n++
+	return nil
+}
+
+func (j *jsonWriter) Close(next string) error {
+	if j.format == FormatJSON {
+		end := "\n]\n"
+		if j.n == 0 {
+			end = "[]\n"
+		}
+		// A write error stays in the bufio.Writer and Flush returns it.
+		_, _ = j.w.WriteString(end)
+	}
+	if err := j.w.Flush(); err != nil {
+		return fmt.Errorf("finish %s output: %w", j.format, err)
+	}
+	return writeNext(j.notes, next)
+}
+
+// csvHeader names the CSV columns, the fields of Row.
+var csvHeader = []string{"time", "kind", "job", "server", "what", "message"}
+
+// csvWriter writes FormatCSV. Lines end in "\n", as encoding/csv writes them
+// by default; cells keep their text verbatim, newlines included, quoted as
+// RFC 4180 says. Times are RFC 3339 in UTC, with as many fractional digits
+// as they need.
+type csvWriter struct {
+	w       *csv.Writer
+	notes   io.Writer
+	started bool
+}
+
+// header writes the header line once, so that an empty result still has it.
+func (c *csvWriter) header() error {
+	if c.started {
+		return nil
+	}
+	c.started = true
+	if err := c.w.Write(csvHeader); err != nil {
+		return fmt.Errorf("write csv header: %w", err)
+	}
+	return nil
+}
+
+func (c *csvWriter) Write(rec archive.Record, _ []string) error {
+	if err := c.header(); err != nil {
+		return err
+	}
+	r := RowOf(rec)
+	cells := []string{r.Time.UTC().Format(time.RFC3339Nano), string(r.Kind), r.Job, r.Server, r.What, r.Message}
+	if err := c.w.Write(cells); err != nil {
+		return fmt.Errorf("write csv %s record %s: %w", rec.Kind, recordName(rec), err)
+	}
+	return nil
+}
+
+func (c *csvWriter) Close(next string) error {
+	if err := c.header(); err != nil {
+		return err
+	}
+	c.w.Flush()
+	if err := c.w.Error(); err != nil {
+		return fmt.Errorf("finish csv output: %w", err)
+	}
+	return writeNext(c.notes, next)
+}
+
+// Table layout.
+const (
+	tableTimeLayout = "2006-01-02 15:04:05"
+	// tableGap separates columns.
+	tableGap = "  "
+	// minMessageWidth is the narrowest MESSAGE column that fitting makes
+	// while other columns can still give way.
+	minMessageWidth = 20
+	ellipsis        = "…"
+	// ANSI select and cancel bold; 22 rather than 0 leaves other attributes.
+	boldOn  = "\x1b[1m"
+	boldOff = "\x1b[22m"
+	// plainMark surrounds a match when Color is off.
+	plainMark = "*"
+	noRecords = "no records match"
+)
+
+// tableColumns are the column headers; the last, MESSAGE, is the only one
+// highlighted and is never padded.
+var tableColumns = []string{"TIME", "KIND", "JOB", "SERVER", "WHAT", "MESSAGE"}
+
+// shortKinds are the kind names a table shows.
+var shortKinds = map[archive.Kind]string{
+	archive.KindDRSJob:          "job",
+	archive.KindDRSJobLogItem:   "log",
+	archive.KindDRSSourceServer: "server",
+	archive.KindSnowballJob:     "snowball",
+	archive.KindSMSJob:          "sms",
+}
+
+// tableRow is one buffered table line: the cells before MESSAGE as shown,
+// and MESSAGE as runes with a flag on each highlighted rune.
+type tableRow struct {
+	cells []string
+	msg   []rune
+	mark  []bool
+}
+
+// tableWriter writes FormatTable. It buffers the rows, since column widths
+// depend on all of them; a page holds a few thousand rows at most.
+type tableWriter struct {
+	w    io.Writer
+	o    WriterOptions
+	rows []tableRow
+}
+
+func (t *tableWriter) Write(rec archive.Record, terms []string) error {
+	r := RowOf(rec)
+	kind, ok := shortKinds[r.Kind]
+	if !ok {
+		kind = string(r.Kind)
+	}
+	msg := []rune(oneLine(r.Message))
+	t.rows = append(t.rows, tableRow{
+		cells: []string{r.Time.UTC().Format(tableTimeLayout), oneLine(kind), oneLine(r.Job), oneLine(r.Server), oneLine(r.What)},
+		msg:   msg,
+		mark:  highlight(msg, terms),
+	})
+	return nil
+}
+
+func (t *tableWriter) Close(next string) error {
+	var b bytes.Buffer
+	if len(t.rows) == 0 {
+		b.WriteString(noRecords + "\n")
+	} else {
+		t.render(&b)
+	}
+	if next != "" {
+		// Never truncated: the token must be copied whole.
+		fmt.Fprintf(&b, "NextToken: %s\n", next)
+	}
+	if _, err := t.w.Write(b.Bytes()); err != nil {
+		return fmt.Errorf("write table of %d records: %w", len(t.rows), err)
+	}
+	return nil
+}
+
+// render lays out the header and rows, fitted to the width.
+func (t *tableWriter) render(b *bytes.Buffer) {
+	last := len(tableColumns) - 1
+	header := tableRow{cells: tableColumns[:last], msg: []rune(tableColumns[last])}
+	header.mark = make([]bool, len(header.msg))
+	rows := append([]tableRow{header}, t.rows...)
+
+	widths := make([]int, len(tableColumns))
+	for _, r := range rows {
+		for i, c := range r.cells {
+			widths[i] = max(widths[i], utf8.RuneCountInString(c))
+		}
+		widths[last] = max(widths[last], t.messageWidth(r))
+	}
+	fitWidths(widths, t.o.Width)
+
+	var line strings.Builder
+	for _, r := range rows {
+		line.Reset()
+		for i, c := range r.cells {
+			line.WriteString(fitCell(c, widths[i]))
+			line.WriteString(tableGap)
+		}
+		t.writeMessage(&line, r, widths[last])
+		b.WriteString(strings.TrimRight(line.String(), " "))
+		b.WriteByte('\n')
+	}
+}
+
+// messageWidth is the visible width of a row's whole message, plain
+// markers included.
+func (t *tableWriter) messageWidth(r tableRow) int {
+	n := len(r.msg)
+	if !t.o.Color {
+		n += 2 * spans(r.mark)
+	}
+	return n
+}
+
+// writeMessage writes the message of r in at most width visible runes,
+// cutting it with an ellipsis when it is longer. A match cut short is still
+// closed, so that bold never leaks past the line.
+func (t *tableWriter) writeMessage(b *strings.Builder, r tableRow, width int) {
+	on, off, markCost := plainMark, plainMark, 2
+	if t.o.Color {
+		on, off, markCost = boldOn, boldOff, 0
+	}
+	cut := t.messageWidth(r) > width
+	budget := width
+	if cut {
+		budget-- // room for the ellipsis
+	}
+	used, in := 0, false
+	for i, c := range r.msg {
+		need := 1
+		opening := r.mark[i] && !in
+		if opening {
+			need += markCost // opening and closing marks together
+		}
+		if used+need > budget {
+			break
+		}
+		if in && !r.mark[i] {
+			b.WriteString(off)
+			in = false
+		}
+		if opening {
+			b.WriteString(on)
+			in = true
+		}
+		b.WriteRune(c)
+		used += need
+	}
+	if in {
+		b.WriteString(off)
+	}
+	if cut {
+		b.WriteString(ellipsis)
+	}
+}
+
+// fitWidths narrows the columns so that a line fits width, when width is
+// above zero. MESSAGE, the last column, gives way first down to
+// minMessageWidth; then the other cells but TIME, widest first; then
+// MESSAGE further, and TIME last. Columns keep at least one rune, so a
+// width below that of six one-rune columns and their gaps is exceeded.
+func fitWidths(widths []int, width int) {
+	if width <= 0 {
+		return
+	}
+	total := len(tableGap) * (len(widths) - 1)
+	for _, w := range widths {
+		total += w
+	}
+	excess := total - width
+	last := len(widths) - 1
+	middle := make([]int, 0, last)
+	for i := 1; i < last; i++ {
+		middle = append(middle, i)
+	}
+	excess -= shrink(widths, []int{last}, min(widths[last], minMessageWidth), excess)
+	excess -= shrink(widths, middle, 1, excess)
+	excess -= shrink(widths, []int{last}, 1, excess)
+	shrink(widths, []int{0}, 1, excess)
+}
+
+// shrink takes up to excess runes from the columns cols, one at a time from
+// the widest, keeping each at least floor wide, and returns how many it took.
+func shrink(widths, cols []int, floor, excess int) int {
+	taken := 0
+	for taken < excess {
+		widest := -1
+		for _, c := range cols {
+			// Ties go to the rightmost column, so KIND, short and telling,
+			// is cut last.
+			if widths[c] > floor && (widest < 0 || widths[c] >= widths[widest]) {
+				widest = c
+			}
+		}
+		if widest < 0 {
+			break
+		}
+		widths[widest]--
+		taken++
+	}
+	return taken
+}
+
+// fitCell pads s to width runes, or cuts it to width with an ellipsis.
+func fitCell(s string, width int) string {
+	n := utf8.RuneCountInString(s)
+	if n <= width {
+		return s + strings.Repeat(" ", width-n)
+	}
+	if width <= 0 {
+		return ""
+	}
+	r := []rune(s)
+	return string(r[:width-1]) + ellipsis
+}
+
+// oneLine makes s safe and single-line for a terminal: control characters,
+// which include newlines, tabs and the escape of ANSI sequences, become
+// spaces; invisible format characters (zero-width and bidirectional marks),
+// which would throw widths off, are dropped; runs of spaces become one.
+func oneLine(s string) string {
+	s = strings.Map(func(r rune) rune {
+		switch {
+		case unicode.IsControl(r):
+			return ' '
+		case unicode.Is(unicode.Cf, r):
+			return -1
+		}
+		return r
+	}, s)
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// highlight flags the runes of msg that lie in an occurrence of any term,
+// compared without case.
+func highlight(msg []rune, terms []string) []bool {
+	mark := make([]bool, len(msg))
+	for _, term := range terms {
+		tr := []rune(oneLine(term))
+		if len(tr) == 0 {
+			continue
+		}
+		for i := 0; i+len(tr) <= len(msg); i++ {
+			if foldEqual(msg[i:i+len(tr)], tr) {
+				for k := i; k < i+len(tr); k++ {
+					mark[k] = true
+				}
+			}
+		}
+	}
+	return mark
+}
+
+// foldEqual reports whether a and b are equal rune for rune under simple
+// case folding. Matching rune for rune keeps a match's length that of the
+// term, so that a flag per rune is enough.
+func foldEqual(a, b []rune) bool {
+	for i := range a {
+		if a[i] != b[i] && unicode.ToLower(a[i]) != unicode.ToLower(b[i]) && unicode.ToUpper(a[i]) != unicode.ToUpper(b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// spans counts the runs of flagged runes.
+func spans(mark []bool) int {
+	n := 0
+	for i, m := range mark {
+		if m && (i == 0 || !mark[i-1]) {
+			n++
+		}
+	}
+	return n
+}
