@@ -318,3 +318,20 @@ func TestBadText(t *testing.T) {
 		t.Errorf("valid query refused: %v", err)
 	}
 }
+
+// FuzzCheckText checks that any --text is either accepted or refused with a
+// one-line ErrBadText, never a panic.
+func FuzzCheckText(f *testing.F) {
+	for _, s := range []string{`InsufficientInstanceCapacity`, `event:LAUNCH_FAILED AND capacity`, `"disk full"`, `+a -b`, `text:>`, `foo^bar`, `a~x`, `(`, `"`, ``} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		err := query.CheckText(s)
+		if err == nil {
+			return
+		}
+		if !errors.Is(err, query.ErrBadText) || strings.Contains(err.Error(), "\n") {
+			t.Fatalf("CheckText(%q) = %v", s, err)
+		}
+	})
+}

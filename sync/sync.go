@@ -45,6 +45,12 @@ func Run(ctx context.Context, o Options, stats *Stats) error {
 	if err != nil {
 		return err
 	}
+	// An index left behind by a crash between an archive commit and its
+	// index batch catches up first. A failure here is reported by the update
+	// at the end, after the archive has had its sync.
+	if !o.NoIndex {
+		_ = updateIndex(ctx, o, &Stats{})
+	}
 
 	fetchCtx, cancel := context.WithCancel(ctx)
 	defer cancel()

@@ -609,3 +609,33 @@ func TestExportFilters(t *testing.T) {
 		}
 	}
 }
+
+// TestIndexHealsOnNextOpen: after a crash between the archive commit and the
+// index batch, the next sync's first step catches the index up, even when
+// that sync then fails.
+func TestIndexHealsOnNextOpen(t *testing.T) {
+	hermeticEnv(t)
+	emu := emulator.New(emulator.Options{Seed: 59})
+	if err := emu.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer emu.Close()
+	dir := archivetest.Dir(t)
+	if code, _, stderr := runCLI(t, "--archive", dir, "sync", "--endpoint-url", emu.URL()); code != 0 {
+		t.Fatalf("sync: %s", stderr)
+	}
+	emu.Advance(24 * time.Hour)
+	if code, _, stderr := runCLI(t, "--archive", dir, "sync", "--endpoint-url", emu.URL(), "--no-index"); code != 0 {
+		t.Fatalf("sync --no-index: %s", stderr)
+	}
+	if code, _, _ := runCLI(t, "--archive", dir, "verify"); code != 1 {
+		t.Fatalf("verify passed with the index behind; the test proves nothing")
+	}
+	emu.SetFaults(emulator.Faults{Malformed: map[string]bool{emulator.OpDescribeJobs: true}})
+	if code, _, _ := runCLI(t, "--archive", dir, "sync", "--endpoint-url", emu.URL()); code != 1 {
+		t.Fatalf("sync against a malformed answer: exit %d, want 1", code)
+	}
+	if code, stdout, stderr := runCLI(t, "--archive", dir, "verify"); code != 0 {
+		t.Errorf("verify after the next open: exit %d: %s %s", code, stdout, stderr)
+	}
+}
