@@ -52,33 +52,36 @@ type Options struct {
 }
 
 // newMapping is the index layout: keyword fields for IDs and enums, a
-// datetime for the record time, and analysed text.
+// datetime for the record time, and analysed text. Nothing is stored and
+// there are no term vectors, doc values or composite field: answers come
+// from the archive, which holds every record, so the index keeps only what
+// finding records takes.
 func newMapping() mapping.IndexMapping {
+	lean := func(f *mapping.FieldMapping) *mapping.FieldMapping {
+		f.Store, f.IncludeTermVectors, f.IncludeInAll, f.DocValues = false, false, false, false
+		return f
+	}
 	kw := func() *mapping.FieldMapping {
 		f := bleve.NewTextFieldMapping()
 		f.Analyzer = keyword.Name
-		f.Store = false
-		f.IncludeTermVectors = false
-		return f
+		f.SkipFreqNorm = true
+		return lean(f)
 	}
 	text := bleve.NewTextFieldMapping()
 	text.Analyzer = standard.Name
-	text.Store = true // for highlighting matched terms
-	text.IncludeTermVectors = true
-	when := bleve.NewDateTimeFieldMapping()
-	when.Store = false
 
 	doc := bleve.NewDocumentStaticMapping()
 	for _, f := range []string{"kind", "jobID", "serverID", "instanceID", "event", "status", "type", "initiatedBy", "replicationState"} {
 		doc.AddFieldMappingsAt(f, kw())
 	}
-	doc.AddFieldMappingsAt("time", when)
-	doc.AddFieldMappingsAt("text", text)
+	doc.AddFieldMappingsAt("time", lean(bleve.NewDateTimeFieldMapping()))
+	doc.AddFieldMappingsAt("text", lean(text))
 
 	m := bleve.NewIndexMapping()
 	m.DefaultMapping = doc
 	m.DefaultField = "text"
 	m.DefaultAnalyzer = standard.Name
+	m.IndexDynamic, m.StoreDynamic, m.DocValuesDynamic = false, false, false
 	return m
 }
 
