@@ -3,6 +3,8 @@ package archive
 import (
 	"encoding/binary"
 	"fmt"
+
+	"github.com/archiver-dev/archiver/internal/recfmt"
 )
 
 // bucketChanges is the change log: one entry per write transaction, in
@@ -34,16 +36,8 @@ type Mutation struct {
 // mutationLen is the encoded size of a Mutation: op, kind code, key.
 const mutationLen = 2 + KeyLen
 
-// kindCode numbers kinds for the change log: their place in Kinds, which is
-// therefore append-only.
-func kindCode(k Kind) (byte, error) {
-	for i, kk := range Kinds {
-		if kk == k {
-			return byte(i), nil
-		}
-	}
-	return 0, fmt.Errorf("unknown kind %q", k)
-}
+// kindCode numbers kinds for the change log, as records do (recfmt).
+func kindCode(k Kind) (byte, error) { return recfmt.KindCode(string(k)) }
 
 // note records a mutation of the current transaction.
 func (w *Writer) note(op Op, kind Kind, k []byte) {
@@ -110,10 +104,10 @@ func (r *Reader) MutationsSince(pos uint64, fn func(pos uint64, muts []Mutation)
 		muts := make([]Mutation, 0, len(v)/mutationLen)
 		for i := 0; i < len(v); i += mutationLen {
 			code := int(v[i+1])
-			if code >= len(Kinds) {
+			if code >= len(recfmt.KindNames) {
 				return fmt.Errorf("change log entry %x names kind %d, which this archiver does not know", k, code)
 			}
-			m := Mutation{Op: Op(v[i]), Kind: Kinds[code]}
+			m := Mutation{Op: Op(v[i]), Kind: Kind(recfmt.KindNames[code])}
 			copy(m.Key[:], v[i+2:i+mutationLen])
 			muts = append(muts, m)
 		}

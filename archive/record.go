@@ -3,8 +3,9 @@ package archive
 import (
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"time"
+
+	"github.com/archiver-dev/archiver/internal/recfmt"
 )
 
 // Record is one archived AWS object with its provenance.
@@ -52,12 +53,10 @@ func (r *Record) CheckData() error {
 	return nil
 }
 
-// encode renders a record for storage: the provenance header, then Data
-// appended as raw bytes so that it is never compacted or re-escaped. The
-// result is the JSON that decodeRecord reads; it is written by hand because
-// encode runs for every archived item.
+// encode renders a record for storage in the layout of package recfmt: a
+// compact binary header with the provenance, then Data byte for byte.
 func (r *Record) encode() ([]byte, error) {
-	return r.appendEncoded(make([]byte, 0, 256+len(r.Data)))
+	return r.appendEncoded(make([]byte, 0, 96+len(r.Data)))
 }
 
 // appendEncoded appends the encoding of r to out.
@@ -72,69 +71,45 @@ func (r *Record) appendEncoded(out []byte) ([]byte, error) {
 			return out, fmt.Errorf("encode %s record %s: time %s is outside years 0 to 9999", r.Kind, r.name(), t)
 		}
 	}
-	out = append(out, `{"kind":`...)
-	out = appendString(out, string(r.Kind))
-	if r.ID != "" {
-		out = append(out, `,"id":`...)
-		out = appendString(out, r.ID)
-	}
-	out = append(out, `,"region":`...)
-	out = appendString(out, r.Region)
-	out = append(out, `,"account":`...)
-	out = appendString(out, r.Account)
-	if r.JobID != "" {
-		out = append(out, `,"jobID":`...)
-		out = appendString(out, r.JobID)
+	h := recfmt.Header{
+		Kind: string(r.Kind), ID: r.ID, Region: r.Region, Account: r.Account, JobID: r.JobID,
+		Time: r.Time, FirstSeen: r.FirstSeen, LastSeen: r.LastSeen,
 	}
 	if r.Pos != nil {
-		out = append(out, `,"pos":`...)
-		out = strconv.AppendInt(out, int64(*r.Pos), 10)
+		h.Pos, h.HasPos = *r.Pos, true
 	}
-	out = append(out, `,"time":`...)
-	out = appendTime(out, r.Time)
 	if r.CapturedAt != nil {
-		out = append(out, `,"capturedAt":`...)
-		out = appendTime(out, *r.CapturedAt)
+		h.CapturedAt, h.HasCaptured = *r.CapturedAt, true
 	}
-	out = append(out, `,"firstSeen":`...)
-	out = appendTime(out, r.FirstSeen)
-	out = append(out, `,"lastSeen":`...)
-	out = appendTime(out, r.LastSeen)
-	out = append(out, `,"data":`...)
-	out = append(out, r.Data...)
-	out = append(out, '}')
+	out, err := recfmt.Append(out, &h, r.Data)
+	if err != nil {
+		return out, fmt.Errorf("encode %s record %s: %w", r.Kind, r.name(), err)
+	}
 	return out, nil
 }
 
-// appendString appends s as a JSON string. Plain ASCII is copied as it is;
-// anything else goes through encoding/json.
-func appendString(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x80 || c == '"' || c == '\\' {
-			q, _ := json.Marshal(s) // a string always marshals
-			return append(b, q...)
-		}
-	}
-	b = append(b, '"')
-	b = append(b, s...)
-	return append(b, '"')
-}
-
-// appendTime appends t as encoding/json renders a time.Time.
-func appendTime(b []byte, t time.Time) []byte {
-	b = append(b, '"')
-	b = t.AppendFormat(b, time.RFC3339Nano)
-	return append(b, '"')
-}
-
-// decodeRecord parses a stored record. Data is copied byte for byte.
+// decodeRecord parses a stored record. Data is copied byte for byte, out of
+// the file's memory. Stored data was validated when it was written.
 func decodeRecord(k, v []byte) (Record, error) {
 	var r Record
-	if err := json.Unmarshal(v, &r); err != nil {
+	h, data, err := recfmt.Decode(v)
+	if err != nil {
 		return r, fmt.Errorf("decode record %x: %w", k, err)
 	}
+	r = Record{
+		Kind: Kind(h.Kind), ID: h.ID, Region: h.Region, Account: h.Account, JobID: h.JobID,
+		Time: h.Time, FirstSeen: h.FirstSeen, LastSeen: h.LastSeen,
+		Data: append(json.RawMessage(nil), data...), dataChecked: true,
+	}
+	if h.HasPos {
+		p := h.Pos
+		r.Pos = &p
+	}
+	if h.HasCaptured {
+		c := h.CapturedAt
+		r.CapturedAt = &c
+	}
 	copy(r.Key[:], k)
-	r.dataChecked = true // Unmarshal has just validated all of v
 	return r, nil
 }
 

@@ -352,10 +352,26 @@ func fill(ctx context.Context, x *Index, r *archive.Reader) (int, error) {
 	return bt.total + bt.n, bt.flush(pos)
 }
 
-// Diff compares the index with the archive snapshot r, which must be at the
-// index's position, and calls fn for each record that is in one and not the
-// other ("archive" or "index" says where it is).
-func (x *Index) Diff(ctx context.Context, r *archive.Reader, fn func(where string, kind archive.Kind, k archive.Key) error) error {
+// Diff compares the index with the archive snapshot r and calls fn for
+// each record that is in one and not the other ("archive" or "index" says
+// where it is). Records the archive changed after the index's position are
+// left out: the index has not reached them yet, which is no fault. It
+// returns how many such records there are.
+func (x *Index) Diff(ctx context.Context, r *archive.Reader, fn func(where string, kind archive.Kind, k archive.Key) error) (int, error) {
+	pos, err := x.Position()
+	if err != nil {
+		return 0, err
+	}
+	pending := map[string]bool{}
+	err = r.MutationsSince(pos, func(_ uint64, muts []archive.Mutation) error {
+		for _, m := range muts {
+			pending[DocID(m.Kind, m.Key)] = true
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
 	inArchive := map[string]bool{}
 	for _, kind := range archive.Kinds {
 		err := r.EachKey(kind, func(k archive.Key, _ func() (archive.Record, error)) error {
@@ -363,36 +379,35 @@ func (x *Index) Diff(ctx context.Context, r *archive.Reader, fn func(where strin
 			return nil
 		})
 		if err != nil {
-			return err
+			return 0, err
 		}
 	}
+	report := func(where, id string) error {
+		kind, k, err := ParseDocID(id)
+		if err != nil {
+			return err
+		}
+		return fn(where, kind, k)
+	}
 	seen := map[string]bool{}
-	err := x.eachID(ctx, func(id string) error {
+	err = x.eachID(ctx, func(id string) error {
 		seen[id] = true
-		if !inArchive[id] {
-			kind, k, err := ParseDocID(id)
-			if err != nil {
-				return err
-			}
-			return fn("index", kind, k)
+		if !inArchive[id] && !pending[id] {
+			return report("index", id)
 		}
 		return nil
 	})
 	if err != nil {
-		return err
+		return 0, err
 	}
 	for id := range inArchive {
-		if !seen[id] {
-			kind, k, err := ParseDocID(id)
-			if err != nil {
-				return err
-			}
-			if err := fn("archive", kind, k); err != nil {
-				return err
+		if !seen[id] && !pending[id] {
+			if err := report("archive", id); err != nil {
+				return 0, err
 			}
 		}
 	}
-	return nil
+	return len(pending), nil
 }
 
 // eachID calls fn with the ID of every document in the index, in ID order.

@@ -177,22 +177,23 @@ func TestIndexCatchesUp(t *testing.T) {
 	}
 	emu.Advance(48 * time.Hour)
 	syncOnce(t, dir, emu) // committed; the index is now behind
-	if diff := diff(t, dir, false); len(diff) == 0 {
-		t.Fatal("the index is not behind after a sync without update; the test proves nothing")
+	if d, pending := diff(t, dir); pending == 0 || len(d) != 0 {
+		t.Fatalf("after a sync without update: %d records pending, %d differences; want some pending and no difference", pending, len(d))
 	}
 	if n := update(t, dir); n == 0 {
 		t.Fatal("catch-up indexed nothing")
 	}
-	if d := diff(t, dir, true); len(d) != 0 {
-		t.Errorf("after catch-up, index and archive differ: %v", d)
+	if d, pending := diff(t, dir); len(d) != 0 || pending != 0 {
+		t.Errorf("after catch-up, index and archive differ: %v (%d pending)", d, pending)
 	}
 	if n := update(t, dir); n != 0 {
 		t.Errorf("an update with nothing new wrote %d documents", n)
 	}
 }
 
-// diff lists records in the archive but not the index and the reverse.
-func diff(t *testing.T, dir string, exact bool) []string {
+// diff lists records in the archive but not the index and the reverse, and
+// counts the records the index has not reached yet.
+func diff(t *testing.T, dir string) ([]string, int) {
 	t.Helper()
 	st, err := archive.Open(context.Background(), dir, archive.Options{ReadOnly: true})
 	if err != nil {
@@ -205,13 +206,18 @@ func diff(t *testing.T, dir string, exact bool) []string {
 	}
 	defer x.Close()
 	var out []string
+	var pending int
 	st.View(func(r *archive.Reader) error {
-		return x.Diff(context.Background(), r, func(where string, kind archive.Kind, k archive.Key) error {
+		pending, err = x.Diff(context.Background(), r, func(where string, kind archive.Kind, k archive.Key) error {
 			out = append(out, where+" "+index.DocID(kind, k))
 			return nil
 		})
+		return err
 	})
-	return out
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out, pending
 }
 
 func TestRebuild(t *testing.T) {
@@ -244,8 +250,8 @@ func TestRebuild(t *testing.T) {
 	if after := search(t, dir, "event:LAUNCH_FAILED"); strings.Join(after, ",") != strings.Join(before, ",") {
 		t.Errorf("rebuilt index answers differently: %d hits, was %d", len(after), len(before))
 	}
-	if d := diff(t, dir, true); len(d) != 0 {
-		t.Errorf("rebuilt index differs from the archive: %v", d)
+	if d, pending := diff(t, dir); len(d) != 0 || pending != 0 {
+		t.Errorf("rebuilt index differs from the archive: %v (%d pending)", d, pending)
 	}
 }
 
@@ -267,5 +273,34 @@ func TestDocID(t *testing.T) {
 		if _, _, err := index.ParseDocID(bad); err == nil {
 			t.Errorf("ParseDocID(%q) accepted", bad)
 		}
+	}
+}
+
+// TestDiffFindsLostDocuments: a document missing from an index that is up
+// to date is reported, as is one the archive does not hold.
+func TestDiffFindsLostDocuments(t *testing.T) {
+	emu := startEmulator(t, emulator.Options{Seed: 61})
+	dir := archivetest.Dir(t)
+	syncOnce(t, dir, emu)
+	update(t, dir)
+	lost := search(t, dir, "event:JOB_START")[0]
+	x, err := index.Open(dir, index.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := x.Bleve().Delete(lost); err != nil {
+		t.Fatal(err)
+	}
+	var k archive.Key
+	k[0] = 1
+	stray := index.DocID(archive.KindDRSJob, k)
+	if err := x.Bleve().Index(stray, index.Document{Kind: "drs.job"}); err != nil {
+		t.Fatal(err)
+	}
+	x.Close()
+	d, pending := diff(t, dir)
+	sort.Strings(d)
+	if want := []string{"archive " + lost, "index " + stray}; strings.Join(d, ",") != strings.Join(want, ",") || pending != 0 {
+		t.Errorf("diff = %v (%d pending), want %v", d, pending, want)
 	}
 }

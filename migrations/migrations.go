@@ -2,10 +2,14 @@ package migrations
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/archiver-dev/archiver/internal/recfmt"
 )
 
 // MetaBucket is the bucket that holds the schema version and other
@@ -46,6 +50,12 @@ var steps = []Step{
 		Name:    "change-log",
 		Desc:    "create the change log that the full-text index follows",
 		Apply:   v2ChangeLog,
+	},
+	{
+		Version: 3,
+		Name:    "binary-record-headers",
+		Desc:    "rewrite records from an all-JSON layout to a binary header before the verbatim data, about half the size",
+		Apply:   v3BinaryHeaders,
 	},
 }
 
@@ -147,6 +157,67 @@ func v1InitialBuckets(tx *bolt.Tx) error {
 func v2ChangeLog(tx *bolt.Tx) error {
 	if _, err := tx.CreateBucketIfNotExists([]byte("changes")); err != nil {
 		return fmt.Errorf("create bucket changes: %w", err)
+	}
+	return nil
+}
+
+// legacyRecord is a record in the all-JSON layout of schemas 1 and 2.
+type legacyRecord struct {
+	Kind       string          `json:"kind"`
+	ID         string          `json:"id"`
+	Region     string          `json:"region"`
+	Account    string          `json:"account"`
+	JobID      string          `json:"jobID"`
+	Pos        *int            `json:"pos"`
+	Time       time.Time       `json:"time"`
+	CapturedAt *time.Time      `json:"capturedAt"`
+	FirstSeen  time.Time       `json:"firstSeen"`
+	LastSeen   time.Time       `json:"lastSeen"`
+	Data       json.RawMessage `json:"data"`
+}
+
+// v3BinaryHeaders rewrites every record still in the all-JSON layout into
+// the layout of package recfmt. Keys, and so the indexes and the change log,
+// are unchanged; data keeps its bytes.
+func v3BinaryHeaders(tx *bolt.Tx) error {
+	for _, kind := range []string{"drs.job", "drs.jobLogItem", "drs.sourceServer", "snowball.clusterJob", "sms.replicationJob"} {
+		b := tx.Bucket([]byte(kind))
+		if b == nil {
+			continue
+		}
+		var keys, vals [][]byte
+		err := b.ForEach(func(k, v []byte) error {
+			if len(v) == 0 || v[0] != '{' {
+				return nil // already binary
+			}
+			var r legacyRecord
+			if err := json.Unmarshal(v, &r); err != nil {
+				return fmt.Errorf("%s record %x: %w", kind, k, err)
+			}
+			h := recfmt.Header{Kind: r.Kind, ID: r.ID, Region: r.Region, Account: r.Account, JobID: r.JobID,
+				Time: r.Time.UTC(), FirstSeen: r.FirstSeen.UTC(), LastSeen: r.LastSeen.UTC()}
+			if r.Pos != nil {
+				h.Pos, h.HasPos = *r.Pos, true
+			}
+			if r.CapturedAt != nil {
+				h.CapturedAt, h.HasCaptured = r.CapturedAt.UTC(), true
+			}
+			nv, err := recfmt.Append(nil, &h, r.Data)
+			if err != nil {
+				return fmt.Errorf("%s record %x: %w", kind, k, err)
+			}
+			keys = append(keys, append([]byte(nil), k...))
+			vals = append(vals, nv)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for i := range keys {
+			if err := b.Put(keys[i], vals[i]); err != nil {
+				return fmt.Errorf("%s record %x: %w", kind, keys[i], err)
+			}
+		}
 	}
 	return nil
 }

@@ -1,0 +1,213 @@
+// Package recfmt is the byte layout of a stored archive record: a compact
+// binary header carrying the record's provenance, followed by the AWS
+// object's JSON bytes exactly as received.
+//
+//	byte 0     Marker (a stored value that starts with '{' is the older
+//	           all-JSON layout)
+//	byte 1     kind code: the place of the kind's name in KindNames
+//	uvarint    flags: FlagID, FlagJobID, FlagPos, FlagCaptured
+//	strings    ID (if FlagID), Region, Account, JobID (if FlagJobID),
+//	           each a uvarint length and the bytes
+//	uvarint    position in the job log (if FlagPos)
+//	times      Time, CapturedAt (if FlagCaptured), FirstSeen, LastSeen,
+//	           each a varint of Unix seconds and a uvarint of nanoseconds
+//	rest       the data
+//
+// The layout never changes: a new one would get a new marker, and a schema
+// migration would rewrite the records.
+package recfmt
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Marker opens every value in this layout.
+const Marker = 0xA1
+
+// KindNames lists record kinds by code. It is append-only: codes are stored.
+var KindNames = []string{"drs.job", "drs.jobLogItem", "drs.sourceServer", "snowball.clusterJob", "sms.replicationJob"}
+
+// Flags say which optional header fields are present.
+const (
+	FlagID       = 1 << 0
+	FlagJobID    = 1 << 1
+	FlagPos      = 1 << 2
+	FlagCaptured = 1 << 3
+)
+
+// Header is the provenance of one record.
+type Header struct {
+	Kind                      string
+	ID, Region, Account       string
+	JobID                     string
+	Pos                       int
+	HasPos                    bool
+	Time, FirstSeen, LastSeen time.Time
+	CapturedAt                time.Time
+	HasCaptured               bool
+}
+
+// KindCode returns the code of a kind name.
+func KindCode(kind string) (byte, error) {
+	for i, k := range KindNames {
+		if k == kind {
+			return byte(i), nil
+		}
+	}
+	return 0, fmt.Errorf("unknown kind %q", kind)
+}
+
+// Append appends the value of a record with header h and data to dst.
+func Append(dst []byte, h *Header, data []byte) ([]byte, error) {
+	code, err := KindCode(h.Kind)
+	if err != nil {
+		return dst, err
+	}
+	var flags uint64
+	if h.ID != "" {
+		flags |= FlagID
+	}
+	if h.JobID != "" {
+		flags |= FlagJobID
+	}
+	if h.HasPos {
+		if h.Pos < 0 {
+			return dst, fmt.Errorf("negative log position %d", h.Pos)
+		}
+		flags |= FlagPos
+	}
+	if h.HasCaptured {
+		flags |= FlagCaptured
+	}
+	dst = append(dst, Marker, code)
+	dst = binary.AppendUvarint(dst, flags)
+	if h.ID != "" {
+		dst = appendString(dst, h.ID)
+	}
+	dst = appendString(dst, h.Region)
+	dst = appendString(dst, h.Account)
+	if h.JobID != "" {
+		dst = appendString(dst, h.JobID)
+	}
+	if h.HasPos {
+		dst = binary.AppendUvarint(dst, uint64(h.Pos))
+	}
+	dst = appendTime(dst, h.Time)
+	if h.HasCaptured {
+		dst = appendTime(dst, h.CapturedAt)
+	}
+	dst = appendTime(dst, h.FirstSeen)
+	dst = appendTime(dst, h.LastSeen)
+	return append(dst, data...), nil
+}
+
+func appendString(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+func appendTime(b []byte, t time.Time) []byte {
+	b = binary.AppendVarint(b, t.Unix())
+	return binary.AppendUvarint(b, uint64(t.Nanosecond()))
+}
+
+// ErrLayout is returned for a value that is not in this layout.
+var ErrLayout = errors.New("not a record in the binary layout")
+
+// Decode reads a value. The data it returns is a slice of v.
+func Decode(v []byte) (Header, []byte, error) {
+	var h Header
+	d := decoder{b: v}
+	if len(v) < 2 || v[0] != Marker {
+		return h, nil, ErrLayout
+	}
+	if int(v[1]) >= len(KindNames) {
+		return h, nil, fmt.Errorf("%w: kind code %d", ErrLayout, v[1])
+	}
+	h.Kind = KindNames[v[1]]
+	d.i = 2
+	flags := d.uvarint()
+	if flags&FlagID != 0 {
+		h.ID = d.str()
+	}
+	h.Region = d.str()
+	h.Account = d.str()
+	if flags&FlagJobID != 0 {
+		h.JobID = d.str()
+	}
+	if flags&FlagPos != 0 {
+		p := d.uvarint()
+		if p > 1<<31 {
+			d.fail()
+		}
+		h.Pos, h.HasPos = int(p), true
+	}
+	h.Time = d.time()
+	if flags&FlagCaptured != 0 {
+		h.CapturedAt, h.HasCaptured = d.time(), true
+	}
+	h.FirstSeen = d.time()
+	h.LastSeen = d.time()
+	if d.bad {
+		return Header{}, nil, fmt.Errorf("%w: header cut short or malformed", ErrLayout)
+	}
+	return h, v[d.i:], nil
+}
+
+type decoder struct {
+	b   []byte
+	i   int
+	bad bool
+}
+
+func (d *decoder) fail() { d.bad, d.i = true, len(d.b) }
+
+func (d *decoder) uvarint() uint64 {
+	v, n := binary.Uvarint(d.b[d.i:])
+	if n <= 0 {
+		d.fail()
+		return 0
+	}
+	d.i += n
+	return v
+}
+
+func (d *decoder) varint() int64 {
+	v, n := binary.Varint(d.b[d.i:])
+	if n <= 0 {
+		d.fail()
+		return 0
+	}
+	d.i += n
+	return v
+}
+
+func (d *decoder) str() string {
+	n := d.uvarint()
+	if n > uint64(len(d.b)-d.i) {
+		d.fail()
+		return ""
+	}
+	s := string(d.b[d.i : d.i+int(n)])
+	d.i += int(n)
+	return s
+}
+
+// zeroUnix is time.Time{}.Unix(): the zero time round-trips as itself.
+var zeroUnix = time.Time{}.Unix()
+
+func (d *decoder) time() time.Time {
+	sec := d.varint()
+	nsec := d.uvarint()
+	if nsec >= 1e9 {
+		d.fail()
+		return time.Time{}
+	}
+	if sec == zeroUnix && nsec == 0 {
+		return time.Time{}
+	}
+	return time.Unix(sec, int64(nsec)).UTC()
+}
