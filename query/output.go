@@ -587,10 +587,12 @@ func (t *tableWriter) writeMessage(b *strings.Builder, r tableRow, width int) {
 }
 
 // fitWidths narrows the columns so that a line fits width, when width is
-// above zero. MESSAGE, the last column, gives way first down to
-// minMessageWidth; then the other cells but TIME, widest first; then
-// MESSAGE further, and TIME last. Columns keep at least one rune, so a
-// width below that of six one-rune columns and their gaps is exceeded.
+// above zero. IDs are what a reader copies into the next query, so they
+// give way late: MESSAGE, the last column, goes first down to
+// minMessageWidth; then KIND and WHAT down to 6; then MESSAGE down to 10;
+// then JOB and SERVER; then everything but TIME; TIME last. Columns keep at
+// least one rune, so a width below that of six one-rune columns and their
+// gaps is exceeded.
 func fitWidths(widths []int, width int) {
 	if width <= 0 {
 		return
@@ -600,14 +602,13 @@ func fitWidths(widths []int, width int) {
 		total += w
 	}
 	excess := total - width
+	const kind, job, server, what = 1, 2, 3, 4
 	last := len(widths) - 1
-	middle := make([]int, 0, last)
-	for i := 1; i < last; i++ {
-		middle = append(middle, i)
-	}
 	excess -= shrink(widths, []int{last}, min(widths[last], minMessageWidth), excess)
-	excess -= shrink(widths, middle, 1, excess)
-	excess -= shrink(widths, []int{last}, 1, excess)
+	excess -= shrink(widths, []int{kind, what}, 6, excess)
+	excess -= shrink(widths, []int{last}, min(widths[last], 10), excess)
+	excess -= shrink(widths, []int{job, server}, 1, excess)
+	excess -= shrink(widths, []int{kind, what, last}, 1, excess)
 	shrink(widths, []int{0}, 1, excess)
 }
 
