@@ -259,6 +259,11 @@ func (x *Index) Update(ctx context.Context, r *archive.Reader) (int, error) {
 	if from > to {
 		return 0, fmt.Errorf("index is at change %d but the archive only at %d: run 'archiver reindex'", from, to)
 	}
+	if from == 0 && to > 0 {
+		// A new index starts from every record rather than the whole change
+		// log, whose older entries may have been pruned.
+		return fill(ctx, x, r)
+	}
 	bt := &batcher{x: x, b: x.bi.NewBatch()}
 	err = r.MutationsSince(from, func(pos uint64, muts []archive.Mutation) error {
 		if err := ctx.Err(); err != nil {
