@@ -1,23 +1,21 @@
 package index
 
 import (
-	"encoding/hex"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/internal/recfmt"
 )
 
 // Document is what the index holds of one record. Field names are those of
 // the query language: `event:LAUNCH_FAILED`, `serverID:s-…`, `text:capacity`.
 type Document struct {
-	// Kind is the record kind, such as drs.jobLogItem.
-	Kind string `json:"kind"`
-	// Time is the record's own time (creation, log or capture time).
-	Time time.Time `json:"time"`
+	// The record's kind and time are not indexed: both are in its ID (see
+	// DocID), and a query filters on them there.
 	// JobID is the job a job or log item belongs to.
 	JobID string `json:"jobID,omitempty"`
 	// ServerIDs are the source-server IDs the record mentions.
@@ -39,28 +37,28 @@ type Document struct {
 	Text string `json:"text"`
 }
 
-// DocID is the index ID of the record of kind at key k.
+// DocID is the index ID of the record of kind at key k: the kind's code
+// and the key in URL-safe base64, 23 characters.
 func DocID(kind archive.Kind, k archive.Key) string {
-	return string(kind) + "/" + hex.EncodeToString(k[:])
+	code, err := recfmt.KindCode(string(kind))
+	if err != nil || code > 9 {
+		return string(kind) + "/" + base64.RawURLEncoding.EncodeToString(k[:])
+	}
+	return string(rune('0'+code)) + base64.RawURLEncoding.EncodeToString(k[:])
 }
 
 // ParseDocID reverses DocID.
 func ParseDocID(id string) (archive.Kind, archive.Key, error) {
 	var k archive.Key
-	kind, h, ok := strings.Cut(id, "/")
-	if !ok {
-		return "", k, fmt.Errorf("index document %q: no kind", id)
+	if len(id) != 23 || id[0] < '0' || int(id[0]-'0') >= len(recfmt.KindNames) {
+		return "", k, fmt.Errorf("index document %q: not a record ID", id)
 	}
-	ak, err := archive.ParseKind(kind)
-	if err != nil {
-		return "", k, fmt.Errorf("index document %q: %w", id, err)
-	}
-	b, err := hex.DecodeString(h)
+	b, err := base64.RawURLEncoding.DecodeString(id[1:])
 	if err != nil || len(b) != archive.KeyLen {
 		return "", k, fmt.Errorf("index document %q: bad key", id)
 	}
 	copy(k[:], b)
-	return ak, k, nil
+	return archive.Kind(recfmt.KindNames[id[0]-'0']), k, nil
 }
 
 // textKeys are the members whose string values are human-readable text,
@@ -75,7 +73,7 @@ var textKeys = map[string]bool{
 func NewDocument(rec archive.Record) (Document, error) {
 	// A job's own ID, or the job of a log item; other records (a snapshot
 	// naming its last launch, say) belong to no job.
-	d := Document{Kind: string(rec.Kind), Time: rec.Time, JobID: rec.JobID}
+	d := Document{JobID: rec.JobID}
 	if rec.Kind == archive.KindDRSJob {
 		d.JobID = rec.ID
 	}

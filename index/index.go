@@ -34,6 +34,16 @@ var ErrNoIndex = errors.New("no index yet")
 // reflects.
 var positionKey = []byte("archiver.position")
 
+// formatKey holds the layout version of an index (document IDs, mapping).
+// An index of another layout is rebuilt rather than read.
+var formatKey = []byte("archiver.format")
+
+// Format is the layout version this archiver writes and reads.
+const Format = "2"
+
+// ErrOldIndex is returned when the index was made in another layout.
+var ErrOldIndex = errors.New("the full-text index was made by another archiver version")
+
 // batchSize is how many documents go into one bleve batch.
 const batchSize = 5000
 
@@ -71,10 +81,9 @@ func newMapping() mapping.IndexMapping {
 	text.Analyzer = standard.Name
 
 	doc := bleve.NewDocumentStaticMapping()
-	for _, f := range []string{"kind", "jobID", "serverID", "instanceID", "event", "status", "type", "initiatedBy", "replicationState"} {
+	for _, f := range []string{"jobID", "serverID", "instanceID", "event", "status", "type", "initiatedBy", "replicationState"} {
 		doc.AddFieldMappingsAt(f, kw())
 	}
-	doc.AddFieldMappingsAt("time", lean(bleve.NewDateTimeFieldMapping()))
 	doc.AddFieldMappingsAt("text", lean(text))
 
 	m := bleve.NewIndexMapping()
@@ -111,7 +120,18 @@ func openPath(path string, o Options) (*Index, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open index %s: %w", path, err)
 	}
-	return &Index{bi: bi, path: path}, nil
+	x := &Index{bi: bi, path: path}
+	if o.ReadOnly && !x.current() {
+		x.Close()
+		return nil, fmt.Errorf("open index %s: %w ('archiver reindex' rebuilds it)", path, ErrOldIndex)
+	}
+	return x, nil
+}
+
+// current reports whether the index is in this archiver's layout.
+func (x *Index) current() bool {
+	v, err := x.bi.GetInternal(formatKey)
+	return err == nil && string(v) == Format
 }
 
 // create makes a new, empty index and makes it current.
@@ -137,6 +157,10 @@ func build(dir string) (*Index, string, error) {
 	path := filepath.Join(dir, name)
 	bi, err := bleve.New(path, newMapping())
 	if err != nil {
+		return nil, "", fmt.Errorf("create index %s: %w", path, err)
+	}
+	if err := bi.SetInternal(formatKey, []byte(Format)); err != nil {
+		bi.Close()
 		return nil, "", fmt.Errorf("create index %s: %w", path, err)
 	}
 	return &Index{bi: bi, path: path}, name, nil
@@ -437,6 +461,28 @@ func (x *Index) eachID(ctx context.Context, fn func(id string) error) error {
 		}
 		after = []string{res.Hits[len(res.Hits)-1].ID}
 	}
+}
+
+// Sync brings the index of the archive in dir up to the snapshot r: it
+// creates the index if there is none, rebuilds it if it was made in another
+// layout or is ahead of the archive, and otherwise catches it up. It returns
+// the number of documents written or removed.
+func Sync(ctx context.Context, dir string, r *archive.Reader, lockTimeout time.Duration) (int, error) {
+	x, err := Open(dir, Options{LockTimeout: lockTimeout})
+	if err != nil {
+		return 0, err
+	}
+	pos, perr := x.Position()
+	apos, aerr := r.Position()
+	if !x.current() || perr != nil || aerr == nil && pos > apos {
+		x.Close()
+		return Rebuild(ctx, dir, r)
+	}
+	n, err := x.Update(ctx, r)
+	if cerr := x.Close(); err == nil {
+		err = cerr
+	}
+	return n, err
 }
 
 // NewMemory returns an empty index held in memory, with the same layout as

@@ -269,7 +269,7 @@ func TestDocID(t *testing.T) {
 	if err != nil || kind != archive.KindDRSJobLogItem || back != k {
 		t.Errorf("ParseDocID(%q) = %s %x %v", id, kind, back, err)
 	}
-	for _, bad := range []string{"", "drs.job", "nokind/00", "drs.job/zz", "drs.job/00"} {
+	for _, bad := range []string{"", "drs.job", "9AAAAAAAAAAAAAAAAAAAAAA", "1AAAAAAAAAAAAAAAAAAAAA", "1AAAAAAAAAAAAAAAAAAAA*A", "drs.job/00"} {
 		if _, _, err := index.ParseDocID(bad); err == nil {
 			t.Errorf("ParseDocID(%q) accepted", bad)
 		}
@@ -294,7 +294,7 @@ func TestDiffFindsLostDocuments(t *testing.T) {
 	var k archive.Key
 	k[0] = 1
 	stray := index.DocID(archive.KindDRSJob, k)
-	if err := x.Bleve().Index(stray, index.Document{Kind: "drs.job"}); err != nil {
+	if err := x.Bleve().Index(stray, index.Document{Event: "JOB_START"}); err != nil {
 		t.Fatal(err)
 	}
 	x.Close()
@@ -302,5 +302,43 @@ func TestDiffFindsLostDocuments(t *testing.T) {
 	sort.Strings(d)
 	if want := []string{"archive " + lost, "index " + stray}; strings.Join(d, ",") != strings.Join(want, ",") || pending != 0 {
 		t.Errorf("diff = %v (%d pending), want %v", d, pending, want)
+	}
+}
+
+// TestOldLayoutIsRebuilt: an index made in another layout is not read; Sync
+// rebuilds it.
+func TestOldLayoutIsRebuilt(t *testing.T) {
+	emu := startEmulator(t, emulator.Options{Seed: 67})
+	dir := archivetest.Dir(t)
+	syncOnce(t, dir, emu)
+	update(t, dir)
+	x, err := index.Open(dir, index.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := x.Bleve().SetInternal([]byte("archiver.format"), []byte("1")); err != nil {
+		t.Fatal(err)
+	}
+	x.Close()
+	if _, err := index.Open(dir, index.Options{ReadOnly: true}); !errors.Is(err, index.ErrOldIndex) {
+		t.Fatalf("read-only open of an old layout: %v, want ErrOldIndex", err)
+	}
+	st, err := archive.Open(context.Background(), dir, archive.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = st.View(func(r *archive.Reader) error {
+		n, err := index.Sync(context.Background(), dir, r, time.Minute)
+		if n == 0 {
+			t.Error("Sync of an old layout rebuilt nothing")
+		}
+		return err
+	})
+	st.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, pending := diff(t, dir); len(d) != 0 || pending != 0 {
+		t.Errorf("after rebuild: %v (%d pending)", d, pending)
 	}
 }

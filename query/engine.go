@@ -201,21 +201,12 @@ func bleveQuery(f Filters) (bq.Query, error) {
 		}
 		parts = append(parts, bleve.NewDisjunctionQuery(qs...))
 	}
-	kinds := make([]string, len(f.Kinds))
-	for i, k := range f.Kinds {
-		kinds[i] = string(k)
-	}
-	anyOf("kind", kinds)
+	// Kind and time are not in the index: they are in every document's ID,
+	// and keepHit checks them.
 	anyOf("jobID", f.JobIDs)
 	anyOf("serverID", f.ServerIDs)
 	anyOf("event", f.Events)
 	anyOf("status", f.Statuses)
-	if !f.Range.From.IsZero() || !f.Range.To.IsZero() {
-		yes := true
-		d := bleve.NewDateRangeInclusiveQuery(f.Range.From, f.Range.To, &yes, &yes)
-		d.SetField("time")
-		parts = append(parts, d)
-	}
 	if f.Text != "" {
 		q, err := bleve.NewQueryStringQuery(f.Text).Parse()
 		if err != nil {
@@ -279,13 +270,16 @@ func indexHits(ctx context.Context, src Source, f Filters) ([]hit, error) {
 		}
 	}
 	var out []hit
+	keep := func(h hit) bool {
+		return (len(f.Kinds) == 0 || slices.Contains(f.Kinds, h.kind)) && f.Range.Contains(h.key.Time())
+	}
 	if src.Index != nil {
 		hits, err := search(ctx, src.Index, q)
 		if err != nil {
 			return nil, err
 		}
 		for _, h := range hits {
-			if !stale[h.key] {
+			if !stale[h.key] && keep(h) {
 				out = append(out, h)
 			}
 		}
@@ -303,7 +297,11 @@ func indexHits(ctx context.Context, src Source, f Filters) ([]hit, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, hits...)
+		for _, h := range hits {
+			if keep(h) {
+				out = append(out, h)
+			}
+		}
 	}
 	return out, nil
 }

@@ -98,19 +98,12 @@ func updateIndex(ctx context.Context, o Options, stats *Stats) error {
 		return fmt.Errorf("update index: %w", err)
 	}
 	defer st.Close()
-	x, err := index.Open(o.ArchiveDir, index.Options{LockTimeout: o.LockTimeout})
-	if err != nil {
-		return fmt.Errorf("update index: %w", err)
-	}
 	var n int
 	err = st.View(func(r *archive.Reader) error {
-		n, err = x.Update(ctx, r)
+		n, err = index.Sync(ctx, o.ArchiveDir, r, o.LockTimeout)
 		return err
 	})
 	stats.Indexed.Add(int64(n))
-	if cerr := x.Close(); err == nil {
-		err = cerr
-	}
 	if err != nil {
 		return fmt.Errorf("update index: %w", err)
 	}

@@ -150,7 +150,7 @@ func selectKeys(ctx context.Context, st *archive.Store, o exportOptions, stderr 
 	say := func(msg string) { fmt.Fprintf(stderr, "archiver: %s\n", msg) }
 	x, err := openIndex(o.archiveDir, o.lockTimeout, say)
 	switch {
-	case errors.Is(err, index.ErrNoIndex):
+	case errors.Is(err, index.ErrNoIndex), errors.Is(err, index.ErrOldIndex):
 		x = nil
 	case err != nil:
 		return nil, fmt.Errorf("export: %w (run 'archiver reindex')", err)

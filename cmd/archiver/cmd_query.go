@@ -42,7 +42,7 @@ FILTERS (combined with AND; a repeated flag matches any of its values):
    --text QUERY       full text, in bleve query-string syntax: words,
                       "phrases", +must, -mustnot, field:value (fields: event,
                       status, type, initiatedBy, replicationState, jobID,
-                      serverID, instanceID, kind, text)
+                      serverID, instanceID, text)
 
 OUTPUT:
    table (the default on a terminal), json (one array), jsonl (one record a
@@ -258,10 +258,11 @@ func runQuery(ctx context.Context, o queryOpts, stdout, stderr io.Writer) error 
 	defer st.Close()
 	x, err := openIndex(o.archiveDir, o.lockTimeout, say)
 	switch {
-	case errors.Is(err, index.ErrNoIndex):
+	case errors.Is(err, index.ErrNoIndex), errors.Is(err, index.ErrOldIndex):
 		if o.req.Filters.Text != "" || len(o.req.ServerIDs) > 0 || len(o.req.Events) > 0 || len(o.req.Statuses) > 0 {
-			say("no full-text index yet: searching the archive record by record ('archiver reindex' builds the index)")
+			say("no usable full-text index: searching the archive record by record ('archiver reindex' builds the index)")
 		}
+		x = nil
 	case err != nil:
 		return fmt.Errorf("query: %w (run 'archiver reindex')", err)
 	default:
