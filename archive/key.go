@@ -44,24 +44,14 @@ func identity(kind Kind, id, region, account string) []byte {
 	return b
 }
 
-// jobPrefix is the joblog/jobstate key prefix of one job: job ID, region and
+// jobPrefix is the joblog/jobstate key of one job: job ID, region and
 // account, each followed by NUL.
 func jobPrefix(j JobRef) []byte {
-	return appendJobPrefix(make([]byte, 0, len(j.JobID)+len(j.Region)+len(j.Account)+3+4), j)
-}
-
-// appendJobPrefix appends the job-log index prefix of j to b.
-func appendJobPrefix(b []byte, j JobRef) []byte {
+	b := make([]byte, 0, len(j.JobID)+len(j.Region)+len(j.Account)+3)
 	b = append(b, j.JobID...)
 	b = append(b, 0)
 	b = append(b, j.Region...)
 	b = append(b, 0)
 	b = append(b, j.Account...)
-	b = append(b, 0)
-	return b
-}
-
-func logKey(j JobRef, pos int) []byte {
-	b := jobPrefix(j)
-	return binary.BigEndian.AppendUint32(b, uint32(pos))
+	return append(b, 0)
 }

@@ -67,14 +67,22 @@ func (r *Reader) JobLog(j JobRef, fn func(Record) error) error {
 	if err != nil {
 		return err
 	}
-	prefix := jobPrefix(j)
-	c := idx.Cursor()
-	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-		raw := items.Get(v)
+	return eachLogItem(items, j.JobID, idx.Get(jobPrefix(j)), fn)
+}
+
+// eachLogItem calls fn with the records of a job-log index entry, a list of
+// record keys in position order.
+func eachLogItem(items *bolt.Bucket, jobID string, list []byte, fn func(Record) error) error {
+	if len(list)%KeyLen != 0 {
+		return fmt.Errorf("job log index of %s is malformed", jobID)
+	}
+	for i := 0; i < len(list); i += KeyLen {
+		k := list[i : i+KeyLen]
+		raw := items.Get(k)
 		if raw == nil {
-			return fmt.Errorf("job log index of %s points at missing record %x", j.JobID, v)
+			return fmt.Errorf("job log index of %s points at missing record %x", jobID, k)
 		}
-		rec, err := decodeRecord(v, raw)
+		rec, err := decodeRecord(k, raw)
 		if err != nil {
 			return err
 		}
@@ -222,15 +230,7 @@ func (r *Reader) JobRecords(jobID string, fn func(Record) error) error {
 	lp := append([]byte(jobID), 0)
 	lc := idx.Cursor()
 	for k, v := lc.Seek(lp); k != nil && bytes.HasPrefix(k, lp); k, v = lc.Next() {
-		raw := items.Get(v)
-		if raw == nil {
-			return fmt.Errorf("job log index of %s points at missing record %x", jobID, v)
-		}
-		rec, err := decodeRecord(v, raw)
-		if err != nil {
-			return err
-		}
-		if err := fn(rec); err != nil {
+		if err := eachLogItem(items, jobID, v, fn); err != nil {
 			return err
 		}
 	}

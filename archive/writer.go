@@ -209,34 +209,19 @@ type LogItem struct {
 	Record Record
 }
 
-// lookupLog returns the index entry at lk, which belongs to job j, using
-// and filling logged to skip the lookup for jobs without any entry.
-func (w *Writer) lookupLog(c *bolt.Cursor, logged map[JobRef]bool, j JobRef, lk []byte) []byte {
-	has, ok := logged[j]
-	if !ok {
-		prefix := jobPrefix(j)
-		k, _ := c.Seek(prefix)
-		has = k != nil && bytes.HasPrefix(k, prefix)
-		logged[j] = has
-	}
-	if !has {
-		return nil
-	}
-	k, v := c.Seek(lk)
-	if k == nil || !bytes.Equal(k, lk) {
-		return nil
-	}
-	return v
-}
 
 // kv is one pending bucket write.
 type kv struct{ k, v []byte }
 
 // PutLogItems keeps each item as the log item at its position, as
-// PutLogItem does, and returns what each write did. Items are written in key
-// order, bucket by bucket: bbolt inserts into a node by shifting the entries
-// after the insertion point, so a large transaction written out of order
-// costs time quadratic in its size. A position may appear only once.
+// PutLogItem does, and returns what each write did. A job's items must come
+// in position order, each position at most once, without gaps after what
+// the job's log already holds.
+//
+// Records are written in key order: bbolt inserts into a node by shifting
+// the entries after the insertion point, so a large transaction written out
+// of order costs time quadratic in its size. The job-log index gets one
+// write per job.
 func (w *Writer) PutLogItems(items []LogItem) ([]Change, error) {
 	b, err := w.bucket(string(KindDRSJobLogItem))
 	if err != nil {
@@ -248,35 +233,37 @@ func (w *Writer) PutLogItems(items []LogItem) ([]Change, error) {
 	}
 	changes := make([]Change, len(items))
 	recPuts := make([]kv, 0, len(items))
-	idxPuts := make([]kv, 0, len(items))
-	putItems := make([]int, 0, len(items)) // the item of each index write
 	var deletes [][]byte
-	// Keys and values are cut from one growing arena rather than allocated
-	// one by one; a slice cut before the arena grows stays valid.
+	// Keys and values are cut from one arena rather than allocated one by
+	// one; a slice cut before the arena grows stays valid.
 	size := 0
 	for i := range items {
-		it := &items[i]
-		size += len(it.Record.Data) + 2*(len(it.Job.JobID)+len(it.Job.Region)+len(it.Job.Account)) + 320
+		size += len(items[i].Record.Data) + 128
 	}
 	arena := make([]byte, 0, size)
 	cut := func(start int) []byte { return arena[start:len(arena):len(arena)] }
-	// logged says whether a job has any archived log item; a job with none
-	// needs no lookup per item.
-	logged := map[JobRef]bool{}
-	c := idx.Cursor()
+	// logs holds each job's list of record keys as this call leaves it.
+	logs := map[JobRef][]byte{}
+	var order []JobRef
 	for i := range items {
 		it := &items[i]
+		list, ok := logs[it.Job]
+		if !ok {
+			list = append([]byte(nil), idx.Get(jobPrefix(it.Job))...)
+			order = append(order, it.Job)
+		}
+		n := len(list) / KeyLen
+		if it.Pos < 0 || it.Pos > n {
+			return nil, fmt.Errorf("log item %s[%d]: the log holds %d items; positions must follow on", it.Job.JobID, it.Pos, n)
+		}
 		rec := it.Record
 		rec.Kind, rec.JobID, rec.Region, rec.Account = KindDRSJobLogItem, it.Job.JobID, it.Job.Region, it.Job.Account
 		p := it.Pos
 		rec.Pos = &p
-		start := len(arena)
-		arena = binary.BigEndian.AppendUint32(appendJobPrefix(arena, it.Job), uint32(it.Pos))
-		lk := cut(start)
 		var old Key
 		var prev *Record
-		if v := w.lookupLog(c, logged, it.Job, lk); v != nil {
-			copy(old[:], v)
+		if it.Pos < n {
+			copy(old[:], list[it.Pos*KeyLen:])
 			raw := b.Get(old[:])
 			if raw == nil {
 				return nil, fmt.Errorf("job log index of %s[%d] points at missing record %x", it.Job.JobID, it.Pos, old)
@@ -298,6 +285,7 @@ func (w *Writer) PutLogItems(items []LogItem) ([]Change, error) {
 			// Unchanged: only lastSeen may move.
 			changes[i] = Unchanged
 			if !rec.LastSeen.After(prev.LastSeen) {
+				logs[it.Job] = list
 				continue
 			}
 			prev.LastSeen = rec.LastSeen
@@ -308,7 +296,7 @@ func (w *Writer) PutLogItems(items []LogItem) ([]Change, error) {
 			if old.Time().UnixNano() == rec.Time.UnixNano() {
 				k = old
 			} else {
-				deletes = append(deletes, old[:])
+				deletes = append(deletes, append([]byte(nil), old[:]...))
 				if k, err = w.nextKey(rec.Time); err != nil {
 					return nil, err
 				}
@@ -319,7 +307,13 @@ func (w *Writer) PutLogItems(items []LogItem) ([]Change, error) {
 		} else {
 			w.note(OpPut, KindDRSJobLogItem, k[:])
 		}
-		start = len(arena)
+		if it.Pos < n {
+			copy(list[it.Pos*KeyLen:], k[:])
+		} else {
+			list = append(list, k[:]...)
+		}
+		logs[it.Job] = list
+		start := len(arena)
 		arena = append(arena, k[:]...)
 		kb := cut(start)
 		start = len(arena)
@@ -327,8 +321,6 @@ func (w *Writer) PutLogItems(items []LogItem) ([]Change, error) {
 			return nil, err
 		}
 		recPuts = append(recPuts, kv{kb, cut(start)})
-		idxPuts = append(idxPuts, kv{lk, kb})
-		putItems = append(putItems, i)
 	}
 	for _, d := range deletes {
 		if err := b.Delete(d); err != nil {
@@ -339,8 +331,15 @@ func (w *Writer) PutLogItems(items []LogItem) ([]Change, error) {
 	if err := putInOrder(b, recPuts, recordOrder(recPuts)); err != nil {
 		return nil, fmt.Errorf("put log items: %w", err)
 	}
-	if err := putInOrder(idx, idxPuts, logOrder(items, putItems)); err != nil {
-		return nil, fmt.Errorf("index log items: %w", err)
+	idxPuts := make([]kv, len(order))
+	for i, j := range order {
+		idxPuts[i] = kv{jobPrefix(j), logs[j]}
+	}
+	slices.SortFunc(idxPuts, func(a, b kv) int { return bytes.Compare(a.k, b.k) })
+	for _, p := range idxPuts {
+		if err := idx.Put(p.k, p.v); err != nil {
+			return nil, fmt.Errorf("index log items: %w", err)
+		}
 	}
 	return changes, nil
 }
@@ -376,27 +375,6 @@ func recordOrder(puts []kv) []int {
 	return sortEnts(ents)
 }
 
-// logOrder orders the job-log index writes of items: by job prefix, then
-// position. put[i] is the index into items of write i.
-func logOrder(items []LogItem, put []int) []int {
-	var jobs []JobRef
-	rank := map[JobRef]uint64{}
-	for _, i := range put {
-		if _, ok := rank[items[i].Job]; !ok {
-			rank[items[i].Job] = 0
-			jobs = append(jobs, items[i].Job)
-		}
-	}
-	slices.SortFunc(jobs, func(x, y JobRef) int { return bytes.Compare(jobPrefix(x), jobPrefix(y)) })
-	for r, j := range jobs {
-		rank[j] = uint64(r)
-	}
-	ents := make([]sortEnt, len(put))
-	for w, i := range put {
-		ents[w] = sortEnt{rank[items[i].Job], uint64(uint32(items[i].Pos)), w}
-	}
-	return sortEnts(ents)
-}
 
 // putInOrder writes puts into b in the given order, which must be key
 // order. A key given twice is an error.
@@ -426,21 +404,27 @@ func (w *Writer) TrimLog(j JobRef, n int) (int, error) {
 		return 0, err
 	}
 	prefix := jobPrefix(j)
-	var doomed [][]byte
-	c := idx.Cursor()
-	for k, v := c.Seek(logKey(j, n)); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-		doomed = append(doomed, append([]byte(nil), k...), append([]byte(nil), v...))
+	list := idx.Get(prefix)
+	if n < 0 || len(list) <= n*KeyLen {
+		return 0, nil
 	}
-	for i := 0; i < len(doomed); i += 2 {
-		if err := b.Delete(doomed[i+1]); err != nil {
+	doomed := append([]byte(nil), list[n*KeyLen:]...)
+	kept := append([]byte(nil), list[:n*KeyLen]...)
+	for i := 0; i < len(doomed); i += KeyLen {
+		if err := b.Delete(doomed[i : i+KeyLen]); err != nil {
 			return 0, fmt.Errorf("trim log of %s: %w", j.JobID, err)
 		}
-		w.note(OpDelete, KindDRSJobLogItem, doomed[i+1])
-		if err := idx.Delete(doomed[i]); err != nil {
-			return 0, fmt.Errorf("trim log of %s: %w", j.JobID, err)
-		}
+		w.note(OpDelete, KindDRSJobLogItem, doomed[i:i+KeyLen])
 	}
-	return len(doomed) / 2, nil
+	if n == 0 {
+		err = idx.Delete(prefix)
+	} else {
+		err = idx.Put(prefix, kept)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("trim log of %s: %w", j.JobID, err)
+	}
+	return len(doomed) / KeyLen, nil
 }
 
 // SetJobState records what sync knows about job j's log.

@@ -57,6 +57,12 @@ var steps = []Step{
 		Desc:    "rewrite records from an all-JSON layout to a binary header before the verbatim data, about half the size",
 		Apply:   v3BinaryHeaders,
 	},
+	{
+		Version: 4,
+		Name:    "job-log-lists",
+		Desc:    "index each job's log as one list of record keys instead of one entry per item",
+		Apply:   v4JobLogLists,
+	},
 }
 
 // Steps returns every known step in order.
@@ -217,6 +223,50 @@ func v3BinaryHeaders(tx *bolt.Tx) error {
 			if err := b.Put(keys[i], vals[i]); err != nil {
 				return fmt.Errorf("%s record %x: %w", kind, keys[i], err)
 			}
+		}
+	}
+	return nil
+}
+
+// v4JobLogLists turns the job-log index from one entry per log item (job
+// ID, region and account, each followed by NUL, then the position as a
+// 4-byte big-endian number -> record key) into one entry per job (the same
+// prefix -> the record keys of its items, in position order).
+func v4JobLogLists(tx *bolt.Tx) error {
+	b := tx.Bucket([]byte("joblog"))
+	if b == nil {
+		return fmt.Errorf("no joblog bucket")
+	}
+	lists := map[string][]byte{}
+	var order []string
+	err := b.ForEach(func(k, v []byte) error {
+		if len(k) < 5 || k[len(k)-5] != 0 || len(v) != 16 {
+			return fmt.Errorf("joblog entry %q is not of schema 3", k)
+		}
+		prefix := string(k[:len(k)-4])
+		pos := int(binary.BigEndian.Uint32(k[len(k)-4:]))
+		if _, ok := lists[prefix]; !ok {
+			order = append(order, prefix)
+		}
+		if pos != len(lists[prefix])/16 {
+			return fmt.Errorf("joblog of %q: position %d out of order", prefix, pos)
+		}
+		lists[prefix] = append(lists[prefix], v...)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if err := tx.DeleteBucket([]byte("joblog")); err != nil {
+		return err
+	}
+	nb, err := tx.CreateBucket([]byte("joblog"))
+	if err != nil {
+		return err
+	}
+	for _, p := range order {
+		if err := nb.Put([]byte(p), lists[p]); err != nil {
+			return err
 		}
 	}
 	return nil
