@@ -46,8 +46,9 @@ const appDescription = `archiver keeps the job history of AWS Elastic Disaster R
 local archive, long after DRS forgets it: every job in its latest state, every
 log item of every job (events and raw errors), and a snapshot of each source
 server whenever its replication state changes. Run 'archiver sync' from cron;
-read the archive offline with 'archiver export'. Records are kept verbatim, as
-AWS sent them, with their region, account and when they were first and last seen.
+ask it questions offline with 'archiver query'; hand auditors 'archiver export'.
+Records are kept verbatim, as AWS sent them, with their region, account and
+when they were first and last seen.
 
 EXAMPLES:
    # Archive DRS history of one region (credentials from the usual AWS chain)
