@@ -36,9 +36,10 @@ type Filters struct {
 	Text string
 }
 
-// needsIndex says whether answering f takes the full-text index: every
-// filter but time, job ID and kind does.
-func (f Filters) needsIndex() bool {
+// NeedsIndex says whether answering f takes the full-text index: every
+// filter but time, job ID and kind does. A query that does not need it
+// need not open it.
+func (f Filters) NeedsIndex() bool {
 	return f.Text != "" || len(f.ServerIDs) > 0 || len(f.Events) > 0 || len(f.Statuses) > 0
 }
 
@@ -104,7 +105,7 @@ func Run(ctx context.Context, src Source, req Request, fn func(rec archive.Recor
 	}
 	var keys []hit
 	var err error
-	if req.needsIndex() {
+	if req.NeedsIndex() {
 		keys, err = indexHits(ctx, src, req.Filters)
 	} else {
 		keys, err = scanHits(src.Archive, req.Filters)

@@ -148,8 +148,13 @@ func runExport(ctx context.Context, o exportOptions, stdout, stderr io.Writer) e
 // the records they select.
 func selectKeys(ctx context.Context, st *archive.Store, o exportOptions, stderr io.Writer) (map[archive.Key]bool, error) {
 	say := func(msg string) { fmt.Fprintf(stderr, "archiver: %s\n", msg) }
-	x, err := openIndex(o.archiveDir, o.lockTimeout, say)
+	var x *index.Index
+	var err error
+	if o.filters.NeedsIndex() {
+		x, err = openIndex(o.archiveDir, o.lockTimeout, say)
+	}
 	switch {
+	case !o.filters.NeedsIndex():
 	case errors.Is(err, index.ErrNoIndex), errors.Is(err, index.ErrOldIndex):
 		x = nil
 	case err != nil:

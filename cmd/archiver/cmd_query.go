@@ -256,12 +256,14 @@ func runQuery(ctx context.Context, o queryOpts, stdout, stderr io.Writer) error 
 		return fmt.Errorf("query: %w", err)
 	}
 	defer st.Close()
-	x, err := openIndex(o.archiveDir, o.lockTimeout, say)
+	var x *index.Index
+	if o.req.NeedsIndex() {
+		x, err = openIndex(o.archiveDir, o.lockTimeout, say)
+	}
 	switch {
+	case !o.req.NeedsIndex():
 	case errors.Is(err, index.ErrNoIndex), errors.Is(err, index.ErrOldIndex):
-		if o.req.Filters.Text != "" || len(o.req.ServerIDs) > 0 || len(o.req.Events) > 0 || len(o.req.Statuses) > 0 {
-			say("no usable full-text index: searching the archive record by record ('archiver reindex' builds the index)")
-		}
+		say("no usable full-text index: searching the archive record by record ('archiver reindex' builds the index)")
 		x = nil
 	case err != nil:
 		return fmt.Errorf("query: %w (run 'archiver reindex')", err)
