@@ -4,7 +4,7 @@
 # emulated network latencies. Run it on an otherwise idle machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-runs=${RUNS:-7}
+runs=${RUNS:-15}
 
 echo "== machine"
 echo "cpus: $(getconf _NPROCESSORS_ONLN), $(go version)"
@@ -15,6 +15,7 @@ go test -run - -bench PutLogItems -benchtime 5x ./archive/
 go build -o "${TMPDIR:-/tmp}/archiver-syncbench" ./bench/syncbench
 for latency in 0s 2ms 5ms 10ms 50ms; do
 	n=$runs
+	[ "$latency" = 10ms ] && n=9
 	[ "$latency" = 50ms ] && n=3
 	echo "== sync vs fetch-only, emulator latency $latency per call"
 	"${TMPDIR:-/tmp}/archiver-syncbench" -log-items 50000 -runs "$n" -latency "$latency"
