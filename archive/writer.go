@@ -209,7 +209,6 @@ type LogItem struct {
 	Record Record
 }
 
-
 // kv is one pending bucket write.
 type kv struct{ k, v []byte }
 
@@ -374,7 +373,6 @@ func recordOrder(puts []kv) []int {
 	}
 	return sortEnts(ents)
 }
-
 
 // putInOrder writes puts into b in the given order, which must be key
 // order. A key given twice is an error.

@@ -129,18 +129,8 @@ func same(t *testing.T, what string, got, want []string) {
 	}
 }
 
-func startEmulator(t *testing.T, o emulator.Options) *emulator.Server {
-	t.Helper()
-	emu := emulator.New(o)
-	if err := emu.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(emu.Close)
-	return emu
-}
-
 func TestIndexAnswers(t *testing.T) {
-	emu := startEmulator(t, emulator.Options{Seed: 17})
+	emu := archivetest.Emulator(t, emulator.Options{Seed: 17})
 	dir := archivetest.Dir(t)
 	syncOnce(t, dir, emu)
 	update(t, dir)
@@ -169,7 +159,7 @@ func TestIndexAnswers(t *testing.T) {
 // index then matches the archive exactly; documents of records the archive
 // has since replaced or removed are gone.
 func TestIndexCatchesUp(t *testing.T) {
-	emu := startEmulator(t, emulator.Options{Seed: 23, InProgress: 3})
+	emu := archivetest.Emulator(t, emulator.Options{Seed: 23, InProgress: 3})
 	dir := archivetest.Dir(t)
 	syncOnce(t, dir, emu)
 	if n := update(t, dir); n == 0 {
@@ -221,7 +211,7 @@ func diff(t *testing.T, dir string) ([]string, int) {
 }
 
 func TestRebuild(t *testing.T) {
-	emu := startEmulator(t, emulator.Options{Seed: 29})
+	emu := archivetest.Emulator(t, emulator.Options{Seed: 29})
 	dir := archivetest.Dir(t)
 	syncOnce(t, dir, emu)
 	update(t, dir)
@@ -279,7 +269,7 @@ func TestDocID(t *testing.T) {
 // TestDiffFindsLostDocuments: a document missing from an index that is up
 // to date is reported, as is one the archive does not hold.
 func TestDiffFindsLostDocuments(t *testing.T) {
-	emu := startEmulator(t, emulator.Options{Seed: 61})
+	emu := archivetest.Emulator(t, emulator.Options{Seed: 61})
 	dir := archivetest.Dir(t)
 	syncOnce(t, dir, emu)
 	update(t, dir)
@@ -308,7 +298,7 @@ func TestDiffFindsLostDocuments(t *testing.T) {
 // TestOldLayoutIsRebuilt: an index made in another layout is not read; Sync
 // rebuilds it.
 func TestOldLayoutIsRebuilt(t *testing.T) {
-	emu := startEmulator(t, emulator.Options{Seed: 67})
+	emu := archivetest.Emulator(t, emulator.Options{Seed: 67})
 	dir := archivetest.Dir(t)
 	syncOnce(t, dir, emu)
 	update(t, dir)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	gosync "sync"
-	"time"
 
 	"github.com/archiver-dev/archiver/archive"
 	"github.com/archiver-dev/archiver/index"
@@ -153,9 +152,6 @@ func runDRS(ctx context.Context, r *drsRun, workers int, cancel context.CancelFu
 	wg.Wait()
 	return first
 }
-
-// Elapsed is a convenience for summaries: the time since stats.Started.
-func Elapsed(stats *Stats) time.Duration { return time.Since(stats.Started) }
 
 // Reindex rebuilds the full-text index of the archive in o.ArchiveDir from
 // scratch, beside the one in use, and switches to it. It holds the sync lock

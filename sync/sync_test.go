@@ -20,16 +20,6 @@ import (
 	archsync "github.com/archiver-dev/archiver/sync"
 )
 
-func startEmulator(t *testing.T, o emulator.Options) *emulator.Server {
-	t.Helper()
-	emu := emulator.New(o)
-	if err := emu.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(emu.Close)
-	return emu
-}
-
 func options(dir string, emu *emulator.Server) archsync.Options {
 	return archsync.Options{
 		ArchiveDir:  dir,
@@ -167,7 +157,7 @@ func sameContent(t *testing.T, got, want content) {
 }
 
 func TestSyncVerbatim(t *testing.T) {
-	emu := startEmulator(t, emulator.Options{Seed: 7})
+	emu := archivetest.Emulator(t, emulator.Options{Seed: 7})
 	dir := archivetest.Dir(t)
 	runSync(t, options(dir, emu))
 	got, want := readContent(t, dir), wantContent(t, emu)
@@ -191,7 +181,7 @@ func TestSyncVerbatim(t *testing.T) {
 }
 
 func TestSyncIncremental(t *testing.T) {
-	emu := startEmulator(t, emulator.Options{Seed: 11, InProgress: 3})
+	emu := archivetest.Emulator(t, emulator.Options{Seed: 11, InProgress: 3})
 	dir := archivetest.Dir(t)
 	runSync(t, options(dir, emu))
 	first := readContent(t, dir)
@@ -269,7 +259,7 @@ func TestSyncIncremental(t *testing.T) {
 }
 
 func TestSyncThrottlingAndServerErrors(t *testing.T) {
-	emu := startEmulator(t, emulator.Options{Seed: 3})
+	emu := archivetest.Emulator(t, emulator.Options{Seed: 3})
 	emu.SetFaults(emulator.Faults{ThrottleRate: 0.25, ServerErrorRate: 0.05})
 	dir := archivetest.Dir(t)
 	runSync(t, options(dir, emu))
@@ -287,7 +277,7 @@ func TestSyncBadBodies(t *testing.T) {
 	} {
 		for _, op := range []string{"DescribeJobs", "DescribeJobLogItems", "DescribeSourceServers"} {
 			t.Run(tc.name+"/"+op, func(t *testing.T) {
-				emu := startEmulator(t, emulator.Options{Seed: 5})
+				emu := archivetest.Emulator(t, emulator.Options{Seed: 5})
 				dir := archivetest.Dir(t)
 				runSync(t, options(dir, emu))
 				before := readContent(t, dir)
@@ -319,7 +309,7 @@ func TestSyncBadBodies(t *testing.T) {
 }
 
 func TestSyncRefusesSecondRun(t *testing.T) {
-	emu := startEmulator(t, emulator.Options{Seed: 1})
+	emu := archivetest.Emulator(t, emulator.Options{Seed: 1})
 	emu.SetFaults(emulator.Faults{Latency: 300 * time.Millisecond})
 	dir := archivetest.Dir(t)
 	o := options(dir, emu)
@@ -378,7 +368,7 @@ func TestParseSources(t *testing.T) {
 // the reads must get in between the sync's commits and see the archive grow,
 // rather than wait for the sync to end.
 func TestReadersDuringSync(t *testing.T) {
-	emu := startEmulator(t, emulator.Options{Seed: 9, Jobs: 60, LogItemsPerJob: 40})
+	emu := archivetest.Emulator(t, emulator.Options{Seed: 9, Jobs: 60, LogItemsPerJob: 40})
 	emu.SetFaults(emulator.Faults{Latency: 3 * time.Millisecond})
 	dir := archivetest.Dir(t)
 	o := options(dir, emu)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -12,7 +11,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/archiver-dev/archiver/archive"
-	"github.com/archiver-dev/archiver/index"
 	"github.com/archiver-dev/archiver/query"
 )
 
@@ -148,18 +146,11 @@ func runExport(ctx context.Context, o exportOptions, stdout, stderr io.Writer) e
 // the records they select.
 func selectKeys(ctx context.Context, st *archive.Store, o exportOptions, stderr io.Writer) (map[archive.Key]bool, error) {
 	say := func(msg string) { fmt.Fprintf(stderr, "archiver: %s\n", msg) }
-	var x *index.Index
-	var err error
-	if o.filters.NeedsIndex() {
-		x, err = openIndex(o.archiveDir, o.lockTimeout, say)
+	x, err := indexFor(*o.filters, o.archiveDir, o.lockTimeout, say, func(string) {})
+	if err != nil {
+		return nil, fmt.Errorf("export: %w", err)
 	}
-	switch {
-	case !o.filters.NeedsIndex():
-	case errors.Is(err, index.ErrNoIndex), errors.Is(err, index.ErrOldIndex):
-		x = nil
-	case err != nil:
-		return nil, fmt.Errorf("export: %w (run 'archiver reindex')", err)
-	default:
+	if x != nil {
 		defer x.Close()
 	}
 	keys := map[archive.Key]bool{}

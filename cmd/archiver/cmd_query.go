@@ -256,18 +256,11 @@ func runQuery(ctx context.Context, o queryOpts, stdout, stderr io.Writer) error 
 		return fmt.Errorf("query: %w", err)
 	}
 	defer st.Close()
-	var x *index.Index
-	if o.req.NeedsIndex() {
-		x, err = openIndex(o.archiveDir, o.lockTimeout, say)
+	x, err := indexFor(o.req.Filters, o.archiveDir, o.lockTimeout, say, say)
+	if err != nil {
+		return fmt.Errorf("query: %w", err)
 	}
-	switch {
-	case !o.req.NeedsIndex():
-	case errors.Is(err, index.ErrNoIndex), errors.Is(err, index.ErrOldIndex):
-		say("no usable full-text index: searching the archive record by record ('archiver reindex' builds the index)")
-		x = nil
-	case err != nil:
-		return fmt.Errorf("query: %w (run 'archiver reindex')", err)
-	default:
+	if x != nil {
 		defer x.Close()
 	}
 	w := query.NewWriter(stdout, o.format, query.WriterOptions{Width: o.width, Color: o.color, Notes: stderr})
@@ -284,6 +277,25 @@ func runQuery(ctx context.Context, o queryOpts, stdout, stderr io.Writer) error 
 		return fmt.Errorf("query: %w", err)
 	}
 	return w.Close(next)
+}
+
+// indexFor opens the full-text index for reading when the filters need it.
+// With no index, or one of another layout, it returns nil, says so through
+// warn, and the query searches the archive record by record; say tells of a
+// wait for the lock.
+func indexFor(f query.Filters, dir string, timeout time.Duration, say, warn func(string)) (*index.Index, error) {
+	if !f.NeedsIndex() {
+		return nil, nil
+	}
+	x, err := openIndex(dir, timeout, say)
+	switch {
+	case errors.Is(err, index.ErrNoIndex), errors.Is(err, index.ErrOldIndex):
+		warn("no usable full-text index: searching the archive record by record ('archiver reindex' builds the index)")
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("%w (run 'archiver reindex')", err)
+	}
+	return x, nil
 }
 
 // openIndex opens the full-text index for reading. A sync updating it holds

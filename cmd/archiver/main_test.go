@@ -60,18 +60,6 @@ func hermeticEnv(t *testing.T) []string {
 	return out
 }
 
-// startEmulator starts the DRS emulator on loopback for the length of the
-// test.
-func startEmulator(t *testing.T, o emulator.Options) *emulator.Server {
-	t.Helper()
-	emu := emulator.New(o)
-	if err := emu.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(emu.Close)
-	return emu
-}
-
 // runCLI runs the CLI in-process and returns exit status, stdout and stderr.
 func runCLI(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
@@ -151,7 +139,7 @@ func TestHelpTeaches(t *testing.T) {
 // against the emulator's history and its own manifest.
 func TestSyncExportVerify(t *testing.T) {
 	hermeticEnv(t)
-	emu := startEmulator(t, emulator.Options{Seed: 21})
+	emu := archivetest.Emulator(t, emulator.Options{Seed: 21})
 	dir := archivetest.Dir(t)
 	code, stdout, stderr := runCLI(t, "--archive", dir, "sync", "--endpoint-url", emu.URL(), "--page-size", "9")
 	if code != 0 {
@@ -253,7 +241,7 @@ func readExport(t *testing.T, path string) exportDoc {
 // single uninterrupted sync.
 func TestKillAndResume(t *testing.T) {
 	env := hermeticEnv(t)
-	emu := startEmulator(t, emulator.Options{Seed: 33, Jobs: 100, LogItemsPerJob: 40})
+	emu := archivetest.Emulator(t, emulator.Options{Seed: 33, Jobs: 100, LogItemsPerJob: 40})
 
 	clean := archivetest.Dir(t)
 	if code, _, stderr := runCLI(t, "--archive", clean, "sync", "--endpoint-url", emu.URL(), "--page-size", "5"); code != 0 {
@@ -366,7 +354,7 @@ func TestBadBodyLeavesArchiveUnchanged(t *testing.T) {
 		{"malformed", emulator.Faults{Malformed: map[string]bool{emulator.OpDescribeJobs: true}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			emu := startEmulator(t, emulator.Options{Seed: 21})
+			emu := archivetest.Emulator(t, emulator.Options{Seed: 21})
 			dir := archivetest.Dir(t)
 			if code, _, stderr := runCLI(t, "--archive", dir, "sync", "--endpoint-url", emu.URL()); code != 0 {
 				t.Fatalf("first sync: %s", stderr)
@@ -404,7 +392,7 @@ func exportSHA(t *testing.T, dir string) string {
 // rebuilt by reindex.
 func TestIndexHealsAndRebuilds(t *testing.T) {
 	hermeticEnv(t)
-	emu := startEmulator(t, emulator.Options{Seed: 41, InProgress: 2})
+	emu := archivetest.Emulator(t, emulator.Options{Seed: 41, InProgress: 2})
 	dir := archivetest.Dir(t)
 	sync := func(args ...string) {
 		t.Helper()
@@ -453,7 +441,7 @@ func TestIndexHealsAndRebuilds(t *testing.T) {
 // on stderr naming the problem.
 func TestQueryUsageErrors(t *testing.T) {
 	hermeticEnv(t)
-	emu := startEmulator(t, emulator.Options{Seed: 5})
+	emu := archivetest.Emulator(t, emulator.Options{Seed: 5})
 	dir := archivetest.Dir(t)
 	if code, _, stderr := runCLI(t, "--archive", dir, "sync", "--endpoint-url", emu.URL()); code != 0 {
 		t.Fatalf("sync: %s", stderr)
@@ -514,7 +502,7 @@ func TestQueryUsageErrors(t *testing.T) {
 // ends.
 func TestQueryDuringSync(t *testing.T) {
 	env := hermeticEnv(t)
-	emu := startEmulator(t, emulator.Options{Seed: 47, Jobs: 80, LogItemsPerJob: 30})
+	emu := archivetest.Emulator(t, emulator.Options{Seed: 47, Jobs: 80, LogItemsPerJob: 30})
 	emu.SetFaults(emulator.Faults{Latency: 40 * time.Millisecond})
 	dir := archivetest.Dir(t)
 	cmd := exec.Command(os.Args[0], "--archive", dir, "sync", "--endpoint-url", emu.URL(), "--page-size", "10", "--concurrency", "2")
@@ -556,7 +544,7 @@ func TestQueryDuringSync(t *testing.T) {
 // and says which filters in its manifest.
 func TestExportFilters(t *testing.T) {
 	hermeticEnv(t)
-	emu := startEmulator(t, emulator.Options{Seed: 53})
+	emu := archivetest.Emulator(t, emulator.Options{Seed: 53})
 	dir := archivetest.Dir(t)
 	if code, _, stderr := runCLI(t, "--archive", dir, "sync", "--endpoint-url", emu.URL()); code != 0 {
 		t.Fatalf("sync: %s", stderr)
@@ -599,7 +587,7 @@ func TestExportFilters(t *testing.T) {
 // that sync then fails.
 func TestIndexHealsOnNextOpen(t *testing.T) {
 	hermeticEnv(t)
-	emu := startEmulator(t, emulator.Options{Seed: 59})
+	emu := archivetest.Emulator(t, emulator.Options{Seed: 59})
 	dir := archivetest.Dir(t)
 	if code, _, stderr := runCLI(t, "--archive", dir, "sync", "--endpoint-url", emu.URL()); code != 0 {
 		t.Fatalf("sync: %s", stderr)
