@@ -273,9 +273,7 @@ func (r *drsRun) readLog(ctx context.Context, t logTask) error {
 		recs := make([]archive.Record, len(items))
 		for i, it := range items {
 			recs[i] = archive.Record{Time: timeOr(times[i], r.seen), FirstSeen: r.seen, LastSeen: r.seen, Data: it}
-			if err := recs[i].CheckData(); err != nil {
-				return fmt.Errorf("describe job log items %s page %d item %d: %w", t.ref.JobID, n, i, err)
-			}
+			recs[i].MarkDataValid() // see decodeRawPage
 		}
 		return r.com.send(ctx, commit{what: fmt.Sprintf("DescribeJobLogItems %s page %d", t.ref.JobID, n), items: len(recs),
 			log: &logPage{ref: t.ref, start: start, recs: recs, last: last, completed: t.completed}})

@@ -16,8 +16,8 @@ var errSplit = errors.New("not a JSON object")
 // whitespace is an error.
 //
 // splitMember checks structure, not every byte: it is used on bodies the SDK
-// has already parsed in full, and each element is validated again before it
-// is archived. It never panics, whatever body holds.
+// has already parsed in full, so on a valid body its elements are valid
+// JSON. It never panics, whatever body holds.
 func splitMember(body []byte, name string) ([][]byte, error) {
 	s := scanner{b: body}
 	s.ws()
