@@ -15,10 +15,13 @@ const (
 	KindDRSSourceServer Kind = "drs.sourceServer"
 	KindSnowballJob     Kind = "snowball.clusterJob"
 	KindSMSJob          Kind = "sms.replicationJob"
+	// KindDRSStagingAccount is a staging account DRS lists for extended
+	// source servers (ListStagingAccounts), observed like a source server.
+	KindDRSStagingAccount Kind = "drs.stagingAccount"
 )
 
 // Kinds lists every kind in the order exports present them.
-var Kinds = []Kind{KindDRSJob, KindDRSJobLogItem, KindDRSSourceServer, KindSnowballJob, KindSMSJob}
+var Kinds = []Kind{KindDRSJob, KindDRSJobLogItem, KindDRSSourceServer, KindDRSStagingAccount, KindSnowballJob, KindSMSJob}
 
 // ParseKind validates a kind name given by a user.
 func ParseKind(s string) (Kind, error) {

@@ -22,6 +22,8 @@ type Record struct {
 	// log, counting from zero.
 	JobID string `json:"jobID,omitempty"`
 	Pos   *int   `json:"pos,omitempty"`
+	// ClusterID is the Snowball cluster a cluster job belongs to.
+	ClusterID string `json:"clusterID,omitempty"`
 	// Time is the object's own time: creation time of a job, log time of a
 	// log item, capture time of an observation. It leads the record key.
 	Time time.Time `json:"time"`
@@ -30,6 +32,9 @@ type Record struct {
 	// FirstSeen and LastSeen bound the syncs that saw this exact state.
 	FirstSeen time.Time `json:"firstSeen"`
 	LastSeen  time.Time `json:"lastSeen"`
+	// Imported names the file the record was imported from; nil for
+	// records read from the API.
+	Imported *Import `json:"imported,omitempty"`
 	// Data is the AWS object exactly as received: the bytes of its JSON
 	// value in the API response.
 	Data json.RawMessage `json:"data"`
@@ -78,11 +83,17 @@ func (r *Record) appendEncoded(out []byte) ([]byte, error) {
 		}
 	}
 	h := recfmt.Header{
-		Kind: string(r.Kind), ID: r.ID, Region: r.Region, Account: r.Account, JobID: r.JobID,
+		Kind: string(r.Kind), ID: r.ID, Region: r.Region, Account: r.Account, JobID: r.JobID, ClusterID: r.ClusterID,
 		Time: r.Time, FirstSeen: r.FirstSeen, LastSeen: r.LastSeen,
 	}
 	if r.Pos != nil {
 		h.Pos, h.HasPos = *r.Pos, true
+	}
+	if r.Imported != nil {
+		if r.Imported.File == "" || r.Imported.SHA256 == "" {
+			return out, fmt.Errorf("encode %s record %s: import provenance needs a file name and its SHA-256", r.Kind, r.name())
+		}
+		h.ImportFile, h.ImportSHA256 = r.Imported.File, r.Imported.SHA256
 	}
 	if r.CapturedAt != nil {
 		h.CapturedAt, h.HasCaptured = *r.CapturedAt, true
@@ -103,9 +114,12 @@ func decodeRecord(k, v []byte) (Record, error) {
 		return r, fmt.Errorf("decode record %x: %w", k, err)
 	}
 	r = Record{
-		Kind: Kind(h.Kind), ID: h.ID, Region: h.Region, Account: h.Account, JobID: h.JobID,
+		Kind: Kind(h.Kind), ID: h.ID, Region: h.Region, Account: h.Account, JobID: h.JobID, ClusterID: h.ClusterID,
 		Time: h.Time, FirstSeen: h.FirstSeen, LastSeen: h.LastSeen,
 		Data: append(json.RawMessage(nil), data...), dataChecked: true,
+	}
+	if h.ImportFile != "" || h.ImportSHA256 != "" {
+		r.Imported = &Import{File: h.ImportFile, SHA256: h.ImportSHA256}
 	}
 	if h.HasPos {
 		p := h.Pos
@@ -127,6 +141,14 @@ func (r *Record) name() string {
 		return fmt.Sprintf("%s[%d]", r.JobID, *r.Pos)
 	}
 	return r.JobID
+}
+
+// Import is the provenance of a record imported from saved AWS CLI output.
+type Import struct {
+	// File is the base name of the file.
+	File string `json:"file"`
+	// SHA256 is the hex SHA-256 of the whole file.
+	SHA256 string `json:"sha256"`
 }
 
 // JobRef names one job in one region and account.

@@ -63,6 +63,12 @@ var steps = []Step{
 		Desc:    "index each job's log as one list of record keys instead of one entry per item",
 		Apply:   v4JobLogLists,
 	},
+	{
+		Version: 5,
+		Name:    "staging-accounts-and-provenance",
+		Desc:    "add the bucket of DRS staging accounts; records may now carry a Snowball cluster ID and the file they were imported from",
+		Apply:   v5StagingAccounts,
+	},
 }
 
 // Steps returns every known step in order.
@@ -268,6 +274,16 @@ func v4JobLogLists(tx *bolt.Tx) error {
 		if err := nb.Put([]byte(p), lists[p]); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// v5StagingAccounts creates the record bucket of DRS staging accounts. The
+// new optional record header fields (cluster ID, import provenance) need no
+// rewrite: records without them keep their bytes.
+func v5StagingAccounts(tx *bolt.Tx) error {
+	if _, err := tx.CreateBucketIfNotExists([]byte("drs.stagingAccount")); err != nil {
+		return fmt.Errorf("create bucket drs.stagingAccount: %w", err)
 	}
 	return nil
 }

@@ -34,6 +34,15 @@ type Filters struct {
 	Statuses []string
 	// Text is a full-text query in bleve's query-string syntax.
 	Text string
+	// Regions and Accounts select records from these AWS regions and
+	// accounts.
+	Regions, Accounts []string
+}
+
+// keepRecord checks the filters that are read from the record itself.
+func (f Filters) keepRecord(rec archive.Record) bool {
+	return (len(f.Regions) == 0 || slices.Contains(f.Regions, rec.Region)) &&
+		(len(f.Accounts) == 0 || slices.Contains(f.Accounts, rec.Account))
 }
 
 // NeedsIndex says whether answering f takes the full-text index: every
@@ -128,20 +137,24 @@ func Run(ctx context.Context, src Source, req Request, fn func(rec archive.Recor
 		keys = keys[i:]
 	}
 	terms := textTerms(req.Text)
-	for n, h := range keys {
-		if req.MaxItems > 0 && n == req.MaxItems {
-			return EncodeToken(req.Fingerprint, keys[n-1].key[:]), nil
-		}
+	n := 0
+	var last archive.Key
+	for _, h := range keys {
 		rec, ok, err := src.Archive.Get(h.kind, h.key)
 		if err != nil {
 			return "", err
 		}
-		if !ok {
+		if !ok || !req.keepRecord(rec) {
 			continue
+		}
+		if req.MaxItems > 0 && n == req.MaxItems {
+			return EncodeToken(req.Fingerprint, last[:]), nil
 		}
 		if err := fn(rec, terms); err != nil {
 			return "", err
 		}
+		n++
+		last = h.key
 	}
 	return "", nil
 }

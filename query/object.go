@@ -22,6 +22,10 @@ func AppendObject(b []byte, rec archive.Record) []byte {
 		b = append(b, `,"jobID":`...)
 		b = appendString(b, rec.JobID)
 	}
+	if rec.ClusterID != "" {
+		b = append(b, `,"clusterID":`...)
+		b = appendString(b, rec.ClusterID)
+	}
 	if rec.CapturedAt != nil {
 		b = append(b, `,"capturedAt":`...)
 		b = appendTime(b, *rec.CapturedAt)
@@ -34,6 +38,13 @@ func AppendObject(b []byte, rec archive.Record) []byte {
 	b = appendTime(b, rec.FirstSeen)
 	b = append(b, `,"lastSeen":`...)
 	b = appendTime(b, rec.LastSeen)
+	if rec.Imported != nil {
+		b = append(b, `,"imported":{"file":`...)
+		b = appendString(b, rec.Imported.File)
+		b = append(b, `,"sha256":`...)
+		b = appendString(b, rec.Imported.SHA256)
+		b = append(b, '}')
+	}
 	b = append(b, `,"data":`...)
 	b = append(b, rec.Data...)
 	return b

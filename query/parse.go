@@ -286,3 +286,56 @@ func ParseSourceServerID(s string) (string, error) { return sourceServerIDShape.
 // or more hex digits of either case, 255 characters at most in all. Case is
 // kept as given.
 func ParseInstanceID(s string) (string, error) { return instanceIDShape.parse(s) }
+
+// accountShape is a 12-digit AWS account ID.
+var accountShape = idShape{min: 12, max: 12, ok: isDigit, what: "an AWS account ID", want: "12 digits"}
+
+// ParseAccount returns s, trimmed, if it is an AWS account ID: 12 digits.
+func ParseAccount(s string) (string, error) { return accountShape.parse(s) }
+
+// ParseRegion returns s, trimmed, if it has the shape of an AWS region name:
+// lower-case words joined by hyphens and ending in a number, such as
+// us-east-1 or us-gov-west-1. Whether the region exists is AWS's to say.
+func ParseRegion(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	parts := strings.Split(s, "-")
+	ok := len(s) <= 32 && len(parts) >= 3 && len(parts[0]) >= 2
+	for i, p := range parts {
+		if !ok {
+			break
+		}
+		ok = p != ""
+		for j := 0; ok && j < len(p); j++ {
+			if i == len(parts)-1 {
+				ok = isDigit(p[j])
+			} else {
+				ok = 'a' <= p[j] && p[j] <= 'z'
+			}
+		}
+	}
+	if !ok {
+		return "", fmt.Errorf("%q: not an AWS region (want a name such as us-east-1)", s)
+	}
+	return s, nil
+}
+
+// ParseClusterID returns s, trimmed, if it is a Snowball cluster ID: CID and
+// a UUID, 39 characters in all, such as
+// CID123e4567-e89b-12d3-a456-426655440000.
+func ParseClusterID(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	body, ok := strings.CutPrefix(s, "CID")
+	ok = ok && len(body) == 36
+	for i := 0; ok && i < len(body); i++ {
+		switch i {
+		case 8, 13, 18, 23:
+			ok = body[i] == '-'
+		default:
+			ok = isHex(body[i])
+		}
+	}
+	if !ok {
+		return "", fmt.Errorf("%q: not a Snowball cluster ID (want CID and a UUID, such as CID123e4567-e89b-12d3-a456-426655440000)", s)
+	}
+	return s, nil
+}

@@ -233,6 +233,9 @@ var idParsers = map[string]struct {
 	"ParseJobID":          {query.ParseJobID, regexp.MustCompile(`^drsjob-[0-9a-zA-Z]{17}$`), 24},
 	"ParseSourceServerID": {query.ParseSourceServerID, regexp.MustCompile(`^s-[0-9a-zA-Z]{17}$`), 19},
 	"ParseInstanceID":     {query.ParseInstanceID, regexp.MustCompile(`^i-[0-9a-fA-F]{8,}$`), 255},
+	"ParseAccount":        {query.ParseAccount, regexp.MustCompile(`^[0-9]{12}$`), 12},
+	"ParseRegion":         {query.ParseRegion, regexp.MustCompile(`^[a-z]{2,}(-[a-z]+)+-[0-9]+$`), 32},
+	"ParseClusterID":      {query.ParseClusterID, regexp.MustCompile(`^CID[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`), 39},
 }
 
 func TestParseIDs(t *testing.T) {
@@ -267,6 +270,20 @@ func TestParseIDs(t *testing.T) {
 		{parse: query.ParseInstanceID, in: "i-0123abcg", wantErr: `"i-0123abcg": not an EC2 instance ID (want i- and 8 or more hex digits)`},
 		{parse: query.ParseInstanceID, in: "I-0123abcd", wantErr: `"I-0123abcd": not an EC2 instance ID (want i- and 8 or more hex digits)`},
 		{parse: query.ParseInstanceID, in: "i-", wantErr: `"i-": not an EC2 instance ID (want i- and 8 or more hex digits)`},
+
+		{parse: query.ParseAccount, in: " 123456789012 ", want: "123456789012"},
+		{parse: query.ParseAccount, in: "12345678901", wantErr: `"12345678901": not an AWS account ID (want 12 digits)`},
+		{parse: query.ParseAccount, in: "12345678901a", wantErr: `"12345678901a": not an AWS account ID (want 12 digits)`},
+
+		{parse: query.ParseRegion, in: "us-east-1", want: "us-east-1"},
+		{parse: query.ParseRegion, in: "us-gov-west-1", want: "us-gov-west-1"},
+		{parse: query.ParseRegion, in: "US-EAST-1", wantErr: `"US-EAST-1": not an AWS region (want a name such as us-east-1)`},
+		{parse: query.ParseRegion, in: "us-east", wantErr: `"us-east": not an AWS region (want a name such as us-east-1)`},
+		{parse: query.ParseRegion, in: "us--1", wantErr: `"us--1": not an AWS region (want a name such as us-east-1)`},
+
+		{parse: query.ParseClusterID, in: "CID123e4567-e89b-12d3-a456-426655440000", want: "CID123e4567-e89b-12d3-a456-426655440000"},
+		{parse: query.ParseClusterID, in: "JID123e4567-e89b-12d3-a456-426655440000", wantErr: `"JID123e4567-e89b-12d3-a456-426655440000": not a Snowball cluster ID (want CID and a UUID, such as CID123e4567-e89b-12d3-a456-426655440000)`},
+		{parse: query.ParseClusterID, in: "CID123e4567e89b-12d3-a456-4266554400000", wantErr: `"CID123e4567e89b-12d3-a456-4266554400000": not a Snowball cluster ID (want CID and a UUID, such as CID123e4567-e89b-12d3-a456-426655440000)`},
 	}
 	for _, tt := range tests {
 		got, err := tt.parse(tt.in)
@@ -365,4 +382,16 @@ func FuzzParseSourceServerID(f *testing.F) {
 
 func FuzzParseInstanceID(f *testing.F) {
 	fuzzID(f, "ParseInstanceID", "i-0123abcd", "i-0123abcg")
+}
+
+func FuzzParseAccount(f *testing.F) {
+	fuzzID(f, "ParseAccount", "123456789012", "1234567890123")
+}
+
+func FuzzParseRegion(f *testing.F) {
+	fuzzID(f, "ParseRegion", "us-east-1", "us-gov-west-1", "us-east", "eu-west-01x")
+}
+
+func FuzzParseClusterID(f *testing.F) {
+	fuzzID(f, "ParseClusterID", "CID123e4567-e89b-12d3-a456-426655440000", "CID123e4567-e89b-12d3-a456-42665544000")
 }

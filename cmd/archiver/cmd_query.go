@@ -24,19 +24,24 @@ func queryCommand() *cli.Command {
 		Usage:     "answer questions from the archive, offline",
 		UsageText: "archiver [--archive DIR] query [filters] [--output table|json|jsonl|csv] [--max-items N [--starting-token T]]",
 		Description: `Lists the archived records that match every filter given, oldest first:
-jobs, job log items and source-server snapshots. It reads the archive and its
+DRS jobs, job log items, source-server snapshots and staging accounts,
+Snowball cluster jobs and SMS replication jobs. It reads the archive and its
 full-text index only: no network, no credentials. It can run while a sync
 runs, and answers from everything that sync has committed.
 
 FILTERS (combined with AND; a repeated flag matches any of its values):
    --from, --to       record time, inclusive: RFC 3339 (2026-03-04T10:00:00Z),
                       a date (2026-03-04, the whole day) or an age (36h, 7d, 2w)
-                      Time is the job's creationDateTime, the log item's
-                      logDateTime, the snapshot's capture time.
+                      Time is the DRS job's creationDateTime, the log item's
+                      logDateTime, the snapshot's capture time, the Snowball
+                      job's CreationDate, the SMS job's seedReplicationTime.
    --job-id ID        the job and all its log items (drsjob-...)
    --source-server ID records about that source server (s-...)
    --kind KIND        drs.job, drs.jobLogItem, drs.sourceServer,
-                      snowball.clusterJob, sms.replicationJob
+                      drs.stagingAccount, snowball.clusterJob,
+                      sms.replicationJob
+   --region REGION    records from that AWS region (us-east-1)
+   --account ID       records from that AWS account (12 digits)
    --event EVENT      log item event, such as LAUNCH_FAILED
    --status STATUS    job status, launch status or last launch result
    --text QUERY       full text, in bleve query-string syntax: words,
@@ -98,6 +103,8 @@ func filterFlags() []cli.Flag {
 		&cli.StringSliceFlag{Name: "event", Usage: "log item event (repeatable)"},
 		&cli.StringSliceFlag{Name: "status", Usage: "status (repeatable)"},
 		&cli.StringFlag{Name: "text", Usage: "full-text query (bleve query-string syntax)"},
+		&cli.StringSliceFlag{Name: "region", Usage: "AWS region the records came from (repeatable)"},
+		&cli.StringSliceFlag{Name: "account", Usage: "AWS account the records came from (repeatable)"},
 	}
 }
 
@@ -134,6 +141,20 @@ func parseFilters(c *cli.Context, now time.Time) (query.Filters, error) {
 	}
 	if f.Statuses, err = enums("--status", c.StringSlice("status")); err != nil {
 		return f, err
+	}
+	for _, s := range c.StringSlice("region") {
+		r, err := query.ParseRegion(s)
+		if err != nil {
+			return f, fmt.Errorf("--region %w", err)
+		}
+		f.Regions = append(f.Regions, r)
+	}
+	for _, s := range c.StringSlice("account") {
+		a, err := query.ParseAccount(s)
+		if err != nil {
+			return f, fmt.Errorf("--account %w", err)
+		}
+		f.Accounts = append(f.Accounts, a)
 	}
 	f.Text = strings.TrimSpace(c.String("text"))
 	return f, query.CheckText(f.Text)
@@ -213,7 +234,7 @@ func filterParts(c *cli.Context) []string {
 			parts = append(parts, name+"="+v)
 		}
 	}
-	for _, name := range []string{"job-id", "source-server", "kind", "event", "status"} {
+	for _, name := range []string{"job-id", "source-server", "kind", "event", "status", "region", "account"} {
 		vs := append([]string(nil), c.StringSlice(name)...)
 		for i := range vs {
 			vs[i] = strings.TrimSpace(vs[i])

@@ -5,16 +5,20 @@
 //	byte 0     Marker (a stored value that starts with '{' is the older
 //	           all-JSON layout)
 //	byte 1     kind code: the place of the kind's name in KindNames
-//	uvarint    flags: FlagID, FlagJobID, FlagPos, FlagCaptured
+//	uvarint    flags: FlagID, FlagJobID, FlagPos, FlagCaptured, FlagCluster,
+//	           FlagImport
 //	strings    ID (if FlagID), Region, Account, JobID (if FlagJobID),
-//	           each a uvarint length and the bytes
+//	           ClusterID (if FlagCluster), ImportFile and ImportSHA256 (if
+//	           FlagImport), each a uvarint length and the bytes
 //	uvarint    position in the job log (if FlagPos)
 //	times      Time, CapturedAt (if FlagCaptured), FirstSeen, LastSeen,
 //	           each a varint of Unix seconds and a uvarint of nanoseconds
 //	rest       the data
 //
-// The layout never changes: a new one would get a new marker, and a schema
-// migration would rewrite the records.
+// Existing fields never change: a different layout would get a new marker,
+// and a schema migration would rewrite the records. New optional fields may
+// be added behind new flags; a decoder refuses flags it does not know, and
+// the schema version that introduces a flag keeps older binaries away.
 package recfmt
 
 import (
@@ -28,7 +32,8 @@ import (
 const Marker = 0xA1
 
 // KindNames lists record kinds by code. It is append-only: codes are stored.
-var KindNames = []string{"drs.job", "drs.jobLogItem", "drs.sourceServer", "snowball.clusterJob", "sms.replicationJob"}
+var KindNames = []string{"drs.job", "drs.jobLogItem", "drs.sourceServer", "snowball.clusterJob", "sms.replicationJob",
+	"drs.stagingAccount"}
 
 // Flags say which optional header fields are present.
 const (
@@ -36,6 +41,10 @@ const (
 	FlagJobID    = 1 << 1
 	FlagPos      = 1 << 2
 	FlagCaptured = 1 << 3
+	FlagCluster  = 1 << 4
+	FlagImport   = 1 << 5
+
+	knownFlags = FlagID | FlagJobID | FlagPos | FlagCaptured | FlagCluster | FlagImport
 )
 
 // Header is the provenance of one record.
@@ -48,6 +57,11 @@ type Header struct {
 	Time, FirstSeen, LastSeen time.Time
 	CapturedAt                time.Time
 	HasCaptured               bool
+	// ClusterID is the Snowball cluster of a cluster job.
+	ClusterID string
+	// ImportFile and ImportSHA256 name the file a record was imported
+	// from; both are empty for records read from the API.
+	ImportFile, ImportSHA256 string
 }
 
 // KindCode returns the code of a kind name.
@@ -82,6 +96,12 @@ func Append(dst []byte, h *Header, data []byte) ([]byte, error) {
 	if h.HasCaptured {
 		flags |= FlagCaptured
 	}
+	if h.ClusterID != "" {
+		flags |= FlagCluster
+	}
+	if h.ImportFile != "" || h.ImportSHA256 != "" {
+		flags |= FlagImport
+	}
 	dst = append(dst, Marker, code)
 	dst = binary.AppendUvarint(dst, flags)
 	if h.ID != "" {
@@ -91,6 +111,13 @@ func Append(dst []byte, h *Header, data []byte) ([]byte, error) {
 	dst = appendString(dst, h.Account)
 	if h.JobID != "" {
 		dst = appendString(dst, h.JobID)
+	}
+	if flags&FlagCluster != 0 {
+		dst = appendString(dst, h.ClusterID)
+	}
+	if flags&FlagImport != 0 {
+		dst = appendString(dst, h.ImportFile)
+		dst = appendString(dst, h.ImportSHA256)
 	}
 	if h.HasPos {
 		dst = binary.AppendUvarint(dst, uint64(h.Pos))
@@ -130,6 +157,9 @@ func Decode(v []byte) (Header, []byte, error) {
 	h.Kind = KindNames[v[1]]
 	d.i = 2
 	flags := d.uvarint()
+	if flags&^knownFlags != 0 {
+		return h, nil, fmt.Errorf("%w: unknown header flags %#x", ErrLayout, flags&^knownFlags)
+	}
 	if flags&FlagID != 0 {
 		h.ID = d.str()
 	}
@@ -137,6 +167,13 @@ func Decode(v []byte) (Header, []byte, error) {
 	h.Account = d.str()
 	if flags&FlagJobID != 0 {
 		h.JobID = d.str()
+	}
+	if flags&FlagCluster != 0 {
+		h.ClusterID = d.str()
+	}
+	if flags&FlagImport != 0 {
+		h.ImportFile = d.str()
+		h.ImportSHA256 = d.str()
 	}
 	if flags&FlagPos != 0 {
 		p := d.uvarint()

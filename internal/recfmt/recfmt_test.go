@@ -20,6 +20,9 @@ func TestRoundTrip(t *testing.T) {
 		{"position zero", Header{Kind: "drs.jobLogItem", JobID: "j", HasPos: true, Time: at, FirstSeen: at, LastSeen: at}, `{}`},
 		{"snapshot", Header{Kind: "drs.sourceServer", ID: "s-1", Region: "r", Account: "a", Time: at, CapturedAt: at, HasCaptured: true, FirstSeen: at, LastSeen: at}, "{\n \"a\": 1\n}"},
 		{"zero and far times", Header{Kind: "sms.replicationJob", ID: "sms-job-1", Time: time.Time{}, FirstSeen: time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC), LastSeen: time.Date(1, 1, 1, 0, 0, 0, 1, time.UTC)}, `[]`},
+		{"cluster job", Header{Kind: "snowball.clusterJob", ID: "JID1", Region: "us-west-2", Account: "1", ClusterID: "CID1", Time: at, CapturedAt: at, HasCaptured: true, FirstSeen: at, LastSeen: at}, `{"JobId":"JID1"}`},
+		{"imported", Header{Kind: "drs.jobLogItem", JobID: "drsjob-1", Pos: 2, HasPos: true, ImportFile: "log.json", ImportSHA256: "ab", Time: at, FirstSeen: at, LastSeen: at}, `{}`},
+		{"staging account", Header{Kind: "drs.stagingAccount", ID: "210987654321", Time: at, CapturedAt: at, HasCaptured: true}, `{"accountID":"210987654321"}`},
 		{"unicode strings", Header{Kind: "snowball.clusterJob", ID: "é☃\x00", Region: "", Account: "\xff", Time: time.Unix(-5, 7).UTC()}, `"x"`},
 	}
 	for _, tc := range tests {
@@ -54,11 +57,12 @@ func TestRoundTrip(t *testing.T) {
 func TestDecodeRefuses(t *testing.T) {
 	good, _ := Append(nil, &Header{Kind: "drs.job", ID: "drsjob-1", Region: "r", Account: "a"}, []byte(`{}`))
 	for name, v := range map[string][]byte{
-		"empty":      nil,
-		"json":       []byte(`{"kind":"drs.job"}`),
-		"bad kind":   {Marker, 99, 0},
-		"cut header": good[:6],
-		"long str":   {Marker, 0, FlagID, 0x7f, 'a'},
+		"empty":        nil,
+		"json":         []byte(`{"kind":"drs.job"}`),
+		"bad kind":     {Marker, 99, 0},
+		"unknown flag": {Marker, 0, 1 << 6},
+		"cut header":   good[:6],
+		"long str":     {Marker, 0, FlagID, 0x7f, 'a'},
 	} {
 		if _, _, err := Decode(v); !errors.Is(err, ErrLayout) {
 			t.Errorf("%s: Decode = %v, want ErrLayout", name, err)
