@@ -100,7 +100,7 @@ func NewDocument(rec archive.Record) (Document, error) {
 			}
 		case "status", "launchstatus", "lastlaunchresult", "jobstate", "state":
 			statuses.add(s)
-		case "type":
+		case "type", "jobtype":
 			if d.Type == "" {
 				d.Type = s
 			}

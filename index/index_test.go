@@ -26,7 +26,7 @@ func syncOnce(t *testing.T, dir string, emu *emulator.Server) {
 	t.Helper()
 	var st archsync.Stats
 	err := archsync.Run(context.Background(), archsync.Options{
-		ArchiveDir: dir, Region: "us-east-1", EndpointURL: emu.URL(),
+		ArchiveDir: dir, Regions: []string{"us-east-1"}, EndpointURL: emu.URL(),
 		Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),
 		NoIndex:     true,
 	}, &st)

@@ -116,7 +116,7 @@ func runSync(t *testing.T, dir string, emu *emulator.Server, seen time.Time, noI
 	t.Helper()
 	var st archsync.Stats
 	err := archsync.Run(context.Background(), archsync.Options{
-		ArchiveDir: dir, Region: "us-east-1", EndpointURL: emu.URL(), NoIndex: noIndex,
+		ArchiveDir: dir, Regions: []string{"us-east-1"}, EndpointURL: emu.URL(), NoIndex: noIndex,
 		Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),
 		Now:         func() time.Time { return seen },
 	}, &st)

@@ -183,6 +183,8 @@ func RowOf(rec archive.Record) Row {
 		row.Server = d.ServerID
 		row.What = d.State
 		row.Message = d.StatusMessage
+	case archive.KindDRSStagingAccount:
+		row.Message = "staging account " + rec.ID
 	default:
 		row.Job = firstNonEmpty(rec.JobID, rec.ID)
 	}
@@ -455,6 +457,8 @@ var shortKinds = map[archive.Kind]string{
 	archive.KindDRSSourceServer: "server",
 	archive.KindSnowballJob:     "snowball",
 	archive.KindSMSJob:          "sms",
+
+	archive.KindDRSStagingAccount: "staging",
 }
 
 // tableRow is one buffered table line: the cells before MESSAGE as shown,

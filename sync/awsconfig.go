@@ -14,20 +14,34 @@ import (
 
 // LoadAWSConfig resolves credentials, region and retry policy through the
 // SDK's default chain (environment, shared config and credentials files,
-// SSO, IMDS), with the overrides in o.
+// SSO, IMDS), with the overrides in o: its first profile and first region,
+// when it names any.
 //
 // The retryer is tuned for a cron job rather than an interactive call: many
 // attempts with capped exponential backoff, and no client-side retry token
 // bucket. The SDK's bucket empties during a burst of throttling, exactly when
 // retrying matters, and then fails calls that a little patience would save.
 func LoadAWSConfig(ctx context.Context, o Options) (aws.Config, error) {
+	var profile, region string
+	if len(o.Profiles) > 0 {
+		profile = o.Profiles[0]
+	}
+	if len(o.Regions) > 0 {
+		region = o.Regions[0]
+	}
+	return loadAWSConfig(ctx, o, profile, region)
+}
+
+// loadAWSConfig is LoadAWSConfig for one profile and region ("" for the
+// default chain's).
+func loadAWSConfig(ctx context.Context, o Options, profile, region string) (aws.Config, error) {
 	o = o.withDefaults()
 	var opts []func(*config.LoadOptions) error
-	if o.Region != "" {
-		opts = append(opts, config.WithRegion(o.Region))
+	if region != "" {
+		opts = append(opts, config.WithRegion(region))
 	}
-	if o.Profile != "" {
-		opts = append(opts, config.WithSharedConfigProfile(o.Profile))
+	if profile != "" {
+		opts = append(opts, config.WithSharedConfigProfile(profile))
 	}
 	if o.Credentials != nil {
 		opts = append(opts, config.WithCredentialsProvider(o.Credentials))
@@ -38,6 +52,9 @@ func LoadAWSConfig(ctx context.Context, o Options) (aws.Config, error) {
 	)
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
+		if profile != "" {
+			return aws.Config{}, fmt.Errorf("load AWS configuration of profile %s: %w", profile, err)
+		}
 		return aws.Config{}, fmt.Errorf("load AWS configuration: %w", err)
 	}
 	if cfg.Region == "" {

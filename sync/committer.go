@@ -19,6 +19,7 @@ type delta struct {
 	jobsAdded, jobsUpdated           int64
 	logAdded, logUpdated, logRemoved int64
 	snapshots                        int64
+	observations                     int64
 }
 
 // commit is one page's worth of writes. A page is always committed whole,
@@ -283,6 +284,7 @@ func (c *committer) add(d delta, pages int) {
 	s.LogItemsUpdated.Add(d.logUpdated)
 	s.LogItemsRemoved.Add(d.logRemoved)
 	s.Snapshots.Add(d.snapshots)
+	s.Observations.Add(d.observations)
 }
 
 // readCompleteLogs returns the jobs whose logs need no more reading. A missing

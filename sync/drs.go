@@ -2,7 +2,6 @@ package sync
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -153,37 +152,13 @@ var volatileServerFields = [][]string{
 // but for volatileServerFields, with its replication lag reduced to a band
 // (see lagBand) and keys in canonical order.
 func serverFingerprint(raw json.RawMessage) ([]byte, error) {
-	dec := json.NewDecoder(strings.NewReader(string(raw)))
-	dec.UseNumber()
-	var m map[string]any
-	if err := dec.Decode(&m); err != nil {
-		return nil, err
-	}
-	for _, path := range volatileServerFields {
-		parent := m
-		for _, p := range path[:len(path)-1] {
-			child, ok := parent[p].(map[string]any)
-			if !ok {
-				parent = nil
-				break
+	return fingerprint(raw, volatileServerFields, func(m map[string]any) {
+		if info, ok := m["dataReplicationInfo"].(map[string]any); ok {
+			if lag, ok := info["lagDuration"].(string); ok {
+				info["lagDuration"] = lagBand(lag)
 			}
-			parent = child
 		}
-		if parent != nil {
-			delete(parent, path[len(path)-1])
-		}
-	}
-	if info, ok := m["dataReplicationInfo"].(map[string]any); ok {
-		if lag, ok := info["lagDuration"].(string); ok {
-			info["lagDuration"] = lagBand(lag)
-		}
-	}
-	canon, err := json.Marshal(m)
-	if err != nil {
-		return nil, err
-	}
-	sum := sha256.Sum256(canon)
-	return sum[:], nil
+	})
 }
 
 type serverHead struct {
@@ -191,14 +166,24 @@ type serverHead struct {
 	Arn            string `json:"arn"`
 }
 
-// drsRun is one DRS sync of one region.
+// drsRun is one DRS sync of one region and account.
 type drsRun struct {
 	f        *drsFetcher
 	com      *committer
 	region   string
+	account  string // the account of the credentials
 	seen     time.Time
 	complete map[archive.JobRef]bool
 	stats    *Stats
+}
+
+// accountOf returns the account named in arn, or the account of the
+// credentials when arn names none.
+func (r *drsRun) accountOf(arn string) string {
+	if a := accountOf(arn); a != "" {
+		return a
+	}
+	return r.account
 }
 
 type logTask struct {
@@ -218,7 +203,7 @@ func (r *drsRun) listJobs(ctx context.Context, tasks chan<- logTask) error {
 				return fmt.Errorf("describe jobs page %d item %d: no jobID", n, i)
 			}
 			rec := archive.Record{
-				Kind: archive.KindDRSJob, ID: h.JobID, Region: r.region, Account: accountOf(h.Arn),
+				Kind: archive.KindDRSJob, ID: h.JobID, Region: r.region, Account: r.accountOf(h.Arn),
 				Time: timeOr(h.CreationDateTime, r.seen), FirstSeen: r.seen, LastSeen: r.seen, Data: it,
 			}
 			if err := rec.CheckData(); err != nil {
@@ -285,14 +270,11 @@ func (r *drsRun) readLog(ctx context.Context, t logTask) error {
 }
 
 // listServers commits a new snapshot of each source server whose state
-// changed since its last snapshot.
+// changed since its last snapshot. The listing is not filtered, so it holds
+// the extended source servers of every staging account too.
 func (r *drsRun) listServers(ctx context.Context) error {
 	return r.f.sourceServers(ctx, func(n int, items []json.RawMessage) error {
-		type obs struct {
-			rec archive.Record
-			fp  []byte
-		}
-		batch := make([]obs, 0, len(items))
+		batch := make([]observation, 0, len(items))
 		for i, it := range items {
 			var h serverHead
 			if err := json.Unmarshal(it, &h); err != nil || h.SourceServerID == "" {
@@ -304,28 +286,58 @@ func (r *drsRun) listServers(ctx context.Context) error {
 			}
 			seen := r.seen
 			rec := archive.Record{
-				Kind: archive.KindDRSSourceServer, ID: h.SourceServerID, Region: r.region, Account: accountOf(h.Arn),
+				Kind: archive.KindDRSSourceServer, ID: h.SourceServerID, Region: r.region, Account: r.accountOf(h.Arn),
 				Time: seen, CapturedAt: &seen, FirstSeen: seen, LastSeen: seen, Data: it,
 			}
-			if err := rec.CheckData(); err != nil {
-				return fmt.Errorf("describe source servers page %d item %d: %w", n, i, err)
-			}
-			batch = append(batch, obs{rec: rec, fp: fp})
+			rec.MarkDataValid() // decoded whole above
+			batch = append(batch, observation{rec: rec, fp: fp})
 		}
 		r.stats.Servers.Add(int64(len(items)))
 		return r.com.send(ctx, commit{what: fmt.Sprintf("DescribeSourceServers page %d", n), items: len(batch), apply: func(w *archive.Writer, d *delta) error {
-			for _, o := range batch {
-				ch, err := w.PutObservation(o.rec, o.fp)
-				if err != nil {
-					return err
-				}
-				if ch == archive.Added {
-					d.snapshots++
-				}
-			}
-			return nil
+			added, err := putObservations(w, batch)
+			d.snapshots += added
+			return err
 		}})
 	})
+}
+
+// listStagingAccounts keeps each staging account DRS lists, with a new
+// record when its entry changes.
+func (r *drsRun) listStagingAccounts(ctx context.Context) error {
+	p := drs.NewListStagingAccountsPaginator(r.f.client, &drs.ListStagingAccountsInput{MaxResults: aws.Int32(min(r.f.pageSize, 50))},
+		func(o *drs.ListStagingAccountsPaginatorOptions) { o.StopOnDuplicateToken = true })
+	return eachPage(ctx, r.stats, p, "ListStagingAccounts", "list staging accounts", "accounts",
+		func(out *drs.ListStagingAccountsOutput) (middleware.Metadata, int) {
+			return out.ResultMetadata, len(out.Accounts)
+		},
+		func(n int, _ *drs.ListStagingAccountsOutput, items []json.RawMessage, _ bool) error {
+			batch := make([]observation, 0, len(items))
+			for i, it := range items {
+				var h struct {
+					AccountID string `json:"accountID"`
+				}
+				if err := json.Unmarshal(it, &h); err != nil || h.AccountID == "" {
+					return fmt.Errorf("list staging accounts page %d item %d: no accountID", n, i)
+				}
+				fp, err := fingerprint(it, nil, nil)
+				if err != nil {
+					return fmt.Errorf("list staging accounts page %d item %d: %w", n, i, err)
+				}
+				seen := r.seen
+				rec := archive.Record{
+					Kind: archive.KindDRSStagingAccount, ID: h.AccountID, Region: r.region, Account: r.account,
+					Time: seen, CapturedAt: &seen, FirstSeen: seen, LastSeen: seen, Data: it,
+				}
+				rec.MarkDataValid()
+				batch = append(batch, observation{rec: rec, fp: fp})
+			}
+			r.stats.StagingAccounts.Add(int64(len(items)))
+			return r.com.send(ctx, commit{what: fmt.Sprintf("ListStagingAccounts page %d", n), items: len(batch), apply: func(w *archive.Writer, d *delta) error {
+				added, err := putObservations(w, batch)
+				d.observations += added
+				return err
+			}})
+		})
 }
 
 // lagBands are the upper bounds of the replication-lag bands a snapshot

@@ -2,10 +2,12 @@ package sync
 
 import (
 	"fmt"
-	"github.com/aws/aws-sdk-go-v2/aws"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
 )
 
 // Source names an AWS service whose history sync can archive.
@@ -48,16 +50,21 @@ type Options struct {
 	ArchiveDir string
 	// Sources to read; default DRS.
 	Sources []Source
-	// Region overrides the SDK's region chain (AWS_REGION, profile).
-	Region string
-	// Profile selects a shared-config profile.
-	Profile string
-	// Credentials, if set, replaces the SDK's credential chain (the demo and
-	// tests use static keys against the local emulator).
+	// Regions are read one after the other; none means the SDK's region
+	// chain (AWS_REGION, the profile's region).
+	Regions []string
+	// Profiles are shared-config profiles, one account each, every one read
+	// in every region; none means the SDK's default credential chain.
+	Profiles []string
+	// Credentials, if set, replaces the SDK's credential chain for every
+	// profile (the demo and tests use static keys against the emulator).
 	Credentials aws.CredentialsProvider
-	// EndpointURL overrides the service endpoint (AWS_ENDPOINT_URL and
-	// AWS_ENDPOINT_URL_DRS are honoured by the SDK without it).
+	// EndpointURL overrides the endpoint of every service (AWS_ENDPOINT_URL
+	// and AWS_ENDPOINT_URL_<SERVICE> are honoured without it).
 	EndpointURL string
+	// SnowballClusters limits Snowball to these clusters; none means every
+	// cluster ListClusters returns.
+	SnowballClusters []string
 	// PageSize is the maxResults of each call; default 1000.
 	PageSize int32
 	// Concurrency is how many job logs are read at once; default 4.
@@ -124,6 +131,9 @@ type Stats struct {
 	JobLogs, JobLogsPending, LogItems, LogItemsAdded, LogItemsUpdated, LogItemsRemoved atomic.Int64
 	// Servers counts source servers listed; Snapshots new snapshots kept.
 	Servers, Snapshots atomic.Int64
+	// StagingAccounts, SnowballJobs and SMSJobs count the entries listed;
+	// Observations the new records kept for them (new, or changed state).
+	StagingAccounts, SnowballJobs, SMSJobs, Observations atomic.Int64
 	// Indexed counts full-text index documents written or removed.
 	Indexed atomic.Int64
 	// Commits counts committed transactions; PagesCommitted the API pages
@@ -131,14 +141,37 @@ type Stats struct {
 	Commits, PagesCommitted atomic.Int64
 	// Started is when the sync began.
 	Started time.Time
+	// Sources and Targets are what the sync reads: its sources, and the
+	// regions and accounts ("us-east-1, account 123456789012") it reads
+	// them in. Set before the first call.
+	Sources []Source
+	Targets []string
 }
 
 // Summary renders the counts as one line, for cron mail and logs.
 func (s *Stats) Summary(d time.Duration) string {
-	return fmt.Sprintf("%s (%d new, %d updated), %s read (%d new) from %s, %s (%s); %s in %s, %s indexed, %s",
-		count(s.Jobs.Load(), "job"), s.JobsAdded.Load(), s.JobsUpdated.Load(),
-		count(s.LogItems.Load(), "log item"), s.LogItemsAdded.Load(), count(s.JobLogs.Load(), "job log"),
-		count(s.Servers.Load(), "source server"), count(s.Snapshots.Load(), "new snapshot"),
+	var parts []string
+	if len(s.Sources) == 0 || slices.Contains(s.Sources, SourceDRS) {
+		parts = append(parts, fmt.Sprintf("%s (%d new, %d updated), %s read (%d new) from %s, %s (%s), %s",
+			count(s.Jobs.Load(), "job"), s.JobsAdded.Load(), s.JobsUpdated.Load(),
+			count(s.LogItems.Load(), "log item"), s.LogItemsAdded.Load(), count(s.JobLogs.Load(), "job log"),
+			count(s.Servers.Load(), "source server"), count(s.Snapshots.Load(), "new snapshot"),
+			count(s.StagingAccounts.Load(), "staging account")))
+	}
+	if slices.Contains(s.Sources, SourceSnowball) {
+		parts = append(parts, count(s.SnowballJobs.Load(), "Snowball cluster job"))
+	}
+	if slices.Contains(s.Sources, SourceSMS) {
+		parts = append(parts, count(s.SMSJobs.Load(), "SMS replication job"))
+	}
+	if slices.Contains(s.Sources, SourceSnowball) || slices.Contains(s.Sources, SourceSMS) || s.Observations.Load() > 0 {
+		parts = append(parts, fmt.Sprintf("%s of state", count(s.Observations.Load(), "new record")))
+	}
+	where := ""
+	if len(s.Targets) > 1 {
+		where = fmt.Sprintf(" in %d regions and accounts", len(s.Targets))
+	}
+	return fmt.Sprintf("%s%s; %s in %s, %s indexed, %s", strings.Join(parts, ", "), where,
 		count(s.PagesCommitted.Load(), "page"), count(s.Commits.Load(), "commit"), count(s.Indexed.Load(), "record"),
 		d.Round(time.Millisecond))
 }

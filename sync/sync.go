@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	gosync "sync"
+	"time"
 
 	"github.com/archiver-dev/archiver/archive"
 	"github.com/archiver-dev/archiver/index"
@@ -25,20 +26,23 @@ func Run(ctx context.Context, o Options, stats *Stats) error {
 		return fmt.Errorf("no archive directory")
 	}
 	for _, s := range o.Sources {
-		if s != SourceDRS {
-			return fmt.Errorf("sync %s: %w (this build archives drs)", s, ErrUnsupportedSource)
+		if s == SourceSMS {
+			return fmt.Errorf("sync %s: %w (this build archives drs and snowball)", s, ErrUnsupportedSource)
 		}
 	}
-	stats.Started = o.Now()
+	stats.Started, stats.Sources = o.Now(), o.Sources
 	lock, err := lockSync(o.ArchiveDir, stats.Started)
 	if err != nil {
 		return err
 	}
 	defer lock.unlock()
 
-	cfg, err := LoadAWSConfig(ctx, o)
+	targets, err := resolveTargets(ctx, o)
 	if err != nil {
 		return err
+	}
+	for _, t := range targets {
+		stats.Targets = append(stats.Targets, t.String())
 	}
 	complete, err := readCompleteLogs(ctx, o.ArchiveDir, o)
 	if err != nil {
@@ -55,16 +59,16 @@ func Run(ctx context.Context, o Options, stats *Stats) error {
 	defer cancel()
 	com := newCommitter(o.ArchiveDir, o, stats, cancel)
 	go com.run(ctx)
-
-	run := &drsRun{
-		f:        &drsFetcher{client: NewDRSClient(cfg, o.EndpointURL, true), pageSize: o.PageSize, stats: stats},
-		com:      com,
-		region:   cfg.Region,
-		seen:     o.Now().UTC(),
-		complete: complete,
-		stats:    stats,
+	seen := o.Now().UTC()
+	var fetchErr error
+	for _, t := range targets {
+		if fetchErr = fetchTarget(fetchCtx, o, t, com, complete, seen, stats); fetchErr != nil {
+			if len(targets) > 1 {
+				fetchErr = fmt.Errorf("%s: %w", t, fetchErr)
+			}
+			break
+		}
 	}
-	fetchErr := runDRS(fetchCtx, run, o.Concurrency, cancel)
 	// After a failure, pages fetched but not yet committed are dropped, so
 	// the archive holds only what was committed before it.
 	commitErr := com.finish(fetchErr != nil || ctx.Err() != nil)
@@ -84,6 +88,81 @@ func Run(ctx context.Context, o Options, stats *Stats) error {
 		}
 	}
 	return fetchErr
+}
+
+// fetchTarget reads every source in one region and account, the sources
+// side by side, and returns the first error; the others are then cancelled.
+func fetchTarget(ctx context.Context, o Options, t target, com *committer, complete map[archive.JobRef]bool, seen time.Time, stats *Stats) error {
+	g := newGroup(ctx)
+	for _, src := range o.Sources {
+		switch src {
+		case SourceDRS:
+			run := &drsRun{
+				f:        &drsFetcher{client: NewDRSClient(t.cfg, o.EndpointURL, true), pageSize: o.PageSize, stats: stats},
+				com:      com,
+				region:   t.region,
+				account:  t.account,
+				seen:     seen,
+				complete: complete,
+				stats:    stats,
+			}
+			g.run(func(ctx context.Context) error { return runDRS(ctx, run, o.Concurrency) })
+		case SourceSnowball:
+			run := &snowballRun{
+				client: NewSnowballClient(t.cfg, o.EndpointURL, true), com: com, region: t.region, account: t.account,
+				seen: seen, pageSize: o.PageSize, clusters: o.SnowballClusters, stats: stats,
+			}
+			g.run(run.run)
+		}
+	}
+	return g.wait()
+}
+
+// group runs functions side by side. The first error cancels the others'
+// context and is the one wait returns.
+type group struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     gosync.WaitGroup
+	mu     gosync.Mutex
+	first  error
+}
+
+func newGroup(ctx context.Context) *group {
+	g := &group{}
+	g.ctx, g.cancel = context.WithCancel(ctx)
+	return g
+}
+
+// fail records err, if it says more than the errors before it, and cancels
+// the group.
+func (g *group) fail(err error) {
+	if err == nil {
+		return
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	// An error caused by cancelling after the first failure says nothing new.
+	if g.first == nil || (errors.Is(g.first, context.Canceled) && !errors.Is(err, context.Canceled)) {
+		g.first = err
+	}
+	g.cancel()
+}
+
+// run calls fn in a new goroutine with the group's context.
+func (g *group) run(fn func(ctx context.Context) error) {
+	g.wg.Add(1)
+	go func() {
+		defer g.wg.Done()
+		g.fail(fn(g.ctx))
+	}()
+}
+
+// wait waits for every function and returns the first error.
+func (g *group) wait() error {
+	g.wg.Wait()
+	g.cancel()
+	return g.first
 }
 
 // updateIndex brings the full-text index up to what is committed. It reads
@@ -109,48 +188,29 @@ func updateIndex(ctx context.Context, o Options, stats *Stats) error {
 	return nil
 }
 
-// runDRS lists jobs (handing unfinished logs to workers) and source servers
-// concurrently, and returns the first error.
-func runDRS(ctx context.Context, r *drsRun, workers int, cancel context.CancelFunc) error {
-	var (
-		wg    gosync.WaitGroup
-		mu    gosync.Mutex
-		first error
-	)
-	fail := func(err error) {
-		if err == nil {
-			return
-		}
-		mu.Lock()
-		defer mu.Unlock()
-		// An error caused by cancelling after the first failure says nothing new.
-		if first == nil || (errors.Is(first, context.Canceled) && !errors.Is(err, context.Canceled)) {
-			first = err
-		}
-		cancel()
-	}
+// runDRS lists jobs (handing unfinished logs to workers), source servers and
+// staging accounts side by side, and returns the first error.
+func runDRS(ctx context.Context, r *drsRun, workers int) error {
+	g := newGroup(ctx)
 	tasks := make(chan logTask, workers*4)
 	for i := 0; i < workers; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		g.run(func(ctx context.Context) error {
+			var err error
 			for t := range tasks {
-				if ctx.Err() != nil {
-					continue
+				if err == nil && ctx.Err() == nil {
+					err = r.readLog(ctx, t)
 				}
-				fail(r.readLog(ctx, t))
 			}
-		}()
+			return err
+		})
 	}
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		fail(r.listServers(ctx))
-	}()
-	fail(r.listJobs(ctx, tasks))
-	close(tasks)
-	wg.Wait()
-	return first
+	g.run(r.listServers)
+	g.run(r.listStagingAccounts)
+	g.run(func(ctx context.Context) error {
+		defer close(tasks)
+		return r.listJobs(ctx, tasks)
+	})
+	return g.wait()
 }
 
 // Reindex rebuilds the full-text index of the archive in o.ArchiveDir from

@@ -23,7 +23,7 @@ import (
 func options(dir string, emu *emulator.Server) archsync.Options {
 	return archsync.Options{
 		ArchiveDir:  dir,
-		Region:      "us-east-1",
+		Regions:     []string{"us-east-1"},
 		EndpointURL: emu.URL(),
 		Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),
 		MaxBackoff:  5 * time.Millisecond,

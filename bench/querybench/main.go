@@ -133,7 +133,7 @@ func runGenerate(dir string, jobs, perJob int) error {
 
 	opts := archsync.Options{
 		ArchiveDir:  dir,
-		Region:      "us-east-1",
+		Regions:     []string{"us-east-1"},
 		EndpointURL: emu.URL(),
 		Credentials: credentials.NewStaticCredentialsProvider("BENCH", "bench", ""),
 	}

@@ -64,7 +64,7 @@ func run(logItems, perJob, runs, conc int) error {
 	emu.SetFaults(emulator.Faults{Latency: emuLatency})
 	total := emu.TotalLogItems() + len(emu.Jobs()) + len(emu.SourceServers())
 	opts := archsync.Options{
-		Region:      "us-east-1",
+		Regions:     []string{"us-east-1"},
 		EndpointURL: emu.URL(),
 		Credentials: credentials.NewStaticCredentialsProvider("BENCH", "bench", ""),
 		Concurrency: conc,

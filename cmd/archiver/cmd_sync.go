@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/archiver-dev/archiver/query"
 	archsync "github.com/archiver-dev/archiver/sync"
 )
 
@@ -53,8 +55,9 @@ EXAMPLES:
    archiver --archive /var/lib/archiver sync --region us-east-1 --endpoint-url http://127.0.0.1:4566`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "source", Value: "drs", Usage: "comma-separated sources to read: drs, snowball, sms"},
-			&cli.StringFlag{Name: "region", Usage: "AWS region (default: AWS_REGION or the profile's region)"},
-			&cli.StringFlag{Name: "profile", Usage: "shared config profile (default: AWS_PROFILE or default)"},
+			&cli.StringSliceFlag{Name: "region", Usage: "AWS region; repeat it to read several (default: AWS_REGION or the profile's region)"},
+			&cli.StringSliceFlag{Name: "profile", Usage: "shared config profile, one account each; repeat it to read several accounts (default: AWS_PROFILE or default)"},
+			&cli.StringSliceFlag{Name: "snowball-cluster-id", Usage: "read the jobs of this Snowball cluster only (repeatable; default: every cluster ListClusters returns)"},
 			&cli.StringFlag{Name: "endpoint-url", Usage: "send API calls to this URL instead of the AWS endpoint"},
 			&cli.IntFlag{Name: "page-size", Value: 1000, Usage: "items asked for per API call (maxResults), 1-1000"},
 			&cli.IntFlag{Name: "concurrency", Value: 4, Usage: "job logs read at once, 1-32"},
@@ -98,17 +101,41 @@ func syncOptions(c *cli.Context) (archsync.Options, error) {
 	if c.Duration("max-backoff") <= 0 || c.Duration("lock-timeout") <= 0 || c.Duration("commit-interval") <= 0 {
 		return archsync.Options{}, usageError{err: fmt.Errorf("--max-backoff, --commit-interval and --lock-timeout must be positive"), command: "sync"}
 	}
+	var regions, clusters []string
+	for _, s := range c.StringSlice("region") {
+		r, err := query.ParseRegion(s)
+		if err != nil {
+			return archsync.Options{}, usageError{err: fmt.Errorf("--region %w", err), command: "sync"}
+		}
+		regions = append(regions, r)
+	}
+	for _, s := range c.StringSlice("snowball-cluster-id") {
+		id, err := query.ParseClusterID(s)
+		if err != nil {
+			return archsync.Options{}, usageError{err: fmt.Errorf("--snowball-cluster-id %w", err), command: "sync"}
+		}
+		clusters = append(clusters, id)
+	}
+	var profiles []string
+	for _, p := range c.StringSlice("profile") {
+		if p = strings.TrimSpace(p); p == "" {
+			return archsync.Options{}, usageError{err: fmt.Errorf("--profile: empty profile name"), command: "sync"}
+		}
+		profiles = append(profiles, p)
+	}
 	return archsync.Options{
-		ArchiveDir:  c.String("archive"),
-		Sources:     sources,
-		Region:      c.String("region"),
-		Profile:     c.String("profile"),
-		EndpointURL: c.String("endpoint-url"),
-		PageSize:    int32(ps),
-		Concurrency: conc,
-		MaxAttempts: att,
-		MaxBackoff:  c.Duration("max-backoff"),
-		LockTimeout: c.Duration("lock-timeout"),
+		ArchiveDir: c.String("archive"),
+		Sources:    sources,
+		Regions:    regions,
+		Profiles:   profiles,
+
+		SnowballClusters: clusters,
+		EndpointURL:      c.String("endpoint-url"),
+		PageSize:         int32(ps),
+		Concurrency:      conc,
+		MaxAttempts:      att,
+		MaxBackoff:       c.Duration("max-backoff"),
+		LockTimeout:      c.Duration("lock-timeout"),
 
 		CommitInterval: c.Duration("commit-interval"),
 		NoIndex:        c.Bool("no-index"),

@@ -43,7 +43,7 @@ func Run(ctx context.Context, o Options, w io.Writer) error {
 		start := time.Now()
 		err := archsync.Run(ctx, archsync.Options{
 			ArchiveDir:  o.ArchiveDir,
-			Region:      "us-east-1",
+			Regions:     []string{"us-east-1"},
 			EndpointURL: emu.URL(),
 			Credentials: credentials.NewStaticCredentialsProvider("DEMOACCESSKEY", "demo-secret", ""),
 			MaxBackoff:  200 * time.Millisecond,

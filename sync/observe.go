@@ -1,0 +1,77 @@
+package sync
+
+import (
+	"crypto/sha256"
+	"encoding/json"
+	"strings"
+
+	"github.com/archiver-dev/archiver/archive"
+)
+
+// fingerprint hashes the state an object records: the whole object but for
+// the members at the volatile paths (a path element "*" stands for every
+// element of an array), after adjust (if not nil) has had its say, with
+// keys in canonical order. Two objects with the same fingerprint are the
+// same observation.
+func fingerprint(raw json.RawMessage, volatile [][]string, adjust func(map[string]any)) ([]byte, error) {
+	dec := json.NewDecoder(strings.NewReader(string(raw)))
+	dec.UseNumber()
+	var m map[string]any
+	if err := dec.Decode(&m); err != nil {
+		return nil, err
+	}
+	for _, path := range volatile {
+		drop(m, path)
+	}
+	if adjust != nil {
+		adjust(m)
+	}
+	canon, err := json.Marshal(m)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(canon)
+	return sum[:], nil
+}
+
+// drop deletes the member at path below v.
+func drop(v any, path []string) {
+	if len(path) == 0 {
+		return
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		if len(path) == 1 {
+			delete(x, path[0])
+			return
+		}
+		drop(x[path[0]], path[1:])
+	case []any:
+		if path[0] != "*" {
+			return
+		}
+		for _, e := range x {
+			drop(e, path[1:])
+		}
+	}
+}
+
+// observation is one object to keep as a new record when its state changed.
+type observation struct {
+	rec archive.Record
+	fp  []byte
+}
+
+// putObservations writes a page of observations and counts the new ones.
+func putObservations(w *archive.Writer, obs []observation) (added int64, err error) {
+	for _, o := range obs {
+		ch, err := w.PutObservation(o.rec, o.fp)
+		if err != nil {
+			return added, err
+		}
+		if ch == archive.Added {
+			added++
+		}
+	}
+	return added, nil
+}

@@ -1,0 +1,142 @@
+package sync
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/snowball"
+	"github.com/aws/smithy-go/middleware"
+
+	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/internal/awstime"
+)
+
+// NewSnowballClient builds the Snowball client sync uses: the SDK client
+// from cfg, with endpoint as its base endpoint when set, and raw-body
+// capture when raw is true.
+func NewSnowballClient(cfg aws.Config, endpoint string, raw bool) *snowball.Client {
+	return snowball.NewFromConfig(cfg, func(o *snowball.Options) {
+		if endpoint != "" {
+			o.BaseEndpoint = aws.String(endpoint)
+		}
+		if raw {
+			o.APIOptions = append(o.APIOptions, captureRawBody)
+		}
+	})
+}
+
+// snowballPageSize is the most ListClusters and ListClusterJobs return.
+const snowballPageSize = 100
+
+// snowballRun reads the cluster jobs of one region and account.
+type snowballRun struct {
+	client   *snowball.Client
+	com      *committer
+	region   string
+	account  string
+	seen     time.Time
+	pageSize int32
+	clusters []string // only these; all when empty
+	stats    *Stats
+}
+
+// run lists the clusters (unless they were named) and keeps every job of
+// each, with a new record whenever a job's entry changed (its JobState,
+// mostly).
+func (r *snowballRun) run(ctx context.Context) error {
+	clusters := r.clusters
+	if len(clusters) == 0 {
+		var err error
+		if clusters, err = r.listClusters(ctx); err != nil {
+			return err
+		}
+	}
+	for _, id := range clusters {
+		if err := r.listClusterJobs(ctx, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *snowballRun) listClusters(ctx context.Context) ([]string, error) {
+	var ids []string
+	p := snowball.NewListClustersPaginator(r.client, &snowball.ListClustersInput{MaxResults: aws.Int32(min(r.pageSize, snowballPageSize))},
+		func(o *snowball.ListClustersPaginatorOptions) { o.StopOnDuplicateToken = true })
+	err := eachPage(ctx, r.stats, p, "ListClusters", "list clusters", "ClusterListEntries",
+		func(out *snowball.ListClustersOutput) (middleware.Metadata, int) {
+			return out.ResultMetadata, len(out.ClusterListEntries)
+		},
+		func(n int, out *snowball.ListClustersOutput, _ []json.RawMessage, _ bool) error {
+			for i, c := range out.ClusterListEntries {
+				if aws.ToString(c.ClusterId) == "" {
+					return fmt.Errorf("list clusters page %d item %d: no ClusterId", n, i)
+				}
+				ids = append(ids, aws.ToString(c.ClusterId))
+			}
+			return nil
+		})
+	return ids, err
+}
+
+// snowballJobHead is the part of a JobListEntry sync reads to file it.
+type snowballJobHead struct {
+	JobID        string      `json:"JobId"`
+	CreationDate json.Number `json:"CreationDate"`
+}
+
+func (r *snowballRun) listClusterJobs(ctx context.Context, clusterID string) error {
+	what := "list cluster jobs " + clusterID
+	p := snowball.NewListClusterJobsPaginator(r.client, &snowball.ListClusterJobsInput{ClusterId: aws.String(clusterID), MaxResults: aws.Int32(min(r.pageSize, snowballPageSize))},
+		func(o *snowball.ListClusterJobsPaginatorOptions) { o.StopOnDuplicateToken = true })
+	return eachPage(ctx, r.stats, p, "ListClusterJobs", what, "JobListEntries",
+		func(out *snowball.ListClusterJobsOutput) (middleware.Metadata, int) {
+			return out.ResultMetadata, len(out.JobListEntries)
+		},
+		func(n int, _ *snowball.ListClusterJobsOutput, items []json.RawMessage, _ bool) error {
+			batch := make([]observation, 0, len(items))
+			for i, it := range items {
+				var h snowballJobHead
+				if err := decodeNumbers(it, &h); err != nil || h.JobID == "" {
+					return fmt.Errorf("%s page %d item %d: no JobId", what, n, i)
+				}
+				fp, err := fingerprint(it, nil, nil)
+				if err != nil {
+					return fmt.Errorf("%s page %d item %d: %w", what, n, i, err)
+				}
+				seen := r.seen
+				rec := archive.Record{
+					Kind: archive.KindSnowballJob, ID: h.JobID, ClusterID: clusterID, Region: r.region, Account: r.account,
+					Time: epochOr(h.CreationDate, seen), CapturedAt: &seen, FirstSeen: seen, LastSeen: seen, Data: it,
+				}
+				rec.MarkDataValid() // decoded whole above
+				batch = append(batch, observation{rec: rec, fp: fp})
+			}
+			r.stats.SnowballJobs.Add(int64(len(items)))
+			return r.com.send(ctx, commit{what: fmt.Sprintf("ListClusterJobs %s page %d", clusterID, n), items: len(batch), apply: func(w *archive.Writer, d *delta) error {
+				added, err := putObservations(w, batch)
+				d.observations += added
+				return err
+			}})
+		})
+}
+
+// decodeNumbers decodes raw into v, keeping numbers as written.
+func decodeNumbers(raw json.RawMessage, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	return dec.Decode(v)
+}
+
+// epochOr reads epoch seconds exactly as sent (a fraction kept to the
+// nanosecond), falling back to def when they are absent or unreadable.
+func epochOr(n json.Number, def time.Time) time.Time {
+	if t, err := awstime.ParseEpoch(string(n)); err == nil {
+		return t
+	}
+	return def
+}

@@ -1,0 +1,88 @@
+package sync
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+)
+
+// target is one account and region that a sync reads: the AWS configuration
+// of one profile in one region, and the account its credentials belong to.
+type target struct {
+	profile string // "" for the default credential chain
+	region  string
+	account string
+	cfg     aws.Config
+}
+
+// String names the target in messages: "us-east-1, account 123456789012
+// (profile audit)".
+func (t target) String() string {
+	s := t.region
+	if t.account != "" {
+		s += ", account " + t.account
+	}
+	if t.profile != "" {
+		s += " (profile " + t.profile + ")"
+	}
+	return s
+}
+
+// resolveTargets loads the AWS configuration of every profile and region in
+// o (the default chain when none is named) and asks STS which account each
+// profile's credentials belong to. Every record sync writes carries that
+// region and account.
+func resolveTargets(ctx context.Context, o Options) ([]target, error) {
+	profiles := o.Profiles
+	if len(profiles) == 0 {
+		profiles = []string{""}
+	}
+	regions := o.Regions
+	if len(regions) == 0 {
+		regions = []string{""}
+	}
+	var out []target
+	seen := map[[2]string]bool{}
+	for _, p := range profiles {
+		account := ""
+		for _, r := range regions {
+			cfg, err := loadAWSConfig(ctx, o, p, r)
+			if err != nil {
+				return nil, err
+			}
+			t := target{profile: p, region: cfg.Region, cfg: cfg}
+			if seen[[2]string{p, t.region}] {
+				continue
+			}
+			seen[[2]string{p, t.region}] = true
+			if account == "" {
+				if account, err = callerAccount(ctx, cfg, o.EndpointURL); err != nil {
+					return nil, fmt.Errorf("%s: %w", t, err)
+				}
+			}
+			t.account = account
+			out = append(out, t)
+		}
+	}
+	return out, nil
+}
+
+// callerAccount returns the account of cfg's credentials (STS
+// GetCallerIdentity, which needs no IAM permission).
+func callerAccount(ctx context.Context, cfg aws.Config, endpoint string) (string, error) {
+	c := sts.NewFromConfig(cfg, func(o *sts.Options) {
+		if endpoint != "" {
+			o.BaseEndpoint = aws.String(endpoint)
+		}
+	})
+	out, err := c.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return "", fmt.Errorf("get caller identity: %w", err)
+	}
+	if aws.ToString(out.Account) == "" {
+		return "", fmt.Errorf("get caller identity: no account in the answer")
+	}
+	return aws.ToString(out.Account), nil
+}
