@@ -172,23 +172,81 @@ func (w *Writer) PutLatest(rec Record) (Change, error) {
 // last observation had the same fingerprint, in which case only that
 // observation's lastSeen moves. The fingerprint is whatever the caller
 // decides makes two states the same.
+//
+// An observation captured before the current one (an import of old AWS CLI
+// output, say) is kept as history and does not become the current one.
 func (w *Writer) PutObservation(rec Record, fingerprint []byte) (Change, error) {
 	ref, err := w.identityOf(&rec)
 	if err != nil {
 		return 0, err
 	}
-	if ref.val != nil && bytes.Equal(ref.val[KeyLen:], fingerprint) {
+	if ref.val != nil {
 		old, prev, err := ref.current(&rec)
 		if err != nil {
 			return 0, err
 		}
-		return Unchanged, w.touch(ref.b, old, prev, rec.LastSeen)
+		if bytes.Equal(ref.val[KeyLen:], fingerprint) {
+			return Unchanged, w.touch(ref.b, old, prev, rec.LastSeen)
+		}
+		if rec.CapturedAt != nil && prev.CapturedAt != nil && rec.CapturedAt.Before(*prev.CapturedAt) {
+			_, err := w.put(ref.b, &rec)
+			return Added, err
+		}
 	}
 	k, err := w.put(ref.b, &rec)
 	if err != nil {
 		return 0, err
 	}
 	return Added, ref.ids.Put(ref.id, append(k[:], fingerprint...))
+}
+
+// MergeLatest is PutLatest for a record that may be older than the one
+// archived, such as one imported from saved AWS CLI output. same says
+// whether two data values hold the same state. The same state widens the
+// archived record's seen times to cover rec's; another state replaces the
+// archived one only if rec was seen after it.
+func (w *Writer) MergeLatest(rec Record, same func(a, b []byte) bool) (Change, error) {
+	ref, err := w.identityOf(&rec)
+	if err != nil {
+		return 0, err
+	}
+	if ref.val == nil {
+		k, err := w.put(ref.b, &rec)
+		if err != nil {
+			return 0, err
+		}
+		return Added, ref.ids.Put(ref.id, k[:])
+	}
+	old, prev, err := ref.current(&rec)
+	if err != nil {
+		return 0, err
+	}
+	if same(prev.Data, rec.Data) {
+		if !rec.FirstSeen.Before(prev.FirstSeen) && !rec.LastSeen.After(prev.LastSeen) {
+			return Unchanged, nil
+		}
+		if rec.FirstSeen.Before(prev.FirstSeen) {
+			prev.FirstSeen = rec.FirstSeen
+		}
+		if rec.LastSeen.After(prev.LastSeen) {
+			prev.LastSeen = rec.LastSeen
+		}
+		v, err := prev.encode()
+		if err != nil {
+			return 0, err
+		}
+		w.note(OpTouch, prev.Kind, old[:])
+		return Unchanged, ref.b.Put(old[:], v)
+	}
+	if !rec.LastSeen.After(prev.LastSeen) {
+		return Unchanged, nil // the archive holds a later state
+	}
+	rec.FirstSeen = prev.FirstSeen
+	k, err := w.replace(ref.b, old, &rec)
+	if err != nil {
+		return 0, err
+	}
+	return Updated, ref.ids.Put(ref.id, k[:])
 }
 
 // PutLogItem keeps rec as the log item at position pos of job j. A

@@ -1,11 +1,14 @@
 package sync
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/json"
 	"strings"
+	"time"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/internal/awstime"
 )
 
 // fingerprint hashes the state an object records: the whole object but for
@@ -74,4 +77,42 @@ func putObservations(w *archive.Writer, obs []observation) (added int64, err err
 		}
 	}
 	return added, nil
+}
+
+// timeValue reads a decoded JSON timestamp: epoch seconds (a json.Number,
+// as the JSON 1.1 APIs send them) or text (ISO 8601, as the AWS CLI prints
+// them by default, or epoch seconds in a string).
+func timeValue(v any) (time.Time, bool) {
+	var s string
+	switch x := v.(type) {
+	case json.Number:
+		s = string(x)
+	case string:
+		if t, err := awstime.Parse(x); err == nil {
+			return t, true
+		}
+		s = x
+	default:
+		return time.Time{}, false
+	}
+	t, err := awstime.ParseEpoch(s)
+	return t, err == nil
+}
+
+// rawTime is timeValue for a member's raw bytes, falling back to def when
+// they hold no timestamp.
+func rawTime(raw json.RawMessage, def time.Time) time.Time {
+	if len(raw) == 0 {
+		return def
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if dec.Decode(&v) != nil {
+		return def
+	}
+	if t, ok := timeValue(v); ok {
+		return t
+	}
+	return def
 }

@@ -1,7 +1,6 @@
 package sync
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -12,7 +11,6 @@ import (
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/archiver-dev/archiver/archive"
-	"github.com/archiver-dev/archiver/internal/awstime"
 )
 
 // NewSnowballClient builds the Snowball client sync uses: the SDK client
@@ -85,8 +83,8 @@ func (r *snowballRun) listClusters(ctx context.Context) ([]string, error) {
 
 // snowballJobHead is the part of a JobListEntry sync reads to file it.
 type snowballJobHead struct {
-	JobID        string      `json:"JobId"`
-	CreationDate json.Number `json:"CreationDate"`
+	JobID        string          `json:"JobId"`
+	CreationDate json.RawMessage `json:"CreationDate"`
 }
 
 func (r *snowballRun) listClusterJobs(ctx context.Context, clusterID string) error {
@@ -101,17 +99,17 @@ func (r *snowballRun) listClusterJobs(ctx context.Context, clusterID string) err
 			batch := make([]observation, 0, len(items))
 			for i, it := range items {
 				var h snowballJobHead
-				if err := decodeNumbers(it, &h); err != nil || h.JobID == "" {
+				if err := json.Unmarshal(it, &h); err != nil || h.JobID == "" {
 					return fmt.Errorf("%s page %d item %d: no JobId", what, n, i)
 				}
-				fp, err := fingerprint(it, nil, nil)
+				fp, err := snowballFingerprint(it)
 				if err != nil {
 					return fmt.Errorf("%s page %d item %d: %w", what, n, i, err)
 				}
 				seen := r.seen
 				rec := archive.Record{
 					Kind: archive.KindSnowballJob, ID: h.JobID, ClusterID: clusterID, Region: r.region, Account: r.account,
-					Time: epochOr(h.CreationDate, seen), CapturedAt: &seen, FirstSeen: seen, LastSeen: seen, Data: it,
+					Time: rawTime(h.CreationDate, seen), CapturedAt: &seen, FirstSeen: seen, LastSeen: seen, Data: it,
 				}
 				rec.MarkDataValid() // decoded whole above
 				batch = append(batch, observation{rec: rec, fp: fp})
@@ -123,20 +121,4 @@ func (r *snowballRun) listClusterJobs(ctx context.Context, clusterID string) err
 				return err
 			}})
 		})
-}
-
-// decodeNumbers decodes raw into v, keeping numbers as written.
-func decodeNumbers(raw json.RawMessage, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	return dec.Decode(v)
-}
-
-// epochOr reads epoch seconds exactly as sent (a fraction kept to the
-// nanosecond), falling back to def when they are absent or unreadable.
-func epochOr(n json.Number, def time.Time) time.Time {
-	if t, err := awstime.ParseEpoch(string(n)); err == nil {
-		return t
-	}
-	return def
 }

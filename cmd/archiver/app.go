@@ -91,6 +91,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		ExitErrHandler: func(*cli.Context, error) {},
 		Commands: []*cli.Command{
 			syncCommand(),
+			importCommand(),
 			queryCommand(),
 			exportCommand(),
 			verifyCommand(),

@@ -1,0 +1,143 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/archiver-dev/archiver/query"
+	archsync "github.com/archiver-dev/archiver/sync"
+)
+
+func importCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "import",
+		Usage:     "add saved AWS CLI output to the archive",
+		UsageText: "archiver [--archive DIR] import [--job-id ID] [--snowball-cluster-id ID] [--region REGION --account ID] FILE...",
+		Description: `Reads the JSON that these AWS CLI commands print and merges its records into
+the archive, to keep history from before archiver was installed:
+
+   aws drs describe-jobs                    DRS jobs
+   aws drs describe-job-log-items           the log items of one job
+   aws drs describe-source-servers          source-server snapshots
+   aws snowball list-cluster-jobs           the jobs of one Snowball cluster
+   aws sms get-replication-jobs             SMS replication jobs (SMS was shut
+                                            down in 2023: saved output is often
+                                            all that is left of its history)
+
+A file may hold one page, the CLI's merged pagination output, or several
+pages one after another. Each file holds the output of one command.
+
+Records are merged with what sync wrote: a state the archive already holds
+is not added again, and an older state never replaces a newer one. Every
+record imported names the file it came from and the file's SHA-256 in its
+provenance. All files are read and checked before anything is written, and
+they are written in one transaction: a file of the wrong shape imports
+nothing.
+
+Where the output does not say it, tell archiver:
+   --job-id               the job of a describe-job-log-items file (default:
+                          the drsjob-... in the file name)
+   --snowball-cluster-id  the cluster of a list-cluster-jobs file (default: the
+                          CID... in the file name)
+   --region, --account    where Snowball and SMS jobs, and log items of jobs
+                          not yet archived, come from (DRS jobs and source
+                          servers say it in their ARNs)
+   --captured-at          when the output was taken (default: each file's
+                          modification time); records are seen then, and
+                          snapshots are taken then
+
+EXAMPLES:
+   aws drs describe-jobs --region us-east-1 > jobs.json
+   aws drs describe-job-log-items --job-id drsjob-0123456789abcdef0 > drsjob-0123456789abcdef0.json
+   archiver import jobs.json drsjob-0123456789abcdef0.json
+
+   archiver import --region eu-west-1 --account 123456789012 --captured-at 2023-03-01 sms-jobs.json`,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "job-id", Usage: "job of the job log items files (default: the drsjob-... in each file name)"},
+			&cli.StringFlag{Name: "snowball-cluster-id", Usage: "cluster of the Snowball cluster-job files (default: the CID... in each file name)"},
+			&cli.StringFlag{Name: "region", Usage: "AWS region of records whose data does not say it"},
+			&cli.StringFlag{Name: "account", Usage: "AWS account of records whose data does not say it"},
+			&cli.StringFlag{Name: "captured-at", Usage: "when the output was taken: RFC 3339 or a date (default: each file's modification time)"},
+			&cli.BoolFlag{Name: "no-index", Usage: "leave the full-text index as it is; the next sync (or 'archiver reindex') brings it up to date"},
+			&cli.DurationFlag{Name: "lock-timeout", Value: 10 * time.Minute, Usage: "longest wait for the archive file lock"},
+			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print nothing on success"},
+		},
+		Action: func(c *cli.Context) error {
+			o, files, err := importOptions(c, time.Now())
+			if err != nil {
+				return usageError{err: err, command: "import"}
+			}
+			return runImport(c, o, files, c.Bool("quiet"), c.App.Writer)
+		},
+	}
+}
+
+// importOptions reads and checks the import command line.
+func importOptions(c *cli.Context, now time.Time) (archsync.ImportOptions, []string, error) {
+	o := archsync.ImportOptions{
+		ArchiveDir:  c.String("archive"),
+		NoIndex:     c.Bool("no-index"),
+		LockTimeout: c.Duration("lock-timeout"),
+	}
+	files := c.Args().Slice()
+	if len(files) == 0 {
+		return o, nil, fmt.Errorf("no file to import")
+	}
+	var err error
+	if s := c.String("job-id"); s != "" {
+		if o.JobID, err = query.ParseJobID(s); err != nil {
+			return o, nil, fmt.Errorf("--job-id %w", err)
+		}
+	}
+	if s := c.String("snowball-cluster-id"); s != "" {
+		if o.ClusterID, err = query.ParseClusterID(s); err != nil {
+			return o, nil, fmt.Errorf("--snowball-cluster-id %w", err)
+		}
+	}
+	if s := c.String("region"); s != "" {
+		if o.Region, err = query.ParseRegion(s); err != nil {
+			return o, nil, fmt.Errorf("--region %w", err)
+		}
+	}
+	if s := c.String("account"); s != "" {
+		if o.Account, err = query.ParseAccount(s); err != nil {
+			return o, nil, fmt.Errorf("--account %w", err)
+		}
+	}
+	if s := strings.TrimSpace(c.String("captured-at")); s != "" {
+		if o.CapturedAt, err = query.ParseTimeBound(s, now, false); err != nil {
+			return o, nil, fmt.Errorf("--captured-at %w", err)
+		}
+	}
+	if o.LockTimeout <= 0 {
+		return o, nil, fmt.Errorf("--lock-timeout must be positive")
+	}
+	return o, files, nil
+}
+
+func runImport(c *cli.Context, o archsync.ImportOptions, files []string, quiet bool, stdout io.Writer) error {
+	o.Waiting = func(msg string) { fmt.Fprintf(c.App.ErrWriter, "archiver: %s\n", msg) }
+	start := time.Now()
+	res, err := archsync.Import(c.Context, o, files)
+	if err != nil {
+		return err
+	}
+	if quiet {
+		return nil
+	}
+	var parts []string
+	for _, f := range res.Files {
+		what := "nothing"
+		if f.Items > 0 {
+			what = fmt.Sprintf("%d %s", f.Items, f.Kind)
+		}
+		parts = append(parts, fmt.Sprintf("%s (%s)", f.Name, what))
+	}
+	fmt.Fprintf(stdout, "archiver import: %s; %d added, %d updated, %d already archived, in %s\n",
+		strings.Join(parts, ", "), res.Added, res.Updated, res.Unchanged, time.Since(start).Round(time.Millisecond))
+	return nil
+}
