@@ -4,7 +4,11 @@ package archivetest
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -49,4 +53,48 @@ func Open(t testing.TB, dir string) *archive.Store {
 	}
 	t.Cleanup(func() { st.Close() })
 	return st
+}
+
+// ContentHash returns a SHA-256 over every record in the archive in dir
+// (kind, key, provenance and data) and the per-job sync state, so that a
+// test can tell whether anything at all changed. A missing archive hashes
+// as empty.
+func ContentHash(t testing.TB, dir string) string {
+	t.Helper()
+	h := sha256.New()
+	if _, err := os.Stat(filepath.Join(dir, archive.FileName)); errors.Is(err, fs.ErrNotExist) {
+		return hex.EncodeToString(h.Sum(nil))
+	}
+	st, err := archive.Open(context.Background(), dir, archive.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatalf("open archive: %v", err)
+	}
+	defer st.Close()
+	err = st.View(func(r *archive.Reader) error {
+		for _, k := range archive.Kinds {
+			err := r.Each(k, func(rec archive.Record) error {
+				b, err := json.Marshal(rec)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(h, "%s %x %s\n", k, rec.Key, b)
+				if rec.Kind == archive.KindDRSJob {
+					js, err := r.JobState(archive.JobRef{JobID: rec.ID, Region: rec.Region, Account: rec.Account})
+					if err != nil {
+						return err
+					}
+					fmt.Fprintf(h, "state %+v\n", js)
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("hash archive: %v", err)
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
