@@ -42,13 +42,16 @@ func defaultArchiveDir() string {
 	return filepath.Join(home, ".local", "share", "archiver")
 }
 
-const appDescription = `archiver keeps the job history of AWS Elastic Disaster Recovery (DRS) in a
-local archive, long after DRS forgets it: every job in its latest state, every
-log item of every job (events and raw errors), and a snapshot of each source
-server whenever its replication state changes. Run 'archiver sync' from cron;
-ask it questions offline with 'archiver query'; hand auditors 'archiver export'.
-Records are kept verbatim, as AWS sent them, with their region, account and
-when they were first and last seen.
+const appDescription = `archiver keeps the job history of AWS disaster-recovery and migration services
+in a local archive, long after the services forget it: every AWS Elastic
+Disaster Recovery (DRS) job in its latest state, every log item of every job
+(events and raw errors), a snapshot of each source server whenever its
+replication state changes, Snowball cluster jobs and Server Migration Service
+(SMS) replication jobs through each change of state. Run 'archiver sync' from
+cron; ask it questions offline with 'archiver query'; hand auditors 'archiver
+export'. Records are kept verbatim, as AWS sent them, with their region,
+account and when they were first and last seen. Saved AWS CLI output from
+before archiver was installed goes in with 'archiver import'.
 
 EXAMPLES:
    # Archive DRS history of one region (credentials from the usual AWS chain)

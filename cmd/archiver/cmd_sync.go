@@ -18,16 +18,30 @@ func syncCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "sync",
 		Usage:     "read new job history from AWS into the archive",
-		UsageText: "archiver [--archive DIR] sync [--source drs] [--region REGION] [--profile NAME] [--endpoint-url URL]",
-		Description: `Pages through DRS DescribeJobs, DescribeJobLogItems and DescribeSourceServers
-and commits what arrives to the archive every --commit-interval, each page
-whole, in one transaction. Every field AWS returns is kept verbatim,
-including fields this build does not know.
+		UsageText: "archiver [--archive DIR] sync [--source drs,snowball,sms] [--region REGION]... [--profile NAME]... [--endpoint-url URL]",
+		Description: `Reads the job history of each --source and commits what arrives to the
+archive every --commit-interval, each API page whole, in one transaction.
+Every field AWS returns is kept verbatim, including fields this build does
+not know.
 
-A job's log is read until the job is COMPLETED and never again after that.
-Source servers get a new snapshot only when their state changed (replication
-state, lag band, errors, staging area, last launch...). A crash or kill loses
-nothing already committed: run sync again and it finishes the work.
+   drs       DescribeJobs, the DescribeJobLogItems of every job, a snapshot of
+             each source server (DescribeSourceServers, extended servers of
+             every staging account included) and ListStagingAccounts
+   snowball  ListClusters, then ListClusterJobs of every cluster (or of each
+             --snowball-cluster-id)
+   sms       GetReplicationJobs, with every replication run
+
+A DRS job's log is read until the job is COMPLETED and never again after
+that. Source servers, staging accounts, Snowball jobs and SMS jobs get a new
+record only when their state changed (replication state, lag band, errors;
+JobState; job and run states...), so the archive shows when each change
+happened. A crash or kill loses nothing already committed: run sync again and
+it finishes the work.
+
+Each --profile is one account and each --region one region; every profile is
+read in every region, and every record carries its region and account (the
+account is asked of STS GetCallerIdentity). The same job ID in two regions
+or accounts is two records.
 
 Throttling and 5xx answers are retried with capped exponential backoff
 (--max-attempts tries per call). A malformed answer stops the sync with exit
@@ -37,13 +51,13 @@ When the pages are in, sync brings the full-text index beside the archive up
 to date with everything committed (also after a failed or killed run).
 
 Sync holds the archive file only while it commits, never while it waits on
-AWS, so 'archiver export' and other readers can run during a sync. When sync
-itself has to wait for the file (another process holds it), it says so.
+AWS, so 'archiver query' and 'archiver export' can run during a sync. When
+sync itself has to wait for the file (another process holds it), it says so.
 
 Credentials and region come from the standard AWS chain: environment,
 AWS_PROFILE or --profile, shared config and credentials files, SSO, instance
-roles. AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_DRS are honoured, as is
---endpoint-url.
+roles. AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE> (DRS, SNOWBALL, SMS,
+STS) are honoured, as is --endpoint-url for every service.
 
 On a terminal a progress line is drawn on stderr. Otherwise one summary line
 (counts and duration) is printed when the sync ends, for cron mail; --quiet
@@ -52,6 +66,7 @@ drops it.
 EXAMPLES:
    archiver sync --region us-east-1
    AWS_PROFILE=dr-audit archiver sync --region eu-west-1 --quiet
+   archiver sync --source drs,snowball --region us-east-1 --region us-west-2 --profile prod --profile staging
    archiver --archive /var/lib/archiver sync --region us-east-1 --endpoint-url http://127.0.0.1:4566`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "source", Value: "drs", Usage: "comma-separated sources to read: drs, snowball, sms"},
