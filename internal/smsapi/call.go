@@ -53,6 +53,12 @@ func (c *Client) invoke(ctx context.Context, op string, payload []byte, optFns [
 		return "", fmt.Errorf("invocation ID: %w", err)
 	}
 	newRetries := newRetries2026()
+	skew, learnt := c.skew.load(), false
+	defer func() {
+		if learnt {
+			c.skew.store(skew)
+		}
+	}()
 	releaseRetryToken := nopRelease
 	for n := 1; ; n++ {
 		// An attempt that cannot succeed takes no token from the pool.
@@ -63,7 +69,7 @@ func (c *Client) invoke(ctx context.Context, op string, payload []byte, optFns [
 		if err != nil {
 			return "", fmt.Errorf("get attempt token: %w", err)
 		}
-		a := attempt{op: op, payload: payload, endpoint: endpoint, n: n, max: maxAttempts, invocationID: invocationID}
+		a := attempt{op: op, payload: payload, endpoint: endpoint, n: n, max: maxAttempts, invocationID: invocationID, skew: skew}
 		res := c.attempt(ctx, &o, a, decode)
 		err = res.err
 
@@ -75,9 +81,16 @@ func (c *Client) invoke(ctx context.Context, op string, payload []byte, optFns [
 				return "", fmt.Errorf("release attempt token after request error: %w", err)
 			}
 		}
+		// The next attempt signs with the skew this answer showed. Unlike the
+		// SDK, which then signs with none, an answer without a trusted Date
+		// header leaves the skew as it was.
+		if res.hasSkew {
+			skew, learnt = res.skew, true
+		}
 		if err == nil {
 			return res.requestID, nil
 		}
+		err = asClockSkewError(err, res, a.skew)
 
 		if !r.IsErrorRetryable(err) {
 			return "", err
@@ -114,12 +127,16 @@ type attempt struct {
 	endpoint     *url.URL
 	n, max       int
 	invocationID string
+	skew         time.Duration // added to the clock to sign
 }
 
 // attemptResult is the outcome of one attempt: an error, or the request ID
-// of a 2xx answer whose body decode accepted.
+// of a 2xx answer whose body decode accepted; and the clock skew the answer's
+// Date header showed, if it could be trusted.
 type attemptResult struct {
 	requestID string
+	skew      time.Duration
+	hasSkew   bool
 	err       error
 }
 
@@ -134,6 +151,7 @@ func (c *Client) attempt(ctx context.Context, o *Options, a attempt, decode func
 	if err != nil {
 		return attemptResult{err: err}
 	}
+	sentAt := time.Now()
 	resp, err := o.HTTPClient.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -143,6 +161,7 @@ func (c *Client) attempt(ctx context.Context, o *Options, a attempt, decode func
 	}
 	defer resp.Body.Close()
 	res := attemptResult{requestID: requestID(resp.Header)}
+	res.skew, res.hasSkew = clockSkewOf(resp.Header, sentAt, time.Now())
 
 	body, err := io.ReadAll(resp.Body)
 	if err != nil && ctx.Err() != nil {
@@ -207,7 +226,7 @@ func (c *Client) newRequest(ctx context.Context, o *Options, a attempt) (*http.R
 		return nil, fmt.Errorf("retrieve credentials: %w", err)
 	}
 	sum := sha256.Sum256(a.payload)
-	if err := c.signer.SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), signingName, o.Region, time.Now()); err != nil {
+	if err := c.signer.SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), signingName, o.Region, time.Now().Add(a.skew)); err != nil {
 		return nil, fmt.Errorf("sign request: %w", err)
 	}
 	return req, nil

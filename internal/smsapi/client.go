@@ -61,6 +61,9 @@ type Options struct {
 type Client struct {
 	options Options
 	signer  *v4.Signer
+	// skew is the clock offset learnt from the service's Date headers, in
+	// nanoseconds, added to the signing time of later calls.
+	skew clockSkew
 }
 
 // New returns a client with options o, changed by optFns.

@@ -321,6 +321,22 @@ func TestRetryMaxAttemptsOverridesRetryer(t *testing.T) {
 	}
 }
 
+func TestClockSkewIsCorrected(t *testing.T) {
+	f := newFakeSMS(t, func(int, request) reply { return reply{body: okBody} })
+	f.offset = time.Hour // the service's clock is an hour ahead of ours
+	c := newTestClient(t, f, 3)
+	for i := 1; i <= 2; i++ {
+		if _, err := c.GetReplicationJobs(context.Background(), nil); err != nil {
+			t.Fatalf("call %d: %v", i, err)
+		}
+	}
+	// The first attempt fails on the skewed clock and is retried with the
+	// service's time; the second call signs with it from the start.
+	if got := f.calls(); got != 3 {
+		t.Errorf("%d requests, want 3", got)
+	}
+}
+
 func TestAnonymousCredentialsSendUnsigned(t *testing.T) {
 	f := newFakeSMS(t, func(int, request) reply { return reply{body: okBody} })
 	f.anonymous = true
