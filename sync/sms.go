@@ -1,8 +1,82 @@
 package sync
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/internal/smsapi"
 )
+
+// NewSMSClient builds the SMS client sync uses, with endpoint as its base
+// endpoint when set.
+func NewSMSClient(cfg aws.Config, endpoint string) *smsapi.Client {
+	return smsapi.NewFromConfig(cfg, func(o *smsapi.Options) {
+		if endpoint != "" {
+			o.BaseEndpoint = aws.String(endpoint)
+		}
+	})
+}
+
+// smsPageSize is the most GetReplicationJobs returns.
+const smsPageSize = 100
+
+// smsRun reads the replication jobs of one region and account.
+type smsRun struct {
+	client   *smsapi.Client
+	com      *committer
+	region   string
+	account  string
+	seen     time.Time
+	pageSize int32
+	stats    *Stats
+}
+
+// run keeps every replication job, with a new record whenever the job or
+// one of its runs changed state.
+func (r *smsRun) run(ctx context.Context) error {
+	p := smsapi.NewGetReplicationJobsPaginator(r.client, &smsapi.GetReplicationJobsInput{MaxResults: aws.Int32(min(r.pageSize, smsPageSize))},
+		func(o *smsapi.GetReplicationJobsPaginatorOptions) { o.StopOnDuplicateToken = true })
+	for n := 1; p.HasMorePages(); n++ {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return fmt.Errorf("get replication jobs page %d: %w", n, err)
+		}
+		r.stats.Calls.Add(1)
+		batch := make([]observation, 0, len(out.ReplicationJobList))
+		for i, it := range out.ReplicationJobList {
+			var h smsJobHead
+			if err := json.Unmarshal(it, &h); err != nil || h.ReplicationJobID == "" {
+				return fmt.Errorf("get replication jobs page %d item %d: no replicationJobId", n, i)
+			}
+			fp, err := smsFingerprint(it)
+			if err != nil {
+				return fmt.Errorf("get replication jobs page %d item %d: %w", n, i, err)
+			}
+			seen := r.seen
+			rec := archive.Record{
+				Kind: archive.KindSMSJob, ID: h.ReplicationJobID, Region: r.region, Account: r.account,
+				Time: rawTime(h.SeedReplicationTime, seen), CapturedAt: &seen, FirstSeen: seen, LastSeen: seen, Data: it,
+			}
+			rec.MarkDataValid() // decoded whole above
+			batch = append(batch, observation{rec: rec, fp: fp})
+		}
+		r.stats.SMSJobs.Add(int64(len(batch)))
+		err = r.com.send(ctx, commit{what: fmt.Sprintf("GetReplicationJobs page %d", n), items: len(batch), apply: func(w *archive.Writer, d *delta) error {
+			added, err := putObservations(w, batch)
+			d.observations += added
+			return err
+		}})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 // smsJobHead is the part of an SMS replication job sync reads to file it.
 type smsJobHead struct {

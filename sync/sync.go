@@ -11,9 +11,6 @@ import (
 	"github.com/archiver-dev/archiver/index"
 )
 
-// ErrUnsupportedSource is returned for a source this build cannot read yet.
-var ErrUnsupportedSource = errors.New("source not supported by this build")
-
 // Run performs one sync: for each source it pages through the APIs and
 // commits every page to the archive in o.ArchiveDir. stats is updated as it
 // goes and may be read concurrently (for a progress display).
@@ -24,11 +21,6 @@ func Run(ctx context.Context, o Options, stats *Stats) error {
 	o = o.withDefaults()
 	if o.ArchiveDir == "" {
 		return fmt.Errorf("no archive directory")
-	}
-	for _, s := range o.Sources {
-		if s == SourceSMS {
-			return fmt.Errorf("sync %s: %w (this build archives drs and snowball)", s, ErrUnsupportedSource)
-		}
 	}
 	stats.Started, stats.Sources = o.Now(), o.Sources
 	lock, err := lockSync(o.ArchiveDir, stats.Started)
@@ -111,6 +103,12 @@ func fetchTarget(ctx context.Context, o Options, t target, com *committer, compl
 			run := &snowballRun{
 				client: NewSnowballClient(t.cfg, o.EndpointURL, true), com: com, region: t.region, account: t.account,
 				seen: seen, pageSize: o.PageSize, clusters: o.SnowballClusters, stats: stats,
+			}
+			g.run(run.run)
+		case SourceSMS:
+			run := &smsRun{
+				client: NewSMSClient(t.cfg, o.EndpointURL), com: com, region: t.region, account: t.account,
+				seen: seen, pageSize: o.PageSize, stats: stats,
 			}
 			g.run(run.run)
 		}
