@@ -1,8 +1,11 @@
 // Package sync reads job history from AWS and commits it to the archive.
 //
-// It holds one fetcher per API (DescribeJobs, DescribeJobLogItems,
-// DescribeSourceServers) and the worker that pages through them, hands each
-// page to a single committer, and checkpoints progress in the archive itself.
+// It holds one fetcher per API (DRS DescribeJobs, DescribeJobLogItems,
+// DescribeSourceServers and ListStagingAccounts; Snowball ListClusters and
+// ListClusterJobs; SMS GetReplicationJobs) and the worker that pages through
+// them for every region and account, hands each page to a single committer,
+// and checkpoints progress in the archive itself. Import brings saved AWS
+// CLI output of the same APIs into the archive the same way.
 //
 // Terms:
 //   - page: one API response. Each page is committed in one bbolt transaction,
@@ -12,6 +15,11 @@
 //     verbatim.
 //   - complete log: a job whose whole log was read while the job was already
 //     COMPLETED. Its log is never read again.
+//   - observation: a record of an object's state (a source server, a staging
+//     account, a Snowball or SMS job), kept only when its fingerprint (the
+//     object less the members that move without the state changing) differs
+//     from the last one kept.
+//   - target: one region and account, the credentials of one profile.
 //
 // Sync never holds the archive open while it waits on the network: fetchers
 // only fetch, and the committer opens the file when it has pages to write,
