@@ -52,7 +52,8 @@ const (
 // Server serves the synthetic history of one account in one region over
 // HTTP: DRS, Snowball, SMS and STS GetCallerIdentity. It is safe for
 // concurrent use: requests, Advance, SetFaults and the ground-truth
-// accessors may run at the same time.
+// accessors may run at the same time. Several Servers can share one
+// listener through a Mux.
 //
 // Answers longer than a few kilobytes are held back two milliseconds (plus
 // any Faults.Latency). Without that pause a loopback answer can arrive
@@ -120,12 +121,15 @@ func (s *Server) SetFaults(f Faults) {
 // Advance moves the history on by d. Every PENDING or STARTED DRS job
 // completes, at least two new jobs appear (the newest still running), a few
 // source servers change replication state and every server reports fresh
-// progress. Some Snowball jobs move on to their next JobState, and some SMS
-// replication jobs move on: pending jobs start, running replication runs
-// complete or fail, idle jobs start a new run and paused jobs resume. The
-// result is deterministic. A non-positive d does nothing; a
-// positive d shorter than a second moves the history on by one second, the
-// least that leaves room for everything that has to happen.
+// progress. About half of the Snowball jobs not yet Complete or Cancelled
+// move on to their next JobState, at least one of them. About two in three
+// of the SMS replication jobs that can change move on by one step, at least
+// one of them: a pending job starts its first run, a running replication
+// run completes (or fails, and three failures in a row pause the job), an
+// idle job starts its next run and a paused job resumes. The result is
+// deterministic. A non-positive d does nothing; a positive d shorter than a
+// second moves the history on by one second, the least that leaves room for
+// everything that has to happen.
 func (s *Server) Advance(d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
