@@ -83,22 +83,43 @@ func readRequest(op string, r *http.Request) (request, *apiError) {
 // the token of the page after it. filterKey binds tokens to the filters
 // they were issued for.
 func page(op, filterKey string, n int, req request, limit int) (from, to int, next string, e *apiError) {
-	size := defaultPageSize
-	if req.MaxResults != nil && *req.MaxResults != 0 {
-		m := *req.MaxResults
+	from, to, next, perr := pageOf(op, filterKey, n, req.MaxResults, req.NextToken, defaultPageSize, limit)
+	if perr != nil {
+		return 0, 0, "", validationError("%s", perr.msg)
+	}
+	return from, to, next, nil
+}
+
+// pageError says which paging member of a request is wrong, so that each
+// protocol can answer with its own error code.
+type pageError struct {
+	token bool // the token is wrong, not the page size
+	msg   string
+}
+
+func (e *pageError) Error() string { return e.msg }
+
+// pageOf picks the slice [from, to) of n items that a request asks for
+// with maxResults and token, and the token of the page after it. A nil or
+// zero maxResults selects def; filterKey binds tokens to the filters they
+// were issued for.
+func pageOf(op, filterKey string, n int, maxResults *int64, token *string, def, limit int) (from, to int, next string, e *pageError) {
+	size := def
+	if maxResults != nil && *maxResults != 0 {
+		m := *maxResults
 		if m < 1 || m > int64(limit) {
-			return 0, 0, "", validationError("maxResults must be between 1 and %d, got %d", limit, m)
+			return 0, 0, "", &pageError{msg: fmt.Sprintf("maxResults must be between 1 and %d, got %d", limit, m)}
 		}
 		size = int(m)
 	}
 	size = min(size, limit)
-	if req.NextToken != nil && *req.NextToken != "" {
-		off, err := decodeToken(op, filterKey, *req.NextToken)
+	if token != nil && *token != "" {
+		off, err := decodeToken(op, filterKey, *token)
 		if err != nil {
-			return 0, 0, "", validationError("invalid nextToken: %v", err)
+			return 0, 0, "", &pageError{token: true, msg: fmt.Sprintf("invalid nextToken: %v", err)}
 		}
 		if off > n {
-			return 0, 0, "", validationError("invalid nextToken: it points past the end of the results")
+			return 0, 0, "", &pageError{token: true, msg: "invalid nextToken: it points past the end of the results"}
 		}
 		from = off
 	}

@@ -14,9 +14,25 @@ import (
 	"github.com/archiver-dev/archiver/internal/emulator"
 )
 
+// urler is a Server or a Mux: anything with a base URL.
+type urler interface{ URL() string }
+
 // awsCLI runs the AWS CLI against srv with throwaway credentials and
 // configuration, and decodes its JSON output into out.
-func awsCLI(t *testing.T, srv *emulator.Server, out any, args ...string) {
+func awsCLI(t *testing.T, srv urler, out any, args ...string) {
+	t.Helper()
+	stdout, stderr, err := runAWS(t, srv, args...)
+	if err != nil {
+		t.Fatalf("aws %s: %v\n%s", strings.Join(args, " "), err, stderr)
+	}
+	if err := json.Unmarshal(stdout, out); err != nil {
+		t.Fatalf("aws %s: output is not JSON: %v\n%s", strings.Join(args, " "), err, stdout)
+	}
+}
+
+// runAWS runs the AWS CLI against srv with throwaway credentials and
+// configuration, and returns what it wrote.
+func runAWS(t *testing.T, srv urler, args ...string) (stdout []byte, stderr string, err error) {
 	t.Helper()
 	path, err := exec.LookPath("aws")
 	if err != nil {
@@ -50,15 +66,10 @@ func awsCLI(t *testing.T, srv *emulator.Server, out any, args ...string) {
 		"AWS_PAGER=",
 		"NO_PROXY=127.0.0.1,localhost",
 	)
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	stdout, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("aws %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
-	}
-	if err := json.Unmarshal(stdout, out); err != nil {
-		t.Fatalf("aws %s: output is not JSON: %v\n%s", strings.Join(args, " "), err, stdout)
-	}
+	var errb strings.Builder
+	cmd.Stderr = &errb
+	stdout, err = cmd.Output()
+	return stdout, errb.String(), err
 }
 
 func TestAWSCLI(t *testing.T) {
@@ -121,4 +132,80 @@ func TestAWSCLI(t *testing.T) {
 			t.Fatalf("CLI listed %v, want %v", got, want)
 		}
 	})
+}
+
+func TestAWSCLISnowball(t *testing.T) {
+	if _, err := exec.LookPath("aws"); err != nil {
+		t.Skip("aws CLI not installed")
+	}
+	srv := start(t, emulator.Options{SnowballClusters: 3, SnowballJobsPerCluster: 7})
+
+	t.Run("list-clusters", func(t *testing.T) {
+		var out struct {
+			ClusterListEntries []struct {
+				ClusterID    string  `json:"ClusterId"`
+				ClusterState string  `json:"ClusterState"`
+				CreationDate float64 `json:"CreationDate"`
+			} `json:"ClusterListEntries"`
+		}
+		awsCLI(t, srv, &out, "snowball", "list-clusters", "--page-size", "2")
+		want := decode[wireCluster](t, srv.Clusters())
+		if len(out.ClusterListEntries) != len(want) {
+			t.Fatalf("CLI listed %d clusters, want %d", len(out.ClusterListEntries), len(want))
+		}
+		for i, w := range want {
+			g := out.ClusterListEntries[i]
+			f, _ := w.CreationDate.Float64()
+			if g.ClusterID != w.ClusterID || g.ClusterState != w.ClusterState || g.CreationDate != f {
+				t.Fatalf("cluster %d: %+v, want %+v", i, g, w)
+			}
+		}
+	})
+
+	t.Run("list-cluster-jobs", func(t *testing.T) {
+		for _, id := range srv.ClusterIDs() {
+			var out struct {
+				JobListEntries []struct {
+					JobID        string  `json:"JobId"`
+					JobState     string  `json:"JobState"`
+					IsMaster     bool    `json:"IsMaster"`
+					CreationDate float64 `json:"CreationDate"`
+					Description  string  `json:"Description"`
+				} `json:"JobListEntries"`
+			}
+			awsCLI(t, srv, &out, "snowball", "list-cluster-jobs", "--cluster-id", id, "--page-size", "3")
+			want := decode[wireClusterJob](t, srv.ClusterJobs(id))
+			if len(out.JobListEntries) != len(want) {
+				t.Fatalf("%s: CLI listed %d jobs, want %d", id, len(out.JobListEntries), len(want))
+			}
+			for i, w := range want {
+				g := out.JobListEntries[i]
+				f, _ := w.CreationDate.Float64()
+				if g.JobID != w.JobID || g.JobState != w.JobState || g.IsMaster != w.IsMaster || g.CreationDate != f || g.Description != w.Description {
+					t.Fatalf("%s job %d: %+v, want %+v", id, i, g, w)
+				}
+			}
+		}
+	})
+
+	t.Run("unknown cluster", func(t *testing.T) {
+		_, stderr, err := runAWS(t, srv, "snowball", "list-cluster-jobs", "--cluster-id", "CID00000000-0000-4000-a000-000000000000")
+		if err == nil || !strings.Contains(stderr, "(InvalidResourceException)") {
+			t.Fatalf("got %v, stderr %q; want an InvalidResourceException", err, stderr)
+		}
+	})
+}
+
+func TestAWSCLISTS(t *testing.T) {
+	if _, err := exec.LookPath("aws"); err != nil {
+		t.Skip("aws CLI not installed")
+	}
+	srv := start(t, emulator.Options{Account: "444455556666"})
+	var out struct {
+		Account, Arn, UserID string
+	}
+	awsCLI(t, srv, &out, "sts", "get-caller-identity")
+	if out.Account != "444455556666" || !strings.HasPrefix(out.Arn, "arn:aws:iam::444455556666:") {
+		t.Fatalf("CLI got identity %+v", out)
+	}
 }

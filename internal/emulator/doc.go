@@ -1,19 +1,41 @@
-// Package emulator is a deterministic stand-in for the AWS Elastic Disaster
-// Recovery (DRS) API used by tests and the demo; it only ever listens on
-// loopback.
+// Package emulator is a deterministic stand-in for the AWS APIs archiver
+// reads: Elastic Disaster Recovery (DRS), Snowball, Server Migration
+// Service (SMS) and STS GetCallerIdentity. It is used by tests and the demo
+// and only ever listens on loopback.
 //
-// The package owns three things:
+// The package owns four things:
 //
-//   - a synthetic DRS history (source servers, recovery and drill jobs and
-//     their job logs) generated from a seed, so that the same Options always
-//     produce byte-for-byte the same answers;
-//   - an HTTP server that speaks the rest-json protocol exactly as the AWS SDK
-//     and the AWS CLI send it for DescribeJobs, DescribeJobLogItems,
-//     DescribeSourceServers and ListStagingAccounts, including pagination
-//     tokens and rest-json error answers;
+//   - a synthetic history of one account in one region, generated from a
+//     seed so that the same Options always produce byte-for-byte the same
+//     answers: DRS source servers, recovery and drill jobs and their job
+//     logs; Snowball clusters and their jobs (nodes); SMS replication jobs
+//     and their replication runs. Snowball and SMS draw from random streams
+//     of their own, so their options never change a DRS byte;
+//   - an HTTP server (Server) that speaks each service's protocol exactly as
+//     the AWS SDK and the AWS CLI send it, including pagination tokens and
+//     error answers;
 //   - fault injection (throttling, server errors, latency, truncated and
-//     malformed answers) and ground-truth accessors, so a test can compare
-//     what a client archived with exactly what was served.
+//     malformed answers) by operation name, in each protocol's error form,
+//     and ground-truth accessors, so a test can compare what a client
+//     archived with exactly what was served;
+//   - a Mux that puts several Servers behind one listener and routes each
+//     request by the region and access key ID of its SigV4 credential
+//     scope, so one endpoint URL serves two regions and two accounts
+//     (profiles). A lone Server ignores Authorization.
+//
+// The protocols, as the SDK serializers send them:
+//
+//   - DRS, rest-json: DescribeJobs, DescribeJobLogItems,
+//     DescribeSourceServers and ListStagingAccounts, routed by method and
+//     path. Errors name their code in the X-Amzn-ErrorType header.
+//   - Snowball and SMS, JSON 1.1 on POST "/", routed by the X-Amz-Target
+//     header: AWSIESnowballJobManagementService.ListClusters and
+//     .ListClusterJobs, AWSServerMigrationService_V2016_10_24.GetReplicationJobs.
+//     Timestamps are epoch seconds with three decimals, such as
+//     1480475524.335. Errors name their code in the __type member.
+//   - STS, query protocol on POST "/", routed by the form's Action:
+//     GetCallerIdentity, answered in XML with the account of the Server.
+//     Errors are an XML ErrorResponse.
 //
 // Every object is rendered once into compact JSON and kept as
 // json.RawMessage; answers are assembled from those bytes without
@@ -21,6 +43,10 @@
 // Options.NoUnknownFields is set) so a client can prove it keeps them
 // verbatim.
 //
-// The history can move on with Server.Advance: jobs in progress complete,
-// new jobs appear and source servers report fresh replication progress.
+// The history can move on with Server.Advance: DRS jobs in progress
+// complete, new jobs appear and source servers report fresh replication
+// progress; some Snowball jobs move to their next JobState; some SMS
+// replication jobs start, finish or fail a run, or resume after a pause.
+//
+// The emulator never checks signatures and never listens beyond 127.0.0.1.
 package emulator

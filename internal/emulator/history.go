@@ -17,7 +17,8 @@ type instanceRef struct {
 	recovery bool
 }
 
-// history is the whole synthetic DRS state of one account.
+// history is the whole synthetic state of one account in one region: DRS
+// here, Snowball and SMS in their own types.
 type history struct {
 	opts Options
 	rng  *rand.Rand
@@ -33,13 +34,19 @@ type history struct {
 	active  map[string]instanceRef // source server ID -> running recovery instance
 	created int                    // jobs created so far
 	planned int                    // log items planned so far
+
+	snow *snowHistory
+	sms  *smsHistory
 }
 
 // historyStream separates the history's random stream from the fault
-// stream derived from the same seed.
+// stream derived from the same seed. Snowball and SMS draw from streams of
+// their own, so that adding them left every DRS answer as it was.
 const (
-	historyStream = 0x64727368697374
-	faultStream   = 0x6661756c7473
+	historyStream  = 0x64727368697374
+	faultStream    = 0x6661756c7473
+	snowballStream = 0x736e6f7762616c6c
+	smsStream      = 0x736d73
 )
 
 // newHistory generates the initial history described by o, which must be
@@ -107,6 +114,8 @@ func newHistory(o Options) *history {
 		h.addJob(j)
 	}
 	h.refresh()
+	h.snow = newSnowHistory(o)
+	h.sms = newSMSHistory(o)
 	return h
 }
 
@@ -623,7 +632,8 @@ func (h *history) planFailback(j *job, servers []*server) {
 const minAdvance = time.Second
 
 // advance moves the history on by d: running jobs complete, new jobs
-// appear and the servers report fresh replication progress.
+// appear and the servers report fresh replication progress; Snowball and
+// SMS jobs move on within the same window.
 func (h *history) advance(d time.Duration) {
 	if d <= 0 {
 		return
@@ -670,6 +680,8 @@ func (h *history) advance(d time.Duration) {
 		s.tick(r, now)
 	}
 	h.refresh()
+	h.snow.advance(old, now)
+	h.sms.advance(old, now)
 }
 
 // cloneRaw returns a copy of raw that the caller may keep or modify.

@@ -17,6 +17,10 @@ const (
 	DefaultLogItemsPerJob = 20
 	DefaultInProgress     = 3
 	DefaultStagingAccount = "210987654321"
+
+	DefaultSnowballClusters       = 2
+	DefaultSnowballJobsPerCluster = 5
+	DefaultSMSJobs                = 6
 )
 
 // DefaultNow is the end of the initial history when Options.Now is zero. It
@@ -58,8 +62,19 @@ type Options struct {
 	// Nil selects one account, DefaultStagingAccount; an empty, non-nil
 	// slice means none.
 	StagingAccounts []string
+	// SnowballClusters is the number of Snowball clusters. Zero selects
+	// DefaultSnowballClusters; a negative value means none.
+	SnowballClusters int
+	// SnowballJobsPerCluster is the number of jobs (nodes) of each Snowball
+	// cluster. Zero selects DefaultSnowballJobsPerCluster; a negative value
+	// means none, which leaves every cluster AwaitingQuorum.
+	SnowballJobsPerCluster int
+	// SMSJobs is the number of Server Migration Service replication jobs.
+	// Zero selects DefaultSMSJobs; a negative value means none.
+	SMSJobs int
 	// NoUnknownFields leaves out the members the SDK does not model, which
-	// are otherwise added to some jobs, log items and source servers.
+	// are otherwise added to some jobs, log items, source servers, Snowball
+	// clusters and jobs, and SMS replication jobs and runs.
 	NoUnknownFields bool
 }
 
@@ -100,6 +115,9 @@ func (o Options) resolved() Options {
 		o.InProgress = 0
 	}
 	o.InProgress = min(o.InProgress, o.Jobs)
+	o.SnowballClusters = countOrDefault(o.SnowballClusters, DefaultSnowballClusters)
+	o.SnowballJobsPerCluster = countOrDefault(o.SnowballJobsPerCluster, DefaultSnowballJobsPerCluster)
+	o.SMSJobs = countOrDefault(o.SMSJobs, DefaultSMSJobs)
 	if o.StagingAccounts == nil {
 		o.StagingAccounts = []string{DefaultStagingAccount}
 	} else {
@@ -108,23 +126,40 @@ func (o Options) resolved() Options {
 	return o
 }
 
+// countOrDefault resolves a count option: zero selects def and a negative
+// value means none.
+func countOrDefault(n, def int) int {
+	switch {
+	case n == 0:
+		return def
+	case n < 0:
+		return 0
+	}
+	return n
+}
+
 // Faults makes the server misbehave on purpose. The zero value means a
 // well-behaved server.
 type Faults struct {
-	// ThrottleRate is the fraction of calls answered 429 ThrottlingException.
+	// ThrottleRate is the fraction of calls answered with a throttling
+	// error: 429 ThrottlingException for DRS, 400 ThrottlingException for
+	// Snowball and SMS, 400 Throttling for STS.
 	ThrottleRate float64
-	// ServerErrorRate is the fraction of calls answered 500
-	// InternalServerException.
+	// ServerErrorRate is the fraction of calls answered with a 500 error:
+	// InternalServerException for DRS, InternalError for SMS and
+	// InternalFailure for Snowball and STS.
 	ServerErrorRate float64
 	// Latency is added before every answer, on top of the short pause long
 	// answers always take (see Server).
 	Latency time.Duration
 	// Truncate maps an operation name (OpDescribeJobs, ...) to true when
-	// successful answers of that operation are to be cut in half mid-JSON.
+	// successful answers of that operation are to be cut in half mid-JSON
+	// (mid-XML for STS).
 	// The status stays 200 and Content-Length matches the truncated body.
 	Truncate map[string]bool
 	// Malformed maps an operation name to true when successful answers of
-	// that operation are to be replaced with a body that is not JSON.
+	// that operation are to be replaced with an HTML error page from a
+	// proxy.
 	Malformed map[string]bool
 }
 

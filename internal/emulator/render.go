@@ -57,7 +57,13 @@ func withMembers(obj []byte, ms ...member) []byte {
 // envelope assembles a list answer from pre-rendered items without
 // re-encoding them: {"<key>":[items...],"nextToken":"..."}.
 func envelope(key string, items []json.RawMessage, next string) []byte {
-	n := 32 + len(key) + len(next)
+	return envelopeWith(key, items, "nextToken", next)
+}
+
+// envelopeWith is envelope with the token under tokenKey, for services
+// that spell it NextToken.
+func envelopeWith(key string, items []json.RawMessage, tokenKey, next string) []byte {
+	n := 32 + len(key) + len(tokenKey) + len(next)
 	for _, it := range items {
 		n += len(it) + 1
 	}
@@ -73,7 +79,9 @@ func envelope(key string, items []json.RawMessage, next string) []byte {
 	}
 	b = append(b, ']')
 	if next != "" {
-		b = append(b, `,"nextToken":`...)
+		b = append(b, ',')
+		b = append(b, mustMarshal(tokenKey)...)
+		b = append(b, ':')
 		b = append(b, mustMarshal(next)...)
 	}
 	return append(b, '}')

@@ -17,10 +17,21 @@ import (
 
 // Operation names, as used by Faults, Calls and the AWS API.
 const (
+	// DRS, rest-json.
 	OpDescribeJobs          = "DescribeJobs"
 	OpDescribeJobLogItems   = "DescribeJobLogItems"
 	OpDescribeSourceServers = "DescribeSourceServers"
 	OpListStagingAccounts   = "ListStagingAccounts"
+
+	// Snowball, JSON 1.1.
+	OpListClusters    = "ListClusters"
+	OpListClusterJobs = "ListClusterJobs"
+
+	// Server Migration Service, JSON 1.1.
+	OpGetReplicationJobs = "GetReplicationJobs"
+
+	// STS, query protocol.
+	OpGetCallerIdentity = "GetCallerIdentity"
 )
 
 // loopback is the only address the server ever listens on.
@@ -38,9 +49,11 @@ const (
 	settleThreshold = 3000
 )
 
-// Server serves a synthetic DRS history over HTTP. It is safe for
+// Server serves the synthetic history of one account in one region over
+// HTTP: DRS, Snowball, SMS and STS GetCallerIdentity. It is safe for
 // concurrent use: requests, Advance, SetFaults and the ground-truth
-// accessors may run at the same time.
+// accessors may run at the same time. Several Servers can share one
+// listener through a Mux.
 //
 // Answers longer than a few kilobytes are held back two milliseconds (plus
 // any Faults.Latency). Without that pause a loopback answer can arrive
@@ -59,10 +72,7 @@ type Server struct {
 	jobCalls map[string]int
 	requests uint64
 
-	netMu sync.Mutex // guards the listener state
-	hs    *http.Server
-	done  chan struct{}
-	url   string
+	ep endpoint
 }
 
 // New builds the history described by opts. The server does not listen
@@ -80,44 +90,19 @@ func New(opts Options) *Server {
 // Start listens on an ephemeral port of 127.0.0.1 and serves in the
 // background until Close.
 func (s *Server) Start() error {
-	s.netMu.Lock()
-	defer s.netMu.Unlock()
-	if s.hs != nil {
-		return errors.New("emulator: start: already listening on " + s.url)
-	}
-	ln, err := net.Listen("tcp", loopback)
-	if err != nil {
-		return fmt.Errorf("emulator: start: listen on %s: %w", loopback, err)
-	}
-	hs := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = hs.Serve(ln) // always http.ErrServerClosed after Close
-	}()
-	s.hs, s.done, s.url = hs, done, "http://"+ln.Addr().String()
-	return nil
+	return s.ep.start(s.Handler())
 }
 
 // URL returns the base URL the server listens on, such as
 // "http://127.0.0.1:41234", or "" when it is not listening.
 func (s *Server) URL() string {
-	s.netMu.Lock()
-	defer s.netMu.Unlock()
-	return s.url
+	return s.ep.URL()
 }
 
 // Close stops listening and drops open connections. It is safe to call more
 // than once.
 func (s *Server) Close() {
-	s.netMu.Lock()
-	defer s.netMu.Unlock()
-	if s.hs == nil {
-		return
-	}
-	_ = s.hs.Close()
-	<-s.done
-	s.hs, s.done, s.url = nil, nil, ""
+	s.ep.close()
 }
 
 // Handler returns the HTTP handler that serves the API, for mounting in an
@@ -133,12 +118,18 @@ func (s *Server) SetFaults(f Faults) {
 	s.faults = f.clone()
 }
 
-// Advance moves the history on by d. Every PENDING or STARTED job
+// Advance moves the history on by d. Every PENDING or STARTED DRS job
 // completes, at least two new jobs appear (the newest still running), a few
 // source servers change replication state and every server reports fresh
-// progress. The result is deterministic. A non-positive d does nothing; a
-// positive d shorter than a second moves the history on by one second, the
-// least that leaves room for everything that has to happen.
+// progress. About half of the Snowball jobs not yet Complete or Cancelled
+// move on to their next JobState, at least one of them. About two in three
+// of the SMS replication jobs that can change move on by one step, at least
+// one of them: a pending job starts its first run, a running replication
+// run completes (or fails, and three failures in a row pause the job), an
+// idle job starts its next run and a paused job resumes. The result is
+// deterministic. A non-positive d does nothing; a positive d shorter than a
+// second moves the history on by one second, the least that leaves room for
+// everything that has to happen.
 func (s *Server) Advance(d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -243,7 +234,71 @@ func (s *Server) TotalLogItems() int {
 	return s.h.totalLog
 }
 
-// apiError is a rest-json error answer.
+// Region returns the region the history belongs to.
+func (s *Server) Region() string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.h.opts.Region
+}
+
+// Account returns the account the history belongs to, which
+// GetCallerIdentity answers with.
+func (s *Server) Account() string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.h.opts.Account
+}
+
+// Clusters returns the served bytes of every Snowball cluster list entry,
+// in the order ListClusters lists them: oldest first.
+func (s *Server) Clusters() []json.RawMessage {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make([]json.RawMessage, len(s.h.snow.clusters))
+	for i, c := range s.h.snow.clusters {
+		out[i] = cloneRaw(c.raw)
+	}
+	return out
+}
+
+// ClusterIDs returns the IDs of every Snowball cluster, oldest first.
+func (s *Server) ClusterIDs() []string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.h.snow.clusterIDs()
+}
+
+// ClusterJobs returns the served bytes of the job list entries of the
+// Snowball cluster clusterID, in the order ListClusterJobs lists them, or
+// nil for an unknown cluster.
+func (s *Server) ClusterJobs(clusterID string) []json.RawMessage {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	c, ok := s.h.snow.byID[clusterID]
+	if !ok {
+		return nil
+	}
+	out := make([]json.RawMessage, len(c.jobs))
+	for i, j := range c.jobs {
+		out[i] = cloneRaw(j.raw)
+	}
+	return out
+}
+
+// ReplicationJobs returns the served bytes of every SMS replication job,
+// runs included, in the order GetReplicationJobs lists them.
+func (s *Server) ReplicationJobs() []json.RawMessage {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make([]json.RawMessage, len(s.h.sms.jobs))
+	for i, j := range s.h.sms.jobs {
+		out[i] = cloneRaw(j.raw)
+	}
+	return out
+}
+
+// apiError is an error answer, written in the form of the protocol of the
+// call it answers.
 type apiError struct {
 	status  int
 	code    string
@@ -261,7 +316,7 @@ func validationError(format string, args ...any) *apiError {
 // replaced it.
 const malformedBody = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n"
 
-// routes maps method and path to an operation name.
+// routes maps method and path to a rest-json operation.
 var routes = map[[2]string]string{
 	{http.MethodPost, "/DescribeJobs"}:          OpDescribeJobs,
 	{http.MethodPost, "/DescribeJobLogItems"}:   OpDescribeJobLogItems,
@@ -273,17 +328,13 @@ var routes = map[[2]string]string{
 // dispatches it to the operation.
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	reqID := s.nextRequestID()
-	op, ok := routes[[2]string{r.Method, r.URL.Path}]
-	if !ok {
-		writeError(w, reqID, &apiError{
-			status:  http.StatusNotFound,
-			code:    "UnknownOperationException",
-			message: fmt.Sprintf("no operation is bound to %s %s", r.Method, r.URL.Path),
-		})
+	c, rerr := route(r)
+	if rerr != nil {
+		writeError(w, reqID, c.proto, rerr)
 		return
 	}
-	req, perr := readRequest(op, r)
-	s.count(op, req.JobID)
+	perr := c.read(r)
+	s.count(c.op, c.req.JobID)
 
 	s.faultMu.Lock()
 	f := s.faults
@@ -294,25 +345,25 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	s.faultMu.Unlock()
 
 	var (
-		body        []byte
-		aerr        *apiError
-		contentType = "application/json"
+		body  []byte
+		aerr  *apiError
+		ctype = contentType(c.proto)
 	)
 	switch {
 	case draw < f.ThrottleRate:
-		aerr = &apiError{status: http.StatusTooManyRequests, code: "ThrottlingException", message: "Rate exceeded"}
+		aerr = throttled(c.proto)
 	case draw < f.ThrottleRate+f.ServerErrorRate:
-		aerr = &apiError{status: http.StatusInternalServerError, code: "InternalServerException", message: "An internal error occurred. Please retry your request."}
+		aerr = internalError(c.op, c.proto)
 	case perr != nil:
 		aerr = perr
 	default:
-		body, aerr = s.answer(op, req)
+		body, aerr = s.answer(c, reqID)
 	}
 	if aerr == nil {
 		switch {
-		case f.Malformed[op]:
-			body, contentType = []byte(malformedBody), "text/html"
-		case f.Truncate[op]:
+		case f.Malformed[c.op]:
+			body, ctype = []byte(malformedBody), "text/html"
+		case f.Truncate[c.op]:
 			body = body[:len(body)/2]
 		}
 	}
@@ -331,10 +382,10 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if aerr != nil {
-		writeError(w, reqID, aerr)
+		writeError(w, reqID, c.proto, aerr)
 		return
 	}
-	writeBody(w, reqID, http.StatusOK, contentType, body)
+	writeBody(w, reqID, http.StatusOK, ctype, body)
 }
 
 // count records one call of op, naming jobID when it is a log call.
@@ -353,33 +404,38 @@ func (s *Server) nextRequestID() string {
 	s.requests++
 	n := s.requests
 	s.countMu.Unlock()
-	sum := sha256.Sum256([]byte(strconv.FormatUint(n, 10)))
+	return requestID(strconv.FormatUint(n, 10))
+}
+
+// requestID derives a request ID from seed, in the UUID form AWS uses.
+func requestID(seed string) string {
+	sum := sha256.Sum256([]byte(seed))
 	h := hex.EncodeToString(sum[:16])
 	return h[:8] + "-" + h[8:12] + "-4" + h[13:16] + "-8" + h[17:20] + "-" + h[20:32]
 }
 
-// answer serves a parsed request from the history.
-func (s *Server) answer(op string, req request) ([]byte, *apiError) {
+// answer serves a routed call from the history.
+func (s *Server) answer(c call, reqID string) ([]byte, *apiError) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	switch op {
+	switch c.op {
 	case OpDescribeJobs:
-		return s.h.describeJobs(req)
+		return s.h.describeJobs(c.req)
 	case OpDescribeJobLogItems:
-		return s.h.describeJobLogItems(req)
+		return s.h.describeJobLogItems(c.req)
 	case OpDescribeSourceServers:
-		return s.h.describeSourceServers(req)
+		return s.h.describeSourceServers(c.req)
+	case OpListStagingAccounts:
+		return s.h.listStagingAccounts(c.req)
+	case OpListClusters:
+		return s.h.snow.listClusters(c.body)
+	case OpListClusterJobs:
+		return s.h.snow.listClusterJobs(c.body)
+	case OpGetReplicationJobs:
+		return s.h.sms.getReplicationJobs(c.body)
 	default:
-		return s.h.listStagingAccounts(req)
+		return getCallerIdentity(s.h.opts, reqID), nil
 	}
-}
-
-// writeError writes a rest-json error answer.
-func writeError(w http.ResponseWriter, reqID string, e *apiError) {
-	w.Header().Set("X-Amzn-ErrorType", e.code)
-	writeBody(w, reqID, e.status, "application/json", mustMarshal(struct {
-		Message string `json:"message"`
-	}{e.message}))
 }
 
 // writeBody writes an answer with an exact Content-Length.
@@ -390,4 +446,54 @@ func writeBody(w http.ResponseWriter, reqID string, status int, contentType stri
 	hd.Set("X-Amzn-Requestid", reqID)
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
+}
+
+// endpoint is a loopback listener serving one handler.
+type endpoint struct {
+	mu   sync.Mutex // guards the listener state
+	hs   *http.Server
+	done chan struct{}
+	url  string
+}
+
+// start listens on an ephemeral port of 127.0.0.1 and serves h in the
+// background until close.
+func (e *endpoint) start(h http.Handler) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.hs != nil {
+		return errors.New("emulator: start: already listening on " + e.url)
+	}
+	ln, err := net.Listen("tcp", loopback)
+	if err != nil {
+		return fmt.Errorf("emulator: start: listen on %s: %w", loopback, err)
+	}
+	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = hs.Serve(ln) // always http.ErrServerClosed after close
+	}()
+	e.hs, e.done, e.url = hs, done, "http://"+ln.Addr().String()
+	return nil
+}
+
+// URL returns the base URL e listens on, or "" when it is not listening.
+func (e *endpoint) URL() string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.url
+}
+
+// close stops listening and drops open connections. It is safe to call
+// more than once.
+func (e *endpoint) close() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.hs == nil {
+		return
+	}
+	_ = e.hs.Close()
+	<-e.done
+	e.hs, e.done, e.url = nil, nil, ""
 }

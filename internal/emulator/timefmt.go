@@ -134,3 +134,29 @@ func between(r *rand.Rand, lo, hi time.Duration) time.Duration {
 	}
 	return (lo + time.Duration(r.Int64N(int64(hi-lo)))).Truncate(time.Microsecond)
 }
+
+// epochStamp is a timestamp as the JSON 1.1 services serve it: s is the
+// JSON number of epoch seconds, t the instant s denotes.
+type epochStamp struct {
+	t time.Time
+	s string
+}
+
+// renderEpoch renders t, truncated to the millisecond, as epoch seconds
+// with three decimals, such as 1480475524.335.
+func renderEpoch(t time.Time) epochStamp {
+	t = t.UTC().Truncate(time.Millisecond)
+	ms := t.UnixMilli()
+	return epochStamp{t: t, s: fmt.Sprintf("%d.%03d", ms/1000, ms%1000)}
+}
+
+// epochWithin renders a random instant strictly after lo and no later than
+// hi, which must be at least a millisecond after lo.
+func epochWithin(r *rand.Rand, lo, hi time.Time) epochStamp {
+	lo = lo.Truncate(time.Millisecond)
+	span := hi.Sub(lo).Truncate(time.Millisecond)
+	if span < time.Millisecond {
+		return renderEpoch(lo.Add(time.Millisecond))
+	}
+	return renderEpoch(lo.Add(time.Millisecond + time.Duration(r.Int64N(int64(span/time.Millisecond)))*time.Millisecond))
+}
