@@ -32,7 +32,8 @@ func TestMain(m *testing.M) {
 }
 
 // hermeticEnv points the AWS SDK at nothing of this machine's: static test
-// keys, empty config files, no instance metadata.
+// keys, empty config files, no instance metadata, and no endpoint off
+// loopback.
 func hermeticEnv(t *testing.T) []string {
 	t.Helper()
 	d := t.TempDir()
@@ -47,8 +48,13 @@ func hermeticEnv(t *testing.T) []string {
 		"AWS_SHARED_CREDENTIALS_FILE": empty,
 		"AWS_EC2_METADATA_DISABLED":   "true",
 		"AWS_REGION":                  "us-east-1",
-		"AWS_ENDPOINT_URL":            "",
-		"AWS_ENDPOINT_URL_DRS":        "",
+		// A call that a test forgot to point at the emulator goes to a
+		// loopback port nothing listens on, never to AWS.
+		"AWS_ENDPOINT_URL":          "http://127.0.0.1:9",
+		"AWS_ENDPOINT_URL_DRS":      "",
+		"AWS_ENDPOINT_URL_STS":      "",
+		"AWS_ENDPOINT_URL_SMS":      "",
+		"AWS_ENDPOINT_URL_SNOWBALL": "",
 	}
 	for k, v := range env {
 		t.Setenv(k, v)
@@ -87,7 +93,17 @@ func TestUsageErrors(t *testing.T) {
 		{"stray argument", []string{"--archive", dir, "verify", "now"}, 2, `unexpected argument "now"`},
 		{"no archive", []string{"--archive", dir, "export", "--out", filepath.Join(t.TempDir(), "x.json")}, 2, "no archive here"},
 		{"not an archive", []string{"--archive", t.TempDir(), "verify"}, 2, "no archive here"},
-		{"unsupported source", []string{"--archive", dir, "sync", "--source", "sms"}, 1, "not supported"},
+		{"unknown source", []string{"--archive", dir, "sync", "--source", "ec2"}, 2, `unknown source "ec2"`},
+		{"bad region", []string{"--archive", dir, "sync", "--region", "us-east-1", "--region", "Narnia"}, 2, `--region "Narnia": not an AWS region`},
+		{"bad cluster", []string{"--archive", dir, "sync", "--source", "snowball", "--snowball-cluster-id", "CID1"}, 2, `--snowball-cluster-id "CID1": not a Snowball cluster ID`},
+		{"empty profile", []string{"--archive", dir, "sync", "--profile", " "}, 2, "--profile: empty profile name"},
+		{"import nothing", []string{"--archive", dir, "import"}, 2, "no file to import"},
+		{"import bad account", []string{"--archive", dir, "import", "--account", "12", "x.json"}, 2, `--account "12": not an AWS account ID`},
+		{"import bad job", []string{"--archive", dir, "import", "--job-id", "drsjob-1", "x.json"}, 2, `--job-id "drsjob-1": not a DRS job ID`},
+		{"import bad time", []string{"--archive", dir, "import", "--captured-at", "yesterday", "x.json"}, 2, "--captured-at"},
+		{"import missing file", []string{"--archive", dir, "import", "no-such-file.json"}, 1, "no-such-file.json: no such file"},
+		{"query bad region", []string{"--archive", dir, "query", "--region", "x"}, 2, `--region "x": not an AWS region`},
+		{"export bad account", []string{"--archive", dir, "export", "--account", "x", "--out", "x.json"}, 2, `--account "x": not an AWS account ID`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
