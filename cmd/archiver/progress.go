@@ -56,8 +56,15 @@ func startProgress(w io.Writer, stats *archsync.Stats, quiet bool) *progress {
 					p.bar.ChangeMax64(max)
 				}
 				_ = p.bar.Set64(stats.JobLogs.Load())
-				p.bar.Describe(fmt.Sprintf("%s jobs, %s log items, %s servers",
-					humanize.Comma(stats.Jobs.Load()), humanize.Comma(stats.LogItems.Load()), humanize.Comma(stats.Servers.Load())))
+				desc := fmt.Sprintf("%s jobs, %s log items, %s servers",
+					humanize.Comma(stats.Jobs.Load()), humanize.Comma(stats.LogItems.Load()), humanize.Comma(stats.Servers.Load()))
+				if n := stats.SnowballJobs.Load(); n > 0 {
+					desc += ", " + humanize.Comma(n) + " Snowball jobs"
+				}
+				if n := stats.SMSJobs.Load(); n > 0 {
+					desc += ", " + humanize.Comma(n) + " SMS jobs"
+				}
+				p.bar.Describe(desc)
 			}
 		}
 	}()

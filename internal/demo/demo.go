@@ -1,6 +1,7 @@
 // Package demo runs archiver end to end on this machine alone: it starts the
-// DRS emulator on loopback, syncs its history into an archive, lets the
-// history move on, syncs again, and prints what a reviewer would ask of it.
+// AWS emulator (DRS, Snowball, SMS) on loopback, syncs its history into an
+// archive, lets the history move on, syncs again, and prints what a reviewer
+// would ask of it.
 package demo
 
 import (
@@ -35,7 +36,7 @@ func Run(ctx context.Context, o Options, w io.Writer) error {
 		return fmt.Errorf("demo: start emulator: %w", err)
 	}
 	defer emu.Close()
-	fmt.Fprintf(w, "DRS emulator listening on %s (loopback only; no AWS account is used)\n", emu.URL())
+	fmt.Fprintf(w, "AWS emulator (DRS, Snowball, SMS) listening on %s (loopback only; no AWS account is used)\n", emu.URL())
 	fmt.Fprintf(w, "archive: %s\n\n", o.ArchiveDir)
 
 	sync := func(label string) error {
@@ -43,6 +44,7 @@ func Run(ctx context.Context, o Options, w io.Writer) error {
 		start := time.Now()
 		err := archsync.Run(ctx, archsync.Options{
 			ArchiveDir:  o.ArchiveDir,
+			Sources:     []archsync.Source{archsync.SourceDRS, archsync.SourceSnowball, archsync.SourceSMS},
 			Regions:     []string{"us-east-1"},
 			EndpointURL: emu.URL(),
 			Credentials: credentials.NewStaticCredentialsProvider("DEMOACCESSKEY", "demo-secret", ""),
@@ -60,7 +62,8 @@ func Run(ctx context.Context, o Options, w io.Writer) error {
 		return err
 	}
 	emu.Advance(36 * time.Hour)
-	fmt.Fprintln(w, "... 36 hours later: running jobs finished, new drills ran, replication states moved ...")
+	fmt.Fprintln(w, "... 36 hours later: running jobs finished, new drills ran, replication states moved,")
+	fmt.Fprintln(w, "    Snowball devices shipped, SMS replication runs completed or failed ...")
 	if err := sync("second sync"); err != nil {
 		return err
 	}
@@ -81,12 +84,19 @@ func Run(ctx context.Context, o Options, w io.Writer) error {
 		if err := serverHistory(r, w, 12); err != nil {
 			return err
 		}
+		if err := snowballHistory(r, w, 10); err != nil {
+			return err
+		}
+		if err := smsHistory(r, w, 10); err != nil {
+			return err
+		}
 		a := o.ArchiveDir
 		fmt.Fprintf(w, "\nNext, try (offline; 'go run ./cmd/archiver' stands for archiver):\n"+
 			"  archiver --archive %s query --event LAUNCH_FAILED --output table\n"+
 			"  archiver --archive %s query --text InsufficientInstanceCapacity\n"+
+			"  archiver --archive %s query --kind snowball.clusterJob --output table\n"+
 			"  archiver --archive %s export --out drs-history.json\n"+
-			"  archiver --archive %s verify\n", a, a, a, a)
+			"  archiver --archive %s verify\n", a, a, a, a, a)
 		return nil
 	})
 }
@@ -241,6 +251,78 @@ func serverHistory(r *archive.Reader, w io.Writer, n int) error {
 		}
 	}
 	return tw.Flush()
+}
+
+// stateChanges prints the records of kind whose identity has more than one
+// (a change of state seen between syncs) first, then the others, n rows at
+// most; row renders one record.
+func stateChanges(r *archive.Reader, w io.Writer, kind archive.Kind, n int, title, header string, row func(archive.Record) string) error {
+	byID := map[string][]archive.Record{}
+	var ids []string
+	err := r.Each(kind, func(rec archive.Record) error {
+		if _, ok := byID[rec.ID]; !ok {
+			ids = append(ids, rec.ID)
+		}
+		byID[rec.ID] = append(byID[rec.ID], rec)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	sort.SliceStable(ids, func(i, j int) bool { return len(byID[ids[i]]) > len(byID[ids[j]]) })
+	fmt.Fprintf(w, "\n== %s: %d jobs, one record per observed state\n", title, len(ids))
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, header)
+	shown := 0
+	for _, id := range ids {
+		for _, rec := range byID[id] {
+			if shown == n {
+				return tw.Flush()
+			}
+			fmt.Fprintln(tw, row(rec))
+			shown++
+		}
+	}
+	return tw.Flush()
+}
+
+func snowballHistory(r *archive.Reader, w io.Writer, n int) error {
+	return stateChanges(r, w, archive.KindSnowballJob, n, "Snowball cluster jobs", "JOB\tCLUSTER\tCREATED\tCAPTURED\tSTATE\tDESCRIPTION",
+		func(rec archive.Record) string {
+			var j struct{ JobState, Description string }
+			_ = json.Unmarshal(rec.Data, &j)
+			return fmt.Sprintf("%s\t%s\t%s\t%s\t%s\t%s", rec.ID, rec.ClusterID, rec.Time.Format("2006-01-02 15:04"),
+				capturedAt(rec), j.JobState, j.Description)
+		})
+}
+
+func smsHistory(r *archive.Reader, w io.Writer, n int) error {
+	return stateChanges(r, w, archive.KindSMSJob, n, "SMS replication jobs", "JOB\tSERVER\tCAPTURED\tSTATE\tRUNS\tLAST RUN\tMESSAGE",
+		func(rec archive.Record) string {
+			var j struct {
+				ServerID      string `json:"serverId"`
+				State         string `json:"state"`
+				StatusMessage string `json:"statusMessage"`
+				Runs          []struct {
+					State         string `json:"state"`
+					StatusMessage string `json:"statusMessage"`
+				} `json:"replicationRunList"`
+			}
+			_ = json.Unmarshal(rec.Data, &j)
+			last, msg := "-", j.StatusMessage
+			if len(j.Runs) > 0 {
+				run := j.Runs[len(j.Runs)-1]
+				last, msg = run.State, or(run.StatusMessage, msg)
+			}
+			return fmt.Sprintf("%s\t%s\t%s\t%s\t%d\t%s\t%s", rec.ID, j.ServerID, capturedAt(rec), j.State, len(j.Runs), last, clip(or(msg, "-"), 70))
+		})
+}
+
+func capturedAt(rec archive.Record) string {
+	if rec.CapturedAt == nil {
+		return "-"
+	}
+	return rec.CapturedAt.Format("2006-01-02 15:04")
 }
 
 // or returns s, or def when s is empty.

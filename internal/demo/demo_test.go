@@ -12,7 +12,8 @@ import (
 
 // TestDemo runs the demo end to end and checks that its report answers what
 // it promises: two syncs, the latest jobs, failed steps with their raw
-// errors, and server snapshots.
+// errors, server snapshots, and Snowball and SMS jobs through their changes of
+// state.
 func TestDemo(t *testing.T) {
 	dir := archivetest.Dir(t)
 	var out bytes.Buffer
@@ -23,6 +24,7 @@ func TestDemo(t *testing.T) {
 	for _, want := range []string{
 		"127.0.0.1", "first sync", "second sync", "== The 8 latest of",
 		"== Failed steps", "RAW ERROR", "== Source-server snapshots", "export --out",
+		"== Snowball cluster jobs", "InTransitToCustomer", "== SMS replication jobs", "Snowball cluster jobs", "SMS replication jobs",
 	} {
 		if !strings.Contains(report, want) && !strings.Contains(strings.ToLower(report), strings.ToLower(want)) {
 			t.Errorf("demo report lacks %q:\n%s", want, report)
