@@ -92,6 +92,10 @@ func name(rec archive.Record) string {
 		return "job " + rec.ID
 	case archive.KindDRSJobLogItem:
 		return fmt.Sprintf("log %s %d", rec.JobID, *rec.Pos)
+	case archive.KindSnowballJob:
+		return "snowball " + rec.ID
+	case archive.KindSMSJob:
+		return "sms " + rec.ID
 	default:
 		return "server " + rec.ID
 	}
