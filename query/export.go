@@ -201,7 +201,10 @@ func writeRecords(ctx context.Context, r *archive.Reader, rw *recordWriter, m *M
 	if err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
-	for _, k := range []archive.Kind{archive.KindDRSSourceServer, archive.KindSnowballJob, archive.KindSMSJob} {
+	for _, k := range archive.Kinds {
+		if k == archive.KindDRSJob || k == archive.KindDRSJobLogItem {
+			continue // written above
+		}
 		err := r.Each(k, func(rec archive.Record) error {
 			if err := ctx.Err(); err != nil {
 				return err

@@ -70,6 +70,24 @@ func fixture(t *testing.T, dir string) {
 				return err
 			}
 		}
+		// One record of each other kind: a staging account, a Snowball
+		// cluster job and an SMS job imported from a file.
+		others := []archive.Record{
+			{Kind: archive.KindDRSStagingAccount, ID: "210987654321", Data: json.RawMessage(`{"accountID":"210987654321"}`)},
+			{Kind: archive.KindSnowballJob, ID: "JID123e4567-e89b-12d3-a456-426655440000", ClusterID: "CID123e4567-e89b-12d3-a456-426655440000", Time: at("2016-11-30T03:12:04.335Z"),
+				Data: json.RawMessage(`{"JobId":"JID123e4567-e89b-12d3-a456-426655440000","JobState":"New","CreationDate":1480475524.335}`)},
+			{Kind: archive.KindSMSJob, ID: "sms-job-1", Time: at("2023-01-05T10:00:00Z"), Imported: &archive.Import{File: "sms.json", SHA256: "5f70"},
+				Data: json.RawMessage(`{"replicationJobId":"sms-job-1","state":"FAILED","statusMessage":"Role not found"}`)},
+		}
+		for _, rec := range others {
+			rec.Region, rec.Account, rec.FirstSeen, rec.LastSeen, rec.CapturedAt = "us-east-1", "111122223333", seen, seen, &seen
+			if rec.Time.IsZero() {
+				rec.Time = seen
+			}
+			if _, err := w.PutObservation(rec, []byte(rec.ID)); err != nil {
+				return err
+			}
+		}
 		return nil
 	})
 	if err != nil {
@@ -127,7 +145,8 @@ func TestExportGolden(t *testing.T) {
 	if !bytes.Contains(buf.Bytes(), []byte(`"x-futureField":{"n":1.50}`)) || !bytes.Contains(buf.Bytes(), []byte(`{"jobID":"drsjob-2", "status":"STARTED"`)) {
 		t.Error("job data is not verbatim in the export")
 	}
-	if m.Records != 8 || m.Counts[archive.KindDRSJob] != 2 || m.Counts[archive.KindDRSJobLogItem] != 4 || m.Counts[archive.KindDRSSourceServer] != 2 {
+	if m.Records != 11 || m.Counts[archive.KindDRSJob] != 2 || m.Counts[archive.KindDRSJobLogItem] != 4 || m.Counts[archive.KindDRSSourceServer] != 2 ||
+		m.Counts[archive.KindDRSStagingAccount] != 1 || m.Counts[archive.KindSnowballJob] != 1 || m.Counts[archive.KindSMSJob] != 1 {
 		t.Errorf("manifest counts %v, records %d", m.Counts, m.Records)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -72,8 +73,14 @@ func runVerify(ctx context.Context, dir string, lockTimeout time.Duration, stdou
 	for _, n := range counts {
 		total += n
 	}
-	fmt.Fprintf(stdout, "archiver verify: ok: %s, schema %d, %d records (%d jobs, %d log items, %d source-server snapshots); %s\n",
-		st.Path(), migrations.Latest(), total, counts[archive.KindDRSJob], counts[archive.KindDRSJobLogItem], counts[archive.KindDRSSourceServer], indexNote)
+	var parts []string
+	for _, k := range archive.Kinds {
+		if n := counts[k]; n > 0 || k == archive.KindDRSJob {
+			parts = append(parts, fmt.Sprintf("%d %s", n, k))
+		}
+	}
+	fmt.Fprintf(stdout, "archiver verify: ok: %s, schema %d, %d records (%s); %s\n",
+		st.Path(), migrations.Latest(), total, strings.Join(parts, ", "), indexNote)
 	return nil
 }
 
