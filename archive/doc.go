@@ -3,11 +3,12 @@
 //
 // Glossary:
 //   - kind: what a record is, named after its AWS source ("drs.job",
-//     "drs.jobLogItem", "drs.sourceServer", "snowball.clusterJob",
-//     "sms.replicationJob"). Each kind has a bucket of its own.
+//     "drs.jobLogItem", "drs.sourceServer", "drs.stagingAccount",
+//     "snowball.clusterJob", "sms.replicationJob"). Each kind has a bucket of
+//     its own.
 //   - record: one AWS object kept verbatim (the exact JSON bytes AWS sent),
-//     with its provenance beside it: region, account, and when it was first
-//     and last seen.
+//     with its provenance beside it: region, account, when it was first and
+//     last seen, and for an import the file it came from and its SHA-256.
 //   - record key: 16 bytes, the record's own time (creation, log or capture
 //     time; big-endian nanoseconds, so keys sort by time) followed by a
 //     file-wide sequence number that makes it unique.
@@ -16,7 +17,9 @@
 //   - latest record: one record per identity, replaced when AWS reports a new
 //     state (jobs).
 //   - observation: a new record each time the object's state changes
-//     (source-server snapshots); unchanged states only move lastSeen.
+//     (source-server snapshots, staging accounts, Snowball and SMS jobs);
+//     unchanged states only move lastSeen. An observation older than the
+//     current one (an import of old output) is kept as history.
 //   - job log: the log items of one job by position. Log items carry no ID in
 //     AWS, so their position in the job's listing is what names them.
 //
