@@ -293,11 +293,7 @@ func (r *drsRun) listServers(ctx context.Context) error {
 			batch = append(batch, observation{rec: rec, fp: fp})
 		}
 		r.stats.Servers.Add(int64(len(items)))
-		return r.com.send(ctx, commit{what: fmt.Sprintf("DescribeSourceServers page %d", n), items: len(batch), apply: func(w *archive.Writer, d *delta) error {
-			added, err := putObservations(w, batch)
-			d.snapshots += added
-			return err
-		}})
+		return r.com.send(ctx, observationCommit(fmt.Sprintf("DescribeSourceServers page %d", n), batch))
 	})
 }
 
@@ -332,11 +328,7 @@ func (r *drsRun) listStagingAccounts(ctx context.Context) error {
 				batch = append(batch, observation{rec: rec, fp: fp})
 			}
 			r.stats.StagingAccounts.Add(int64(len(items)))
-			return r.com.send(ctx, commit{what: fmt.Sprintf("ListStagingAccounts page %d", n), items: len(batch), apply: func(w *archive.Writer, d *delta) error {
-				added, err := putObservations(w, batch)
-				d.observations += added
-				return err
-			}})
+			return r.com.send(ctx, observationCommit(fmt.Sprintf("ListStagingAccounts page %d", n), batch))
 		})
 }
 

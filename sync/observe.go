@@ -65,18 +65,25 @@ type observation struct {
 	fp  []byte
 }
 
-// putObservations writes a page of observations and counts the new ones.
-func putObservations(w *archive.Writer, obs []observation) (added int64, err error) {
-	for _, o := range obs {
-		ch, err := w.PutObservation(o.rec, o.fp)
-		if err != nil {
-			return added, err
+// observationCommit is the commit of one page of observations. New
+// source-server snapshots are counted apart from other new observations.
+func observationCommit(what string, batch []observation) commit {
+	return commit{what: what, items: len(batch), apply: func(w *archive.Writer, d *delta) error {
+		for _, o := range batch {
+			ch, err := w.PutObservation(o.rec, o.fp)
+			if err != nil {
+				return err
+			}
+			switch {
+			case ch != archive.Added:
+			case o.rec.Kind == archive.KindDRSSourceServer:
+				d.snapshots++
+			default:
+				d.observations++
+			}
 		}
-		if ch == archive.Added {
-			added++
-		}
-	}
-	return added, nil
+		return nil
+	}}
 }
 
 // timeValue reads a decoded JSON timestamp: epoch seconds (a json.Number,

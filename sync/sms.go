@@ -66,12 +66,7 @@ func (r *smsRun) run(ctx context.Context) error {
 			batch = append(batch, observation{rec: rec, fp: fp})
 		}
 		r.stats.SMSJobs.Add(int64(len(batch)))
-		err = r.com.send(ctx, commit{what: fmt.Sprintf("GetReplicationJobs page %d", n), items: len(batch), apply: func(w *archive.Writer, d *delta) error {
-			added, err := putObservations(w, batch)
-			d.observations += added
-			return err
-		}})
-		if err != nil {
+		if err := r.com.send(ctx, observationCommit(fmt.Sprintf("GetReplicationJobs page %d", n), batch)); err != nil {
 			return err
 		}
 	}

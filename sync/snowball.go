@@ -115,10 +115,6 @@ func (r *snowballRun) listClusterJobs(ctx context.Context, clusterID string) err
 				batch = append(batch, observation{rec: rec, fp: fp})
 			}
 			r.stats.SnowballJobs.Add(int64(len(items)))
-			return r.com.send(ctx, commit{what: fmt.Sprintf("ListClusterJobs %s page %d", clusterID, n), items: len(batch), apply: func(w *archive.Writer, d *delta) error {
-				added, err := putObservations(w, batch)
-				d.observations += added
-				return err
-			}})
+			return r.com.send(ctx, observationCommit(fmt.Sprintf("ListClusterJobs %s page %d", clusterID, n), batch))
 		})
 }
