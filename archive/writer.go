@@ -59,7 +59,7 @@ func (w *Writer) put(b *bolt.Bucket, rec *Record) (Key, error) {
 	if err := b.Put(k[:], v); err != nil {
 		return k, fmt.Errorf("put %s record %s: %w", rec.Kind, rec.name(), err)
 	}
-	w.note(OpPut, rec.Kind, k[:])
+	w.note(OpPut, rec.Kind, k[:], v)
 	return k, nil
 }
 
@@ -71,7 +71,7 @@ func (w *Writer) replace(b *bolt.Bucket, old Key, rec *Record) (Key, error) {
 		if err := b.Delete(old[:]); err != nil {
 			return old, fmt.Errorf("move %s record %s: %w", rec.Kind, rec.name(), err)
 		}
-		w.note(OpDelete, rec.Kind, old[:])
+		w.note(OpDelete, rec.Kind, old[:], nil)
 		return w.put(b, rec)
 	}
 	v, err := rec.encode()
@@ -81,7 +81,7 @@ func (w *Writer) replace(b *bolt.Bucket, old Key, rec *Record) (Key, error) {
 	if err := b.Put(old[:], v); err != nil {
 		return old, fmt.Errorf("update %s record %s: %w", rec.Kind, rec.name(), err)
 	}
-	w.note(OpPut, rec.Kind, old[:])
+	w.note(OpPut, rec.Kind, old[:], v)
 	return old, nil
 }
 
@@ -95,7 +95,7 @@ func (w *Writer) touch(b *bolt.Bucket, k Key, old Record, seen time.Time) error 
 	if err != nil {
 		return err
 	}
-	w.note(OpTouch, old.Kind, k[:])
+	w.note(OpTouch, old.Kind, k[:], v)
 	return b.Put(k[:], v)
 }
 
@@ -235,7 +235,7 @@ func (w *Writer) MergeLatest(rec Record, same func(a, b []byte) bool) (Change, e
 		if err != nil {
 			return 0, err
 		}
-		w.note(OpTouch, prev.Kind, old[:])
+		w.note(OpTouch, prev.Kind, old[:], v)
 		return Unchanged, ref.b.Put(old[:], v)
 	}
 	if !rec.LastSeen.After(prev.LastSeen) {
@@ -359,11 +359,6 @@ func (w *Writer) PutLogItems(items []LogItem) ([]Change, error) {
 				}
 			}
 		}
-		if changes[i] == Unchanged {
-			w.note(OpTouch, KindDRSJobLogItem, k[:])
-		} else {
-			w.note(OpPut, KindDRSJobLogItem, k[:])
-		}
 		if it.Pos < n {
 			copy(list[it.Pos*KeyLen:], k[:])
 		} else {
@@ -377,13 +372,19 @@ func (w *Writer) PutLogItems(items []LogItem) ([]Change, error) {
 		if arena, err = rec.appendEncoded(arena); err != nil {
 			return nil, err
 		}
-		recPuts = append(recPuts, kv{kb, cut(start)})
+		vb := cut(start)
+		recPuts = append(recPuts, kv{kb, vb})
+		if changes[i] == Unchanged {
+			w.note(OpTouch, KindDRSJobLogItem, k[:], vb)
+		} else {
+			w.note(OpPut, KindDRSJobLogItem, k[:], vb)
+		}
 	}
 	for _, d := range deletes {
 		if err := b.Delete(d); err != nil {
 			return nil, fmt.Errorf("replace log item: %w", err)
 		}
-		w.note(OpDelete, KindDRSJobLogItem, d)
+		w.note(OpDelete, KindDRSJobLogItem, d, nil)
 	}
 	if err := putInOrder(b, recPuts, recordOrder(recPuts)); err != nil {
 		return nil, fmt.Errorf("put log items: %w", err)
@@ -470,7 +471,7 @@ func (w *Writer) TrimLog(j JobRef, n int) (int, error) {
 		if err := b.Delete(doomed[i : i+KeyLen]); err != nil {
 			return 0, fmt.Errorf("trim log of %s: %w", j.JobID, err)
 		}
-		w.note(OpDelete, KindDRSJobLogItem, doomed[i:i+KeyLen])
+		w.note(OpDelete, KindDRSJobLogItem, doomed[i:i+KeyLen], nil)
 	}
 	if n == 0 {
 		err = idx.Delete(prefix)

@@ -394,7 +394,9 @@ func (x *Index) Diff(ctx context.Context, r *archive.Reader, fn func(where strin
 	pending := map[string]bool{}
 	err = r.MutationsSince(pos, func(_ uint64, muts []archive.Mutation) error {
 		for _, m := range muts {
-			pending[DocID(m.Kind, m.Key)] = true
+			if m.Op != archive.OpAnchor && m.Op != archive.OpTouch {
+				pending[DocID(m.Kind, m.Key)] = true
+			}
 		}
 		return nil
 	})

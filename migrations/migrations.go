@@ -1,6 +1,7 @@
 package migrations
 
 import (
+	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -9,6 +10,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/archiver-dev/archiver/internal/chain"
 	"github.com/archiver-dev/archiver/internal/recfmt"
 )
 
@@ -68,6 +70,12 @@ var steps = []Step{
 		Name:    "staging-accounts-and-provenance",
 		Desc:    "add the bucket of DRS staging accounts; records may now carry a Snowball cluster ID and the file they were imported from",
 		Apply:   v5StagingAccounts,
+	},
+	{
+		Version: 6,
+		Name:    "hash-chain",
+		Desc:    "start the hash chain: the change log's later entries carry each written record's SHA-256, linked to the one before; every record already archived is its first links",
+		Apply:   v6HashChain,
 	},
 }
 
@@ -286,4 +294,51 @@ func v5StagingAccounts(tx *bolt.Tx) error {
 		return fmt.Errorf("create bucket drs.stagingAccount: %w", err)
 	}
 	return nil
+}
+
+// v6HashChain starts the hash chain (package chain). Change-log entries from
+// the next position on are in the chain layout; the first of them anchors
+// every record already archived (op 4), in bucket and key order, so that
+// those records are covered too.
+func v6HashChain(tx *bolt.Tx) error {
+	changes := tx.Bucket([]byte("changes"))
+	meta := tx.Bucket([]byte(MetaBucket))
+	if changes == nil || meta == nil {
+		return fmt.Errorf("no changes or meta bucket")
+	}
+	start := changes.Sequence() + 1
+	if err := meta.Put([]byte("chainStart"), binary.BigEndian.AppendUint64(nil, start)); err != nil {
+		return err
+	}
+	var links []chain.Link
+	for code, kind := range []string{"drs.job", "drs.jobLogItem", "drs.sourceServer", "snowball.clusterJob", "sms.replicationJob", "drs.stagingAccount"} {
+		b := tx.Bucket([]byte(kind))
+		if b == nil {
+			continue
+		}
+		err := b.ForEach(func(k, v []byte) error {
+			if len(k) != chain.KeyLen {
+				return fmt.Errorf("%s record key %x is not %d bytes", kind, k, chain.KeyLen)
+			}
+			l := chain.Link{Op: 4, Kind: byte(code), Sum: sha256.Sum256(v)}
+			copy(l.Key[:], k)
+			links = append(links, l)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	if len(links) == 0 {
+		return nil
+	}
+	entry, head := chain.AppendEntry(nil, chain.Head{}, links)
+	seq, err := changes.NextSequence()
+	if err != nil {
+		return err
+	}
+	if err := changes.Put(binary.BigEndian.AppendUint64(nil, seq), entry); err != nil {
+		return err
+	}
+	return meta.Put([]byte("chainHead"), chain.AppendHead(nil, head))
 }

@@ -260,8 +260,8 @@ func indexHits(ctx context.Context, src Source, f Filters) ([]hit, error) {
 	} else {
 		err := src.Archive.MutationsSince(pos, func(_ uint64, muts []archive.Mutation) error {
 			for _, m := range muts {
-				if m.Op == archive.OpTouch {
-					continue
+				if m.Op == archive.OpTouch || m.Op == archive.OpAnchor {
+					continue // the record's contents did not change
 				}
 				stale[m.Key] = true
 			}

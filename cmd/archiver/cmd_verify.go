@@ -21,8 +21,10 @@ func verifyCommand() *cli.Command {
 		Usage:     "check the archive file's consistency",
 		UsageText: "archiver [--archive DIR] verify",
 		Description: `Runs bbolt's consistency check over every page of the archive file,
-decodes every record, and checks that the full-text index holds exactly the
-archive's records, as of the same change. It reports each problem found.
+decodes every record, recomputes the hash chain and checks every record
+against it (a record changed, added or removed other than by archiver breaks
+it), and checks that the full-text index holds exactly the archive's
+records, as of the same change. It reports each problem found.
 Exit status 0 means all is sound; 1 means a problem was found (each is
 printed) or the archive could not be opened. An index problem is mended by
 the next sync or by 'archiver reindex'; the archive is the source of truth.
@@ -50,13 +52,16 @@ func runVerify(ctx context.Context, dir string, lockTimeout time.Duration, stdou
 	defer st.Close()
 	problems := st.Check()
 	counts := map[archive.Kind]int{}
+	var chainRep archive.ChainReport
 	err = st.View(func(r *archive.Reader) error {
 		for _, k := range archive.Kinds {
 			if err := r.Each(k, func(archive.Record) error { counts[k]++; return nil }); err != nil {
 				problems = append(problems, err)
 			}
 		}
-		return nil
+		var err error
+		chainRep, err = r.VerifyChain(func(err error) { problems = append(problems, err) })
+		return err
 	})
 	if err != nil {
 		problems = append(problems, err)
@@ -79,8 +84,8 @@ func runVerify(ctx context.Context, dir string, lockTimeout time.Duration, stdou
 			parts = append(parts, fmt.Sprintf("%d %s", n, k))
 		}
 	}
-	fmt.Fprintf(stdout, "archiver verify: ok: %s, schema %d, %d records (%s); %s\n",
-		st.Path(), migrations.Latest(), total, strings.Join(parts, ", "), indexNote)
+	fmt.Fprintf(stdout, "archiver verify: ok: %s, schema %d, %d records (%s); hash chain of %d links intact, head %x; %s\n",
+		st.Path(), migrations.Latest(), total, strings.Join(parts, ", "), chainRep.Head.N, chainRep.Head.Hash, indexNote)
 	return nil
 }
 

@@ -1,0 +1,120 @@
+package archive
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"fmt"
+
+	"github.com/archiver-dev/archiver/internal/chain"
+)
+
+// ChainReport is what VerifyChain found.
+type ChainReport struct {
+	// Head is the chain's head as recomputed from its links.
+	Head chain.Head
+	// Records is the number of records checked against the chain.
+	Records int
+}
+
+// maxChainProblems bounds the problems VerifyChain reports one by one.
+const maxChainProblems = 20
+
+// VerifyChain recomputes the hash chain from its links and checks every
+// record against it: each record's stored value must hash to what the
+// chain's last link for that record says, every record must be in the
+// chain, and every record the chain says exists must be there. So a record
+// changed, added or removed other than by archiver, or a link changed,
+// added, removed or reordered, is found. problem is called with each
+// problem (the first few, then a count); the error is for a file that
+// cannot be read at all.
+func (r *Reader) VerifyChain(problem func(error)) (ChainReport, error) {
+	var rep ChainReport
+	n := 0
+	report := func(err error) {
+		n++
+		if n <= maxChainProblems {
+			problem(err)
+		}
+	}
+	defer func() {
+		if n > maxChainProblems {
+			problem(fmt.Errorf("hash chain: %d more problems", n-maxChainProblems))
+		}
+	}()
+	b, err := r.bucket(bucketChanges)
+	if err != nil {
+		return rep, err
+	}
+	start, err := r.chainStart()
+	if err != nil {
+		return rep, err
+	}
+	type last struct {
+		op  Op
+		sum [sha256.Size]byte
+	}
+	latest := map[[1 + KeyLen]byte]last{}
+	var head chain.Head
+	c := b.Cursor()
+	for k, v := c.Seek(binary.BigEndian.AppendUint64(nil, start)); k != nil; k, v = c.Next() {
+		pos := binary.BigEndian.Uint64(k)
+		links, stored, err := chain.ParseEntry(v)
+		if err != nil {
+			report(fmt.Errorf("hash chain: change-log entry %d: %w", pos, err))
+			continue
+		}
+		for _, l := range links {
+			head = head.Next(l)
+			var id [1 + KeyLen]byte
+			id[0] = l.Kind
+			copy(id[1:], l.Key[:])
+			latest[id] = last{Op(l.Op), l.Sum}
+		}
+		if stored != head {
+			report(fmt.Errorf("hash chain: broken at change-log entry %d: it ends on link %d %x, the links recompute to %d %x", pos, stored.N, stored.Hash[:8], head.N, head.Hash[:8]))
+			head = stored // check the rest against what is stored
+		}
+	}
+	rep.Head = head
+	if h, err := r.ChainHead(); err != nil {
+		report(err)
+	} else if h != head {
+		report(fmt.Errorf("hash chain: the head in meta (%d %x) is not the last entry's (%d %x)", h.N, h.Hash[:8], head.N, head.Hash[:8]))
+	}
+	for _, kind := range Kinds {
+		code, err := kindCode(kind)
+		if err != nil {
+			return rep, err
+		}
+		kb, err := r.bucket(string(kind))
+		if err != nil {
+			return rep, err
+		}
+		err = kb.ForEach(func(k, v []byte) error {
+			rep.Records++
+			var id [1 + KeyLen]byte
+			id[0] = code
+			copy(id[1:], k)
+			l, ok := latest[id]
+			delete(latest, id)
+			switch {
+			case !ok:
+				report(fmt.Errorf("hash chain: %s record %x is in no link: it was added other than by archiver", kind, k))
+			case l.op == OpDelete:
+				report(fmt.Errorf("hash chain: %s record %x was deleted by link, yet it is there", kind, k))
+			case sha256.Sum256(v) != l.sum:
+				report(fmt.Errorf("hash chain: %s record %x does not hash to its last link: it was changed other than by archiver", kind, k))
+			}
+			return nil
+		})
+		if err != nil {
+			return rep, err
+		}
+	}
+	for id, l := range latest {
+		if l.op != OpDelete {
+			report(fmt.Errorf("hash chain: record %x of kind code %d is missing: it was removed other than by archiver", id[1:], id[0]))
+		}
+	}
+	return rep, nil
+}
