@@ -3,11 +3,12 @@ package query
 import (
 	"bufio"
 	"context"
+	"crypto/ed25519"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"hash"
 	"io"
 	"os"
 	"time"
@@ -16,7 +17,7 @@ import (
 )
 
 // ExportFormat names the layout of an export document.
-const ExportFormat = "archiver-export/1"
+const ExportFormat = "archiver-export/2"
 
 // Manifest describes an export: what it holds and how to check it.
 type Manifest struct {
@@ -30,15 +31,49 @@ type Manifest struct {
 	SchemaVersion int `json:"schemaVersion"`
 	// Filters are the filters that selected the records; empty for all.
 	Filters map[string]any `json:"filters"`
+	// Redacted lists the data members whose values were replaced (see
+	// ExportOptions.RedactTags); their records are not verbatim.
+	Redacted []string `json:"redacted,omitempty"`
 	// Counts gives the number of record objects of each kind.
 	Counts map[archive.Kind]int `json:"counts"`
-	// Records is the total number of record objects, nested ones included.
+	// Records is the total number of record objects.
 	Records int `json:"records"`
 	// RecordsSHA256 is the hex SHA-256 of the value of the document's
 	// "records" member, byte for byte as it stands in the file, from its
 	// opening '[' to its closing ']'.
 	RecordsSHA256 string `json:"recordsSHA256"`
+	// Chain is the head of the archive's hash chain when the export was
+	// written: the number of links and the last one's hash.
+	Chain ChainHead `json:"chain"`
+	// RecordHashes holds the hex SHA-256 of each record object, byte for
+	// byte as it stands in "records", in the same order.
+	RecordHashes []string `json:"recordHashes"`
 }
+
+// ChainHead is the head of an archive's hash chain, as a manifest states it.
+type ChainHead struct {
+	Links uint64 `json:"links"`
+	Head  string `json:"head"`
+}
+
+// Seal closes an export document: the SHA-256 of every byte before it and,
+// when the export is signed, an ed25519 signature of that hash.
+type Seal struct {
+	// SHA256 is the hex SHA-256 of the document's bytes up to the comma
+	// before "seal".
+	SHA256 string `json:"sha256"`
+	// Signature is the base64 ed25519 signature of SealMessage(SHA256).
+	Signature string `json:"signature,omitempty"`
+	// KeyID is the hex SHA-256 of the signing public key, to tell keys apart.
+	KeyID string `json:"keyID,omitempty"`
+}
+
+// SealMessage is what an export's signature signs.
+func SealMessage(sum string) []byte { return []byte(ExportFormat + " sha256:" + sum) }
+
+// sealPrefix stands between the records and the seal; everything before it
+// is what the seal's hash covers.
+const sealPrefix = ",\n  \"seal\": "
 
 // ExportOptions control an export.
 type ExportOptions struct {
@@ -52,31 +87,42 @@ type ExportOptions struct {
 	// system default.
 	TempDir string
 	// Only, when not nil, limits the export to the records with these keys
-	// (the answer of a query). A log item whose job is not exported stands
-	// at top level.
+	// (the answer of a query).
 	Only map[archive.Key]bool
 	// Filters is recorded in the manifest: the filters that chose Only, as
 	// the user gave them.
 	Filters map[string]any
+	// RedactTags replaces the value of every "tags" member in the data
+	// (each tag's value, keeping its key) with "REDACTED".
+	RedactTags bool
+	// SignKey, when set, signs the export's seal.
+	SignKey ed25519.PrivateKey
 }
 
 // Export writes every record r can see to w as one JSON document:
 //
-//	{"manifest": {...}, "records": [
-//	{"kind":"drs.job", ..., "data":{...}, "logItems":[{"kind":"drs.jobLogItem", ...}, ...]},
-//	{"kind":"drs.sourceServer", "capturedAt":..., ...},
+//	{
+//	  "manifest": {...},
+//	  "records": [
+//	{"kind":"drs.job", ..., "data":{...}},
+//	{"kind":"drs.jobLogItem", "jobID":..., ...},
 //	...
-//	]}
+//	],
+//	  "seal": {"sha256": "...", "signature": "...", "keyID": "..."}
+//	}
 //
-// Each top-level record stands on a line of its own. Jobs come in creation
-// order with their log items nested in log order; then source-server
-// snapshots in capture order; then the other kinds. Every record appears
-// exactly once. The records are staged in a scratch file so that the manifest,
-// which carries their hash, can come first.
+// Each record stands on a line of its own. Jobs come in creation order, each
+// followed by its log items in log order; then log items whose job is not
+// exported; then the other kinds, each in time order. Every record appears
+// exactly once. The manifest carries the hash of every record and of the
+// records as a whole, and the head of the archive's hash chain; the seal
+// carries the hash of everything before it. The records are staged in a
+// scratch file so that the manifest can come first.
 func Export(ctx context.Context, r *archive.Reader, w io.Writer, o ExportOptions) (Manifest, error) {
 	m := Manifest{
 		Format: ExportFormat, ArchiverVersion: o.Version, GeneratedAt: o.Now.UTC(),
 		SchemaVersion: o.SchemaVersion, Filters: map[string]any{}, Counts: map[archive.Kind]int{},
+		RecordHashes: []string{},
 	}
 	if o.Filters != nil {
 		m.Filters = o.Filters
@@ -84,9 +130,17 @@ func Export(ctx context.Context, r *archive.Reader, w io.Writer, o ExportOptions
 	if o.Now.IsZero() {
 		m.GeneratedAt = time.Now().UTC()
 	}
+	if o.RedactTags {
+		m.Redacted = []string{"tags"}
+	}
 	for _, k := range archive.Kinds {
 		m.Counts[k] = 0
 	}
+	head, err := r.ChainHead()
+	if err != nil {
+		return m, fmt.Errorf("export: %w", err)
+	}
+	m.Chain = ChainHead{Links: head.N, Head: hex.EncodeToString(head.Hash[:])}
 	scratch, err := os.CreateTemp(o.TempDir, "archiver-export-*.json")
 	if err != nil {
 		return m, fmt.Errorf("export: scratch file: %w", err)
@@ -95,7 +149,7 @@ func Export(ctx context.Context, r *archive.Reader, w io.Writer, o ExportOptions
 	defer scratch.Close()
 
 	h := sha256.New()
-	rw := &recordWriter{w: bufio.NewWriterSize(io.MultiWriter(scratch, h), 1<<20), h: h}
+	rw := &recordWriter{w: bufio.NewWriterSize(io.MultiWriter(scratch, h), 1<<20), m: &m, redact: o.RedactTags}
 	keep := func(rec archive.Record) bool { return o.Only == nil || o.Only[rec.Key] }
 	if err := writeRecords(ctx, r, rw, &m, keep); err != nil {
 		return m, err
@@ -105,18 +159,31 @@ func Export(ctx context.Context, r *archive.Reader, w io.Writer, o ExportOptions
 	}
 	m.RecordsSHA256 = hex.EncodeToString(h.Sum(nil))
 
-	head, err := json.MarshalIndent(m, "  ", "  ")
+	head2, err := json.MarshalIndent(m, "  ", "  ")
 	if err != nil {
 		return m, fmt.Errorf("export: manifest: %w", err)
 	}
+	whole := sha256.New()
 	bw := bufio.NewWriterSize(w, 1<<20)
-	fmt.Fprintf(bw, "{\n  \"manifest\": %s,\n  \"records\": ", head)
+	out := io.MultiWriter(bw, whole)
+	fmt.Fprintf(out, "{\n  \"manifest\": %s,\n  \"records\": ", head2)
 	if _, err := scratch.Seek(0, io.SeekStart); err != nil {
 		return m, fmt.Errorf("export: rewind scratch file: %w", err)
 	}
-	if _, err := io.Copy(bw, scratch); err != nil {
+	if _, err := io.Copy(out, scratch); err != nil {
 		return m, fmt.Errorf("export: copy records: %w", err)
 	}
+	seal := Seal{SHA256: hex.EncodeToString(whole.Sum(nil))}
+	if o.SignKey != nil {
+		seal.Signature = base64.StdEncoding.EncodeToString(ed25519.Sign(o.SignKey, SealMessage(seal.SHA256)))
+		seal.KeyID = KeyID(o.SignKey.Public().(ed25519.PublicKey))
+	}
+	sb, err := json.Marshal(seal)
+	if err != nil {
+		return m, fmt.Errorf("export: seal: %w", err)
+	}
+	bw.WriteString(sealPrefix)
+	bw.Write(sb)
 	bw.WriteString("\n}\n")
 	if err := bw.Flush(); err != nil {
 		return m, fmt.Errorf("export: write: %w", err)
@@ -124,21 +191,35 @@ func Export(ctx context.Context, r *archive.Reader, w io.Writer, o ExportOptions
 	return m, nil
 }
 
-type recordWriter struct {
-	w    *bufio.Writer
-	h    hash.Hash
-	n    int
-	line []byte
+// KeyID names a public key: the hex SHA-256 of its bytes.
+func KeyID(pub ed25519.PublicKey) string {
+	sum := sha256.Sum256(pub)
+	return hex.EncodeToString(sum[:])
 }
 
-// top writes one top-level record line.
-func (rw *recordWriter) top(line []byte) {
+type recordWriter struct {
+	w      *bufio.Writer
+	m      *Manifest
+	redact bool
+	n      int
+	line   []byte
+}
+
+// put writes rec as one record line, hashed into the manifest.
+func (rw *recordWriter) put(rec archive.Record) {
+	if rw.redact {
+		rec.Data = RedactTags(rec.Data)
+	}
+	rw.line = AppendRecord(rw.line[:0], rec)
 	if rw.n == 0 {
 		rw.w.WriteString("[\n")
 	} else {
 		rw.w.WriteString(",\n")
 	}
-	rw.w.Write(line)
+	rw.w.Write(rw.line)
+	sum := sha256.Sum256(rw.line)
+	rw.m.RecordHashes = append(rw.m.RecordHashes, hex.EncodeToString(sum[:]))
+	rw.m.Counts[rec.Kind]++
 	rw.n++
 }
 
@@ -151,7 +232,7 @@ func (rw *recordWriter) close() {
 }
 
 func writeRecords(ctx context.Context, r *archive.Reader, rw *recordWriter, m *Manifest, keep func(archive.Record) bool) error {
-	nested := map[archive.Key]bool{}
+	written := map[archive.Key]bool{}
 	err := r.Each(archive.KindDRSJob, func(job archive.Record) error {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -159,62 +240,34 @@ func writeRecords(ctx context.Context, r *archive.Reader, rw *recordWriter, m *M
 		if !keep(job) {
 			return nil
 		}
-		b := AppendObject(rw.line[:0], job)
-		b = append(b, `,"logItems":[`...)
-		first := true
+		rw.put(job)
 		ref := archive.JobRef{JobID: job.ID, Region: job.Region, Account: job.Account}
 		err := r.JobLog(ref, func(it archive.Record) error {
-			if !keep(it) {
-				return nil
+			if keep(it) {
+				rw.put(it)
+				written[it.Key] = true
 			}
-			if !first {
-				b = append(b, ',')
-			}
-			first = false
-			b = AppendObject(b, it)
-			b = append(b, '}')
-			nested[it.Key] = true
-			m.Counts[archive.KindDRSJobLogItem]++
 			return nil
 		})
 		if err != nil {
 			return fmt.Errorf("export log of job %s: %w", job.ID, err)
 		}
-		b = append(b, "]}"...)
-		rw.top(b)
-		rw.line = b
-		m.Counts[archive.KindDRSJob]++
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("export: %w", err)
-	}
-	// Log items whose job record is missing still appear, once, at top level.
-	err = r.Each(archive.KindDRSJobLogItem, func(it archive.Record) error {
-		if nested[it.Key] || !keep(it) {
-			return nil
-		}
-		rw.top(append(AppendObject(rw.line[:0], it), '}'))
-		m.Counts[archive.KindDRSJobLogItem]++
 		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
 	for _, k := range archive.Kinds {
-		if k == archive.KindDRSJob || k == archive.KindDRSJobLogItem {
+		if k == archive.KindDRSJob {
 			continue // written above
 		}
 		err := r.Each(k, func(rec archive.Record) error {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			if !keep(rec) {
-				return nil
+			if !written[rec.Key] && keep(rec) {
+				rw.put(rec)
 			}
-			rw.line = append(AppendObject(rw.line[:0], rec), '}')
-			rw.top(rw.line)
-			m.Counts[k]++
 			return nil
 		})
 		if err != nil {
@@ -222,8 +275,6 @@ func writeRecords(ctx context.Context, r *archive.Reader, rw *recordWriter, m *M
 		}
 	}
 	rw.close()
-	for _, c := range m.Counts {
-		m.Records += c
-	}
+	m.Records = rw.n
 	return nil
 }

@@ -32,7 +32,7 @@ func fixture(t *testing.T, dir string) {
 	err := st.Update(func(w *archive.Writer) error {
 		jobs := []archive.Record{
 			{Kind: archive.KindDRSJob, ID: "drsjob-1", Region: "us-east-1", Account: "111122223333", Time: at("2026-11-01T10:00:00Z"), FirstSeen: seen, LastSeen: later,
-				Data: json.RawMessage(`{"jobID":"drsjob-1","arn":"arn:aws:drs:us-east-1:111122223333:job/drsjob-1","status":"COMPLETED","initiatedBy":"START_DRILL","x-futureField":{"n":1.50}}`)},
+				Data: json.RawMessage(`{"jobID":"drsjob-1","arn":"arn:aws:drs:us-east-1:111122223333:job/drsjob-1","status":"COMPLETED","initiatedBy":"START_DRILL","tags":{"owner":"alice","purpose":"drill"},"x-futureField":{"n":1.50}}`)},
 			{Kind: archive.KindDRSJob, ID: "drsjob-2", Region: "eu-west-1", Account: "444455556666", Time: at("2026-11-02T11:00:00.5+00:00"), FirstSeen: later, LastSeen: later,
 				Data: json.RawMessage(`{"jobID":"drsjob-2", "status":"STARTED", "participatingServers":[{"launchStatus":"FAILED"}]}`)},
 		}

@@ -8,9 +8,15 @@ import (
 	"github.com/archiver-dev/archiver/archive"
 )
 
-// AppendObject appends the record object of rec to b, without the closing
-// brace, so that a caller may add members (an export nests a job's log items
-// under it). Data is copied byte for byte.
+// AppendRecord appends the record object of rec to b: its kind, ID,
+// provenance and data, the data byte for byte. It is the object of an export
+// and of --output json and jsonl.
+func AppendRecord(b []byte, rec archive.Record) []byte {
+	return append(AppendObject(b, rec), '}')
+}
+
+// AppendObject appends the record object of rec to b without its closing
+// brace, so that a caller may add members.
 func AppendObject(b []byte, rec archive.Record) []byte {
 	b = append(b, `{"kind":`...)
 	b = appendString(b, string(rec.Kind))

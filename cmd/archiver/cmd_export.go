@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
 	"fmt"
 	"io"
 	"os"
@@ -22,23 +23,39 @@ func exportCommand() *cli.Command {
 		Description: `Writes every archived record (or, with filters, those 'archiver query'
 would list) to FILE as one JSON document:
 
-   {"manifest": {"format", "archiverVersion", "generatedAt", "schemaVersion",
-                 "filters", "counts", "records", "recordsSHA256"},
-    "records": [ one record object per line ]}
+   {
+     "manifest": {"format", "archiverVersion", "generatedAt", "schemaVersion",
+                  "filters", "counts", "records", "recordsSHA256",
+                  "chain": {"links", "head"}, "recordHashes": [...]},
+     "records": [ one record object per line ],
+     "seal": {"sha256", "signature", "keyID"}
+   }
 
 Each record object has a "kind" (drs.job, drs.jobLogItem, drs.sourceServer,
-snowball.clusterJob, sms.replicationJob), its provenance (region, account,
-firstSeen, lastSeen) and "data": the AWS object exactly as AWS sent it. Log
-items carry "jobID" and stand in their job's "logItems"; source-server
-snapshots carry "capturedAt". Every record appears exactly once.
+drs.stagingAccount, snowball.clusterJob, sms.replicationJob), its provenance
+(region, account, firstSeen, lastSeen; the file for imported records) and
+"data": the AWS object exactly as AWS sent it. Log items carry "jobID" and
+follow their job; snapshots carry "capturedAt". Every record appears
+exactly once.
 
-recordsSHA256 is the SHA-256 of the "records" value byte for byte as it
-stands in the file, so any later change to the records shows.
+The manifest carries the SHA-256 of every record and of the records as a
+whole, and the head of the archive's hash chain at the time of the export
+('archiver verify' prints the archive's). The seal carries the SHA-256 of
+every byte before it; with --sign-key (or ARCHIVER_SIGN_KEY) it also
+carries an ed25519 signature of that hash. 'archiver verify --export FILE'
+checks all of it offline, with no archive; with --public-key it checks the
+signature too. A signing key is made with:
+
+   openssl genpkey -algorithm ed25519 -out export-signing.pem
+   openssl pkey -in export-signing.pem -pubout -out export-signing.pub.pem
+
+--redact-tags replaces the value of every tag (each "tags" member of the
+data) with "REDACTED", and the manifest says so; those records are then no
+longer verbatim.
 
 The filters are those of 'archiver query' (--from, --to, --job-id,
---source-server, --kind, --event, --status, --text; see 'archiver query
---help') and are recorded in the manifest. A log item whose job is not
-exported stands at top level.
+--source-server, --kind, --event, --status, --text, --region, --account;
+see 'archiver query --help') and are recorded in the manifest.
 
 The file is written beside its final name and renamed into place when
 complete, so FILE is never left half-written. --out - writes to stdout.
@@ -46,10 +63,14 @@ Export needs no network and no credentials, and can run during a sync.
 
 EXAMPLES:
    archiver export --out drs-history.json
-   archiver export --out - | jq '.manifest'
-   archiver export --out q3-drills.json --from 2026-07-01 --to 2026-09-30 --kind drs.job --kind drs.jobLogItem`,
+   archiver export --out - | jq '.manifest.counts'
+   archiver export --out q3-drills.json --from 2026-07-01 --to 2026-09-30 --kind drs.job --kind drs.jobLogItem
+   archiver export --out audit.json --sign-key /etc/archiver/export-signing.pem --redact-tags
+   archiver verify --export audit.json --public-key export-signing.pub.pem`,
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "file to write (- for stdout)"},
+			&cli.StringFlag{Name: "sign-key", EnvVars: []string{"ARCHIVER_SIGN_KEY_FILE"}, Usage: "sign the export with this ed25519 private key (PEM file; or the PEM itself in ARCHIVER_SIGN_KEY)"},
+			&cli.BoolFlag{Name: "redact-tags", Usage: "replace every tag value in the data with REDACTED"},
 			&cli.DurationFlag{Name: "lock-timeout", Value: time.Minute, Usage: "longest wait for a sync to release the archive"},
 		}, filterFlags()...),
 		Action: func(c *cli.Context) error {
@@ -60,7 +81,12 @@ EXAMPLES:
 			if out == "" {
 				return usageError{err: fmt.Errorf("--out FILE is required"), command: "export"}
 			}
-			o := exportOptions{archiveDir: c.String("archive"), out: out, lockTimeout: c.Duration("lock-timeout")}
+			o := exportOptions{archiveDir: c.String("archive"), out: out, lockTimeout: c.Duration("lock-timeout"), redactTags: c.Bool("redact-tags")}
+			key, err := signKey(c.String("sign-key"), os.Getenv("ARCHIVER_SIGN_KEY"))
+			if err != nil {
+				return usageError{err: err, command: "export"}
+			}
+			o.signKey = key
 			if anyFilter(c) {
 				f, err := parseFilters(c, time.Now())
 				if err != nil {
@@ -77,6 +103,8 @@ type exportOptions struct {
 	archiveDir      string
 	out             string
 	lockTimeout     time.Duration
+	redactTags      bool
+	signKey         ed25519.PrivateKey
 	filters         *query.Filters // nil: everything
 	manifestFilters map[string]any
 }
@@ -99,7 +127,7 @@ func runExport(ctx context.Context, o exportOptions, stdout, stderr io.Writer) e
 	if err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
-	qo := query.ExportOptions{Version: archiverVersion(), SchemaVersion: schema, Filters: o.manifestFilters}
+	qo := query.ExportOptions{Version: archiverVersion(), SchemaVersion: schema, Filters: o.manifestFilters, RedactTags: o.redactTags, SignKey: o.signKey}
 	if o.filters != nil {
 		if qo.Only, err = selectKeys(ctx, st, o, stderr); err != nil {
 			return err
@@ -138,8 +166,38 @@ func runExport(ctx context.Context, o exportOptions, stdout, stderr io.Writer) e
 	if err := os.Rename(tmp.Name(), o.out); err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
-	fmt.Fprintf(stderr, "archiver export: %d records to %s (sha256 %s)\n", m.Records, o.out, m.RecordsSHA256)
+	signed := ""
+	if o.signKey != nil {
+		signed = ", signed by key " + query.KeyID(o.signKey.Public().(ed25519.PublicKey))[:16]
+	}
+	fmt.Fprintf(stderr, "archiver export: %d records to %s (records sha256 %s, chain head %.16s at link %d%s)\n",
+		m.Records, o.out, m.RecordsSHA256, m.Chain.Head, m.Chain.Links, signed)
 	return nil
+}
+
+// signKey reads the export signing key: from the file named by path, or
+// else from pemText (the ARCHIVER_SIGN_KEY environment variable). Neither
+// gives nil.
+func signKey(path, pemText string) (ed25519.PrivateKey, error) {
+	var b []byte
+	var from string
+	switch {
+	case path != "":
+		var err error
+		if b, err = os.ReadFile(path); err != nil {
+			return nil, fmt.Errorf("--sign-key: %w", err)
+		}
+		from = "--sign-key " + path
+	case pemText != "":
+		b, from = []byte(pemText), "ARCHIVER_SIGN_KEY"
+	default:
+		return nil, nil
+	}
+	k, err := query.ParsePrivateKey(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w (want a PEM PKCS #8 key: openssl genpkey -algorithm ed25519)", from, err)
+	}
+	return k, nil
 }
 
 // selectKeys runs the export's filters as a query and returns the keys of
