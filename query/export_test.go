@@ -7,8 +7,11 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"flag"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -53,7 +56,9 @@ func fixture(t *testing.T, dir string) {
 				`{"event":"JOB_START","logDateTime":"2026-10-01T00:00:00Z"}`,
 			},
 		}
-		for ref, items := range logs {
+		refs := slices.SortedFunc(maps.Keys(logs), func(a, b archive.JobRef) int { return strings.Compare(a.JobID, b.JobID) })
+		for _, ref := range refs { // in a fixed order: the hash chain follows the order of writes
+			items := logs[ref]
 			for i, it := range items {
 				var h struct{ LogDateTime string }
 				json.Unmarshal([]byte(it), &h)
