@@ -41,7 +41,14 @@ const (
 	// OpAnchor: the record existed when the hash chain began; nothing
 	// changed.
 	OpAnchor Op = 4
+	// OpEvent: not a record but an event of the archive's life (a prune),
+	// whose note is kept in meta. Events are links of the hash chain only;
+	// MutationsSince leaves them out.
+	OpEvent Op = 5
 )
+
+// eventKind is the kind code of event links.
+const eventKind = 0xFF
 
 // Mutation is one entry of the change log: what happened to which record.
 type Mutation struct {
@@ -75,7 +82,7 @@ func (w *Writer) note(op Op, kind Kind, k []byte, value []byte) {
 // flushMutations appends the transaction's mutations to the change log,
 // linked into the hash chain.
 func (w *Writer) flushMutations() error {
-	if len(w.muts) == 0 {
+	if len(w.muts) == 0 && len(w.events) == 0 {
 		return nil
 	}
 	b, err := w.bucket(bucketChanges)
@@ -97,6 +104,9 @@ func (w *Writer) flushMutations() error {
 			return err
 		}
 		links[i] = chain.Link{Op: byte(m.Op), Kind: code, Key: m.Key, Sum: m.Sum}
+	}
+	for _, e := range w.events {
+		links = append(links, chain.Link{Op: byte(OpEvent), Kind: eventKind, Key: e.Key, Sum: e.Sum})
 	}
 	v, head := chain.AppendEntry(make([]byte, 0, len(links)*chain.LinkLen+chain.TrailerLen), head, links)
 	if err := meta.Put([]byte(metaChainHead), chain.AppendHead(nil, head)); err != nil {
@@ -238,12 +248,15 @@ func chainMutations(v []byte) ([]Mutation, error) {
 	if err != nil {
 		return nil, err
 	}
-	muts := make([]Mutation, len(links))
-	for i, l := range links {
+	muts := make([]Mutation, 0, len(links))
+	for _, l := range links {
+		if Op(l.Op) == OpEvent {
+			continue
+		}
 		if int(l.Kind) >= len(recfmt.KindNames) {
 			return nil, fmt.Errorf("names kind %d, which this archiver does not know", l.Kind)
 		}
-		muts[i] = Mutation{Op: Op(l.Op), Kind: Kind(recfmt.KindNames[l.Kind]), Key: l.Key, Sum: l.Sum}
+		muts = append(muts, Mutation{Op: Op(l.Op), Kind: Kind(recfmt.KindNames[l.Kind]), Key: l.Key, Sum: l.Sum})
 	}
 	return muts, nil
 }

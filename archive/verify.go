@@ -54,6 +54,7 @@ func (r *Reader) VerifyChain(problem func(error)) (ChainReport, error) {
 		sum [sha256.Size]byte
 	}
 	latest := map[[1 + KeyLen]byte]last{}
+	events := map[[KeyLen]byte]bool{}
 	var head chain.Head
 	c := b.Cursor()
 	for k, v := c.Seek(binary.BigEndian.AppendUint64(nil, start)); k != nil; k, v = c.Next() {
@@ -65,6 +66,15 @@ func (r *Reader) VerifyChain(problem func(error)) (ChainReport, error) {
 		}
 		for _, l := range links {
 			head = head.Next(l)
+			if Op(l.Op) == OpEvent {
+				events[l.Key] = true
+				if sum, ok := r.eventSum(l.Key); !ok {
+					report(fmt.Errorf("hash chain: the note of event %x (link %d) is missing", l.Key, head.N))
+				} else if sum != l.Sum {
+					report(fmt.Errorf("hash chain: the note of event %x does not hash to its link: it was changed", l.Key))
+				}
+				continue
+			}
 			var id [1 + KeyLen]byte
 			id[0] = l.Kind
 			copy(id[1:], l.Key[:])
@@ -110,6 +120,15 @@ func (r *Reader) VerifyChain(problem func(error)) (ChainReport, error) {
 		if err != nil {
 			return rep, err
 		}
+	}
+	err = r.Events(func(id Key, _ []byte) error {
+		if !events[id] {
+			report(fmt.Errorf("hash chain: event %x is in no link: it was added other than by archiver", id))
+		}
+		return nil
+	})
+	if err != nil {
+		return rep, err
 	}
 	for id, l := range latest {
 		if l.op != OpDelete {

@@ -32,6 +32,8 @@ type Writer struct {
 	Reader
 	// muts is what this transaction did, for the change log.
 	muts []Mutation
+	// events are the events it recorded (prunes), linked after muts.
+	events []Mutation
 }
 
 func (w *Writer) nextKey(t time.Time) (Key, error) {

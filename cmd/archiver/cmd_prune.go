@@ -1,0 +1,187 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/index"
+	"github.com/archiver-dev/archiver/query"
+	archsync "github.com/archiver-dev/archiver/sync"
+)
+
+func pruneCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "prune",
+		Usage:     "remove records older than a date, for a retention policy",
+		UsageText: "archiver [--archive DIR] prune --before DATE (--export FILE | --no-export) [--confirm]",
+		Description: `Removes the records older than --before from the archive:
+   - DRS jobs created before it, with their whole logs;
+   - the logs of jobs no longer archived, when all their items are older;
+   - older snapshots of source servers and staging accounts, and older states
+     of Snowball and SMS jobs. The current state of each object stays, since
+     it is what the next sync compares with.
+
+Without --confirm it only says what it would remove. With --confirm it first
+writes an export of exactly those records to --export FILE (sealed, and
+signed with --sign-key or ARCHIVER_SIGN_KEY as 'archiver export' does),
+makes it durable, and only then removes them, in one transaction. A prune
+with no export must say so with --no-export. Every removal is a link of the
+hash chain, and so is the prune itself (its bound, counts and the export's
+hash), so 'archiver verify' can tell a prune from tampering.
+
+Prune cannot run while a sync runs on the same archive. A job that AWS still
+lists comes back, log and all, with the next sync: prune what the service
+itself no longer keeps.
+
+EXAMPLES:
+   archiver prune --before 2024-01-01 --export pruned-2023.json
+   archiver prune --before 2024-01-01 --export pruned-2023.json --sign-key export-signing.pem --confirm
+   archiver prune --before 400d --no-export --confirm`,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "before", Usage: "remove records older than this: RFC 3339, a date, or an age such as 400d"},
+			&cli.BoolFlag{Name: "confirm", Usage: "remove the records (without it, only say what would go)"},
+			&cli.StringFlag{Name: "export", Usage: "write the records removed to this file first"},
+			&cli.BoolFlag{Name: "no-export", Usage: "remove the records without exporting them"},
+			&cli.StringFlag{Name: "sign-key", Usage: "sign the export with this ed25519 private key (PEM file; or the PEM itself in ARCHIVER_SIGN_KEY)"},
+			&cli.DurationFlag{Name: "lock-timeout", Value: time.Minute, Usage: "longest wait for the archive file lock"},
+		},
+		Action: func(c *cli.Context) error {
+			if err := noArgs(c); err != nil {
+				return err
+			}
+			o, err := pruneOptions(c, time.Now())
+			if err != nil {
+				return usageError{err: err, command: "prune"}
+			}
+			return runPrune(c.Context, o, c.App.Writer, c.App.ErrWriter)
+		},
+	}
+}
+
+type pruneOpts struct {
+	archiveDir  string
+	before      time.Time
+	confirm     bool
+	export      string
+	lockTimeout time.Duration
+	qo          query.ExportOptions
+}
+
+func pruneOptions(c *cli.Context, now time.Time) (pruneOpts, error) {
+	o := pruneOpts{archiveDir: c.String("archive"), confirm: c.Bool("confirm"), export: c.String("export"), lockTimeout: c.Duration("lock-timeout")}
+	b := strings.TrimSpace(c.String("before"))
+	if b == "" {
+		return o, fmt.Errorf("--before DATE is required")
+	}
+	var err error
+	if o.before, err = query.ParseTimeBound(b, now, false); err != nil {
+		return o, fmt.Errorf("--before %w", err)
+	}
+	switch {
+	case o.export != "" && c.Bool("no-export"):
+		return o, fmt.Errorf("--export and --no-export: give one")
+	case o.export == "" && !c.Bool("no-export"):
+		return o, fmt.Errorf("give --export FILE to keep the records removed, or --no-export to remove them without a copy")
+	case o.export == "-":
+		return o, fmt.Errorf("--export: give a file, not -, so that the export is on disk before anything is removed")
+	}
+	if o.export != "" {
+		if _, err := os.Stat(o.export); err == nil {
+			return o, fmt.Errorf("--export %s: the file exists; archiver will not overwrite it", o.export)
+		}
+	}
+	key, err := signKey(c.String("sign-key"), os.Getenv("ARCHIVER_SIGN_KEY"))
+	if err != nil {
+		return o, err
+	}
+	o.qo = query.ExportOptions{Version: archiverVersion(), SignKey: key, TempDir: filepath.Dir(o.export)}
+	return o, nil
+}
+
+func runPrune(ctx context.Context, o pruneOpts, stdout, stderr io.Writer) error {
+	if _, err := os.Stat(filepath.Join(o.archiveDir, archive.FileName)); err != nil {
+		return fmt.Errorf("prune: %s: %w", o.archiveDir, archive.ErrNoArchive)
+	}
+	unlock, err := archsync.Lock(o.archiveDir)
+	if err != nil {
+		return fmt.Errorf("prune: %w", err)
+	}
+	defer unlock()
+	say := func(msg string) { fmt.Fprintf(stderr, "archiver: %s\n", msg) }
+	st, err := archive.Open(ctx, o.archiveDir, archive.Options{LockTimeout: o.lockTimeout, Waiting: say})
+	if err != nil {
+		return fmt.Errorf("prune: %w", err)
+	}
+	defer st.Close()
+	schema, err := st.SchemaVersion()
+	if err != nil {
+		return fmt.Errorf("prune: %w", err)
+	}
+	po := query.PruneOptions{Before: o.before, Confirm: o.confirm, ExportOptions: o.qo}
+	po.ExportOptions.SchemaVersion = schema
+	var tmp *os.File
+	if o.confirm && o.export != "" {
+		tmp, err = os.CreateTemp(filepath.Dir(o.export), "."+filepath.Base(o.export)+".*.tmp")
+		if err != nil {
+			return fmt.Errorf("prune: %w", err)
+		}
+		defer os.Remove(tmp.Name())
+		defer tmp.Close()
+		po.Export = tmp
+		po.Exported = func(query.Manifest) error {
+			if err := tmp.Sync(); err != nil {
+				return err
+			}
+			if err := tmp.Close(); err != nil {
+				return err
+			}
+			return os.Rename(tmp.Name(), o.export)
+		}
+	}
+	res, err := query.Prune(ctx, st, po)
+	if err != nil {
+		return err
+	}
+	what := countList(res.Counts)
+	switch {
+	case res.Records == 0:
+		fmt.Fprintf(stdout, "archiver prune: nothing is older than %s\n", o.before.Format(time.RFC3339))
+		return nil
+	case !res.Removed:
+		fmt.Fprintf(stdout, "archiver prune: would remove %d records older than %s (%s); nothing removed: add --confirm\n", res.Records, o.before.Format(time.RFC3339), what)
+		return nil
+	}
+	// The index drops what was removed.
+	err = st.View(func(r *archive.Reader) error {
+		_, err := index.Sync(ctx, o.archiveDir, r, o.lockTimeout)
+		return err
+	})
+	if err != nil {
+		say(fmt.Sprintf("the full-text index was not updated (%v); the next sync or 'archiver reindex' will", err))
+	}
+	to := "with no export"
+	if res.Export != nil {
+		to = "after exporting them to " + o.export
+	}
+	fmt.Fprintf(stdout, "archiver prune: removed %d records older than %s (%s) %s\n", res.Records, o.before.Format(time.RFC3339), what, to)
+	return nil
+}
+
+// countList renders counts by kind, such as "3 drs.job, 40 drs.jobLogItem".
+func countList(counts map[archive.Kind]int) string {
+	var parts []string
+	for k, n := range counts {
+		parts = append(parts, fmt.Sprintf("%d %s", n, k))
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, ", ")
+}
