@@ -143,4 +143,3 @@ func sameKeys(a, b map[archive.Key]bool) bool {
 	}
 	return true
 }
-
