@@ -175,7 +175,7 @@ func (s *Store) checkSchema(readOnly bool) error {
 				return fmt.Errorf("open archive %s: %w: %v", s.path, ErrNotArchive, err)
 			}
 			if v == 0 {
-				return fmt.Errorf("open archive %s: %w (no schema version)", s.path, ErrNotArchive)
+				return s.noSchema(tx)
 			}
 			if _, err := migrations.Pending(v); err != nil {
 				return fmt.Errorf("open archive %s: %w; upgrade archiver to read it", s.path, err)
@@ -325,16 +325,34 @@ func Migrate(ctx context.Context, dir string, o Options) (int, []migrations.Step
 // have one, and the steps it still needs; verb says what a file from a
 // newer archiver cannot be opened to do.
 func (s *Store) pending(verb string) (int, []migrations.Step, error) {
-	v, err := s.SchemaVersion()
+	var v int
+	err := s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		if v, err = migrations.Version(tx); err != nil {
+			return fmt.Errorf("open archive %s: %w: %v", s.path, ErrNotArchive, err)
+		}
+		if v == 0 {
+			return s.noSchema(tx)
+		}
+		return nil
+	})
 	if err != nil {
-		return 0, nil, fmt.Errorf("open archive %s: %w: %v", s.path, ErrNotArchive, err)
-	}
-	if v == 0 {
-		return 0, nil, fmt.Errorf("open archive %s: %w (no schema version)", s.path, ErrNotArchive)
+		return 0, nil, err
 	}
 	todo, err := migrations.Pending(v)
 	if err != nil {
 		return v, nil, fmt.Errorf("open archive %s: %w; upgrade archiver to %s it", s.path, err, verb)
 	}
 	return v, todo, nil
+}
+
+// noSchema is the error for a file without a schema version. A bbolt file
+// with nothing in it is what a sync leaves when it is stopped between
+// creating the file and its first commit: no archive yet, and the next
+// sync carries on. Anything else is not an archive.
+func (s *Store) noSchema(tx *bolt.Tx) error {
+	if isEmpty(tx) {
+		return fmt.Errorf("open archive %s: %w yet (a sync is creating it, or was stopped before its first commit)", s.path, ErrNoArchive)
+	}
+	return fmt.Errorf("open archive %s: %w (no schema version)", s.path, ErrNotArchive)
 }
