@@ -184,7 +184,7 @@ func TestMigrateSchema1(t *testing.T) {
 			append([]string{fmt.Sprintf("applied %d steps in one transaction", latest-1), fmt.Sprintf("schema 1 -> %d", latest)}, pending...), true},
 		{"migrate again has nothing to do", []string{"migrate"}, 0, []string{fmt.Sprintf("schema %d, up to date; nothing to do", latest)}, false},
 		{"dry run again has nothing to do", []string{"migrate", "-n"}, 0, []string{fmt.Sprintf("schema %d, up to date; nothing to do", latest)}, false},
-		{"verify passes", []string{"verify"}, 0, []string{"ok:", fmt.Sprintf("schema %d, 40 records (5 drs.job, 31 drs.jobLogItem, 4 drs.sourceServer)", latest)}, false},
+		{"verify passes", []string{"verify"}, 0, []string{"ok:", fmt.Sprintf("schema %d", latest), "40 records"}, false},
 	}
 	for _, s := range steps {
 		code, stdout, stderr := runCLI(t, append([]string{"--archive", dir}, s.args...)...)
