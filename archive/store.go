@@ -78,20 +78,8 @@ func (s *Store) Path() string { return s.path }
 func Open(ctx context.Context, dir string, o Options) (*Store, error) {
 	path := filepath.Join(dir, FileName)
 	if o.ReadOnly {
-		st, err := os.Stat(path)
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("open archive %s: %w (run 'archiver sync' to create one, or pass --archive)", dir, ErrNoArchive)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("open archive %s: %w", dir, err)
-		}
-		if st.IsDir() {
-			return nil, fmt.Errorf("open archive %s: %s is a directory: %w", dir, path, ErrNotArchive)
-		}
-		if st.Size() == 0 {
-			// A sync has just created the file and not yet written its first
-			// page; a reader cannot use it, and must not try to.
-			return nil, fmt.Errorf("open archive %s: %w yet (a sync is creating it)", dir, ErrNoArchive)
+		if err := checkExists(dir, path); err != nil {
+			return nil, err
 		}
 	} else if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create archive directory %s: %w", dir, err)
@@ -106,6 +94,27 @@ func Open(ctx context.Context, dir string, o Options) (*Store, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// checkExists makes sure an archive file is at path, for the opens that
+// never create one.
+func checkExists(dir, path string) error {
+	st, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("open archive %s: %w (run 'archiver sync' to create one, or pass --archive)", dir, ErrNoArchive)
+	}
+	if err != nil {
+		return fmt.Errorf("open archive %s: %w", dir, err)
+	}
+	if st.IsDir() {
+		return fmt.Errorf("open archive %s: %s is a directory: %w", dir, path, ErrNotArchive)
+	}
+	if st.Size() == 0 {
+		// A sync has just created the file and not yet written its first
+		// page; a reader cannot use it, and must not try to.
+		return fmt.Errorf("open archive %s: %w yet (a sync is creating it)", dir, ErrNoArchive)
+	}
+	return nil
 }
 
 func openLocked(ctx context.Context, path string, o Options) (*bolt.DB, error) {
@@ -166,13 +175,13 @@ func (s *Store) checkSchema(readOnly bool) error {
 				return fmt.Errorf("open archive %s: %w: %v", s.path, ErrNotArchive, err)
 			}
 			if v == 0 {
-				return fmt.Errorf("open archive %s: %w (no schema version)", s.path, ErrNotArchive)
+				return s.noSchema(tx)
 			}
 			if _, err := migrations.Pending(v); err != nil {
 				return fmt.Errorf("open archive %s: %w; upgrade archiver to read it", s.path, err)
 			}
 			if v < migrations.Latest() {
-				return fmt.Errorf("open archive %s: schema %d, this archiver writes %d: %w (run 'archiver sync' once to upgrade it)", s.path, v, migrations.Latest(), ErrNeedsMigration)
+				return fmt.Errorf("open archive %s: schema %d, this archiver writes %d: %w (run 'archiver migrate' to upgrade it)", s.path, v, migrations.Latest(), ErrNeedsMigration)
 			}
 			return nil
 		})
@@ -196,6 +205,9 @@ func (s *Store) checkSchema(readOnly bool) error {
 			return fmt.Errorf("open archive %s: %w (buckets present but no schema version)", s.path, ErrNotArchive)
 		}
 		if _, err := migrations.Apply(tx); err != nil {
+			if errors.Is(err, ErrTooNew) {
+				return fmt.Errorf("open archive %s: %w; upgrade archiver to write it", s.path, err)
+			}
 			return fmt.Errorf("open archive %s: %w", s.path, err)
 		}
 		return nil
@@ -258,4 +270,89 @@ func (s *Store) SchemaVersion() (int, error) {
 		return err
 	})
 	return v, err
+}
+
+// Pending reports, without changing anything, the schema version of the
+// archive in dir and the migration steps that a writable open would apply
+// to it, in order. It takes the shared lock, as a reader does, and never
+// creates an archive. A file from a newer archiver gives ErrTooNew.
+func Pending(ctx context.Context, dir string, o Options) (int, []migrations.Step, error) {
+	path := filepath.Join(dir, FileName)
+	if err := checkExists(dir, path); err != nil {
+		return 0, nil, err
+	}
+	o.ReadOnly = true
+	db, err := openLocked(ctx, path, o)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer db.Close()
+	s := &Store{db: db, path: path}
+	return s.pending("read")
+}
+
+// Migrate brings the existing archive in dir up to the current schema in
+// one write transaction, as a writable Open does, and closes it again. It
+// returns the schema version the file had and the steps it applied, none
+// if the file was up to date. A failed step leaves the file as it was.
+func Migrate(ctx context.Context, dir string, o Options) (int, []migrations.Step, error) {
+	path := filepath.Join(dir, FileName)
+	if err := checkExists(dir, path); err != nil {
+		return 0, nil, err
+	}
+	o.ReadOnly = false
+	db, err := openLocked(ctx, path, o)
+	if err != nil {
+		return 0, nil, err
+	}
+	s := &Store{db: db, path: path}
+	// The exclusive lock is held from here to the end: the steps read now
+	// are the steps the upgrade applies.
+	v, todo, err := s.pending("write")
+	if err == nil {
+		err = s.checkSchema(false)
+	}
+	if cerr := s.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return v, nil, err
+	}
+	return v, todo, nil
+}
+
+// pending reads the schema version of an existing archive file, which must
+// have one, and the steps it still needs; verb says what a file from a
+// newer archiver cannot be opened to do.
+func (s *Store) pending(verb string) (int, []migrations.Step, error) {
+	var v int
+	err := s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		if v, err = migrations.Version(tx); err != nil {
+			return fmt.Errorf("open archive %s: %w: %v", s.path, ErrNotArchive, err)
+		}
+		if v == 0 {
+			return s.noSchema(tx)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, nil, err
+	}
+	todo, err := migrations.Pending(v)
+	if err != nil {
+		return v, nil, fmt.Errorf("open archive %s: %w; upgrade archiver to %s it", s.path, err, verb)
+	}
+	return v, todo, nil
+}
+
+// noSchema is the error for a file without a schema version. A bbolt file
+// with nothing in it is what a sync leaves when it is stopped between
+// creating the file and its first commit: no archive yet, and the next
+// sync carries on. Anything else is not an archive.
+func (s *Store) noSchema(tx *bolt.Tx) error {
+	if isEmpty(tx) {
+		return fmt.Errorf("open archive %s: %w yet (a sync is creating it, or was stopped before its first commit)", s.path, ErrNoArchive)
+	}
+	return fmt.Errorf("open archive %s: %w (no schema version)", s.path, ErrNotArchive)
 }

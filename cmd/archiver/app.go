@@ -100,6 +100,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			verifyCommand(),
 			reindexCommand(),
 			pruneCommand(),
+			migrateCommand(),
 			demoCommand(),
 			versionCommand(),
 		},

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/migrations"
+)
+
+func migrateCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "migrate",
+		Usage:     "upgrade the archive file to the schema this archiver writes",
+		UsageText: "archiver [--archive DIR] migrate [--dry-run]",
+		Description: `Lists the schema steps the archive file still needs to reach the schema
+this archiver writes (number, name and what each does) and applies them, all
+in one transaction: the file is upgraded whole, or, if a step fails, left
+exactly as it was. It then prints the schema version before and after.
+--dry-run only lists the steps and changes nothing. On an archive that is up
+to date, migrate says so and writes nothing.
+
+A newer archiver may keep the archive in a newer layout. Commands that write
+(sync, import) upgrade the file by themselves when they first open it;
+readers (query, export, verify) refuse a file that needs an upgrade and ask
+for one. Migrate does the upgrade on its own, so that it can be reviewed
+first and run at a time of your choosing. A large archive takes a while:
+some steps rewrite every record. Readers wait for the file meanwhile. Copy
+the file first if you want to keep the old layout: an older archiver cannot
+read an upgraded archive, and says so.
+
+An archive written by a newer archiver than this one is refused: upgrade
+archiver instead.
+
+EXAMPLES:
+   # What would an upgrade do?
+   archiver migrate --dry-run
+
+   # Keep a copy of the old file, then upgrade
+   cp ~/.local/share/archiver/archive.db archive-before-upgrade.db
+   archiver migrate
+
+   archiver --archive /var/lib/archiver migrate`,
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "dry-run", Aliases: []string{"n"}, Usage: "list the pending steps and change nothing"},
+			&cli.DurationFlag{Name: "lock-timeout", Value: 10 * time.Minute, Usage: "longest wait for the archive file lock held by another process"},
+		},
+		Action: func(c *cli.Context) error {
+			if err := noArgs(c); err != nil {
+				return err
+			}
+			if c.Duration("lock-timeout") <= 0 {
+				return usageError{err: fmt.Errorf("--lock-timeout must be positive"), command: "migrate"}
+			}
+			return runMigrate(c.Context, c.String("archive"), c.Bool("dry-run"), c.Duration("lock-timeout"), c.App.Writer, c.App.ErrWriter)
+		},
+	}
+}
+
+// runMigrate lists the archive's pending schema steps and, unless dryRun,
+// applies them.
+func runMigrate(ctx context.Context, dir string, dryRun bool, lockTimeout time.Duration, stdout, stderr io.Writer) error {
+	o := archive.Options{
+		LockTimeout: lockTimeout,
+		Waiting:     func(msg string) { fmt.Fprintf(stderr, "archiver: %s\n", msg) },
+	}
+	if dryRun {
+		from, todo, err := archive.Pending(ctx, dir, o)
+		if err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		if len(todo) == 0 {
+			fmt.Fprintf(stdout, "archiver migrate: schema %d, up to date; nothing to do\n", from)
+			return nil
+		}
+		fmt.Fprintf(stdout, "archiver migrate: schema %d; this archiver writes schema %d; %s pending:\n", from, migrations.Latest(), plural(len(todo), "step"))
+		printSteps(stdout, todo)
+		fmt.Fprintf(stdout, "archiver migrate: dry run, nothing changed (run 'archiver migrate' to apply %s)\n", pronoun(len(todo)))
+		return nil
+	}
+	start := time.Now()
+	from, done, err := archive.Migrate(ctx, dir, o)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if len(done) == 0 {
+		fmt.Fprintf(stdout, "archiver migrate: schema %d, up to date; nothing to do\n", from)
+		return nil
+	}
+	fmt.Fprintf(stdout, "archiver migrate: schema %d; applied %s in one transaction:\n", from, plural(len(done), "step"))
+	printSteps(stdout, done)
+	fmt.Fprintf(stdout, "archiver migrate: schema %d -> %d in %s\n", from, done[len(done)-1].Version, time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// printSteps lists steps one a line: number, name, description.
+func printSteps(w io.Writer, steps []migrations.Step) {
+	width := 0
+	for _, s := range steps {
+		width = max(width, len(s.Name))
+	}
+	for _, s := range steps {
+		fmt.Fprintf(w, "   %3d  %-*s  %s\n", s.Version, width, s.Name, s.Desc)
+	}
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+func pronoun(n int) string {
+	if n == 1 {
+		return "it"
+	}
+	return "them"
+}
