@@ -70,7 +70,6 @@ type exportObject struct {
 	FirstSeen  time.Time       `json:"firstSeen"`
 	LastSeen   time.Time       `json:"lastSeen"`
 	Data       json.RawMessage `json:"data"`
-	LogItems   []exportObject  `json:"logItems"`
 }
 
 // String names the record and everything the export says of it; data is
@@ -143,11 +142,18 @@ func exportList(t *testing.T, dir string) []string {
 		t.Fatal(err)
 	}
 	var list []string
+	lastJob := ""
 	for _, r := range doc.Records {
-		list = append(list, r.String())
-		for _, it := range r.LogItems {
-			list = append(list, "  "+it.String())
+		switch {
+		case r.Kind == "drs.job":
+			lastJob = r.ID + " " + r.Region + " " + r.Account
+		case r.Kind == "drs.jobLogItem" && r.JobID+" "+r.Region+" "+r.Account == lastJob:
+			list = append(list, "  "+r.String()) // a log item follows its job
+			continue
+		default:
+			lastJob = ""
 		}
+		list = append(list, r.String())
 	}
 	return list
 }
