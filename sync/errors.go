@@ -31,6 +31,7 @@ type AccessDeniedError struct {
 	Err error
 }
 
+// Error names the missing permission.
 func (e *AccessDeniedError) Error() string {
 	return "access denied: the credentials lack " + e.Action
 }
@@ -41,11 +42,13 @@ func (e *AccessDeniedError) Unwrap() error { return e.Err }
 // UninitializedError is returned when DRS answers that it was never
 // initialized in a region of an account.
 type UninitializedError struct {
+	// Region and Account are where DRS was asked.
 	Region, Account string
 	// Err is the service's answer.
 	Err error
 }
 
+// Error names the region and account.
 func (e *UninitializedError) Error() string {
 	return fmt.Sprintf("DRS is not initialized in %s for account %s", e.Region, e.Account)
 }
@@ -64,6 +67,7 @@ type DiskFullError struct {
 	Err error
 }
 
+// Error says what ran out and that nothing of the transaction was written.
 func (e *DiskFullError) Error() string {
 	reason := e.Errno.Error()
 	if e.Errno == syscall.EFBIG {

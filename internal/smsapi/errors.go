@@ -22,6 +22,7 @@ type DecodeError struct {
 	Err error
 }
 
+// Error says what is wrong with the body, after "decode response: ".
 func (e *DecodeError) Error() string { return "decode response: " + e.Err.Error() }
 
 // Unwrap returns what is wrong with the body.
