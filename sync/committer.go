@@ -234,14 +234,23 @@ func (c *committer) finish(discard bool) error {
 	return c.err
 }
 
+// commitFault, when set (by tests), is called in every transaction after
+// its writes, and an error it returns fails the transaction as a failed
+// write would: bbolt rolls it back.
+var commitFault func(batch []commit) error
+
 // commitBatch opens the archive, commits batch in one transaction and closes
 // the archive. If the transaction fails, it commits the pages one by one, so
-// the page at fault is named and the others are kept.
+// the page at fault is named and the others are kept; unless the disk is
+// full, which is no page's fault.
 func (c *committer) commitBatch(ctx context.Context, batch []commit) {
 	// The open must not be cancelled with the fetchers: queued pages are
 	// still committed after a fetch error or an interrupt.
 	st, err := archive.Open(context.WithoutCancel(ctx), c.dir, archive.Options{LockTimeout: c.opts.LockTimeout, Waiting: c.opts.Waiting})
 	if err != nil {
+		if full := diskFull(err); full != nil {
+			err = fmt.Errorf("commit %s: %w", batchName(batch), full)
+		}
 		c.fail(err)
 		return
 	}
@@ -250,20 +259,52 @@ func (c *committer) commitBatch(ctx context.Context, batch []commit) {
 			c.fail(err)
 		}
 	}()
+	update := func(batch []commit, d *delta) error {
+		return st.Update(func(w *archive.Writer) error {
+			if err := applyBatch(w, batch, d); err != nil {
+				return err
+			}
+			if commitFault != nil {
+				return commitFault(batch)
+			}
+			return nil
+		})
+	}
 	var d delta
-	err = st.Update(func(w *archive.Writer) error { return applyBatch(w, batch, &d) })
+	err = update(batch, &d)
 	if err == nil {
 		c.add(d, len(batch))
 		return
 	}
+	if full := diskFull(err); full != nil {
+		c.fail(fmt.Errorf("commit %s: %w", batchName(batch), full))
+		return
+	}
 	for _, cm := range batch {
 		var d delta
-		if err := st.Update(func(w *archive.Writer) error { return applyBatch(w, []commit{cm}, &d) }); err != nil {
+		if err := update([]commit{cm}, &d); err != nil {
+			if full := diskFull(err); full != nil {
+				err = full
+			}
 			c.fail(fmt.Errorf("commit %s: %w", cm.what, err))
 			return
 		}
 		c.add(d, 1)
 	}
+}
+
+// batchName names the pages of a batch in messages: "DescribeJobs page 1",
+// or "DescribeJobs page 1 and 4 more pages".
+func batchName(batch []commit) string {
+	switch len(batch) {
+	case 0:
+		return "nothing"
+	case 1:
+		return batch[0].what
+	case 2:
+		return batch[0].what + " and 1 more page"
+	}
+	return fmt.Sprintf("%s and %d more pages", batch[0].what, len(batch)-1)
 }
 
 func (c *committer) fail(err error) {

@@ -25,90 +25,166 @@ type drsFetcher struct {
 
 // NewDRSClient builds the DRS client sync uses: the SDK client from cfg, with
 // endpoint as its base endpoint when set, and raw-body capture when raw is
-// true.
+// true. An answer it cannot decode fails with an error that says what came
+// instead.
 func NewDRSClient(cfg aws.Config, endpoint string, raw bool) *drs.Client {
 	return drs.NewFromConfig(cfg, func(o *drs.Options) {
 		if endpoint != "" {
 			o.BaseEndpoint = aws.String(endpoint)
 		}
+		o.APIOptions = append(o.APIOptions, markBadAnswers)
 		if raw {
 			o.APIOptions = append(o.APIOptions, captureRawBody)
 		}
 	})
 }
 
-// pager is what every SDK paginator offers: pages of output O, with
-// per-call options Opt.
-type pager[O any, Opt any] interface {
-	HasMorePages() bool
-	NextPage(ctx context.Context, optFns ...func(Opt)) (O, error)
+// maxRestarts is how many times a listing starts again from its first page
+// after the service refused a nextToken it had issued, as invalid or
+// expired, before sync gives up.
+const maxRestarts = 3
+
+// listing is one paged listing of an API: how to call it and read its
+// answers.
+type listing[O any] struct {
+	op    string // the API operation, such as "DescribeJobLogItems"
+	what  string // the listing in messages, such as "DescribeJobLogItems drsjob-1"
+	list  string // the list member of an answer, such as "items"
+	token string // the token member of an answer, "nextToken" or "NextToken"
+	scope scope
+	// call asks for the page after token, the first page when token is nil.
+	call func(ctx context.Context, token *string) (O, error)
+	// read returns the items of an answer as the exact bytes received, and
+	// its next token.
+	read func(out O) ([]json.RawMessage, *string, error)
 }
 
-// eachPage pages p to the end. For each page it cuts the raw items out of
-// the list member of the captured body, checks their number against what
-// the SDK decoded (meta returns the page's metadata and that number), and
-// calls fn; last is true on the final page. what names the call in errors,
-// such as "describe jobs" or "describe job log items drsjob-1".
-func eachPage[O any, Opt any](ctx context.Context, stats *Stats, p pager[O, Opt], op, what, member string,
-	meta func(O) (middleware.Metadata, int), fn func(n int, out O, items []json.RawMessage, last bool) error) error {
-	for n := 1; p.HasMorePages(); n++ {
-		out, err := p.NextPage(ctx)
-		if err != nil {
-			return fmt.Errorf("%s page %d: %w", what, n, err)
-		}
-		stats.Calls.Add(1)
-		md, want := meta(out)
-		page, err := decodeRawPage(op, md, member, want)
-		if err != nil {
-			return fmt.Errorf("%s page %d: %w", what, n, err)
-		}
-		if err := fn(n, out, page.Items, !p.HasMorePages()); err != nil {
-			return err
+// page is one answer of a listing.
+type page[O any] struct {
+	n     int // the page's number, from 1 at the first page
+	out   O
+	items []json.RawMessage
+	start int  // how many items came before this page
+	last  bool // no page comes after it
+	// fresh is how many of the items were not handed over before: after a
+	// restart, the pages already read come again and count for nothing.
+	fresh int
+}
+
+// eachPage pages l to the end and calls fn with each page, in order.
+//
+// A listing ends only on an answer without a nextToken. A nextToken the
+// service already returned in the listing (the same one again, or a cycle)
+// is an error: the SDK paginators would end such a listing silently, as if
+// it were complete, and the pages never read would be lost unnoticed. A
+// nextToken the service refuses as invalid or expired starts the listing
+// again from the first page, at most maxRestarts times; the pages come again
+// and are written again, which changes nothing, since every write sync makes
+// of a page is idempotent (latest states and observations dedupe, log items
+// are by position).
+func eachPage[O any](ctx context.Context, stats *Stats, l listing[O], fn func(p page[O]) error) error {
+	handed := 0 // the most items handed over in any pass
+	for restarts := 0; ; restarts++ {
+		var token *string
+		returned := map[string]int{} // each nextToken returned, and after which page
+		start := 0
+		for n := 1; ; n++ {
+			out, err := l.call(ctx, token)
+			if err != nil && token != nil && tokenRefused(err) {
+				if restarts == maxRestarts {
+					return fmt.Errorf("%s page %d: the service refused a nextToken it had issued (%s); gave up after %d restarts from the first page",
+						l.what, n, apiMessage(err), maxRestarts)
+				}
+				break
+			}
+			if err != nil {
+				return fmt.Errorf("%s page %d: %w", l.what, n, callError(l.op, l.list, l.token, l.scope, err))
+			}
+			stats.Calls.Add(1)
+			items, next, err := l.read(out)
+			if err != nil {
+				return fmt.Errorf("%s page %d: %w", l.what, n, err)
+			}
+			if next != nil && *next == "" {
+				next = nil // the SDK paginators end on an empty token too
+			}
+			if next != nil {
+				if first, dup := returned[*next]; dup {
+					return fmt.Errorf("%s page %d: the service returned the same nextToken twice (after pages %d and %d); stopping", l.what, n, first, n)
+				}
+				returned[*next] = n
+			}
+			p := page[O]{n: n, out: out, items: items, start: start, last: next == nil}
+			p.fresh = len(items) - min(len(items), max(0, handed-start))
+			if err := fn(p); err != nil {
+				return err
+			}
+			start += len(items)
+			handed = max(handed, start)
+			if next == nil {
+				return nil
+			}
+			token = next
 		}
 	}
-	return nil
+}
+
+// sdkListing is a listing of an SDK client with raw-body capture: items are
+// cut from the captured body, and their number checked against what the SDK
+// decoded (meta returns the page's metadata, that number and the next
+// token).
+func sdkListing[O any](op, what, list, token string, sc scope, call func(ctx context.Context, token *string) (O, error),
+	meta func(O) (middleware.Metadata, int, *string)) listing[O] {
+	return listing[O]{op: op, what: what, list: list, token: token, scope: sc, call: call,
+		read: func(out O) ([]json.RawMessage, *string, error) {
+			md, want, next := meta(out)
+			items, err := decodeRawPage(md, list, want)
+			return items, next, err
+		}}
 }
 
 // jobs calls fn with each page of DescribeJobs, latest jobs first.
-func (f *drsFetcher) jobs(ctx context.Context, fn func(n int, items []json.RawMessage) error) error {
-	p := drs.NewDescribeJobsPaginator(f.client, &drs.DescribeJobsInput{MaxResults: aws.Int32(f.pageSize)},
-		func(o *drs.DescribeJobsPaginatorOptions) { o.StopOnDuplicateToken = true })
-	return eachPage(ctx, f.stats, p, "DescribeJobs", "describe jobs", "items",
-		func(out *drs.DescribeJobsOutput) (middleware.Metadata, int) {
-			return out.ResultMetadata, len(out.Items)
+func (f *drsFetcher) jobs(ctx context.Context, sc scope, fn func(p page[*drs.DescribeJobsOutput]) error) error {
+	return eachPage(ctx, f.stats, sdkListing("DescribeJobs", "DescribeJobs", "items", "nextToken", sc,
+		func(ctx context.Context, token *string) (*drs.DescribeJobsOutput, error) {
+			return f.client.DescribeJobs(ctx, &drs.DescribeJobsInput{MaxResults: aws.Int32(f.pageSize), NextToken: token})
 		},
-		func(n int, _ *drs.DescribeJobsOutput, items []json.RawMessage, _ bool) error { return fn(n, items) })
+		func(out *drs.DescribeJobsOutput) (middleware.Metadata, int, *string) {
+			return out.ResultMetadata, len(out.Items), out.NextToken
+		}), fn)
 }
 
-// jobLog calls fn with each page of a job's log, oldest items first, and
-// each item's logDateTime as the SDK read it; last is true on the final page.
-func (f *drsFetcher) jobLog(ctx context.Context, jobID string, fn func(n int, items []json.RawMessage, times []string, last bool) error) error {
-	p := drs.NewDescribeJobLogItemsPaginator(f.client, &drs.DescribeJobLogItemsInput{JobID: aws.String(jobID), MaxResults: aws.Int32(f.pageSize)},
-		func(o *drs.DescribeJobLogItemsPaginatorOptions) { o.StopOnDuplicateToken = true })
-	return eachPage(ctx, f.stats, p, "DescribeJobLogItems", "describe job log items "+jobID, "items",
-		func(out *drs.DescribeJobLogItemsOutput) (middleware.Metadata, int) {
-			return out.ResultMetadata, len(out.Items)
+// jobLog calls fn with each page of a job's log, oldest items first.
+func (f *drsFetcher) jobLog(ctx context.Context, sc scope, jobID string, fn func(p page[*drs.DescribeJobLogItemsOutput]) error) error {
+	return eachPage(ctx, f.stats, sdkListing("DescribeJobLogItems", "DescribeJobLogItems "+jobID, "items", "nextToken", sc,
+		func(ctx context.Context, token *string) (*drs.DescribeJobLogItemsOutput, error) {
+			return f.client.DescribeJobLogItems(ctx, &drs.DescribeJobLogItemsInput{JobID: aws.String(jobID), MaxResults: aws.Int32(f.pageSize), NextToken: token})
 		},
-		func(n int, out *drs.DescribeJobLogItemsOutput, items []json.RawMessage, last bool) error {
-			times := make([]string, len(out.Items))
-			for i, it := range out.Items {
-				times[i] = aws.ToString(it.LogDateTime)
-			}
-			return fn(n, items, times, last)
-		})
+		func(out *drs.DescribeJobLogItemsOutput) (middleware.Metadata, int, *string) {
+			return out.ResultMetadata, len(out.Items), out.NextToken
+		}), fn)
 }
 
 // sourceServers calls fn with each page of DescribeSourceServers.
-func (f *drsFetcher) sourceServers(ctx context.Context, fn func(n int, items []json.RawMessage) error) error {
-	p := drs.NewDescribeSourceServersPaginator(f.client, &drs.DescribeSourceServersInput{MaxResults: aws.Int32(f.pageSize)},
-		func(o *drs.DescribeSourceServersPaginatorOptions) { o.StopOnDuplicateToken = true })
-	return eachPage(ctx, f.stats, p, "DescribeSourceServers", "describe source servers", "items",
-		func(out *drs.DescribeSourceServersOutput) (middleware.Metadata, int) {
-			return out.ResultMetadata, len(out.Items)
+func (f *drsFetcher) sourceServers(ctx context.Context, sc scope, fn func(p page[*drs.DescribeSourceServersOutput]) error) error {
+	return eachPage(ctx, f.stats, sdkListing("DescribeSourceServers", "DescribeSourceServers", "items", "nextToken", sc,
+		func(ctx context.Context, token *string) (*drs.DescribeSourceServersOutput, error) {
+			return f.client.DescribeSourceServers(ctx, &drs.DescribeSourceServersInput{MaxResults: aws.Int32(f.pageSize), NextToken: token})
 		},
-		func(n int, _ *drs.DescribeSourceServersOutput, items []json.RawMessage, _ bool) error {
-			return fn(n, items)
-		})
+		func(out *drs.DescribeSourceServersOutput) (middleware.Metadata, int, *string) {
+			return out.ResultMetadata, len(out.Items), out.NextToken
+		}), fn)
+}
+
+// stagingAccounts calls fn with each page of ListStagingAccounts.
+func (f *drsFetcher) stagingAccounts(ctx context.Context, sc scope, fn func(p page[*drs.ListStagingAccountsOutput]) error) error {
+	return eachPage(ctx, f.stats, sdkListing("ListStagingAccounts", "ListStagingAccounts", "accounts", "nextToken", sc,
+		func(ctx context.Context, token *string) (*drs.ListStagingAccountsOutput, error) {
+			return f.client.ListStagingAccounts(ctx, &drs.ListStagingAccountsInput{MaxResults: aws.Int32(min(f.pageSize, 50)), NextToken: token})
+		},
+		func(out *drs.ListStagingAccountsOutput) (middleware.Metadata, int, *string) {
+			return out.ResultMetadata, len(out.Accounts), out.NextToken
+		}), fn)
 }
 
 // jobHead is the part of a DRS job that sync reads to file it.
@@ -186,38 +262,43 @@ func (r *drsRun) accountOf(arn string) string {
 	return r.account
 }
 
+// scope is the region and account the run reads.
+func (r *drsRun) scope() scope { return scope{region: r.region, account: r.account} }
+
 type logTask struct {
 	ref       archive.JobRef
 	completed bool
 }
 
 // listJobs commits every page of jobs and hands each job whose log is not yet
-// complete to tasks.
+// complete to tasks, once, even when the listing starts again.
 func (r *drsRun) listJobs(ctx context.Context, tasks chan<- logTask) error {
-	return r.f.jobs(ctx, func(n int, items []json.RawMessage) error {
-		recs := make([]archive.Record, 0, len(items))
+	queued := map[archive.JobRef]bool{}
+	return r.f.jobs(ctx, r.scope(), func(p page[*drs.DescribeJobsOutput]) error {
+		recs := make([]archive.Record, 0, len(p.items))
 		var todo []logTask
-		for i, it := range items {
+		for i, it := range p.items {
 			var h jobHead
 			if err := json.Unmarshal(it, &h); err != nil || h.JobID == "" {
-				return fmt.Errorf("describe jobs page %d item %d: no jobID", n, i)
+				return fmt.Errorf("DescribeJobs page %d item %d: no jobID", p.n, i)
 			}
 			rec := archive.Record{
 				Kind: archive.KindDRSJob, ID: h.JobID, Region: r.region, Account: r.accountOf(h.Arn),
 				Time: timeOr(h.CreationDateTime, r.seen), FirstSeen: r.seen, LastSeen: r.seen, Data: it,
 			}
 			if err := rec.CheckData(); err != nil {
-				return fmt.Errorf("describe jobs page %d item %d: %w", n, i, err)
+				return fmt.Errorf("DescribeJobs page %d item %d: %w", p.n, i, err)
 			}
 			recs = append(recs, rec)
 			ref := archive.JobRef{JobID: h.JobID, Region: r.region, Account: rec.Account}
-			if !r.complete[ref] {
+			if !r.complete[ref] && !queued[ref] {
+				queued[ref] = true
 				todo = append(todo, logTask{ref: ref, completed: h.Status == "COMPLETED"})
 			}
 		}
-		r.stats.Jobs.Add(int64(len(items)))
+		r.stats.Jobs.Add(int64(p.fresh))
 		r.stats.JobLogsPending.Add(int64(len(todo)))
-		err := r.com.send(ctx, commit{what: fmt.Sprintf("DescribeJobs page %d", n), items: len(recs), apply: func(w *archive.Writer, d *delta) error {
+		err := r.com.send(ctx, commit{what: fmt.Sprintf("DescribeJobs page %d", p.n), items: len(recs), apply: func(w *archive.Writer, d *delta) error {
 			for _, rec := range recs {
 				ch, err := w.PutLatest(rec)
 				if err != nil {
@@ -250,18 +331,15 @@ func (r *drsRun) listJobs(ctx context.Context, tasks chan<- logTask) error {
 // trims items AWS no longer lists and, for a job that was COMPLETED before
 // its log was read, marks the log complete so it is never read again.
 func (r *drsRun) readLog(ctx context.Context, t logTask) error {
-	pos := 0
-	err := r.f.jobLog(ctx, t.ref.JobID, func(n int, items []json.RawMessage, times []string, last bool) error {
-		start := pos
-		pos += len(items)
-		r.stats.LogItems.Add(int64(len(items)))
-		recs := make([]archive.Record, len(items))
-		for i, it := range items {
-			recs[i] = archive.Record{Time: timeOr(times[i], r.seen), FirstSeen: r.seen, LastSeen: r.seen, Data: it}
+	err := r.f.jobLog(ctx, r.scope(), t.ref.JobID, func(p page[*drs.DescribeJobLogItemsOutput]) error {
+		r.stats.LogItems.Add(int64(p.fresh))
+		recs := make([]archive.Record, len(p.items))
+		for i, it := range p.items {
+			recs[i] = archive.Record{Time: timeOr(aws.ToString(p.out.Items[i].LogDateTime), r.seen), FirstSeen: r.seen, LastSeen: r.seen, Data: it}
 			recs[i].MarkDataValid() // see decodeRawPage
 		}
-		return r.com.send(ctx, commit{what: fmt.Sprintf("DescribeJobLogItems %s page %d", t.ref.JobID, n), items: len(recs),
-			log: &logPage{ref: t.ref, start: start, recs: recs, last: last, completed: t.completed}})
+		return r.com.send(ctx, commit{what: fmt.Sprintf("DescribeJobLogItems %s page %d", t.ref.JobID, p.n), items: len(recs),
+			log: &logPage{ref: t.ref, start: p.start, recs: recs, last: p.last, completed: t.completed}})
 	})
 	if err == nil {
 		r.stats.JobLogs.Add(1)
@@ -273,16 +351,16 @@ func (r *drsRun) readLog(ctx context.Context, t logTask) error {
 // changed since its last snapshot. The listing is not filtered, so it holds
 // the extended source servers of every staging account too.
 func (r *drsRun) listServers(ctx context.Context) error {
-	return r.f.sourceServers(ctx, func(n int, items []json.RawMessage) error {
-		batch := make([]observation, 0, len(items))
-		for i, it := range items {
+	return r.f.sourceServers(ctx, r.scope(), func(p page[*drs.DescribeSourceServersOutput]) error {
+		batch := make([]observation, 0, len(p.items))
+		for i, it := range p.items {
 			var h serverHead
 			if err := json.Unmarshal(it, &h); err != nil || h.SourceServerID == "" {
-				return fmt.Errorf("describe source servers page %d item %d: no sourceServerID", n, i)
+				return fmt.Errorf("DescribeSourceServers page %d item %d: no sourceServerID", p.n, i)
 			}
 			fp, err := serverFingerprint(it)
 			if err != nil {
-				return fmt.Errorf("describe source servers page %d item %d: %w", n, i, err)
+				return fmt.Errorf("DescribeSourceServers page %d item %d: %w", p.n, i, err)
 			}
 			seen := r.seen
 			rec := archive.Record{
@@ -292,44 +370,38 @@ func (r *drsRun) listServers(ctx context.Context) error {
 			rec.MarkDataValid() // decoded whole above
 			batch = append(batch, observation{rec: rec, fp: fp})
 		}
-		r.stats.Servers.Add(int64(len(items)))
-		return r.com.send(ctx, observationCommit(fmt.Sprintf("DescribeSourceServers page %d", n), batch))
+		r.stats.Servers.Add(int64(p.fresh))
+		return r.com.send(ctx, observationCommit(fmt.Sprintf("DescribeSourceServers page %d", p.n), batch))
 	})
 }
 
 // listStagingAccounts keeps each staging account DRS lists, with a new
 // record when its entry changes.
 func (r *drsRun) listStagingAccounts(ctx context.Context) error {
-	p := drs.NewListStagingAccountsPaginator(r.f.client, &drs.ListStagingAccountsInput{MaxResults: aws.Int32(min(r.f.pageSize, 50))},
-		func(o *drs.ListStagingAccountsPaginatorOptions) { o.StopOnDuplicateToken = true })
-	return eachPage(ctx, r.stats, p, "ListStagingAccounts", "list staging accounts", "accounts",
-		func(out *drs.ListStagingAccountsOutput) (middleware.Metadata, int) {
-			return out.ResultMetadata, len(out.Accounts)
-		},
-		func(n int, _ *drs.ListStagingAccountsOutput, items []json.RawMessage, _ bool) error {
-			batch := make([]observation, 0, len(items))
-			for i, it := range items {
-				var h struct {
-					AccountID string `json:"accountID"`
-				}
-				if err := json.Unmarshal(it, &h); err != nil || h.AccountID == "" {
-					return fmt.Errorf("list staging accounts page %d item %d: no accountID", n, i)
-				}
-				fp, err := fingerprint(it, nil, nil)
-				if err != nil {
-					return fmt.Errorf("list staging accounts page %d item %d: %w", n, i, err)
-				}
-				seen := r.seen
-				rec := archive.Record{
-					Kind: archive.KindDRSStagingAccount, ID: h.AccountID, Region: r.region, Account: r.account,
-					Time: seen, CapturedAt: &seen, FirstSeen: seen, LastSeen: seen, Data: it,
-				}
-				rec.MarkDataValid()
-				batch = append(batch, observation{rec: rec, fp: fp})
+	return r.f.stagingAccounts(ctx, r.scope(), func(p page[*drs.ListStagingAccountsOutput]) error {
+		batch := make([]observation, 0, len(p.items))
+		for i, it := range p.items {
+			var h struct {
+				AccountID string `json:"accountID"`
 			}
-			r.stats.StagingAccounts.Add(int64(len(items)))
-			return r.com.send(ctx, observationCommit(fmt.Sprintf("ListStagingAccounts page %d", n), batch))
-		})
+			if err := json.Unmarshal(it, &h); err != nil || h.AccountID == "" {
+				return fmt.Errorf("ListStagingAccounts page %d item %d: no accountID", p.n, i)
+			}
+			fp, err := fingerprint(it, nil, nil)
+			if err != nil {
+				return fmt.Errorf("ListStagingAccounts page %d item %d: %w", p.n, i, err)
+			}
+			seen := r.seen
+			rec := archive.Record{
+				Kind: archive.KindDRSStagingAccount, ID: h.AccountID, Region: r.region, Account: r.account,
+				Time: seen, CapturedAt: &seen, FirstSeen: seen, LastSeen: seen, Data: it,
+			}
+			rec.MarkDataValid()
+			batch = append(batch, observation{rec: rec, fp: fp})
+		}
+		r.stats.StagingAccounts.Add(int64(p.fresh))
+		return r.com.send(ctx, observationCommit(fmt.Sprintf("ListStagingAccounts page %d", p.n), batch))
+	})
 }
 
 // lagBands are the upper bounds of the replication-lag bands a snapshot

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 
+	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
@@ -41,15 +43,34 @@ func captureRawBody(stack *middleware.Stack) error {
 		}), "OperationDeserializer", middleware.After)
 }
 
+// markBadAnswers is an SDK stack option that turns the error of a 2xx
+// answer the SDK could not decode into a *badAnswerError, carrying the
+// answer's Content-Type and what was read of its body (all of it when
+// captureRawBody is in the stack too), so that callError can say what came
+// instead of the answer. It wraps the operation's deserializer.
+func markBadAnswers(stack *middleware.Stack) error {
+	return stack.Deserialize.Insert(middleware.DeserializeMiddlewareFunc("archiver.MarkBadAnswers",
+		func(ctx context.Context, in middleware.DeserializeInput, next middleware.DeserializeHandler) (middleware.DeserializeOutput, middleware.Metadata, error) {
+			out, md, err := next.HandleDeserialize(ctx, in)
+			var de *smithy.DeserializationError
+			if err == nil || !errors.As(err, &de) {
+				return out, md, err
+			}
+			resp, ok := out.RawResponse.(*smithyhttp.Response)
+			if !ok || resp.StatusCode < 200 || resp.StatusCode > 299 {
+				return out, md, err
+			}
+			body := de.Snapshot
+			if buf, ok := md.Get(rawBodyKey{}).(*bytes.Buffer); ok {
+				body = buf.Bytes()
+			}
+			return out, md, &badAnswerError{contentType: resp.Header.Get("Content-Type"), body: body, err: err}
+		}), "OperationDeserializer", middleware.Before)
+}
+
 type readCloser struct {
 	io.Reader
 	io.Closer
-}
-
-// rawPage is the part of a list response that archiver keeps: the items as
-// exact bytes.
-type rawPage struct {
-	Items []json.RawMessage
 }
 
 // decodeRawPage reads the raw body captured for one call and returns the
@@ -61,26 +82,26 @@ type rawPage struct {
 // this runs, and splitMember cuts out exactly the bytes encoding/json gives
 // for each element (FuzzSplitMember holds it to that). So items need not be
 // validated again before they are archived.
-func decodeRawPage(op string, md middleware.Metadata, member string, want int) (rawPage, error) {
+func decodeRawPage(md middleware.Metadata, member string, want int) ([]json.RawMessage, error) {
 	buf, ok := md.Get(rawBodyKey{}).(*bytes.Buffer)
 	if !ok {
-		return rawPage{}, fmt.Errorf("%s: no raw response body was captured", op)
+		return nil, fmt.Errorf("no raw response body was captured")
 	}
 	items, err := splitMember(buf.Bytes(), member)
 	if err != nil {
-		return rawPage{}, fmt.Errorf("%s: response body: %w", op, err)
+		return nil, fmt.Errorf("response body: %w", err)
 	}
-	p := rawPage{Items: make([]json.RawMessage, len(items))}
+	out := make([]json.RawMessage, len(items))
 	for i, it := range items {
-		p.Items[i] = it
+		out[i] = it
 	}
-	if len(p.Items) != want {
-		return rawPage{}, fmt.Errorf("%s: raw body has %d items but the SDK decoded %d", op, len(p.Items), want)
+	if len(out) != want {
+		return nil, fmt.Errorf("raw body has %d items but the SDK decoded %d", len(out), want)
 	}
-	for i, it := range p.Items {
+	for i, it := range out {
 		if len(it) == 0 || it[0] != '{' {
-			return rawPage{}, fmt.Errorf("%s: item %d is not a JSON object", op, i)
+			return nil, fmt.Errorf("the answer has the wrong shape: member %s[%d] is not an object", member, i)
 		}
 	}
-	return p, nil
+	return out, nil
 }

@@ -39,23 +39,27 @@ type smsRun struct {
 // run keeps every replication job, with a new record whenever the job or
 // one of its runs changed state.
 func (r *smsRun) run(ctx context.Context) error {
-	p := smsapi.NewGetReplicationJobsPaginator(r.client, &smsapi.GetReplicationJobsInput{MaxResults: aws.Int32(min(r.pageSize, smsPageSize))},
-		func(o *smsapi.GetReplicationJobsPaginatorOptions) { o.StopOnDuplicateToken = true })
-	for n := 1; p.HasMorePages(); n++ {
-		out, err := p.NextPage(ctx)
-		if err != nil {
-			return fmt.Errorf("get replication jobs page %d: %w", n, err)
-		}
-		r.stats.Calls.Add(1)
-		batch := make([]observation, 0, len(out.ReplicationJobList))
-		for i, it := range out.ReplicationJobList {
+	limit := aws.Int32(min(r.pageSize, smsPageSize))
+	l := listing[*smsapi.GetReplicationJobsOutput]{
+		op: "GetReplicationJobs", what: "GetReplicationJobs", list: "replicationJobList", token: "nextToken",
+		scope: scope{region: r.region, account: r.account},
+		call: func(ctx context.Context, token *string) (*smsapi.GetReplicationJobsOutput, error) {
+			return r.client.GetReplicationJobs(ctx, &smsapi.GetReplicationJobsInput{MaxResults: limit, NextToken: token})
+		},
+		read: func(out *smsapi.GetReplicationJobsOutput) ([]json.RawMessage, *string, error) {
+			return out.ReplicationJobList, out.NextToken, nil
+		},
+	}
+	return eachPage(ctx, r.stats, l, func(p page[*smsapi.GetReplicationJobsOutput]) error {
+		batch := make([]observation, 0, len(p.items))
+		for i, it := range p.items {
 			var h smsJobHead
 			if err := json.Unmarshal(it, &h); err != nil || h.ReplicationJobID == "" {
-				return fmt.Errorf("get replication jobs page %d item %d: no replicationJobId", n, i)
+				return fmt.Errorf("GetReplicationJobs page %d item %d: no replicationJobId", p.n, i)
 			}
 			fp, err := smsFingerprint(it)
 			if err != nil {
-				return fmt.Errorf("get replication jobs page %d item %d: %w", n, i, err)
+				return fmt.Errorf("GetReplicationJobs page %d item %d: %w", p.n, i, err)
 			}
 			seen := r.seen
 			rec := archive.Record{
@@ -65,12 +69,9 @@ func (r *smsRun) run(ctx context.Context) error {
 			rec.MarkDataValid() // decoded whole above
 			batch = append(batch, observation{rec: rec, fp: fp})
 		}
-		r.stats.SMSJobs.Add(int64(len(batch)))
-		if err := r.com.send(ctx, observationCommit(fmt.Sprintf("GetReplicationJobs page %d", n), batch)); err != nil {
-			return err
-		}
-	}
-	return nil
+		r.stats.SMSJobs.Add(int64(p.fresh))
+		return r.com.send(ctx, observationCommit(fmt.Sprintf("GetReplicationJobs page %d", p.n), batch))
+	})
 }
 
 // smsJobHead is the part of an SMS replication job sync reads to file it.

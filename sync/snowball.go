@@ -15,12 +15,14 @@ import (
 
 // NewSnowballClient builds the Snowball client sync uses: the SDK client
 // from cfg, with endpoint as its base endpoint when set, and raw-body
-// capture when raw is true.
+// capture when raw is true. An answer it cannot decode fails with an error
+// that says what came instead.
 func NewSnowballClient(cfg aws.Config, endpoint string, raw bool) *snowball.Client {
 	return snowball.NewFromConfig(cfg, func(o *snowball.Options) {
 		if endpoint != "" {
 			o.BaseEndpoint = aws.String(endpoint)
 		}
+		o.APIOptions = append(o.APIOptions, markBadAnswers)
 		if raw {
 			o.APIOptions = append(o.APIOptions, captureRawBody)
 		}
@@ -61,23 +63,32 @@ func (r *snowballRun) run(ctx context.Context) error {
 	return nil
 }
 
+// scope is the region and account the run reads.
+func (r *snowballRun) scope() scope { return scope{region: r.region, account: r.account} }
+
+// listClusters returns the ID of every cluster, oldest first.
 func (r *snowballRun) listClusters(ctx context.Context) ([]string, error) {
 	var ids []string
-	p := snowball.NewListClustersPaginator(r.client, &snowball.ListClustersInput{MaxResults: aws.Int32(min(r.pageSize, snowballPageSize))},
-		func(o *snowball.ListClustersPaginatorOptions) { o.StopOnDuplicateToken = true })
-	err := eachPage(ctx, r.stats, p, "ListClusters", "list clusters", "ClusterListEntries",
-		func(out *snowball.ListClustersOutput) (middleware.Metadata, int) {
-			return out.ResultMetadata, len(out.ClusterListEntries)
+	limit := aws.Int32(min(r.pageSize, snowballPageSize))
+	l := sdkListing("ListClusters", "ListClusters", "ClusterListEntries", "NextToken", r.scope(),
+		func(ctx context.Context, token *string) (*snowball.ListClustersOutput, error) {
+			return r.client.ListClusters(ctx, &snowball.ListClustersInput{MaxResults: limit, NextToken: token})
 		},
-		func(n int, out *snowball.ListClustersOutput, _ []json.RawMessage, _ bool) error {
-			for i, c := range out.ClusterListEntries {
-				if aws.ToString(c.ClusterId) == "" {
-					return fmt.Errorf("list clusters page %d item %d: no ClusterId", n, i)
-				}
-				ids = append(ids, aws.ToString(c.ClusterId))
-			}
-			return nil
+		func(out *snowball.ListClustersOutput) (middleware.Metadata, int, *string) {
+			return out.ResultMetadata, len(out.ClusterListEntries), out.NextToken
 		})
+	err := eachPage(ctx, r.stats, l, func(p page[*snowball.ListClustersOutput]) error {
+		if p.n == 1 {
+			ids = ids[:0] // the listing started again
+		}
+		for i, c := range p.out.ClusterListEntries {
+			if aws.ToString(c.ClusterId) == "" {
+				return fmt.Errorf("ListClusters page %d item %d: no ClusterId", p.n, i)
+			}
+			ids = append(ids, aws.ToString(c.ClusterId))
+		}
+		return nil
+	})
 	return ids, err
 }
 
@@ -88,33 +99,35 @@ type snowballJobHead struct {
 }
 
 func (r *snowballRun) listClusterJobs(ctx context.Context, clusterID string) error {
-	what := "list cluster jobs " + clusterID
-	p := snowball.NewListClusterJobsPaginator(r.client, &snowball.ListClusterJobsInput{ClusterId: aws.String(clusterID), MaxResults: aws.Int32(min(r.pageSize, snowballPageSize))},
-		func(o *snowball.ListClusterJobsPaginatorOptions) { o.StopOnDuplicateToken = true })
-	return eachPage(ctx, r.stats, p, "ListClusterJobs", what, "JobListEntries",
-		func(out *snowball.ListClusterJobsOutput) (middleware.Metadata, int) {
-			return out.ResultMetadata, len(out.JobListEntries)
+	what := "ListClusterJobs " + clusterID
+	limit := aws.Int32(min(r.pageSize, snowballPageSize))
+	l := sdkListing("ListClusterJobs", what, "JobListEntries", "NextToken", r.scope(),
+		func(ctx context.Context, token *string) (*snowball.ListClusterJobsOutput, error) {
+			return r.client.ListClusterJobs(ctx, &snowball.ListClusterJobsInput{ClusterId: aws.String(clusterID), MaxResults: limit, NextToken: token})
 		},
-		func(n int, _ *snowball.ListClusterJobsOutput, items []json.RawMessage, _ bool) error {
-			batch := make([]observation, 0, len(items))
-			for i, it := range items {
-				var h snowballJobHead
-				if err := json.Unmarshal(it, &h); err != nil || h.JobID == "" {
-					return fmt.Errorf("%s page %d item %d: no JobId", what, n, i)
-				}
-				fp, err := snowballFingerprint(it)
-				if err != nil {
-					return fmt.Errorf("%s page %d item %d: %w", what, n, i, err)
-				}
-				seen := r.seen
-				rec := archive.Record{
-					Kind: archive.KindSnowballJob, ID: h.JobID, ClusterID: clusterID, Region: r.region, Account: r.account,
-					Time: rawTime(h.CreationDate, seen), CapturedAt: &seen, FirstSeen: seen, LastSeen: seen, Data: it,
-				}
-				rec.MarkDataValid() // decoded whole above
-				batch = append(batch, observation{rec: rec, fp: fp})
-			}
-			r.stats.SnowballJobs.Add(int64(len(items)))
-			return r.com.send(ctx, observationCommit(fmt.Sprintf("ListClusterJobs %s page %d", clusterID, n), batch))
+		func(out *snowball.ListClusterJobsOutput) (middleware.Metadata, int, *string) {
+			return out.ResultMetadata, len(out.JobListEntries), out.NextToken
 		})
+	return eachPage(ctx, r.stats, l, func(p page[*snowball.ListClusterJobsOutput]) error {
+		batch := make([]observation, 0, len(p.items))
+		for i, it := range p.items {
+			var h snowballJobHead
+			if err := json.Unmarshal(it, &h); err != nil || h.JobID == "" {
+				return fmt.Errorf("%s page %d item %d: no JobId", what, p.n, i)
+			}
+			fp, err := snowballFingerprint(it)
+			if err != nil {
+				return fmt.Errorf("%s page %d item %d: %w", what, p.n, i, err)
+			}
+			seen := r.seen
+			rec := archive.Record{
+				Kind: archive.KindSnowballJob, ID: h.JobID, ClusterID: clusterID, Region: r.region, Account: r.account,
+				Time: rawTime(h.CreationDate, seen), CapturedAt: &seen, FirstSeen: seen, LastSeen: seen, Data: it,
+			}
+			rec.MarkDataValid() // decoded whole above
+			batch = append(batch, observation{rec: rec, fp: fp})
+		}
+		r.stats.SnowballJobs.Add(int64(p.fresh))
+		return r.com.send(ctx, observationCommit(fmt.Sprintf("%s page %d", what, p.n), batch))
+	})
 }

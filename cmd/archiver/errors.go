@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"syscall"
 
 	"github.com/archiver-dev/archiver/archive"
 	archsync "github.com/archiver-dev/archiver/sync"
@@ -46,7 +47,12 @@ func exitCode(err error, stderr io.Writer) int {
 	}
 	code := exitRuntime
 	hint := ""
-	var ue usageError
+	var (
+		ue       usageError
+		denied   *archsync.AccessDeniedError
+		uninit   *archsync.UninitializedError
+		diskFull *archsync.DiskFullError
+	)
 	switch {
 	case errors.As(err, &ue):
 		code = exitUsage
@@ -68,6 +74,14 @@ func exitCode(err error, stderr io.Writer) int {
 		hint = "raise --lock-timeout, or retry when the other command ends"
 	case errors.Is(err, archive.ErrTooNew):
 		hint = "upgrade archiver"
+	case errors.As(err, &denied):
+		hint = `add it to the role's policy; see README "IAM permissions"`
+	case errors.As(err, &uninit):
+		hint = "initialize it in the console, or leave the region out of --region"
+	case errors.As(err, &diskFull) && diskFull.Errno == syscall.EFBIG:
+		hint = "raise the file size limit (ulimit -f) and run sync again"
+	case errors.As(err, &diskFull):
+		hint = "free space and run sync again"
 	}
 	msg := oneLine(err.Error())
 	if hint != "" {

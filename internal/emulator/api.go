@@ -31,6 +31,9 @@ type request struct {
 	JobID      string          `json:"jobID"`
 	MaxResults *int64          `json:"maxResults"`
 	NextToken  *string         `json:"nextToken"`
+
+	// cycle is Faults.RepeatTokens of the operation; see pageOf.
+	cycle int
 }
 
 // requestFilters is the union of the filters of the served operations.
@@ -83,7 +86,7 @@ func readRequest(op string, r *http.Request) (request, *apiError) {
 // the token of the page after it. filterKey binds tokens to the filters
 // they were issued for.
 func page(op, filterKey string, n int, req request, limit int) (from, to int, next string, e *apiError) {
-	from, to, next, perr := pageOf(op, filterKey, n, req.MaxResults, req.NextToken, defaultPageSize, limit)
+	from, to, next, perr := pageOf(op, filterKey, n, req.MaxResults, req.NextToken, defaultPageSize, limit, req.cycle)
 	if perr != nil {
 		return 0, 0, "", validationError("%s", perr.msg)
 	}
@@ -102,8 +105,9 @@ func (e *pageError) Error() string { return e.msg }
 // pageOf picks the slice [from, to) of n items that a request asks for
 // with maxResults and token, and the token of the page after it. A nil or
 // zero maxResults selects def; filterKey binds tokens to the filters they
-// were issued for.
-func pageOf(op, filterKey string, n int, maxResults *int64, token *string, def, limit int) (from, to int, next string, e *pageError) {
+// were issued for. A cycle c above zero (Faults.RepeatTokens) makes the
+// answer to the c-th token of a listing point back to the first token.
+func pageOf(op, filterKey string, n int, maxResults *int64, token *string, def, limit, cycle int) (from, to int, next string, e *pageError) {
 	size := def
 	if maxResults != nil && *maxResults != 0 {
 		m := *maxResults
@@ -126,6 +130,10 @@ func pageOf(op, filterKey string, n int, maxResults *int64, token *string, def, 
 	to = min(from+size, n)
 	if to < n {
 		next = encodeToken(op, filterKey, to)
+	}
+	// The c-th token of a listing starts page c+1, at c*size.
+	if cycle > 0 && from > 0 && from == cycle*size {
+		next = encodeToken(op, filterKey, size)
 	}
 	return from, to, next, nil
 }

@@ -14,10 +14,12 @@
 //   - an HTTP server (Server) that speaks each service's protocol exactly as
 //     the AWS SDK and the AWS CLI send it, including pagination tokens and
 //     error answers;
-//   - fault injection (throttling, server errors, latency, truncated and
-//     malformed answers) by operation name, in each protocol's error form,
-//     and ground-truth accessors, so a test can compare what a client
-//     archived with exactly what was served;
+//   - fault injection by operation name, in each protocol's error form:
+//     throttling, server errors, latency, truncated and malformed answers,
+//     answers of valid JSON with members of the wrong type, nextTokens
+//     that repeat or expire, access denied and an uninitialized DRS
+//     account; and ground-truth accessors, so a test can compare what a
+//     client archived with exactly what was served;
 //   - a Mux that puts several Servers behind one listener and routes each
 //     request by the region and access key ID of its SigV4 credential
 //     scope, so one endpoint URL serves two regions and two accounts

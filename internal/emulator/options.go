@@ -161,11 +161,75 @@ type Faults struct {
 	// that operation are to be replaced with an HTML error page from a
 	// proxy.
 	Malformed map[string]bool
+	// WrongTypes maps an operation name to a way of breaking the JSON
+	// types of its successful answers, which stay valid JSON (see
+	// WrongType). STS answers are XML and are left alone.
+	WrongTypes map[string]WrongType
+	// RepeatTokens maps an operation name to a cycle length c of at least
+	// 1: the answer to the request carrying the c-th nextToken of a listing
+	// hands back the listing's first nextToken again, whatever is left to
+	// list. With 1 the service returns the same token forever; with 2 the
+	// tokens go A, B, A, B... A listing of c pages or fewer is not
+	// affected.
+	RepeatTokens map[string]int
+	// ExpireTokens maps an operation name to a count k: the first k
+	// distinct nextTokens presented to that operation (in any listing) are
+	// each refused once as expired, and accepted when presented again: 400
+	// ValidationException for DRS, 400 InvalidNextTokenException for
+	// Snowball and 400 InvalidParameterException for SMS. A client that
+	// starts its listing again from the first page after each refusal gets
+	// one page further each time. SetFaults forgets which tokens were
+	// refused.
+	ExpireTokens map[string]int
+	// AccessDenied maps an operation name to true when its calls are to be
+	// refused for want of the IAM permission: 403 AccessDeniedException for
+	// DRS, 400 AccessDeniedException for Snowball, 400
+	// UnauthorizedOperationException for SMS and 403 AccessDenied for STS.
+	AccessDenied map[string]bool
+	// UninitializedAccount answers every DRS call with 400
+	// UninitializedAccountException, as DRS answers in a region where it
+	// was never initialized. Snowball, SMS and STS answer as usual.
+	UninitializedAccount bool
+}
+
+// WrongType is a way of breaking the JSON types of an answer while keeping
+// it valid JSON, for Faults.WrongTypes.
+type WrongType int
+
+// The ways Faults.WrongTypes breaks an answer.
+const (
+	// ListAsObject makes the answer's list member (items, accounts,
+	// ClusterListEntries, JobListEntries, replicationJobList) the object
+	// {"a":1}.
+	ListAsObject WrongType = iota + 1
+	// TokenAsNumber makes the answer's nextToken (NextToken for Snowball)
+	// the number 5, on every page, the last included.
+	TokenAsNumber
+	// ItemAsString makes the first element of the answer's list the string
+	// "item", adding it if the list is empty.
+	ItemAsString
+)
+
+// String names w as in a test's name.
+func (w WrongType) String() string {
+	switch w {
+	case ListAsObject:
+		return "list as object"
+	case TokenAsNumber:
+		return "token as number"
+	case ItemAsString:
+		return "item as string"
+	}
+	return "no wrong type"
 }
 
 // clone returns a deep copy of f so callers may keep mutating their maps.
 func (f Faults) clone() Faults {
 	f.Truncate = maps.Clone(f.Truncate)
 	f.Malformed = maps.Clone(f.Malformed)
+	f.WrongTypes = maps.Clone(f.WrongTypes)
+	f.RepeatTokens = maps.Clone(f.RepeatTokens)
+	f.ExpireTokens = maps.Clone(f.ExpireTokens)
+	f.AccessDenied = maps.Clone(f.AccessDenied)
 	return f
 }

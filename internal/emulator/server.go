@@ -63,9 +63,10 @@ type Server struct {
 	mu sync.RWMutex // guards h
 	h  *history
 
-	faultMu  sync.Mutex // guards faults and faultRNG
+	faultMu  sync.Mutex // guards faults, faultRNG and expired
 	faults   Faults
 	faultRNG *rand.Rand
+	expired  map[string]map[string]bool // tokens Faults.ExpireTokens refused, by operation
 
 	countMu  sync.Mutex // guards the counters
 	calls    map[string]int
@@ -82,6 +83,7 @@ func New(opts Options) *Server {
 	return &Server{
 		h:        newHistory(o),
 		faultRNG: rand.New(rand.NewPCG(uint64(o.Seed), faultStream)),
+		expired:  map[string]map[string]bool{},
 		calls:    map[string]int{},
 		jobCalls: map[string]int{},
 	}
@@ -111,11 +113,13 @@ func (s *Server) Handler() http.Handler {
 	return http.HandlerFunc(s.serveHTTP)
 }
 
-// SetFaults replaces the faults injected into later answers.
+// SetFaults replaces the faults injected into later answers, and forgets
+// which tokens Faults.ExpireTokens refused.
 func (s *Server) SetFaults(f Faults) {
 	s.faultMu.Lock()
 	defer s.faultMu.Unlock()
 	s.faults = f.clone()
+	s.expired = map[string]map[string]bool{}
 }
 
 // Advance moves the history on by d. Every PENDING or STARTED DRS job
@@ -342,7 +346,12 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if f.ThrottleRate > 0 || f.ServerErrorRate > 0 {
 		draw = s.faultRNG.Float64()
 	}
+	expire := false
+	if draw >= f.ThrottleRate+f.ServerErrorRate && perr == nil && !f.AccessDenied[c.op] && !(f.UninitializedAccount && c.proto == restJSON) {
+		expire = s.expire(c)
+	}
 	s.faultMu.Unlock()
+	c.req.cycle = f.RepeatTokens[c.op]
 
 	var (
 		body  []byte
@@ -354,8 +363,14 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		aerr = throttled(c.proto)
 	case draw < f.ThrottleRate+f.ServerErrorRate:
 		aerr = internalError(c.op, c.proto)
+	case f.AccessDenied[c.op]:
+		aerr = accessDenied(c.op, c.proto, s.opts())
+	case f.UninitializedAccount && c.proto == restJSON:
+		aerr = uninitialized(s.opts())
 	case perr != nil:
 		aerr = perr
+	case expire:
+		aerr = expiredToken(c.op, c.proto)
 	default:
 		body, aerr = s.answer(c, reqID)
 	}
@@ -365,6 +380,8 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			body, ctype = []byte(malformedBody), "text/html"
 		case f.Truncate[c.op]:
 			body = body[:len(body)/2]
+		case f.WrongTypes[c.op] != 0:
+			body = wrongTypes(c.op, body, f.WrongTypes[c.op])
 		}
 	}
 
@@ -386,6 +403,13 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeBody(w, reqID, http.StatusOK, ctype, body)
+}
+
+// opts returns the options the history was built with.
+func (s *Server) opts() Options {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.h.opts
 }
 
 // count records one call of op, naming jobID when it is a log call.
@@ -428,11 +452,11 @@ func (s *Server) answer(c call, reqID string) ([]byte, *apiError) {
 	case OpListStagingAccounts:
 		return s.h.listStagingAccounts(c.req)
 	case OpListClusters:
-		return s.h.snow.listClusters(c.body)
+		return s.h.snow.listClusters(c.body, c.req.cycle)
 	case OpListClusterJobs:
-		return s.h.snow.listClusterJobs(c.body)
+		return s.h.snow.listClusterJobs(c.body, c.req.cycle)
 	case OpGetReplicationJobs:
-		return s.h.sms.getReplicationJobs(c.body)
+		return s.h.sms.getReplicationJobs(c.body, c.req.cycle)
 	default:
 		return getCallerIdentity(s.h.opts, reqID), nil
 	}

@@ -542,6 +542,9 @@ type smsInput struct {
 	ReplicationJobID *string `json:"replicationJobId"`
 	NextToken        *string `json:"nextToken"`
 	MaxResults       *int64  `json:"maxResults"`
+
+	// cycle is Faults.RepeatTokens of the operation; see pageOf.
+	cycle int
 }
 
 // invalidParameter builds a 400 InvalidParameterException, the error SMS
@@ -552,8 +555,8 @@ func invalidParameter(format string, args ...any) *apiError {
 
 // getReplicationJobs serves GetReplicationJobs: every job in creation
 // order, or the one named by replicationJobId.
-func (sh *smsHistory) getReplicationJobs(body []byte) ([]byte, *apiError) {
-	var in smsInput
+func (sh *smsHistory) getReplicationJobs(body []byte, cycle int) ([]byte, *apiError) {
+	in := smsInput{cycle: cycle}
 	if aerr := decodeJSON11(body, &in); aerr != nil {
 		return nil, aerr
 	}
@@ -565,7 +568,7 @@ func (sh *smsHistory) getReplicationJobs(body []byte) ([]byte, *apiError) {
 		}
 		jobs, key = []*smsJob{j}, "job="+j.id
 	}
-	lo, hi, next, perr := pageOf(OpGetReplicationJobs, key, len(jobs), in.MaxResults, in.NextToken, smsDefaultPage, smsMaxPage)
+	lo, hi, next, perr := pageOf(OpGetReplicationJobs, key, len(jobs), in.MaxResults, in.NextToken, smsDefaultPage, smsMaxPage, in.cycle)
 	if perr != nil {
 		return nil, invalidParameter("%s", perr.msg)
 	}

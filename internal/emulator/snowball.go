@@ -287,11 +287,14 @@ type snowInput struct {
 	ClusterID  *string `json:"ClusterId"`
 	MaxResults *int64  `json:"MaxResults"`
 	NextToken  *string `json:"NextToken"`
+
+	// cycle is Faults.RepeatTokens of the operation; see pageOf.
+	cycle int
 }
 
 // snowPage picks a page of n entries in the Snowball error codes.
 func snowPage(op, filterKey string, n int, in snowInput) (from, to int, next string, e *apiError) {
-	from, to, next, perr := pageOf(op, filterKey, n, in.MaxResults, in.NextToken, snowDefaultPage, snowMaxPage)
+	from, to, next, perr := pageOf(op, filterKey, n, in.MaxResults, in.NextToken, snowDefaultPage, snowMaxPage, in.cycle)
 	switch {
 	case perr == nil:
 		return from, to, next, nil
@@ -303,8 +306,8 @@ func snowPage(op, filterKey string, n int, in snowInput) (from, to int, next str
 }
 
 // listClusters serves ListClusters: clusters oldest first.
-func (sh *snowHistory) listClusters(body []byte) ([]byte, *apiError) {
-	var in snowInput
+func (sh *snowHistory) listClusters(body []byte, cycle int) ([]byte, *apiError) {
+	in := snowInput{cycle: cycle}
 	if aerr := decodeJSON11(body, &in); aerr != nil {
 		return nil, aerr
 	}
@@ -321,8 +324,8 @@ func (sh *snowHistory) listClusters(body []byte) ([]byte, *apiError) {
 
 // listClusterJobs serves ListClusterJobs: one cluster's jobs in creation
 // order.
-func (sh *snowHistory) listClusterJobs(body []byte) ([]byte, *apiError) {
-	var in snowInput
+func (sh *snowHistory) listClusterJobs(body []byte, cycle int) ([]byte, *apiError) {
+	in := snowInput{cycle: cycle}
 	if aerr := decodeJSON11(body, &in); aerr != nil {
 		return nil, aerr
 	}

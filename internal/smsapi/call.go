@@ -180,11 +180,12 @@ func (c *Client) attempt(ctx context.Context, o *Options, a attempt, decode func
 		}
 		return res
 	}
-	if err == nil {
-		err = decode(body)
-	}
 	if err != nil {
 		res.err = fmt.Errorf("decode response: %w", err)
+		return res
+	}
+	if err := decode(body); err != nil {
+		res.err = &DecodeError{ContentType: resp.Header.Get("Content-Type"), Body: body, Err: err}
 	}
 	return res
 }

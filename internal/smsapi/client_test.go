@@ -241,6 +241,21 @@ func TestGetReplicationJobsBadBody(t *testing.T) {
 			if got := f.calls(); got != 1 {
 				t.Errorf("%d calls, want 1: a bad body is not retried", got)
 			}
+			// A body read whole carries its bytes and Content-Type, so that
+			// callers can say what came instead of the answer.
+			var de *smsapi.DecodeError
+			if whole := tc.rep.short == 0; errors.As(err, &de) != whole {
+				t.Fatalf("error %v: DecodeError %v, want %v", err, !whole, whole)
+			}
+			if de != nil {
+				ct := tc.rep.header["Content-Type"]
+				if ct == "" {
+					ct = "application/x-amz-json-1.1"
+				}
+				if string(de.Body) != tc.rep.body || de.ContentType != ct {
+					t.Errorf("DecodeError body %q, Content-Type %q; want %q, %q", de.Body, de.ContentType, tc.rep.body, ct)
+				}
+			}
 		})
 	}
 }

@@ -10,6 +10,24 @@ import (
 	"github.com/aws/smithy-go"
 )
 
+// DecodeError is the error of a 2xx answer whose body is not what the
+// operation answers: not JSON (a proxy's page, say), cut short, or JSON with
+// a member of the wrong type. It is not retried.
+type DecodeError struct {
+	// ContentType is the Content-Type the answer said it was.
+	ContentType string
+	// Body is the whole body of the answer.
+	Body []byte
+	// Err says what is wrong with it.
+	Err error
+}
+
+// Error says what is wrong with the body, after "decode response: ".
+func (e *DecodeError) Error() string { return "decode response: " + e.Err.Error() }
+
+// Unwrap returns what is wrong with the body.
+func (e *DecodeError) Unwrap() error { return e.Err }
+
 // maxErrorSnippet bounds how much of an error answer that is not JSON (a
 // proxy's HTML page, say) is kept as the error's message.
 const maxErrorSnippet = 256
