@@ -323,7 +323,7 @@ func indexFor(f query.Filters, dir string, timeout time.Duration, say, warn func
 // it for a moment; the wait is said if it lasts.
 func openIndex(dir string, timeout time.Duration, say func(string)) (*index.Index, error) {
 	x, err := index.Open(dir, index.Options{ReadOnly: true, LockTimeout: 500 * time.Millisecond})
-	if err == nil || errors.Is(err, index.ErrNoIndex) || !strings.Contains(err.Error(), "timeout") {
+	if err == nil || !errors.Is(err, archive.ErrLocked) {
 		return x, err
 	}
 	say("waiting for a running sync to finish updating the full-text index")
