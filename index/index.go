@@ -168,6 +168,10 @@ func build(dir string) (*Index, string, error) {
 		bi.Close()
 		return nil, "", fmt.Errorf("create index %s: %w", path, err)
 	}
+	if err := restrictModes(path); err != nil {
+		bi.Close()
+		return nil, "", fmt.Errorf("create index %s: %w", path, err)
+	}
 	return &Index{bi: bi, path: path}, name, nil
 }
 
