@@ -1,6 +1,7 @@
 package sync
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -9,6 +10,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/archiver-dev/archiver/archive"
 )
 
 // LockFileName is the file in the archive directory that one running sync
@@ -46,6 +49,41 @@ func lockSync(dir string, now time.Time) (*syncLock, error) {
 	_ = f.Truncate(0)
 	_, _ = fmt.Fprintf(f, "pid %d, since %s\n", os.Getpid(), now.UTC().Format(time.RFC3339))
 	return &syncLock{f: f}, nil
+}
+
+// syncPoll is how often waitSync tries the sync lock again.
+const syncPoll = 50 * time.Millisecond
+
+// waitSync takes the sync lock of the archive in dir like lockSync, but
+// waits up to timeout for a running sync to end, telling waiting once. Import
+// and reindex wait; sync itself refuses at once, so that an overlapping cron
+// run ends rather than queues. On timeout the error is an archive.BusyError
+// naming the sync.
+func waitSync(ctx context.Context, dir string, now func() time.Time, timeout time.Duration, waiting func(string)) (*syncLock, error) {
+	deadline := time.Now().Add(timeout)
+	told := false
+	for {
+		l, err := lockSync(dir, now())
+		if !errors.Is(err, ErrSyncRunning) {
+			return l, err
+		}
+		if time.Now().After(deadline) {
+			busy := &archive.BusyError{Dir: dir, Waited: timeout}
+			if h, ok := RunningSync(dir); ok {
+				busy.Holder = h.String()
+			}
+			return nil, busy
+		}
+		if !told && waiting != nil {
+			waiting("waiting for a running sync to finish")
+			told = true
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(syncPoll):
+		}
+	}
 }
 
 // Holder is the running sync that holds an archive's sync lock, as its

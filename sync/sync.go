@@ -228,7 +228,7 @@ func runDRS(ctx context.Context, r *drsRun, workers int) error {
 // old index until the switch. It returns the number of records indexed.
 func Reindex(ctx context.Context, o Options) (int, error) {
 	o = o.withDefaults()
-	lock, err := lockSync(o.ArchiveDir, o.Now())
+	lock, err := waitSync(ctx, o.ArchiveDir, o.Now, o.LockTimeout, o.Waiting)
 	if err != nil {
 		return 0, err
 	}
