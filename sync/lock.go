@@ -51,8 +51,12 @@ func lockSync(dir string, now time.Time) (*syncLock, error) {
 	return &syncLock{f: f}, nil
 }
 
-// syncPoll is how often waitSync tries the sync lock again.
-const syncPoll = 50 * time.Millisecond
+// syncPoll is how often waitSync tries the sync lock again, and waitNotice
+// how long it waits before saying so.
+const (
+	syncPoll   = 50 * time.Millisecond
+	waitNotice = 500 * time.Millisecond
+)
 
 // waitSync takes the sync lock of the archive in dir like lockSync, but
 // waits up to timeout for a running sync to end, telling waiting once. Import
@@ -60,7 +64,8 @@ const syncPoll = 50 * time.Millisecond
 // run ends rather than queues. On timeout the error is an archive.BusyError
 // naming the sync.
 func waitSync(ctx context.Context, dir string, now func() time.Time, timeout time.Duration, waiting func(string)) (*syncLock, error) {
-	deadline := time.Now().Add(timeout)
+	start := time.Now()
+	deadline := start.Add(timeout)
 	told := false
 	for {
 		l, err := lockSync(dir, now())
@@ -74,7 +79,9 @@ func waitSync(ctx context.Context, dir string, now func() time.Time, timeout tim
 			}
 			return nil, busy
 		}
-		if !told && waiting != nil {
+		// A sync often ends soon; say what is happening only when the wait
+		// is longer than a moment.
+		if !told && waiting != nil && time.Since(start) > waitNotice {
 			waiting("waiting for a running sync to finish")
 			told = true
 		}
