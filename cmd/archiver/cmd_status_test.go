@@ -1,7 +1,11 @@
 package main
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -98,9 +102,14 @@ func TestStatus(t *testing.T) {
 	if s.OK || !strings.Contains(s.Error, "DescribeJobs") || s.LastSuccess == nil || !s.LastSuccess.Equal(good) || s.Runs != 3 || s.Failures != 1 {
 		t.Errorf("failed sync: %+v", s)
 	}
+	before := treeHash(t, dir)
 	code, stdout, stderr := runCLI(t, "--archive", dir, "status")
 	if code != 0 || stderr != "" {
 		t.Fatalf("status: exit %d: %s", code, stderr)
+	}
+	statusOf(t, dir)
+	if treeHash(t, dir) != before {
+		t.Error("status changed the archive directory")
 	}
 	for _, want := range []string{"SOURCE", "OUTCOME", "DescribeJobs", "drs.jobLogItem", emu.Account()} {
 		if !strings.Contains(stdout, want) {
@@ -185,4 +194,32 @@ no sync recorded yet
 			}
 		})
 	}
+}
+
+// treeHash hashes the names, modes and contents of every file under dir.
+func treeHash(t *testing.T, dir string) string {
+	t.Helper()
+	h := sha256.New()
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(h, "%s %v\n", p, fi.Mode())
+		if fi.Mode().IsRegular() {
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			h.Write(b)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
