@@ -26,13 +26,6 @@ var sourceKinds = map[Source][]archive.Kind{
 	SourceSMS:      {archive.KindSMSJob},
 }
 
-// kindSource returns the source that reads kind: the part of its name
-// before the dot.
-func kindSource(k archive.Kind) Source {
-	s, _, _ := strings.Cut(string(k), ".")
-	return Source(s)
-}
-
 // itemCounters are the Stats counters of items read, by kind. Fetchers add
 // to them as pages arrive, so the difference across one target's fetch is
 // what that target read.
