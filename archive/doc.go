@@ -22,6 +22,10 @@
 //     current one (an import of old output) is kept as history.
 //   - job log: the log items of one job by position. Log items carry no ID in
 //     AWS, so their position in the job's listing is what names them.
+//   - sync run record: what the last sync did for one source, region and
+//     account (outcome, counts, last success), kept in the meta bucket under
+//     "syncrun/SOURCE/REGION/ACCOUNT". It describes the syncs, not AWS: it is
+//     no record, and never reaches the change log, the index or an export.
 //
 // The archive never reads the network, and it is opened only for as long as a
 // batch of writes or a read takes, so that readers and the sync can take turns

@@ -32,6 +32,29 @@ var (
 	ErrLocked = errors.New("archive busy")
 )
 
+// BusyError is returned (matching ErrLocked) when the archive's file lock,
+// or the index's, could not be had within the lock timeout.
+type BusyError struct {
+	// Dir is the archive directory.
+	Dir string
+	// Waited is how long the open waited.
+	Waited time.Duration
+	// Holder says who holds the lock, when the caller found out: "sync
+	// running since 2026-03-04T02:17:00Z (pid 4242)". Empty means unknown.
+	Holder string
+}
+
+// Error says the archive is busy, and who holds it when that is known.
+func (e *BusyError) Error() string {
+	if e.Holder != "" {
+		return "archive busy: " + e.Holder
+	}
+	return "archive busy: another archiver process holds it"
+}
+
+// Unwrap makes a BusyError match ErrLocked.
+func (e *BusyError) Unwrap() error { return ErrLocked }
+
 // Options control how an archive is opened.
 type Options struct {
 	// ReadOnly opens with a shared lock; the file must exist.
@@ -138,7 +161,7 @@ func openLocked(ctx context.Context, path string, o Options) (*bolt.DB, error) {
 				return nil, fmt.Errorf("open archive %s: %w", path, ctx.Err())
 			}
 			if time.Now().After(deadline) {
-				return nil, fmt.Errorf("open archive %s: %w: another archiver process held the file lock for over %s", path, ErrLocked, limit)
+				return nil, &BusyError{Dir: filepath.Dir(path), Waited: limit}
 			}
 			// A commit of a running sync takes a fraction of a second; say what
 			// is happening only when the wait is longer than that.

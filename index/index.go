@@ -17,6 +17,7 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/standard"
 	"github.com/blevesearch/bleve/v2/mapping"
+	boltErrors "go.etcd.io/bbolt/errors"
 
 	"github.com/archiver-dev/archiver/archive"
 )
@@ -117,6 +118,10 @@ func openPath(path string, o Options) (*Index, error) {
 	}
 	cfg := map[string]any{"read_only": o.ReadOnly, "bolt_timeout": timeout.String()}
 	bi, err := bleve.OpenUsing(path, cfg)
+	if errors.Is(err, boltErrors.ErrTimeout) {
+		// A sync holds the index while it brings it up to date.
+		return nil, fmt.Errorf("open index %s: %w", path, &archive.BusyError{Dir: filepath.Dir(path), Waited: timeout})
+	}
 	if err != nil {
 		return nil, fmt.Errorf("open index %s: %w", path, err)
 	}
@@ -160,6 +165,10 @@ func build(dir string) (*Index, string, error) {
 		return nil, "", fmt.Errorf("create index %s: %w", path, err)
 	}
 	if err := bi.SetInternal(formatKey, []byte(Format)); err != nil {
+		bi.Close()
+		return nil, "", fmt.Errorf("create index %s: %w", path, err)
+	}
+	if err := restrictModes(path); err != nil {
 		bi.Close()
 		return nil, "", fmt.Errorf("create index %s: %w", path, err)
 	}

@@ -20,6 +20,11 @@
 //     object less the members that move without the state changing) differs
 //     from the last one kept.
 //   - target: one region and account, the credentials of one profile.
+//   - run record: at the end of every run, good or failed, one small write
+//     transaction records for each source and target what the run read and
+//     added and how it ended (archive.SyncRun); --metrics-file gets the same
+//     as Prometheus text. Credentials never reach either: messages quoting
+//     them are redacted.
 //
 // Sync never holds the archive open while it waits on the network: fetchers
 // only fetch, and the committer opens the file when it has pages to write,

@@ -110,7 +110,7 @@ func Import(ctx context.Context, o ImportOptions, paths []string) (ImportResult,
 		files = append(files, f)
 		res.Files = append(res.Files, ImportedFile{Name: f.name, SHA256: f.sha, Kind: f.kind, Items: len(f.items)})
 	}
-	lock, err := lockSync(o.ArchiveDir, time.Now())
+	lock, err := waitSync(ctx, o.ArchiveDir, time.Now, o.LockTimeout, o.Waiting)
 	if err != nil {
 		return res, err
 	}

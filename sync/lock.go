@@ -1,13 +1,17 @@
 package sync
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/archiver-dev/archiver/archive"
 )
 
 // LockFileName is the file in the archive directory that one running sync
@@ -45,6 +49,102 @@ func lockSync(dir string, now time.Time) (*syncLock, error) {
 	_ = f.Truncate(0)
 	_, _ = fmt.Fprintf(f, "pid %d, since %s\n", os.Getpid(), now.UTC().Format(time.RFC3339))
 	return &syncLock{f: f}, nil
+}
+
+// syncPoll is how often waitSync tries the sync lock again, and waitNotice
+// how long it waits before saying so.
+const (
+	syncPoll   = 50 * time.Millisecond
+	waitNotice = 500 * time.Millisecond
+)
+
+// waitSync takes the sync lock of the archive in dir like lockSync, but
+// waits up to timeout for a running sync to end, telling waiting once. Import
+// and reindex wait; sync itself refuses at once, so that an overlapping cron
+// run ends rather than queues. On timeout the error is an archive.BusyError
+// naming the sync.
+func waitSync(ctx context.Context, dir string, now func() time.Time, timeout time.Duration, waiting func(string)) (*syncLock, error) {
+	start := time.Now()
+	deadline := start.Add(timeout)
+	told := false
+	for {
+		l, err := lockSync(dir, now())
+		if !errors.Is(err, ErrSyncRunning) {
+			return l, err
+		}
+		if time.Now().After(deadline) {
+			busy := &archive.BusyError{Dir: dir, Waited: timeout}
+			if h, ok := RunningSync(dir); ok {
+				busy.Holder = h.String()
+			}
+			return nil, busy
+		}
+		// A sync often ends soon; say what is happening only when the wait
+		// is longer than a moment.
+		if !told && waiting != nil && time.Since(start) > waitNotice {
+			waiting("waiting for a running sync to finish")
+			told = true
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(syncPoll):
+		}
+	}
+}
+
+// Holder is the running sync that holds an archive's sync lock, as its
+// lock file tells.
+type Holder struct {
+	// PID is the process ID of the sync.
+	PID int
+	// Since is when the sync started.
+	Since time.Time
+}
+
+// String describes the holder as lock messages show it: "sync running since
+// 2026-03-04T02:17:00Z (pid 4242)".
+func (h Holder) String() string {
+	return fmt.Sprintf("sync running since %s (pid %d)", h.Since.UTC().Format(time.RFC3339), h.PID)
+}
+
+// RunningSync reads the sync lock file of the archive in dir and returns
+// the sync that holds it, if one does. A sync empties the file when it ends;
+// one that was killed leaves its line behind, so the process must also
+// still exist. It only reads: it never takes the lock, which would make a
+// sync starting at that moment fail.
+func RunningSync(dir string) (Holder, bool) {
+	b, err := os.ReadFile(filepath.Join(dir, LockFileName))
+	if err != nil {
+		return Holder{}, false
+	}
+	h, ok := parseHolder(string(b))
+	if !ok {
+		return Holder{}, false
+	}
+	if err := syscall.Kill(h.PID, 0); err != nil && !errors.Is(err, syscall.EPERM) {
+		return Holder{}, false
+	}
+	return h, true
+}
+
+// parseHolder reads the line lockSync writes: "pid N, since T".
+func parseHolder(s string) (Holder, bool) {
+	var h Holder
+	pidPart, sincePart, ok := strings.Cut(strings.TrimSpace(s), ", since ")
+	if !ok {
+		return h, false
+	}
+	pid, err := strconv.Atoi(strings.TrimPrefix(pidPart, "pid "))
+	if err != nil || pid <= 0 || !strings.HasPrefix(pidPart, "pid ") {
+		return h, false
+	}
+	since, err := time.Parse(time.RFC3339, sincePart)
+	if err != nil {
+		return h, false
+	}
+	h.PID, h.Since = pid, since
+	return h, true
 }
 
 func (l *syncLock) unlock() {

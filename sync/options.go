@@ -84,6 +84,9 @@ type Options struct {
 	// Waiting is told, in a sentence, whenever sync has to wait for something
 	// other than the network (the file lock, mostly).
 	Waiting func(msg string)
+	// MetricsFile, if set, is where each run, good or failed, leaves its
+	// metrics for node_exporter's textfile collector (see writeMetrics).
+	MetricsFile string
 	// Now returns the time of observation; default time.Now.
 	Now func() time.Time
 }

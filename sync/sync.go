@@ -16,8 +16,10 @@ import (
 // goes and may be read concurrently (for a progress display).
 //
 // Run returns the first error that stopped it. Pages committed before the
-// error stay committed; the next run picks up the rest.
-func Run(ctx context.Context, o Options, stats *Stats) error {
+// error stay committed; the next run picks up the rest. Whatever the
+// outcome, the run is recorded at its end for each source, region and
+// account (see report), and in o.MetricsFile if set.
+func Run(ctx context.Context, o Options, stats *Stats) (err error) {
 	o = o.withDefaults()
 	if o.ArchiveDir == "" {
 		return fmt.Errorf("no archive directory")
@@ -28,11 +30,14 @@ func Run(ctx context.Context, o Options, stats *Stats) error {
 		return err
 	}
 	defer lock.unlock()
+	rep := newReport(o, stats)
+	defer func() { err = rep.finish(ctx, err) }()
 
 	targets, err := resolveTargets(ctx, o)
 	if err != nil {
 		return err
 	}
+	rep.targets(targets)
 	for _, t := range targets {
 		stats.Targets = append(stats.Targets, t.String())
 	}
@@ -47,14 +52,20 @@ func Run(ctx context.Context, o Options, stats *Stats) error {
 		_ = updateIndex(ctx, o, &Stats{})
 	}
 
+	rep.mark(ctx)
+
 	fetchCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	com := newCommitter(o.ArchiveDir, o, stats, cancel)
 	go com.run(ctx)
 	seen := o.Now().UTC()
+	rep.seen = seen
 	var fetchErr error
 	for _, t := range targets {
-		if fetchErr = fetchTarget(fetchCtx, o, t, com, complete, seen, stats); fetchErr != nil {
+		rep.begin()
+		fetchErr = fetchTarget(fetchCtx, o, t, com, complete, seen, stats)
+		rep.end(t, fetchErr)
+		if fetchErr != nil {
 			if len(targets) > 1 {
 				fetchErr = fmt.Errorf("%s: %w", t, fetchErr)
 			}
@@ -98,19 +109,19 @@ func fetchTarget(ctx context.Context, o Options, t target, com *committer, compl
 				complete: complete,
 				stats:    stats,
 			}
-			g.run(func(ctx context.Context) error { return runDRS(ctx, run, o.Concurrency) })
+			g.run(bySource(src, func(ctx context.Context) error { return runDRS(ctx, run, o.Concurrency) }))
 		case SourceSnowball:
 			run := &snowballRun{
 				client: NewSnowballClient(t.cfg, o.EndpointURL, true), com: com, region: t.region, account: t.account,
 				seen: seen, pageSize: o.PageSize, clusters: o.SnowballClusters, stats: stats,
 			}
-			g.run(run.run)
+			g.run(bySource(src, run.run))
 		case SourceSMS:
 			run := &smsRun{
 				client: NewSMSClient(t.cfg, o.EndpointURL), com: com, region: t.region, account: t.account,
 				seen: seen, pageSize: o.PageSize, stats: stats,
 			}
-			g.run(run.run)
+			g.run(bySource(src, run.run))
 		}
 	}
 	return g.wait()
@@ -217,7 +228,7 @@ func runDRS(ctx context.Context, r *drsRun, workers int) error {
 // old index until the switch. It returns the number of records indexed.
 func Reindex(ctx context.Context, o Options) (int, error) {
 	o = o.withDefaults()
-	lock, err := lockSync(o.ArchiveDir, o.Now())
+	lock, err := waitSync(ctx, o.ArchiveDir, o.Now, o.LockTimeout, o.Waiting)
 	if err != nil {
 		return 0, err
 	}

@@ -101,6 +101,8 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			reindexCommand(),
 			pruneCommand(),
 			migrateCommand(),
+			statusCommand(),
+			backupCommand(),
 			demoCommand(),
 			versionCommand(),
 		},

@@ -36,7 +36,8 @@ is not added again, and an older state never replaces a newer one. Every
 record imported names the file it came from and the file's SHA-256 in its
 provenance. All files are read and checked before anything is written, and
 they are written in one transaction: a file of the wrong shape imports
-nothing.
+nothing. An import waits for a running sync of the archive to finish, for up
+to --lock-timeout.
 
 Where the output does not say it, tell archiver:
    --job-id               the job of a describe-job-log-items file (default:
@@ -63,7 +64,7 @@ EXAMPLES:
 			&cli.StringFlag{Name: "account", Usage: "AWS account of records whose data does not say it"},
 			&cli.StringFlag{Name: "captured-at", Usage: "when the output was taken: RFC 3339 or a date (default: each file's modification time)"},
 			&cli.BoolFlag{Name: "no-index", Usage: "leave the full-text index as it is; the next sync (or 'archiver reindex') brings it up to date"},
-			&cli.DurationFlag{Name: "lock-timeout", Value: 10 * time.Minute, Usage: "longest wait for the archive file lock"},
+			&cli.DurationFlag{Name: "lock-timeout", Value: 10 * time.Minute, Usage: "longest wait for a running sync to finish, and for the archive file lock"},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print nothing on success"},
 		},
 		Action: func(c *cli.Context) error {

@@ -77,7 +77,7 @@ func runMigrate(ctx context.Context, dir string, dryRun bool, lockTimeout time.D
 			fmt.Fprintf(stdout, "archiver migrate: schema %d, up to date; nothing to do\n", from)
 			return nil
 		}
-		fmt.Fprintf(stdout, "archiver migrate: schema %d; this archiver writes schema %d; %s pending:\n", from, migrations.Latest(), plural(len(todo), "step"))
+		fmt.Fprintf(stdout, "archiver migrate: schema %d; this archiver writes schema %d; %s pending:\n", from, migrations.Latest(), plural(int64(len(todo)), "step"))
 		printSteps(stdout, todo)
 		fmt.Fprintf(stdout, "archiver migrate: dry run, nothing changed (run 'archiver migrate' to apply %s)\n", pronoun(len(todo)))
 		return nil
@@ -91,7 +91,7 @@ func runMigrate(ctx context.Context, dir string, dryRun bool, lockTimeout time.D
 		fmt.Fprintf(stdout, "archiver migrate: schema %d, up to date; nothing to do\n", from)
 		return nil
 	}
-	fmt.Fprintf(stdout, "archiver migrate: schema %d; applied %s in one transaction:\n", from, plural(len(done), "step"))
+	fmt.Fprintf(stdout, "archiver migrate: schema %d; applied %s in one transaction:\n", from, plural(int64(len(done)), "step"))
 	printSteps(stdout, done)
 	fmt.Fprintf(stdout, "archiver migrate: schema %d -> %d in %s\n", from, done[len(done)-1].Version, time.Since(start).Round(time.Millisecond))
 	return nil
@@ -106,13 +106,6 @@ func printSteps(w io.Writer, steps []migrations.Step) {
 	for _, s := range steps {
 		fmt.Fprintf(w, "   %3d  %-*s  %s\n", s.Version, width, s.Name, s.Desc)
 	}
-}
-
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 func pronoun(n int) string {

@@ -322,8 +322,9 @@ func indexFor(f query.Filters, dir string, timeout time.Duration, say, warn func
 // openIndex opens the full-text index for reading. A sync updating it holds
 // it for a moment; the wait is said if it lasts.
 func openIndex(dir string, timeout time.Duration, say func(string)) (*index.Index, error) {
-	x, err := index.Open(dir, index.Options{ReadOnly: true, LockTimeout: 500 * time.Millisecond})
-	if err == nil || errors.Is(err, index.ErrNoIndex) || !strings.Contains(err.Error(), "timeout") {
+	first := min(500*time.Millisecond, timeout)
+	x, err := index.Open(dir, index.Options{ReadOnly: true, LockTimeout: first})
+	if err == nil || !errors.Is(err, archive.ErrLocked) || first == timeout {
 		return x, err
 	}
 	say("waiting for a running sync to finish updating the full-text index")

@@ -21,14 +21,15 @@ only read.
 
 The index is derived data: sync keeps it up to date, and catches it up after
 a crash. Reindex is for an index that is damaged, missing, or that 'archiver
-verify' reports out of step with the archive. It cannot run while a sync
-runs on the same archive.
+verify' reports out of step with the archive. It does not run beside a
+sync of the same archive: it waits for a running sync to finish, for up to
+--lock-timeout, and then stops with "archive busy: sync running since ...".
 
 EXAMPLES:
    archiver reindex
    archiver --archive /var/lib/archiver reindex`,
 		Flags: []cli.Flag{
-			&cli.DurationFlag{Name: "lock-timeout", Value: 10 * time.Minute, Usage: "longest wait for the archive file lock"},
+			&cli.DurationFlag{Name: "lock-timeout", Value: 10 * time.Minute, Usage: "longest wait for a running sync to finish, and for the archive file lock"},
 		},
 		Action: func(c *cli.Context) error {
 			if err := noArgs(c); err != nil {

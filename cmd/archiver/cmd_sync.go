@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -63,11 +64,26 @@ On a terminal a progress line is drawn on stderr. Otherwise one summary line
 (counts and duration) is printed when the sync ends, for cron mail; --quiet
 drops it.
 
+Every run, good or failed, is recorded in the archive for each source,
+region and account: when it ran, how long it took, what it read and added,
+and its outcome. 'archiver status' shows it. With --metrics-file, the same
+goes to a Prometheus text file for node_exporter's textfile collector,
+replaced atomically at the end of every run (mode 0644, so that the
+collector can read it): archiver_sync_last_success_timestamp_seconds,
+archiver_sync_last_run_timestamp_seconds, archiver_sync_success,
+archiver_sync_duration_seconds, archiver_sync_items_total,
+archiver_sync_records_added_total, archiver_sync_errors_total and
+archiver_sync_runs_total, labelled by source, region and account (and kind).
+
+When another process holds the archive for longer than --lock-timeout, sync
+stops with "archive busy: ..." naming the holder.
+
 EXAMPLES:
    archiver sync --region us-east-1
    AWS_PROFILE=dr-audit archiver sync --region eu-west-1 --quiet
    archiver sync --source drs,snowball --region us-east-1 --region us-west-2 --profile prod --profile staging
-   archiver --archive /var/lib/archiver sync --region us-east-1 --endpoint-url http://127.0.0.1:4566`,
+   archiver --archive /var/lib/archiver sync --region us-east-1 --endpoint-url http://127.0.0.1:4566
+   archiver sync --region us-east-1 --quiet --metrics-file /var/lib/node_exporter/textfile/archiver.prom`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "source", Value: "drs", Usage: "comma-separated sources to read: drs, snowball, sms"},
 			&cli.StringSliceFlag{Name: "region", Usage: "AWS region; repeat it to read several (default: AWS_REGION or the profile's region)"},
@@ -81,6 +97,7 @@ EXAMPLES:
 			&cli.DurationFlag{Name: "commit-interval", Value: 50 * time.Millisecond, Usage: "longest a fetched page waits before it is committed; pages fetched meanwhile are committed together"},
 			&cli.DurationFlag{Name: "lock-timeout", Value: 10 * time.Minute, Usage: "longest wait for the archive file lock held by another process"},
 			&cli.BoolFlag{Name: "no-index", Usage: "leave the full-text index as it is; the next sync (or 'archiver reindex') brings it up to date"},
+			&cli.StringFlag{Name: "metrics-file", Usage: "write Prometheus metrics of every run here, for node_exporter's textfile collector (a .prom file in its directory)"},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print nothing on success"},
 		},
 		Action: func(c *cli.Context) error {
@@ -131,6 +148,11 @@ func syncOptions(c *cli.Context) (archsync.Options, error) {
 		}
 		clusters = append(clusters, id)
 	}
+	if mf := c.String("metrics-file"); mf != "" {
+		if fi, err := os.Stat(filepath.Dir(mf)); err != nil || !fi.IsDir() {
+			return archsync.Options{}, usageError{err: fmt.Errorf("--metrics-file %s: directory %s does not exist", mf, filepath.Dir(mf)), command: "sync"}
+		}
+	}
 	var profiles []string
 	for _, p := range c.StringSlice("profile") {
 		if p = strings.TrimSpace(p); p == "" {
@@ -154,6 +176,7 @@ func syncOptions(c *cli.Context) (archsync.Options, error) {
 
 		CommitInterval: c.Duration("commit-interval"),
 		NoIndex:        c.Bool("no-index"),
+		MetricsFile:    c.String("metrics-file"),
 	}, nil
 }
 

@@ -49,6 +49,7 @@ func exitCode(err error, stderr io.Writer) int {
 	hint := ""
 	var (
 		ue       usageError
+		busy     *archive.BusyError
 		denied   *archsync.AccessDeniedError
 		uninit   *archsync.UninitializedError
 		diskFull *archsync.DiskFullError
@@ -70,6 +71,15 @@ func exitCode(err error, stderr io.Writer) int {
 		err = errors.New("interrupted; pages committed so far are kept, and the next sync resumes")
 	case errors.Is(err, archsync.ErrSyncRunning):
 		hint = "wait for it to finish, or check for a stuck process"
+	case errors.As(err, &busy):
+		// The lock wait timed out. Say who holds the archive, as one line
+		// without the wrapping: a running sync by its lock file, or else
+		// some other archiver process.
+		b := *busy
+		if h, ok := archsync.RunningSync(b.Dir); ok && b.Holder == "" {
+			b.Holder = h.String()
+		}
+		err = &b
 	case errors.Is(err, archive.ErrLocked):
 		hint = "raise --lock-timeout, or retry when the other command ends"
 	case errors.Is(err, archive.ErrTooNew):

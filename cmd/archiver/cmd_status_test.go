@@ -1,0 +1,225 @@
+package main
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/internal/archivetest"
+	"github.com/archiver-dev/archiver/internal/emulator"
+)
+
+// statusOf runs 'archiver status --output json' and parses it.
+func statusOf(t *testing.T, dir string) statusReport {
+	t.Helper()
+	code, stdout, stderr := runCLI(t, "--archive", dir, "status", "--output", "json")
+	if code != 0 {
+		t.Fatalf("status: exit %d: %s", code, stderr)
+	}
+	var rep statusReport
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatalf("status --output json is not JSON: %v\n%s", err, stdout)
+	}
+	return rep
+}
+
+// TestStatus follows an archive through a good sync, a sync that leaves the
+// index behind and a failed sync, and checks what status says against the
+// emulator, the archive and verify.
+func TestStatus(t *testing.T) {
+	hermeticEnv(t)
+	emu := archivetest.Emulator(t, emulator.Options{Seed: 71, InProgress: 2})
+	dir := archivetest.Dir(t)
+	if code, _, stderr := runCLI(t, "--archive", dir, "status"); code != 2 || !strings.Contains(stderr, "no archive here") {
+		t.Errorf("status of no archive: exit %d: %s", code, stderr)
+	}
+	sync := func(args ...string) int {
+		t.Helper()
+		code, _, _ := runCLI(t, append([]string{"--archive", dir, "sync", "--endpoint-url", emu.URL(), "--quiet"}, args...)...)
+		return code
+	}
+	if sync() != 0 {
+		t.Fatal("first sync failed")
+	}
+	rep := statusOf(t, dir)
+	if len(rep.Syncs) != 1 {
+		t.Fatalf("syncs %+v, want one for drs in us-east-1", rep.Syncs)
+	}
+	s := rep.Syncs[0]
+	if s.Source != "drs" || s.Region != "us-east-1" || s.Account != emu.Account() || !s.OK || s.Error != "" ||
+		s.LastSuccess == nil || !s.LastSuccess.Equal(s.Finished) || s.Runs != 1 || s.Finished.Before(s.Started) {
+		t.Errorf("first sync: %+v", s)
+	}
+	if s.ItemsByKind[archive.KindDRSJob] != int64(len(emu.Jobs())) || s.ItemsByKind[archive.KindDRSJobLogItem] != int64(emu.TotalLogItems()) {
+		t.Errorf("first sync read %v; the emulator serves %d jobs and %d log items", s.ItemsByKind, len(emu.Jobs()), emu.TotalLogItems())
+	}
+	if s.RecordsAdded != int64(rep.Archive.Total) || rep.Archive.Total == 0 {
+		t.Errorf("first sync added %d records; the archive holds %d", s.RecordsAdded, rep.Archive.Total)
+	}
+	if rep.Archive.Records[archive.KindDRSJob] != len(emu.Jobs()) {
+		t.Errorf("archive records %v; the emulator serves %d jobs", rep.Archive.Records, len(emu.Jobs()))
+	}
+	if fi, err := os.Stat(filepath.Join(dir, archive.FileName)); err != nil || fi.Size() != rep.Archive.SizeBytes {
+		t.Errorf("archive size %d, file %v", rep.Archive.SizeBytes, fi)
+	}
+	if rep.Index.State != indexCurrent || rep.Index.RecordsBehind != 0 || rep.Index.SizeBytes == 0 {
+		t.Errorf("index after a sync: %+v", rep.Index)
+	}
+
+	// The index left behind: status counts what verify counts.
+	emu.Advance(24 * time.Hour)
+	if sync("--no-index") != 0 {
+		t.Fatal("sync --no-index failed")
+	}
+	rep = statusOf(t, dir)
+	_, vout, _ := runCLI(t, "--archive", dir, "verify")
+	m := regexp.MustCompile(`(\d+) records not indexed yet`).FindStringSubmatch(vout)
+	if m == nil {
+		t.Fatalf("verify does not see the index behind; the test proves nothing: %s", vout)
+	}
+	if n, _ := strconv.Atoi(m[1]); rep.Index.State != indexBehind || rep.Index.RecordsBehind != n || rep.Index.ChangesBehind == 0 {
+		t.Errorf("index behind: status says %+v, verify %d records", rep.Index, n)
+	}
+	good := *rep.Syncs[0].LastSuccess
+
+	// A failed sync: its error, the last success kept.
+	emu.SetFaults(emulator.Faults{Malformed: map[string]bool{emulator.OpDescribeJobs: true}})
+	if sync() != 1 {
+		t.Fatal("sync against a malformed answer did not fail")
+	}
+	rep = statusOf(t, dir)
+	s = rep.Syncs[0]
+	if s.OK || !strings.Contains(s.Error, "DescribeJobs") || s.LastSuccess == nil || !s.LastSuccess.Equal(good) || s.Runs != 3 || s.Failures != 1 {
+		t.Errorf("failed sync: %+v", s)
+	}
+	before := treeHash(t, dir)
+	code, stdout, stderr := runCLI(t, "--archive", dir, "status")
+	if code != 0 || stderr != "" {
+		t.Fatalf("status: exit %d: %s", code, stderr)
+	}
+	statusOf(t, dir)
+	if treeHash(t, dir) != before {
+		t.Error("status changed the archive directory")
+	}
+	for _, want := range []string{"SOURCE", "OUTCOME", "DescribeJobs", "drs.jobLogItem", emu.Account()} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("status table lacks %q:\n%s", want, stdout)
+		}
+	}
+	if code, _, stderr := runCLI(t, "--archive", dir, "status", "--output", "yaml"); code != 2 || !strings.Contains(stderr, "--output") {
+		t.Errorf("status --output yaml: exit %d: %s", code, stderr)
+	}
+}
+
+// TestStatusTable: the table of a report, exactly.
+func TestStatusTable(t *testing.T) {
+	now := time.Date(2026, 3, 4, 12, 0, 0, 0, time.UTC)
+	started := now.Add(-3 * time.Hour)
+	lastOK := now.Add(-27 * time.Hour)
+	records := map[archive.Kind]int{archive.KindDRSJob: 43, archive.KindDRSJobLogItem: 1912}
+	tests := []struct {
+		name string
+		rep  statusReport
+		want string
+	}{
+		{
+			name: "ok and failed, index behind, sync running",
+			rep: statusReport{
+				Archive: statusArchive{Path: "/srv/archiver/archive.db", SizeBytes: 3 << 20, Schema: 5, Position: 12, Records: records, Total: 1955},
+				Index:   statusIndex{State: indexBehind, SizeBytes: 512 << 10, Position: 10, ChangesBehind: 2, RecordsBehind: 31},
+				Running: &statusRunning{PID: 4242, Since: now.Add(-2 * time.Minute)},
+				Syncs: []statusSync{
+					{Source: "drs", Region: "us-east-1", Account: "123456789012", Started: started, Finished: started.Add(4213 * time.Millisecond),
+						DurationSeconds: 4.213, ItemsRead: 1234, RecordsAdded: 56, OK: true, LastSuccess: &started},
+					{Source: "sms", Region: "eu-west-1", Started: started, Finished: started.Add(90 * time.Second),
+						DurationSeconds: 90, Error: "get caller identity: denied", LastSuccess: &lastOK},
+				},
+			},
+			want: `archive                /srv/archiver/archive.db
+size                   3.0 MiB (schema 5, change 12)
+records                1,955
+  drs.job              43
+  drs.jobLogItem       1,912
+  drs.sourceServer     0
+  drs.stagingAccount   0
+  snowball.clusterJob  0
+  sms.replicationJob   0
+index                  512 KiB, 31 records not indexed yet (2 commits behind); the next sync indexes them
+sync                   running since 2026-03-04 11:58:00 UTC (2 minutes ago, pid 4242)
+
+SOURCE  REGION     ACCOUNT       STARTED                                DURATION  READ   ADDED  LAST SUCCESS  OUTCOME
+drs     us-east-1  123456789012  2026-03-04 09:00:00 UTC (3 hours ago)  4.213s    1,234  56     3 hours ago   ok
+sms     eu-west-1  -             2026-03-04 09:00:00 UTC (3 hours ago)  1m30s     0      0      1 day ago     get caller identity: denied
+`,
+		},
+		{
+			name: "no index, no sync",
+			rep: statusReport{
+				Archive: statusArchive{Path: "/a/archive.db", SizeBytes: 32 << 10, Schema: 5, Records: map[archive.Kind]int{}},
+				Index:   statusIndex{State: indexMissing, Note: "no full-text index yet; the next sync or 'archiver reindex' makes one"},
+			},
+			want: `archive                /a/archive.db
+size                   32 KiB (schema 5, change 0)
+records                0
+  drs.job              0
+  drs.jobLogItem       0
+  drs.sourceServer     0
+  drs.stagingAccount   0
+  snowball.clusterJob  0
+  sms.replicationJob   0
+index                  no full-text index yet; the next sync or 'archiver reindex' makes one
+
+no sync recorded yet
+`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var b strings.Builder
+			if err := writeStatusTable(&b, tt.rep, now); err != nil {
+				t.Fatal(err)
+			}
+			if b.String() != tt.want {
+				t.Errorf("table:\n%s\nwant:\n%s", b.String(), tt.want)
+			}
+		})
+	}
+}
+
+// treeHash hashes the names, modes and contents of every file under dir.
+func treeHash(t *testing.T, dir string) string {
+	t.Helper()
+	h := sha256.New()
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(h, "%s %v\n", p, fi.Mode())
+		if fi.Mode().IsRegular() {
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			h.Write(b)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
