@@ -258,7 +258,9 @@ func indexStatus(dir string, x *index.Index, openErr error, r *archive.Reader, a
 	behind := map[string]bool{}
 	err = r.MutationsSince(pos, func(_ uint64, muts []archive.Mutation) error {
 		for _, m := range muts {
-			behind[index.DocID(m.Kind, m.Key)] = true
+			if m.Op != archive.OpTouch && m.Op != archive.OpAnchor { // contents unchanged: nothing to index
+				behind[index.DocID(m.Kind, m.Key)] = true
+			}
 		}
 		return nil
 	})
