@@ -20,6 +20,16 @@ type delta struct {
 	logAdded, logUpdated, logRemoved int64
 	snapshots                        int64
 	observations                     int64
+	// added counts the new records by kind, region and account.
+	added map[addedKey]int64
+}
+
+// addRecord counts one new record.
+func (d *delta) addRecord(kind archive.Kind, region, account string) {
+	if d.added == nil {
+		d.added = map[addedKey]int64{}
+	}
+	d.added[addedKey{kind, region, account}]++
 }
 
 // commit is one page's worth of writes. A page is always committed whole,
@@ -71,10 +81,11 @@ func applyBatch(w *archive.Writer, batch []commit, d *delta) error {
 	if err != nil {
 		return err
 	}
-	for _, ch := range changes {
+	for i, ch := range changes {
 		switch ch {
 		case archive.Added:
 			d.logAdded++
+			d.addRecord(archive.KindDRSJobLogItem, items[i].Job.Region, items[i].Job.Account)
 		case archive.Updated:
 			d.logUpdated++
 		}
@@ -326,6 +337,12 @@ func (c *committer) add(d delta, pages int) {
 	s.LogItemsRemoved.Add(d.logRemoved)
 	s.Snapshots.Add(d.snapshots)
 	s.Observations.Add(d.observations)
+	if len(d.added) > 0 && s.added == nil {
+		s.added = map[addedKey]int64{}
+	}
+	for k, n := range d.added {
+		s.added[k] += n
+	}
 }
 
 // readCompleteLogs returns the jobs whose logs need no more reading. A missing

@@ -307,6 +307,7 @@ func (r *drsRun) listJobs(ctx context.Context, tasks chan<- logTask) error {
 				switch ch {
 				case archive.Added:
 					d.jobsAdded++
+					d.addRecord(rec.Kind, rec.Region, rec.Account)
 				case archive.Updated:
 					d.jobsUpdated++
 				}

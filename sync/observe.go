@@ -74,11 +74,13 @@ func observationCommit(what string, batch []observation) commit {
 			if err != nil {
 				return err
 			}
-			switch {
-			case ch != archive.Added:
-			case o.rec.Kind == archive.KindDRSSourceServer:
+			if ch != archive.Added {
+				continue
+			}
+			d.addRecord(o.rec.Kind, o.rec.Region, o.rec.Account)
+			if o.rec.Kind == archive.KindDRSSourceServer {
 				d.snapshots++
-			default:
+			} else {
 				d.observations++
 			}
 		}

@@ -149,6 +149,10 @@ type Stats struct {
 	// them in. Set before the first call.
 	Sources []Source
 	Targets []string
+
+	// added counts the records the run's commits added, by kind, region and
+	// account. Only the committer writes it; it is read when the run ends.
+	added map[addedKey]int64
 }
 
 // Summary renders the counts as one line, for cron mail and logs.

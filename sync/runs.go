@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -50,10 +48,6 @@ type report struct {
 	resolved []target // every target of the run, once known
 	done     []targetRun
 	before   map[archive.Kind]int64 // item counts when the current target began
-
-	marked bool      // startPos is known
-	pos    uint64    // change-log position before the run's first commit
-	seen   time.Time // the observation time of the run's records
 }
 
 // targetRun is what the fetch of one target did.
@@ -70,27 +64,6 @@ func newReport(o Options, stats *Stats) *report {
 // targets notes the targets the run will read.
 func (rp *report) targets(ts []target) { rp.resolved = ts }
 
-// mark notes the change-log position before the run's first commit, so
-// that what the run added can be counted at its end. A missing archive is
-// at position zero. It is bookkeeping: a failure leaves the counts of
-// records added out, and does not fail the sync.
-func (rp *report) mark(ctx context.Context) {
-	if _, err := os.Stat(filepath.Join(rp.o.ArchiveDir, archive.FileName)); errors.Is(err, fs.ErrNotExist) {
-		rp.marked = true
-		return
-	}
-	st, err := archive.Open(ctx, rp.o.ArchiveDir, archive.Options{LockTimeout: rp.o.LockTimeout, Waiting: rp.o.Waiting})
-	if err != nil {
-		return
-	}
-	defer st.Close()
-	err = st.View(func(r *archive.Reader) error {
-		var err error
-		rp.pos, err = r.Position()
-		return err
-	})
-	rp.marked = err == nil
-}
 
 // begin notes that the fetch of a target starts.
 func (rp *report) begin() {
@@ -137,15 +110,13 @@ func (rp *report) finish(ctx context.Context, runErr error) error {
 	red := newRedactor(ctx, rp.o, rp.resolved)
 	runErr = red.error(runErr)
 	runs := rp.runs(runErr, red)
-	var added map[addedKey]int64
-	var addErr, recErr error
+	added := rp.stats.added // counted by the committer as it committed
+	var recErr error
 	var stored []archive.SyncRun
 	if errors.Is(runErr, archive.ErrLocked) {
 		// Another process holds the archive: waiting for it again only to
 		// write this down would double the wait.
 		recErr = runErr
-	} else {
-		added, addErr = rp.added(ctx)
 	}
 	for i := range runs {
 		runs[i].RecordsAdded = map[archive.Kind]int64{}
@@ -176,8 +147,6 @@ func (rp *report) finish(ctx context.Context, runErr error) error {
 		return runErr
 	case recErr != nil:
 		return red.error(recErr)
-	case addErr != nil:
-		return red.error(fmt.Errorf("record sync run: %w", addErr))
 	}
 	return nil
 }
@@ -264,48 +233,6 @@ func errorLine(err error) string {
 type addedKey struct {
 	kind            archive.Kind
 	region, account string
-}
-
-// added counts the records the run added, from the change log since the
-// position noted before its first commit. Only this run wrote meanwhile
-// (it holds the sync lock, which import takes too), and a record it added
-// was first seen at its observation time; one it only updated keeps its
-// earlier first-seen time. A record added and then removed (a log trimmed)
-// is not found, and not counted.
-func (rp *report) added(ctx context.Context) (map[addedKey]int64, error) {
-	out := map[addedKey]int64{}
-	if !rp.marked || rp.seen.IsZero() {
-		return out, nil
-	}
-	st, err := archive.Open(ctx, rp.o.ArchiveDir, archive.Options{ReadOnly: true, LockTimeout: rp.o.LockTimeout, Waiting: rp.o.Waiting})
-	if errors.Is(err, archive.ErrNoArchive) {
-		return out, nil // nothing was committed
-	}
-	if err != nil {
-		return out, fmt.Errorf("count records added: %w", err)
-	}
-	defer st.Close()
-	err = st.View(func(r *archive.Reader) error {
-		return r.MutationsSince(rp.pos, func(_ uint64, muts []archive.Mutation) error {
-			for _, m := range muts {
-				if m.Op != archive.OpPut {
-					continue
-				}
-				rec, ok, err := r.Get(m.Kind, m.Key)
-				if err != nil {
-					return err
-				}
-				if ok && rec.FirstSeen.Equal(rp.seen) {
-					out[addedKey{m.Kind, rec.Region, rec.Account}]++
-				}
-			}
-			return nil
-		})
-	})
-	if err != nil {
-		return out, fmt.Errorf("count records added: %w", err)
-	}
-	return out, nil
 }
 
 // record merges runs into the archive's run records in one write

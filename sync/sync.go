@@ -52,14 +52,11 @@ func Run(ctx context.Context, o Options, stats *Stats) (err error) {
 		_ = updateIndex(ctx, o, &Stats{})
 	}
 
-	rep.mark(ctx)
-
 	fetchCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	com := newCommitter(o.ArchiveDir, o, stats, cancel)
 	go com.run(ctx)
 	seen := o.Now().UTC()
-	rep.seen = seen
 	var fetchErr error
 	for _, t := range targets {
 		rep.begin()
