@@ -64,7 +64,6 @@ func newReport(o Options, stats *Stats) *report {
 // targets notes the targets the run will read.
 func (rp *report) targets(ts []target) { rp.resolved = ts }
 
-
 // begin notes that the fetch of a target starts.
 func (rp *report) begin() {
 	rp.before = map[archive.Kind]int64{}
