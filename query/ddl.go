@@ -13,6 +13,10 @@ const (
 	DDLTrino  = "trino"
 )
 
+// TrinoSchema is the schema Trino DDL's partition sync names: the statements
+// create their tables in the current schema, which should be this one.
+const TrinoSchema = "default"
+
 // Regions lists the AWS regions an Athena table's region partition is
 // projected over, with NoRegion for records that name none.
 var Regions = []string{
@@ -40,6 +44,9 @@ func TableName(kind archive.Kind) string {
 func DDL(dialect, location string) (string, error) {
 	location = strings.TrimRight(location, "/")
 	var b strings.Builder
+	if dialect == DDLTrino {
+		fmt.Fprintf(&b, "-- Trino, Hive connector: run in schema %s (or change %q in the CALLs).\n\n", TrinoSchema, TrinoSchema)
+	}
 	for _, kind := range archive.Kinds {
 		dir := location + "/kind=" + string(kind) + "/"
 		switch dialect {
@@ -92,9 +99,9 @@ WITH (
   format = 'OPENX_JSON',
   partitioned_by = ARRAY['region', 'dt']
 );
-CALL system.sync_partition_metadata(CURRENT_SCHEMA, '%s', 'ADD');
+CALL system.sync_partition_metadata('%s', '%s', 'ADD');
 
-`, TableName(kind), dir, TableName(kind))
+`, TableName(kind), dir, TrinoSchema, TableName(kind))
 		default:
 			return "", fmt.Errorf("unknown DDL dialect %q (want %s or %s)", dialect, DDLAthena, DDLTrino)
 		}

@@ -259,6 +259,13 @@ func TestExportS3(t *testing.T) {
 			t.Errorf("part key %s is not drs/history/kind=K/region=R/dt=D/part-%s-N.jsonl.gz", o.Key, ms[0].ExportID)
 		}
 	}
+	rolled := false
+	for _, o := range ms[0].Objects {
+		rolled = rolled || strings.HasSuffix(o.Key, "-00001.jsonl.gz")
+	}
+	if !rolled {
+		t.Errorf("no partition rolled over to a second part at --part-size 16KiB")
+	}
 	for _, l := range got {
 		keyOf[l] = "x"
 		if _, ok := want[l]; !ok {
