@@ -465,3 +465,37 @@ func TestExportDDL(t *testing.T) {
 		}
 	}
 }
+
+func TestExportS3KMSAndGovernance(t *testing.T) {
+	url := startMoto(t)
+	s3Env(t, url)
+	c := testS3(url)
+	lockedBucket(t, c, "kms")
+	dir := archivetest.Dir(t)
+	emu := archivetest.Emulator(t, emulator.Options{Seed: 8})
+	if code, _, stderr := runCLI(t, "--archive", dir, "sync", "--endpoint-url", emu.URL()); code != 0 {
+		t.Fatalf("sync: exit %d: %s", code, stderr)
+	}
+	code, _, stderr := runCLI(t, "--archive", dir, "export", "--to", "s3://kms/p", "--kind", "drs.job",
+		"--sse-kms-key-id", "alias/archiver-export", "--object-lock-mode", "governance", "--retain-days", "30")
+	if code != 0 {
+		t.Fatalf("export: exit %d: %s", code, stderr)
+	}
+	ms := manifests(t, c, "kms", "p")
+	if len(ms) != 1 || ms[0].Records != ms[0].Counts["drs.job"] || ms[0].Records != len(emu.Jobs()) {
+		t.Fatalf("manifests %+v; want one with the %d jobs only", ms, len(emu.Jobs()))
+	}
+	if kinds, _ := ms[0].Filters["kind"].([]any); len(kinds) != 1 || kinds[0] != "drs.job" {
+		t.Errorf("manifest filters %v, want kind drs.job", ms[0].Filters)
+	}
+	checkExport(t, c, "kms", ms[0], types.ObjectLockModeGovernance)
+	for _, o := range ms[0].Objects {
+		h, err := c.HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: aws.String("kms"), Key: aws.String(o.Key)})
+		if err != nil {
+			t.Fatalf("head %s: %v", o.Key, err)
+		}
+		if h.ServerSideEncryption != types.ServerSideEncryptionAwsKms || h.SSEKMSKeyId == nil || !strings.Contains(*h.SSEKMSKeyId, "archiver-export") {
+			t.Errorf("%s: encryption %q key %v, want aws:kms with the given key", o.Key, h.ServerSideEncryption, h.SSEKMSKeyId)
+		}
+	}
+}
