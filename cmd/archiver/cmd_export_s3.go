@@ -116,7 +116,9 @@ func exportS3Action(c *cli.Context) error {
 		retainDays: c.Int("retain-days"), kmsKeyID: c.String("sse-kms-key-id"),
 		endpointURL: c.String("endpoint-url"), region: c.String("s3-region"), profile: c.String("profile"),
 	}
-	if c.Bool("redact-tags") || c.String("sign-key") != "" {
+	// A signing key from the environment is for --out exports; one given
+	// here by flag is a mistake.
+	if c.Bool("redact-tags") || (c.String("sign-key") != "" && os.Getenv("ARCHIVER_SIGN_KEY_FILE") == "") {
 		return usage(fmt.Errorf("--redact-tags and --sign-key are for --out; an S3 export is verbatim and its manifest unsigned"))
 	}
 	n, err := humanize.ParseBytes(c.String("part-size"))
@@ -184,7 +186,6 @@ type s3Store struct {
 	lockMode    types.ObjectLockMode
 	retainUntil time.Time
 	kmsKeyID    string
-	written     int
 }
 
 // Put writes body under key with If-None-Match: *, so that S3 refuses to
@@ -208,7 +209,6 @@ func (s *s3Store) Put(ctx context.Context, key string, body []byte, contentType 
 	if _, err := s.up.Upload(ctx, in); err != nil {
 		return s3Error(s.bucket, key, err)
 	}
-	s.written++
 	return nil
 }
 
