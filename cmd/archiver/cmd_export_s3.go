@@ -179,6 +179,15 @@ func s3Client(ctx context.Context, o s3ExportOptions) (*s3.Client, error) {
 	}), nil
 }
 
+// uploadPartSize is the size of the pieces a large object goes up in.
+const uploadPartSize = 16 << 20
+
+// newUploader returns the upload manager of an export: objects above
+// uploadPartSize go up as multipart uploads.
+func newUploader(client *s3.Client) *manager.Uploader {
+	return manager.NewUploader(client, func(u *manager.Uploader) { u.PartSize = uploadPartSize })
+}
+
 // s3Store writes export objects to one bucket, never over an existing key.
 type s3Store struct {
 	up          *manager.Uploader
@@ -248,7 +257,7 @@ func runExportS3(ctx context.Context, o s3ExportOptions, stdout, stderr io.Write
 		return fmt.Errorf("export: %w", err)
 	}
 	store := &s3Store{
-		up:     manager.NewUploader(client, func(u *manager.Uploader) { u.PartSize = 16 << 20 }),
+		up:     newUploader(client),
 		bucket: o.bucket, lockMode: o.lockMode, kmsKeyID: o.kmsKeyID,
 		retainUntil: now.AddDate(0, 0, o.retainDays),
 	}
