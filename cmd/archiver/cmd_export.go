@@ -19,7 +19,7 @@ func exportCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "export",
 		Usage:     "write the archive as one JSON document with a verifiable manifest",
-		UsageText: "archiver [--archive DIR] export --out FILE [filters]\n   archiver [--archive DIR] export --to s3://BUCKET/PREFIX [--since-last] [--object-lock-mode MODE --retain-days N] [--sse-kms-key-id ID] [filters]\n   archiver export --ddl athena|trino [--to s3://BUCKET/PREFIX]",
+		UsageText: "archiver [--archive DIR] export --out FILE [filters]\narchiver [--archive DIR] export --to s3://BUCKET/PREFIX [--since-last] [--object-lock-mode MODE --retain-days N] [--sse-kms-key-id ID] [filters]\narchiver export --ddl athena|trino [--to s3://BUCKET/PREFIX]",
 		Description: `Writes every archived record (or, with filters, those 'archiver query'
 would list) to FILE as one JSON document:
 
