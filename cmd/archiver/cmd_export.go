@@ -19,7 +19,7 @@ func exportCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "export",
 		Usage:     "write the archive as one JSON document with a verifiable manifest",
-		UsageText: "archiver [--archive DIR] export --out FILE [filters]",
+		UsageText: "archiver [--archive DIR] export --out FILE [filters]\narchiver [--archive DIR] export --to s3://BUCKET/PREFIX [--since-last] [--object-lock-mode MODE --retain-days N] [--sse-kms-key-id ID] [filters]\narchiver export --ddl athena|trino [--to s3://BUCKET/PREFIX]",
 		Description: `Writes every archived record (or, with filters, those 'archiver query'
 would list) to FILE as one JSON document:
 
@@ -61,21 +61,60 @@ The file is written beside its final name and renamed into place when
 complete, so FILE is never left half-written. --out - writes to stdout.
 Export needs no network and no credentials, and can run during a sync.
 
+EXPORT TO S3 (for Athena and Trino):
+
+--to s3://BUCKET/PREFIX writes the records instead as gzip'd JSON Lines in
+Hive layout, one record object per line (as 'archiver query --output jsonl'
+prints it):
+
+   PREFIX/kind=KIND/region=REGION/dt=YYYY-MM-DD/part-EXPORTID-NNNNN.jsonl.gz
+
+dt is the record's time (UTC); REGION is "none" for records with no region.
+A part holds at most --part-size bytes uncompressed (default 64MiB).
+EXPORTID is the export's time and a random suffix, so no export ever
+overwrites another's parts; every object is written with If-None-Match, so
+S3 refuses to replace an existing one. Last comes the manifest,
+PREFIX/manifest-GENERATEDAT.json: every part's key, size, SHA-256 and record
+count, the record counts, the filters, the change-log position read and the
+hash chain's head. Parts that no manifest lists belong to a failed export.
+
+With --to s3://..., the latest-time filter is --until instead of --to.
+--since-last exports only the records added or given new contents since the
+last export to the same destination (the archive keeps, per destination,
+the change-log position each export reached; the first exports everything).
+A record whose only change is its lastSeen is not sent again. With nothing
+new it writes nothing and says so.
+--object-lock-mode GOVERNANCE|COMPLIANCE with --retain-days N locks every
+object (the bucket needs Object Lock); --sse-kms-key-id ID encrypts every
+object with that KMS key. Credentials and region come from the AWS
+configuration chain, as for sync (--profile, --s3-region, AWS_REGION);
+--endpoint-url, AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL sends the calls
+elsewhere, with path-style addressing.
+
+--ddl athena|trino prints a CREATE TABLE statement per kind over the layout
+at --to (Athena: OpenX JSON SerDe with partition projection on region and
+dt; Trino: Hive connector, OPENX_JSON format), and exports nothing.
+
 EXAMPLES:
    archiver export --out drs-history.json
    archiver export --out - | jq '.manifest.counts'
    archiver export --out q3-drills.json --from 2026-07-01 --to 2026-09-30 --kind drs.job --kind drs.jobLogItem
    archiver export --out audit.json --sign-key /etc/archiver/export-signing.pem --redact-tags
-   archiver verify --export audit.json --public-key export-signing.pub.pem`,
+   archiver verify --export audit.json --public-key export-signing.pub.pem
+   archiver export --to s3://dr-audit/archiver --since-last --object-lock-mode COMPLIANCE --retain-days 2555
+   archiver export --ddl athena --to s3://dr-audit/archiver`,
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "file to write (- for stdout)"},
 			&cli.StringFlag{Name: "sign-key", EnvVars: []string{"ARCHIVER_SIGN_KEY_FILE"}, Usage: "sign the export with this ed25519 private key (PEM file; or the PEM itself in ARCHIVER_SIGN_KEY)"},
 			&cli.BoolFlag{Name: "redact-tags", Usage: "replace every tag value in the data with REDACTED"},
 			&cli.DurationFlag{Name: "lock-timeout", Value: time.Minute, Usage: "longest wait for a sync to release the archive"},
-		}, filterFlags()...),
+		}, append(filterFlags(), s3ExportFlags()...)...),
 		Action: func(c *cli.Context) error {
 			if err := noArgs(c); err != nil {
 				return err
+			}
+			if isS3Dest(c.String("to")) || c.String("ddl") != "" {
+				return exportS3Action(c)
 			}
 			out := c.String("out")
 			if out == "" {

@@ -1,0 +1,301 @@
+package query
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"path"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/archiver-dev/archiver/archive"
+)
+
+// PartitionedFormat names the layout of a partitioned export's manifest.
+const PartitionedFormat = "archiver-partitioned/1"
+
+// DefaultPartBytes is the default bound on a part's uncompressed size.
+const DefaultPartBytes = 64 << 20
+
+// NoRegion is the region partition of records that name no region.
+const NoRegion = "none"
+
+// ObjectStore receives the objects of a partitioned export.
+type ObjectStore interface {
+	// Put writes body under key, which must not exist yet.
+	Put(ctx context.Context, key string, body []byte, contentType string) error
+}
+
+// PartitionedOptions control a partitioned export.
+type PartitionedOptions struct {
+	// Version is the archiver version recorded in the manifest.
+	Version string
+	// Now is the generation time; zero means time.Now.
+	Now time.Time
+	// ExportID names the export; it is part of every part's name, so that
+	// no export overwrites another's parts.
+	ExportID string
+	// SchemaVersion is recorded in the manifest.
+	SchemaVersion int
+	// Destination is the URL recorded in the manifest (s3://bucket/prefix).
+	Destination string
+	// Prefix is the key prefix every object goes under ("" or ending in
+	// "/" is not needed: a slash is added).
+	Prefix string
+	// PartBytes bounds the uncompressed size of a part; zero means
+	// DefaultPartBytes. A record longer than the bound gets a part alone.
+	PartBytes int
+	// Only, when not nil, limits the export to the records with these keys.
+	Only map[archive.Key]bool
+	// Filters is recorded in the manifest.
+	Filters map[string]any
+	// Since, when not nil, limits the export to the records put (added or
+	// given new contents) after that change-log position.
+	Since *uint64
+}
+
+// PartitionedManifest describes a partitioned export: every object it wrote
+// and the state of the archive it was read from.
+type PartitionedManifest struct {
+	// Format is PartitionedFormat.
+	Format string `json:"format"`
+	// ArchiverVersion is the version of the archiver that wrote the export.
+	ArchiverVersion string `json:"archiverVersion"`
+	// ExportID names the export.
+	ExportID string `json:"exportID"`
+	// GeneratedAt is when the export was written.
+	GeneratedAt time.Time `json:"generatedAt"`
+	// SchemaVersion is the archive's schema version.
+	SchemaVersion int `json:"schemaVersion"`
+	// Destination is where the export went.
+	Destination string `json:"destination"`
+	// Filters are the filters that selected the records; empty for all.
+	Filters map[string]any `json:"filters"`
+	// SinceLast is set when the export holds only what changed after
+	// the change-log position FromPosition.
+	SinceLast    bool   `json:"sinceLast"`
+	FromPosition uint64 `json:"fromPosition"`
+	// Position is the change-log position the archive was read at.
+	Position uint64 `json:"position"`
+	// Chain is the head of the archive's hash chain when it was read.
+	Chain ChainHead `json:"chain"`
+	// Records is the number of records written; Counts per kind.
+	Records int                  `json:"records"`
+	Counts  map[archive.Kind]int `json:"counts"`
+	// Objects lists every part written, in key order.
+	Objects []PartObject `json:"objects"`
+}
+
+// PartObject is one part of a partitioned export.
+type PartObject struct {
+	// Key is the object's key.
+	Key string `json:"key"`
+	// Bytes is the object's size (gzip'd).
+	Bytes int64 `json:"bytes"`
+	// SHA256 is the hex SHA-256 of the object's bytes (gzip'd).
+	SHA256 string `json:"sha256"`
+	// Records is the number of record lines in it.
+	Records int `json:"records"`
+}
+
+// partition is one kind=/region=/dt= directory.
+type partition struct {
+	kind   archive.Kind
+	region string
+	dt     string
+}
+
+func (p partition) dir() string {
+	return "kind=" + string(p.kind) + "/region=" + p.region + "/dt=" + p.dt
+}
+
+// PartKey returns the key of part n of an export in the partition of a
+// record of kind in region at time t, under prefix.
+func PartKey(prefix string, kind archive.Kind, region string, t time.Time, exportID string, n int) string {
+	if region == "" {
+		region = NoRegion
+	}
+	p := partition{kind: kind, region: region, dt: t.UTC().Format(time.DateOnly)}
+	return joinKey(prefix, fmt.Sprintf("%s/part-%s-%05d.jsonl.gz", p.dir(), exportID, n))
+}
+
+// ManifestKey returns the key of the manifest of an export generated at t.
+func ManifestKey(prefix string, t time.Time) string {
+	return joinKey(prefix, "manifest-"+t.UTC().Format("20060102T150405.000000000Z")+".json")
+}
+
+func joinKey(prefix, rest string) string {
+	prefix = strings.Trim(prefix, "/")
+	if prefix == "" {
+		return rest
+	}
+	return path.Join(prefix, rest)
+}
+
+// ExportPartitioned writes the records r can see (limited by o.Only and
+// o.Since) to store as gzip'd JSON Lines in Hive layout,
+//
+//	PREFIX/kind=KIND/region=REGION/dt=YYYY-MM-DD/part-EXPORTID-NNNNN.jsonl.gz
+//
+// one record object per line as AppendRecord renders it, dt being the
+// record's time in UTC. Within a partition records come in key (time)
+// order; a part ends when the next line would take it past o.PartBytes
+// uncompressed. It returns the manifest of what it wrote, which it does not
+// write itself (see WriteManifest): the caller writes it last. With nothing
+// to export it writes nothing.
+func ExportPartitioned(ctx context.Context, r *archive.Reader, store ObjectStore, o PartitionedOptions) (PartitionedManifest, error) {
+	m := PartitionedManifest{
+		Format: PartitionedFormat, ArchiverVersion: o.Version, ExportID: o.ExportID,
+		GeneratedAt: o.Now.UTC(), SchemaVersion: o.SchemaVersion, Destination: o.Destination,
+		Filters: map[string]any{}, Counts: map[archive.Kind]int{}, Objects: []PartObject{},
+	}
+	if o.Now.IsZero() {
+		m.GeneratedAt = time.Now().UTC()
+	}
+	if o.Filters != nil {
+		m.Filters = o.Filters
+	}
+	if o.PartBytes <= 0 {
+		o.PartBytes = DefaultPartBytes
+	}
+	for _, k := range archive.Kinds {
+		m.Counts[k] = 0
+	}
+	head, err := r.ChainHead()
+	if err != nil {
+		return m, fmt.Errorf("export: %w", err)
+	}
+	m.Chain = ChainHead{Links: head.N, Head: hex.EncodeToString(head.Hash[:])}
+	if m.Position, err = r.Position(); err != nil {
+		return m, fmt.Errorf("export: %w", err)
+	}
+
+	var changed map[archive.Key]bool
+	if o.Since != nil {
+		m.SinceLast, m.FromPosition = true, *o.Since
+		changed = map[archive.Key]bool{}
+		err := r.MutationsSince(*o.Since, func(_ uint64, muts []archive.Mutation) error {
+			for _, mu := range muts {
+				if mu.Op == archive.OpPut {
+					changed[mu.Key] = true
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return m, fmt.Errorf("export: read change log: %w", err)
+		}
+	}
+	keep := func(k archive.Key) bool {
+		return (o.Only == nil || o.Only[k]) && (changed == nil || changed[k])
+	}
+
+	// First the keys of each partition, then each partition's records: a
+	// partition's parts are written whole before the next begins.
+	parts := map[partition][]archive.Key{}
+	for _, kind := range archive.Kinds {
+		err := r.Each(kind, func(rec archive.Record) error {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if !keep(rec.Key) {
+				return nil
+			}
+			region := rec.Region
+			if region == "" {
+				region = NoRegion
+			}
+			p := partition{kind: kind, region: region, dt: rec.Key.Time().UTC().Format(time.DateOnly)}
+			parts[p] = append(parts[p], rec.Key)
+			return nil
+		})
+		if err != nil {
+			return m, fmt.Errorf("export: %w", err)
+		}
+	}
+	order := make([]partition, 0, len(parts))
+	for p := range parts {
+		order = append(order, p)
+	}
+	slices.SortFunc(order, func(a, b partition) int { return strings.Compare(a.dir(), b.dir()) })
+
+	var line []byte
+	for _, p := range order {
+		pw := &partWriter{ctx: ctx, store: store, m: &m, limit: o.PartBytes,
+			base: joinKey(o.Prefix, p.dir()+"/part-"+o.ExportID)}
+		for _, k := range parts[p] {
+			rec, ok, err := r.Get(p.kind, k)
+			if err != nil {
+				return m, fmt.Errorf("export: %w", err)
+			}
+			if !ok {
+				continue
+			}
+			line = append(AppendRecord(line[:0], rec), '\n')
+			if err := pw.add(line); err != nil {
+				return m, err
+			}
+			m.Counts[p.kind]++
+			m.Records++
+		}
+		if err := pw.flush(); err != nil {
+			return m, err
+		}
+	}
+	return m, nil
+}
+
+// partWriter gathers the lines of one partition into parts.
+type partWriter struct {
+	ctx   context.Context
+	store ObjectStore
+	m     *PartitionedManifest
+	limit int
+	base  string
+	n     int
+	buf   bytes.Buffer
+	gz    *gzip.Writer
+	raw   int
+	lines int
+}
+
+func (pw *partWriter) add(line []byte) error {
+	if pw.lines > 0 && pw.raw+len(line) > pw.limit {
+		if err := pw.flush(); err != nil {
+			return err
+		}
+	}
+	if pw.gz == nil {
+		pw.buf.Reset()
+		pw.gz = gzip.NewWriter(&pw.buf)
+	}
+	if _, err := pw.gz.Write(line); err != nil {
+		return fmt.Errorf("export: compress: %w", err)
+	}
+	pw.raw += len(line)
+	pw.lines++
+	return nil
+}
+
+func (pw *partWriter) flush() error {
+	if pw.gz == nil {
+		return nil
+	}
+	if err := pw.gz.Close(); err != nil {
+		return fmt.Errorf("export: compress: %w", err)
+	}
+	key := fmt.Sprintf("%s-%05d.jsonl.gz", pw.base, pw.n)
+	body := pw.buf.Bytes()
+	if err := pw.store.Put(pw.ctx, key, body, "application/gzip"); err != nil {
+		return err
+	}
+	sum := sha256.Sum256(body)
+	pw.m.Objects = append(pw.m.Objects, PartObject{Key: key, Bytes: int64(len(body)), SHA256: hex.EncodeToString(sum[:]), Records: pw.lines})
+	pw.n++
+	pw.gz, pw.raw, pw.lines = nil, 0, 0
+	return nil
+}

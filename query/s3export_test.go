@@ -1,0 +1,155 @@
+package query_test
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/internal/archivetest"
+	"github.com/archiver-dev/archiver/query"
+)
+
+// memStore is an ObjectStore in memory that refuses overwrites.
+type memStore struct{ objects map[string][]byte }
+
+func (s *memStore) Put(_ context.Context, key string, body []byte, _ string) error {
+	if _, ok := s.objects[key]; ok {
+		return fmt.Errorf("%s exists", key)
+	}
+	s.objects[key] = bytes.Clone(body)
+	return nil
+}
+
+func gunzipLines(t *testing.T, b []byte) []string {
+	t.Helper()
+	zr, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Split(strings.TrimSuffix(string(raw), "\n"), "\n")
+}
+
+func TestExportPartitioned(t *testing.T) {
+	dir := archivetest.Dir(t)
+	fixture(t, dir)
+	st := archivetest.Open(t, dir)
+	defer st.Close()
+	now := time.Date(2026, 11, 26, 4, 0, 0, 0, time.UTC)
+	export := func(o query.PartitionedOptions) (query.PartitionedManifest, *memStore) {
+		t.Helper()
+		s := &memStore{objects: map[string][]byte{}}
+		var m query.PartitionedManifest
+		err := st.View(func(r *archive.Reader) error {
+			var err error
+			m, err = query.ExportPartitioned(context.Background(), r, s, o)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m, s
+	}
+
+	// A bound of one byte gives every record a part of its own.
+	m, s := export(query.PartitionedOptions{Now: now, ExportID: "e1", Prefix: "/p/", PartBytes: 1})
+	want := map[string]string{} // line -> partition directory
+	st.View(func(r *archive.Reader) error {
+		for _, k := range archive.Kinds {
+			r.Each(k, func(rec archive.Record) error {
+				want[string(query.AppendRecord(nil, rec))] = fmt.Sprintf("p/kind=%s/region=%s/dt=%s/part-e1-", rec.Kind, rec.Region, rec.Key.Time().UTC().Format(time.DateOnly))
+				return nil
+			})
+		}
+		return nil
+	})
+	if m.Records != len(want) || len(m.Objects) != len(want) || len(s.objects) != len(want) {
+		t.Fatalf("%d records in %d objects (%d stored); the archive has %d", m.Records, len(m.Objects), len(s.objects), len(want))
+	}
+	for _, o := range m.Objects {
+		b := s.objects[o.Key]
+		sum := sha256.Sum256(b)
+		if o.SHA256 != hex.EncodeToString(sum[:]) || o.Bytes != int64(len(b)) || o.Records != 1 {
+			t.Errorf("%s: manifest entry %+v does not match the object", o.Key, o)
+		}
+		lines := gunzipLines(t, b)
+		if len(lines) != 1 || !strings.HasPrefix(o.Key, want[lines[0]]) || !strings.HasSuffix(o.Key, ".jsonl.gz") {
+			t.Errorf("%s holds %q", o.Key, lines)
+		}
+	}
+
+	// A large bound puts each partition in one part, records in time order.
+	m, s = export(query.PartitionedOptions{Now: now, ExportID: "e2"})
+	n := 0
+	for _, o := range m.Objects {
+		if !strings.HasSuffix(o.Key, "/part-e2-00000.jsonl.gz") || strings.HasPrefix(o.Key, "/") {
+			t.Errorf("part key %s", o.Key)
+		}
+		n += len(gunzipLines(t, s.objects[o.Key]))
+	}
+	if n != len(want) {
+		t.Errorf("%d lines, want %d", n, len(want))
+	}
+
+	// Since the current position: nothing, and nothing written.
+	var pos uint64
+	st.View(func(r *archive.Reader) error { pos, _ = r.Position(); return nil })
+	m, s = export(query.PartitionedOptions{Now: now, ExportID: "e3", Since: &pos})
+	if m.Records != 0 || len(s.objects) != 0 || !m.SinceLast || m.Position != pos {
+		t.Errorf("since the current position: %d records, %d objects, manifest %+v", m.Records, len(s.objects), m)
+	}
+
+	// A changed job goes out; a job only seen again does not.
+	later := now.Add(time.Hour)
+	err := st.Update(func(w *archive.Writer) error {
+		if _, err := w.PutLatest(archive.Record{Kind: archive.KindDRSJob, ID: "drsjob-1", Region: "us-east-1", Account: "111122223333",
+			Time: time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC), FirstSeen: later, LastSeen: later,
+			Data: json.RawMessage(`{"jobID":"drsjob-1","status":"COMPLETED","note":"changed"}`)}); err != nil {
+			return err
+		}
+		r, ok, err := w.Latest(archive.KindDRSJob, "drsjob-2", "eu-west-1", "444455556666")
+		if err != nil || !ok {
+			return fmt.Errorf("drsjob-2: %v %v", ok, err)
+		}
+		r.LastSeen = later
+		_, err = w.PutLatest(r)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, s = export(query.PartitionedOptions{Now: now, ExportID: "e4", Since: &pos})
+	if m.Records != 1 || len(s.objects) != 1 || m.Counts[archive.KindDRSJob] != 1 {
+		t.Fatalf("since %d: %d records in %d objects, want the changed job", pos, m.Records, len(s.objects))
+	}
+	for _, b := range s.objects {
+		if lines := gunzipLines(t, b); !strings.Contains(lines[0], `"note":"changed"`) {
+			t.Errorf("since %d: exported %q", pos, lines)
+		}
+	}
+}
+
+func TestDDLDialects(t *testing.T) {
+	if _, err := query.DDL("hive", "s3://b/p"); err == nil {
+		t.Error("DDL accepted dialect hive")
+	}
+	text, err := query.DDL(query.DDLAthena, "s3://b/p/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(text, "'storage.location.template' = 's3://b/p/kind=drs.jobLogItem/region=${region}/dt=${dt}/'") {
+		t.Errorf("athena DDL has no location template for log items:\n%s", text)
+	}
+}
