@@ -243,3 +243,31 @@ func (w *Writer) SweepDeleted(kind Kind, region, account string, listed map[stri
 	}
 	return n, nil
 }
+
+// DeletedLatest returns, for each object deleted upstream whose latest
+// record the archive still holds, that record's key and the object's
+// marking.
+func (r *Reader) DeletedLatest() (map[Key]Marking, error) {
+	ids, err := r.bucket(bucketIDs)
+	if err != nil {
+		return nil, err
+	}
+	out := map[Key]Marking{}
+	err = r.EachDeleted(func(m Marking) error {
+		v := ids.Get(identity(m.Kind, m.ID, m.Region, m.Account))
+		if len(v) < KeyLen {
+			return nil
+		}
+		var k Key
+		copy(k[:], v)
+		if _, ok, err := r.Get(m.Kind, k); err != nil || !ok {
+			return err
+		}
+		out[k] = m
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("deleted upstream: %w", err)
+	}
+	return out, nil
+}
