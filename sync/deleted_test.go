@@ -228,3 +228,31 @@ func TestDeletedUpstream(t *testing.T) {
 		})
 	}
 }
+
+// TestDeletedUpstreamCancelled: a sync whose context is cancelled marks
+// nothing; the next complete sync does.
+func TestDeletedUpstreamCancelled(t *testing.T) {
+	emu := archivetest.Emulator(t, emulator.Options{Seed: 6, Jobs: 6, SMSJobs: 4})
+	dir := archivetest.Dir(t)
+	o := options(dir, emu)
+	o.Sources, o.Now, o.NoIndex = []archsync.Source{archsync.SourceSMS}, emu.Now, true
+	runSync(t, o)
+	job := served(t, emu.ReplicationJobs(), "replicationJobId")[0]
+	if err := emu.DeleteReplicationJob(job); err != nil {
+		t.Fatal(err)
+	}
+	emu.Advance(time.Hour)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var st archsync.Stats
+	if err := archsync.Run(ctx, o, &st); err == nil {
+		t.Fatal("the cancelled sync succeeded")
+	}
+	if m := markings(t, dir); len(m) != 0 {
+		t.Errorf("the cancelled sync marked %v", slices.Sorted(maps.Keys(m)))
+	}
+	runSync(t, o)
+	if m := markings(t, dir); len(m) != 1 || m[string(archive.KindSMSJob)+" "+job].ID != job {
+		t.Errorf("after a complete sync: marked %v, want %s", slices.Sorted(maps.Keys(m)), job)
+	}
+}
