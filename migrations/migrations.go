@@ -77,7 +77,7 @@ var steps = []Step{
 		Desc:    "start the hash chain: the change log's later entries carry each written record's SHA-256, linked to the one before; every record already archived is its first links",
 		Apply:   v6HashChain,
 	},
-	// Version 7 is taken by another change that is not on this line yet.
+	// Version 7 is reserved for another step.
 	{
 		Version: 8,
 		Name:    "deleted-upstream",

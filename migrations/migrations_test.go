@@ -27,8 +27,7 @@ func TestStepsAreNumberedInOrder(t *testing.T) {
 	}
 	prev := 0
 	for i, s := range steps {
-		// Versions rise one by one; 7 may be missing, as it belongs to a
-		// change kept apart from the deleted-upstream step (8).
+		// Versions rise one by one; 7, which is reserved, may be missing.
 		if s.Version != prev+1 && (prev != 6 || s.Version != 8) {
 			t.Errorf("step %d has version %d; versions must run 1, 2, 3...", i, s.Version)
 		}
