@@ -250,7 +250,7 @@ func chainMutations(v []byte) ([]Mutation, error) {
 	}
 	muts := make([]Mutation, 0, len(links))
 	for _, l := range links {
-		if Op(l.Op) == OpEvent {
+		if op := Op(l.Op); op == OpEvent || op == OpMark || op == OpUnmark {
 			continue
 		}
 		if int(l.Kind) >= len(recfmt.KindNames) {

@@ -41,6 +41,10 @@ type Record struct {
 
 	// Key is the record's key in its kind bucket; set when read.
 	Key Key `json:"-"`
+	// DeletedUpstreamAt is set by readers that look up markings (queries,
+	// exports) on the latest record of an object deleted upstream: when a
+	// complete listing noticed. It is not stored with the record.
+	DeletedUpstreamAt *time.Time `json:"-"`
 
 	// dataChecked records that Data is known to be valid JSON.
 	dataChecked bool

@@ -16,6 +16,12 @@ type ChainReport struct {
 	Records int
 }
 
+// last is the last link of one record (or of its marking) in the chain.
+type last struct {
+	op  Op
+	sum [sha256.Size]byte
+}
+
 // maxChainProblems bounds the problems VerifyChain reports one by one.
 const maxChainProblems = 20
 
@@ -49,11 +55,8 @@ func (r *Reader) VerifyChain(problem func(error)) (ChainReport, error) {
 	if err != nil {
 		return rep, err
 	}
-	type last struct {
-		op  Op
-		sum [sha256.Size]byte
-	}
 	latest := map[[1 + KeyLen]byte]last{}
+	marks := map[[1 + KeyLen]byte]last{}
 	events := map[[KeyLen]byte]bool{}
 	var head chain.Head
 	c := b.Cursor()
@@ -78,6 +81,10 @@ func (r *Reader) VerifyChain(problem func(error)) (ChainReport, error) {
 			var id [1 + KeyLen]byte
 			id[0] = l.Kind
 			copy(id[1:], l.Key[:])
+			if op := Op(l.Op); op == OpMark || op == OpUnmark {
+				marks[id] = last{op, l.Sum}
+				continue
+			}
 			latest[id] = last{Op(l.Op), l.Sum}
 		}
 		if stored != head {
@@ -130,10 +137,58 @@ func (r *Reader) VerifyChain(problem func(error)) (ChainReport, error) {
 	if err != nil {
 		return rep, err
 	}
+	if err := r.verifyMarks(marks, report); err != nil {
+		return rep, err
+	}
 	for id, l := range latest {
 		if l.op != OpDelete {
 			report(fmt.Errorf("hash chain: record %x of kind code %d is missing: it was removed other than by archiver", id[1:], id[0]))
 		}
 	}
 	return rep, nil
+}
+
+// verifyMarks checks the deleted bucket against the chain's mark links:
+// each marking must hash to the last mark link of its record, and every
+// record whose last marking link is a mark must have its marking.
+func (r *Reader) verifyMarks(marks map[[1 + KeyLen]byte]last, report func(error)) error {
+	b, err := r.bucket(bucketDeleted)
+	if err != nil {
+		return err
+	}
+	err = b.ForEach(func(k, v []byte) error {
+		m, err := decodeMarking(k, v)
+		if err != nil {
+			report(fmt.Errorf("hash chain: deleted-upstream marking %q: %w", k, err))
+			return nil
+		}
+		code, err := kindCode(m.Kind)
+		if err != nil {
+			report(fmt.Errorf("hash chain: deleted-upstream marking of %s %s: %w", m.Kind, m.ID, err))
+			return nil
+		}
+		var id [1 + KeyLen]byte
+		id[0] = code
+		copy(id[1:], m.Key[:])
+		l, ok := marks[id]
+		delete(marks, id)
+		switch {
+		case !ok:
+			report(fmt.Errorf("hash chain: the deleted-upstream marking of %s %s is in no link: it was added other than by archiver", m.Kind, m.ID))
+		case l.op == OpUnmark:
+			report(fmt.Errorf("hash chain: the deleted-upstream marking of %s %s was removed by link, yet it is there", m.Kind, m.ID))
+		case sha256.Sum256(v) != l.sum:
+			report(fmt.Errorf("hash chain: the deleted-upstream marking of %s %s does not hash to its last link: it was changed other than by archiver", m.Kind, m.ID))
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for id, l := range marks {
+		if l.op == OpMark {
+			report(fmt.Errorf("hash chain: the deleted-upstream marking of record %x of kind code %d is missing: it was removed other than by archiver", id[1:], id[0]))
+		}
+	}
+	return nil
 }

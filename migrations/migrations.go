@@ -77,6 +77,13 @@ var steps = []Step{
 		Desc:    "start the hash chain: the change log's later entries carry each written record's SHA-256, linked to the one before; every record already archived is its first links",
 		Apply:   v6HashChain,
 	},
+	// Version 7 is reserved for another step.
+	{
+		Version: 8,
+		Name:    "deleted-upstream",
+		Desc:    "add the bucket of objects AWS no longer lists: identity to the marking of when a complete listing noticed",
+		Apply:   v8DeletedUpstream,
+	},
 }
 
 // Steps returns every known step in order.
@@ -341,4 +348,14 @@ func v6HashChain(tx *bolt.Tx) error {
 		return err
 	}
 	return meta.Put([]byte("chainHead"), chain.AppendHead(nil, head))
+}
+
+// v8DeletedUpstream creates the bucket of objects deleted upstream. Its keys
+// are identities (kind, ID, region, account joined by NUL, as in the ids
+// bucket); its values are markings (package archive).
+func v8DeletedUpstream(tx *bolt.Tx) error {
+	if _, err := tx.CreateBucketIfNotExists([]byte("deleted")); err != nil {
+		return fmt.Errorf("create bucket deleted: %w", err)
+	}
+	return nil
 }

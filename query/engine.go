@@ -37,6 +37,8 @@ type Filters struct {
 	// Regions and Accounts select records from these AWS regions and
 	// accounts.
 	Regions, Accounts []string
+	// Deleted selects the latest records of objects deleted upstream.
+	Deleted bool
 }
 
 // keepRecord checks the filters that are read from the record itself.
@@ -136,16 +138,28 @@ func Run(ctx context.Context, src Source, req Request, fn func(rec archive.Recor
 		}
 		keys = keys[i:]
 	}
+	deleted, err := src.Archive.DeletedLatest()
+	if err != nil {
+		return "", err
+	}
 	terms := textTerms(req.Text)
 	n := 0
 	var last archive.Key
 	for _, h := range keys {
+		d, marked := deleted[h.key]
+		if req.Deleted && !marked {
+			continue
+		}
 		rec, ok, err := src.Archive.Get(h.kind, h.key)
 		if err != nil {
 			return "", err
 		}
 		if !ok || !req.keepRecord(rec) {
 			continue
+		}
+		if marked {
+			at := d.DeletedUpstreamAt
+			rec.DeletedUpstreamAt = &at
 		}
 		if req.MaxItems > 0 && n == req.MaxItems {
 			return EncodeToken(req.Fingerprint, last[:]), nil

@@ -2,6 +2,7 @@ package query
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"crypto/ed25519"
 	"crypto/sha256"
@@ -11,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/archiver-dev/archiver/archive"
@@ -38,6 +40,9 @@ type Manifest struct {
 	Counts map[archive.Kind]int `json:"counts"`
 	// Records is the total number of record objects.
 	Records int `json:"records"`
+	// DeletedUpstream lists the objects of the export that AWS no longer
+	// lists; omitted when there are none.
+	DeletedUpstream []DeletedUpstream `json:"deletedUpstream,omitempty"`
 	// RecordsSHA256 is the hex SHA-256 of the value of the document's
 	// "records" member, byte for byte as it stands in the file, from its
 	// opening '[' to its closing ']'.
@@ -48,6 +53,16 @@ type Manifest struct {
 	// RecordHashes holds the hex SHA-256 of each record object, byte for
 	// byte as it stands in "records", in the same order.
 	RecordHashes []string `json:"recordHashes"`
+}
+
+// DeletedUpstream is one object deleted upstream, as a manifest lists it.
+type DeletedUpstream struct {
+	Kind              archive.Kind `json:"kind"`
+	ID                string       `json:"id"`
+	Region            string       `json:"region"`
+	Account           string       `json:"account"`
+	DeletedUpstreamAt time.Time    `json:"deletedUpstreamAt"`
+	LastSeen          time.Time    `json:"lastSeen"`
 }
 
 // ChainHead is the head of an archive's hash chain, as a manifest states it.
@@ -151,6 +166,12 @@ func Export(ctx context.Context, r *archive.Reader, w io.Writer, o ExportOptions
 	h := sha256.New()
 	rw := &recordWriter{w: bufio.NewWriterSize(io.MultiWriter(scratch, h), 1<<20), m: &m, redact: o.RedactTags}
 	keep := func(rec archive.Record) bool { return o.Only == nil || o.Only[rec.Key] }
+	if rw.deleted, err = r.DeletedLatest(); err != nil {
+		return m, fmt.Errorf("export: %w", err)
+	}
+	if err := deletedManifest(r, &m, rw.deleted, keep); err != nil {
+		return m, err
+	}
 	if err := writeRecords(ctx, r, rw, &m, keep); err != nil {
 		return m, err
 	}
@@ -198,17 +219,42 @@ func KeyID(pub ed25519.PublicKey) string {
 }
 
 type recordWriter struct {
-	w      *bufio.Writer
-	m      *Manifest
-	redact bool
-	n      int
-	line   []byte
+	w       *bufio.Writer
+	m       *Manifest
+	redact  bool
+	n       int
+	line    []byte
+	deleted map[archive.Key]archive.Marking // latest records of objects deleted upstream
+}
+
+// deletedManifest lists in m the objects deleted upstream whose latest
+// record the export holds, in identity order.
+func deletedManifest(r *archive.Reader, m *Manifest, latest map[archive.Key]archive.Marking, keep func(archive.Record) bool) error {
+	for k, d := range latest {
+		rec, ok, err := r.Get(d.Kind, k)
+		if err != nil {
+			return fmt.Errorf("export: deleted upstream: %w", err)
+		}
+		if !ok || !keep(rec) {
+			continue
+		}
+		m.DeletedUpstream = append(m.DeletedUpstream, DeletedUpstream{Kind: d.Kind, ID: d.ID, Region: d.Region, Account: d.Account,
+			DeletedUpstreamAt: d.DeletedUpstreamAt.UTC(), LastSeen: d.LastSeen.UTC()})
+	}
+	slices.SortFunc(m.DeletedUpstream, func(a, b DeletedUpstream) int {
+		return cmp.Or(cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.ID, b.ID), cmp.Compare(a.Region, b.Region), cmp.Compare(a.Account, b.Account))
+	})
+	return nil
 }
 
 // put writes rec as one record line, hashed into the manifest.
 func (rw *recordWriter) put(rec archive.Record) {
 	if rw.redact {
 		rec.Data = RedactTags(rec.Data)
+	}
+	if d, ok := rw.deleted[rec.Key]; ok {
+		at := d.DeletedUpstreamAt
+		rec.DeletedUpstreamAt = &at
 	}
 	rw.line = AppendRecord(rw.line[:0], rec)
 	if rw.n == 0 {

@@ -44,6 +44,10 @@ func AppendObject(b []byte, rec archive.Record) []byte {
 	b = appendTime(b, rec.FirstSeen)
 	b = append(b, `,"lastSeen":`...)
 	b = appendTime(b, rec.LastSeen)
+	if rec.DeletedUpstreamAt != nil {
+		b = append(b, `,"deletedUpstreamAt":`...)
+		b = appendTime(b, *rec.DeletedUpstreamAt)
+	}
 	if rec.Imported != nil {
 		b = append(b, `,"imported":{"file":`...)
 		b = appendString(b, rec.Imported.File)

@@ -274,6 +274,7 @@ type logTask struct {
 // complete to tasks, once, even when the listing starts again.
 func (r *drsRun) listJobs(ctx context.Context, tasks chan<- logTask) error {
 	queued := map[archive.JobRef]bool{}
+	var seen lister
 	return r.f.jobs(ctx, r.scope(), func(p page[*drs.DescribeJobsOutput]) error {
 		recs := make([]archive.Record, 0, len(p.items))
 		var todo []logTask
@@ -298,7 +299,12 @@ func (r *drsRun) listJobs(ctx context.Context, tasks chan<- logTask) error {
 		}
 		r.stats.Jobs.Add(int64(p.fresh))
 		r.stats.JobLogsPending.Add(int64(len(todo)))
-		err := r.com.send(ctx, commit{what: fmt.Sprintf("DescribeJobs page %d", p.n), items: len(recs), apply: func(w *archive.Writer, d *delta) error {
+		listed := seen.add(recs)
+		var sw *sweep
+		if p.last {
+			sw = seen.sweep(archive.KindDRSJob, r.region, r.account, r.seen, nil)
+		}
+		err := r.com.send(ctx, withMarks(commit{what: fmt.Sprintf("DescribeJobs page %d", p.n), items: len(recs), apply: func(w *archive.Writer, d *delta) error {
 			for _, rec := range recs {
 				ch, err := w.PutLatest(rec)
 				if err != nil {
@@ -313,7 +319,7 @@ func (r *drsRun) listJobs(ctx context.Context, tasks chan<- logTask) error {
 				}
 			}
 			return nil
-		}})
+		}}, listed, sw))
 		if err != nil {
 			return err
 		}
@@ -352,6 +358,7 @@ func (r *drsRun) readLog(ctx context.Context, t logTask) error {
 // changed since its last snapshot. The listing is not filtered, so it holds
 // the extended source servers of every staging account too.
 func (r *drsRun) listServers(ctx context.Context) error {
+	var seen lister
 	return r.f.sourceServers(ctx, r.scope(), func(p page[*drs.DescribeSourceServersOutput]) error {
 		batch := make([]observation, 0, len(p.items))
 		for i, it := range p.items {
@@ -372,7 +379,12 @@ func (r *drsRun) listServers(ctx context.Context) error {
 			batch = append(batch, observation{rec: rec, fp: fp})
 		}
 		r.stats.Servers.Add(int64(p.fresh))
-		return r.com.send(ctx, observationCommit(fmt.Sprintf("DescribeSourceServers page %d", p.n), batch))
+		listed := seen.add(observed(batch))
+		var sw *sweep
+		if p.last {
+			sw = seen.sweep(archive.KindDRSSourceServer, r.region, r.account, r.seen, nil)
+		}
+		return r.com.send(ctx, withMarks(observationCommit(fmt.Sprintf("DescribeSourceServers page %d", p.n), batch), listed, sw))
 	})
 }
 

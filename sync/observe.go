@@ -65,6 +65,15 @@ type observation struct {
 	fp  []byte
 }
 
+// observed returns the records of batch.
+func observed(batch []observation) []archive.Record {
+	out := make([]archive.Record, len(batch))
+	for i, o := range batch {
+		out[i] = o.rec
+	}
+	return out
+}
+
 // observationCommit is the commit of one page of observations. New
 // source-server snapshots are counted apart from other new observations.
 func observationCommit(what string, batch []observation) commit {

@@ -50,6 +50,7 @@ func (r *smsRun) run(ctx context.Context) error {
 			return out.ReplicationJobList, out.NextToken, nil
 		},
 	}
+	var seen lister
 	return eachPage(ctx, r.stats, l, func(p page[*smsapi.GetReplicationJobsOutput]) error {
 		batch := make([]observation, 0, len(p.items))
 		for i, it := range p.items {
@@ -70,7 +71,12 @@ func (r *smsRun) run(ctx context.Context) error {
 			batch = append(batch, observation{rec: rec, fp: fp})
 		}
 		r.stats.SMSJobs.Add(int64(p.fresh))
-		return r.com.send(ctx, observationCommit(fmt.Sprintf("GetReplicationJobs page %d", p.n), batch))
+		listed := seen.add(observed(batch))
+		var sw *sweep
+		if p.last {
+			sw = seen.sweep(archive.KindSMSJob, r.region, r.account, r.seen, nil)
+		}
+		return r.com.send(ctx, withMarks(observationCommit(fmt.Sprintf("GetReplicationJobs page %d", p.n), batch), listed, sw))
 	})
 }
 

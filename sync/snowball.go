@@ -54,6 +54,9 @@ func (r *snowballRun) run(ctx context.Context) error {
 		if clusters, err = r.listClusters(ctx); err != nil {
 			return err
 		}
+		if err := r.sweepClusters(ctx, clusters); err != nil {
+			return err
+		}
 	}
 	for _, id := range clusters {
 		if err := r.listClusterJobs(ctx, id); err != nil {
@@ -108,6 +111,7 @@ func (r *snowballRun) listClusterJobs(ctx context.Context, clusterID string) err
 		func(out *snowball.ListClusterJobsOutput) (middleware.Metadata, int, *string) {
 			return out.ResultMetadata, len(out.JobListEntries), out.NextToken
 		})
+	var seen lister
 	return eachPage(ctx, r.stats, l, func(p page[*snowball.ListClusterJobsOutput]) error {
 		batch := make([]observation, 0, len(p.items))
 		for i, it := range p.items {
@@ -128,6 +132,23 @@ func (r *snowballRun) listClusterJobs(ctx context.Context, clusterID string) err
 			batch = append(batch, observation{rec: rec, fp: fp})
 		}
 		r.stats.SnowballJobs.Add(int64(p.fresh))
-		return r.com.send(ctx, observationCommit(fmt.Sprintf("%s page %d", what, p.n), batch))
+		listed := seen.add(observed(batch))
+		var sw *sweep
+		if p.last {
+			sw = seen.sweep(archive.KindSnowballJob, r.region, r.account, r.seen, func(rec archive.Record) bool { return rec.ClusterID == clusterID })
+		}
+		return r.com.send(ctx, withMarks(observationCommit(fmt.Sprintf("%s page %d", what, p.n), batch), listed, sw))
 	})
+}
+
+// sweepClusters marks the jobs of every cluster a complete ListClusters no
+// longer held as deleted upstream.
+func (r *snowballRun) sweepClusters(ctx context.Context, clusters []string) error {
+	held := make(map[string]bool, len(clusters))
+	for _, id := range clusters {
+		held[id] = true
+	}
+	sw := &sweep{kind: archive.KindSnowballJob, region: r.region, account: r.account, at: r.seen,
+		match: func(rec archive.Record) bool { return !held[rec.ClusterID] }}
+	return r.com.send(ctx, withMarks(commit{what: "ListClusters"}, nil, sw))
 }

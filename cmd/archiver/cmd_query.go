@@ -105,6 +105,7 @@ func filterFlags() []cli.Flag {
 		&cli.StringFlag{Name: "text", Usage: "full-text query (bleve query-string syntax)"},
 		&cli.StringSliceFlag{Name: "region", Usage: "AWS region the records came from (repeatable)"},
 		&cli.StringSliceFlag{Name: "account", Usage: "AWS account the records came from (repeatable)"},
+		&cli.BoolFlag{Name: "deleted", Usage: "only the latest records of objects AWS no longer lists (deleted upstream)"},
 	}
 }
 
@@ -157,6 +158,7 @@ func parseFilters(c *cli.Context, now time.Time) (query.Filters, error) {
 		f.Accounts = append(f.Accounts, a)
 	}
 	f.Text = strings.TrimSpace(c.String("text"))
+	f.Deleted = c.Bool("deleted")
 	return f, query.CheckText(f.Text)
 }
 
@@ -247,6 +249,9 @@ func filterParts(c *cli.Context) []string {
 			parts = append(parts, name+"="+v)
 		}
 	}
+	if c.Bool("deleted") {
+		parts = append(parts, "deleted=true")
+	}
 	return parts
 }
 
@@ -259,6 +264,8 @@ func filterManifest(c *cli.Context) map[string]any {
 		switch name {
 		case "from", "to", "text":
 			m[name] = v
+		case "deleted":
+			m[name] = true
 		default:
 			list, _ := m[name].([]string)
 			m[name] = append(list, v)

@@ -91,6 +91,9 @@ type statusArchive struct {
 	Position uint64               `json:"position"`
 	Records  map[archive.Kind]int `json:"records"`
 	Total    int                  `json:"totalRecords"`
+	// Deleted counts the objects AWS no longer lists, by kind; omitted
+	// when there are none.
+	Deleted map[archive.Kind]int `json:"deletedUpstream,omitempty"`
 }
 
 // Index states.
@@ -189,6 +192,16 @@ func gatherStatus(ctx context.Context, o statusOptions, stderr io.Writer) (statu
 			}
 			rep.Archive.Records[k] = n
 			rep.Archive.Total += n
+		}
+		err = r.EachDeleted(func(m archive.Marking) error {
+			if rep.Archive.Deleted == nil {
+				rep.Archive.Deleted = map[archive.Kind]int{}
+			}
+			rep.Archive.Deleted[m.Kind]++
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("status: %w", err)
 		}
 		runs, err := r.SyncRuns()
 		if err != nil {
@@ -302,6 +315,18 @@ func writeStatusTable(w io.Writer, rep statusReport, now time.Time) error {
 	fmt.Fprintf(tw, "records\t%s\n", humanize.Comma(int64(a.Total)))
 	for _, k := range archive.Kinds {
 		fmt.Fprintf(tw, "  %s\t%s\n", k, humanize.Comma(int64(a.Records[k])))
+	}
+	if len(a.Deleted) > 0 {
+		total := 0
+		for _, n := range a.Deleted {
+			total += n
+		}
+		fmt.Fprintf(tw, "deleted upstream\t%s\n", humanize.Comma(int64(total)))
+		for _, k := range archive.Kinds {
+			if n := a.Deleted[k]; n > 0 {
+				fmt.Fprintf(tw, "  %s\t%s\n", k, humanize.Comma(int64(n)))
+			}
+		}
 	}
 	ix := rep.Index
 	switch ix.State {

@@ -37,6 +37,8 @@ type history struct {
 
 	snow *snowHistory
 	sms  *smsHistory
+
+	removed removed // what the Delete methods took out, for Restore
 }
 
 // historyStream separates the history's random stream from the fault
