@@ -106,6 +106,11 @@ func NewDocument(rec archive.Record) (Document, error) {
 			}
 		case "initiatedby":
 			d.InitiatedBy = s
+		case "jobid":
+			// A recovery instance names the job that launched it.
+			if d.JobID == "" && rec.Kind == archive.KindDRSRecoveryInstance {
+				d.JobID = s
+			}
 		case "datareplicationstate":
 			d.ReplicationState = s
 		}
@@ -115,6 +120,20 @@ func NewDocument(rec archive.Record) (Document, error) {
 	})
 	if rec.Kind == archive.KindDRSSourceServer && rec.ID != "" {
 		servers.add(rec.ID)
+	}
+	switch rec.Kind {
+	case archive.KindDRSRecoverySnapshot:
+		// The snapshot ID is searchable as text.
+		text = append(text, rec.ID)
+	case archive.KindDRSRecoveryInstance:
+		// isDrill is a boolean: say what it means in words.
+		if m, ok := v.(map[string]any); ok {
+			if drill, ok := m["isDrill"].(bool); ok && drill {
+				text = append(text, "drill instance")
+			} else if ok {
+				text = append(text, "recovery instance")
+			}
+		}
 	}
 	d.ServerIDs, d.InstanceIDs, d.Status = servers.list(), instances.list(), statuses.list()
 	d.Text = strings.Join(text, "\n")

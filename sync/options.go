@@ -137,6 +137,9 @@ type Stats struct {
 	// StagingAccounts, SnowballJobs and SMSJobs count the entries listed;
 	// Observations the new records kept for them (new, or changed state).
 	StagingAccounts, SnowballJobs, SMSJobs, Observations atomic.Int64
+	// RecoverySnapshots and RecoveryInstances count the DRS recovery
+	// snapshots and recovery instances listed.
+	RecoverySnapshots, RecoveryInstances atomic.Int64
 	// Indexed counts full-text index documents written or removed.
 	Indexed atomic.Int64
 	// Commits counts committed transactions; PagesCommitted the API pages
