@@ -135,7 +135,8 @@ type Stats struct {
 	// Servers counts source servers listed; Snapshots new snapshots kept.
 	Servers, Snapshots atomic.Int64
 	// StagingAccounts, SnowballJobs and SMSJobs count the entries listed;
-	// Observations the new records kept for them (new, or changed state).
+	// Observations the new records kept for them (new, or changed state),
+	// and for DRS recovery snapshots and recovery instances.
 	StagingAccounts, SnowballJobs, SMSJobs, Observations atomic.Int64
 	// RecoverySnapshots and RecoveryInstances count the DRS recovery
 	// snapshots and recovery instances listed.
