@@ -107,9 +107,10 @@ func NewDocument(rec archive.Record) (Document, error) {
 		case "initiatedby":
 			d.InitiatedBy = s
 		case "jobid":
-			// A recovery instance names the job that launched it.
-			if d.JobID == "" && rec.Kind == archive.KindDRSRecoveryInstance {
-				d.JobID = s
+			// A recovery instance names the job that launched it: text, so
+			// that --job-id keeps meaning a job and its log items.
+			if rec.Kind == archive.KindDRSRecoveryInstance {
+				text = append(text, s)
 			}
 		case "datareplicationstate":
 			d.ReplicationState = s
