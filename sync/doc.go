@@ -18,9 +18,9 @@
 //   - complete log: a job whose whole log was read while the job was already
 //     COMPLETED. Its log is never read again.
 //   - observation: a record of an object's state (a source server, a staging
-//     account, a recovery instance, a Snowball or SMS job), kept only when its fingerprint (the
-//     object less the members that move without the state changing) differs
-//     from the last one kept.
+//     account, a recovery instance, a Snowball or SMS job), kept only when
+//     its fingerprint (the object less the members that move without the
+//     state changing) differs from the last one kept.
 //   - target: one region and account, the credentials of one profile.
 //   - run record: at the end of every run, good or failed, one small write
 //     transaction records for each source and target what the run read and
