@@ -63,7 +63,8 @@ func TestApply(t *testing.T) {
 		if err != nil || v != migrations.Latest() {
 			t.Errorf("after Apply: version %d, %v; want %d", v, err, migrations.Latest())
 		}
-		for _, b := range []string{"meta", "drs.job", "drs.jobLogItem", "drs.sourceServer", "snowball.clusterJob", "sms.replicationJob", "ids", "joblog", "jobstate"} {
+		for _, b := range []string{"meta", "drs.job", "drs.jobLogItem", "drs.sourceServer", "snowball.clusterJob", "sms.replicationJob", "ids", "joblog", "jobstate",
+			"drs.stagingAccount", "drs.recoverySnapshot", "drs.recoveryInstance"} {
 			if tx.Bucket([]byte(b)) == nil {
 				t.Errorf("bucket %s missing after Apply", b)
 			}
