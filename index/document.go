@@ -98,7 +98,7 @@ func NewDocument(rec archive.Record) (Document, error) {
 			if d.Event == "" {
 				d.Event = s
 			}
-		case "status", "launchstatus", "lastlaunchresult", "jobstate", "state":
+		case "status", "launchstatus", "lastlaunchresult", "jobstate", "state", "ec2instancestate":
 			statuses.add(s)
 		case "type", "jobtype":
 			if d.Type == "" {

@@ -46,7 +46,8 @@ FILTERS (combined with AND; a repeated flag matches any of its values):
    --region REGION    records from that AWS region (us-east-1)
    --account ID       records from that AWS account (12 digits)
    --event EVENT      log item event, such as LAUNCH_FAILED
-   --status STATUS    job status, launch status or last launch result
+   --status STATUS    job status, launch status, last launch result or a
+                      recovery instance's ec2InstanceState (RUNNING)
    --text QUERY       full text, in bleve query-string syntax: words,
                       "phrases", +must, -mustnot, field:value (fields: event,
                       status, type, initiatedBy, replicationState, jobID,
