@@ -163,11 +163,12 @@ type Stats struct {
 func (s *Stats) Summary(d time.Duration) string {
 	var parts []string
 	if len(s.Sources) == 0 || slices.Contains(s.Sources, SourceDRS) {
-		parts = append(parts, fmt.Sprintf("%s (%d new, %d updated), %s read (%d new) from %s, %s (%s), %s",
+		parts = append(parts, fmt.Sprintf("%s (%d new, %d updated), %s read (%d new) from %s, %s (%s), %s, %s, %s",
 			count(s.Jobs.Load(), "job"), s.JobsAdded.Load(), s.JobsUpdated.Load(),
 			count(s.LogItems.Load(), "log item"), s.LogItemsAdded.Load(), count(s.JobLogs.Load(), "job log"),
 			count(s.Servers.Load(), "source server"), count(s.Snapshots.Load(), "new snapshot"),
-			count(s.StagingAccounts.Load(), "staging account")))
+			count(s.StagingAccounts.Load(), "staging account"),
+			count(s.RecoverySnapshots.Load(), "recovery snapshot"), count(s.RecoveryInstances.Load(), "recovery instance")))
 	}
 	if slices.Contains(s.Sources, SourceSnowball) {
 		parts = append(parts, count(s.SnowballJobs.Load(), "Snowball cluster job"))
