@@ -76,9 +76,10 @@ func newRecoveryHistory(h *history) *recoveryHistory {
 	return rh
 }
 
-// replicating says whether a server in state takes snapshots.
+// replicating says whether a server in state takes snapshots: one whose
+// replication is stalled or disconnected takes none.
 func replicating(state string) bool {
-	return state == stateContinuous || state == stateBacklog || state == stateStalled
+	return state == stateContinuous || state == stateBacklog
 }
 
 // advance brings the snapshots and instances up to now: due snapshots are
@@ -362,8 +363,10 @@ func (s *Server) RecoveryInstances() []json.RawMessage {
 // SnapshotQuery is one DescribeRecoverySnapshots call as received: the
 // server it named and its fromDateTime filter ("" when absent).
 type SnapshotQuery struct {
+	// SourceServerID is the sourceServerID member of the call.
 	SourceServerID string
-	FromDateTime   string
+	// FromDateTime is its filters.fromDateTime, "" when absent.
+	FromDateTime string
 }
 
 // SnapshotQueries returns the DescribeRecoverySnapshots calls received
