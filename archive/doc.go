@@ -4,7 +4,8 @@
 // Glossary:
 //   - kind: what a record is, named after its AWS source ("drs.job",
 //     "drs.jobLogItem", "drs.sourceServer", "drs.stagingAccount",
-//     "snowball.clusterJob", "sms.replicationJob"). Each kind has a bucket of
+//     "drs.recoverySnapshot", "drs.recoveryInstance", "snowball.clusterJob",
+//     "sms.replicationJob"). Each kind has a bucket of
 //     its own.
 //   - record: one AWS object kept verbatim (the exact JSON bytes AWS sent),
 //     with its provenance beside it: region, account, when it was first and

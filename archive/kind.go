@@ -18,10 +18,18 @@ const (
 	// KindDRSStagingAccount is a staging account DRS lists for extended
 	// source servers (ListStagingAccounts), observed like a source server.
 	KindDRSStagingAccount Kind = "drs.stagingAccount"
+	// KindDRSRecoverySnapshot is a point-in-time snapshot of a source server
+	// (DescribeRecoverySnapshots), kept once by its snapshotID: snapshots
+	// never change once taken.
+	KindDRSRecoverySnapshot Kind = "drs.recoverySnapshot"
+	// KindDRSRecoveryInstance is a recovery instance launched by a drill or
+	// recovery job (DescribeRecoveryInstances), observed like a source
+	// server.
+	KindDRSRecoveryInstance Kind = "drs.recoveryInstance"
 )
 
 // Kinds lists every kind in the order exports present them.
-var Kinds = []Kind{KindDRSJob, KindDRSJobLogItem, KindDRSSourceServer, KindDRSStagingAccount, KindSnowballJob, KindSMSJob}
+var Kinds = []Kind{KindDRSJob, KindDRSJobLogItem, KindDRSSourceServer, KindDRSStagingAccount, KindDRSRecoverySnapshot, KindDRSRecoveryInstance, KindSnowballJob, KindSMSJob}
 
 // ParseKind validates a kind name given by a user.
 func ParseKind(s string) (Kind, error) {

@@ -98,7 +98,7 @@ func NewDocument(rec archive.Record) (Document, error) {
 			if d.Event == "" {
 				d.Event = s
 			}
-		case "status", "launchstatus", "lastlaunchresult", "jobstate", "state":
+		case "status", "launchstatus", "lastlaunchresult", "jobstate", "state", "ec2instancestate":
 			statuses.add(s)
 		case "type", "jobtype":
 			if d.Type == "" {
@@ -106,6 +106,12 @@ func NewDocument(rec archive.Record) (Document, error) {
 			}
 		case "initiatedby":
 			d.InitiatedBy = s
+		case "jobid":
+			// A recovery instance names the job that launched it: text, so
+			// that --job-id keeps meaning a job and its log items.
+			if rec.Kind == archive.KindDRSRecoveryInstance {
+				text = append(text, s)
+			}
 		case "datareplicationstate":
 			d.ReplicationState = s
 		}
@@ -115,6 +121,20 @@ func NewDocument(rec archive.Record) (Document, error) {
 	})
 	if rec.Kind == archive.KindDRSSourceServer && rec.ID != "" {
 		servers.add(rec.ID)
+	}
+	switch rec.Kind {
+	case archive.KindDRSRecoverySnapshot:
+		// The snapshot ID is searchable as text.
+		text = append(text, rec.ID)
+	case archive.KindDRSRecoveryInstance:
+		// isDrill is a boolean: say what it means in words.
+		if m, ok := v.(map[string]any); ok {
+			if drill, ok := m["isDrill"].(bool); ok && drill {
+				text = append(text, "drill instance")
+			} else if ok {
+				text = append(text, "recovery instance")
+			}
+		}
 	}
 	d.ServerIDs, d.InstanceIDs, d.Status = servers.list(), instances.list(), statuses.list()
 	d.Text = strings.Join(text, "\n")

@@ -77,7 +77,12 @@ var steps = []Step{
 		Desc:    "start the hash chain: the change log's later entries carry each written record's SHA-256, linked to the one before; every record already archived is its first links",
 		Apply:   v6HashChain,
 	},
-	// Version 7 is reserved for another step.
+	{
+		Version: 7,
+		Name:    "drs-recovery-snapshots-and-instances",
+		Desc:    "add the buckets of DRS recovery snapshots and recovery instances",
+		Apply:   v7RecoveryBuckets,
+	},
 	{
 		Version: 8,
 		Name:    "deleted-upstream",
@@ -299,6 +304,18 @@ func v4JobLogLists(tx *bolt.Tx) error {
 func v5StagingAccounts(tx *bolt.Tx) error {
 	if _, err := tx.CreateBucketIfNotExists([]byte("drs.stagingAccount")); err != nil {
 		return fmt.Errorf("create bucket drs.stagingAccount: %w", err)
+	}
+	return nil
+}
+
+// v7RecoveryBuckets creates the record buckets of DRS recovery snapshots
+// and recovery instances. Bucket names are spelled out: this step must do
+// the same thing forever.
+func v7RecoveryBuckets(tx *bolt.Tx) error {
+	for _, name := range []string{"drs.recoverySnapshot", "drs.recoveryInstance"} {
+		if _, err := tx.CreateBucketIfNotExists([]byte(name)); err != nil {
+			return fmt.Errorf("create bucket %s: %w", name, err)
+		}
 	}
 	return nil
 }

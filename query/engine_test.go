@@ -75,6 +75,33 @@ func history(t *testing.T, emu *emulator.Server, seen time.Time) []item {
 		json.Unmarshal(raw, &s)
 		out = append(out, item{name: "server " + s.SourceServerID, kind: archive.KindDRSSourceServer, at: seen,
 			text: strings.ToLower(s.DataReplicationInfo.Err.RawError), data: obj(raw)})
+		for _, sn := range emu.RecoverySnapshots(s.SourceServerID) {
+			var h struct {
+				SnapshotID string `json:"snapshotID"`
+				Timestamp  string `json:"timestamp"`
+			}
+			json.Unmarshal(sn, &h)
+			at, err := awstime.Parse(h.Timestamp)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, item{name: "snapshot " + h.SnapshotID, kind: archive.KindDRSRecoverySnapshot, at: at, data: obj(sn)})
+		}
+	}
+	for _, raw := range emu.RecoveryInstances() {
+		var h struct {
+			RecoveryInstanceID string `json:"recoveryInstanceID"`
+			PIT                string `json:"pointInTimeSnapshotDateTime"`
+		}
+		json.Unmarshal(raw, &h)
+		at := seen
+		if h.PIT != "" {
+			var err error
+			if at, err = awstime.Parse(h.PIT); err != nil {
+				t.Fatal(err)
+			}
+		}
+		out = append(out, item{name: "instance " + h.RecoveryInstanceID, kind: archive.KindDRSRecoveryInstance, at: at, data: obj(raw)})
 	}
 	return out
 }
@@ -96,6 +123,10 @@ func name(rec archive.Record) string {
 		return "snowball " + rec.ID
 	case archive.KindSMSJob:
 		return "sms " + rec.ID
+	case archive.KindDRSRecoverySnapshot:
+		return "snapshot " + rec.ID
+	case archive.KindDRSRecoveryInstance:
+		return "instance " + rec.ID
 	default:
 		return "server " + rec.ID
 	}
@@ -216,6 +247,18 @@ func TestQueryAnswers(t *testing.T) {
 		}
 	}
 	const term = "insufficientinstancecapacity"
+	// A window in the middle of the recovery snapshots.
+	var snapTimes []time.Time
+	for _, it := range h {
+		if it.kind == archive.KindDRSRecoverySnapshot {
+			snapTimes = append(snapTimes, it.at)
+		}
+	}
+	sort.Slice(snapTimes, func(i, j int) bool { return snapTimes[i].Before(snapTimes[j]) })
+	if len(snapTimes) < 4 {
+		t.Fatalf("%d recovery snapshots: too few to query", len(snapTimes))
+	}
+	snapFrom, snapTo := snapTimes[len(snapTimes)/4], snapTimes[3*len(snapTimes)/4]
 	tests := []struct {
 		name string
 		f    query.Filters
@@ -228,7 +271,13 @@ func TestQueryAnswers(t *testing.T) {
 			func(it item) bool { return strings.Contains(it.text, term) && in(it) }},
 		{"kind", query.Filters{Kinds: []archive.Kind{archive.KindDRSSourceServer}}, func(it item) bool { return it.kind == archive.KindDRSSourceServer }},
 		{"kinds and date range", query.Filters{Kinds: []archive.Kind{archive.KindDRSJob, archive.KindDRSSourceServer}, Range: query.Range{From: from, To: to}},
-			func(it item) bool { return it.kind != archive.KindDRSJobLogItem && in(it) }},
+			func(it item) bool {
+				return (it.kind == archive.KindDRSJob || it.kind == archive.KindDRSSourceServer) && in(it)
+			}},
+		{"recovery snapshots by time", query.Filters{Kinds: []archive.Kind{archive.KindDRSRecoverySnapshot}, Range: query.Range{From: snapFrom, To: snapTo}},
+			func(it item) bool {
+				return it.kind == archive.KindDRSRecoverySnapshot && !it.at.Before(snapFrom) && !it.at.After(snapTo)
+			}},
 		{"event", query.Filters{Events: []string{"LAUNCH_FAILED"}}, func(it item) bool { return it.data["event"] == "LAUNCH_FAILED" }},
 		{"job ID and kind", query.Filters{JobIDs: []string{jobID}, Kinds: []archive.Kind{archive.KindDRSJobLogItem}},
 			func(it item) bool { return it.job == jobID && it.kind == archive.KindDRSJobLogItem }},

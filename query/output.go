@@ -185,6 +185,23 @@ func RowOf(rec archive.Record) Row {
 		row.Message = d.StatusMessage
 	case archive.KindDRSStagingAccount:
 		row.Message = "staging account " + rec.ID
+	case archive.KindDRSRecoverySnapshot:
+		var d recoverySnapshotData
+		_ = json.Unmarshal(rec.Data, &d)
+		row.Server = d.SourceServerID
+		row.What = firstNonEmpty(d.SnapshotID, rec.ID)
+		row.Message = fmt.Sprintf("%d EBS snapshots", len(d.EBSSnapshots))
+	case archive.KindDRSRecoveryInstance:
+		var d recoveryInstanceData
+		_ = json.Unmarshal(rec.Data, &d)
+		row.Job = d.JobID
+		row.Server = d.SourceServerID
+		row.What = d.EC2InstanceState
+		kind := "recovery"
+		if d.IsDrill {
+			kind = "drill"
+		}
+		row.Message = fmt.Sprintf("%s instance %s", kind, firstNonEmpty(d.RecoveryInstanceID, rec.ID))
 	default:
 		row.Job = firstNonEmpty(rec.JobID, rec.ID)
 	}
@@ -459,6 +476,9 @@ var shortKinds = map[archive.Kind]string{
 	archive.KindSMSJob:          "sms",
 
 	archive.KindDRSStagingAccount: "staging",
+
+	archive.KindDRSRecoverySnapshot: "snapshot",
+	archive.KindDRSRecoveryInstance: "instance",
 }
 
 // tableRow is one buffered table line: the cells before MESSAGE as shown,
@@ -709,4 +729,22 @@ func spans(mark []bool) int {
 		}
 	}
 	return n
+}
+
+// recoverySnapshotData is the part of a DRS recovery snapshot a table row
+// shows.
+type recoverySnapshotData struct {
+	SnapshotID     string   `json:"snapshotID"`
+	SourceServerID string   `json:"sourceServerID"`
+	EBSSnapshots   []string `json:"ebsSnapshots"`
+}
+
+// recoveryInstanceData is the part of a DRS recovery instance a table row
+// shows.
+type recoveryInstanceData struct {
+	RecoveryInstanceID string `json:"recoveryInstanceID"`
+	SourceServerID     string `json:"sourceServerID"`
+	JobID              string `json:"jobID"`
+	EC2InstanceState   string `json:"ec2InstanceState"`
+	IsDrill            bool   `json:"isDrill"`
 }

@@ -1,7 +1,9 @@
 // Package sync reads job history from AWS and commits it to the archive.
 //
 // It holds one fetcher per API (DRS DescribeJobs, DescribeJobLogItems,
-// DescribeSourceServers and ListStagingAccounts; Snowball ListClusters and
+// DescribeSourceServers, ListStagingAccounts, DescribeRecoverySnapshots (per
+// source server, from its newest archived snapshot on) and
+// DescribeRecoveryInstances; Snowball ListClusters and
 // ListClusterJobs; SMS GetReplicationJobs) and the worker that pages through
 // them for every region and account, hands each page to a single committer,
 // and checkpoints progress in the archive itself. Import brings saved AWS
@@ -16,9 +18,9 @@
 //   - complete log: a job whose whole log was read while the job was already
 //     COMPLETED. Its log is never read again.
 //   - observation: a record of an object's state (a source server, a staging
-//     account, a Snowball or SMS job), kept only when its fingerprint (the
-//     object less the members that move without the state changing) differs
-//     from the last one kept.
+//     account, a recovery instance, a Snowball or SMS job), kept only when
+//     its fingerprint (the object less the members that move without the
+//     state changing) differs from the last one kept.
 //   - target: one region and account, the credentials of one profile.
 //   - run record: at the end of every run, good or failed, one small write
 //     transaction records for each source and target what the run read and

@@ -251,6 +251,9 @@ type drsRun struct {
 	seen     time.Time
 	complete map[archive.JobRef]bool
 	stats    *Stats
+	// newestSnapshot is the time of the newest archived recovery snapshot
+	// of each source server, read before the run.
+	newestSnapshot map[snapshotKey]time.Time
 }
 
 // accountOf returns the account named in arn, or the account of the
@@ -355,11 +358,16 @@ func (r *drsRun) readLog(ctx context.Context, t logTask) error {
 }
 
 // listServers commits a new snapshot of each source server whose state
-// changed since its last snapshot. The listing is not filtered, so it holds
-// the extended source servers of every staging account too.
-func (r *drsRun) listServers(ctx context.Context) error {
+// changed since its last snapshot, and hands each source server's ID to ids,
+// once, even when the listing starts again, after the page that lists it is
+// sent to the committer. The listing is not filtered, so it holds the
+// extended source servers of every staging account too. A complete listing
+// marks the servers it no longer holds as deleted upstream.
+func (r *drsRun) listServers(ctx context.Context, ids chan<- string) error {
 	var seen lister
+	handed := map[string]bool{}
 	return r.f.sourceServers(ctx, r.scope(), func(p page[*drs.DescribeSourceServersOutput]) error {
+		var todo []string
 		batch := make([]observation, 0, len(p.items))
 		for i, it := range p.items {
 			var h serverHead
@@ -377,6 +385,10 @@ func (r *drsRun) listServers(ctx context.Context) error {
 			}
 			rec.MarkDataValid() // decoded whole above
 			batch = append(batch, observation{rec: rec, fp: fp})
+			if !handed[h.SourceServerID] {
+				handed[h.SourceServerID] = true
+				todo = append(todo, h.SourceServerID)
+			}
 		}
 		r.stats.Servers.Add(int64(p.fresh))
 		listed := seen.add(observed(batch))
@@ -384,7 +396,17 @@ func (r *drsRun) listServers(ctx context.Context) error {
 		if p.last {
 			sw = seen.sweep(archive.KindDRSSourceServer, r.region, r.account, r.seen, nil)
 		}
-		return r.com.send(ctx, withMarks(observationCommit(fmt.Sprintf("DescribeSourceServers page %d", p.n), batch), listed, sw))
+		if err := r.com.send(ctx, withMarks(observationCommit(fmt.Sprintf("DescribeSourceServers page %d", p.n), batch), listed, sw)); err != nil {
+			return err
+		}
+		for _, id := range todo {
+			select {
+			case ids <- id:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		return nil
 	})
 }
 

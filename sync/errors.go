@@ -111,9 +111,12 @@ var iamPrefixes = map[string]string{
 	"DescribeJobLogItems":   "drs",
 	"DescribeSourceServers": "drs",
 	"ListStagingAccounts":   "drs",
-	"ListClusters":          "snowball",
-	"ListClusterJobs":       "snowball",
-	"GetReplicationJobs":    "sms",
+
+	"DescribeRecoverySnapshots": "drs",
+	"DescribeRecoveryInstances": "drs",
+	"ListClusters":              "snowball",
+	"ListClusterJobs":           "snowball",
+	"GetReplicationJobs":        "sms",
 }
 
 // callError turns the error of a call of operation op in sc into the one

@@ -185,8 +185,10 @@ func TestImportEqualsSync(t *testing.T) {
 	// And a sync over the imported archive adds nothing either.
 	so.ArchiveDir = imported
 	st := runSync(t, so)
-	if n := st.JobsAdded.Load() + st.LogItemsAdded.Load() + st.Snapshots.Load() + st.Observations.Load(); n != 1 {
-		// One: the staging account, which no imported file holds.
-		t.Errorf("sync over the import added %d records, want 1 (the staging account)", n)
+	// The staging account, the recovery snapshots and the recovery
+	// instances: no imported file holds them.
+	wantAdded := 1 + int64(countKinds(t, imported, archive.KindDRSRecoverySnapshot, archive.KindDRSRecoveryInstance))
+	if n := st.JobsAdded.Load() + st.LogItemsAdded.Load() + st.Snapshots.Load() + st.Observations.Load(); n != wantAdded {
+		t.Errorf("sync over the import added %d records, want %d (the staging account, recovery snapshots and instances)", n, wantAdded)
 	}
 }

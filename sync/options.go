@@ -135,8 +135,12 @@ type Stats struct {
 	// Servers counts source servers listed; Snapshots new snapshots kept.
 	Servers, Snapshots atomic.Int64
 	// StagingAccounts, SnowballJobs and SMSJobs count the entries listed;
-	// Observations the new records kept for them (new, or changed state).
+	// Observations the new records kept for them (new, or changed state),
+	// and for DRS recovery snapshots and recovery instances.
 	StagingAccounts, SnowballJobs, SMSJobs, Observations atomic.Int64
+	// RecoverySnapshots and RecoveryInstances count the DRS recovery
+	// snapshots and recovery instances listed.
+	RecoverySnapshots, RecoveryInstances atomic.Int64
 	// Indexed counts full-text index documents written or removed.
 	Indexed atomic.Int64
 	// Commits counts committed transactions; PagesCommitted the API pages
@@ -159,11 +163,12 @@ type Stats struct {
 func (s *Stats) Summary(d time.Duration) string {
 	var parts []string
 	if len(s.Sources) == 0 || slices.Contains(s.Sources, SourceDRS) {
-		parts = append(parts, fmt.Sprintf("%s (%d new, %d updated), %s read (%d new) from %s, %s (%s), %s",
+		parts = append(parts, fmt.Sprintf("%s (%d new, %d updated), %s read (%d new) from %s, %s (%s), %s, %s, %s",
 			count(s.Jobs.Load(), "job"), s.JobsAdded.Load(), s.JobsUpdated.Load(),
 			count(s.LogItems.Load(), "log item"), s.LogItemsAdded.Load(), count(s.JobLogs.Load(), "job log"),
 			count(s.Servers.Load(), "source server"), count(s.Snapshots.Load(), "new snapshot"),
-			count(s.StagingAccounts.Load(), "staging account")))
+			count(s.StagingAccounts.Load(), "staging account"),
+			count(s.RecoverySnapshots.Load(), "recovery snapshot"), count(s.RecoveryInstances.Load(), "recovery instance")))
 	}
 	if slices.Contains(s.Sources, SourceSnowball) {
 		parts = append(parts, count(s.SnowballJobs.Load(), "Snowball cluster job"))

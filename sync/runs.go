@@ -19,7 +19,7 @@ import (
 // sourceKinds are the kinds each source reads, in the order of
 // archive.Kinds.
 var sourceKinds = map[Source][]archive.Kind{
-	SourceDRS:      {archive.KindDRSJob, archive.KindDRSJobLogItem, archive.KindDRSSourceServer, archive.KindDRSStagingAccount},
+	SourceDRS:      {archive.KindDRSJob, archive.KindDRSJobLogItem, archive.KindDRSSourceServer, archive.KindDRSStagingAccount, archive.KindDRSRecoverySnapshot, archive.KindDRSRecoveryInstance},
 	SourceSnowball: {archive.KindSnowballJob},
 	SourceSMS:      {archive.KindSMSJob},
 }
@@ -29,12 +29,14 @@ var sourceKinds = map[Source][]archive.Kind{
 // what that target read.
 func itemCounters(s *Stats) map[archive.Kind]*atomic.Int64 {
 	return map[archive.Kind]*atomic.Int64{
-		archive.KindDRSJob:            &s.Jobs,
-		archive.KindDRSJobLogItem:     &s.LogItems,
-		archive.KindDRSSourceServer:   &s.Servers,
-		archive.KindDRSStagingAccount: &s.StagingAccounts,
-		archive.KindSnowballJob:       &s.SnowballJobs,
-		archive.KindSMSJob:            &s.SMSJobs,
+		archive.KindDRSJob:              &s.Jobs,
+		archive.KindDRSJobLogItem:       &s.LogItems,
+		archive.KindDRSSourceServer:     &s.Servers,
+		archive.KindDRSStagingAccount:   &s.StagingAccounts,
+		archive.KindDRSRecoverySnapshot: &s.RecoverySnapshots,
+		archive.KindDRSRecoveryInstance: &s.RecoveryInstances,
+		archive.KindSnowballJob:         &s.SnowballJobs,
+		archive.KindSMSJob:              &s.SMSJobs,
 	}
 }
 

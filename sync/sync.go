@@ -45,6 +45,10 @@ func Run(ctx context.Context, o Options, stats *Stats) (err error) {
 	if err != nil {
 		return err
 	}
+	newest, err := readNewestSnapshots(ctx, o.ArchiveDir, o)
+	if err != nil {
+		return err
+	}
 	// An index left behind by a crash between an archive commit and its
 	// index batch catches up first. A failure here is reported by the update
 	// at the end, after the archive has had its sync.
@@ -60,7 +64,7 @@ func Run(ctx context.Context, o Options, stats *Stats) (err error) {
 	var fetchErr error
 	for _, t := range targets {
 		rep.begin()
-		fetchErr = fetchTarget(fetchCtx, o, t, com, complete, seen, stats)
+		fetchErr = fetchTarget(fetchCtx, o, t, com, complete, newest, seen, stats)
 		rep.end(t, fetchErr)
 		if fetchErr != nil {
 			if len(targets) > 1 {
@@ -92,7 +96,8 @@ func Run(ctx context.Context, o Options, stats *Stats) (err error) {
 
 // fetchTarget reads every source in one region and account, the sources
 // side by side, and returns the first error; the others are then cancelled.
-func fetchTarget(ctx context.Context, o Options, t target, com *committer, complete map[archive.JobRef]bool, seen time.Time, stats *Stats) error {
+func fetchTarget(ctx context.Context, o Options, t target, com *committer, complete map[archive.JobRef]bool,
+	newest map[snapshotKey]time.Time, seen time.Time, stats *Stats) error {
 	g := newGroup(ctx)
 	for _, src := range o.Sources {
 		switch src {
@@ -105,6 +110,8 @@ func fetchTarget(ctx context.Context, o Options, t target, com *committer, compl
 				seen:     seen,
 				complete: complete,
 				stats:    stats,
+
+				newestSnapshot: newest,
 			}
 			g.run(bySource(src, func(ctx context.Context) error { return runDRS(ctx, run, o.Concurrency) }))
 		case SourceSnowball:
@@ -194,8 +201,9 @@ func updateIndex(ctx context.Context, o Options, stats *Stats) error {
 	return nil
 }
 
-// runDRS lists jobs (handing unfinished logs to workers), source servers and
-// staging accounts side by side, and returns the first error.
+// runDRS lists jobs (handing unfinished logs to workers), source servers
+// (handing each to workers that read its recovery snapshots), staging
+// accounts and recovery instances side by side, and returns the first error.
 func runDRS(ctx context.Context, r *drsRun, workers int) error {
 	g := newGroup(ctx)
 	tasks := make(chan logTask, workers*4)
@@ -210,7 +218,28 @@ func runDRS(ctx context.Context, r *drsRun, workers int) error {
 			return err
 		})
 	}
-	g.run(r.listServers)
+	servers := make(chan string, workers*4)
+	for i := 0; i < workers; i++ {
+		g.run(func(ctx context.Context) error {
+			var err error
+			for id := range servers {
+				if err == nil && ctx.Err() == nil {
+					err = r.readSnapshots(ctx, id)
+				}
+			}
+			return err
+		})
+	}
+	// Recovery instances are listed once the source servers are: a DRS that
+	// cannot be read at all fails on the listings every sync has always made.
+	g.run(func(ctx context.Context) error {
+		err := r.listServers(ctx, servers)
+		close(servers)
+		if err != nil {
+			return err
+		}
+		return r.listRecoveryInstances(ctx)
+	})
 	g.run(r.listStagingAccounts)
 	g.run(func(ctx context.Context) error {
 		defer close(tasks)

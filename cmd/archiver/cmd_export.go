@@ -32,7 +32,8 @@ would list) to FILE as one JSON document:
    }
 
 Each record object has a "kind" (drs.job, drs.jobLogItem, drs.sourceServer,
-drs.stagingAccount, snowball.clusterJob, sms.replicationJob), its provenance
+drs.stagingAccount, drs.recoverySnapshot, drs.recoveryInstance,
+snowball.clusterJob, sms.replicationJob), its provenance
 (region, account, firstSeen, lastSeen; the file for imported records) and
 "data": the AWS object exactly as AWS sent it. Log items carry "jobID" and
 follow their job; snapshots carry "capturedAt". Every record appears

@@ -33,17 +33,21 @@ FILTERS (combined with AND; a repeated flag matches any of its values):
    --from, --to       record time, inclusive: RFC 3339 (2026-03-04T10:00:00Z),
                       a date (2026-03-04, the whole day) or an age (36h, 7d, 2w)
                       Time is the DRS job's creationDateTime, the log item's
-                      logDateTime, the snapshot's capture time, the Snowball
+                      logDateTime, the snapshot's capture time, the recovery
+                      snapshot's timestamp, the recovery instance's
+                      pointInTimeSnapshotDateTime, the Snowball
                       job's CreationDate, the SMS job's seedReplicationTime.
    --job-id ID        the job and all its log items (drsjob-...)
    --source-server ID records about that source server (s-...)
    --kind KIND        drs.job, drs.jobLogItem, drs.sourceServer,
-                      drs.stagingAccount, snowball.clusterJob,
+                      drs.stagingAccount, drs.recoverySnapshot,
+                      drs.recoveryInstance, snowball.clusterJob,
                       sms.replicationJob
    --region REGION    records from that AWS region (us-east-1)
    --account ID       records from that AWS account (12 digits)
    --event EVENT      log item event, such as LAUNCH_FAILED
-   --status STATUS    job status, launch status or last launch result
+   --status STATUS    job status, launch status, last launch result or a
+                      recovery instance's ec2InstanceState (RUNNING)
    --text QUERY       full text, in bleve query-string syntax: words,
                       "phrases", +must, -mustnot, field:value (fields: event,
                       status, type, initiatedBy, replicationState, jobID,

@@ -145,17 +145,19 @@ func TestStatusTable(t *testing.T) {
 						DurationSeconds: 90, Error: "get caller identity: denied", LastSuccess: &lastOK},
 				},
 			},
-			want: `archive                /srv/archiver/archive.db
-size                   3.0 MiB (schema 5, change 12)
-records                1,955
-  drs.job              43
-  drs.jobLogItem       1,912
-  drs.sourceServer     0
-  drs.stagingAccount   0
-  snowball.clusterJob  0
-  sms.replicationJob   0
-index                  512 KiB, 31 records not indexed yet (2 commits behind); the next sync indexes them
-sync                   running since 2026-03-04 11:58:00 UTC (2 minutes ago, pid 4242)
+			want: `archive                 /srv/archiver/archive.db
+size                    3.0 MiB (schema 5, change 12)
+records                 1,955
+  drs.job               43
+  drs.jobLogItem        1,912
+  drs.sourceServer      0
+  drs.stagingAccount    0
+  drs.recoverySnapshot  0
+  drs.recoveryInstance  0
+  snowball.clusterJob   0
+  sms.replicationJob    0
+index                   512 KiB, 31 records not indexed yet (2 commits behind); the next sync indexes them
+sync                    running since 2026-03-04 11:58:00 UTC (2 minutes ago, pid 4242)
 
 SOURCE  REGION     ACCOUNT       STARTED                                DURATION  READ   ADDED  LAST SUCCESS  OUTCOME
 drs     us-east-1  123456789012  2026-03-04 09:00:00 UTC (3 hours ago)  4.213s    1,234  56     3 hours ago   ok
@@ -168,16 +170,18 @@ sms     eu-west-1  -             2026-03-04 09:00:00 UTC (3 hours ago)  1m30s   
 				Archive: statusArchive{Path: "/a/archive.db", SizeBytes: 32 << 10, Schema: 5, Records: map[archive.Kind]int{}},
 				Index:   statusIndex{State: indexMissing, Note: "no full-text index yet; the next sync or 'archiver reindex' makes one"},
 			},
-			want: `archive                /a/archive.db
-size                   32 KiB (schema 5, change 0)
-records                0
-  drs.job              0
-  drs.jobLogItem       0
-  drs.sourceServer     0
-  drs.stagingAccount   0
-  snowball.clusterJob  0
-  sms.replicationJob   0
-index                  no full-text index yet; the next sync or 'archiver reindex' makes one
+			want: `archive                 /a/archive.db
+size                    32 KiB (schema 5, change 0)
+records                 0
+  drs.job               0
+  drs.jobLogItem        0
+  drs.sourceServer      0
+  drs.stagingAccount    0
+  drs.recoverySnapshot  0
+  drs.recoveryInstance  0
+  snowball.clusterJob   0
+  sms.replicationJob    0
+index                   no full-text index yet; the next sync or 'archiver reindex' makes one
 
 no sync recorded yet
 `,

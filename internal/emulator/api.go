@@ -27,10 +27,13 @@ const (
 
 // request is the union of the inputs of the served operations.
 type request struct {
-	Filters    *requestFilters `json:"filters"`
-	JobID      string          `json:"jobID"`
-	MaxResults *int64          `json:"maxResults"`
-	NextToken  *string         `json:"nextToken"`
+	Filters *requestFilters `json:"filters"`
+	JobID   string          `json:"jobID"`
+	// SourceServerID and Order are inputs of DescribeRecoverySnapshots.
+	SourceServerID string  `json:"sourceServerID"`
+	Order          string  `json:"order"`
+	MaxResults     *int64  `json:"maxResults"`
+	NextToken      *string `json:"nextToken"`
 
 	// cycle is Faults.RepeatTokens of the operation; see pageOf.
 	cycle int
@@ -44,6 +47,11 @@ type requestFilters struct {
 	SourceServerIDs   []string `json:"sourceServerIDs"`
 	StagingAccountIDs []string `json:"stagingAccountIDs"`
 	HardwareID        string   `json:"hardwareId"`
+	// FromDateTime and ToDateTime filter DescribeRecoverySnapshots.
+	FromDateTime *string `json:"fromDateTime"`
+	ToDateTime   *string `json:"toDateTime"`
+	// RecoveryInstanceIDs filters DescribeRecoveryInstances.
+	RecoveryInstanceIDs []string `json:"recoveryInstanceIDs"`
 }
 
 // readRequest parses the input of op from the body or, for

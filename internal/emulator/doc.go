@@ -28,8 +28,8 @@
 // The protocols, as the SDK serializers send them:
 //
 //   - DRS, rest-json: DescribeJobs, DescribeJobLogItems,
-//     DescribeSourceServers and ListStagingAccounts, routed by method and
-//     path. Errors name their code in the X-Amzn-ErrorType header.
+//     DescribeSourceServers, ListStagingAccounts, DescribeRecoverySnapshots
+//     and DescribeRecoveryInstances, routed by method and path. Errors name their code in the X-Amzn-ErrorType header.
 //   - Snowball and SMS, JSON 1.1 on POST "/", routed by the X-Amz-Target
 //     header: AWSIESnowballJobManagementService.ListClusters and
 //     .ListClusterJobs, AWSServerMigrationService_V2016_10_24.GetReplicationJobs.
@@ -47,7 +47,8 @@
 //
 // The history can move on with Server.Advance: DRS jobs in progress
 // complete, new jobs appear and source servers report fresh replication
-// progress; some Snowball jobs move to their next JobState; some SMS
+// progress, replicating servers take recovery snapshots (one every four
+// hours) and some recovery instances change state; some Snowball jobs move to their next JobState; some SMS
 // replication jobs start, finish or fail a run, or resume after a pause.
 //
 // The emulator never checks signatures and never listens beyond 127.0.0.1.

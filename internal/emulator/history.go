@@ -37,6 +37,7 @@ type history struct {
 
 	snow *snowHistory
 	sms  *smsHistory
+	rec  *recoveryHistory
 
 	removed removed // what the Delete methods took out, for Restore
 }
@@ -118,6 +119,7 @@ func newHistory(o Options) *history {
 	h.refresh()
 	h.snow = newSnowHistory(o)
 	h.sms = newSMSHistory(o)
+	h.rec = newRecoveryHistory(h)
 	return h
 }
 
@@ -684,6 +686,7 @@ func (h *history) advance(d time.Duration) {
 	h.refresh()
 	h.snow.advance(old, now)
 	h.sms.advance(old, now)
+	h.rec.advance(h, now)
 }
 
 // cloneRaw returns a copy of raw that the caller may keep or modify.

@@ -22,6 +22,10 @@ const (
 	OpDescribeJobLogItems   = "DescribeJobLogItems"
 	OpDescribeSourceServers = "DescribeSourceServers"
 	OpListStagingAccounts   = "ListStagingAccounts"
+	// OpDescribeRecoverySnapshots and OpDescribeRecoveryInstances serve
+	// the recovery snapshots of a source server and the recovery instances.
+	OpDescribeRecoverySnapshots = "DescribeRecoverySnapshots"
+	OpDescribeRecoveryInstances = "DescribeRecoveryInstances"
 
 	// Snowball, JSON 1.1.
 	OpListClusters    = "ListClusters"
@@ -72,6 +76,8 @@ type Server struct {
 	calls    map[string]int
 	jobCalls map[string]int
 	requests uint64
+	// snapQueries are the DescribeRecoverySnapshots calls received.
+	snapQueries []SnapshotQuery
 
 	ep endpoint
 }
@@ -170,6 +176,7 @@ func (s *Server) ResetCounts() {
 	defer s.countMu.Unlock()
 	s.calls = map[string]int{}
 	s.jobCalls = map[string]int{}
+	s.snapQueries = nil
 }
 
 // Jobs returns the served bytes of every current job, latest first: what a
@@ -326,6 +333,9 @@ var routes = map[[2]string]string{
 	{http.MethodPost, "/DescribeJobLogItems"}:   OpDescribeJobLogItems,
 	{http.MethodPost, "/DescribeSourceServers"}: OpDescribeSourceServers,
 	{http.MethodGet, "/ListStagingAccounts"}:    OpListStagingAccounts,
+
+	{http.MethodPost, "/DescribeRecoverySnapshots"}: OpDescribeRecoverySnapshots,
+	{http.MethodPost, "/DescribeRecoveryInstances"}: OpDescribeRecoveryInstances,
 }
 
 // serveHTTP answers one API call: it counts it, applies the faults and
@@ -339,6 +349,15 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	perr := c.read(r)
 	s.count(c.op, c.req.JobID)
+	if c.op == OpDescribeRecoverySnapshots {
+		s.countMu.Lock()
+		q := SnapshotQuery{SourceServerID: c.req.SourceServerID}
+		if c.req.Filters != nil && c.req.Filters.FromDateTime != nil {
+			q.FromDateTime = *c.req.Filters.FromDateTime
+		}
+		s.snapQueries = append(s.snapQueries, q)
+		s.countMu.Unlock()
+	}
 
 	s.faultMu.Lock()
 	f := s.faults
@@ -451,6 +470,10 @@ func (s *Server) answer(c call, reqID string) ([]byte, *apiError) {
 		return s.h.describeSourceServers(c.req)
 	case OpListStagingAccounts:
 		return s.h.listStagingAccounts(c.req)
+	case OpDescribeRecoverySnapshots:
+		return s.h.describeRecoverySnapshots(c.req)
+	case OpDescribeRecoveryInstances:
+		return s.h.describeRecoveryInstances(c.req)
 	case OpListClusters:
 		return s.h.snow.listClusters(c.body, c.req.cycle)
 	case OpListClusterJobs:

@@ -33,7 +33,7 @@ const Marker = 0xA1
 
 // KindNames lists record kinds by code. It is append-only: codes are stored.
 var KindNames = []string{"drs.job", "drs.jobLogItem", "drs.sourceServer", "snowball.clusterJob", "sms.replicationJob",
-	"drs.stagingAccount"}
+	"drs.stagingAccount", "drs.recoverySnapshot", "drs.recoveryInstance"}
 
 // Flags say which optional header fields are present.
 const (
