@@ -149,8 +149,9 @@ func indexOnce(ctx context.Context, dir string) (time.Duration, error) {
 	return time.Since(start), err
 }
 
-// fetchOnly pages through jobs, every job's log and source servers, like
-// sync does, and keeps nothing.
+// fetchOnly pages through what a DRS sync reads (jobs, every job's log,
+// source servers, their recovery snapshots, recovery instances and staging
+// accounts) with the SDK's paginators, and keeps nothing.
 func fetchOnly(ctx context.Context, o archsync.Options) (time.Duration, int, error) {
 	cfg, err := archsync.LoadAWSConfig(ctx, o)
 	if err != nil {
@@ -193,6 +194,10 @@ func fetchOnly(ctx context.Context, o archsync.Options) (time.Duration, int, err
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
+		// Source servers, then each one's recovery snapshots, then the
+		// recovery instances, as sync reads them; and the staging accounts.
+		// Only the servers count as items, as in sync's check.
+		var servers []string
 		p := drs.NewDescribeSourceServersPaginator(c, &drs.DescribeSourceServersInput{MaxResults: aws.Int32(1000)})
 		for p.HasMorePages() {
 			out, err := p.NextPage(ctx)
@@ -201,6 +206,32 @@ func fetchOnly(ctx context.Context, o archsync.Options) (time.Duration, int, err
 				return
 			}
 			add(len(out.Items), nil)
+			for _, s := range out.Items {
+				servers = append(servers, aws.ToString(s.SourceServerID))
+			}
+		}
+		for _, id := range servers {
+			rp := drs.NewDescribeRecoverySnapshotsPaginator(c, &drs.DescribeRecoverySnapshotsInput{SourceServerID: aws.String(id), MaxResults: aws.Int32(1000)})
+			for rp.HasMorePages() {
+				if _, err := rp.NextPage(ctx); err != nil {
+					add(0, err)
+					return
+				}
+			}
+		}
+		ip := drs.NewDescribeRecoveryInstancesPaginator(c, &drs.DescribeRecoveryInstancesInput{MaxResults: aws.Int32(1000)})
+		for ip.HasMorePages() {
+			if _, err := ip.NextPage(ctx); err != nil {
+				add(0, err)
+				return
+			}
+		}
+		sp := drs.NewListStagingAccountsPaginator(c, &drs.ListStagingAccountsInput{MaxResults: aws.Int32(50)})
+		for sp.HasMorePages() {
+			if _, err := sp.NextPage(ctx); err != nil {
+				add(0, err)
+				return
+			}
 		}
 	}()
 	p := drs.NewDescribeJobsPaginator(c, &drs.DescribeJobsInput{MaxResults: aws.Int32(1000)})
