@@ -292,8 +292,10 @@ func writeRow(w *csv.Writer, x exportRecord) (int, error) {
 		Region: x.Region, Account: x.Account, FirstSeen: x.FirstSeen, LastSeen: x.LastSeen, Data: x.Data,
 	}
 	var when struct {
-		Created string `json:"creationDateTime"`
-		Logged  string `json:"logDateTime"`
+		Created  string `json:"creationDateTime"`
+		Logged   string `json:"logDateTime"`
+		Snapshot string `json:"timestamp"`
+		PIT      string `json:"pointInTimeSnapshotDateTime"`
 	}
 	if err := json.Unmarshal(x.Data, &when); err != nil {
 		return 0, fmt.Errorf("%s record %s: %w", x.Kind, x.ID, err)
@@ -304,6 +306,10 @@ func writeRow(w *csv.Writer, x exportRecord) (int, error) {
 		rec.Time, err = time.Parse(time.RFC3339Nano, when.Created)
 	case x.Kind == archive.KindDRSJobLogItem:
 		rec.Time, err = time.Parse(time.RFC3339Nano, when.Logged)
+	case x.Kind == archive.KindDRSRecoverySnapshot:
+		rec.Time, err = time.Parse(time.RFC3339Nano, when.Snapshot)
+	case x.Kind == archive.KindDRSRecoveryInstance && when.PIT != "":
+		rec.Time, err = time.Parse(time.RFC3339Nano, when.PIT)
 	case x.CapturedAt != nil:
 		rec.Time = *x.CapturedAt
 	}
@@ -618,25 +624,24 @@ func (s source) close() {
 }
 
 // exportCommands are the jq (and grep) command lines that answer q from the
-// export. Log items stand in their job's "logItems"; DRS timestamps come in
-// mixed layouts, all UTC, so the window is compared on whole seconds.
+// export, one record object a line. DRS timestamps come in mixed layouts, all
+// UTC, so the window is compared on whole seconds.
 func exportCommands(q question, export string) [][]string {
-	// each yields every record object, log items taken out of their job
-	const all = `.records[] | ., (.logItems // [])[] | del(.logItems)`
 	switch {
 	case len(q.filters.JobIDs) > 0:
 		return [][]string{{"jq", "-c", "--arg", "id", q.filters.JobIDs[0],
-			`.records[] | if .kind == "drs.job" then select(.id == $id) | del(.logItems), .logItems[] ` +
-				`elif .kind == "drs.jobLogItem" then select(.jobID == $id) else empty end`, export}}
+			`.records[] | select((.kind == "drs.job" and .id == $id) or (.kind == "drs.jobLogItem" and .jobID == $id))`, export}}
 	case !q.filters.Range.From.IsZero():
 		const sec = "2006-01-02T15:04:05"
 		return [][]string{{"jq", "-c", "--arg", "from", q.filters.Range.From.Format(sec), "--arg", "to", q.filters.Range.To.Format(sec),
-			all + ` | select((if .kind == "drs.job" then .data.creationDateTime ` +
-				`elif .kind == "drs.jobLogItem" then .data.logDateTime else .capturedAt end)[0:19] as $s ` +
-				`| $s >= $from and $s <= $to)`, export}}
+			`.records[] | select((if .kind == "drs.job" then .data.creationDateTime ` +
+				`elif .kind == "drs.jobLogItem" then .data.logDateTime ` +
+				`elif .kind == "drs.recoverySnapshot" then .data.timestamp ` +
+				`elif .kind == "drs.recoveryInstance" then (.data.pointInTimeSnapshotDateTime // .capturedAt) ` +
+				`else .capturedAt end)[0:19] as $s | $s >= $from and $s <= $to)`, export}}
 	default:
 		return [][]string{
-			{"jq", "-c", "--arg", "text", q.filters.Text, all + ` | select(.data | tostring | contains($text))`, export},
+			{"jq", "-c", "--arg", "text", q.filters.Text, `.records[] | select(.data | tostring | contains($text))`, export},
 			{"grep", "-c", q.filters.Text, export},
 		}
 	}
