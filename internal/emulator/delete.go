@@ -70,11 +70,8 @@ func (s *Server) DeleteSnowballJob(jobID string) error {
 		if i < 0 {
 			continue
 		}
-		j := c.jobs[i]
-		c.jobs = slices.Delete(c.jobs, i, i+1)
-		h.stash(jobID, func(h *history) {
-			c.jobs = slices.Insert(c.jobs, min(i, len(c.jobs)), j)
-		})
+		put := cut(&c.jobs, i)
+		h.stash(jobID, func(*history) { put() })
 		h.snow.render()
 		return nil
 	}
@@ -91,11 +88,10 @@ func (s *Server) DeleteCluster(clusterID string) error {
 	if !ok {
 		return fmt.Errorf("delete cluster %s: no such cluster", clusterID)
 	}
-	i := slices.Index(h.snow.clusters, c)
-	h.snow.clusters = slices.Delete(h.snow.clusters, i, i+1)
+	put := cut(&h.snow.clusters, slices.Index(h.snow.clusters, c))
 	delete(h.snow.byID, clusterID)
 	h.stash(clusterID, func(h *history) {
-		h.snow.clusters = slices.Insert(h.snow.clusters, min(i, len(h.snow.clusters)), c)
+		put()
 		h.snow.byID[c.id] = c
 	})
 	return nil
@@ -111,11 +107,10 @@ func (s *Server) DeleteReplicationJob(jobID string) error {
 	if !ok {
 		return fmt.Errorf("delete replication job %s: no such job", jobID)
 	}
-	i := slices.Index(h.sms.jobs, j)
-	h.sms.jobs = slices.Delete(h.sms.jobs, i, i+1)
+	put := cut(&h.sms.jobs, slices.Index(h.sms.jobs, j))
 	delete(h.sms.byID, jobID)
 	h.stash(jobID, func(h *history) {
-		h.sms.jobs = slices.Insert(h.sms.jobs, min(i, len(h.sms.jobs)), j)
+		put()
 		h.sms.byID[j.id] = j
 	})
 	return nil
@@ -145,4 +140,12 @@ func (h *history) stash(id string, put func(h *history)) {
 		h.removed = removed{}
 	}
 	h.removed[id] = put
+}
+
+// cut removes the element at i from *list and returns what puts it back at
+// the same place (or at the end, if the list has shrunk since).
+func cut[T any](list *[]T, i int) (put func()) {
+	x := (*list)[i]
+	*list = slices.Delete(*list, i, i+1)
+	return func() { *list = slices.Insert(*list, min(i, len(*list)), x) }
 }
