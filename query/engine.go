@@ -39,6 +39,13 @@ type Filters struct {
 	Regions, Accounts []string
 	// Deleted selects the latest records of objects deleted upstream.
 	Deleted bool
+	// Captured bounds when the archiver first saw the record in the state
+	// it holds (its FirstSeen), whatever its kind.
+	Captured Range
+	// DeletedRange, when it bounds either side, selects the latest records
+	// of objects deleted upstream whose deletion was noticed within it
+	// (their DeletedUpstreamAt).
+	DeletedRange Range
 }
 
 // keepRecord checks the filters that are read from the record itself.
@@ -155,6 +162,9 @@ func Run(ctx context.Context, src Source, req Request, fn func(rec archive.Recor
 			return "", err
 		}
 		if !ok || !req.keepRecord(rec) {
+			continue
+		}
+		if !req.keepTimes(rec, d, marked) {
 			continue
 		}
 		if marked {

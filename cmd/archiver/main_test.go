@@ -55,6 +55,8 @@ func hermeticEnv(t *testing.T) []string {
 		"AWS_ENDPOINT_URL_STS":      "",
 		"AWS_ENDPOINT_URL_SMS":      "",
 		"AWS_ENDPOINT_URL_SNOWBALL": "",
+		// Dates given to the CLI are read in UTC unless a test says.
+		"TZ": "",
 	}
 	for k, v := range env {
 		t.Setenv(k, v)
