@@ -482,7 +482,7 @@ func TestParseTimeBoundIn(t *testing.T) {
 		{in: "yesterday", end: true, want: "2026-03-30T21:59:59.999999999Z"},
 		{in: "2026-10-01T09:00", want: "2026-10-01T07:00:00Z"},
 		{in: "2026-10-01 09:00:30", want: "2026-10-01T07:00:30Z"},
-		{in: "2026-10-01T09:00Z", want: "2026-10-01T09:00:00Z"},          // a zone given wins
+		{in: "2026-10-01T09:00Z", want: "2026-10-01T09:00:00Z"},         // a zone given wins
 		{in: "2026-10-01T09:00:00+01:00", want: "2026-10-01T08:00:00Z"}, // so does an offset
 		{in: "1h", want: "2026-03-31T11:00:00Z"},
 		{in: "1y", want: "2025-03-31T12:00:00Z"},  // 14:00 CEST a year before
