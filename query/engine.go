@@ -39,8 +39,11 @@ type Filters struct {
 	Regions, Accounts []string
 	// Deleted selects the latest records of objects deleted upstream.
 	Deleted bool
-	// Captured bounds when the archiver first saw the record in the state
-	// it holds (its FirstSeen), whatever its kind.
+	// Captured bounds when the archiver first saw the record (its
+	// FirstSeen): for observations (source servers, staging accounts,
+	// recovery instances, Snowball and SMS jobs), when that state was
+	// captured; for a DRS job, kept as one record updated in place, when
+	// the job was first seen.
 	Captured Range
 	// DeletedRange, when it bounds either side, selects the latest records
 	// of objects deleted upstream whose deletion was noticed within it

@@ -44,9 +44,14 @@ FILTERS (combined with AND; a repeated flag matches any of its values):
                       seeded, in the last week, not the jobs that changed:
                       --captured-from finds those.
    --captured-from, --captured-to
-                      when archiver first saw the record in the state it
-                      holds (its firstSeen), for every kind: "what changed
-                      last week" is --captured-from 1w
+                      when archiver first saw the record (its firstSeen).
+                      Source servers, staging accounts, recovery instances,
+                      Snowball and SMS jobs keep a record per state, so
+                      this is when that state was captured: "what changed
+                      last week" is --captured-from 1w. A DRS job is one
+                      record updated in place: its firstSeen is when
+                      archiver first saw the job. Log items and recovery
+                      snapshots never change.
    --deleted-from, --deleted-to
                       only the latest records of objects deleted upstream
                       (as --deleted), whose deletion a sync noticed in this
