@@ -66,7 +66,7 @@ FILTERS (combined with AND; a repeated flag matches any of its values):
    2026-03-04T10:00:00+02:00); a local time, in --tz (2026-03-04T10:00,
    2026-03-04T10:00:00, 2026-03-04 10:00); a date (2026-03-04) or a month
    (2026-03), which count whole: from their start at --from, to their end at
-   --to; today and yesterday, likewise; or an age, now minus that long:
+   --to; today and yesterday, likewise; now; or an age, now minus that long:
    90s, 45m (m is minutes), 36h, 7d, 2w, 3mo (calendar months), 1y
    (calendar years), or terms run together such as 1y6mo or 1d12h. Months
    and years count back on the calendar in --tz; d is 24 hours.
@@ -137,7 +137,7 @@ type queryOpts struct {
 // filterFlags are the record filters query and export share.
 func filterFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "from", Usage: "earliest record time (see FILTERS): " + timeForms},
+		&cli.StringFlag{Name: "from", Usage: "earliest record time (which time for each kind: query --help): " + timeForms},
 		&cli.StringFlag{Name: "to", Usage: "latest record time, same forms as --from (a date or month counts whole)"},
 		&cli.StringFlag{Name: "captured-from", Usage: "earliest time archiver first saw the record (its firstSeen), same forms as --from"},
 		&cli.StringFlag{Name: "captured-to", Usage: "latest time archiver first saw the record, same forms as --from"},

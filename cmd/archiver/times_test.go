@@ -190,6 +190,8 @@ func TestTimeFlagErrors(t *testing.T) {
 		{"reversed deletion range", "", []string{"query", "--deleted-from", "2026-10-02", "--deleted-to", "2026-10-01"}, `--deleted-from "2026-10-02" (2026-10-02T00:00:00Z) is after --deleted-to`},
 		{"no such month", "", []string{"export", "--out", "-", "--from", "2026-13"}, `--from "2026-13": no such date or time`},
 		{"until without S3", "", []string{"export", "--out", "-", "--until", "1d"}, `--until is for an S3 destination`},
+		{"bad until", "", []string{"export", "--to", "s3://bucket/prefix", "--until", "soon"}, `--until "soon": want RFC 3339`},
+		{"until before from", "", []string{"export", "--to", "s3://bucket/prefix", "--from", "2026-10", "--until", "2026-09"}, `--from "2026-10" (2026-10-01T00:00:00Z) is after --until "2026-09" (2026-09-30T23:59:59.999999999Z)`},
 		{"bad prune zone", "", []string{"prune", "--before", "1y", "--tz", "nowhere", "--no-export"}, `--tz "nowhere"`},
 		{"bad prune bound", "", []string{"prune", "--before", "1q", "--no-export"}, `--before "1q": want RFC 3339`},
 	} {
