@@ -29,9 +29,14 @@ func (p PrunePlan) Records() int { return len(p.Keys) }
 // PlanPrune returns what a prune of everything before before removes:
 //   - DRS jobs created before it, with their whole logs and sync state;
 //   - the logs of jobs no longer archived whose every item is older;
-//   - observations (snapshots, staging accounts, Snowball and SMS jobs)
-//     whose time is before it, except the current one of each object, which
-//     stays as the state the next sync compares with.
+//   - observations (source-server snapshots, staging accounts, recovery
+//     instances, Snowball cluster jobs, SMS replication jobs) captured before
+//     it, by their FirstSeen (when a sync or import first saw that state),
+//     except the current one of each object, which stays as the state the
+//     next sync compares with. An observation's own time (a Snowball job's
+//     CreationDate, an SMS job's seedReplicationTime) does not count: an
+//     old job's states captured after before stay. Recovery snapshots, kept
+//     once each, are always the current state of their snapshot and stay.
 func (r *Reader) PlanPrune(before time.Time) (PrunePlan, error) {
 	p := PrunePlan{Before: before, Keys: map[Key]bool{}, Counts: map[Kind]int{}, byKind: map[Kind][]Key{}}
 	add := func(rec Record) {
@@ -90,7 +95,10 @@ func (r *Reader) PlanPrune(before time.Time) (PrunePlan, error) {
 		if kind == KindDRSJob || kind == KindDRSJobLogItem {
 			continue
 		}
-		err := r.EachBetween(kind, time.Time{}, last, func(rec Record) error {
+		err := r.Each(kind, func(rec Record) error {
+			if !rec.FirstSeen.Before(before) {
+				return nil // captured at or after the bound
+			}
 			cur := ids.Get(identity(kind, rec.ID, rec.Region, rec.Account))
 			if len(cur) >= KeyLen && bytes.Equal(cur[:KeyLen], rec.Key[:]) {
 				return nil // the current observation stays

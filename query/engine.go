@@ -39,6 +39,16 @@ type Filters struct {
 	Regions, Accounts []string
 	// Deleted selects the latest records of objects deleted upstream.
 	Deleted bool
+	// Captured bounds when the archiver first saw the record (its
+	// FirstSeen): for observations (source servers, staging accounts,
+	// recovery instances, Snowball and SMS jobs), when that state was
+	// captured; for a DRS job, kept as one record updated in place, when
+	// the job was first seen.
+	Captured Range
+	// DeletedRange, when it bounds either side, selects the latest records
+	// of objects deleted upstream whose deletion was noticed within it
+	// (their DeletedUpstreamAt).
+	DeletedRange Range
 }
 
 // keepRecord checks the filters that are read from the record itself.
@@ -155,6 +165,9 @@ func Run(ctx context.Context, src Source, req Request, fn func(rec archive.Recor
 			return "", err
 		}
 		if !ok || !req.keepRecord(rec) {
+			continue
+		}
+		if !req.keepTimes(rec, d, marked) {
 			continue
 		}
 		if marked {

@@ -311,6 +311,9 @@ type WriterOptions struct {
 	// Notes receives the NextToken line of the json, jsonl and csv formats,
 	// normally standard error; nil drops it.
 	Notes io.Writer
+	// Location is the zone the table and CSV print times in; nil means
+	// UTC. JSON and JSON Lines print UTC RFC 3339 whatever it is.
+	Location *time.Location
 }
 
 // NewWriter returns a Writer of format f to w. The format should come from

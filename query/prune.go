@@ -12,8 +12,9 @@ import (
 
 // PruneOptions control a prune.
 type PruneOptions struct {
-	// Before is the bound: records older than it are removed (see
-	// archive.Reader.PlanPrune for what stays).
+	// Before is the bound: DRS jobs created before it, and observations
+	// first captured before it, are removed (see archive.Reader.PlanPrune
+	// for what stays).
 	Before time.Time
 	// Confirm removes the records; without it Prune only plans.
 	Confirm bool

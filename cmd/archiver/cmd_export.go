@@ -54,9 +54,12 @@ signature too. A signing key is made with:
 data) with "REDACTED", and the manifest says so; those records are then no
 longer verbatim.
 
-The filters are those of 'archiver query' (--from, --to, --job-id,
+The filters are those of 'archiver query' (--from, --to, --captured-from,
+--captured-to, --deleted-from, --deleted-to, --tz, --job-id,
 --source-server, --kind, --event, --status, --text, --region, --account;
-see 'archiver query --help') and are recorded in the manifest.
+see 'archiver query --help' for the time forms and which time each kind's
+--from and --to mean) and are recorded in the manifest as given, with --tz
+when a time filter is given and the zone is not UTC.
 
 The file is written beside its final name and renamed into place when
 complete, so FILE is never left half-written. --out - writes to stdout.
@@ -79,7 +82,9 @@ PREFIX/manifest-GENERATEDAT.json: every part's key, size, SHA-256 and record
 count, the record counts, the filters, the change-log position read and the
 hash chain's head. Parts that no manifest lists belong to a failed export.
 
-With --to s3://..., the latest-time filter is --until instead of --to.
+With --to s3://..., the latest-record-time filter is --until instead of
+--to (same forms); --captured-to and --deleted-to keep their names, and the
+manifest records --until as "to".
 --since-last exports only the records added or given new contents since the
 last export to the same destination (the archive keeps, per destination,
 the change-log position each export reached; the first exports everything).
@@ -116,6 +121,9 @@ EXAMPLES:
 			}
 			if isS3Dest(c.String("to")) || c.String("ddl") != "" {
 				return exportS3Action(c)
+			}
+			if c.String("until") != "" {
+				return usageError{err: fmt.Errorf("--until is for an S3 destination; use --to TIME"), command: "export"}
 			}
 			out := c.String("out")
 			if out == "" {

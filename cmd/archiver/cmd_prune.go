@@ -22,13 +22,29 @@ func pruneCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "prune",
 		Usage:     "remove records older than a date, for a retention policy",
-		UsageText: "archiver [--archive DIR] prune --before DATE (--export FILE | --no-export) [--confirm]",
+		UsageText: "archiver [--archive DIR] prune --before TIME [--tz ZONE] (--export FILE | --no-export) [--confirm]",
 		Description: `Removes the records older than --before from the archive:
-   - DRS jobs created before it, with their whole logs;
+   - DRS jobs created before it (their creationDateTime), with their whole
+     logs, whatever the time of the log items;
    - the logs of jobs no longer archived, when all their items are older;
-   - older snapshots of source servers and staging accounts, and older states
-     of Snowball and SMS jobs. The current state of each object stays, since
+   - the states of the objects archiver observes (source servers, staging
+     accounts, recovery instances, Snowball cluster jobs, SMS replication
+     jobs) that archiver first saw before it: each record's firstSeen, when
+     a sync (or import) captured that state. The object's own time does not
+     count: a Snowball job created two years ago keeps the states captured
+     after --before. The current state of each object always stays, since
      it is what the next sync compares with.
+   Recovery snapshots never change, so each is the current state of its
+   snapshot and stays.
+
+--before takes RFC 3339 (2024-01-01T00:00:00Z), a local time
+(2024-01-01T09:00, read in --tz), a date or month (2024-01-01, 2024-01: its
+start), today, yesterday, or an age counted back from now: 90m (m is
+minutes), 36h, 7d, 2w, 3mo (calendar months), 1y (calendar years), 1y6mo.
+Dates, months, today and local times are read in --tz: an IANA zone such
+as Europe/Berlin, UTC or Local; the default is the TZ environment variable
+when set, else UTC. Months and years count back on the calendar in that
+zone.
 
 Without --confirm it only says what it would remove. With --confirm it first
 writes an export of exactly those records to --export FILE (sealed, and
@@ -45,9 +61,11 @@ itself no longer keeps.
 EXAMPLES:
    archiver prune --before 2024-01-01 --export pruned-2023.json
    archiver prune --before 2024-01-01 --export pruned-2023.json --sign-key export-signing.pem --confirm
-   archiver prune --before 400d --no-export --confirm`,
+   archiver prune --before 400d --no-export --confirm
+   archiver prune --before 2y --tz Europe/Berlin --export pruned.json --confirm`,
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "before", Usage: "remove records older than this: RFC 3339, a date, or an age such as 400d"},
+			&cli.StringFlag{Name: "before", Usage: "remove records older than this: " + timeForms},
+			tzFlag(),
 			&cli.BoolFlag{Name: "confirm", Usage: "remove the records (without it, only say what would go)"},
 			&cli.StringFlag{Name: "export", Usage: "write the records removed to this file first"},
 			&cli.BoolFlag{Name: "no-export", Usage: "remove the records without exporting them"},
@@ -74,16 +92,22 @@ type pruneOpts struct {
 	export      string
 	lockTimeout time.Duration
 	qo          query.ExportOptions
+	// location is the zone --before was read in, and is printed in.
+	location *time.Location
 }
 
 func pruneOptions(c *cli.Context, now time.Time) (pruneOpts, error) {
-	o := pruneOpts{archiveDir: c.String("archive"), confirm: c.Bool("confirm"), export: c.String("export"), lockTimeout: c.Duration("lock-timeout")}
+	o := pruneOpts{archiveDir: c.String("archive"), confirm: c.Bool("confirm"), export: c.String("export"), lockTimeout: c.Duration("lock-timeout"), location: time.UTC}
 	b := strings.TrimSpace(c.String("before"))
 	if b == "" {
 		return o, fmt.Errorf("--before DATE is required")
 	}
-	var err error
-	if o.before, err = query.ParseTimeBound(b, now, false); err != nil {
+	loc, err := zoneOf(c)
+	if err != nil {
+		return o, err
+	}
+	o.location = loc
+	if o.before, err = query.ParseTimeBoundIn(b, now, false, loc); err != nil {
 		return o, fmt.Errorf("--before %w", err)
 	}
 	switch {
@@ -154,10 +178,10 @@ func runPrune(ctx context.Context, o pruneOpts, stdout, stderr io.Writer) error 
 	what := countList(res.Counts)
 	switch {
 	case res.Records == 0:
-		fmt.Fprintf(stdout, "archiver prune: nothing is older than %s\n", o.before.Format(time.RFC3339))
+		fmt.Fprintf(stdout, "archiver prune: nothing is older than %s\n", o.before.In(o.location).Format(time.RFC3339))
 		return nil
 	case !res.Removed:
-		fmt.Fprintf(stdout, "archiver prune: would remove %d records older than %s (%s); nothing removed: add --confirm\n", res.Records, o.before.Format(time.RFC3339), what)
+		fmt.Fprintf(stdout, "archiver prune: would remove %d records older than %s (%s); nothing removed: add --confirm\n", res.Records, o.before.In(o.location).Format(time.RFC3339), what)
 		return nil
 	}
 	// The index drops what was removed.
@@ -172,7 +196,7 @@ func runPrune(ctx context.Context, o pruneOpts, stdout, stderr io.Writer) error 
 	if res.Export != nil {
 		to = "after exporting them to " + o.export
 	}
-	fmt.Fprintf(stdout, "archiver prune: removed %d records older than %s (%s) %s\n", res.Records, o.before.Format(time.RFC3339), what, to)
+	fmt.Fprintf(stdout, "archiver prune: removed %d records older than %s (%s) %s\n", res.Records, o.before.In(o.location).Format(time.RFC3339), what, to)
 	return nil
 }
 

@@ -30,13 +30,47 @@ full-text index only: no network, no credentials. It can run while a sync
 runs, and answers from everything that sync has committed.
 
 FILTERS (combined with AND; a repeated flag matches any of its values):
-   --from, --to       record time, inclusive: RFC 3339 (2026-03-04T10:00:00Z),
-                      a date (2026-03-04, the whole day) or an age (36h, 7d, 2w)
-                      Time is the DRS job's creationDateTime, the log item's
-                      logDateTime, the snapshot's capture time, the recovery
-                      snapshot's timestamp, the recovery instance's
-                      pointInTimeSnapshotDateTime, the Snowball
-                      job's CreationDate, the SMS job's seedReplicationTime.
+   --from, --to       record time, inclusive. The record time of each kind:
+                        drs.job              creationDateTime
+                        drs.jobLogItem       logDateTime
+                        drs.sourceServer     capture time (when a sync or
+                        drs.stagingAccount   import first saw that state)
+                        drs.recoverySnapshot timestamp
+                        drs.recoveryInstance pointInTimeSnapshotDateTime
+                        snowball.clusterJob  CreationDate
+                        sms.replicationJob   seedReplicationTime
+                      (the capture time where AWS gave none). So --from 7d
+                      finds Snowball jobs created, and SMS jobs first
+                      seeded, in the last week, not the jobs that changed:
+                      --captured-from finds those.
+   --captured-from, --captured-to
+                      when archiver first saw the record (its firstSeen).
+                      Source servers, staging accounts, recovery instances,
+                      Snowball and SMS jobs keep a record per state, so
+                      this is when that state was captured: "what changed
+                      last week" is --captured-from 1w. A DRS job is one
+                      record updated in place: its firstSeen is when
+                      archiver first saw the job. Log items and recovery
+                      snapshots never change.
+   --deleted-from, --deleted-to
+                      only the latest records of objects deleted upstream
+                      (as --deleted), whose deletion a sync noticed in this
+                      range (deletedUpstreamAt)
+   --tz ZONE          the zone of dates, months, today, yesterday and times
+                      given with no zone, and of the times the table and csv
+                      print: an IANA name (Europe/Berlin), UTC or Local.
+                      Default: the TZ environment variable when set, else
+                      UTC. json and jsonl print UTC whatever it is.
+
+   Every time flag takes: RFC 3339 (2026-03-04T10:00:00Z,
+   2026-03-04T10:00:00+02:00); a local time, in --tz (2026-03-04T10:00,
+   2026-03-04T10:00:00, 2026-03-04 10:00); a date (2026-03-04) or a month
+   (2026-03), which count whole: from their start at --from, to their end at
+   --to; today and yesterday, likewise; now; or an age, now minus that long:
+   90s, 45m (m is minutes), 36h, 7d, 2w, 3mo (calendar months), 1y
+   (calendar years), or terms run together such as 1y6mo or 1d12h. Months
+   and years count back on the calendar in --tz; d is 24 hours.
+
    --job-id ID        the job and all its log items (drsjob-...)
    --source-server ID records about that source server (s-...)
    --kind KIND        drs.job, drs.jobLogItem, drs.sourceServer,
@@ -66,7 +100,9 @@ EXAMPLES:
    archiver query --text InsufficientInstanceCapacity --kind drs.jobLogItem
    archiver query --job-id drsjob-0123456789abcdef0 --output jsonl
    archiver query --source-server s-0123456789abcdef0 --from 2026-07-01 --to 2026-09-30
-   archiver query --text 'event:LAUNCH_FAILED AND capacity' --max-items 50`,
+   archiver query --text 'event:LAUNCH_FAILED AND capacity' --max-items 50
+   archiver query --kind snowball.clusterJob --kind sms.replicationJob --captured-from 1w
+   archiver query --deleted-from 2026-10 --deleted-to 2026-10 --tz Europe/Berlin`,
 		Flags: append(filterFlags(),
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "table, json, jsonl or csv (default: table on a terminal, jsonl otherwise)"},
 			&cli.IntFlag{Name: "max-items", Usage: "print at most N records and a NextToken to continue"},
@@ -94,13 +130,20 @@ type queryOpts struct {
 	lockTimeout time.Duration
 	width       int
 	color       bool
+	// location is the zone times are printed in (--tz).
+	location *time.Location
 }
 
 // filterFlags are the record filters query and export share.
 func filterFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "from", Usage: "earliest record time: RFC 3339, a date, or an age such as 7d"},
-		&cli.StringFlag{Name: "to", Usage: "latest record time, same forms as --from"},
+		&cli.StringFlag{Name: "from", Usage: "earliest record time (which time for each kind: query --help): " + timeForms},
+		&cli.StringFlag{Name: "to", Usage: "latest record time, same forms as --from (a date or month counts whole)"},
+		&cli.StringFlag{Name: "captured-from", Usage: "earliest time archiver first saw the record (its firstSeen), same forms as --from"},
+		&cli.StringFlag{Name: "captured-to", Usage: "latest time archiver first saw the record, same forms as --from"},
+		&cli.StringFlag{Name: "deleted-from", Usage: "only objects deleted upstream, noticed at or after this time (same forms as --from)"},
+		&cli.StringFlag{Name: "deleted-to", Usage: "only objects deleted upstream, noticed at or before this time (same forms as --from)"},
+		tzFlag(),
 		&cli.StringSliceFlag{Name: "job-id", Usage: "job ID (repeatable)"},
 		&cli.StringSliceFlag{Name: "source-server", Usage: "source server ID (repeatable)"},
 		&cli.StringSliceFlag{Name: "kind", Usage: "record kind (repeatable)"},
@@ -117,7 +160,7 @@ func filterFlags() []cli.Flag {
 func parseFilters(c *cli.Context, now time.Time) (query.Filters, error) {
 	var f query.Filters
 	var err error
-	if f.Range, err = query.ParseRange(c.String("from"), c.String("to"), now); err != nil {
+	if err = parseTimeFilters(c, now, &f); err != nil {
 		return f, err
 	}
 	for _, s := range c.StringSlice("job-id") {
@@ -172,6 +215,9 @@ func queryOptions(c *cli.Context, now time.Time) (queryOpts, error) {
 	o := queryOpts{archiveDir: c.String("archive"), lockTimeout: c.Duration("lock-timeout")}
 	var err error
 	if o.req.Filters, err = parseFilters(c, now); err != nil {
+		return o, err
+	}
+	if o.location, err = zoneOf(c); err != nil {
 		return o, err
 	}
 	tty := isTerminal(c.App.Writer)
@@ -240,6 +286,7 @@ func filterParts(c *cli.Context) []string {
 			parts = append(parts, name+"="+v)
 		}
 	}
+	parts = append(parts, timeFilterParts(c)...)
 	for _, name := range []string{"job-id", "source-server", "kind", "event", "status", "region", "account"} {
 		vs := append([]string(nil), c.StringSlice(name)...)
 		for i := range vs {
@@ -268,6 +315,8 @@ func filterManifest(c *cli.Context) map[string]any {
 		switch name {
 		case "from", "to", "text":
 			m[name] = v
+		case "captured-from", "captured-to", "deleted-from", "deleted-to", "tz":
+			m[name] = v
 		case "deleted":
 			m[name] = true
 		default:
@@ -295,7 +344,7 @@ func runQuery(ctx context.Context, o queryOpts, stdout, stderr io.Writer) error 
 	if x != nil {
 		defer x.Close()
 	}
-	w := query.NewWriter(stdout, o.format, query.WriterOptions{Width: o.width, Color: o.color, Notes: stderr})
+	w := query.NewWriter(stdout, o.format, query.WriterOptions{Width: o.width, Color: o.color, Notes: stderr, Location: o.location})
 	var next string
 	err = st.View(func(r *archive.Reader) error {
 		var err error

@@ -55,6 +55,8 @@ func hermeticEnv(t *testing.T) []string {
 		"AWS_ENDPOINT_URL_STS":      "",
 		"AWS_ENDPOINT_URL_SMS":      "",
 		"AWS_ENDPOINT_URL_SNOWBALL": "",
+		// Dates given to the CLI are read in UTC unless a test says.
+		"TZ": "",
 	}
 	for k, v := range env {
 		t.Setenv(k, v)
@@ -100,7 +102,7 @@ func TestUsageErrors(t *testing.T) {
 		{"import nothing", []string{"--archive", dir, "import"}, 2, "no file to import"},
 		{"import bad account", []string{"--archive", dir, "import", "--account", "12", "x.json"}, 2, `--account "12": not an AWS account ID`},
 		{"import bad job", []string{"--archive", dir, "import", "--job-id", "drsjob-1", "x.json"}, 2, `--job-id "drsjob-1": not a DRS job ID`},
-		{"import bad time", []string{"--archive", dir, "import", "--captured-at", "yesterday", "x.json"}, 2, "--captured-at"},
+		{"import bad time", []string{"--archive", dir, "import", "--captured-at", "soon", "x.json"}, 2, "--captured-at"},
 		{"import missing file", []string{"--archive", dir, "import", "no-such-file.json"}, 1, "no-such-file.json: no such file"},
 		{"query bad region", []string{"--archive", dir, "query", "--region", "x"}, 2, `--region "x": not an AWS region`},
 		{"export bad account", []string{"--archive", dir, "export", "--account", "x", "--out", "x.json"}, 2, `--account "x": not an AWS account ID`},
@@ -478,7 +480,7 @@ func TestQueryUsageErrors(t *testing.T) {
 		args []string
 		msg  string
 	}{
-		{"bad date", []string{"--from", "yesterday"}, `--from "yesterday"`},
+		{"bad date", []string{"--from", "soon"}, `--from "soon"`},
 		{"bad to", []string{"--to", "2026-02-30"}, `--to "2026-02-30"`},
 		{"from after to", []string{"--from", "2026-03-02", "--to", "2026-03-01"}, "is after --to"},
 		{"bad job ID", []string{"--job-id", "drsjob-123"}, "not a DRS job ID"},
