@@ -177,7 +177,7 @@ func TestRowOf(t *testing.T) {
 			Region: region, Account: account}},
 		{"log item", recs[1], query.Row{Time: recs[1].Time, Kind: archive.KindDRSJobLogItem, Job: outJob, Pos: 3, Server: outServer, What: "LAUNCH_FAILED",
 			Message: "An error occurred (InsufficientInstanceCapacity) when calling the \"RunInstances\" operation: <m5.large> & capacity\nunavailable in eu-west-1a — réessayez",
-			Region: region, Account: account}},
+			Region:  region, Account: account}},
 		{"snapshot", recs[2], query.Row{Time: recs[2].Time, Kind: archive.KindDRSSourceServer, ID: outServer, Job: outJob, Server: outServer, What: "STALLED", Message: "Replication agent has not been seen for 2 hours",
 			CapturedAt: recs[2].Time, Region: region, Account: account}},
 		{"log item without eventData", recs[3], query.Row{Time: recs[3].Time, Kind: archive.KindDRSJobLogItem, Job: outJob, What: "JOB_START", Region: region, Account: account}},
