@@ -730,8 +730,8 @@ type fitStep struct {
 // fitSteps are tried in order until a line fits. IDs are what a reader
 // copies into the next command, so no step cuts them: MESSAGE gives way
 // first, down to minMessageWidth, then KIND and WHAT down to 6, then
-// MESSAGE down to 10 and out; then CAPTURED goes, WHAT narrows to 4 and
-// goes, then KIND, JOB, SERVER and TIME in turn. ID stays, even wider than
+// MESSAGE down to 10 and out; then CAPTURED and JOB go, WHAT narrows to 4
+// and goes, then KIND, SERVER and TIME in turn. ID stays, even wider than
 // the line.
 var fitSteps = []fitStep{
 	{cols: []int{colMessage}, floor: minMessageWidth},
@@ -739,19 +739,20 @@ var fitSteps = []fitStep{
 	{cols: []int{colMessage}, floor: 10},
 	{cols: []int{colMessage}, drop: true},
 	{cols: []int{colCaptured}, drop: true},
+	{cols: []int{colJob}, drop: true},
 	{cols: []int{colWhat}, floor: 4},
 	{cols: []int{colWhat}, drop: true},
 	{cols: []int{colKind}, drop: true},
-	{cols: []int{colJob}, drop: true},
 	{cols: []int{colServer}, drop: true},
 	{cols: []int{colTime}, drop: true},
 }
 
 // fitWidths narrows and leaves out columns so that a line fits width, when
 // width is above zero, following fitSteps. Columns of shown that are false
-// are out already. A column left out comes back if, once the line fits,
-// it fits in what is left, the last left out first: a few wide IDs must
-// not cost the short columns their place.
+// are out already. Once the line fits, what is left goes back to KIND and
+// WHAT if they were narrowed, then to the columns left out, the last left
+// out first, each if it fits whole: a few wide IDs must not cost the short
+// columns their place.
 func fitWidths(widths []int, shown []bool, width int) {
 	if width <= 0 {
 		return
@@ -790,6 +791,17 @@ func fitWidths(widths []int, shown []bool, width int) {
 		}
 		excess -= shrink(widths, cols, floor, excess)
 	}
+	// Room left widens first the columns that were narrowed, which rank
+	// above any left out while they stay, then brings columns back.
+	grow := func(c int) {
+		if shown[c] && excess < 0 {
+			n := min(natural[c]-widths[c], -excess)
+			widths[c] += n
+			excess += n
+		}
+	}
+	grow(colKind)
+	grow(colWhat)
 	for i := len(dropped) - 1; i >= 0; i-- {
 		c := dropped[i]
 		need := widths[c] + len(tableGap)
@@ -805,14 +817,9 @@ func fitWidths(widths []int, shown []bool, width int) {
 			excess += need
 		}
 	}
-	// Room still left widens the columns that were narrowed.
-	for _, c := range []int{colKind, colWhat, colMessage} {
-		if shown[c] && excess < 0 {
-			grow := min(natural[c]-widths[c], -excess)
-			widths[c] += grow
-			excess += grow
-		}
-	}
+	grow(colKind) // brought back narrowed
+	grow(colWhat)
+	grow(colMessage)
 }
 
 // shrink takes up to excess runes from the columns cols, one at a time from

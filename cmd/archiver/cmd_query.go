@@ -72,8 +72,8 @@ OUTPUT:
    record's own ID (a log item's job); JOB and SERVER, the job and source
    server a record names besides; WHAT, the state or event; CAPTURED, when an
    observation was taken; MESSAGE. Columns no row fills are left out. To fit
-   the terminal, MESSAGE narrows first, then goes, then CAPTURED, WHAT,
-   KIND, JOB, SERVER and TIME in turn: an ID is never cut, so that it can be
+   the terminal, MESSAGE narrows first, then goes, then CAPTURED, JOB, WHAT,
+   KIND, SERVER and TIME in turn: an ID is never cut, so that it can be
    copied into the next command. --wide shows every column at full width.
 
    csv columns: time, kind, id (the record's own ID; empty for log items),
