@@ -56,7 +56,8 @@ FILTERS (combined with AND; a repeated flag matches any of its values):
                       recovery instance's ec2InstanceState (RUNNING)
    --initiated-by X   DRS jobs started by X: START_DRILL, START_RECOVERY,
                       FAILBACK, DIAGNOSTIC... (any case)
-   --type TYPE        DRS jobs of that type: LAUNCH, TERMINATE, CREATE_CONVERTED_SNAPSHOT
+   --type TYPE        DRS jobs of that type: LAUNCH, TERMINATE,
+                      CREATE_CONVERTED_SNAPSHOT (any case)
    --text QUERY       full text, in bleve query-string syntax: words,
                       "phrases", +must, -mustnot, field:value (fields: event,
                       status, type, initiatedBy, replicationState, jobID,
