@@ -15,7 +15,8 @@ import (
 var (
 	snowballJobIDShape = uuidShape{prefix: "JID", what: "a Snowball job ID"}
 	clusterIDShape     = uuidShape{prefix: "CID", what: "a Snowball cluster ID"}
-	// SMS documents no length; its IDs are sms-job- and 17 hex digits.
+	// SMS documents no pattern. The IDs it hands out are sms-job- and 17
+	// hex digits; some leeway either side costs nothing.
 	smsJobIDShape = idShape{prefix: "sms-job-", min: 8, max: 32, ok: isHex,
 		what: "an SMS replication job ID", want: "sms-job- and 8 to 32 hex digits"}
 	snapshotIDShape = idShape{prefix: "pit-", min: 17, max: 17, ok: isAlnum,
@@ -69,8 +70,6 @@ func ParseRecoverySnapshotID(s string) (string, error) { return snapshotIDShape.
 // idForm is one shape of ID that --job-id or --id takes, and the records it
 // selects.
 type idForm struct {
-	// name says what the ID names, for error messages: "drsjob-…".
-	name    string
 	matches func(s string) bool
 	// job says that --job-id takes it.
 	job bool
@@ -83,20 +82,21 @@ type idForm struct {
 
 func ownID(rec archive.Record, id string) bool { return rec.ID == id }
 
-// idForms lists the IDs --job-id and --id take, in the order error messages
-// name them. Prefixes do not overlap, so at most one form matches an ID.
+// idForms lists the IDs --job-id and --id take, in the order jobForms and
+// allForms name them. Their shapes do not overlap, so at most one form
+// matches an ID.
 var idForms = []idForm{
-	{name: "drsjob-…", matches: jobIDShape.matches, job: true, kind: archive.KindDRSJob},
-	{name: "JID…", matches: snowballJobIDShape.matches, job: true, kind: archive.KindSnowballJob, match: ownID},
-	{name: "sms-job-…", matches: smsJobIDShape.matches, job: true, kind: archive.KindSMSJob, match: ownID},
-	{name: "s-…", matches: sourceServerIDShape.matches, kind: archive.KindDRSSourceServer, match: ownID},
-	{name: "pit-…", matches: snapshotIDShape.matches, kind: archive.KindDRSRecoverySnapshot, match: ownID},
-	{name: "i-…", matches: instanceIDShape.matches, kind: archive.KindDRSRecoveryInstance,
+	{matches: jobIDShape.matches, job: true, kind: archive.KindDRSJob},
+	{matches: snowballJobIDShape.matches, job: true, kind: archive.KindSnowballJob, match: ownID},
+	{matches: smsJobIDShape.matches, job: true, kind: archive.KindSMSJob, match: ownID},
+	{matches: sourceServerIDShape.matches, kind: archive.KindDRSSourceServer, match: ownID},
+	{matches: snapshotIDShape.matches, kind: archive.KindDRSRecoverySnapshot, match: ownID},
+	{matches: instanceIDShape.matches, kind: archive.KindDRSRecoveryInstance,
 		// Hex digits: case does not tell instances apart.
 		match: func(rec archive.Record, id string) bool { return strings.EqualFold(rec.ID, id) }},
-	{name: "CID…", matches: clusterIDShape.matches, kind: archive.KindSnowballJob,
+	{matches: clusterIDShape.matches, kind: archive.KindSnowballJob,
 		match: func(rec archive.Record, id string) bool { return rec.ClusterID == id }},
-	{name: "a 12-digit staging account", matches: accountShape.matches, kind: archive.KindDRSStagingAccount, match: ownID},
+	{matches: accountShape.matches, kind: archive.KindDRSStagingAccount, match: ownID},
 }
 
 // formOf returns the form of id, which must be trimmed.
