@@ -331,12 +331,12 @@ type WriterOptions struct {
 	// shown as *term*: visible on any terminal and in a file or pipe, at the
 	// cost of two characters, which the table counts in its widths.
 	Color bool
-	// Notes receives the NextToken line of the json, jsonl and csv formats,
-	// normally standard error; nil drops it.
-	Notes io.Writer
 	// Wide shows every column of the table at full width, whatever Width
 	// says.
-	Wide     bool
+	Wide bool
+	// Notes receives the NextToken line of the json, jsonl and csv formats,
+	// normally standard error; nil drops it.
+	Notes    io.Writer
 	Location *time.Location // zone of printed times; nil means UTC
 }
 
