@@ -21,7 +21,9 @@ type Filters struct {
 	// Range bounds the record time: creation for jobs, log time for log
 	// items, capture time for source-server snapshots.
 	Range Range
-	// JobIDs selects those jobs and all their log items.
+	// JobIDs selects those jobs and all their records: a DRS job
+	// (drsjob-…) and its log items, every observation of a Snowball job
+	// (JID…) or an SMS replication job (sms-job-…).
 	JobIDs []string
 	// ServerIDs selects records that mention one of these source servers.
 	ServerIDs []string
@@ -49,6 +51,15 @@ type Filters struct {
 	// of objects deleted upstream whose deletion was noticed within it
 	// (their DeletedUpstreamAt).
 	DeletedRange Range
+	// IDs selects records by their own ID (see ParseRecordID): every
+	// observation of a source server, recovery instance, staging account,
+	// Snowball or SMS job, a recovery snapshot, a DRS job and its log
+	// items, or the jobs of a Snowball cluster (CID…).
+	IDs []string
+	// InitiatedBy and Types select DRS jobs by initiatedBy (START_DRILL,
+	// FAILBACK...) and type (LAUNCH, TERMINATE...); given either, only DRS
+	// jobs match.
+	InitiatedBy, Types []string
 }
 
 // keepRecord checks the filters that are read from the record itself.
@@ -61,7 +72,8 @@ func (f Filters) keepRecord(rec archive.Record) bool {
 // filter but time, job ID and kind does. A query that does not need it
 // need not open it.
 func (f Filters) NeedsIndex() bool {
-	return f.Text != "" || len(f.ServerIDs) > 0 || len(f.Events) > 0 || len(f.Statuses) > 0
+	return f.Text != "" || len(f.ServerIDs) > 0 || len(f.Events) > 0 || len(f.Statuses) > 0 ||
+		f.drsJobsOnly()
 }
 
 // ErrBadText is returned for a --text that is not valid query-string syntax.
@@ -127,7 +139,7 @@ func Run(ctx context.Context, src Source, req Request, fn func(rec archive.Recor
 	var keys []hit
 	var err error
 	if req.NeedsIndex() {
-		keys, err = indexHits(ctx, src, req.Filters)
+		keys, err = indexIDHits(ctx, src, req.Filters)
 	} else {
 		keys, err = scanHits(src.Archive, req.Filters)
 	}
@@ -207,10 +219,12 @@ func scanHits(r *archive.Reader, f Filters) ([]hit, error) {
 		}
 		return nil
 	}
-	if len(f.JobIDs) > 0 {
-		for _, id := range f.JobIDs {
-			if err := r.JobRecords(id, add); err != nil {
-				return nil, err
+	if sel, ok, err := idSelection(r, f); err != nil {
+		return nil, err
+	} else if ok {
+		for k, kind := range sel {
+			if (len(f.Kinds) == 0 || slices.Contains(f.Kinds, kind)) && f.Range.Contains(k.Time()) {
+				out = append(out, hit{kind, k})
 			}
 		}
 		return out, nil
@@ -248,6 +262,8 @@ func bleveQuery(f Filters) (bq.Query, error) {
 	anyOf("serverID", f.ServerIDs)
 	anyOf("event", f.Events)
 	anyOf("status", f.Statuses)
+	anyOf("initiatedBy", f.InitiatedBy)
+	anyOf("type", f.Types)
 	if f.Text != "" {
 		q, err := bleve.NewQueryStringQuery(f.Text).Parse()
 		if err != nil {

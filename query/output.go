@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -80,6 +81,21 @@ type Row struct {
 	// job's launch statuses ("3 launched, 1 failed"), a snapshot's
 	// replication error, an SMS statusMessage or a Snowball Description.
 	Message string
+	// ID is the record's own AWS ID, which --id finds it by: a job's,
+	// source server's, recovery snapshot's or instance's, staging
+	// account's. Log items have none.
+	ID string
+	// Pos is a log item's position in its job's log, counting from zero;
+	// zero for other kinds.
+	Pos int
+	// Cluster is a Snowball job's cluster ID.
+	Cluster string
+	// CapturedAt is when an observation (a source server, staging account,
+	// recovery instance, Snowball or SMS job state) was taken; zero for
+	// other kinds.
+	CapturedAt time.Time
+	// Region and Account say where the record came from.
+	Region, Account string
 }
 
 // The members of the AWS objects that a Row shows. Decoding is lenient: a
@@ -133,7 +149,13 @@ type (
 // RowOf extracts the Row of a record. It never fails: members that are
 // missing, or not of the expected type, give empty strings.
 func RowOf(rec archive.Record) Row {
-	row := Row{Time: rec.Time, Kind: rec.Kind}
+	row := Row{Time: rec.Time, Kind: rec.Kind, ID: rec.ID, Cluster: rec.ClusterID, Region: rec.Region, Account: rec.Account}
+	if rec.Pos != nil {
+		row.Pos = *rec.Pos
+	}
+	if rec.CapturedAt != nil {
+		row.CapturedAt = *rec.CapturedAt
+	}
 	// Unmarshal errors are ignored on purpose: it fills what it can.
 	switch rec.Kind {
 	case archive.KindDRSJob:
@@ -184,12 +206,12 @@ func RowOf(rec archive.Record) Row {
 		row.What = d.State
 		row.Message = d.StatusMessage
 	case archive.KindDRSStagingAccount:
-		row.Message = "staging account " + rec.ID
+		row.ID = firstNonEmpty(rec.ID, row.ID)
 	case archive.KindDRSRecoverySnapshot:
 		var d recoverySnapshotData
 		_ = json.Unmarshal(rec.Data, &d)
+		row.ID = firstNonEmpty(rec.ID, d.SnapshotID)
 		row.Server = d.SourceServerID
-		row.What = firstNonEmpty(d.SnapshotID, rec.ID)
 		row.Message = fmt.Sprintf("%d EBS snapshots", len(d.EBSSnapshots))
 	case archive.KindDRSRecoveryInstance:
 		var d recoveryInstanceData
@@ -201,7 +223,8 @@ func RowOf(rec archive.Record) Row {
 		if d.IsDrill {
 			kind = "drill"
 		}
-		row.Message = fmt.Sprintf("%s instance %s", kind, firstNonEmpty(d.RecoveryInstanceID, rec.ID))
+		row.ID = firstNonEmpty(rec.ID, d.RecoveryInstanceID)
+		row.Message = kind + " instance"
 	default:
 		row.Job = firstNonEmpty(rec.JobID, rec.ID)
 	}
@@ -308,12 +331,21 @@ type WriterOptions struct {
 	// shown as *term*: visible on any terminal and in a file or pipe, at the
 	// cost of two characters, which the table counts in its widths.
 	Color bool
+	// Wide shows every column of the table at full width, whatever Width
+	// says.
+	Wide bool
 	// Notes receives the NextToken line of the json, jsonl and csv formats,
 	// normally standard error; nil drops it.
-	Notes io.Writer
-	// Location is the zone the table and CSV print times in; nil means
-	// UTC. JSON and JSON Lines print UTC RFC 3339 whatever it is.
-	Location *time.Location
+	Notes    io.Writer
+	Location *time.Location // zone of printed times; nil means UTC
+}
+
+// location is the zone the table and CSV print times in.
+func (o WriterOptions) location() *time.Location {
+	if o.Location == nil {
+		return time.UTC
+	}
+	return o.Location
 }
 
 // NewWriter returns a Writer of format f to w. The format should come from
@@ -325,7 +357,7 @@ func NewWriter(w io.Writer, f Format, o WriterOptions) Writer {
 	case FormatJSON, FormatJSONL:
 		return &jsonWriter{w: bufio.NewWriter(w), notes: o.Notes, format: f}
 	case FormatCSV:
-		return &csvWriter{w: csv.NewWriter(w), notes: o.Notes}
+		return &csvWriter{w: csv.NewWriter(w), notes: o.Notes, loc: o.location()}
 	default:
 		return badFormatWriter{fmt.Errorf("output format %q: %w", string(f), errFormat)}
 	}
@@ -401,16 +433,29 @@ func (j *jsonWriter) Close(next string) error {
 	return writeNext(j.notes, next)
 }
 
-// csvHeader names the CSV columns, the fields of Row.
-var csvHeader = []string{"time", "kind", "job", "server", "what", "message"}
+// csvHeader names the CSV columns:
+//   - time: the record's time (Record.Time)
+//   - kind: the record's kind
+//   - id: the record's own AWS ID; empty for log items, which have none
+//   - job: the job the record is, belongs to or names (Row.Job)
+//   - pos: a log item's position in its job's log, from 0; empty for
+//     other kinds
+//   - cluster: a Snowball job's cluster ID
+//   - server, what, message: as the table shows them (Row)
+//   - capturedAt: when an observation was taken; empty for jobs, log items
+//     and recovery snapshots
+//   - region, account: where the record came from
+var csvHeader = []string{"time", "kind", "id", "job", "pos", "cluster", "server", "what", "message", "capturedAt", "region", "account"}
 
 // csvWriter writes FormatCSV. Lines end in "\n", as encoding/csv writes them
 // by default; cells keep their text verbatim, newlines included, quoted as
-// RFC 4180 says. Times are RFC 3339 in UTC, with as many fractional digits
-// as they need.
+// RFC 4180 says. Times are RFC 3339 in the writer's zone (UTC unless
+// WriterOptions.Location says otherwise), with as many fractional digits as
+// they need.
 type csvWriter struct {
 	w       *csv.Writer
 	notes   io.Writer
+	loc     *time.Location
 	started bool
 }
 
@@ -431,7 +476,15 @@ func (c *csvWriter) Write(rec archive.Record, _ []string) error {
 		return err
 	}
 	r := RowOf(rec)
-	cells := []string{r.Time.UTC().Format(time.RFC3339Nano), string(r.Kind), r.Job, r.Server, r.What, r.Message}
+	var pos, captured string
+	if r.Kind == archive.KindDRSJobLogItem {
+		pos = strconv.Itoa(r.Pos)
+	}
+	if !r.CapturedAt.IsZero() {
+		captured = r.CapturedAt.In(c.loc).Format(time.RFC3339Nano)
+	}
+	cells := []string{r.Time.In(c.loc).Format(time.RFC3339Nano), string(r.Kind), r.ID, r.Job, pos, r.Cluster,
+		r.Server, r.What, r.Message, captured, r.Region, r.Account}
 	if err := c.w.Write(cells); err != nil {
 		return fmt.Errorf("write csv %s record %s: %w", rec.Kind, recordName(rec), err)
 	}
@@ -455,7 +508,7 @@ const (
 	// tableGap separates columns.
 	tableGap = "  "
 	// minMessageWidth is the narrowest MESSAGE column that fitting makes
-	// while other columns can still give way.
+	// before it drops other columns.
 	minMessageWidth = 20
 	ellipsis        = "…"
 	// ANSI select and cancel bold; 22 rather than 0 leaves other attributes.
@@ -466,9 +519,24 @@ const (
 	noRecords = "no records match"
 )
 
-// tableColumns are the column headers; the last, MESSAGE, is the only one
+// The table's columns, in order. MESSAGE, the last, is the only one
 // highlighted and is never padded.
-var tableColumns = []string{"TIME", "KIND", "JOB", "SERVER", "WHAT", "MESSAGE"}
+const (
+	colTime = iota
+	colKind
+	colID
+	colJob
+	colServer
+	colWhat
+	colCaptured
+	colMessage
+	numColumns
+)
+
+// tableColumns are the column headers; TIME's names the zone as well. ID,
+// JOB and SERVER hold IDs, which a reader copies into the next command: they
+// are never cut, only left out when the line cannot hold them (ID never).
+var tableColumns = [numColumns]string{"TIME", "KIND", "ID", "JOB", "SERVER", "WHAT", "CAPTURED", "MESSAGE"}
 
 // shortKinds are the kind names a table shows.
 var shortKinds = map[archive.Kind]string{
@@ -494,6 +562,11 @@ type tableRow struct {
 
 // tableWriter writes FormatTable. It buffers the rows, since column widths
 // depend on all of them; a page holds a few thousand rows at most.
+//
+// Its columns: TIME, in the writer's zone, which the header names; KIND;
+// ID, the record's own ID, or a log item's job; JOB and SERVER, the job and
+// source server the record names, where ID does not already show them;
+// WHAT; CAPTURED, an observation's capture time; MESSAGE.
 type tableWriter struct {
 	w    io.Writer
 	o    WriterOptions
@@ -506,9 +579,24 @@ func (t *tableWriter) Write(rec archive.Record, terms []string) error {
 	if !ok {
 		kind = string(r.Kind)
 	}
+	id := r.ID
+	if r.Kind == archive.KindDRSJobLogItem || id == "" {
+		id = r.Job
+	}
+	job, server := r.Job, r.Server
+	if job == id {
+		job = ""
+	}
+	if server == id {
+		server = ""
+	}
+	var captured string
+	if !r.CapturedAt.IsZero() {
+		captured = r.CapturedAt.In(t.o.location()).Format(tableTimeLayout)
+	}
 	msg := []rune(oneLine(r.Message))
 	t.rows = append(t.rows, tableRow{
-		cells: []string{r.Time.UTC().Format(tableTimeLayout), oneLine(kind), oneLine(r.Job), oneLine(r.Server), oneLine(r.What)},
+		cells: []string{r.Time.In(t.o.location()).Format(tableTimeLayout), oneLine(kind), oneLine(id), oneLine(job), oneLine(server), oneLine(r.What), captured},
 		msg:   msg,
 		mark:  highlight(msg, terms),
 	})
@@ -534,28 +622,46 @@ func (t *tableWriter) Close(next string) error {
 
 // render lays out the header and rows, fitted to the width.
 func (t *tableWriter) render(b *bytes.Buffer) {
-	last := len(tableColumns) - 1
-	header := tableRow{cells: tableColumns[:last], msg: []rune(tableColumns[last])}
+	names := tableColumns
+	names[colTime] = fmt.Sprintf("TIME (%s)", t.o.location())
+	header := tableRow{cells: names[:colMessage], msg: []rune(names[colMessage])}
 	header.mark = make([]bool, len(header.msg))
 	rows := append([]tableRow{header}, t.rows...)
 
-	widths := make([]int, len(tableColumns))
+	// A column no row fills is left out, unless the table is wide.
+	var widths [numColumns]int
+	var shown [numColumns]bool
+	for _, r := range t.rows {
+		for i, c := range r.cells {
+			shown[i] = shown[i] || c != ""
+		}
+		shown[colMessage] = shown[colMessage] || len(r.msg) > 0
+	}
 	for _, r := range rows {
 		for i, c := range r.cells {
 			widths[i] = max(widths[i], utf8.RuneCountInString(c))
 		}
-		widths[last] = max(widths[last], t.messageWidth(r))
+		widths[colMessage] = max(widths[colMessage], t.messageWidth(r))
 	}
-	fitWidths(widths, t.o.Width)
+	for i := range shown {
+		shown[i] = shown[i] || t.o.Wide
+	}
+	if !t.o.Wide {
+		fitWidths(widths[:], shown[:], t.o.Width)
+	}
 
 	var line strings.Builder
 	for _, r := range rows {
 		line.Reset()
 		for i, c := range r.cells {
-			line.WriteString(fitCell(c, widths[i]))
-			line.WriteString(tableGap)
+			if shown[i] {
+				line.WriteString(fitCell(c, widths[i]))
+				line.WriteString(tableGap)
+			}
 		}
-		t.writeMessage(&line, r, widths[last])
+		if shown[colMessage] {
+			t.writeMessage(&line, r, widths[colMessage])
+		}
 		b.WriteString(strings.TrimRight(line.String(), " "))
 		b.WriteByte('\n')
 	}
@@ -613,30 +719,107 @@ func (t *tableWriter) writeMessage(b *strings.Builder, r tableRow, width int) {
 	}
 }
 
-// fitWidths narrows the columns so that a line fits width, when width is
-// above zero. IDs are what a reader copies into the next query, so they
-// give way late: MESSAGE, the last column, goes first down to
-// minMessageWidth; then KIND and WHAT down to 6; then MESSAGE down to 10;
-// then JOB and SERVER; then everything but TIME; TIME last. Columns keep at
-// least one rune, so a width below that of six one-rune columns and their
-// gaps is exceeded.
-func fitWidths(widths []int, width int) {
+// fitStep is one way of making a table narrower: narrowing columns down to
+// floor runes, or, with drop, leaving a column out.
+type fitStep struct {
+	cols  []int
+	floor int
+	drop  bool
+}
+
+// fitSteps are tried in order until a line fits. IDs are what a reader
+// copies into the next command, so no step cuts them: MESSAGE gives way
+// first, down to minMessageWidth, then KIND and WHAT down to 6, then
+// MESSAGE down to 10 and out; then CAPTURED and JOB go, WHAT narrows to 4
+// and goes, then KIND, SERVER and TIME in turn. ID stays, even wider than
+// the line.
+var fitSteps = []fitStep{
+	{cols: []int{colMessage}, floor: minMessageWidth},
+	{cols: []int{colKind, colWhat}, floor: 6},
+	{cols: []int{colMessage}, floor: 10},
+	{cols: []int{colMessage}, drop: true},
+	{cols: []int{colCaptured}, drop: true},
+	{cols: []int{colJob}, drop: true},
+	{cols: []int{colWhat}, floor: 4},
+	{cols: []int{colWhat}, drop: true},
+	{cols: []int{colKind}, drop: true},
+	{cols: []int{colServer}, drop: true},
+	{cols: []int{colTime}, drop: true},
+}
+
+// fitWidths narrows and leaves out columns so that a line fits width, when
+// width is above zero, following fitSteps. Columns of shown that are false
+// are out already. Once the line fits, what is left goes back to KIND and
+// WHAT if they were narrowed, then to the columns left out, the last left
+// out first, each if it fits whole: a few wide IDs must not cost the short
+// columns their place.
+func fitWidths(widths []int, shown []bool, width int) {
 	if width <= 0 {
 		return
 	}
-	total := len(tableGap) * (len(widths) - 1)
-	for _, w := range widths {
-		total += w
+	total := 0
+	for i, w := range widths {
+		if shown[i] {
+			total += w + len(tableGap)
+		}
 	}
-	excess := total - width
-	const kind, job, server, what = 1, 2, 3, 4
-	last := len(widths) - 1
-	excess -= shrink(widths, []int{last}, min(widths[last], minMessageWidth), excess)
-	excess -= shrink(widths, []int{kind, what}, 6, excess)
-	excess -= shrink(widths, []int{last}, min(widths[last], 10), excess)
-	excess -= shrink(widths, []int{job, server}, 1, excess)
-	excess -= shrink(widths, []int{kind, what, last}, 1, excess)
-	shrink(widths, []int{0}, 1, excess)
+	excess := total - len(tableGap) - width
+	natural := slices.Clone(widths)
+	var dropped []int
+	for _, st := range fitSteps {
+		if excess <= 0 {
+			break
+		}
+		var cols []int
+		for _, c := range st.cols {
+			// Narrowing steps name no ID column; ID itself always stays.
+			if shown[c] && c != colID {
+				cols = append(cols, c)
+			}
+		}
+		if st.drop {
+			for _, c := range cols {
+				shown[c] = false
+				excess -= widths[c] + len(tableGap)
+				dropped = append(dropped, c)
+			}
+			continue
+		}
+		floor := st.floor
+		if len(cols) == 1 {
+			floor = min(widths[cols[0]], floor)
+		}
+		excess -= shrink(widths, cols, floor, excess)
+	}
+	// Room left widens first the columns that were narrowed, which rank
+	// above any left out while they stay, then brings columns back.
+	grow := func(c int) {
+		if shown[c] && excess < 0 {
+			n := min(natural[c]-widths[c], -excess)
+			widths[c] += n
+			excess += n
+		}
+	}
+	grow(colKind)
+	grow(colWhat)
+	for i := len(dropped) - 1; i >= 0; i-- {
+		c := dropped[i]
+		need := widths[c] + len(tableGap)
+		if c == colMessage {
+			need = min(widths[c], 10) + len(tableGap)
+		}
+		if need <= -excess {
+			shown[c] = true
+			if c == colMessage {
+				widths[c] = min(widths[c], -excess-len(tableGap))
+				need = widths[c] + len(tableGap)
+			}
+			excess += need
+		}
+	}
+	grow(colKind) // brought back narrowed
+	grow(colWhat)
+	grow(colMessage)
 }
 
 // shrink takes up to excess runes from the columns cols, one at a time from

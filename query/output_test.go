@@ -5,10 +5,12 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -162,6 +164,7 @@ func TestParseFormat(t *testing.T) {
 func TestRowOf(t *testing.T) {
 	recs := outputRecords()
 	at := time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC)
+	const region, account = "us-east-1", "111122223333"
 	withData := func(kind archive.Kind, data string) archive.Record {
 		return archive.Record{Kind: kind, ID: "id-1", Time: at, Data: json.RawMessage(data)}
 	}
@@ -170,28 +173,33 @@ func TestRowOf(t *testing.T) {
 		rec  archive.Record
 		want query.Row
 	}{
-		{"job", recs[0], query.Row{Time: at, Kind: archive.KindDRSJob, Job: outJob, Server: "s-1111111111111111a +1", What: "COMPLETED START_DRILL", Message: "1 launched, 1 failed"}},
-		{"log item", recs[1], query.Row{Time: recs[1].Time, Kind: archive.KindDRSJobLogItem, Job: outJob, Server: outServer, What: "LAUNCH_FAILED",
-			Message: "An error occurred (InsufficientInstanceCapacity) when calling the \"RunInstances\" operation: <m5.large> & capacity\nunavailable in eu-west-1a — réessayez"}},
-		{"snapshot", recs[2], query.Row{Time: recs[2].Time, Kind: archive.KindDRSSourceServer, Job: outJob, Server: outServer, What: "STALLED", Message: "Replication agent has not been seen for 2 hours"}},
-		{"log item without eventData", recs[3], query.Row{Time: recs[3].Time, Kind: archive.KindDRSJobLogItem, Job: outJob, What: "JOB_START"}},
-		{"snowball", recs[4], query.Row{Time: recs[4].Time, Kind: archive.KindSnowballJob, Job: "JID0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0", What: "InTransitToCustomer", Message: "Edge cluster node 1 of 5, Capacity reserved"}},
-		{"sms", recs[5], query.Row{Time: recs[5].Time, Kind: archive.KindSMSJob, Job: "sms-job-0123456789abcdef0", Server: "s-0fedcba9876543210", What: "FAILED", Message: "Replication failed: could not find disk 2 in the VMware inventory"}},
+		{"job", recs[0], query.Row{Time: at, Kind: archive.KindDRSJob, ID: outJob, Job: outJob, Server: "s-1111111111111111a +1", What: "COMPLETED START_DRILL", Message: "1 launched, 1 failed",
+			Region: region, Account: account}},
+		{"log item", recs[1], query.Row{Time: recs[1].Time, Kind: archive.KindDRSJobLogItem, Job: outJob, Pos: 3, Server: outServer, What: "LAUNCH_FAILED",
+			Message: "An error occurred (InsufficientInstanceCapacity) when calling the \"RunInstances\" operation: <m5.large> & capacity\nunavailable in eu-west-1a — réessayez",
+			Region:  region, Account: account}},
+		{"snapshot", recs[2], query.Row{Time: recs[2].Time, Kind: archive.KindDRSSourceServer, ID: outServer, Job: outJob, Server: outServer, What: "STALLED", Message: "Replication agent has not been seen for 2 hours",
+			CapturedAt: recs[2].Time, Region: region, Account: account}},
+		{"log item without eventData", recs[3], query.Row{Time: recs[3].Time, Kind: archive.KindDRSJobLogItem, Job: outJob, What: "JOB_START", Region: region, Account: account}},
+		{"snowball", recs[4], query.Row{Time: recs[4].Time, Kind: archive.KindSnowballJob, ID: "JID0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0", Job: "JID0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
+			What: "InTransitToCustomer", Message: "Edge cluster node 1 of 5, Capacity reserved", Region: region, Account: account}},
+		{"sms", recs[5], query.Row{Time: recs[5].Time, Kind: archive.KindSMSJob, ID: "sms-job-0123456789abcdef0", Job: "sms-job-0123456789abcdef0", Server: "s-0fedcba9876543210", What: "FAILED",
+			Message: "Replication failed: could not find disk 2 in the VMware inventory", Region: region, Account: account}},
 		{"job counts every status", withData(archive.KindDRSJob,
 			`{"status":"STARTED","participatingServers":[{"sourceServerID":"s-a","launchStatus":"PENDING"},{"sourceServerID":"s-b","launchStatus":"STOPPED"},{"sourceServerID":"s-c","launchStatus":"LAUNCHED"},{"sourceServerID":"s-d","launchStatus":"LAUNCHED"},{"launchStatus":"IN_PROGRESS"}]}`),
-			query.Row{Time: at, Kind: archive.KindDRSJob, Job: "id-1", Server: "s-a +3", What: "STARTED", Message: "2 launched, 1 in progress, 1 pending, 1 stopped"}},
+			query.Row{Time: at, Kind: archive.KindDRSJob, ID: "id-1", Job: "id-1", Server: "s-a +3", What: "STARTED", Message: "2 launched, 1 in progress, 1 pending, 1 stopped"}},
 		{"job without servers", withData(archive.KindDRSJob, `{"status":"PENDING","initiatedBy":"FAILBACK"}`),
-			query.Row{Time: at, Kind: archive.KindDRSJob, Job: "id-1", What: "PENDING FAILBACK"}},
+			query.Row{Time: at, Kind: archive.KindDRSJob, ID: "id-1", Job: "id-1", What: "PENDING FAILBACK"}},
 		{"snapshot with error code only", withData(archive.KindDRSSourceServer, `{"dataReplicationInfo":{"dataReplicationState":"STALLED","dataReplicationError":{"error":"AGENT_NOT_SEEN"}}}`),
-			query.Row{Time: at, Kind: archive.KindDRSSourceServer, Server: "id-1", What: "STALLED", Message: "AGENT_NOT_SEEN"}},
+			query.Row{Time: at, Kind: archive.KindDRSSourceServer, ID: "id-1", Server: "id-1", What: "STALLED", Message: "AGENT_NOT_SEEN"}},
 		{"member of another type", withData(archive.KindDRSJob, `{"status":5,"initiatedBy":"START_RECOVERY"}`),
-			query.Row{Time: at, Kind: archive.KindDRSJob, Job: "id-1", What: "START_RECOVERY"}},
+			query.Row{Time: at, Kind: archive.KindDRSJob, ID: "id-1", Job: "id-1", What: "START_RECOVERY"}},
 		{"data not an object", withData(archive.KindDRSJobLogItem, `["LAUNCH_FAILED"]`),
-			query.Row{Time: at, Kind: archive.KindDRSJobLogItem}},
+			query.Row{Time: at, Kind: archive.KindDRSJobLogItem, ID: "id-1"}},
 		{"data not JSON", withData(archive.KindSMSJob, `not json`),
-			query.Row{Time: at, Kind: archive.KindSMSJob, Job: "id-1"}},
+			query.Row{Time: at, Kind: archive.KindSMSJob, ID: "id-1", Job: "id-1"}},
 		{"unknown kind", withData("ec2.instance", `{}`),
-			query.Row{Time: at, Kind: "ec2.instance", Job: "id-1"}},
+			query.Row{Time: at, Kind: "ec2.instance", ID: "id-1", Job: "id-1"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -205,41 +213,65 @@ func TestRowOf(t *testing.T) {
 var ansi = regexp.MustCompile("\x1b\\[[0-9;]*m")
 
 func TestTableWidth(t *testing.T) {
+	recs := outputRecords()
+	var ids []string
+	for _, rec := range recs {
+		r := query.RowOf(rec)
+		server, _, _ := strings.Cut(r.Server, " ")
+		for _, id := range []string{rec.ID, rec.JobID, server} {
+			if id != "" {
+				ids = append(ids, id)
+			}
+		}
+	}
 	for _, width := range []int{120, 80, 60, 40} {
 		for _, color := range []bool{false, true} {
 			o := query.WriterOptions{Width: width, Color: color}
-			out, _ := writeOutput(t, query.FormatTable, o, outputRecords(), outputTerms, "")
+			out, _ := writeOutput(t, query.FormatTable, o, recs, outputTerms, "")
 			lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
-			if len(lines) != 1+len(outputRecords()) {
-				t.Errorf("width %d color %v: %d lines, want header and %d rows", width, color, len(lines), len(outputRecords()))
+			if len(lines) != 1+len(recs) {
+				t.Errorf("width %d color %v: %d lines, want header and %d rows", width, color, len(lines), len(recs))
 			}
-			if !strings.HasPrefix(lines[0], "TIME ") || width >= 60 && !strings.HasSuffix(lines[0], "  MESSAGE") {
+			if !strings.Contains(lines[0], "ID") {
 				t.Errorf("width %d color %v: no header in line %q", width, color, lines[0])
 			}
 			for _, l := range lines {
-				if n := utf8.RuneCountInString(ansi.ReplaceAllString(l, "")); n > width {
+				// The widest ID, a Snowball job's, is 39 runes: a narrower
+				// line shows it whole all the same.
+				if n := utf8.RuneCountInString(ansi.ReplaceAllString(l, "")); n > max(width, 39) {
 					t.Errorf("width %d color %v: line of %d runes: %q", width, color, n, l)
 				}
 				if strings.Count(l, "\x1b[1m") != strings.Count(l, "\x1b[22m") {
 					t.Errorf("width %d: bold left on in %q", width, l)
 				}
 			}
-			// The message column starts at the same rune in every line,
-			// and keeps 10 runes while KIND and WHAT can give way.
-			if width < 60 {
-				continue
-			}
-			msgAt := utf8.RuneCountInString(lines[0]) - len("MESSAGE")
-			if width-msgAt < 10 {
-				t.Errorf("width %d: MESSAGE column %d runes wide", width, width-msgAt)
-			}
-			for _, l := range lines[1:] {
-				visible := []rune(ansi.ReplaceAllString(l, ""))
-				if len(visible) > msgAt && visible[msgAt-1] != ' ' {
-					t.Errorf("width %d: message not aligned in %q", width, l)
-				}
+			checkIDsWhole(t, fmt.Sprintf("width %d", width), ansi.ReplaceAllString(out, ""), ids)
+		}
+	}
+}
+
+// checkIDsWhole fails the test if the table cuts one of ids, or shows none
+// of them.
+func checkIDsWhole(t *testing.T, what, table string, ids []string) {
+	t.Helper()
+	tokens := map[string]bool{}
+	for _, tok := range strings.Fields(table) {
+		tokens[tok] = true
+	}
+	shown := 0
+	for _, id := range ids {
+		if tokens[id] {
+			shown++
+			continue
+		}
+		for tok := range tokens {
+			if strings.HasSuffix(tok, "…") && strings.HasPrefix(id, strings.TrimSuffix(tok, "…")) {
+				t.Errorf("%s: %s is cut to %s", what, id, tok)
 			}
 		}
+	}
+	if shown == 0 {
+		t.Errorf("%s: the table shows none of the IDs %v:\n%s", what, ids, table)
 	}
 }
 
@@ -333,10 +365,18 @@ func TestCSVOutput(t *testing.T) {
 	if err != nil {
 		t.Fatalf("output is not CSV: %v\n%s", err, out)
 	}
-	want := [][]string{{"time", "kind", "job", "server", "what", "message"}}
+	want := [][]string{{"time", "kind", "id", "job", "pos", "cluster", "server", "what", "message", "capturedAt", "region", "account"}}
 	for _, rec := range recs {
 		r := query.RowOf(rec)
-		want = append(want, []string{r.Time.UTC().Format(time.RFC3339Nano), string(r.Kind), r.Job, r.Server, r.What, r.Message})
+		pos, captured := "", ""
+		if rec.Pos != nil {
+			pos = strconv.Itoa(*rec.Pos)
+		}
+		if rec.CapturedAt != nil {
+			captured = rec.CapturedAt.UTC().Format(time.RFC3339Nano)
+		}
+		want = append(want, []string{r.Time.UTC().Format(time.RFC3339Nano), string(r.Kind), rec.ID, r.Job, pos, rec.ClusterID, r.Server, r.What, r.Message,
+			captured, rec.Region, rec.Account})
 	}
 	if len(got) != len(want) {
 		t.Fatalf("%d CSV records, want %d", len(got), len(want))
@@ -361,7 +401,7 @@ func TestOutputEmpty(t *testing.T) {
 		{query.FormatTable, "no records match\n"},
 		{query.FormatJSON, "[]\n"},
 		{query.FormatJSONL, ""},
-		{query.FormatCSV, "time,kind,job,server,what,message\n"},
+		{query.FormatCSV, "time,kind,id,job,pos,cluster,server,what,message,capturedAt,region,account\n"},
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.format), func(t *testing.T) {
@@ -386,7 +426,7 @@ func TestOutputNextToken(t *testing.T) {
 		{query.FormatJSON, outputRecords(), "}\n]\n", line},
 		{query.FormatJSON, nil, "[]\n", line},
 		{query.FormatJSONL, outputRecords(), "}\n", line},
-		{query.FormatCSV, outputRecords(), "inventory\n", line},
+		{query.FormatCSV, outputRecords(), "inventory,,us-east-1,111122223333\n", line},
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.format), func(t *testing.T) {

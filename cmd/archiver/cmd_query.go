@@ -22,7 +22,7 @@ func queryCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "query",
 		Usage:     "answer questions from the archive, offline",
-		UsageText: "archiver [--archive DIR] query [filters] [--output table|json|jsonl|csv] [--max-items N [--starting-token T]]",
+		UsageText: "archiver [--archive DIR] query [filters] [--output table|json|jsonl|csv] [--wide] [--max-items N [--starting-token T]]",
 		Description: `Lists the archived records that match every filter given, oldest first:
 DRS jobs, job log items, source-server snapshots and staging accounts,
 Snowball cluster jobs and SMS replication jobs. It reads the archive and its
@@ -71,7 +71,13 @@ FILTERS (combined with AND; a repeated flag matches any of its values):
    (calendar years), or terms run together such as 1y6mo or 1d12h. Months
    and years count back on the calendar in --tz; d is 24 hours.
 
-   --job-id ID        the job and all its log items (drsjob-...)
+   --job-id ID        every record of a job: a DRS job and its log items
+                      (drsjob-...), every observation of a Snowball job
+                      (JID...) or of an SMS replication job (sms-job-...)
+   --id ID            a record by its own ID, every observation of it: a job
+                      as --job-id, a source server (s-...), recovery snapshot
+                      (pit-...), recovery instance (i-...), staging account
+                      (12 digits), or the jobs of a Snowball cluster (CID...)
    --source-server ID records about that source server (s-...)
    --kind KIND        drs.job, drs.jobLogItem, drs.sourceServer,
                       drs.stagingAccount, drs.recoverySnapshot,
@@ -82,6 +88,10 @@ FILTERS (combined with AND; a repeated flag matches any of its values):
    --event EVENT      log item event, such as LAUNCH_FAILED
    --status STATUS    job status, launch status, last launch result or a
                       recovery instance's ec2InstanceState (RUNNING)
+   --initiated-by X   DRS jobs started by X: START_DRILL, START_RECOVERY,
+                      FAILBACK, DIAGNOSTIC... (any case)
+   --type TYPE        DRS jobs of that type: LAUNCH, TERMINATE,
+                      CREATE_CONVERTED_SNAPSHOT (any case)
    --text QUERY       full text, in bleve query-string syntax: words,
                       "phrases", +must, -mustnot, field:value (fields: event,
                       status, type, initiatedBy, replicationState, jobID,
@@ -91,7 +101,20 @@ OUTPUT:
    table (the default on a terminal), json (one array), jsonl (one record a
    line, the default otherwise) or csv. json and jsonl records are the objects
    of 'archiver export': kind, data verbatim, jobID on log items, capturedAt
-   on snapshots. With --max-items, a NextToken is printed when more records
+   on snapshots.
+
+   The table's columns: TIME (in UTC, which the header names); KIND; ID, the
+   record's own ID (a log item's job); JOB and SERVER, the job and source
+   server a record names besides; WHAT, the state or event; CAPTURED, when an
+   observation was taken; MESSAGE. Columns no row fills are left out. To fit
+   the terminal, MESSAGE narrows first, then goes, then CAPTURED, JOB, WHAT,
+   KIND, SERVER and TIME in turn: an ID is never cut, so that it can be
+   copied into the next command. --wide shows every column at full width.
+
+   csv columns: time, kind, id (the record's own ID; empty for log items),
+   job (the job the record is, belongs to or names), pos (a log item's
+   position in its job's log, from 0), cluster (a Snowball job's cluster),
+   server, what, message, capturedAt (observations only), region, account. With --max-items, a NextToken is printed when more records
    remain (after the table, or on stderr for the other formats); give it to
    --starting-token with the same filters to continue.
 
@@ -99,6 +122,8 @@ EXAMPLES:
    archiver query --event LAUNCH_FAILED --from 90d
    archiver query --text InsufficientInstanceCapacity --kind drs.jobLogItem
    archiver query --job-id drsjob-0123456789abcdef0 --output jsonl
+   archiver query --id JID123e4567-e89b-12d3-a456-426655440000
+   archiver query --initiated-by start_drill --type launch --from 30d
    archiver query --source-server s-0123456789abcdef0 --from 2026-07-01 --to 2026-09-30
    archiver query --text 'event:LAUNCH_FAILED AND capacity' --max-items 50
    archiver query --kind snowball.clusterJob --kind sms.replicationJob --captured-from 1w
@@ -106,6 +131,7 @@ EXAMPLES:
 		Flags: append(filterFlags(),
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "table, json, jsonl or csv (default: table on a terminal, jsonl otherwise)"},
 			&cli.IntFlag{Name: "max-items", Usage: "print at most N records and a NextToken to continue"},
+			&cli.BoolFlag{Name: "wide", Usage: "table: every column at full width, whatever the terminal's width"},
 			&cli.StringFlag{Name: "starting-token", Usage: "continue from the NextToken of the same query"},
 			&cli.DurationFlag{Name: "lock-timeout", Value: time.Minute, Usage: "longest wait for a running sync to release the archive or index"},
 		),
@@ -132,6 +158,7 @@ type queryOpts struct {
 	color       bool
 	// location is the zone times are printed in (--tz).
 	location *time.Location
+	wide     bool
 }
 
 // filterFlags are the record filters query and export share.
@@ -144,7 +171,7 @@ func filterFlags() []cli.Flag {
 		&cli.StringFlag{Name: "deleted-from", Usage: "only objects deleted upstream, noticed at or after this time (same forms as --from)"},
 		&cli.StringFlag{Name: "deleted-to", Usage: "only objects deleted upstream, noticed at or before this time (same forms as --from)"},
 		tzFlag(),
-		&cli.StringSliceFlag{Name: "job-id", Usage: "job ID (repeatable)"},
+		&cli.StringSliceFlag{Name: "job-id", Usage: "job ID: drsjob-…, JID… or sms-job-… (repeatable)"},
 		&cli.StringSliceFlag{Name: "source-server", Usage: "source server ID (repeatable)"},
 		&cli.StringSliceFlag{Name: "kind", Usage: "record kind (repeatable)"},
 		&cli.StringSliceFlag{Name: "event", Usage: "log item event (repeatable)"},
@@ -153,6 +180,9 @@ func filterFlags() []cli.Flag {
 		&cli.StringSliceFlag{Name: "region", Usage: "AWS region the records came from (repeatable)"},
 		&cli.StringSliceFlag{Name: "account", Usage: "AWS account the records came from (repeatable)"},
 		&cli.BoolFlag{Name: "deleted", Usage: "only the latest records of objects AWS no longer lists (deleted upstream)"},
+		&cli.StringSliceFlag{Name: "id", Usage: "record ID: a job, source server, recovery snapshot or instance, staging account or Snowball cluster (repeatable)"},
+		&cli.StringSliceFlag{Name: "initiated-by", Usage: "DRS job initiatedBy, such as START_DRILL (repeatable)"},
+		&cli.StringSliceFlag{Name: "type", Usage: "DRS job type, such as LAUNCH (repeatable)"},
 	}
 }
 
@@ -164,7 +194,7 @@ func parseFilters(c *cli.Context, now time.Time) (query.Filters, error) {
 		return f, err
 	}
 	for _, s := range c.StringSlice("job-id") {
-		id, err := query.ParseJobID(s)
+		id, err := query.ParseAnyJobID(s)
 		if err != nil {
 			return f, fmt.Errorf("--job-id %w", err)
 		}
@@ -206,13 +236,16 @@ func parseFilters(c *cli.Context, now time.Time) (query.Filters, error) {
 	}
 	f.Text = strings.TrimSpace(c.String("text"))
 	f.Deleted = c.Bool("deleted")
+	if err := parseIDFilters(c, &f); err != nil {
+		return f, err
+	}
 	return f, query.CheckText(f.Text)
 }
 
 // queryOptions reads and checks the query flags; every error is a usage
 // error naming the flag.
 func queryOptions(c *cli.Context, now time.Time) (queryOpts, error) {
-	o := queryOpts{archiveDir: c.String("archive"), lockTimeout: c.Duration("lock-timeout")}
+	o := queryOpts{archiveDir: c.String("archive"), lockTimeout: c.Duration("lock-timeout"), wide: c.Bool("wide")}
 	var err error
 	if o.req.Filters, err = parseFilters(c, now); err != nil {
 		return o, err
@@ -287,11 +320,11 @@ func filterParts(c *cli.Context) []string {
 		}
 	}
 	parts = append(parts, timeFilterParts(c)...)
-	for _, name := range []string{"job-id", "source-server", "kind", "event", "status", "region", "account"} {
+	for _, name := range []string{"job-id", "source-server", "kind", "event", "status", "region", "account", "id", "initiated-by", "type"} {
 		vs := append([]string(nil), c.StringSlice(name)...)
 		for i := range vs {
 			vs[i] = strings.TrimSpace(vs[i])
-			if name == "event" || name == "status" {
+			if name == "event" || name == "status" || name == "initiated-by" || name == "type" {
 				vs[i] = strings.ToUpper(vs[i])
 			}
 		}
@@ -344,7 +377,7 @@ func runQuery(ctx context.Context, o queryOpts, stdout, stderr io.Writer) error 
 	if x != nil {
 		defer x.Close()
 	}
-	w := query.NewWriter(stdout, o.format, query.WriterOptions{Width: o.width, Color: o.color, Notes: stderr, Location: o.location})
+	w := query.NewWriter(stdout, o.format, query.WriterOptions{Width: o.width, Color: o.color, Notes: stderr, Wide: o.wide, Location: o.location})
 	var next string
 	err = st.View(func(r *archive.Reader) error {
 		var err error
@@ -389,4 +422,21 @@ func openIndex(dir string, timeout time.Duration, say func(string)) (*index.Inde
 	}
 	say("waiting for a running sync to finish updating the full-text index")
 	return index.Open(dir, index.Options{ReadOnly: true, LockTimeout: timeout})
+}
+
+// parseIDFilters reads --id, --initiated-by and --type into f.
+func parseIDFilters(c *cli.Context, f *query.Filters) error {
+	for _, s := range c.StringSlice("id") {
+		id, err := query.ParseRecordID(s)
+		if err != nil {
+			return fmt.Errorf("--id %w", err)
+		}
+		f.IDs = append(f.IDs, id)
+	}
+	var err error
+	if f.InitiatedBy, err = enums("--initiated-by", c.StringSlice("initiated-by")); err != nil {
+		return err
+	}
+	f.Types, err = enums("--type", c.StringSlice("type"))
+	return err
 }

@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/dustin/go-humanize"
@@ -307,66 +306,107 @@ func dirSize(dir string) int64 {
 // statusTimeLayout is how the table shows times: UTC, to the second.
 const statusTimeLayout = "2006-01-02 15:04:05 UTC"
 
+// statusWidth is the width the table fits: an 80-column terminal. Only a
+// word longer than a line, such as a long archive path, goes beyond it.
+const statusWidth = 80
+
+// kv is one line of the table: a key and its value.
+type kv struct{ key, value string }
+
+// writeKV writes pairs as two columns, each key indented by indent and
+// padded to the longest, each value wrapped between words to fit
+// statusWidth, its further lines under the first.
+func writeKV(b *strings.Builder, indent string, pairs []kv) {
+	keyWidth := 0
+	for _, p := range pairs {
+		keyWidth = max(keyWidth, len(p.key))
+	}
+	col := len(indent) + keyWidth + 2
+	for _, p := range pairs {
+		b.WriteString(indent + p.key + strings.Repeat(" ", col-len(indent)-len(p.key)))
+		at := col
+		for i, w := range strings.Fields(p.value) {
+			switch {
+			case i == 0:
+			case at+1+len([]rune(w)) > statusWidth:
+				b.WriteString("\n" + strings.Repeat(" ", col))
+				at = col
+			default:
+				b.WriteByte(' ')
+				at++
+			}
+			b.WriteString(w)
+			at += len([]rune(w))
+		}
+		b.WriteByte('\n')
+	}
+}
+
 func writeStatusTable(w io.Writer, rep statusReport, now time.Time) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	var b strings.Builder
 	a := rep.Archive
-	fmt.Fprintf(tw, "archive\t%s\n", a.Path)
-	fmt.Fprintf(tw, "size\t%s (schema %d, change %d)\n", humanize.IBytes(uint64(a.SizeBytes)), a.Schema, a.Position)
-	fmt.Fprintf(tw, "records\t%s\n", humanize.Comma(int64(a.Total)))
+	top := []kv{
+		{"archive", a.Path},
+		{"size", fmt.Sprintf("%s (schema %d, change %d)", humanize.IBytes(uint64(a.SizeBytes)), a.Schema, a.Position)},
+		{"records", humanize.Comma(int64(a.Total))},
+	}
 	for _, k := range archive.Kinds {
-		fmt.Fprintf(tw, "  %s\t%s\n", k, humanize.Comma(int64(a.Records[k])))
+		top = append(top, kv{"  " + string(k), humanize.Comma(int64(a.Records[k]))})
 	}
 	if len(a.Deleted) > 0 {
 		total := 0
 		for _, n := range a.Deleted {
 			total += n
 		}
-		fmt.Fprintf(tw, "deleted upstream\t%s\n", humanize.Comma(int64(total)))
+		top = append(top, kv{"deleted upstream", humanize.Comma(int64(total))})
 		for _, k := range archive.Kinds {
 			if n := a.Deleted[k]; n > 0 {
-				fmt.Fprintf(tw, "  %s\t%s\n", k, humanize.Comma(int64(n)))
+				top = append(top, kv{"  " + string(k), humanize.Comma(int64(n))})
 			}
 		}
 	}
 	ix := rep.Index
 	switch ix.State {
 	case indexCurrent:
-		fmt.Fprintf(tw, "index\t%s, up to date\n", humanize.IBytes(uint64(ix.SizeBytes)))
+		top = append(top, kv{"index", humanize.IBytes(uint64(ix.SizeBytes)) + ", up to date"})
 	case indexBehind:
-		fmt.Fprintf(tw, "index\t%s, %s not indexed yet (%s behind); the next sync indexes them\n",
-			humanize.IBytes(uint64(ix.SizeBytes)), plural(int64(ix.RecordsBehind), "record"), plural(int64(ix.ChangesBehind), "commit"))
+		top = append(top, kv{"index", fmt.Sprintf("%s, %s not indexed yet (%s behind); the next sync indexes them",
+			humanize.IBytes(uint64(ix.SizeBytes)), plural(int64(ix.RecordsBehind), "record"), plural(int64(ix.ChangesBehind), "commit"))})
 	default:
-		fmt.Fprintf(tw, "index\t%s\n", ix.Note)
+		top = append(top, kv{"index", ix.Note})
 	}
 	if r := rep.Running; r != nil {
-		fmt.Fprintf(tw, "sync\trunning since %s (%s, pid %d)\n", r.Since.UTC().Format(statusTimeLayout), humanize.RelTime(r.Since, now, "ago", "from now"), r.PID)
+		top = append(top, kv{"sync", fmt.Sprintf("running since %s (%s, pid %d)", r.Since.UTC().Format(statusTimeLayout), humanize.RelTime(r.Since, now, "ago", "from now"), r.PID)})
 	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	fmt.Fprintln(w)
+	writeKV(&b, "", top)
+	b.WriteByte('\n')
 	if len(rep.Syncs) == 0 {
-		_, err := fmt.Fprintln(w, "no sync recorded yet")
-		return err
+		b.WriteString("no sync recorded yet\n")
 	}
-	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "SOURCE\tREGION\tACCOUNT\tSTARTED\tDURATION\tREAD\tADDED\tLAST SUCCESS\tOUTCOME")
-	for _, s := range rep.Syncs {
+	// One block a sync: a table of them would not fit 80 columns.
+	for i, s := range rep.Syncs {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		fmt.Fprintf(&b, "last %s sync in %s, account %s\n", s.Source, orDash(s.Region), orDash(s.Account))
 		last := "never"
 		if s.LastSuccess != nil {
-			last = humanize.RelTime(*s.LastSuccess, now, "ago", "from now")
+			last = s.LastSuccess.UTC().Format(statusTimeLayout) + " (" + humanize.RelTime(*s.LastSuccess, now, "ago", "from now") + ")"
 		}
 		outcome := "ok"
 		if !s.OK {
-			outcome = s.Error
+			outcome = "failed: " + s.Error
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s (%s)\t%s\t%s\t%s\t%s\t%s\n",
-			s.Source, orDash(s.Region), orDash(s.Account),
-			s.Started.UTC().Format(statusTimeLayout), humanize.RelTime(s.Started, now, "ago", "from now"),
-			roundDuration(time.Duration(s.DurationSeconds*float64(time.Second))),
-			humanize.Comma(s.ItemsRead), humanize.Comma(s.RecordsAdded), last, outcome)
+		writeKV(&b, "  ", []kv{
+			{"started", fmt.Sprintf("%s (%s), took %s", s.Started.UTC().Format(statusTimeLayout), humanize.RelTime(s.Started, now, "ago", "from now"),
+				roundDuration(time.Duration(s.DurationSeconds*float64(time.Second))))},
+			{"read", fmt.Sprintf("%s items, added %s", humanize.Comma(s.ItemsRead), plural(s.RecordsAdded, "record"))},
+			{"outcome", outcome},
+			{"last success", last},
+		})
 	}
-	return tw.Flush()
+	_, err := io.WriteString(w, b.String())
+	return err
 }
 
 // roundDuration shows a duration to the millisecond under a minute, to the

@@ -483,7 +483,7 @@ func TestQueryUsageErrors(t *testing.T) {
 		{"bad date", []string{"--from", "soon"}, `--from "soon"`},
 		{"bad to", []string{"--to", "2026-02-30"}, `--to "2026-02-30"`},
 		{"from after to", []string{"--from", "2026-03-02", "--to", "2026-03-01"}, "is after --to"},
-		{"bad job ID", []string{"--job-id", "drsjob-123"}, "not a DRS job ID"},
+		{"bad job ID", []string{"--job-id", "drsjob-123"}, `--job-id "drsjob-123": not a job ID (want a DRS job (drsjob-…), Snowball job (JID…) or SMS replication job (sms-job-…) ID)`},
 		{"bad server ID", []string{"--source-server", "s-1"}, "not a source server ID"},
 		{"bad kind", []string{"--kind", "drs.jobs"}, `unknown kind "drs.jobs"`},
 		{"bad event", []string{"--event", "launch failed"}, "--event"},

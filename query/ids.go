@@ -1,0 +1,238 @@
+package query
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/archiver-dev/archiver/archive"
+)
+
+// The IDs --job-id and --id take. Each names records of one kind, by the
+// record's own ID (idForm.match) or, for a Snowball cluster, by the
+// cluster its jobs belong to.
+
+var (
+	snowballJobIDShape = uuidShape{prefix: "JID", what: "a Snowball job ID"}
+	clusterIDShape     = uuidShape{prefix: "CID", what: "a Snowball cluster ID"}
+	// SMS documents no pattern. The IDs it hands out are sms-job- and 17
+	// hex digits; some leeway either side costs nothing.
+	smsJobIDShape = idShape{prefix: "sms-job-", min: 8, max: 32, ok: isHex,
+		what: "an SMS replication job ID", want: "sms-job- and 8 to 32 hex digits"}
+	snapshotIDShape = idShape{prefix: "pit-", min: 17, max: 17, ok: isAlnum,
+		what: "a DRS recovery snapshot ID", want: "pit- and 17 letters or digits"}
+)
+
+// uuidShape is an AWS ID made of a prefix and a UUID: Snowball's JID and CID.
+type uuidShape struct {
+	prefix, what string
+}
+
+func (sh uuidShape) parse(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if !sh.matches(s) {
+		return "", fmt.Errorf("%q: not %s (want %s and a UUID, such as %s123e4567-e89b-12d3-a456-426655440000)", s, sh.what, sh.prefix, sh.prefix)
+	}
+	return s, nil
+}
+
+func (sh uuidShape) matches(s string) bool {
+	body, ok := strings.CutPrefix(s, sh.prefix)
+	ok = ok && len(body) == 36
+	for i := 0; ok && i < len(body); i++ {
+		switch i {
+		case 8, 13, 18, 23:
+			ok = body[i] == '-'
+		default:
+			ok = isHex(body[i])
+		}
+	}
+	return ok
+}
+
+func (sh idShape) matches(s string) bool {
+	_, err := sh.parse(s)
+	return err == nil && strings.TrimSpace(s) == s
+}
+
+// ParseSnowballJobID returns s, trimmed, if it is a Snowball job ID: JID
+// and a UUID, such as JID123e4567-e89b-12d3-a456-426655440000.
+func ParseSnowballJobID(s string) (string, error) { return snowballJobIDShape.parse(s) }
+
+// ParseSMSJobID returns s, trimmed, if it is an SMS replication job ID:
+// sms-job- and 8 to 32 hex digits, such as sms-job-0123456789abcdef0.
+func ParseSMSJobID(s string) (string, error) { return smsJobIDShape.parse(s) }
+
+// ParseRecoverySnapshotID returns s, trimmed, if it is a DRS recovery
+// snapshot ID: pit- and 17 ASCII letters or digits.
+func ParseRecoverySnapshotID(s string) (string, error) { return snapshotIDShape.parse(s) }
+
+// idForm is one shape of ID that --job-id or --id takes, and the records it
+// selects.
+type idForm struct {
+	matches func(s string) bool
+	// job says that --job-id takes it.
+	job bool
+	// kind is the kind of the records it names. A DRS job ID names its job
+	// and that job's log items as well.
+	kind archive.Kind
+	// match reports whether rec (of kind) is one the ID names.
+	match func(rec archive.Record, id string) bool
+}
+
+func ownID(rec archive.Record, id string) bool { return rec.ID == id }
+
+// idForms lists the IDs --job-id and --id take, in the order jobForms and
+// allForms name them. Their shapes do not overlap, so at most one form
+// matches an ID.
+var idForms = []idForm{
+	{matches: jobIDShape.matches, job: true, kind: archive.KindDRSJob},
+	{matches: snowballJobIDShape.matches, job: true, kind: archive.KindSnowballJob, match: ownID},
+	{matches: smsJobIDShape.matches, job: true, kind: archive.KindSMSJob, match: ownID},
+	{matches: sourceServerIDShape.matches, kind: archive.KindDRSSourceServer, match: ownID},
+	{matches: snapshotIDShape.matches, kind: archive.KindDRSRecoverySnapshot, match: ownID},
+	{matches: instanceIDShape.matches, kind: archive.KindDRSRecoveryInstance,
+		// Hex digits: case does not tell instances apart.
+		match: func(rec archive.Record, id string) bool { return strings.EqualFold(rec.ID, id) }},
+	{matches: clusterIDShape.matches, kind: archive.KindSnowballJob,
+		match: func(rec archive.Record, id string) bool { return rec.ClusterID == id }},
+	{matches: accountShape.matches, kind: archive.KindDRSStagingAccount, match: ownID},
+}
+
+// formOf returns the form of id, which must be trimmed.
+func formOf(id string) (idForm, bool) {
+	for _, f := range idForms {
+		if f.matches(id) {
+			return f, true
+		}
+	}
+	return idForm{}, false
+}
+
+var (
+	jobForms = "want a DRS job (drsjob-…), Snowball job (JID…) or SMS replication job (sms-job-…) ID"
+	allForms = "want the ID of a DRS job (drsjob-…), Snowball job (JID…), SMS replication job (sms-job-…), " +
+		"source server (s-…), recovery snapshot (pit-…), recovery instance (i-…), Snowball cluster (CID…) or staging account (12 digits)"
+)
+
+// ParseAnyJobID returns s, trimmed, if it is the ID of a job of any service
+// archiver keeps: a DRS job (drsjob-…), a Snowball job (JID…) or an SMS
+// replication job (sms-job-…). The error is one line, starts with the
+// quoted input and names the forms accepted.
+func ParseAnyJobID(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if f, ok := formOf(s); ok && f.job {
+		return s, nil
+	}
+	return "", fmt.Errorf("%q: not a job ID (%s)", s, jobForms)
+}
+
+// ParseRecordID returns s, trimmed, if it is the own ID of a record kind
+// archiver keeps, or a Snowball cluster ID: any form ParseAnyJobID takes,
+// a source server (s-…), recovery snapshot (pit-…), recovery instance
+// (i-…), Snowball cluster (CID…) or staging account (12 digits). The error
+// is one line, starts with the quoted input and names the forms accepted.
+func ParseRecordID(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if _, ok := formOf(s); ok {
+		return s, nil
+	}
+	return "", fmt.Errorf("%q: not a record ID (%s)", s, allForms)
+}
+
+// drsJobsOnly reports whether f selects DRS jobs alone: --initiated-by and
+// --type are members of a DRS job. Other records carry a "type" too (a
+// source server's last launch, a Snowball job), which they must not match.
+func (f Filters) drsJobsOnly() bool { return len(f.InitiatedBy) > 0 || len(f.Types) > 0 }
+
+// idSelection returns the records f.JobIDs and f.IDs select, by key, and
+// whether either is given. The IDs of one list are alternatives; the two
+// lists, when both are given, must both select a record.
+//
+// A DRS job is found through the archive's identities and job-log index.
+// Other records are found by scanning their kind's records (within the
+// time range, when one is given): the archive keeps no index of every
+// observation of an ID, only of its latest one, and an ID names a few
+// records among those of one kind.
+func idSelection(r *archive.Reader, f Filters) (map[archive.Key]archive.Kind, bool, error) {
+	var sel map[archive.Key]archive.Kind
+	for _, ids := range [][]string{f.JobIDs, f.IDs} {
+		if len(ids) == 0 {
+			continue
+		}
+		set := map[archive.Key]archive.Kind{}
+		add := func(rec archive.Record) error {
+			set[rec.Key] = rec.Kind
+			return nil
+		}
+		for _, id := range ids {
+			if err := eachRecordOf(r, id, f.Range, add); err != nil {
+				return nil, false, err
+			}
+		}
+		if sel != nil {
+			for k := range sel {
+				if _, ok := set[k]; !ok {
+					delete(sel, k)
+				}
+			}
+		} else {
+			sel = set
+		}
+	}
+	return sel, sel != nil, nil
+}
+
+// eachRecordOf calls fn with every record id names, as idForms says. An ID
+// of no known form names nothing.
+func eachRecordOf(r *archive.Reader, id string, rng Range, fn func(archive.Record) error) error {
+	form, ok := formOf(id)
+	switch {
+	case !ok:
+		return nil
+	case form.kind == archive.KindDRSJob:
+		if err := r.JobRecords(id, fn); err != nil {
+			return fmt.Errorf("read records of job %s: %w", id, err)
+		}
+		return nil
+	}
+	err := r.EachBetween(form.kind, rng.From, rng.To, func(rec archive.Record) error {
+		if form.match(rec, id) {
+			return fn(rec)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("read records of %s: %w", id, err)
+	}
+	return nil
+}
+
+// indexIDHits answers f from the index (see indexHits), with the ID
+// filters answered from the archive: the index knows the job of DRS
+// records only, and no record by its own ID.
+func indexIDHits(ctx context.Context, src Source, f Filters) ([]hit, error) {
+	g := f
+	g.JobIDs, g.IDs = nil, nil
+	hits, err := indexHits(ctx, src, g)
+	if err != nil {
+		return nil, err
+	}
+	sel, ok, err := idSelection(src.Archive, f)
+	if err != nil {
+		return nil, err
+	}
+	out := hits[:0]
+	for _, h := range hits {
+		if ok {
+			if _, in := sel[h.key]; !in {
+				continue
+			}
+		}
+		if f.drsJobsOnly() && h.kind != archive.KindDRSJob {
+			continue
+		}
+		out = append(out, h)
+	}
+	return out, nil
+}
