@@ -15,7 +15,11 @@ var textAnalyzer = sync.OnceValues(func() (analysis.Analyzer, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := m.(*mapping.IndexMappingImpl).AnalyzerNamed(standard.Name)
+	impl, ok := m.(*mapping.IndexMappingImpl)
+	var a analysis.Analyzer
+	if ok {
+		a = impl.AnalyzerNamed(standard.Name)
+	}
 	if a == nil {
 		return nil, fmt.Errorf("index mapping: no analyzer %s", standard.Name)
 	}

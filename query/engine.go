@@ -27,10 +27,10 @@ type Filters struct {
 	ServerIDs []string
 	// Kinds selects records of these kinds.
 	Kinds []archive.Kind
-	// Events selects log items with one of these events.
+	// Events selects log items with one of these events, ignoring case.
 	Events []string
 	// Statuses selects records carrying one of these statuses (job status,
-	// launch status, last launch result...).
+	// launch status, last launch result...), ignoring case.
 	Statuses []string
 	// Text is a full-text query (README.md, "Full-text queries").
 	Text string

@@ -91,11 +91,14 @@ type textError struct {
 	msg string
 }
 
-func (e *textError) Error() string {
-	if e.pos < 0 {
+func (e *textError) Error() string { return e.msg }
+
+// at says where in text the error is, counting characters from 1.
+func (e *textError) at(text string) string {
+	if e.pos < 0 || e.pos > len(text) {
 		return e.msg
 	}
-	return fmt.Sprintf("%s (at character %d)", e.msg, e.pos+1)
+	return fmt.Sprintf("%s (at character %d)", e.msg, utf8.RuneCountInString(text[:e.pos])+1)
 }
 
 // tokKind is the kind of a lexical token.
@@ -277,9 +280,11 @@ func (l *lexer) regexp(t *textNode) error {
 		case l.s[i] == '\\' && i+1 < len(l.s) && l.s[i+1] == '/':
 			i++
 			b.WriteByte('/')
+			continue
 		case l.s[i] == '\\' && i+1 < len(l.s):
 			b.WriteString(l.s[i : i+2])
 			i++
+			continue
 		case l.s[i] == '/':
 			l.pos = i + 1
 			t.kind, t.value = termRegexp, b.String()
@@ -759,7 +764,11 @@ func parseTextChecked(text string) (*textNode, error) {
 		err = n.checkWords()
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%w %q: %s", ErrBadText, text, flattenSpace(err.Error()))
+		msg := err.Error()
+		if te, ok := err.(*textError); ok {
+			msg = te.at(text)
+		}
+		return nil, fmt.Errorf("%w %q: %s", ErrBadText, text, flattenSpace(msg))
 	}
 	return n, nil
 }
