@@ -123,7 +123,7 @@ func filterFlags() []cli.Flag {
 		&cli.StringSliceFlag{Name: "kind", Usage: "record kind (repeatable)"},
 		&cli.StringSliceFlag{Name: "event", Usage: "log item event (repeatable)"},
 		&cli.StringSliceFlag{Name: "status", Usage: "status (repeatable)"},
-		&cli.StringFlag{Name: "text", Usage: "full-text query: words, \"phrases\", field:value, AND, OR, NOT, ( ) (see FULL-TEXT QUERIES)"},
+		&cli.StringFlag{Name: "text", Usage: "full-text query: words, \"phrases\", field:value, AND, OR, NOT, ( ) (see 'archiver query --help')"},
 		&cli.StringSliceFlag{Name: "region", Usage: "AWS region the records came from (repeatable)"},
 		&cli.StringSliceFlag{Name: "account", Usage: "AWS account the records came from (repeatable)"},
 		&cli.BoolFlag{Name: "deleted", Usage: "only the latest records of objects AWS no longer lists (deleted upstream)"},
