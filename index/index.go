@@ -14,8 +14,10 @@ import (
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
-	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/custom"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/standard"
+	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
+	"github.com/blevesearch/bleve/v2/analysis/tokenizer/single"
 	"github.com/blevesearch/bleve/v2/mapping"
 	boltErrors "go.etcd.io/bbolt/errors"
 
@@ -39,8 +41,10 @@ var positionKey = []byte("archiver.position")
 // An index of another layout is rebuilt rather than read.
 var formatKey = []byte("archiver.format")
 
-// Format is the layout version this archiver writes and reads.
-const Format = "2"
+// Format is the layout version this archiver writes and reads. Version 3
+// lower-cases keyword fields and keeps term positions of the text, for
+// phrases.
+const Format = "3"
 
 // ErrOldIndex is returned when the index was made in another layout.
 var ErrOldIndex = errors.New("the full-text index was made by another archiver version")
@@ -62,37 +66,62 @@ type Options struct {
 	LockTimeout time.Duration
 }
 
-// newMapping is the index layout: keyword fields for IDs and enums, a
-// datetime for the record time, and analysed text. Nothing is stored and
-// there are no term vectors, doc values or composite field: answers come
-// from the archive, which holds every record, so the index keeps only what
+// KeywordFields are the fields that hold one whole value each (IDs and
+// enums), lower-cased: a query for one lower-cases its value (see
+// KeywordValue). TextField holds the analysed text.
+var KeywordFields = []string{"jobID", "serverID", "instanceID", "event", "status", "type", "initiatedBy", "replicationState"}
+
+// TextField is the field of analysed text, the one a query word without a
+// field searches.
+const TextField = "text"
+
+// keywordAnalyzer indexes a keyword field's value as one lower-cased term,
+// so that LAUNCH_FAILED, launch_failed and InTransitToCustomer all match
+// whatever case the API used.
+const keywordAnalyzer = "keywordLower"
+
+// KeywordValue is the term a keyword field holds for value v.
+func KeywordValue(v string) string { return strings.ToLower(v) }
+
+// newMapping is the index layout: keyword fields for IDs and enums, and
+// analysed text with term positions (phrase queries need them). Nothing is
+// stored and there are no doc values or composite field: answers come from
+// the archive, which holds every record, so the index keeps only what
 // finding records takes.
-func newMapping() mapping.IndexMapping {
+func newMapping() (mapping.IndexMapping, error) {
 	lean := func(f *mapping.FieldMapping) *mapping.FieldMapping {
 		f.Store, f.IncludeTermVectors, f.IncludeInAll, f.DocValues = false, false, false, false
 		return f
 	}
 	kw := func() *mapping.FieldMapping {
 		f := bleve.NewTextFieldMapping()
-		f.Analyzer = keyword.Name
+		f.Analyzer = keywordAnalyzer
 		f.SkipFreqNorm = true
 		return lean(f)
 	}
-	text := bleve.NewTextFieldMapping()
+	text := lean(bleve.NewTextFieldMapping())
 	text.Analyzer = standard.Name
+	text.IncludeTermVectors = true
 
 	doc := bleve.NewDocumentStaticMapping()
-	for _, f := range []string{"jobID", "serverID", "instanceID", "event", "status", "type", "initiatedBy", "replicationState"} {
+	for _, f := range KeywordFields {
 		doc.AddFieldMappingsAt(f, kw())
 	}
-	doc.AddFieldMappingsAt("text", lean(text))
+	doc.AddFieldMappingsAt(TextField, text)
 
 	m := bleve.NewIndexMapping()
+	if err := m.AddCustomAnalyzer(keywordAnalyzer, map[string]any{
+		"type":          custom.Name,
+		"tokenizer":     single.Name,
+		"token_filters": []any{lowercase.Name},
+	}); err != nil {
+		return nil, fmt.Errorf("index mapping: %w", err)
+	}
 	m.DefaultMapping = doc
-	m.DefaultField = "text"
+	m.DefaultField = TextField
 	m.DefaultAnalyzer = standard.Name
 	m.IndexDynamic, m.StoreDynamic, m.DocValuesDynamic = false, false, false
-	return m
+	return m, nil
 }
 
 // Open opens the index of the archive in dir. A writer creates it if there
@@ -160,7 +189,11 @@ func build(dir string) (*Index, string, error) {
 	}
 	name := "index-" + hex.EncodeToString(r[:]) + ".bleve"
 	path := filepath.Join(dir, name)
-	bi, err := bleve.New(path, newMapping())
+	m, err := newMapping()
+	if err != nil {
+		return nil, "", err
+	}
+	bi, err := bleve.New(path, m)
 	if err != nil {
 		return nil, "", fmt.Errorf("create index %s: %w", path, err)
 	}
@@ -499,7 +532,11 @@ func Sync(ctx context.Context, dir string, r *archive.Reader, lockTimeout time.D
 // NewMemory returns an empty index held in memory, with the same layout as
 // one on disk: queries use it for records the disk index has not reached.
 func NewMemory() (*Index, error) {
-	bi, err := bleve.NewMemOnly(newMapping())
+	m, err := newMapping()
+	if err != nil {
+		return nil, err
+	}
+	bi, err := bleve.NewMemOnly(m)
 	if err != nil {
 		return nil, fmt.Errorf("memory index: %w", err)
 	}

@@ -29,12 +29,12 @@ type Filters struct {
 	ServerIDs []string
 	// Kinds selects records of these kinds.
 	Kinds []archive.Kind
-	// Events selects log items with one of these events.
+	// Events selects log items with one of these events, ignoring case.
 	Events []string
 	// Statuses selects records carrying one of these statuses (job status,
-	// launch status, last launch result...).
+	// launch status, last launch result...), ignoring case.
 	Statuses []string
-	// Text is a full-text query in bleve's query-string syntax.
+	// Text is a full-text query (README.md, "Full-text queries").
 	Text string
 	// Regions and Accounts select records from these AWS regions and
 	// accounts.
@@ -76,20 +76,19 @@ func (f Filters) NeedsIndex() bool {
 		f.drsJobsOnly()
 }
 
-// ErrBadText is returned for a --text that is not valid query-string syntax.
+// ErrBadText is returned for a --text that is not a valid query (see
+// TextQuery for the syntax).
 var ErrBadText = errors.New("bad --text query")
 
 // CheckText parses a full-text query, so that a syntax error is reported
 // before anything is read. The error wraps ErrBadText and quotes the
 // parser's message.
 func CheckText(text string) error {
-	if text == "" {
+	if strings.TrimSpace(text) == "" {
 		return nil
 	}
-	if _, err := bleve.NewQueryStringQuery(text).Parse(); err != nil {
-		return fmt.Errorf("%w %q: %s", ErrBadText, text, flattenSpace(err.Error()))
-	}
-	return nil
+	_, err := parseTextChecked(text)
+	return err
 }
 
 func flattenSpace(s string) string { return strings.Join(strings.Fields(s), " ") }
@@ -245,16 +244,9 @@ func scanHits(r *archive.Reader, f Filters) ([]hit, error) {
 func bleveQuery(f Filters) (bq.Query, error) {
 	var parts []bq.Query
 	anyOf := func(field string, values []string) {
-		if len(values) == 0 {
-			return
+		if len(values) > 0 {
+			parts = append(parts, KeywordQuery(field, values...))
 		}
-		var qs []bq.Query
-		for _, v := range values {
-			t := bleve.NewTermQuery(v)
-			t.SetField(field)
-			qs = append(qs, t)
-		}
-		parts = append(parts, bleve.NewDisjunctionQuery(qs...))
 	}
 	// Kind and time are not in the index: they are in every document's ID,
 	// and keepHit checks them.
@@ -264,10 +256,10 @@ func bleveQuery(f Filters) (bq.Query, error) {
 	anyOf("status", f.Statuses)
 	anyOf("initiatedBy", f.InitiatedBy)
 	anyOf("type", f.Types)
-	if f.Text != "" {
-		q, err := bleve.NewQueryStringQuery(f.Text).Parse()
+	if strings.TrimSpace(f.Text) != "" {
+		q, err := TextQuery(f.Text)
 		if err != nil {
-			return nil, fmt.Errorf("%w %q: %s", ErrBadText, f.Text, flattenSpace(err.Error()))
+			return nil, err
 		}
 		parts = append(parts, q)
 	}
@@ -275,6 +267,19 @@ func bleveQuery(f Filters) (bq.Query, error) {
 		return bleve.NewMatchAllQuery(), nil
 	}
 	return bleve.NewConjunctionQuery(parts...), nil
+}
+
+// KeywordQuery matches documents whose keyword field (one of
+// index.KeywordFields: "event", "status", "type", "initiatedBy"...) holds
+// any of values, ignoring case.
+func KeywordQuery(field string, values ...string) bq.Query {
+	qs := make([]bq.Query, 0, len(values))
+	for _, v := range values {
+		t := bleve.NewTermQuery(index.KeywordValue(v))
+		t.SetField(field)
+		qs = append(qs, t)
+	}
+	return bleve.NewDisjunctionQuery(qs...)
 }
 
 // indexHits answers f from the full-text index, and from a memory index of
@@ -390,21 +395,15 @@ func search(ctx context.Context, x *index.Index, q bq.Query) ([]hit, error) {
 	}
 }
 
-// textTerms returns the plain words of a full-text query, for highlighting:
-// no field names, operators or quotes.
+// textTerms returns the words and phrases a full-text query searches the
+// text for, lower-cased, for highlighting.
 func textTerms(text string) []string {
-	var out []string
-	for _, w := range strings.Fields(text) {
-		w = strings.TrimLeft(w, "+-")
-		if i := strings.LastIndex(w, ":"); i >= 0 {
-			w = w[i+1:]
-		}
-		w = strings.Trim(w, `"()*?~^`)
-		switch strings.ToUpper(w) {
-		case "", "AND", "OR", "NOT":
-			continue
-		}
-		out = append(out, w)
+	if strings.TrimSpace(text) == "" {
+		return nil
 	}
-	return out
+	n, err := parseText(text)
+	if err != nil {
+		return nil
+	}
+	return n.highlights()
 }

@@ -887,7 +887,7 @@ func lookup(ctx context.Context, r *archive.Reader, x *index.Index, f query.Filt
 		}
 		return out, nil
 	}
-	q, err := bleve.NewQueryStringQuery(f.Text).Parse()
+	q, err := query.TextQuery(f.Text)
 	if err != nil {
 		return nil, err
 	}

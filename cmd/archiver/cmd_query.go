@@ -86,16 +86,32 @@ FILTERS (combined with AND; a repeated flag matches any of its values):
    --region REGION    records from that AWS region (us-east-1)
    --account ID       records from that AWS account (12 digits)
    --event EVENT      log item event, such as LAUNCH_FAILED
-   --status STATUS    job status, launch status, last launch result or a
-                      recovery instance's ec2InstanceState (RUNNING)
+   --status STATUS    job status, launch status, last launch result, a
+                      recovery instance's ec2InstanceState (RUNNING), a
+                      Snowball JobState or an SMS job or run state
+                      --event and --status ignore case and take only values
+                      the services define: a typo is refused with the
+                      closest one
    --initiated-by X   DRS jobs started by X: START_DRILL, START_RECOVERY,
                       FAILBACK, DIAGNOSTIC... (any case)
    --type TYPE        DRS jobs of that type: LAUNCH, TERMINATE,
                       CREATE_CONVERTED_SNAPSHOT (any case)
-   --text QUERY       full text, in bleve query-string syntax: words,
-                      "phrases", +must, -mustnot, field:value (fields: event,
-                      status, type, initiatedBy, replicationState, jobID,
-                      serverID, instanceID, text)
+   --text QUERY       full text: see FULL-TEXT QUERIES below
+
+FULL-TEXT QUERIES (--text; README.md, "Full-text queries", has the details):
+   capacity           a word, in the events, raw errors and messages (case
+                      does not matter); "RunInstances operation" a phrase
+   a b                at least one of the plain words; +a must match, -a
+                      must not: '+event:LAUNCH_FAILED capacity quota'
+   a AND b, a OR b, NOT a (also &&, ||, !) and ( ): NOT binds tightest,
+                      then AND, then OR; AND, OR and NOT in capitals only
+   field:value        fields: jobID, serverID, instanceID, event, status,
+                      type, initiatedBy, replicationState (whole values,
+                      any case) and text (the default); field names ignore
+                      case; field:"a phrase", field:/regexp/
+   Insuff*, launch_?  wildcards (* any run, ? one character) within one term
+   /launch_.*/        a regexp matching one whole term, ignoring case
+   capacty~, cap~2    fuzzy: within 1 (or 2) edits of a term
 
 OUTPUT:
    table (the default on a terminal), json (one array), jsonl (one record a
@@ -114,8 +130,10 @@ OUTPUT:
    csv columns: time, kind, id (the record's own ID; empty for log items),
    job (the job the record is, belongs to or names), pos (a log item's
    position in its job's log, from 0), cluster (a Snowball job's cluster),
-   server, what, message, capturedAt (observations only), region, account. With --max-items, a NextToken is printed when more records
-   remain (after the table, or on stderr for the other formats); give it to
+   server, what, message, capturedAt (observations only), region, account.
+
+   With --max-items, a NextToken is printed when more records remain (after
+   the table, or on stderr for the other formats); give it to
    --starting-token with the same filters to continue.
 
 EXAMPLES:
@@ -127,7 +145,8 @@ EXAMPLES:
    archiver query --source-server s-0123456789abcdef0 --from 2026-07-01 --to 2026-09-30
    archiver query --text 'event:LAUNCH_FAILED AND capacity' --max-items 50
    archiver query --kind snowball.clusterJob --kind sms.replicationJob --captured-from 1w
-   archiver query --deleted-from 2026-10 --deleted-to 2026-10 --tz Europe/Berlin`,
+   archiver query --deleted-from 2026-10 --deleted-to 2026-10 --tz Europe/Berlin
+   archiver query --text '"RunInstances operation" AND NOT event:LAUNCH_END'`,
 		Flags: append(filterFlags(),
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "table, json, jsonl or csv (default: table on a terminal, jsonl otherwise)"},
 			&cli.IntFlag{Name: "max-items", Usage: "print at most N records and a NextToken to continue"},
@@ -176,7 +195,7 @@ func filterFlags() []cli.Flag {
 		&cli.StringSliceFlag{Name: "kind", Usage: "record kind (repeatable)"},
 		&cli.StringSliceFlag{Name: "event", Usage: "log item event (repeatable)"},
 		&cli.StringSliceFlag{Name: "status", Usage: "status (repeatable)"},
-		&cli.StringFlag{Name: "text", Usage: "full-text query (bleve query-string syntax)"},
+		&cli.StringFlag{Name: "text", Usage: "full-text query: words, \"phrases\", field:value, AND, OR, NOT, ( ) (see 'archiver query --help')"},
 		&cli.StringSliceFlag{Name: "region", Usage: "AWS region the records came from (repeatable)"},
 		&cli.StringSliceFlag{Name: "account", Usage: "AWS account the records came from (repeatable)"},
 		&cli.BoolFlag{Name: "deleted", Usage: "only the latest records of objects AWS no longer lists (deleted upstream)"},
@@ -285,23 +304,24 @@ func queryOptions(c *cli.Context, now time.Time) (queryOpts, error) {
 	return o, nil
 }
 
-// enums checks and upper-cases enum values such as LAUNCH_FAILED.
+// enumFlags are the enum kinds of the flags that take enum values.
+var enumFlags = map[string]query.EnumKind{
+	"--event":             query.EnumEvent,
+	"--status":            query.EnumStatus,
+	"--type":              query.EnumType,
+	"--initiated-by":      query.EnumInitiatedBy,
+	"--replication-state": query.EnumReplicationState,
+}
+
+// enums checks the values of an enum flag (--event, --status...) against
+// the values the services define, ignoring case; a typo is refused with
+// the closest known value.
 func enums(flag string, values []string) ([]string, error) {
-	var out []string
-	for _, v := range values {
-		u := strings.ToUpper(strings.TrimSpace(v))
-		ok := u != ""
-		for _, r := range u {
-			if !(r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_') {
-				ok = false
-			}
-		}
-		if !ok {
-			return nil, fmt.Errorf("%s %q: want a name such as LAUNCH_FAILED (letters, digits and _)", flag, v)
-		}
-		out = append(out, u)
+	kind, ok := enumFlags[flag]
+	if !ok {
+		return nil, fmt.Errorf("%s: not an enum flag", flag)
 	}
-	return out, nil
+	return query.CheckEnum(flag, kind, values)
 }
 
 // fingerprint is the canonical form of the query's filters as given, which
