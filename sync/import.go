@@ -101,13 +101,14 @@ var ErrImportShape = errors.New("not AWS CLI output archiver can import")
 // importShapes are the list members of the outputs archiver imports, and
 // the commands that print them.
 var importShapes = []struct{ member, commands string }{
-	{"items", "aws drs describe-jobs, describe-job-log-items or describe-source-servers"},
+	{"items", "aws drs describe-jobs, describe-job-log-items, describe-source-servers, describe-recovery-instances or describe-recovery-snapshots"},
+	{"accounts", "aws drs list-staging-accounts"},
 	{"JobListEntries", "aws snowball list-cluster-jobs"},
 	{"replicationJobList", "aws sms get-replication-jobs"},
 }
 
 // wantShapes describes every importable output, for error messages.
-const wantShapes = "want the JSON printed by aws drs describe-jobs, aws drs describe-job-log-items, aws drs describe-source-servers, aws snowball list-cluster-jobs or aws sms get-replication-jobs"
+const wantShapes = "want the JSON printed by aws drs describe-jobs, describe-job-log-items, describe-source-servers, describe-recovery-instances, describe-recovery-snapshots or list-staging-accounts, aws snowball list-cluster-jobs or aws sms get-replication-jobs"
 
 var (
 	jobIDInName     = regexp.MustCompile(`drsjob-[0-9a-zA-Z]{17}`)
@@ -243,6 +244,8 @@ func readImportFile(path string, o ImportOptions) (*importFile, error) {
 		if err != nil {
 			return nil, fmt.Errorf("import %s: %w", f.name, err)
 		}
+	case "accounts":
+		f.kind = archive.KindDRSStagingAccount
 	case "JobListEntries":
 		f.kind = archive.KindSnowballJob
 	default:
@@ -322,6 +325,60 @@ func readImportFile(path string, o ImportOptions) (*importFile, error) {
 			if rec.Region == "" || rec.Account == "" {
 				return nil, fail("source server %s has no ARN: give --region and --account", h.SourceServerID)
 			}
+			rec.Time, rec.CapturedAt = seen, &seen
+			f.items = append(f.items, rec)
+		}
+	case archive.KindDRSRecoveryInstance:
+		for i, it := range items {
+			var h struct {
+				RecoveryInstanceID          string `json:"recoveryInstanceID"`
+				Arn                         string `json:"arn"`
+				PointInTimeSnapshotDateTime string `json:"pointInTimeSnapshotDateTime"`
+			}
+			if err := json.Unmarshal(it, &h); err != nil || h.RecoveryInstanceID == "" {
+				return nil, fail("item %d: no recoveryInstanceID", i)
+			}
+			rec := base(it)
+			rec.ID = h.RecoveryInstanceID
+			if rec.Region, rec.Account, err = where(i, h.Arn); err != nil {
+				return nil, fail("%v", err)
+			}
+			if rec.Region == "" || rec.Account == "" {
+				return nil, fail("recovery instance %s has no ARN: give --region and --account", h.RecoveryInstanceID)
+			}
+			rec.Time, rec.CapturedAt = timeOr(h.PointInTimeSnapshotDateTime, seen), &seen
+			f.items = append(f.items, rec)
+		}
+	case archive.KindDRSRecoverySnapshot:
+		if err := needWhere("recovery snapshots"); err != nil {
+			return nil, err
+		}
+		for i, it := range items {
+			var h struct {
+				SnapshotID string `json:"snapshotID"`
+				Timestamp  string `json:"timestamp"`
+			}
+			if err := json.Unmarshal(it, &h); err != nil || h.SnapshotID == "" {
+				return nil, fail("item %d: no snapshotID", i)
+			}
+			rec := base(it)
+			rec.ID, rec.Region, rec.Account = h.SnapshotID, o.Region, o.Account
+			rec.Time = timeOr(h.Timestamp, seen)
+			f.items = append(f.items, rec)
+		}
+	case archive.KindDRSStagingAccount:
+		if err := needWhere("staging accounts"); err != nil {
+			return nil, err
+		}
+		for i, it := range items {
+			var h struct {
+				AccountID string `json:"accountID"`
+			}
+			if err := json.Unmarshal(it, &h); err != nil || h.AccountID == "" {
+				return nil, fail("item %d: no accountID", i)
+			}
+			rec := base(it)
+			rec.ID, rec.Region, rec.Account = h.AccountID, o.Region, o.Account
 			rec.Time, rec.CapturedAt = seen, &seen
 			f.items = append(f.items, rec)
 		}
@@ -426,7 +483,7 @@ func splitCLIOutput(data []byte) (member string, items [][]byte, err error) {
 				names = append(names, k)
 			}
 			slices.Sort(names)
-			return "", nil, fmt.Errorf("%w: value %d has none of items, JobListEntries, replicationJobList (its members: %s); %s",
+			return "", nil, fmt.Errorf("%w: value %d has none of items, accounts, JobListEntries, replicationJobList (its members: %s); %s",
 				ErrImportShape, n, strings.Join(names, ", "), wantShapes)
 		}
 		if member != "" && found != member {
@@ -464,7 +521,15 @@ func drsItemsKind(items [][]byte) (archive.Kind, error) {
 		_, hasLogTime := top["logDateTime"]
 		_, hasServer := top["sourceServerID"]
 		_, hasJob := top["jobID"]
+		_, hasInstance := top["recoveryInstanceID"]
+		_, hasSnapshot := top["snapshotID"]
 		switch {
+		// A recovery instance names its launch job and source server, and
+		// a recovery snapshot its source server: they go first.
+		case hasInstance:
+			k = archive.KindDRSRecoveryInstance
+		case hasSnapshot:
+			k = archive.KindDRSRecoverySnapshot
 		case hasEvent || hasLogTime:
 			k = archive.KindDRSJobLogItem
 		case hasJob:
@@ -472,7 +537,7 @@ func drsItemsKind(items [][]byte) (archive.Kind, error) {
 		case hasServer:
 			k = archive.KindDRSSourceServer
 		default:
-			return "", fmt.Errorf("%w: item %d is neither a DRS job (jobID), a job log item (event, logDateTime) nor a source server (sourceServerID)", ErrImportShape, i)
+			return "", fmt.Errorf("%w: item %d is neither a DRS job (jobID), a job log item (event, logDateTime), a source server (sourceServerID), a recovery instance (recoveryInstanceID) nor a recovery snapshot (snapshotID)", ErrImportShape, i)
 		}
 		if kind != "" && k != kind {
 			return "", fmt.Errorf("%w: item %d is a %s but item 0 is a %s", ErrImportShape, i, k, kind)
@@ -509,9 +574,9 @@ func (m *merger) merge(f *importFile) error {
 		return nil
 	}
 	switch f.kind {
-	case archive.KindDRSJob:
+	case archive.KindDRSJob, archive.KindDRSRecoverySnapshot:
 		for _, rec := range f.items {
-			ch, err := m.w.MergeLatest(rec, func(a, b []byte) bool { return sameImportedState(archive.KindDRSJob, a, b) })
+			ch, err := m.w.MergeLatest(rec, func(a, b []byte) bool { return sameImportedState(f.kind, a, b) })
 			if err != nil {
 				return fmt.Errorf("%s: %w", f.name, err)
 			}

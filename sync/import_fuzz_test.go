@@ -20,6 +20,9 @@ func FuzzReadImportFile(f *testing.F) {
 		"{\"JobListEntries\": [{\"JobId\": \"JID1\", \"CreationDate\": 1786298255.44}]}\n{\"JobListEntries\": []}",
 		`{"replicationJobList": [{"replicationJobId": "sms-job-1", "seedReplicationTime": 1.5e9, "replicationRunList": [{"state": "ACTIVE"}]}]}`,
 		`{"items": [{"jobID": "x", "n": 1.0e3, "s": "\u00e9 \" \\"}]}`,
+		`{"accounts": [{"accountID": "210987654321"}]}`,
+		`{"items": [{"recoveryInstanceID": "i-1", "jobID": "drsjob-1", "sourceServerID": "s-1", "arn": "arn:aws:drs:eu-west-1:111122223333:recovery-instance/i-1"}]}`,
+		`{"items": [{"snapshotID": "pit-1", "sourceServerID": "s-1", "timestamp": "2026-05-01T10:00:01Z"}]}`,
 		``, `[]`, `{"items": [1]}`,
 	} {
 		f.Add([]byte(s))

@@ -177,7 +177,7 @@ func TestImportRefusesWholly(t *testing.T) {
 		{"empty", "a.json", "", archsync.ImportOptions{}, "the file is empty"},
 		{"not JSON", "a.json", "<html>", archsync.ImportOptions{}, "not JSON"},
 		{"array", "a.json", `[1]`, archsync.ImportOptions{}, "is not a JSON object"},
-		{"other command", "a.json", `{"Reservations": []}`, archsync.ImportOptions{}, "has none of items, JobListEntries, replicationJobList (its members: Reservations)"},
+		{"other command", "a.json", `{"Reservations": []}`, archsync.ImportOptions{}, "has none of items, accounts, JobListEntries, replicationJobList (its members: Reservations)"},
 		{"truncated", "a.json", `{"items": [{"jobID": "x"`, archsync.ImportOptions{}, "not JSON"},
 		{"mixed pages", "a.json", `{"items": []} {"JobListEntries": []}`, archsync.ImportOptions{}, "keep each command's output in its own file"},
 		{"mixed items", "a.json", `{"items": [{"jobID": "` + impJob + `"}, {"sourceServerID": "s-1"}]}`, archsync.ImportOptions{}, "item 1 is a drs.sourceServer but item 0 is a drs.job"},

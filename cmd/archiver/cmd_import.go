@@ -24,6 +24,10 @@ the archive, to keep history from before archiver was installed:
    aws drs describe-jobs                    DRS jobs
    aws drs describe-job-log-items           the log items of one job
    aws drs describe-source-servers          source-server snapshots
+   aws drs list-staging-accounts            DRS staging accounts
+   aws drs describe-recovery-instances      recovery instances
+   aws drs describe-recovery-snapshots      the recovery snapshots of one
+                                            source server
    aws snowball list-cluster-jobs           the jobs of one Snowball cluster
    aws sms get-replication-jobs             SMS replication jobs (SMS was shut
                                             down in 2023: saved output is often
@@ -44,8 +48,9 @@ The AWS CLI prints only the members its version knows, so saved output may
 lack members sync archived. An imported object is the same as an archived
 one when every member it has (at any depth) holds the same value in the
 archived one; members only the archive holds count for nothing, numbers
-compare by value, and for source servers, Snowball and SMS jobs the members
-sync ignores (clocks, byte counters, time formats) count for nothing either.
+compare by value, and for source servers, recovery instances, Snowball and
+SMS jobs the members sync ignores (clocks, byte counters, time formats) count
+for nothing either.
 The same object is no new record: at most its seen times widen. A job log
 item that differs from the archived item at its position is a real
 difference: its file imports nothing, the other files go in, and import
@@ -60,9 +65,10 @@ Where the output does not say it, tell archiver:
                           the drsjob-... in the file name)
    --snowball-cluster-id  the cluster of a list-cluster-jobs file (default: the
                           CID... in the file name)
-   --region, --account    where Snowball and SMS jobs, and log items of jobs
-                          not yet archived, come from (DRS jobs and source
-                          servers say it in their ARNs)
+   --region, --account    where Snowball and SMS jobs, staging accounts,
+                          recovery snapshots, and log items of jobs not yet
+                          archived, come from (DRS jobs, source servers and
+                          recovery instances say it in their ARNs)
    --captured-at          when the output was taken (default: each file's
                           modification time); records are seen then, and
                           snapshots are taken then

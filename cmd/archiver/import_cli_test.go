@@ -183,7 +183,8 @@ func kindCounts(t *testing.T, dir string) map[archive.Kind]int {
 }
 
 // importedKinds are the kinds saved AWS CLI output holds.
-var importedKinds = []archive.Kind{archive.KindDRSJob, archive.KindDRSJobLogItem, archive.KindDRSSourceServer, archive.KindSnowballJob, archive.KindSMSJob}
+var importedKinds = []archive.Kind{archive.KindDRSJob, archive.KindDRSJobLogItem, archive.KindDRSSourceServer, archive.KindDRSStagingAccount,
+	archive.KindDRSRecoverySnapshot, archive.KindDRSRecoveryInstance, archive.KindSnowballJob, archive.KindSMSJob}
 
 // checkJSONL runs query --output jsonl and checks that it prints one
 // parseable record object a line, every record of the archive.
@@ -225,7 +226,9 @@ func verifyClean(t *testing.T, dir, when string) {
 // TestImportAWSCLIOutputAgreesWithSync saves the output of the real AWS CLI
 // from an emulator that serves members the CLI does not know, and imports
 // it into a fresh archive and into one sync filled from the same emulator:
-// every imported record is the emulator's object less what the CLI dropped,
+// DRS jobs, job logs, source servers, staging accounts, recovery instances
+// and snapshots, Snowball cluster jobs and SMS replication jobs: every
+// imported record is the emulator's object less what the CLI dropped,
 // query --output jsonl prints one record a line, verify is clean, and a
 // sync after the import adds no record of an imported kind. The imported
 // Snowball and SMS jobs, whose states did not change, add nothing to the
@@ -242,7 +245,17 @@ func TestImportAWSCLIOutputAgreesWithSync(t *testing.T) {
 	for _, id := range emu.JobIDs() {
 		files = append(files, saveAWS(t, emu, src, id+".json", "drs", "describe-job-log-items", "--job-id", id))
 	}
-	files = append(files, saveAWS(t, emu, src, "servers.json", "drs", "describe-source-servers"))
+	files = append(files, saveAWS(t, emu, src, "servers.json", "drs", "describe-source-servers"),
+		saveAWS(t, emu, src, "staging.json", "drs", "list-staging-accounts"),
+		saveAWS(t, emu, src, "instances.json", "drs", "describe-recovery-instances"))
+	for _, s := range emu.SourceServers() {
+		var h struct{ SourceServerID string }
+		json.Unmarshal(s, &h)
+		if len(emu.RecoverySnapshots(h.SourceServerID)) > 0 {
+			files = append(files, saveAWS(t, emu, src, "snapshots-"+h.SourceServerID+".json",
+				"drs", "describe-recovery-snapshots", "--source-server-id", h.SourceServerID))
+		}
+	}
 	for _, c := range emu.ClusterIDs() {
 		files = append(files, saveAWS(t, emu, src, c+".json", "snowball", "list-cluster-jobs", "--cluster-id", c))
 	}
@@ -267,6 +280,19 @@ func TestImportAWSCLIOutputAgreesWithSync(t *testing.T) {
 		var h struct{ SourceServerID string }
 		json.Unmarshal(s, &h)
 		want["drs.sourceServer "+h.SourceServerID] = s
+		for _, sn := range emu.RecoverySnapshots(h.SourceServerID) {
+			var h struct{ SnapshotID string }
+			json.Unmarshal(sn, &h)
+			want["drs.recoverySnapshot "+h.SnapshotID] = sn
+		}
+	}
+	for _, a := range emu.StagingAccounts() {
+		want["drs.stagingAccount "+a], _ = json.Marshal(map[string]string{"accountID": a})
+	}
+	for _, in := range emu.RecoveryInstances() {
+		var h struct{ RecoveryInstanceID string }
+		json.Unmarshal(in, &h)
+		want["drs.recoveryInstance "+h.RecoveryInstanceID] = in
 	}
 	for _, c := range emu.ClusterIDs() {
 		for _, j := range emu.ClusterJobs(c) {
