@@ -256,10 +256,10 @@ func (w *Writer) Widen(kind Kind, k Key, first, last time.Time) (bool, error) {
 
 // MergeLatest is PutLatest for a record that may be older than the one
 // archived, such as one imported from saved AWS CLI output. same says
-// whether two data values hold the same state. The same state widens the
+// whether the archived record holds rec's state. The same state widens the
 // archived record's seen times to cover rec's; another state replaces the
 // archived one only if rec was seen after it.
-func (w *Writer) MergeLatest(rec Record, same func(a, b []byte) bool) (Change, error) {
+func (w *Writer) MergeLatest(rec Record, same func(prev Record) bool) (Change, error) {
 	ref, err := w.identityOf(&rec)
 	if err != nil {
 		return 0, err
@@ -275,7 +275,7 @@ func (w *Writer) MergeLatest(rec Record, same func(a, b []byte) bool) (Change, e
 	if err != nil {
 		return 0, err
 	}
-	if same(prev.Data, rec.Data) {
+	if same(prev) {
 		if !rec.FirstSeen.Before(prev.FirstSeen) && !rec.LastSeen.After(prev.LastSeen) {
 			return Unchanged, nil
 		}

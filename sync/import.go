@@ -576,7 +576,7 @@ func (m *merger) merge(f *importFile) error {
 	switch f.kind {
 	case archive.KindDRSJob, archive.KindDRSRecoverySnapshot:
 		for _, rec := range f.items {
-			ch, err := m.w.MergeLatest(rec, func(a, b []byte) bool { return sameImportedState(f.kind, a, b) })
+			ch, err := m.w.MergeLatest(rec, func(prev archive.Record) bool { return sameImportedState(f.kind, prev, rec.Data) })
 			if err != nil {
 				return fmt.Errorf("%s: %w", f.name, err)
 			}
@@ -695,7 +695,7 @@ func (m *merger) mergeObservations(f *importFile) error {
 			}
 			return -1
 		}) // list[:i] captured at or before rec, list[i:] after
-		if i > 0 && sameImportedState(f.kind, list[i-1].Data, rec.Data) {
+		if i > 0 && sameImportedState(f.kind, list[i-1], rec.Data) {
 			if _, err := m.w.Widen(f.kind, list[i-1].Key, time.Time{}, rec.LastSeen); err != nil {
 				return fmt.Errorf("%s: %w", f.name, err)
 			}
@@ -703,7 +703,7 @@ func (m *merger) mergeObservations(f *importFile) error {
 			m.res.Unchanged++
 			continue
 		}
-		if i < len(list) && sameImportedState(f.kind, list[i].Data, rec.Data) {
+		if i < len(list) && sameImportedState(f.kind, list[i], rec.Data) {
 			if _, err := m.w.Widen(f.kind, list[i].Key, rec.FirstSeen, time.Time{}); err != nil {
 				return fmt.Errorf("%s: %w", f.name, err)
 			}

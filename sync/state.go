@@ -58,18 +58,27 @@ func stateValue(kind archive.Kind, raw []byte) (map[string]any, error) {
 	return m, nil
 }
 
-// sameImportedState reports whether a and b, one of them or both imported
-// from saved AWS CLI output, hold the same state of an object of kind. The
-// AWS CLI drops the members its model does not know, so the output holds a
-// subset of what the API sent: the two are the same state when, after
-// kind's rule, one of them covers the other (see covers).
-func sameImportedState(kind archive.Kind, a, b []byte) bool {
-	va, erra := stateValue(kind, a)
-	vb, errb := stateValue(kind, b)
-	if erra != nil || errb != nil {
-		return false
+// coveredState reports whether part, an object of kind imported from saved
+// AWS CLI output, holds the same state as whole. The AWS CLI drops the
+// members its model does not know, so its output holds a subset of what the
+// API sent: part is the same state when, after kind's rule, whole covers it
+// (see covers).
+func coveredState(kind archive.Kind, whole, part []byte) bool {
+	vw, errw := stateValue(kind, whole)
+	vp, errp := stateValue(kind, part)
+	return errw == nil && errp == nil && covers(vw, vp) == ""
+}
+
+// sameImportedState reports whether imported, data of saved AWS CLI output,
+// holds the same state as the archived record: the archived data covers it
+// (coveredState); or, when the archived record was imported too (perhaps by
+// a CLI of another version, which knew other members), either covers the
+// other.
+func sameImportedState(kind archive.Kind, archived archive.Record, imported []byte) bool {
+	if coveredState(kind, archived.Data, imported) {
+		return true
 	}
-	return covers(va, vb) == "" || covers(vb, va) == ""
+	return archived.Imported != nil && coveredState(kind, imported, archived.Data)
 }
 
 // importDiff returns the JSON path of the first member of imported (after
