@@ -9,7 +9,9 @@
 //     its own.
 //   - record: one AWS object kept verbatim (the exact JSON bytes AWS sent),
 //     with its provenance beside it: region, account, when it was first and
-//     last seen, and for an import the file it came from and its SHA-256.
+//     last seen, and for an import the file it came from and its SHA-256
+//     (imported data is the CLI's, compacted: one line, nothing else
+//     changed).
 //   - record key: 16 bytes, the record's own time (creation, log or capture
 //     time; big-endian nanoseconds, so keys sort by time) followed by a
 //     file-wide sequence number that makes it unique.

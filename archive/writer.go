@@ -178,36 +178,88 @@ func (w *Writer) PutLatest(rec Record) (Change, error) {
 // An observation captured before the current one (an import of old AWS CLI
 // output, say) is kept as history and does not become the current one.
 func (w *Writer) PutObservation(rec Record, fingerprint []byte) (Change, error) {
+	ch, _, err := w.PutObservationSame(rec, fingerprint, nil)
+	return ch, err
+}
+
+// PutObservationSame is PutObservation with a second test of sameness for
+// when the fingerprints differ: same (if not nil) is asked about the current
+// observation, and when it says the two hold the same state, rec is no new
+// state either: the current observation's lastSeen moves, and fingerprint
+// becomes the one its identity is compared by. An observation imported from
+// saved AWS CLI output lacks the members the CLI drops, so its fingerprint
+// is not the one a sync computes of the same state. It returns the key of
+// the record written or touched.
+func (w *Writer) PutObservationSame(rec Record, fingerprint []byte, same func(cur Record) bool) (Change, Key, error) {
 	ref, err := w.identityOf(&rec)
 	if err != nil {
-		return 0, err
+		return 0, Key{}, err
 	}
 	if ref.val != nil {
 		old, prev, err := ref.current(&rec)
 		if err != nil {
-			return 0, err
+			return 0, old, err
 		}
 		if bytes.Equal(ref.val[KeyLen:], fingerprint) {
-			return Unchanged, w.touch(ref.b, old, prev, rec.LastSeen)
+			return Unchanged, old, w.touch(ref.b, old, prev, rec.LastSeen)
+		}
+		if same != nil && same(prev) {
+			if err := w.touch(ref.b, old, prev, rec.LastSeen); err != nil {
+				return 0, old, err
+			}
+			return Unchanged, old, ref.ids.Put(ref.id, append(old[:], fingerprint...))
 		}
 		if rec.CapturedAt != nil && prev.CapturedAt != nil && rec.CapturedAt.Before(*prev.CapturedAt) {
-			_, err := w.put(ref.b, &rec)
-			return Added, err
+			k, err := w.put(ref.b, &rec)
+			return Added, k, err
 		}
 	}
 	k, err := w.put(ref.b, &rec)
 	if err != nil {
-		return 0, err
+		return 0, k, err
 	}
-	return Added, ref.ids.Put(ref.id, append(k[:], fingerprint...))
+	return Added, k, ref.ids.Put(ref.id, append(k[:], fingerprint...))
+}
+
+// Widen widens the seen times of the record of kind at k to cover first
+// and last, and reports whether they moved.
+func (w *Writer) Widen(kind Kind, k Key, first, last time.Time) (bool, error) {
+	b, err := w.bucket(string(kind))
+	if err != nil {
+		return false, err
+	}
+	raw := b.Get(k[:])
+	if raw == nil {
+		return false, fmt.Errorf("widen %s record %x: no such record", kind, k)
+	}
+	rec, err := decodeRecord(k[:], raw)
+	if err != nil {
+		return false, err
+	}
+	moved := false
+	if !first.IsZero() && first.Before(rec.FirstSeen) {
+		rec.FirstSeen, moved = first, true
+	}
+	if last.After(rec.LastSeen) {
+		rec.LastSeen, moved = last, true
+	}
+	if !moved {
+		return false, nil
+	}
+	v, err := rec.encode()
+	if err != nil {
+		return false, err
+	}
+	w.note(OpTouch, kind, k[:], v)
+	return true, b.Put(k[:], v)
 }
 
 // MergeLatest is PutLatest for a record that may be older than the one
 // archived, such as one imported from saved AWS CLI output. same says
-// whether two data values hold the same state. The same state widens the
+// whether the archived record holds rec's state. The same state widens the
 // archived record's seen times to cover rec's; another state replaces the
 // archived one only if rec was seen after it.
-func (w *Writer) MergeLatest(rec Record, same func(a, b []byte) bool) (Change, error) {
+func (w *Writer) MergeLatest(rec Record, same func(prev Record) bool) (Change, error) {
 	ref, err := w.identityOf(&rec)
 	if err != nil {
 		return 0, err
@@ -223,7 +275,7 @@ func (w *Writer) MergeLatest(rec Record, same func(a, b []byte) bool) (Change, e
 	if err != nil {
 		return 0, err
 	}
-	if same(prev.Data, rec.Data) {
+	if same(prev) {
 		if !rec.FirstSeen.Before(prev.FirstSeen) && !rec.LastSeen.After(prev.LastSeen) {
 			return Unchanged, nil
 		}

@@ -1,6 +1,7 @@
 package migrations
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
@@ -88,6 +89,12 @@ var steps = []Step{
 		Name:    "deleted-upstream",
 		Desc:    "add the bucket of objects AWS no longer lists: identity to the marking of when a complete listing noticed",
 		Apply:   v8DeletedUpstream,
+	},
+	{
+		Version: 9,
+		Name:    "compact-imported-data",
+		Desc:    "rewrite the data of records imported with the AWS CLI's indentation (and any other data that spans lines) compacted, one line each; each rewrite is a link of the hash chain",
+		Apply:   v9CompactData,
 	},
 }
 
@@ -375,4 +382,87 @@ func v8DeletedUpstream(tx *bolt.Tx) error {
 		return fmt.Errorf("create bucket deleted: %w", err)
 	}
 	return nil
+}
+
+// v9CompactData rewrites, compacted, the data of every record that was
+// imported from saved AWS CLI output or that spans lines: imports before
+// this version kept the CLI's indentation, line breaks and all, which broke
+// JSON Lines output. Compacting removes the white space between JSON tokens
+// and changes nothing else (member order, number text and strings stay).
+// The record header is kept byte for byte. Each rewritten record is a put
+// link (op 1) in one new change-log entry, so that the hash chain covers
+// its new value and the full-text index reads it again. Bucket names and
+// kind codes are spelled out: this step must do the same thing forever.
+func v9CompactData(tx *bolt.Tx) error {
+	changes := tx.Bucket([]byte("changes"))
+	meta := tx.Bucket([]byte(MetaBucket))
+	if changes == nil || meta == nil {
+		return fmt.Errorf("no changes or meta bucket")
+	}
+	type rewrite struct {
+		b    *bolt.Bucket
+		k, v []byte
+	}
+	var todo []rewrite
+	var links []chain.Link
+	kinds := []string{"drs.job", "drs.jobLogItem", "drs.sourceServer", "snowball.clusterJob", "sms.replicationJob",
+		"drs.stagingAccount", "drs.recoverySnapshot", "drs.recoveryInstance"}
+	for code, kind := range kinds {
+		b := tx.Bucket([]byte(kind))
+		if b == nil {
+			continue
+		}
+		err := b.ForEach(func(k, v []byte) error {
+			h, data, err := recfmt.Decode(v)
+			if err != nil {
+				return fmt.Errorf("%s record %x: %w", kind, k, err)
+			}
+			if h.ImportFile == "" && !bytes.ContainsAny(data, "\n\r") {
+				return nil
+			}
+			var buf bytes.Buffer
+			if err := json.Compact(&buf, data); err != nil {
+				return fmt.Errorf("%s record %x: data is not JSON: %w", kind, k, err)
+			}
+			if bytes.Equal(buf.Bytes(), data) {
+				return nil
+			}
+			if len(k) != chain.KeyLen {
+				return fmt.Errorf("%s record key %x is not %d bytes", kind, k, chain.KeyLen)
+			}
+			nv := append(append(make([]byte, 0, len(v)), v[:len(v)-len(data)]...), buf.Bytes()...)
+			todo = append(todo, rewrite{b, append([]byte(nil), k...), nv})
+			l := chain.Link{Op: 1, Kind: byte(code), Sum: sha256.Sum256(nv)}
+			copy(l.Key[:], k)
+			links = append(links, l)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	if len(todo) == 0 {
+		return nil
+	}
+	for _, r := range todo {
+		if err := r.b.Put(r.k, r.v); err != nil {
+			return err
+		}
+	}
+	var head chain.Head
+	if v := meta.Get([]byte("chainHead")); v != nil {
+		var err error
+		if head, err = chain.ParseHead(v); err != nil {
+			return fmt.Errorf("hash chain head: %w", err)
+		}
+	}
+	entry, head := chain.AppendEntry(nil, head, links)
+	seq, err := changes.NextSequence()
+	if err != nil {
+		return err
+	}
+	if err := changes.Put(binary.BigEndian.AppendUint64(nil, seq), entry); err != nil {
+		return err
+	}
+	return meta.Put([]byte("chainHead"), chain.AppendHead(nil, head))
 }

@@ -56,7 +56,30 @@ func AppendObject(b []byte, rec archive.Record) []byte {
 		b = append(b, '}')
 	}
 	b = append(b, `,"data":`...)
-	b = append(b, rec.Data...)
+	return appendData(b, rec.Data)
+}
+
+// appendData appends data, verbatim unless it holds a line break: a record
+// object is one line of JSON Lines (query --output jsonl, the export's
+// record lines, the S3 parts), so data that spans lines, as indented AWS
+// CLI output imported before import compacted it does, is compacted (the
+// white space between tokens removed, nothing else changed). Stored data is
+// valid JSON, where a line break can only be such white space; should
+// compacting fail all the same, each line break becomes a space.
+func appendData(b, data []byte) []byte {
+	if !bytes.ContainsAny(data, "\n\r") {
+		return append(b, data...)
+	}
+	buf := bytes.NewBuffer(b)
+	if err := json.Compact(buf, data); err == nil {
+		return buf.Bytes()
+	}
+	for _, c := range data {
+		if c == '\n' || c == '\r' {
+			c = ' '
+		}
+		b = append(b, c)
+	}
 	return b
 }
 

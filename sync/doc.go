@@ -20,7 +20,14 @@
 //   - observation: a record of an object's state (a source server, a staging
 //     account, a recovery instance, a Snowball or SMS job), kept only when
 //     its fingerprint (the object less the members that move without the
-//     state changing) differs from the last one kept.
+//     state changing) differs from the last one kept. The members left out
+//     and the adjustments made are the kind's state rule (stateRules), one
+//     for sync's fingerprints and import's comparisons alike.
+//   - imported state: saved AWS CLI output lacks the members the CLI's model
+//     does not know. An imported object is the same state as an archived
+//     one when, under the kind's state rule, the archived one holds each of
+//     its members with the same value (sameImportedState); a sync compares
+//     an imported current observation the same way.
 //   - target: one region and account, the credentials of one profile.
 //   - run record: at the end of every run, good or failed, one small write
 //     transaction records for each source and target what the run read and

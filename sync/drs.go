@@ -228,13 +228,16 @@ var volatileServerFields = [][]string{
 // but for volatileServerFields, with its replication lag reduced to a band
 // (see lagBand) and keys in canonical order.
 func serverFingerprint(raw json.RawMessage) ([]byte, error) {
-	return fingerprint(raw, volatileServerFields, func(m map[string]any) {
-		if info, ok := m["dataReplicationInfo"].(map[string]any); ok {
-			if lag, ok := info["lagDuration"].(string); ok {
-				info["lagDuration"] = lagBand(lag)
-			}
+	return stateFingerprint(archive.KindDRSSourceServer, raw)
+}
+
+// adjustServer reduces a source server's replication lag to its band.
+func adjustServer(m map[string]any) {
+	if info, ok := m["dataReplicationInfo"].(map[string]any); ok {
+		if lag, ok := info["lagDuration"].(string); ok {
+			info["lagDuration"] = lagBand(lag)
 		}
-	})
+	}
 }
 
 type serverHead struct {
@@ -422,7 +425,7 @@ func (r *drsRun) listStagingAccounts(ctx context.Context) error {
 			if err := json.Unmarshal(it, &h); err != nil || h.AccountID == "" {
 				return fmt.Errorf("ListStagingAccounts page %d item %d: no accountID", p.n, i)
 			}
-			fp, err := fingerprint(it, nil, nil)
+			fp, err := stateFingerprint(archive.KindDRSStagingAccount, it)
 			if err != nil {
 				return fmt.Errorf("ListStagingAccounts page %d item %d: %w", p.n, i, err)
 			}

@@ -61,7 +61,38 @@ type ImportResult struct {
 	// Added counts new records; Updated records that took a later state;
 	// Unchanged items the archive already held.
 	Added, Updated, Unchanged int
+	// Refused lists the files that imported nothing because they disagree
+	// with the archive; the other files went in.
+	Refused []RefusedFile
 }
+
+// RefusedFile is a file an import refused, and why.
+type RefusedFile struct {
+	Name, Reason string
+}
+
+// ImportRefusedError is returned by an import that wrote the files it
+// could and refused the ones that disagree with the archive.
+type ImportRefusedError struct {
+	Refused []RefusedFile
+	// Files is how many files the import read.
+	Files int
+}
+
+func (e *ImportRefusedError) Error() string {
+	parts := make([]string, len(e.Refused))
+	for i, r := range e.Refused {
+		parts[i] = r.Name + ": " + r.Reason
+	}
+	return fmt.Sprintf("import refused %d of %d files, which disagree with the archive (the others went in): %s",
+		len(e.Refused), e.Files, strings.Join(parts, "; "))
+}
+
+// conflictError is a file's disagreement with the archive: the file is
+// refused, the others go in.
+type conflictError struct{ reason string }
+
+func (e *conflictError) Error() string { return e.reason }
 
 // ErrImportShape is wrapped by the error for a file that is not the output
 // of a command archiver can import.
@@ -70,13 +101,14 @@ var ErrImportShape = errors.New("not AWS CLI output archiver can import")
 // importShapes are the list members of the outputs archiver imports, and
 // the commands that print them.
 var importShapes = []struct{ member, commands string }{
-	{"items", "aws drs describe-jobs, describe-job-log-items or describe-source-servers"},
+	{"items", "aws drs describe-jobs, describe-job-log-items, describe-source-servers, describe-recovery-instances or describe-recovery-snapshots"},
+	{"accounts", "aws drs list-staging-accounts"},
 	{"JobListEntries", "aws snowball list-cluster-jobs"},
 	{"replicationJobList", "aws sms get-replication-jobs"},
 }
 
 // wantShapes describes every importable output, for error messages.
-const wantShapes = "want the JSON printed by aws drs describe-jobs, aws drs describe-job-log-items, aws drs describe-source-servers, aws snowball list-cluster-jobs or aws sms get-replication-jobs"
+const wantShapes = "want the JSON printed by aws drs describe-jobs, describe-job-log-items, describe-source-servers, describe-recovery-instances, describe-recovery-snapshots or list-staging-accounts, aws snowball list-cluster-jobs or aws sms get-replication-jobs"
 
 var (
 	jobIDInName     = regexp.MustCompile(`drsjob-[0-9a-zA-Z]{17}`)
@@ -87,9 +119,22 @@ var (
 // the archive: one page or the CLI's merged pagination output, or several
 // such objects one after another. Every file is read and checked before
 // anything is written, and all of them are written in one transaction, so
-// a bad file imports nothing. Records already archived are not duplicated:
-// the same state only widens the seen times of the archived record, and an
-// older state never replaces a newer one.
+// a file of the wrong shape imports nothing. Records already archived are
+// not duplicated: the same state only widens the seen times of the
+// archived record, and an older state never replaces a newer one.
+//
+// The AWS CLI prints only the members its model knows, so an imported
+// object is the same as an archived one when the archived one holds every
+// member the imported one has, with the same value (after the kind's
+// state rule: see stateRules); members only the archive holds count for
+// nothing. A job log item that differs from the archived item at its
+// position is a real difference: its file is refused whole, the other
+// files go in, and Import returns an *ImportRefusedError naming each
+// refused file, the item (from 1) and the member that differs.
+//
+// Each item is stored compacted: the white space between JSON tokens is
+// removed, nothing else changes, so that every record is one line of JSON
+// Lines.
 func Import(ctx context.Context, o ImportOptions, paths []string) (ImportResult, error) {
 	var res ImportResult
 	if o.ArchiveDir == "" {
@@ -121,7 +166,7 @@ func Import(ctx context.Context, o ImportOptions, paths []string) (ImportResult,
 	}
 	err = st.Update(func(w *archive.Writer) error {
 		res.Added, res.Updated, res.Unchanged = 0, 0, 0
-		m := &merger{w: w, res: &res, o: o, fps: map[string]bool{}}
+		m := &merger{w: w, res: &res, o: o}
 		// Jobs go first, so that the logs of jobs in the same import find
 		// their region and account.
 		ordered := slices.Clone(files)
@@ -129,7 +174,10 @@ func Import(ctx context.Context, o ImportOptions, paths []string) (ImportResult,
 			return boolOrder(a.kind != archive.KindDRSJob) - boolOrder(b.kind != archive.KindDRSJob)
 		})
 		for _, f := range ordered {
-			if err := m.merge(f); err != nil {
+			var conflict *conflictError
+			if err := m.merge(f); errors.As(err, &conflict) {
+				res.Refused = append(res.Refused, RefusedFile{Name: f.name, Reason: conflict.reason})
+			} else if err != nil {
 				return err
 			}
 		}
@@ -143,6 +191,9 @@ func Import(ctx context.Context, o ImportOptions, paths []string) (ImportResult,
 	}
 	if !o.NoIndex {
 		err = updateIndex(ctx, Options{ArchiveDir: o.ArchiveDir, LockTimeout: o.LockTimeout, Waiting: o.Waiting}, &Stats{})
+	}
+	if err == nil && len(res.Refused) > 0 {
+		err = &ImportRefusedError{Refused: res.Refused, Files: len(files)}
 	}
 	return res, err
 }
@@ -180,12 +231,21 @@ func readImportFile(path string, o ImportOptions) (*importFile, error) {
 	if len(items) == 0 {
 		return f, nil
 	}
+	for i, it := range items {
+		var buf bytes.Buffer
+		if err := json.Compact(&buf, it); err != nil {
+			return nil, fail("item %d: %v", i, err)
+		}
+		items[i] = buf.Bytes()
+	}
 	switch member {
 	case "items":
 		f.kind, err = drsItemsKind(items)
 		if err != nil {
 			return nil, fmt.Errorf("import %s: %w", f.name, err)
 		}
+	case "accounts":
+		f.kind = archive.KindDRSStagingAccount
 	case "JobListEntries":
 		f.kind = archive.KindSnowballJob
 	default:
@@ -265,6 +325,60 @@ func readImportFile(path string, o ImportOptions) (*importFile, error) {
 			if rec.Region == "" || rec.Account == "" {
 				return nil, fail("source server %s has no ARN: give --region and --account", h.SourceServerID)
 			}
+			rec.Time, rec.CapturedAt = seen, &seen
+			f.items = append(f.items, rec)
+		}
+	case archive.KindDRSRecoveryInstance:
+		for i, it := range items {
+			var h struct {
+				RecoveryInstanceID          string `json:"recoveryInstanceID"`
+				Arn                         string `json:"arn"`
+				PointInTimeSnapshotDateTime string `json:"pointInTimeSnapshotDateTime"`
+			}
+			if err := json.Unmarshal(it, &h); err != nil || h.RecoveryInstanceID == "" {
+				return nil, fail("item %d: no recoveryInstanceID", i)
+			}
+			rec := base(it)
+			rec.ID = h.RecoveryInstanceID
+			if rec.Region, rec.Account, err = where(i, h.Arn); err != nil {
+				return nil, fail("%v", err)
+			}
+			if rec.Region == "" || rec.Account == "" {
+				return nil, fail("recovery instance %s has no ARN: give --region and --account", h.RecoveryInstanceID)
+			}
+			rec.Time, rec.CapturedAt = timeOr(h.PointInTimeSnapshotDateTime, seen), &seen
+			f.items = append(f.items, rec)
+		}
+	case archive.KindDRSRecoverySnapshot:
+		if err := needWhere("recovery snapshots"); err != nil {
+			return nil, err
+		}
+		for i, it := range items {
+			var h struct {
+				SnapshotID string `json:"snapshotID"`
+				Timestamp  string `json:"timestamp"`
+			}
+			if err := json.Unmarshal(it, &h); err != nil || h.SnapshotID == "" {
+				return nil, fail("item %d: no snapshotID", i)
+			}
+			rec := base(it)
+			rec.ID, rec.Region, rec.Account = h.SnapshotID, o.Region, o.Account
+			rec.Time = timeOr(h.Timestamp, seen)
+			f.items = append(f.items, rec)
+		}
+	case archive.KindDRSStagingAccount:
+		if err := needWhere("staging accounts"); err != nil {
+			return nil, err
+		}
+		for i, it := range items {
+			var h struct {
+				AccountID string `json:"accountID"`
+			}
+			if err := json.Unmarshal(it, &h); err != nil || h.AccountID == "" {
+				return nil, fail("item %d: no accountID", i)
+			}
+			rec := base(it)
+			rec.ID, rec.Region, rec.Account = h.AccountID, o.Region, o.Account
 			rec.Time, rec.CapturedAt = seen, &seen
 			f.items = append(f.items, rec)
 		}
@@ -369,7 +483,7 @@ func splitCLIOutput(data []byte) (member string, items [][]byte, err error) {
 				names = append(names, k)
 			}
 			slices.Sort(names)
-			return "", nil, fmt.Errorf("%w: value %d has none of items, JobListEntries, replicationJobList (its members: %s); %s",
+			return "", nil, fmt.Errorf("%w: value %d has none of items, accounts, JobListEntries, replicationJobList (its members: %s); %s",
 				ErrImportShape, n, strings.Join(names, ", "), wantShapes)
 		}
 		if member != "" && found != member {
@@ -407,7 +521,15 @@ func drsItemsKind(items [][]byte) (archive.Kind, error) {
 		_, hasLogTime := top["logDateTime"]
 		_, hasServer := top["sourceServerID"]
 		_, hasJob := top["jobID"]
+		_, hasInstance := top["recoveryInstanceID"]
+		_, hasSnapshot := top["snapshotID"]
 		switch {
+		// A recovery instance names its launch job and source server, and
+		// a recovery snapshot its source server: they go first.
+		case hasInstance:
+			k = archive.KindDRSRecoveryInstance
+		case hasSnapshot:
+			k = archive.KindDRSRecoverySnapshot
 		case hasEvent || hasLogTime:
 			k = archive.KindDRSJobLogItem
 		case hasJob:
@@ -415,7 +537,7 @@ func drsItemsKind(items [][]byte) (archive.Kind, error) {
 		case hasServer:
 			k = archive.KindDRSSourceServer
 		default:
-			return "", fmt.Errorf("%w: item %d is neither a DRS job (jobID), a job log item (event, logDateTime) nor a source server (sourceServerID)", ErrImportShape, i)
+			return "", fmt.Errorf("%w: item %d is neither a DRS job (jobID), a job log item (event, logDateTime), a source server (sourceServerID), a recovery instance (recoveryInstanceID) nor a recovery snapshot (snapshotID)", ErrImportShape, i)
 		}
 		if kind != "" && k != kind {
 			return "", fmt.Errorf("%w: item %d is a %s but item 0 is a %s", ErrImportShape, i, k, kind)
@@ -430,9 +552,9 @@ type merger struct {
 	w   *archive.Writer
 	res *ImportResult
 	o   ImportOptions
-	// fps holds "kind\x00identity\x00fingerprint" of every observation
-	// archived, once a file of that kind is met.
-	fps     map[string]bool
+	// obs holds the observations of each identity, in capture order, once
+	// a file of its kind is met; imported observations join them.
+	obs     map[string][]archive.Record
 	scanned map[archive.Kind]bool
 }
 
@@ -452,9 +574,9 @@ func (m *merger) merge(f *importFile) error {
 		return nil
 	}
 	switch f.kind {
-	case archive.KindDRSJob:
+	case archive.KindDRSJob, archive.KindDRSRecoverySnapshot:
 		for _, rec := range f.items {
-			ch, err := m.w.MergeLatest(rec, sameJSON)
+			ch, err := m.w.MergeLatest(rec, func(prev archive.Record) bool { return sameImportedState(f.kind, prev, rec.Data) })
 			if err != nil {
 				return fmt.Errorf("%s: %w", f.name, err)
 			}
@@ -498,12 +620,16 @@ func (m *merger) mergeLog(f *importFile) error {
 	if err := m.w.JobLog(ref, func(rec archive.Record) error { have = append(have, rec.Data); return nil }); err != nil {
 		return err
 	}
+	// Every item the archive holds is checked before anything is written,
+	// so that a refused file writes nothing.
+	for i, rec := range f.items[:min(len(f.items), len(have))] {
+		if path := importDiff(archive.KindDRSJobLogItem, have[i], rec.Data); path != "" {
+			return &conflictError{fmt.Sprintf("item %d of the log of %s differs from the archived item at member %s; the file is not the log the archive holds", i+1, ref.JobID, path)}
+		}
+	}
 	var add []archive.LogItem
 	for i, rec := range f.items {
 		if i < len(have) {
-			if !sameJSON(have[i], rec.Data) {
-				return fmt.Errorf("%s: item %d of the log of %s differs from the archived item %d; the file is not the log the archive holds", f.name, i, ref.JobID, i)
-			}
 			m.res.Unchanged++
 			continue
 		}
@@ -528,81 +654,98 @@ func (m *merger) mergeLog(f *importFile) error {
 	return m.w.SetJobState(ref, st)
 }
 
-// mergeObservations keeps each observation whose state the archive does not
-// hold for that identity at any time.
+// mergeObservations keeps each observation that is a new state of its
+// object at the time it was captured. An observation is the same state as
+// the archived observation current at its capture time (the last one
+// captured at or before it), whose lastSeen widens to cover it; or, failing
+// that, as the next one captured after it, whose firstSeen widens. The
+// comparison is sync's state rule of the kind, on the members the imported
+// observation has (sameImportedState): what the AWS CLI drops counts
+// neither way. Any other observation is a new record, current if it is the
+// latest, history otherwise.
 func (m *merger) mergeObservations(f *importFile) error {
-	fpOf := observationFingerprint(f.kind)
 	if m.scanned == nil {
-		m.scanned = map[archive.Kind]bool{}
-	}
-	key := func(rec archive.Record, fp []byte) string {
-		return string(rec.Kind) + "\x00" + rec.ID + "\x00" + rec.Region + "\x00" + rec.Account + "\x00" + string(fp)
+		m.scanned, m.obs = map[archive.Kind]bool{}, map[string][]archive.Record{}
 	}
 	if !m.scanned[f.kind] {
 		m.scanned[f.kind] = true
 		err := m.w.Each(f.kind, func(rec archive.Record) error {
-			fp, err := fpOf(rec.Data)
-			if err != nil {
-				return nil // not ours to judge here; verify reports bad data
-			}
-			m.fps[key(rec, fp)] = true
+			id := identityKey(rec)
+			m.obs[id] = append(m.obs[id], rec)
 			return nil
 		})
 		if err != nil {
 			return err
 		}
+		for id := range m.obs {
+			slices.SortStableFunc(m.obs[id], func(a, b archive.Record) int { return capturedAt(a).Compare(capturedAt(b)) })
+		}
 	}
 	for _, rec := range f.items {
-		fp, err := fpOf(rec.Data)
+		fp, err := stateFingerprint(f.kind, rec.Data)
 		if err != nil {
 			return fmt.Errorf("%s: %s %s: %w", f.name, rec.Kind, rec.ID, err)
 		}
-		k := key(rec, fp)
-		if m.fps[k] {
+		id := identityKey(rec)
+		list := m.obs[id]
+		at := capturedAt(rec)
+		i, _ := slices.BinarySearchFunc(list, at, func(o archive.Record, t time.Time) int {
+			if capturedAt(o).After(t) {
+				return 1
+			}
+			return -1
+		}) // list[:i] captured at or before rec, list[i:] after
+		if i > 0 && sameImportedState(f.kind, list[i-1], rec.Data) {
+			if _, err := m.w.Widen(f.kind, list[i-1].Key, time.Time{}, rec.LastSeen); err != nil {
+				return fmt.Errorf("%s: %w", f.name, err)
+			}
+			list[i-1].LastSeen = maxTime(list[i-1].LastSeen, rec.LastSeen)
 			m.res.Unchanged++
 			continue
 		}
-		ch, err := m.w.PutObservation(rec, fp)
+		if i < len(list) && sameImportedState(f.kind, list[i], rec.Data) {
+			if _, err := m.w.Widen(f.kind, list[i].Key, rec.FirstSeen, time.Time{}); err != nil {
+				return fmt.Errorf("%s: %w", f.name, err)
+			}
+			if rec.FirstSeen.Before(list[i].FirstSeen) {
+				list[i].FirstSeen = rec.FirstSeen
+			}
+			m.res.Unchanged++
+			continue
+		}
+		ch, k, err := m.w.PutObservationSame(rec, fp, nil)
 		if err != nil {
 			return fmt.Errorf("%s: %w", f.name, err)
 		}
-		m.fps[k] = true
+		rec.Key = k
+		m.obs[id] = slices.Insert(list, i, rec)
 		m.count(ch)
 	}
 	return nil
 }
 
+// identityKey names the object a record observes.
+func identityKey(rec archive.Record) string {
+	return string(rec.Kind) + "\x00" + rec.ID + "\x00" + rec.Region + "\x00" + rec.Account
+}
+
+// capturedAt is when an observation was taken: its capture time, or its
+// first seen time for a record without one.
+func capturedAt(rec archive.Record) time.Time {
+	if rec.CapturedAt != nil {
+		return *rec.CapturedAt
+	}
+	return rec.FirstSeen
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
 // observationFingerprint returns the fingerprint sync uses for kind.
 func observationFingerprint(kind archive.Kind) func(json.RawMessage) ([]byte, error) {
-	switch kind {
-	case archive.KindDRSSourceServer:
-		return serverFingerprint
-	case archive.KindSnowballJob:
-		return snowballFingerprint
-	case archive.KindSMSJob:
-		return smsFingerprint
-	default:
-		return func(raw json.RawMessage) ([]byte, error) { return fingerprint(raw, nil, nil) }
-	}
-}
-
-// sameJSON reports whether a and b are the same JSON value, whatever their
-// spacing and member order. Numbers compare as written.
-func sameJSON(a, b []byte) bool {
-	if bytes.Equal(a, b) {
-		return true
-	}
-	ca, erra := canonicalJSON(a)
-	cb, errb := canonicalJSON(b)
-	return erra == nil && errb == nil && bytes.Equal(ca, cb)
-}
-
-func canonicalJSON(b []byte) ([]byte, error) {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, err
-	}
-	return json.Marshal(v)
+	return func(raw json.RawMessage) ([]byte, error) { return stateFingerprint(kind, raw) }
 }

@@ -7,6 +7,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/archiver-dev/archiver/archive"
@@ -191,4 +193,173 @@ func TestImportEqualsSync(t *testing.T) {
 	if n := st.JobsAdded.Load() + st.LogItemsAdded.Load() + st.Snapshots.Load() + st.Observations.Load(); n != wantAdded {
 		t.Errorf("sync over the import added %d records, want %d (the staging account, recovery snapshots and instances)", n, wantAdded)
 	}
+}
+
+// asCLIPrints renders items as the AWS CLI prints a listing of them: the
+// members its model does not know (the emulator's x-... members) left out,
+// numbers with a fraction as Python writes floats, indented by four spaces.
+func asCLIPrints(t *testing.T, member string, items []json.RawMessage) []byte {
+	t.Helper()
+	var strip func(v any) any
+	strip = func(v any) any {
+		switch x := v.(type) {
+		case map[string]any:
+			for k, e := range x {
+				if strings.HasPrefix(k, "x-") {
+					delete(x, k)
+					continue
+				}
+				x[k] = strip(e)
+			}
+		case []any:
+			for i, e := range x {
+				x[i] = strip(e)
+			}
+		case json.Number:
+			if strings.ContainsAny(string(x), ".eE") {
+				f, err := x.Float64()
+				if err != nil {
+					t.Fatal(err)
+				}
+				return json.Number(strconv.FormatFloat(f, 'f', -1, 64))
+			}
+		}
+		return v
+	}
+	list := []any{}
+	for _, it := range items {
+		dec := json.NewDecoder(bytes.NewReader(it))
+		dec.UseNumber()
+		var v any
+		if err := dec.Decode(&v); err != nil {
+			t.Fatal(err)
+		}
+		list = append(list, strip(v))
+	}
+	out, err := json.MarshalIndent(map[string]any{member: list}, "", "    ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return append(out, '\n')
+}
+
+// verifyChain fails the test unless the hash chain of the archive in dir
+// verifies clean.
+func verifyChain(t *testing.T, dir, when string) {
+	t.Helper()
+	st := archivetest.Open(t, dir)
+	defer st.Close()
+	err := st.View(func(r *archive.Reader) error {
+		_, err := r.VerifyChain(func(err error) { t.Errorf("verify %s: %v", when, err) })
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestImportOfCLIOutputInventsNoState imports what the AWS CLI prints of an
+// emulator that serves members the CLI does not know (rendered here, so
+// that the test runs without the CLI): into an archive sync filled it adds
+// and updates nothing, and the next sync adds nothing; into a fresh archive
+// it adds every object, and a sync after it adds no record of any kind the
+// files held.
+func TestImportOfCLIOutputInventsNoState(t *testing.T) {
+	o := allSources
+	o.Seed = 17 // a history with recovery instances
+	emu := archivetest.Emulator(t, o)
+	src := t.TempDir()
+	at := emu.Now()
+	write := func(name string, b []byte) string { return cliFile(t, src, name, string(b), at) }
+	files := []string{write("jobs.json", asCLIPrints(t, "items", emu.Jobs()))}
+	for _, id := range emu.JobIDs() {
+		files = append(files, write(id+".json", asCLIPrints(t, "items", emu.JobLog(id))))
+	}
+	files = append(files, write("servers.json", asCLIPrints(t, "items", emu.SourceServers())))
+	for _, s := range emu.SourceServers() {
+		var h struct{ SourceServerID string }
+		json.Unmarshal(s, &h)
+		if snaps := emu.RecoverySnapshots(h.SourceServerID); len(snaps) > 0 {
+			files = append(files, write("snapshots-"+h.SourceServerID+".json", asCLIPrints(t, "items", snaps)))
+		}
+	}
+	var accounts []json.RawMessage
+	for _, a := range emu.StagingAccounts() {
+		b, _ := json.Marshal(map[string]string{"accountID": a})
+		accounts = append(accounts, b)
+	}
+	files = append(files, write("staging.json", asCLIPrints(t, "accounts", accounts)),
+		write("instances.json", asCLIPrints(t, "items", emu.RecoveryInstances())))
+	for _, c := range emu.ClusterIDs() {
+		files = append(files, write(c+".json", asCLIPrints(t, "JobListEntries", emu.ClusterJobs(c))))
+	}
+	files = append(files, write("sms.json", asCLIPrints(t, "replicationJobList", emu.ReplicationJobs())))
+	kinds := []archive.Kind{archive.KindDRSJob, archive.KindDRSJobLogItem, archive.KindDRSSourceServer, archive.KindDRSStagingAccount,
+		archive.KindDRSRecoverySnapshot, archive.KindDRSRecoveryInstance, archive.KindSnowballJob, archive.KindSMSJob}
+	total := len(emu.Jobs()) + emu.TotalLogItems() + len(emu.SourceServers()) + len(accounts) + len(emu.RecoveryInstances()) + len(emu.ReplicationJobs())
+	for _, s := range emu.SourceServers() {
+		var h struct{ SourceServerID string }
+		json.Unmarshal(s, &h)
+		total += len(emu.RecoverySnapshots(h.SourceServerID))
+	}
+	for _, c := range emu.ClusterIDs() {
+		total += len(emu.ClusterJobs(c))
+	}
+	if len(emu.ClusterIDs()) == 0 || len(emu.ReplicationJobs()) == 0 || len(emu.RecoveryInstances()) == 0 || len(accounts) == 0 {
+		t.Fatal("the emulator lacks a kind: the test proves nothing")
+	}
+	syncOpts := func(dir string) archsync.Options {
+		so := options(dir, emu)
+		so.Sources = []archsync.Source{archsync.SourceDRS, archsync.SourceSnowball, archsync.SourceSMS}
+		so.Now = emu.Now
+		return so
+	}
+	added := func(st *archsync.Stats) int64 {
+		return st.JobsAdded.Load() + st.LogItemsAdded.Load() + st.Snapshots.Load() + st.Observations.Load()
+	}
+	io := archsync.ImportOptions{Region: emu.Region(), Account: emu.Account()}
+
+	t.Run("sync, import, sync", func(t *testing.T) {
+		dir := archivetest.Dir(t)
+		runSync(t, syncOpts(dir))
+		before := countKinds(t, dir, kinds...)
+		if before != total {
+			t.Fatalf("sync archived %d records, the emulator has %d", before, total)
+		}
+		io.ArchiveDir = dir
+		res := importFiles(t, io, files...)
+		if res.Added != 0 || res.Updated != 0 || res.Unchanged != total {
+			t.Errorf("import into the synced archive: %+v; want all %d unchanged", res, total)
+		}
+		verifyChain(t, dir, "after the import")
+		if st := runSync(t, syncOpts(dir)); added(st) != 0 {
+			t.Errorf("the sync after the import added %d records", added(st))
+		}
+		if n := countKinds(t, dir, kinds...); n != before {
+			t.Errorf("the archive went from %d to %d records", before, n)
+		}
+		verifyChain(t, dir, "after the sync")
+	})
+
+	t.Run("import, sync", func(t *testing.T) {
+		dir := archivetest.Dir(t)
+		io.ArchiveDir = dir
+		res := importFiles(t, io, files...)
+		if res.Added != total || res.Updated != 0 || res.Unchanged != 0 {
+			t.Errorf("import into a fresh archive: %+v; want all %d added", res, total)
+		}
+		verifyChain(t, dir, "after the import")
+		if st := runSync(t, syncOpts(dir)); added(st) != 0 {
+			t.Errorf("the sync after the import added %d records", added(st))
+		}
+		if n := countKinds(t, dir, kinds...); n != total {
+			t.Errorf("the archive went from %d to %d records", total, n)
+		}
+		verifyChain(t, dir, "after the sync")
+		// And the same files again add nothing.
+		res = importFiles(t, io, files...)
+		if res.Added != 0 || res.Updated != 0 {
+			t.Errorf("import again: %+v; want nothing added or updated", res)
+		}
+	})
 }

@@ -158,7 +158,7 @@ func (r *drsRun) listRecoveryInstances(ctx context.Context) error {
 			if err := json.Unmarshal(it, &h); err != nil || h.RecoveryInstanceID == "" {
 				return fmt.Errorf("DescribeRecoveryInstances page %d item %d: no recoveryInstanceID", p.n, i)
 			}
-			fp, err := fingerprint(it, volatileInstanceFields, nil)
+			fp, err := stateFingerprint(archive.KindDRSRecoveryInstance, it)
 			if err != nil {
 				return fmt.Errorf("DescribeRecoveryInstances page %d item %d: %w", p.n, i, err)
 			}

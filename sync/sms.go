@@ -100,23 +100,27 @@ var volatileSMSFields = [][]string{
 // epoch seconds of the API and the ISO 8601 text of saved AWS CLI output
 // give the same fingerprint.
 func smsFingerprint(raw json.RawMessage) ([]byte, error) {
-	return fingerprint(raw, volatileSMSFields, func(m map[string]any) {
-		normalizeTimes(m, "seedReplicationTime")
-		if runs, ok := m["replicationRunList"].([]any); ok {
-			for _, r := range runs {
-				if run, ok := r.(map[string]any); ok {
-					normalizeTimes(run, "scheduledStartTime", "completedTime")
-				}
+	return stateFingerprint(archive.KindSMSJob, raw)
+}
+
+// adjustSMS counts the timestamps of a replication job and its runs by the
+// instants they name.
+func adjustSMS(m map[string]any) {
+	normalizeTimes(m, "seedReplicationTime")
+	if runs, ok := m["replicationRunList"].([]any); ok {
+		for _, r := range runs {
+			if run, ok := r.(map[string]any); ok {
+				normalizeTimes(run, "scheduledStartTime", "completedTime")
 			}
 		}
-	})
+	}
 }
 
 // snowballFingerprint hashes the state of a Snowball cluster job: the whole
 // entry, its CreationDate counted by the instant it names (see
 // smsFingerprint).
 func snowballFingerprint(raw json.RawMessage) ([]byte, error) {
-	return fingerprint(raw, nil, func(m map[string]any) { normalizeTimes(m, "CreationDate") })
+	return stateFingerprint(archive.KindSnowballJob, raw)
 }
 
 // normalizeTimes replaces the named timestamp members of m, epoch seconds

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -23,6 +24,10 @@ the archive, to keep history from before archiver was installed:
    aws drs describe-jobs                    DRS jobs
    aws drs describe-job-log-items           the log items of one job
    aws drs describe-source-servers          source-server snapshots
+   aws drs list-staging-accounts            DRS staging accounts
+   aws drs describe-recovery-instances      recovery instances
+   aws drs describe-recovery-snapshots      the recovery snapshots of one
+                                            source server
    aws snowball list-cluster-jobs           the jobs of one Snowball cluster
    aws sms get-replication-jobs             SMS replication jobs (SMS was shut
                                             down in 2023: saved output is often
@@ -39,14 +44,31 @@ they are written in one transaction: a file of the wrong shape imports
 nothing. An import waits for a running sync of the archive to finish, for up
 to --lock-timeout.
 
+The AWS CLI prints only the members its version knows, so saved output may
+lack members sync archived. An imported object is the same as an archived
+one when every member it has (at any depth) holds the same value in the
+archived one; members only the archive holds count for nothing, numbers
+compare by value, and for source servers, recovery instances, Snowball and
+SMS jobs the members sync ignores (clocks, byte counters, time formats) count
+for nothing either.
+The same object is no new record: at most its seen times widen. A job log
+item that differs from the archived item at its position is a real
+difference: its file imports nothing, the other files go in, and import
+exits with status 1, naming each refused file, the item (from 1) and the
+member that differs, such as $.eventData.rawError.
+
+Each item is stored compacted (the white space between JSON tokens removed,
+nothing else changed), so that every record is one line of JSON Lines.
+
 Where the output does not say it, tell archiver:
    --job-id               the job of a describe-job-log-items file (default:
                           the drsjob-... in the file name)
    --snowball-cluster-id  the cluster of a list-cluster-jobs file (default: the
                           CID... in the file name)
-   --region, --account    where Snowball and SMS jobs, and log items of jobs
-                          not yet archived, come from (DRS jobs and source
-                          servers say it in their ARNs)
+   --region, --account    where Snowball and SMS jobs, staging accounts,
+                          recovery snapshots, and log items of jobs not yet
+                          archived, come from (DRS jobs, source servers and
+                          recovery instances say it in their ARNs)
    --captured-at          when the output was taken (default: each file's
                           modification time); records are seen then, and
                           snapshots are taken then
@@ -124,11 +146,12 @@ func runImport(c *cli.Context, o archsync.ImportOptions, files []string, quiet b
 	o.Waiting = func(msg string) { fmt.Fprintf(c.App.ErrWriter, "archiver: %s\n", msg) }
 	start := time.Now()
 	res, err := archsync.Import(c.Context, o, files)
-	if err != nil {
+	var refused *archsync.ImportRefusedError
+	if err != nil && !errors.As(err, &refused) {
 		return err
 	}
 	if quiet {
-		return nil
+		return err
 	}
 	var parts []string
 	for _, f := range res.Files {
@@ -140,5 +163,5 @@ func runImport(c *cli.Context, o archsync.ImportOptions, files []string, quiet b
 	}
 	fmt.Fprintf(stdout, "archiver import: %s; %d added, %d updated, %d already archived, in %s\n",
 		strings.Join(parts, ", "), res.Added, res.Updated, res.Unchanged, time.Since(start).Round(time.Millisecond))
-	return nil
+	return err // the files refused, if any: exit status 1
 }

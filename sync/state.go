@@ -1,0 +1,187 @@
+package sync
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/archiver-dev/archiver/archive"
+)
+
+// stateRule is what makes two objects of one kind the same state: the
+// members left out (volatile paths, a "*" element standing for every
+// element of an array) and the adjustments made to the rest (time formats,
+// lag bands). Sync's fingerprints and import's comparisons both read it,
+// so that an object is one state whichever path it came by.
+type stateRule struct {
+	volatile [][]string
+	adjust   func(map[string]any)
+}
+
+// stateRules holds the rule of each kind whose records are observations, or
+// whose imported states are compared with archived ones. A kind not here
+// counts every member.
+var stateRules = map[archive.Kind]stateRule{
+	archive.KindDRSSourceServer:     {volatile: volatileServerFields, adjust: adjustServer},
+	archive.KindDRSRecoveryInstance: {volatile: volatileInstanceFields},
+	archive.KindSnowballJob:         {adjust: func(m map[string]any) { normalizeTimes(m, "CreationDate") }},
+	archive.KindSMSJob:              {volatile: volatileSMSFields, adjust: adjustSMS},
+}
+
+// stateFingerprint hashes the state of an object of kind (see fingerprint).
+func stateFingerprint(kind archive.Kind, raw json.RawMessage) ([]byte, error) {
+	r := stateRules[kind]
+	return fingerprint(raw, r.volatile, r.adjust)
+}
+
+// stateValue decodes raw and applies kind's rule to it.
+func stateValue(kind archive.Kind, raw []byte) (map[string]any, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var m map[string]any
+	if err := dec.Decode(&m); err != nil {
+		return nil, err
+	}
+	if m == nil {
+		return nil, fmt.Errorf("not a JSON object")
+	}
+	r := stateRules[kind]
+	for _, path := range r.volatile {
+		drop(m, path)
+	}
+	if r.adjust != nil {
+		r.adjust(m)
+	}
+	return m, nil
+}
+
+// coveredState reports whether part, an object of kind imported from saved
+// AWS CLI output, holds the same state as whole. The AWS CLI drops the
+// members its model does not know, so its output holds a subset of what the
+// API sent: part is the same state when, after kind's rule, whole covers it
+// (see covers).
+func coveredState(kind archive.Kind, whole, part []byte) bool {
+	vw, errw := stateValue(kind, whole)
+	vp, errp := stateValue(kind, part)
+	return errw == nil && errp == nil && covers(vw, vp) == ""
+}
+
+// sameImportedState reports whether imported, data of saved AWS CLI output,
+// holds the same state as the archived record: the archived data covers it
+// (coveredState); or, when the archived record was imported too (perhaps by
+// a CLI of another version, which knew other members), either covers the
+// other.
+func sameImportedState(kind archive.Kind, archived archive.Record, imported []byte) bool {
+	if coveredState(kind, archived.Data, imported) {
+		return true
+	}
+	return archived.Imported != nil && coveredState(kind, imported, archived.Data)
+}
+
+// importDiff returns the JSON path of the first member of imported (after
+// kind's rule) whose value archived does not hold, or "" when archived
+// covers imported.
+func importDiff(kind archive.Kind, archived, imported []byte) string {
+	va, err := stateValue(kind, archived)
+	if err != nil {
+		return "$"
+	}
+	vi, err := stateValue(kind, imported)
+	if err != nil {
+		return "$"
+	}
+	return covers(va, vi)
+}
+
+// covers returns "" when have holds every member of part with the same
+// value, recursively: each member of an object in part is in have's object
+// and covered by it; an array covers an array of the same length element
+// by element; numbers are equal by value (the AWS CLI writes 1.50 as 1.5);
+// other values are equal. Members only have has count for nothing.
+// Otherwise it returns the JSON path of the first member that differs, in
+// member-name order, such as $.eventData.rawError or $.runs[2].state.
+func covers(have, part any) string {
+	return coversAt("$", have, part)
+}
+
+func coversAt(path string, have, part any) string {
+	switch p := part.(type) {
+	case map[string]any:
+		h, ok := have.(map[string]any)
+		if !ok {
+			return path
+		}
+		names := make([]string, 0, len(p))
+		for name := range p {
+			names = append(names, name)
+		}
+		slices.Sort(names)
+		for _, name := range names {
+			at := memberPath(path, name)
+			hv, ok := h[name]
+			if !ok {
+				return at
+			}
+			if d := coversAt(at, hv, p[name]); d != "" {
+				return d
+			}
+		}
+		return ""
+	case []any:
+		h, ok := have.([]any)
+		if !ok || len(h) != len(p) {
+			return path
+		}
+		for i := range p {
+			if d := coversAt(path+"["+strconv.Itoa(i)+"]", h[i], p[i]); d != "" {
+				return d
+			}
+		}
+		return ""
+	case json.Number:
+		h, ok := have.(json.Number)
+		if !ok || !sameNumber(h, p) {
+			return path
+		}
+		return ""
+	default:
+		if have != part {
+			return path
+		}
+		return ""
+	}
+}
+
+// memberPath appends a member name to a JSON path, quoting names that are
+// not plain identifiers.
+func memberPath(path, name string) string {
+	plain := name != ""
+	for i, c := range name {
+		if !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || i > 0 && c >= '0' && c <= '9') {
+			plain = false
+			break
+		}
+	}
+	if plain {
+		return path + "." + name
+	}
+	q, _ := json.Marshal(name)
+	return path + "[" + string(q) + "]"
+}
+
+// sameNumber reports whether two JSON numbers are equal: as written, or by
+// value.
+func sameNumber(a, b json.Number) bool {
+	if a == b {
+		return true
+	}
+	if !strings.ContainsAny(string(a)+string(b), ".eE") {
+		return false // two integers written differently are different
+	}
+	fa, erra := strconv.ParseFloat(string(a), 64)
+	fb, errb := strconv.ParseFloat(string(b), 64)
+	return erra == nil && errb == nil && fa == fb
+}
