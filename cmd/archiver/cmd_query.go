@@ -146,7 +146,7 @@ EXAMPLES:
    archiver query --text 'event:LAUNCH_FAILED AND capacity' --max-items 50
    archiver query --kind snowball.clusterJob --kind sms.replicationJob --captured-from 1w
    archiver query --deleted-from 2026-10 --deleted-to 2026-10 --tz Europe/Berlin
-   archiver query --text '"RunInstances operation" AND NOT event:LAUNCH_END'`,
+   archiver query --text '"RunInstances operation" AND NOT InsufficientInstanceCapacity'`,
 		Flags: append(filterFlags(),
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "table, json, jsonl or csv (default: table on a terminal, jsonl otherwise)"},
 			&cli.IntFlag{Name: "max-items", Usage: "print at most N records and a NextToken to continue"},
