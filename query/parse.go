@@ -446,20 +446,4 @@ func ParseRegion(s string) (string, error) {
 // ParseClusterID returns s, trimmed, if it is a Snowball cluster ID: CID and
 // a UUID, 39 characters in all, such as
 // CID123e4567-e89b-12d3-a456-426655440000.
-func ParseClusterID(s string) (string, error) {
-	s = strings.TrimSpace(s)
-	body, ok := strings.CutPrefix(s, "CID")
-	ok = ok && len(body) == 36
-	for i := 0; ok && i < len(body); i++ {
-		switch i {
-		case 8, 13, 18, 23:
-			ok = body[i] == '-'
-		default:
-			ok = isHex(body[i])
-		}
-	}
-	if !ok {
-		return "", fmt.Errorf("%q: not a Snowball cluster ID (want CID and a UUID, such as CID123e4567-e89b-12d3-a456-426655440000)", s)
-	}
-	return s, nil
-}
+func ParseClusterID(s string) (string, error) { return clusterIDShape.parse(s) }

@@ -465,50 +465,33 @@ func combine(op textOp, nodes []*textNode) *textNode {
 	return &textNode{op: op, kids: nodes}
 }
 
-func (p *parser) or() (*textNode, error) {
-	n, err := p.and()
-	if err != nil {
-		return nil, err
-	}
-	kids := []*textNode{n}
-	for p.tok.kind == tokOr {
-		op := p.tok
-		if err := p.advance(); err != nil {
-			return nil, err
-		}
-		if err := p.operand(op); err != nil {
-			return nil, err
-		}
-		n, err := p.and()
-		if err != nil {
-			return nil, err
-		}
-		kids = append(kids, n)
-	}
-	return combine(opOr, kids), nil
-}
+func (p *parser) or() (*textNode, error) { return p.chain(tokOr, opOr, p.and) }
 
-func (p *parser) and() (*textNode, error) {
-	n, err := p.unary()
+func (p *parser) and() (*textNode, error) { return p.chain(tokAnd, opAnd, p.unary) }
+
+// chain parses operands read by next joined by the operator token kind,
+// and combines them with op.
+func (p *parser) chain(kind tokKind, op textOp, next func() (*textNode, error)) (*textNode, error) {
+	n, err := next()
 	if err != nil {
 		return nil, err
 	}
 	kids := []*textNode{n}
-	for p.tok.kind == tokAnd {
-		op := p.tok
+	for p.tok.kind == kind {
+		tok := p.tok
 		if err := p.advance(); err != nil {
 			return nil, err
 		}
-		if err := p.operand(op); err != nil {
+		if err := p.operand(tok); err != nil {
 			return nil, err
 		}
-		n, err := p.unary()
+		n, err := next()
 		if err != nil {
 			return nil, err
 		}
 		kids = append(kids, n)
 	}
-	return combine(opAnd, kids), nil
+	return combine(op, kids), nil
 }
 
 // operand checks that an operand follows the operator op.
