@@ -73,6 +73,9 @@ type Row struct {
 	// of an SMS job, or the first server of a DRS job followed by " +N" when
 	// N more take part.
 	Server string
+	// Servers is every source server Server stands for, separated by
+	// spaces: all the servers of a DRS job, which the CSV carries whole.
+	Servers string
 	// What is the state or event: a log item's event, a job's status and
 	// initiator ("COMPLETED START_DRILL"), a snapshot's replication state,
 	// a Snowball JobState or an SMS state.
@@ -170,6 +173,7 @@ func RowOf(rec archive.Record) Row {
 			}
 			statuses = append(statuses, s.LaunchStatus)
 		}
+		row.Servers = strings.Join(servers, " ")
 		if len(servers) > 0 {
 			row.Server = servers[0]
 			if len(servers) > 1 {
@@ -483,8 +487,12 @@ func (c *csvWriter) Write(rec archive.Record, _ []string) error {
 	if !r.CapturedAt.IsZero() {
 		captured = r.CapturedAt.In(c.loc).Format(time.RFC3339Nano)
 	}
+	server := r.Server
+	if r.Servers != "" {
+		server = r.Servers
+	}
 	cells := []string{r.Time.In(c.loc).Format(time.RFC3339Nano), string(r.Kind), r.ID, r.Job, pos, r.Cluster,
-		r.Server, r.What, r.Message, captured, r.Region, r.Account}
+		server, r.What, r.Message, captured, r.Region, r.Account}
 	if err := c.w.Write(cells); err != nil {
 		return fmt.Errorf("write csv %s record %s: %w", rec.Kind, recordName(rec), err)
 	}

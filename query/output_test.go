@@ -173,7 +173,7 @@ func TestRowOf(t *testing.T) {
 		rec  archive.Record
 		want query.Row
 	}{
-		{"job", recs[0], query.Row{Time: at, Kind: archive.KindDRSJob, ID: outJob, Job: outJob, Server: "s-1111111111111111a +1", What: "COMPLETED START_DRILL", Message: "1 launched, 1 failed",
+		{"job", recs[0], query.Row{Time: at, Kind: archive.KindDRSJob, ID: outJob, Job: outJob, Server: "s-1111111111111111a +1", Servers: "s-1111111111111111a s-2222222222222222b", What: "COMPLETED START_DRILL", Message: "1 launched, 1 failed",
 			Region: region, Account: account}},
 		{"log item", recs[1], query.Row{Time: recs[1].Time, Kind: archive.KindDRSJobLogItem, Job: outJob, Pos: 3, Server: outServer, What: "LAUNCH_FAILED",
 			Message: "An error occurred (InsufficientInstanceCapacity) when calling the \"RunInstances\" operation: <m5.large> & capacity\nunavailable in eu-west-1a — réessayez",
@@ -187,7 +187,7 @@ func TestRowOf(t *testing.T) {
 			Message: "Replication failed: could not find disk 2 in the VMware inventory", Region: region, Account: account}},
 		{"job counts every status", withData(archive.KindDRSJob,
 			`{"status":"STARTED","participatingServers":[{"sourceServerID":"s-a","launchStatus":"PENDING"},{"sourceServerID":"s-b","launchStatus":"STOPPED"},{"sourceServerID":"s-c","launchStatus":"LAUNCHED"},{"sourceServerID":"s-d","launchStatus":"LAUNCHED"},{"launchStatus":"IN_PROGRESS"}]}`),
-			query.Row{Time: at, Kind: archive.KindDRSJob, ID: "id-1", Job: "id-1", Server: "s-a +3", What: "STARTED", Message: "2 launched, 1 in progress, 1 pending, 1 stopped"}},
+			query.Row{Time: at, Kind: archive.KindDRSJob, ID: "id-1", Job: "id-1", Server: "s-a +3", Servers: "s-a s-b s-c s-d", What: "STARTED", Message: "2 launched, 1 in progress, 1 pending, 1 stopped"}},
 		{"job without servers", withData(archive.KindDRSJob, `{"status":"PENDING","initiatedBy":"FAILBACK"}`),
 			query.Row{Time: at, Kind: archive.KindDRSJob, ID: "id-1", Job: "id-1", What: "PENDING FAILBACK"}},
 		{"snapshot with error code only", withData(archive.KindDRSSourceServer, `{"dataReplicationInfo":{"dataReplicationState":"STALLED","dataReplicationError":{"error":"AGENT_NOT_SEEN"}}}`),
@@ -366,6 +366,7 @@ func TestCSVOutput(t *testing.T) {
 		t.Fatalf("output is not CSV: %v\n%s", err, out)
 	}
 	want := [][]string{{"time", "kind", "id", "job", "pos", "cluster", "server", "what", "message", "capturedAt", "region", "account"}}
+	multi := false
 	for _, rec := range recs {
 		r := query.RowOf(rec)
 		pos, captured := "", ""
@@ -375,8 +376,29 @@ func TestCSVOutput(t *testing.T) {
 		if rec.CapturedAt != nil {
 			captured = rec.CapturedAt.UTC().Format(time.RFC3339Nano)
 		}
-		want = append(want, []string{r.Time.UTC().Format(time.RFC3339Nano), string(r.Kind), rec.ID, r.Job, pos, rec.ClusterID, r.Server, r.What, r.Message,
+		server := r.Server
+		if rec.Kind == archive.KindDRSJob {
+			// Every server of a job, from its data.
+			var d struct {
+				Servers []struct {
+					ID string `json:"sourceServerID"`
+				} `json:"participatingServers"`
+			}
+			json.Unmarshal(rec.Data, &d)
+			var ids []string
+			for _, s := range d.Servers {
+				ids = append(ids, s.ID)
+			}
+			if len(ids) > 1 {
+				multi = true
+			}
+			server = strings.Join(ids, " ")
+		}
+		want = append(want, []string{r.Time.UTC().Format(time.RFC3339Nano), string(r.Kind), rec.ID, r.Job, pos, rec.ClusterID, server, r.What, r.Message,
 			captured, rec.Region, rec.Account})
+	}
+	if !multi {
+		t.Fatal("no job of several servers: the server column's test proves nothing")
 	}
 	if len(got) != len(want) {
 		t.Fatalf("%d CSV records, want %d", len(got), len(want))

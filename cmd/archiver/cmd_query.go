@@ -130,7 +130,8 @@ OUTPUT:
    csv columns: time, kind, id (the record's own ID; empty for log items),
    job (the job the record is, belongs to or names), pos (a log item's
    position in its job's log, from 0), cluster (a Snowball job's cluster),
-   server, what, message, capturedAt (observations only), region, account.
+   server (every server the record names, separated by spaces), what,
+   message, capturedAt (observations only), region, account.
 
    With --max-items, a NextToken is printed when more records remain (after
    the table, or on stderr for the other formats); give it to
