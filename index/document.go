@@ -119,6 +119,22 @@ func NewDocument(rec archive.Record) (Document, error) {
 			text = append(text, s)
 		}
 	})
+	if m, ok := v.(map[string]any); ok {
+		// The object's own type and initiator, where it names them, win
+		// over those of what it holds (a launch action's type, say).
+		for k, x := range m {
+			s, ok := x.(string)
+			if !ok {
+				continue
+			}
+			switch strings.ToLower(k) {
+			case "type", "jobtype":
+				d.Type = s
+			case "initiatedby":
+				d.InitiatedBy = s
+			}
+		}
+	}
 	if rec.Kind == archive.KindDRSSourceServer && rec.ID != "" {
 		servers.add(rec.ID)
 	}
@@ -142,7 +158,8 @@ func NewDocument(rec archive.Record) (Document, error) {
 }
 
 // walk calls fn for every string value in v with the name of the member
-// holding it (the enclosing member's name for strings in arrays).
+// holding it (the enclosing member's name for strings in arrays). It
+// does not enter tags.
 func walk(v any, key string, fn func(key, s string)) {
 	switch x := v.(type) {
 	case map[string]any:
@@ -152,6 +169,11 @@ func walk(v any, key string, fn func(key, s string)) {
 		}
 		sort.Strings(keys) // the same record always gives the same document
 		for _, k := range keys {
+			if strings.EqualFold(k, "tags") {
+				// Tags are the owner's labels: a tag named Type or
+				// Status is no state of the object.
+				continue
+			}
 			walk(x[k], k, fn)
 		}
 	case []any:

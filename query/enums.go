@@ -26,6 +26,9 @@ const (
 	EnumInitiatedBy
 	// EnumReplicationState is a DRS data replication state.
 	EnumReplicationState
+	// EnumJobType is a DRS job's own type (LAUNCH, TERMINATE...), which
+	// --type selects jobs by.
+	EnumJobType
 )
 
 // String is the name of the kind as an error message says it.
@@ -41,6 +44,8 @@ func (k EnumKind) String() string {
 		return "initiatedBy value"
 	case EnumReplicationState:
 		return "replication state"
+	case EnumJobType:
+		return "DRS job type"
 	}
 	return fmt.Sprintf("EnumKind(%d)", int(k))
 }
@@ -92,6 +97,7 @@ var enumValues = map[EnumKind][]string{
 		smsReplicationRunTypes,
 	),
 	EnumInitiatedBy: strs(drs.InitiatedBy("").Values()),
+	EnumJobType:     strs(drs.JobType("").Values()),
 	EnumReplicationState: join(
 		strs(drs.DataReplicationState("").Values()),
 		strs(drs.RecoveryInstanceDataReplicationState("").Values()),

@@ -32,8 +32,12 @@ func TestCheckEnum(t *testing.T) {
 		{"--status", query.EnumStatus, "intransittocustomer", "InTransitToCustomer", ""},
 		{"--status", query.EnumStatus, "PAUSED_ON_FAILURE", "PAUSED_ON_FAILURE", ""},
 		{"--status", query.EnumStatus, "running", "RUNNING", ""},
-		{"--type", query.EnumType, "launch", "LAUNCH", ""},
-		{"--type", query.EnumType, "ON_DEMAND", "ON_DEMAND", ""},
+		{"type:", query.EnumType, "ON_DEMAND", "ON_DEMAND", ""},
+		{"--type", query.EnumJobType, "launch", "LAUNCH", ""},
+		{"--type", query.EnumJobType, "terminate", "TERMINATE", ""},
+		// --type selects DRS jobs: the types of other things are refused.
+		{"--type", query.EnumJobType, "ON_DEMAND", "", `--type "ON_DEMAND": no such DRS job type`},
+		{"--type", query.EnumJobType, "DRILL", "", "no such DRS job type"},
 		{"--initiated-by", query.EnumInitiatedBy, "START_DRIL", "", "did you mean START_DRILL?"},
 		{"--event", query.EnumEvent, "", "", "--event: empty value"},
 	}

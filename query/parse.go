@@ -97,11 +97,11 @@ func parseTimeBound(s string, now time.Time, end bool, loc *time.Location) (time
 	case s == "now":
 		return now, nil
 	case s == "today" || s == "yesterday":
-		t := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loc)
+		y, m, d := now.In(loc).Date()
 		if s == "yesterday" {
-			t = t.AddDate(0, 0, -1)
+			d--
 		}
-		return span(t, 0, 1, end), nil
+		return span(y, m, d, 0, 1, end, loc), nil
 	case isAge(s):
 		years, months, d, err := parseAge(s)
 		if err != nil {
@@ -109,17 +109,17 @@ func parseTimeBound(s string, now time.Time, end bool, loc *time.Location) (time
 		}
 		return now.AddDate(-years, -months, 0).Add(-d), nil
 	case shaped(s, "dddd-dd"):
-		t, err := time.ParseInLocation(monthLayout, s, loc)
+		t, err := time.Parse(monthLayout, s)
 		if err != nil {
 			return time.Time{}, errNoSuchDay
 		}
-		return span(t, 1, 0, end), nil
+		return span(t.Year(), t.Month(), 1, 1, 0, end, loc), nil
 	case shaped(s, "dddd-dd-dd"):
-		t, err := time.ParseInLocation(dateLayout, s, loc)
+		t, err := time.Parse(dateLayout, s)
 		if err != nil {
 			return time.Time{}, errNoSuchDay
 		}
-		return span(t, 0, 1, end), nil
+		return span(t.Year(), t.Month(), t.Day(), 0, 1, end, loc), nil
 	}
 	norm, zone, ok := timestampForm(s)
 	if !ok {
@@ -138,14 +138,31 @@ func parseTimeBound(s string, now time.Time, end bool, loc *time.Location) (time
 	return t, nil
 }
 
-// span returns start, or when end is true the last nanosecond before start
-// plus months and days: the end of the day or month that start begins.
-// Counting on the calendar keeps days of 23 or 25 hours right.
-func span(start time.Time, months, days int, end bool) time.Time {
+// span returns the first instant of the day y-m-d in loc, or when end is
+// true the last nanosecond before the day months and days later begins:
+// the end of the day or month. Counting on the calendar keeps days of 23
+// or 25 hours right, and so does dayStart where a day starts at 01:00.
+func span(y int, m time.Month, d, months, days int, end bool, loc *time.Location) time.Time {
 	if !end {
-		return start
+		return dayStart(y, m, d, loc)
 	}
-	return start.AddDate(0, months, days).Add(-time.Nanosecond)
+	return dayStart(y, m+time.Month(months), d+days, loc).Add(-time.Nanosecond)
+}
+
+// dayStart returns the first instant of the day y-m-d in loc (out-of-range
+// months and days are normalized, as time.Date does). Where a clock change
+// skips midnight, the day starts when the new offset does, not at a
+// midnight time.Date places on the day before.
+func dayStart(y int, m time.Month, d int, loc *time.Location) time.Time {
+	t := time.Date(y, m, d, 0, 0, 0, 0, loc)
+	wy, wm, wd := time.Date(y, m, d, 12, 0, 0, 0, time.UTC).Date()
+	if ty, tm, td := t.Date(); ty == wy && tm == wm && td == wd {
+		return t
+	}
+	if _, next := t.ZoneBounds(); !next.IsZero() {
+		return next
+	}
+	return t
 }
 
 // isAge reports whether s is made of digits and unit letters only, starting

@@ -502,6 +502,35 @@ func TestParseTimeBoundIn(t *testing.T) {
 			t.Errorf("ParseTimeBoundIn(%q, end=%v) in Berlin = %s, want %s", tt.in, tt.end, s, tt.want)
 		}
 	}
+	// Where the clocks skip midnight, a day starts at 01:00 and ends at
+	// the next midnight; today is the day in the zone, not in UTC.
+	for _, tt := range []struct {
+		zone, in string
+		now      time.Time
+		end      bool
+		want     string
+	}{
+		{zone: "Africa/Cairo", in: "2024-04-26", want: "2024-04-25T22:00:00Z"}, // 01:00 EEST
+		{zone: "Africa/Cairo", in: "2024-04-26", end: true, want: "2024-04-26T20:59:59.999999999Z"},
+		{zone: "America/Sao_Paulo", in: "2018-11-04", want: "2018-11-04T03:00:00Z"}, // 01:00 -02
+		{zone: "America/Sao_Paulo", in: "2018-11-03", end: true, want: "2018-11-04T02:59:59.999999999Z"},
+		{zone: "America/Sao_Paulo", in: "2018-11", end: true, want: "2018-12-01T01:59:59.999999999Z"},
+		{zone: "Europe/Berlin", in: "today", now: time.Date(2026, 10, 3, 23, 30, 0, 0, time.UTC), want: "2026-10-03T22:00:00Z"},
+		{zone: "America/Santiago", in: "yesterday", now: time.Date(2026, 3, 1, 2, 0, 0, 0, time.UTC), end: true, want: "2026-02-28T02:59:59.999999999Z"}, // Feb 28 23:00 there: yesterday is the 27th
+	} {
+		loc, err := time.LoadLocation(tt.zone)
+		if err != nil {
+			t.Fatal(err)
+		}
+		at := tt.now
+		if at.IsZero() {
+			at = now
+		}
+		got, err := query.ParseTimeBoundIn(tt.in, at, tt.end, loc)
+		if err != nil || got.Format(time.RFC3339Nano) != tt.want {
+			t.Errorf("ParseTimeBoundIn(%q, end=%v) in %s = %s, %v; want %s", tt.in, tt.end, tt.zone, got.Format(time.RFC3339Nano), err, tt.want)
+		}
+	}
 	// nil is UTC.
 	if got, err := query.ParseTimeBoundIn("2026-10-03", now, false, nil); err != nil || !got.Equal(time.Date(2026, 10, 3, 0, 0, 0, 0, time.UTC)) {
 		t.Errorf("ParseTimeBoundIn with no zone = %v, %v; want 2026-10-03 UTC", got, err)

@@ -309,7 +309,7 @@ func queryOptions(c *cli.Context, now time.Time) (queryOpts, error) {
 var enumFlags = map[string]query.EnumKind{
 	"--event":             query.EnumEvent,
 	"--status":            query.EnumStatus,
-	"--type":              query.EnumType,
+	"--type":              query.EnumJobType,
 	"--initiated-by":      query.EnumInitiatedBy,
 	"--replication-state": query.EnumReplicationState,
 }
