@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -174,6 +175,9 @@ func TestQueryIDs(t *testing.T) {
 		{"id: recovery instance", query.Filters{IDs: []string{instance.id}}, func(it idItem) bool { return it.kind == archive.KindDRSRecoveryInstance && it.id == instance.id }},
 		{"id: staging account", query.Filters{IDs: []string{staging.id}}, func(it idItem) bool { return it.kind == archive.KindDRSStagingAccount && it.id == staging.id }},
 		{"id: Snowball cluster", query.Filters{IDs: []string{clusters[0]}}, func(it idItem) bool { return it.kind == archive.KindSnowballJob && it.cluster == clusters[0] }},
+		{"job id in upper case", query.Filters{JobIDs: []string{failed.job[:7] + strings.ToUpper(failed.job[7:])}}, ofJob(failed.job)},
+		{"id: source server in upper case", query.Filters{IDs: []string{"s-" + strings.ToUpper(server.id[2:])}}, func(it idItem) bool { return it.kind == archive.KindDRSSourceServer && it.id == server.id }},
+		{"id: Snowball cluster in upper case", query.Filters{IDs: []string{strings.ToUpper(clusters[0])}}, func(it idItem) bool { return it.kind == archive.KindSnowballJob && it.cluster == clusters[0] }},
 		{"ids of several kinds", query.Filters{IDs: []string{server.id, snapshot.id, clusters[1]}}, func(it idItem) bool {
 			return it.kind == archive.KindDRSSourceServer && it.id == server.id || it.kind == archive.KindDRSRecoverySnapshot && it.id == snapshot.id ||
 				it.kind == archive.KindSnowballJob && it.cluster == clusters[1]

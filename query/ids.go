@@ -3,6 +3,7 @@ package query
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/archiver-dev/archiver/archive"
@@ -80,7 +81,10 @@ type idForm struct {
 	match func(rec archive.Record, id string) bool
 }
 
-func ownID(rec archive.Record, id string) bool { return rec.ID == id }
+// ownID reports whether rec's own ID is id. Case does not count, as in
+// every ID filter: AWS IDs are hex digits or letters AWS hands out in one
+// case, so a differently cased copy names the same object.
+func ownID(rec archive.Record, id string) bool { return strings.EqualFold(rec.ID, id) }
 
 // idForms lists the IDs --job-id and --id take, in the order jobForms and
 // allForms name them. Their shapes do not overlap, so at most one form
@@ -91,11 +95,9 @@ var idForms = []idForm{
 	{matches: smsJobIDShape.matches, job: true, kind: archive.KindSMSJob, match: ownID},
 	{matches: sourceServerIDShape.matches, kind: archive.KindDRSSourceServer, match: ownID},
 	{matches: snapshotIDShape.matches, kind: archive.KindDRSRecoverySnapshot, match: ownID},
-	{matches: instanceIDShape.matches, kind: archive.KindDRSRecoveryInstance,
-		// Hex digits: case does not tell instances apart.
-		match: func(rec archive.Record, id string) bool { return strings.EqualFold(rec.ID, id) }},
+	{matches: instanceIDShape.matches, kind: archive.KindDRSRecoveryInstance, match: ownID},
 	{matches: clusterIDShape.matches, kind: archive.KindSnowballJob,
-		match: func(rec archive.Record, id string) bool { return rec.ClusterID == id }},
+		match: func(rec archive.Record, id string) bool { return strings.EqualFold(rec.ClusterID, id) }},
 	{matches: accountShape.matches, kind: archive.KindDRSStagingAccount, match: ownID},
 }
 
@@ -191,8 +193,17 @@ func eachRecordOf(r *archive.Reader, id string, rng Range, fn func(archive.Recor
 	case !ok:
 		return nil
 	case form.kind == archive.KindDRSJob:
-		if err := r.JobRecords(id, fn); err != nil {
-			return fmt.Errorf("read records of job %s: %w", id, err)
+		// The archive keys a job's records by its ID as DRS spells it, in
+		// lower case; an ID given otherwise is looked up as given too.
+		found := false
+		counted := func(rec archive.Record) error { found = true; return fn(rec) }
+		for _, spelling := range slices.Compact([]string{strings.ToLower(id), id}) {
+			if err := r.JobRecords(spelling, counted); err != nil {
+				return fmt.Errorf("read records of job %s: %w", id, err)
+			}
+			if found {
+				break
+			}
 		}
 		return nil
 	}
