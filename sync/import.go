@@ -616,14 +616,14 @@ func (m *merger) mergeLog(f *importFile) error {
 			return fmt.Errorf("%s: job %s is archived in %d regions or accounts: give --region and --account", f.name, ref.JobID, len(found))
 		}
 	}
-	var have [][]byte
-	if err := m.w.JobLog(ref, func(rec archive.Record) error { have = append(have, rec.Data); return nil }); err != nil {
+	var have []archive.Record
+	if err := m.w.JobLog(ref, func(rec archive.Record) error { have = append(have, rec); return nil }); err != nil {
 		return err
 	}
 	// Every item the archive holds is checked before anything is written,
 	// so that a refused file writes nothing.
 	for i, rec := range f.items[:min(len(f.items), len(have))] {
-		if path := importDiff(archive.KindDRSJobLogItem, have[i], rec.Data); path != "" {
+		if path := importedItemDiff(archive.KindDRSJobLogItem, have[i], rec.Data); path != "" {
 			return &conflictError{fmt.Sprintf("item %d of the log of %s differs from the archived item at member %s; the file is not the log the archive holds", i+1, ref.JobID, path)}
 		}
 	}

@@ -236,8 +236,11 @@ func TestImportRefusesAFileThatDisagrees(t *testing.T) {
 		{"a value differs", `{"items": [{"event": "JOB_START", "logDateTime": "2026-05-01T10:00:01Z"},
 			{"event": "LAUNCH_FAILED", "eventData": {"rawError": "Other"}, "logDateTime": "2026-05-01T10:05:00Z"},
 			{"event": "JOB_END", "logDateTime": "2026-05-01T10:06:00Z"}]}`, "item 2 of the log of " + impJob + " differs from the archived item at member $.eventData.rawError"},
-		{"a member the archive lacks", `{"items": [{"event": "JOB_START", "logDateTime": "2026-05-01T10:00:01Z", "eventData": {}}]}`,
-			"item 1 of the log of " + impJob + " differs from the archived item at member $.eventData"},
+		// The archived log was imported too: a newer CLI may print a
+		// member the older one did not.
+		{"a member the imported log lacks", `{"items": [{"event": "JOB_START", "logDateTime": "2026-05-01T10:00:01Z", "eventData": {}}]}`, ""},
+		{"a member the imported log lacks, and a value differs", `{"items": [{"event": "JOB_START", "logDateTime": "2026-05-01T10:00:02Z", "eventData": {}}]}`,
+			"item 1 of the log of " + impJob + " differs from the archived item at member $.logDateTime"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -278,4 +281,37 @@ func TestImportRefusesAFileThatDisagrees(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestImportLogOfANewerCLI: a log imported from an older AWS CLI, which
+// printed fewer members, and then from a newer one that prints a member
+// more is the same log: nothing is refused or added. A value that differs
+// is still refused.
+func TestImportLogOfANewerCLI(t *testing.T) {
+	dir, src := archivetest.Dir(t), t.TempDir()
+	at := time.Date(2026, 5, 2, 0, 0, 0, 0, time.UTC)
+	o := archsync.ImportOptions{ArchiveDir: dir, Region: "eu-west-1", Account: "111122223333"}
+	jobs := cliFile(t, src, "jobs.json", `{"items": [{"jobID": "`+impJob+`", "arn": "`+impARN+`job/`+impJob+`", "status": "COMPLETED", "creationDateTime": "`+impTime+`"}]}`, at)
+	older := cliFile(t, src, "old-"+impJob+".json", `{"items": [
+        {"event": "LAUNCH_FAILED", "eventData": {"rawError": "InsufficientInstanceCapacity"}, "logDateTime": "2026-05-01T10:05:00Z"}
+    ]}`, at)
+	newer := cliFile(t, src, "new-"+impJob+".json", `{"items": [
+        {"event": "LAUNCH_FAILED", "eventData": {"rawError": "InsufficientInstanceCapacity", "targetInstanceID": "i-0abc"}, "logDateTime": "2026-05-01T10:05:00Z"}
+    ]}`, at)
+	other := cliFile(t, src, "other-"+impJob+".json", `{"items": [
+        {"event": "LAUNCH_FAILED", "eventData": {"rawError": "VolumeLimitExceeded", "targetInstanceID": "i-0abc"}, "logDateTime": "2026-05-01T10:05:00Z"}
+    ]}`, at)
+	if res := importFiles(t, o, jobs, older); res.Added != 2 {
+		t.Fatalf("first import: %+v, want the job and its item added", res)
+	}
+	if res := importFiles(t, o, newer); res.Added != 0 || res.Unchanged != 1 || len(res.Refused) != 0 {
+		t.Fatalf("import of the newer CLI's log: %+v, want the item already archived", res)
+	}
+	if _, err := archsync.Import(context.Background(), o, []string{other}); err == nil || !strings.Contains(err.Error(), "$.eventData.rawError") {
+		t.Fatalf("import of a log that differs: %v, want a refusal naming $.eventData.rawError", err)
+	}
+	if n := len(records(t, dir, archive.KindDRSJobLogItem)); n != 1 {
+		t.Fatalf("%d log items archived, want 1", n)
+	}
+	archivetest.Check(t, dir)
 }

@@ -81,6 +81,28 @@ func sameImportedState(kind archive.Kind, archived archive.Record, imported []by
 	return archived.Imported != nil && coveredState(kind, imported, archived.Data)
 }
 
+// importedItemDiff is importDiff for an item of which the archive may hold
+// an imported copy: saved by another AWS CLI version, which printed other
+// members, so either covering the other is the same item. Where neither
+// does, the path names a member whose values differ where there is one.
+func importedItemDiff(kind archive.Kind, archived archive.Record, imported []byte) string {
+	path := importDiff(kind, archived.Data, imported)
+	if path == "" || archived.Imported == nil {
+		return path
+	}
+	if importDiff(kind, imported, archived.Data) == "" {
+		return "" // the imported item holds all the archived one does
+	}
+	va, erra := stateValue(kind, archived.Data)
+	vi, erri := stateValue(kind, imported)
+	if erra == nil && erri == nil {
+		if d := commonDiff(va, vi); d != "" {
+			return d
+		}
+	}
+	return path
+}
+
 // importDiff returns the JSON path of the first member of imported (after
 // kind's rule) whose value archived does not hold, or "" when archived
 // covers imported.
@@ -104,10 +126,17 @@ func importDiff(kind archive.Kind, archived, imported []byte) string {
 // Otherwise it returns the JSON path of the first member that differs, in
 // member-name order, such as $.eventData.rawError or $.runs[2].state.
 func covers(have, part any) string {
-	return coversAt("$", have, part)
+	return coversAt("$", have, part, true)
 }
 
-func coversAt(path string, have, part any) string {
+// commonDiff returns the path of the first member both have and whose
+// values differ, by covers' comparison, or "": members only one of them
+// has count for nothing.
+func commonDiff(have, part any) string {
+	return coversAt("$", have, part, false)
+}
+
+func coversAt(path string, have, part any, strict bool) string {
 	switch p := part.(type) {
 	case map[string]any:
 		h, ok := have.(map[string]any)
@@ -123,9 +152,12 @@ func coversAt(path string, have, part any) string {
 			at := memberPath(path, name)
 			hv, ok := h[name]
 			if !ok {
+				if !strict {
+					continue
+				}
 				return at
 			}
-			if d := coversAt(at, hv, p[name]); d != "" {
+			if d := coversAt(at, hv, p[name], strict); d != "" {
 				return d
 			}
 		}
@@ -136,7 +168,7 @@ func coversAt(path string, have, part any) string {
 			return path
 		}
 		for i := range p {
-			if d := coversAt(path+"["+strconv.Itoa(i)+"]", h[i], p[i]); d != "" {
+			if d := coversAt(path+"["+strconv.Itoa(i)+"]", h[i], p[i], strict); d != "" {
 				return d
 			}
 		}
