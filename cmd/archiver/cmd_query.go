@@ -270,9 +270,6 @@ func queryOptions(c *cli.Context, now time.Time) (queryOpts, error) {
 	if o.req.Filters, err = parseFilters(c, now); err != nil {
 		return o, err
 	}
-	if o.location, err = zoneOf(c); err != nil {
-		return o, err
-	}
 	tty := isTerminal(c.App.Writer)
 	switch out := c.String("output"); {
 	case out != "":
@@ -283,6 +280,12 @@ func queryOptions(c *cli.Context, now time.Time) (queryOpts, error) {
 		o.format = query.FormatTable
 	default:
 		o.format = query.FormatJSONL
+	}
+	if o.format == query.FormatTable || o.format == query.FormatCSV || c.IsSet("tz") {
+		// The zone times are printed in; JSON prints UTC whatever it is.
+		if o.location, err = zoneOf(c); err != nil {
+			return o, err
+		}
 	}
 	if tty {
 		if w, _, err := term.GetSize(int(c.App.Writer.(*os.File).Fd())); err == nil {

@@ -52,10 +52,14 @@ var timeFilterNames = []string{"captured-from", "captured-to", "deleted-from", "
 // parseTimeFilters reads --tz and the ranges of --from/--to,
 // --captured-from/--captured-to and --deleted-from/--deleted-to into f.
 func parseTimeFilters(c *cli.Context, now time.Time, f *query.Filters) error {
-	loc, err := zoneOf(c)
-	if err != nil {
-		return err
+	loc := time.UTC
+	if anyTimeFlag(c) {
+		var err error
+		if loc, err = zoneOf(c); err != nil {
+			return err
+		}
 	}
+	var err error
 	toFlag := "--to"
 	if c.IsSet("until") {
 		toFlag = "--until" // export to S3, where --to names the destination
@@ -68,6 +72,18 @@ func parseTimeFilters(c *cli.Context, now time.Time, f *query.Filters) error {
 	}
 	f.DeletedRange, err = query.ParseRangeIn("--deleted-from", "--deleted-to", c.String("deleted-from"), c.String("deleted-to"), now, loc)
 	return err
+}
+
+// anyTimeFlag reports whether a time filter is given: only then is the
+// zone read (a TZ archiver cannot read is refused when it would count, not
+// on every command).
+func anyTimeFlag(c *cli.Context) bool {
+	for _, name := range append([]string{"from", "to", "until"}, timeFilterNames...) {
+		if strings.TrimSpace(c.String(name)) != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // timeFilterParts lists the capture and deletion filters given, as

@@ -186,6 +186,7 @@ func TestTimeFlagErrors(t *testing.T) {
 	}{
 		{"bad zone", "", []string{"query", "--tz", "Mars/Olympus_Mons"}, `--tz "Mars/Olympus_Mons": not a time zone`},
 		{"bad TZ", "Mars/Olympus_Mons", []string{"query", "--from", "1d"}, `TZ (environment) "Mars/Olympus_Mons": not a time zone`},
+		{"bad TZ, table", "CET-1CEST,M3.5.0,M10.5.0/3", []string{"query", "--output", "table"}, `TZ (environment) "CET-1CEST,M3.5.0,M10.5.0/3": not a time zone`},
 		{"bad capture bound", "", []string{"query", "--captured-from", "soon"}, `--captured-from "soon": want RFC 3339`},
 		{"reversed deletion range", "", []string{"query", "--deleted-from", "2026-10-02", "--deleted-to", "2026-10-01"}, `--deleted-from "2026-10-02" (2026-10-02T00:00:00Z) is after --deleted-to`},
 		{"no such month", "", []string{"export", "--out", "-", "--from", "2026-13"}, `--from "2026-13": no such date or time`},
@@ -202,6 +203,13 @@ func TestTimeFlagErrors(t *testing.T) {
 				t.Errorf("exit %d, %q; want exit 2 and %q", code, stderr, tt.want)
 			}
 		})
+	}
+	// A TZ that names no zone archiver knows is refused only where a zone
+	// counts: JSON Lines with no time filter prints UTC and reads none.
+	t.Setenv("TZ", "CET-1CEST,M3.5.0,M10.5.0/3")
+	archivetest.Open(t, dir).Close() // an empty archive
+	if code, _, stderr := runCLI(t, "--archive", dir, "query", "--output", "jsonl"); code != 0 {
+		t.Errorf("jsonl query with an unreadable TZ: exit %d: %s; want 0", code, stderr)
 	}
 	// Zone-less times follow TZ when --tz is not given.
 	t.Setenv("TZ", "Asia/Tokyo")
