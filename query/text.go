@@ -371,6 +371,10 @@ func (l *lexer) word(t *textNode) error {
 			if wild {
 				return &textError{start, fmt.Sprintf("%s~: a word is a wildcard or fuzzy, not both", w)}
 			}
+			if !strings.ContainsFunc(w, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) {
+				// Within an edit of punctuation is any one-letter word.
+				return &textError{start, fmt.Sprintf("fuzzy %s~: a fuzzy term needs a letter or digit", w)}
+			}
 			l.pos = rest
 			t.kind, t.value, t.fuzz = termFuzzy, w, d
 			return nil

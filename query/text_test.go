@@ -255,6 +255,8 @@ func TestTextSyntax(t *testing.T) {
 		{`+`, "+ needs a term right after it"},
 		{`a - b`, "- needs a term right after it"},
 		{`x~3`, "the edit distance is 1 or 2"},
+		{`.~`, "a fuzzy term needs a letter or digit"},
+		{`_.~2`, "a fuzzy term needs a letter or digit"},
 		{`x~a`, "the edit distance is 1 or 2"},
 		{`x*~`, "wildcard or fuzzy"},
 		{`"a b"~2`, "proximity"},
