@@ -55,11 +55,12 @@ data) with "REDACTED", and the manifest says so; those records are then no
 longer verbatim.
 
 The filters are those of 'archiver query' (--from, --to, --captured-from,
---captured-to, --deleted-from, --deleted-to, --tz, --job-id,
---source-server, --kind, --event, --status, --text, --region, --account;
-see 'archiver query --help' for the time forms and which time each kind's
---from and --to mean) and are recorded in the manifest as given, with --tz
-when a time filter is given and the zone is not UTC.
+--captured-to, --deleted-from, --deleted-to, --tz, --job-id, --id,
+--source-server, --kind, --event, --status, --initiated-by, --type, --text,
+--region, --account, --deleted; see 'archiver query --help' for the time
+forms and which time each kind's --from and --to mean) and are recorded in
+the manifest as given, with --tz when a time filter is given and the zone
+is not UTC.
 
 The file is written beside its final name and renamed into place when
 complete, so FILE is never left half-written. --out - writes to stdout.
