@@ -7,8 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/archiver-dev/archiver/archive"
@@ -195,54 +193,6 @@ func TestImportEqualsSync(t *testing.T) {
 	}
 }
 
-// asCLIPrints renders items as the AWS CLI prints a listing of them: the
-// members its model does not know (the emulator's x-... members) left out,
-// numbers with a fraction as Python writes floats, indented by four spaces.
-func asCLIPrints(t *testing.T, member string, items []json.RawMessage) []byte {
-	t.Helper()
-	var strip func(v any) any
-	strip = func(v any) any {
-		switch x := v.(type) {
-		case map[string]any:
-			for k, e := range x {
-				if strings.HasPrefix(k, "x-") {
-					delete(x, k)
-					continue
-				}
-				x[k] = strip(e)
-			}
-		case []any:
-			for i, e := range x {
-				x[i] = strip(e)
-			}
-		case json.Number:
-			if strings.ContainsAny(string(x), ".eE") {
-				f, err := x.Float64()
-				if err != nil {
-					t.Fatal(err)
-				}
-				return json.Number(strconv.FormatFloat(f, 'f', -1, 64))
-			}
-		}
-		return v
-	}
-	list := []any{}
-	for _, it := range items {
-		dec := json.NewDecoder(bytes.NewReader(it))
-		dec.UseNumber()
-		var v any
-		if err := dec.Decode(&v); err != nil {
-			t.Fatal(err)
-		}
-		list = append(list, strip(v))
-	}
-	out, err := json.MarshalIndent(map[string]any{member: list}, "", "    ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return append(out, '\n')
-}
-
 // verifyChain fails the test unless the hash chain of the archive in dir
 // verifies clean.
 func verifyChain(t *testing.T, dir, when string) {
@@ -271,16 +221,16 @@ func TestImportOfCLIOutputInventsNoState(t *testing.T) {
 	src := t.TempDir()
 	at := emu.Now()
 	write := func(name string, b []byte) string { return cliFile(t, src, name, string(b), at) }
-	files := []string{write("jobs.json", asCLIPrints(t, "items", emu.Jobs()))}
+	files := []string{write("jobs.json", archivetest.CLIOutput(t, "items", emu.Jobs()))}
 	for _, id := range emu.JobIDs() {
-		files = append(files, write(id+".json", asCLIPrints(t, "items", emu.JobLog(id))))
+		files = append(files, write(id+".json", archivetest.CLIOutput(t, "items", emu.JobLog(id))))
 	}
-	files = append(files, write("servers.json", asCLIPrints(t, "items", emu.SourceServers())))
+	files = append(files, write("servers.json", archivetest.CLIOutput(t, "items", emu.SourceServers())))
 	for _, s := range emu.SourceServers() {
 		var h struct{ SourceServerID string }
 		json.Unmarshal(s, &h)
 		if snaps := emu.RecoverySnapshots(h.SourceServerID); len(snaps) > 0 {
-			files = append(files, write("snapshots-"+h.SourceServerID+".json", asCLIPrints(t, "items", snaps)))
+			files = append(files, write("snapshots-"+h.SourceServerID+".json", archivetest.CLIOutput(t, "items", snaps)))
 		}
 	}
 	var accounts []json.RawMessage
@@ -288,12 +238,12 @@ func TestImportOfCLIOutputInventsNoState(t *testing.T) {
 		b, _ := json.Marshal(map[string]string{"accountID": a})
 		accounts = append(accounts, b)
 	}
-	files = append(files, write("staging.json", asCLIPrints(t, "accounts", accounts)),
-		write("instances.json", asCLIPrints(t, "items", emu.RecoveryInstances())))
+	files = append(files, write("staging.json", archivetest.CLIOutput(t, "accounts", accounts)),
+		write("instances.json", archivetest.CLIOutput(t, "items", emu.RecoveryInstances())))
 	for _, c := range emu.ClusterIDs() {
-		files = append(files, write(c+".json", asCLIPrints(t, "JobListEntries", emu.ClusterJobs(c))))
+		files = append(files, write(c+".json", archivetest.CLIOutput(t, "JobListEntries", emu.ClusterJobs(c))))
 	}
-	files = append(files, write("sms.json", asCLIPrints(t, "replicationJobList", emu.ReplicationJobs())))
+	files = append(files, write("sms.json", archivetest.CLIOutput(t, "replicationJobList", emu.ReplicationJobs())))
 	kinds := []archive.Kind{archive.KindDRSJob, archive.KindDRSJobLogItem, archive.KindDRSSourceServer, archive.KindDRSStagingAccount,
 		archive.KindDRSRecoverySnapshot, archive.KindDRSRecoveryInstance, archive.KindSnowballJob, archive.KindSMSJob}
 	total := len(emu.Jobs()) + emu.TotalLogItems() + len(emu.SourceServers()) + len(accounts) + len(emu.RecoveryInstances()) + len(emu.ReplicationJobs())

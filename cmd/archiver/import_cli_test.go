@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -58,49 +57,6 @@ func saveAWS(t *testing.T, emu *emulator.Server, dir, name string, args ...strin
 		t.Fatal(err)
 	}
 	return p
-}
-
-// asOldCLIPrints renders items as an AWS CLI that still had the sms commands
-// printed them (the one installed here has none): the members its model
-// does not know (the emulator's x-... members) left out, numbers with a
-// fraction as Python writes floats, indented by four spaces.
-func asOldCLIPrints(t *testing.T, member string, items []json.RawMessage) []byte {
-	t.Helper()
-	var strip func(v any) any
-	strip = func(v any) any {
-		switch x := v.(type) {
-		case map[string]any:
-			for k, e := range x {
-				if strings.HasPrefix(k, "x-") {
-					delete(x, k)
-					continue
-				}
-				x[k] = strip(e)
-			}
-		case []any:
-			for i, e := range x {
-				x[i] = strip(e)
-			}
-		case json.Number:
-			if strings.ContainsAny(string(x), ".eE") {
-				f, err := x.Float64()
-				if err != nil {
-					t.Fatal(err)
-				}
-				return json.Number(strconv.FormatFloat(f, 'f', -1, 64))
-			}
-		}
-		return v
-	}
-	var list []any
-	for _, it := range items {
-		list = append(list, strip(decodeNumbers(t, it)))
-	}
-	out, err := json.MarshalIndent(map[string]any{member: list}, "", "    ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return append(out, '\n')
 }
 
 func decodeNumbers(t *testing.T, b []byte) any {
@@ -260,7 +216,7 @@ func TestImportAWSCLIOutputAgreesWithSync(t *testing.T) {
 		files = append(files, saveAWS(t, emu, src, c+".json", "snowball", "list-cluster-jobs", "--cluster-id", c))
 	}
 	sms := filepath.Join(src, "sms.json")
-	if err := os.WriteFile(sms, asOldCLIPrints(t, "replicationJobList", emu.ReplicationJobs()), 0o600); err != nil {
+	if err := os.WriteFile(sms, archivetest.CLIOutput(t, "replicationJobList", emu.ReplicationJobs()), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	files = append(files, sms)
