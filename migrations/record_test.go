@@ -67,20 +67,21 @@ func TestReleasedSteps(t *testing.T) {
 }
 
 // gapFile makes a file as archivers that had step 8 before step 7 left it:
-// steps 1 to 6 and 8 applied, version 8, no record of applied steps.
-func gapFile(t *testing.T) *bolt.DB {
+// steps 1 to 6 and 8 applied (and 9, for version 9: what an archiver with
+// steps 1 to 9 did to such a file), no record of applied steps.
+func gapFile(t *testing.T, version int) *bolt.DB {
 	t.Helper()
 	db := openDB(t)
 	err := db.Update(func(tx *bolt.Tx) error {
 		for _, s := range migrations.Steps() {
-			if s.Version > 8 || s.Version == 7 {
+			if s.Version > version || s.Version == 7 {
 				continue
 			}
 			if err := s.Apply(tx); err != nil {
 				return err
 			}
 		}
-		return tx.Bucket([]byte(migrations.MetaBucket)).Put([]byte(migrations.VersionKey), []byte{0, 0, 0, 8})
+		return tx.Bucket([]byte(migrations.MetaBucket)).Put([]byte(migrations.VersionKey), []byte{0, 0, 0, byte(version)})
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -119,55 +120,67 @@ func record(t *testing.T, db *bolt.DB) string {
 	return v
 }
 
-// TestGapFile: a schema-8 file without step 7 needs steps 7, 9 and 10, gets
-// the recovery buckets, and records every step; applying again does nothing.
+// TestGapFile: a schema-8 file without step 7 needs steps 7, 9 and 10 (a
+// schema-9 one, 7 and 10), gets the recovery buckets, and records every
+// step; applying again does nothing.
 func TestGapFile(t *testing.T) {
-	db := gapFile(t)
-	var pending []migrations.Step
-	db.View(func(tx *bolt.Tx) error {
-		var err error
-		pending, err = migrations.PendingIn(tx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return nil
-	})
-	if got, want := names(pending), stepsFrom(t, 7, 9, 10); got != want {
-		t.Fatalf("pending on a gap file: %s; want %s", got, want)
-	}
-	err := db.Update(func(tx *bolt.Tx) error {
-		done, err := migrations.Apply(tx)
-		if got, want := names(done), names(pending); got != want {
-			t.Errorf("applied %s; want %s", got, want)
-		}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	db.View(func(tx *bolt.Tx) error {
-		for _, b := range []string{"drs.recoverySnapshot", "drs.recoveryInstance", "deleted"} {
-			if tx.Bucket([]byte(b)) == nil {
-				t.Errorf("bucket %s missing after the upgrade", b)
+	for _, tc := range []struct {
+		version int
+		pending []int
+		record  string
+	}{
+		{8, []int{7, 9, 10}, "1 initial-buckets\n2 change-log\n3 binary-record-headers\n4 job-log-lists\n5 staging-accounts-and-provenance\n6 hash-chain\n8 deleted-upstream\n" +
+			"7 drs-recovery-snapshots-and-instances\n9 compact-imported-data\n10 drs-recovery-buckets-where-missing\n"},
+		{9, []int{7, 10}, "1 initial-buckets\n2 change-log\n3 binary-record-headers\n4 job-log-lists\n5 staging-accounts-and-provenance\n6 hash-chain\n8 deleted-upstream\n9 compact-imported-data\n" +
+			"7 drs-recovery-snapshots-and-instances\n10 drs-recovery-buckets-where-missing\n"},
+	} {
+		t.Run(fmt.Sprint("schema ", tc.version), func(t *testing.T) {
+			db := gapFile(t, tc.version)
+			var pending []migrations.Step
+			db.View(func(tx *bolt.Tx) error {
+				var err error
+				pending, err = migrations.PendingIn(tx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return nil
+			})
+			if got, want := names(pending), stepsFrom(t, tc.pending...); got != want {
+				t.Fatalf("pending on a gap file: %s; want %s", got, want)
 			}
-		}
-		if v, _ := migrations.Version(tx); v != migrations.Latest() {
-			t.Errorf("version %d after the upgrade, want %d", v, migrations.Latest())
-		}
-		return nil
-	})
-	want := "1 initial-buckets\n2 change-log\n3 binary-record-headers\n4 job-log-lists\n5 staging-accounts-and-provenance\n6 hash-chain\n8 deleted-upstream\n" +
-		"7 drs-recovery-snapshots-and-instances\n9 compact-imported-data\n10 drs-recovery-buckets-where-missing\n"
-	if got := record(t, db); got != want {
-		t.Errorf("record of applied steps:\n%s\nwant:\n%s", got, want)
+			err := db.Update(func(tx *bolt.Tx) error {
+				done, err := migrations.Apply(tx)
+				if got, want := names(done), names(pending); got != want {
+					t.Errorf("applied %s; want %s", got, want)
+				}
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			db.View(func(tx *bolt.Tx) error {
+				for _, b := range []string{"drs.recoverySnapshot", "drs.recoveryInstance", "deleted"} {
+					if tx.Bucket([]byte(b)) == nil {
+						t.Errorf("bucket %s missing after the upgrade", b)
+					}
+				}
+				if v, _ := migrations.Version(tx); v != migrations.Latest() {
+					t.Errorf("version %d after the upgrade, want %d", v, migrations.Latest())
+				}
+				return nil
+			})
+			if got := record(t, db); got != tc.record {
+				t.Errorf("record of applied steps:\n%s\nwant:\n%s", got, tc.record)
+			}
+			db.Update(func(tx *bolt.Tx) error {
+				done, err := migrations.Apply(tx)
+				if err != nil || len(done) != 0 {
+					t.Errorf("second Apply: %s, %v", names(done), err)
+				}
+				return nil
+			})
+		})
 	}
-	db.Update(func(tx *bolt.Tx) error {
-		done, err := migrations.Apply(tx)
-		if err != nil || len(done) != 0 {
-			t.Errorf("second Apply: %s, %v", names(done), err)
-		}
-		return nil
-	})
 }
 
 // TestRecordedFileMissingStep: a file whose version is the latest but whose
