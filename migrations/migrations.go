@@ -51,7 +51,11 @@ type Step struct {
 // this binary knows, i.e. the file was written by a newer archiver.
 var ErrTooNew = errors.New("archive was written by a newer archiver")
 
-// steps is the ordered schema history. Append only; never edit a released step.
+// steps is the ordered schema history. Append only; never edit a released
+// step. A new step takes the number after the highest in
+// testdata/released.txt, and its line is added there in the same change; a
+// test holds the two together. testdata/gen/schemas writes an archive of
+// every schema version released; add the layout of a new one there.
 var steps = []Step{
 	{
 		Version: 1,
