@@ -200,23 +200,31 @@ func (s *Store) checkSchema(readOnly bool) error {
 			if v == 0 {
 				return s.noSchema(tx)
 			}
-			if _, err := migrations.Pending(v); err != nil {
-				return fmt.Errorf("open archive %s: %w; upgrade archiver to read it", s.path, err)
+			todo, err := migrations.PendingIn(tx)
+			if err != nil {
+				if errors.Is(err, ErrTooNew) {
+					return fmt.Errorf("open archive %s: %w; upgrade archiver to read it", s.path, err)
+				}
+				return fmt.Errorf("open archive %s: %w: %v", s.path, ErrNotArchive, err)
 			}
 			if v < migrations.Latest() {
 				return fmt.Errorf("open archive %s: schema %d, this archiver writes %d: %w (run 'archiver migrate' to upgrade it)", s.path, v, migrations.Latest(), ErrNeedsMigration)
 			}
+			if len(todo) > 0 {
+				return fmt.Errorf("open archive %s: schema %d lacks step %d (%s): %w (run 'archiver migrate' to upgrade it)", s.path, v, todo[0].Version, todo[0].Name, ErrNeedsMigration)
+			}
 			return nil
 		})
 	}
-	current := -1
+	upToDate := false
 	_ = s.db.View(func(tx *bolt.Tx) error {
-		if v, err := migrations.Version(tx); err == nil {
-			current = v
+		if v, err := migrations.Version(tx); err == nil && v > 0 {
+			todo, err := migrations.PendingIn(tx)
+			upToDate = err == nil && len(todo) == 0
 		}
 		return nil
 	})
-	if current == migrations.Latest() {
+	if upToDate {
 		return nil // up to date: open without writing anything
 	}
 	return s.db.Update(func(tx *bolt.Tx) error {
@@ -362,9 +370,17 @@ func (s *Store) pending(verb string) (int, []migrations.Step, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	todo, err := migrations.Pending(v)
-	if err != nil {
+	var todo []migrations.Step
+	err = s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		todo, err = migrations.PendingIn(tx)
+		return err
+	})
+	if errors.Is(err, ErrTooNew) {
 		return v, nil, fmt.Errorf("open archive %s: %w; upgrade archiver to %s it", s.path, err, verb)
+	}
+	if err != nil {
+		return v, nil, fmt.Errorf("open archive %s: %w: %v", s.path, ErrNotArchive, err)
 	}
 	return v, todo, nil
 }

@@ -1,6 +1,7 @@
 package migrations_test
 
 //go:generate go run testdata/gen/main.go -o testdata/schema1.db
+//go:generate go run testdata/gen/schemas/main.go -dir testdata
 
 import (
 	"bytes"

@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -32,15 +34,28 @@ type Step struct {
 	// Desc says in one sentence what the step does, for `migrate --dry-run`.
 	Desc string
 	// Apply performs the step inside the caller's write transaction. It must
-	// be idempotent with respect to a file already at Version-1.
+	// be idempotent with respect to a file already at Version-1, and, for a
+	// step with Present, with respect to any file the step may be run on.
 	Apply func(tx *bolt.Tx) error
+	// Present, if set, reports whether what the step makes is already in
+	// the file. It is asked only of files from before the record of applied
+	// steps (see StepsKey), whose applied steps are inferred from the
+	// version number: a step the number claims but whose work is missing is
+	// applied again. It is set for step 7 only, which archivers that had
+	// step 8 first never applied; a missing bucket of any other step is
+	// damage, for verify to report, not a step to run again.
+	Present func(tx *bolt.Tx) bool
 }
 
 // ErrTooNew is returned when a file's schema version is newer than any step
 // this binary knows, i.e. the file was written by a newer archiver.
 var ErrTooNew = errors.New("archive was written by a newer archiver")
 
-// steps is the ordered schema history. Append only; never edit a released step.
+// steps is the ordered schema history. Append only; never edit a released
+// step. A new step takes the number after the highest in
+// testdata/released.txt, and its line is added there in the same change; a
+// test holds the two together. testdata/gen/schemas writes an archive of
+// every schema version released; add the layout of a new one there.
 var steps = []Step{
 	{
 		Version: 1,
@@ -83,6 +98,7 @@ var steps = []Step{
 		Name:    "drs-recovery-snapshots-and-instances",
 		Desc:    "add the buckets of DRS recovery snapshots and recovery instances",
 		Apply:   v7RecoveryBuckets,
+		Present: hasBuckets("drs.recoverySnapshot", "drs.recoveryInstance"),
 	},
 	{
 		Version: 8,
@@ -95,6 +111,12 @@ var steps = []Step{
 		Name:    "compact-imported-data",
 		Desc:    "rewrite the data of records imported with the AWS CLI's indentation (and any other data that spans lines) compacted, one line each; each rewrite is a link of the hash chain",
 		Apply:   v9CompactData,
+	},
+	{
+		Version: 10,
+		Name:    "drs-recovery-buckets-where-missing",
+		Desc:    "add the buckets of DRS recovery snapshots and recovery instances where they are missing: archivers that had step 8 before step 7 wrote schema 8 files without them",
+		Apply:   v7RecoveryBuckets,
 	},
 }
 
@@ -121,8 +143,9 @@ func Version(tx *bolt.Tx) (int, error) {
 	return int(binary.BigEndian.Uint32(v)), nil
 }
 
-// Pending returns the steps a file at version current still needs, in order.
-// It returns ErrTooNew if current is beyond Latest.
+// Pending returns the steps a file at version current still needs by its
+// version number alone, in order. It returns ErrTooNew if current is beyond
+// Latest. A file may need more: see PendingIn.
 func Pending(current int) ([]Step, error) {
 	if current > Latest() {
 		return nil, fmt.Errorf("schema version %d, this archiver supports up to %d: %w", current, Latest(), ErrTooNew)
@@ -136,27 +159,143 @@ func Pending(current int) ([]Step, error) {
 	return out, nil
 }
 
-// Apply runs every pending step inside tx and records the new version. It
-// returns the steps it applied. On error the caller must roll tx back, which
-// bbolt does when the Update closure returns the error.
+// PendingIn returns the steps the file open in tx still needs, in order:
+// every known step whose name is not among its applied steps (Applied). It
+// returns ErrTooNew if the file's version is beyond Latest or it records a
+// step this binary does not know.
+func PendingIn(tx *bolt.Tx) ([]Step, error) {
+	applied, _, err := Applied(tx)
+	if err != nil {
+		return nil, err
+	}
+	var out []Step
+	for _, s := range steps {
+		if !applied[s.Name] {
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}
+
+// Applied returns the names of the steps applied to the file open in tx,
+// and whether the file records them (under StepsKey). For a file from
+// before the record, they are inferred: every step up to the file's
+// version, except a step with Present whose work is missing. It returns
+// ErrTooNew if the version is beyond Latest or the record names a step
+// this binary does not know.
+func Applied(tx *bolt.Tx) (map[string]bool, bool, error) {
+	cur, err := Version(tx)
+	if err != nil {
+		return nil, false, err
+	}
+	if cur > Latest() {
+		return nil, false, fmt.Errorf("schema version %d, this archiver supports up to %d: %w", cur, Latest(), ErrTooNew)
+	}
+	applied := map[string]bool{}
+	var v []byte
+	if b := tx.Bucket([]byte(MetaBucket)); b != nil {
+		v = b.Get([]byte(StepsKey))
+	}
+	if v == nil {
+		for _, s := range steps {
+			if s.Version <= cur && (s.Present == nil || s.Present(tx)) {
+				applied[s.Name] = true
+			}
+		}
+		return applied, false, nil
+	}
+	recorded, err := parseRecord(v)
+	if err != nil {
+		return nil, true, err
+	}
+	known := map[string]bool{}
+	for _, s := range steps {
+		known[s.Name] = true
+	}
+	for _, r := range recorded {
+		if !known[r.name] {
+			return nil, true, fmt.Errorf("applied step %d (%s) is not one this archiver knows: %w", r.version, r.name, ErrTooNew)
+		}
+		applied[r.name] = true
+	}
+	return applied, true, nil
+}
+
+// StepsKey is the key in MetaBucket under which the applied steps are
+// recorded: one line per step, in the order applied, each the step's
+// version number, a space and its name. Files written before the record
+// have no such key.
+const StepsKey = "schemaSteps"
+
+type recordedStep struct {
+	version int
+	name    string
+}
+
+// parseRecord reads the value of StepsKey.
+func parseRecord(v []byte) ([]recordedStep, error) {
+	var out []recordedStep
+	for _, line := range strings.Split(strings.TrimSuffix(string(v), "\n"), "\n") {
+		num, name, ok := strings.Cut(line, " ")
+		n, err := strconv.Atoi(num)
+		if !ok || err != nil || n <= 0 || name == "" || strings.ContainsAny(name, " \r\t") {
+			return nil, fmt.Errorf("meta %s: line %q is not a step number and name", StepsKey, line)
+		}
+		out = append(out, recordedStep{n, name})
+	}
+	return out, nil
+}
+
+// Apply runs every pending step (PendingIn) inside tx, recording each in
+// StepsKey and raising the version to the highest step applied. It returns
+// the steps it applied. On error the caller must roll tx back, which bbolt
+// does when the Update closure returns the error. A file from before the
+// record gets one listing the steps inferred as applied, then those applied
+// now.
 func Apply(tx *bolt.Tx) ([]Step, error) {
 	cur, err := Version(tx)
 	if err != nil {
 		return nil, err
 	}
-	todo, err := Pending(cur)
+	applied, recorded, err := Applied(tx)
 	if err != nil {
 		return nil, err
+	}
+	todo, err := PendingIn(tx)
+	if err != nil {
+		return nil, err
+	}
+	if len(todo) == 0 {
+		return nil, nil
+	}
+	var record []byte
+	if recorded {
+		record = append(record, tx.Bucket([]byte(MetaBucket)).Get([]byte(StepsKey))...)
+	} else {
+		for _, s := range steps {
+			if applied[s.Name] {
+				record = appendRecord(record, s)
+			}
+		}
 	}
 	for _, s := range todo {
 		if err := s.Apply(tx); err != nil {
 			return nil, fmt.Errorf("migration %d (%s): %w", s.Version, s.Name, err)
 		}
-		if err := setVersion(tx, s.Version); err != nil {
+		cur = max(cur, s.Version)
+		if err := setVersion(tx, cur); err != nil {
 			return nil, fmt.Errorf("migration %d (%s): record version: %w", s.Version, s.Name, err)
+		}
+		record = appendRecord(record, s)
+		if err := tx.Bucket([]byte(MetaBucket)).Put([]byte(StepsKey), record); err != nil {
+			return nil, fmt.Errorf("migration %d (%s): record step: %w", s.Version, s.Name, err)
 		}
 	}
 	return todo, nil
+}
+
+func appendRecord(b []byte, s Step) []byte {
+	return fmt.Appendf(b, "%d %s\n", s.Version, s.Name)
 }
 
 func setVersion(tx *bolt.Tx, v int) error {
@@ -167,6 +306,19 @@ func setVersion(tx *bolt.Tx, v int) error {
 	var buf [4]byte
 	binary.BigEndian.PutUint32(buf[:], uint32(v))
 	return b.Put([]byte(VersionKey), buf[:])
+}
+
+// hasBuckets returns a Present function that reports whether every named
+// bucket exists.
+func hasBuckets(names ...string) func(tx *bolt.Tx) bool {
+	return func(tx *bolt.Tx) bool {
+		for _, n := range names {
+			if tx.Bucket([]byte(n)) == nil {
+				return false
+			}
+		}
+		return true
+	}
 }
 
 // v1InitialBuckets creates the layout of schema 1. Bucket names are spelled

@@ -33,8 +33,15 @@ some steps rewrite every record. Readers wait for the file meanwhile. Copy
 the file first if you want to keep the old layout: an older archiver cannot
 read an upgraded archive, and says so.
 
-An archive written by a newer archiver than this one is refused: upgrade
-archiver instead.
+The file records each step applied to it, by number and name, in its meta
+bucket. A step is pending when its name is not recorded, even if the file's
+schema number is already this archiver's: the list may hold a step numbered
+below the file's schema. A file from before the record counts as having every
+step up to its schema number, save step 7 where its buckets are missing (an
+archiver that had step 8 before step 7 wrote such files).
+
+An archive written by a newer archiver than this one, or recording a step
+this archiver does not know, is refused: upgrade archiver instead.
 
 EXAMPLES:
    # What would an upgrade do?
@@ -93,7 +100,11 @@ func runMigrate(ctx context.Context, dir string, dryRun bool, lockTimeout time.D
 	}
 	fmt.Fprintf(stdout, "archiver migrate: schema %d; applied %s in one transaction:\n", from, plural(int64(len(done)), "step"))
 	printSteps(stdout, done)
-	fmt.Fprintf(stdout, "archiver migrate: schema %d -> %d in %s\n", from, done[len(done)-1].Version, time.Since(start).Round(time.Millisecond))
+	to := from
+	for _, s := range done {
+		to = max(to, s.Version)
+	}
+	fmt.Fprintf(stdout, "archiver migrate: schema %d -> %d in %s\n", from, to, time.Since(start).Round(time.Millisecond))
 	return nil
 }
 
