@@ -108,7 +108,11 @@ func Create(ctx context.Context, path string, o Options) (*File, error) {
 			continue
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
+			var pe *fs.PathError
+			if errors.As(err, &pe) {
+				err = pe.Err // the temporary name means nothing to the user
+			}
+			return nil, fmt.Errorf("%s: create a file in %s: %w", path, dir, err)
 		}
 		// The umask does not decide the mode of what archiver writes.
 		if err := f.Chmod(out.mode); err != nil {
