@@ -5,25 +5,23 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
-	"syscall"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/archiver-dev/archiver/internal/outfile"
 	"github.com/archiver-dev/archiver/migrations"
 )
 
 // ErrBackupExists is returned when a backup would replace an existing file
 // and was not told to.
-var ErrBackupExists = errors.New("file exists")
+var ErrBackupExists = outfile.ErrExists
 
 // BackupOptions control Backup.
 type BackupOptions struct {
-	// Force replaces an existing file, and a temporary file left beside it
-	// by a backup that did not finish.
+	// Force replaces an existing regular file.
 	Force bool
 	// LockTimeout and Waiting are those of the read-only Open of the
 	// archive.
@@ -49,45 +47,42 @@ type BackupResult struct {
 // copy is written, as they wait for any reader, and no longer: the archive
 // is closed before the copy is checked.
 //
-// The copy goes to path.tmp (mode 0600), is synced to disk, checked
-// (bbolt's consistency check and the schema version) and only then renamed
-// to path, so a failed backup never leaves a partial file under path. An
-// existing path is replaced only with o.Force.
+// The copy goes to a temporary file beside path (mode 0600, see package
+// outfile), is synced to disk, checked (bbolt's consistency check and the
+// schema version) and only then renamed to path, so a failed backup never
+// leaves a partial file under path. An existing regular file is replaced
+// only with o.Force. A FIFO or device is written to in place, after the copy
+// was checked in a scratch file.
 func Backup(ctx context.Context, dir, path string, o BackupOptions) (BackupResult, error) {
 	var res BackupResult
 	if err := refuseSelf(filepath.Join(dir, FileName), path); err != nil {
 		return res, err
 	}
-	if !o.Force {
-		if _, err := os.Lstat(path); err == nil {
-			return res, fmt.Errorf("backup to %s: %w (pass --force to replace it)", path, ErrBackupExists)
-		}
+	if err := outfile.Check(path, outfile.Options{Force: o.Force}); err != nil {
+		return res, fmt.Errorf("backup to %w", err)
 	}
+	out, err := outfile.Create(ctx, path, outfile.Options{Force: o.Force})
+	if err != nil {
+		return res, fmt.Errorf("backup to %w", err)
+	}
+	defer out.Abort()
 	s, err := Open(ctx, dir, Options{ReadOnly: true, LockTimeout: o.LockTimeout, Waiting: o.Waiting})
 	if err != nil {
 		return res, fmt.Errorf("backup: %w", err)
 	}
 	defer s.Close()
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if errors.Is(err, fs.ErrExist) && o.Force {
-		if err = os.Remove(tmp); err == nil {
-			f, err = os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	// A FIFO or device cannot be checked once written: the copy goes to a
+	// scratch file first, and from there, checked, to the output.
+	var f io.Writer = out
+	var scratch *os.File
+	if out.Kind() != outfile.Regular {
+		if scratch, err = outfile.Scratch(""); err != nil {
+			return res, fmt.Errorf("backup to %s: %w", path, err)
 		}
+		defer os.Remove(scratch.Name())
+		defer scratch.Close()
+		f = scratch
 	}
-	if errors.Is(err, fs.ErrExist) {
-		return res, fmt.Errorf("backup to %s: %s exists: another backup is running, or one was stopped (remove it, or pass --force)", path, tmp)
-	}
-	if err != nil {
-		return res, fmt.Errorf("backup to %s: %w", path, err)
-	}
-	done := false
-	defer func() {
-		if !done {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
 	err = s.db.View(func(tx *bolt.Tx) error {
 		r := &Reader{tx: tx}
 		var err error
@@ -109,22 +104,30 @@ func Backup(ctx context.Context, dir, path string, o BackupOptions) (BackupResul
 	if err != nil {
 		return res, fmt.Errorf("backup to %s: %w", path, err)
 	}
-	if err := f.Sync(); err != nil {
-		return res, fmt.Errorf("backup to %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return res, fmt.Errorf("backup to %s: %w", path, err)
+	if err := out.Sync(); err != nil {
+		return res, fmt.Errorf("backup to %w", err)
 	}
 	if err := s.Close(); err != nil {
 		return res, fmt.Errorf("backup: %w", err)
 	}
-	if err := CheckFile(tmp); err != nil {
+	check := out.Staged()
+	if scratch != nil {
+		check = scratch.Name()
+	}
+	if err := CheckFile(check); err != nil {
 		return res, fmt.Errorf("backup to %s: the copy fails its check: %w", path, err)
 	}
-	if err := place(tmp, path, o.Force); err != nil {
-		return res, fmt.Errorf("backup to %s: %w", path, err)
+	if scratch != nil {
+		if _, err := scratch.Seek(0, io.SeekStart); err != nil {
+			return res, fmt.Errorf("backup to %s: %w", path, err)
+		}
+		if _, err := io.Copy(ctxWriter{ctx, out}, scratch); err != nil {
+			return res, fmt.Errorf("backup to %s: %w", path, err)
+		}
 	}
-	done = true
+	if err := out.Commit(); err != nil {
+		return res, fmt.Errorf("backup to %w", err)
+	}
 	return res, nil
 }
 
@@ -136,50 +139,6 @@ func refuseSelf(archivePath, path string) error {
 	}
 	if b, err := os.Stat(path); err == nil && os.SameFile(a, b) {
 		return fmt.Errorf("backup to %s: that is the archive itself", path)
-	}
-	return nil
-}
-
-// place moves the finished copy tmp to path and syncs the directory. Without
-// force it links rather than renames, which fails if path appeared
-// meanwhile instead of replacing it.
-func place(tmp, path string, force bool) error {
-	if force {
-		if err := os.Rename(tmp, path); err != nil {
-			return err
-		}
-	} else {
-		err := os.Link(tmp, path)
-		switch {
-		case errors.Is(err, fs.ErrExist):
-			return fmt.Errorf("%w (pass --force to replace it)", ErrBackupExists)
-		case errors.Is(err, syscall.EPERM), errors.Is(err, syscall.ENOTSUP), errors.Is(err, syscall.EXDEV):
-			// No hard links on this file system: check, then rename.
-			if _, err := os.Lstat(path); err == nil {
-				return fmt.Errorf("%w (pass --force to replace it)", ErrBackupExists)
-			}
-			if err := os.Rename(tmp, path); err != nil {
-				return err
-			}
-		case err != nil:
-			return err
-		default:
-			if err := os.Remove(tmp); err != nil {
-				return err
-			}
-		}
-	}
-	return syncDir(filepath.Dir(path))
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) {
-		return err
 	}
 	return nil
 }

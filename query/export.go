@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/internal/outfile"
 )
 
 // ExportFormat names the layout of an export document.
@@ -98,8 +99,9 @@ type ExportOptions struct {
 	Now time.Time
 	// SchemaVersion is recorded in the manifest.
 	SchemaVersion int
-	// TempDir holds the scratch file the records are staged in; "" for the
-	// system default.
+	// TempDir holds the scratch file the records are staged in
+	// (archiver-scratch-PID-RANDOM, see outfile.Scratch); "" for the system
+	// default.
 	TempDir string
 	// Only, when not nil, limits the export to the records with these keys
 	// (the answer of a query).
@@ -156,9 +158,9 @@ func Export(ctx context.Context, r *archive.Reader, w io.Writer, o ExportOptions
 		return m, fmt.Errorf("export: %w", err)
 	}
 	m.Chain = ChainHead{Links: head.N, Head: hex.EncodeToString(head.Hash[:])}
-	scratch, err := os.CreateTemp(o.TempDir, "archiver-export-*.json")
+	scratch, err := outfile.Scratch(o.TempDir)
 	if err != nil {
-		return m, fmt.Errorf("export: scratch file: %w", err)
+		return m, fmt.Errorf("export: %w", err)
 	}
 	defer os.Remove(scratch.Name())
 	defer scratch.Close()

@@ -3,14 +3,15 @@ package sync
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/internal/outfile"
 )
 
 // MetricsFileMode is the mode of the metrics file. node_exporter's textfile
@@ -121,34 +122,22 @@ func writeSample(b *bytes.Buffer, name string, labels [][2]string, v float64) {
 // labelEscaper escapes a label value as the text format wants it.
 var labelEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`)
 
-// writeMetrics writes the metrics of runs to path atomically: into a
+// writeMetrics writes the metrics of runs to path (mode MetricsFileMode) as
+// package outfile writes any output, replacing the file every run: into a
 // temporary file beside it (whose name the textfile collector ignores, as
-// it does not end in .prom), synced, then renamed over path.
-func writeMetrics(path string, runs []archive.SyncRun) error {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	tmp, err := os.CreateTemp(dir, "."+base+".*.tmp")
+// it does not end in .prom), synced, then renamed over path. A FIFO or
+// device is written to in place.
+func writeMetrics(ctx context.Context, path string, runs []archive.SyncRun) error {
+	f, err := outfile.Create(ctx, path, outfile.Options{Force: true, Mode: MetricsFileMode})
 	if err != nil {
+		return fmt.Errorf("write metrics: %w", err)
+	}
+	defer f.Abort()
+	if _, err := f.Write(formatMetrics(runs)); err != nil {
 		return fmt.Errorf("write metrics %s: %w", path, err)
 	}
-	defer os.Remove(tmp.Name())
-	defer tmp.Close()
-	if _, err := tmp.Write(formatMetrics(runs)); err != nil {
-		return fmt.Errorf("write metrics %s: %w", path, err)
-	}
-	if err := tmp.Chmod(MetricsFileMode); err != nil {
-		return fmt.Errorf("write metrics %s: %w", path, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("write metrics %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write metrics %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write metrics %s: %w", path, err)
+	if err := f.Commit(); err != nil {
+		return fmt.Errorf("write metrics: %w", err)
 	}
 	return nil
 }
@@ -158,6 +147,11 @@ func writeMetrics(path string, runs []archive.SyncRun) error {
 // or unreadable file holds none; a line it does not understand is skipped.
 func readMetrics(path string) map[string]archive.SyncRun {
 	out := map[string]archive.SyncRun{}
+	// Only a regular file holds metrics of ours; reading a FIFO would
+	// wait for a writer.
+	if fi, err := os.Stat(path); err != nil || !fi.Mode().IsRegular() {
+		return out
+	}
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return out

@@ -139,7 +139,7 @@ func (rp *report) finish(ctx context.Context, runErr error) error {
 		} else {
 			stored = monotonic(stored, prev)
 		}
-		if err := writeMetrics(rp.o.MetricsFile, stored); err != nil && runErr == nil {
+		if err := writeMetrics(ctx, rp.o.MetricsFile, stored); err != nil && runErr == nil {
 			return red.error(err)
 		}
 	}

@@ -23,11 +23,16 @@ moment and nothing of any later one, even while a sync runs. A sync that
 wants to commit during the copy waits for it, as it waits for any reader,
 and goes on afterwards.
 
-The copy is written to FILE.tmp (mode 0600), synced to disk, checked
-(bbolt's consistency check over every page, and the schema version) and
-only then renamed to FILE, so FILE is never a partial copy. An existing
-FILE is left alone unless --force is given; --force also removes a FILE.tmp
-left by a backup that was stopped.
+The copy is written beside FILE (.FILE.tmp-PID-RANDOM, mode 0600), synced
+to disk, checked (bbolt's consistency check over every page, and the schema
+version) and only then renamed to FILE, so FILE is never a partial copy. An
+existing FILE is left alone unless --force is given. A symbolic link is
+followed: its target is written, the same way, in the target's directory.
+A FIFO or a device is written to in place, never replaced: the copy is
+checked in a scratch file in the temporary directory ($TMPDIR) first.
+Standard output (-) is refused. A temporary or scratch file left by a
+backup that was killed is removed by the next run once its process is
+gone; one of a backup still running is left alone.
 
 The full-text index is not copied: it is derived from the archive. To
 restore, put the copy in an empty directory as archive.db and run
@@ -44,8 +49,8 @@ EXAMPLES:
    cp /backup/archiver.db /var/lib/archiver-restored/archive.db
    archiver --archive /var/lib/archiver-restored reindex`,
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "file to write the copy to"},
-			&cli.BoolFlag{Name: "force", Usage: "replace FILE if it exists"},
+			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "file to write the copy to (a FIFO or device is written in place)"},
+			&cli.BoolFlag{Name: "force", Usage: "replace FILE if it is an existing regular file"},
 			&cli.DurationFlag{Name: "lock-timeout", Value: time.Minute, Usage: "longest wait for a running sync to release the archive"},
 		},
 		Action: func(c *cli.Context) error {
@@ -58,8 +63,11 @@ EXAMPLES:
 				force:       c.Bool("force"),
 				lockTimeout: c.Duration("lock-timeout"),
 			}
-			if o.out == "" || o.out == "-" {
+			if o.out == "" {
 				return usageError{err: fmt.Errorf("--out FILE is required"), command: "backup"}
+			}
+			if o.out == "-" {
+				return usageError{err: fmt.Errorf("--out -: backup writes a file, not stdout (the copy is checked before it is put in place); give a file, a FIFO or a device"), command: "backup"}
 			}
 			if o.lockTimeout <= 0 {
 				return usageError{err: fmt.Errorf("--lock-timeout must be positive"), command: "backup"}

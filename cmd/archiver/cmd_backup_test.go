@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -70,9 +68,7 @@ func TestBackupDuringSync(t *testing.T) {
 	if fi, err := os.Stat(out); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Errorf("copy: %v, mode %v; want 0600", err, fi)
 	}
-	if _, err := os.Stat(out + ".tmp"); !errors.Is(err, fs.ErrNotExist) {
-		t.Errorf("%s.tmp left behind: %v", out, err)
-	}
+	noTemps(t, copyDir)
 	copied, final := logItemCount(t, copyDir), logItemCount(t, dir)
 	if copied == 0 || copied >= final {
 		t.Errorf("the copy holds %d of %d log items; want part of them, as of a moment mid-sync", copied, final)
@@ -117,8 +113,7 @@ func TestBackupRefuses(t *testing.T) {
 		{"new file", nil, nil, 0, "", false},
 		{"existing file", writeJunk, nil, 1, "file exists (pass --force to replace it)", true},
 		{"existing file, forced", writeJunk, []string{"--force"}, 0, "", false},
-		{"stopped backup", func(out string) { writeJunk(out + ".tmp") }, nil, 1, "another backup is running, or one was stopped", false},
-		{"stopped backup, forced", func(out string) { writeJunk(out + ".tmp") }, []string{"--force"}, 0, "", false},
+		{"a directory", func(out string) { os.Mkdir(out, 0o700) }, []string{"--force"}, 1, "is a directory", false},
 		{"no such directory", func(out string) { os.RemoveAll(filepath.Dir(out)) }, nil, 1, "no such file or directory", false},
 	}
 	for _, tt := range tests {
@@ -140,9 +135,10 @@ func TestBackupRefuses(t *testing.T) {
 				if tt.kept && !bytes.Equal(before, after) {
 					t.Errorf("%s changed", out)
 				}
-				if !tt.kept && after != nil {
+				if fi, err := os.Lstat(out); !tt.kept && err == nil && fi.Mode().IsRegular() {
 					t.Errorf("a failed backup left %s", out)
 				}
+				noTemps(t, filepath.Dir(out))
 				return
 			}
 			if err := archive.CheckFile(out); err != nil {
@@ -151,9 +147,7 @@ func TestBackupRefuses(t *testing.T) {
 			if fi, _ := os.Stat(out); fi.Mode().Perm() != 0o600 {
 				t.Errorf("copy mode %v, want 0600", fi.Mode().Perm())
 			}
-			if _, err := os.Stat(out + ".tmp"); !errors.Is(err, fs.ErrNotExist) {
-				t.Errorf("%s.tmp left behind", out)
-			}
+			noTemps(t, filepath.Dir(out))
 		})
 	}
 
@@ -165,6 +159,9 @@ func TestBackupRefuses(t *testing.T) {
 	archivetest.Check(t, dir)
 	if code, _, stderr := runCLI(t, "--archive", dir, "backup"); code != 2 || !strings.Contains(stderr, "--out FILE is required") {
 		t.Errorf("backup without --out: exit %d: %s", code, stderr)
+	}
+	if code, _, stderr := runCLI(t, "--archive", dir, "backup", "--out", "-"); code != 2 || !strings.Contains(stderr, "not stdout") {
+		t.Errorf("backup to stdout: exit %d: %s", code, stderr)
 	}
 	if code, _, stderr := runCLI(t, "--archive", t.TempDir(), "backup", "--out", filepath.Join(t.TempDir(), "b.db")); code != 2 || !strings.Contains(stderr, "no archive here") {
 		t.Errorf("backup of no archive: exit %d: %s", code, stderr)

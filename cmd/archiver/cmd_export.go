@@ -6,12 +6,12 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/internal/outfile"
 	"github.com/archiver-dev/archiver/query"
 )
 
@@ -19,7 +19,7 @@ func exportCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "export",
 		Usage:     "write the archive as one JSON document with a verifiable manifest",
-		UsageText: "archiver [--archive DIR] export --out FILE [filters]\narchiver [--archive DIR] export --to s3://BUCKET/PREFIX [--since-last] [--object-lock-mode MODE --retain-days N] [--sse-kms-key-id ID] [filters]\narchiver export --ddl athena|trino [--to s3://BUCKET/PREFIX]",
+		UsageText: "archiver [--archive DIR] export --out FILE [--force] [filters]\narchiver [--archive DIR] export --to s3://BUCKET/PREFIX [--since-last] [--object-lock-mode MODE --retain-days N] [--sse-kms-key-id ID] [filters]\narchiver export --ddl athena|trino [--to s3://BUCKET/PREFIX]",
 		Description: `Writes every archived record (or, with filters, those 'archiver query'
 would list) to FILE as one JSON document:
 
@@ -62,8 +62,16 @@ forms and which time each kind's --from and --to mean) and are recorded in
 the manifest as given, with --tz when a time filter is given and the zone
 is not UTC.
 
-The file is written beside its final name and renamed into place when
-complete, so FILE is never left half-written. --out - writes to stdout.
+FILE is written beside its final name (.FILE.tmp-PID-RANDOM, mode 0600),
+synced and renamed into place when complete, so FILE is never left
+half-written. An existing FILE is left alone unless --force is given. A
+symbolic link is followed: its target is written, the same way, in the
+target's directory. A FIFO or a device (such as /dev/null) is written to as
+it is, never replaced. --out - writes to stdout. The records are staged in a
+scratch file (archiver-scratch-PID-RANDOM) beside FILE, or in the temporary
+directory ($TMPDIR) for stdout, a FIFO or a device; it is removed at the
+end, on an interrupt, and when a reader of stdout stops early (exit 141).
+What a killed archiver leaves behind, the next one removes.
 Export needs no network and no credentials, and can run during a sync.
 
 EXPORT TO S3 (for Athena and Trino):
@@ -111,7 +119,8 @@ EXAMPLES:
    archiver export --to s3://dr-audit/archiver --since-last --object-lock-mode COMPLIANCE --retain-days 2555
    archiver export --ddl athena --to s3://dr-audit/archiver`,
 		Flags: append([]cli.Flag{
-			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "file to write (- for stdout)"},
+			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "file to write (- for stdout; a FIFO or device is written in place)"},
+			&cli.BoolFlag{Name: "force", Usage: "replace FILE if it is an existing regular file"},
 			&cli.StringFlag{Name: "sign-key", EnvVars: []string{"ARCHIVER_SIGN_KEY_FILE"}, Usage: "sign the export with this ed25519 private key (PEM file; or the PEM itself in ARCHIVER_SIGN_KEY)"},
 			&cli.BoolFlag{Name: "redact-tags", Usage: "replace every tag value in the data with REDACTED"},
 			&cli.DurationFlag{Name: "lock-timeout", Value: time.Minute, Usage: "longest wait for a sync to release the archive"},
@@ -130,7 +139,7 @@ EXAMPLES:
 			if out == "" {
 				return usageError{err: fmt.Errorf("--out FILE is required"), command: "export"}
 			}
-			o := exportOptions{archiveDir: c.String("archive"), out: out, lockTimeout: c.Duration("lock-timeout"), redactTags: c.Bool("redact-tags")}
+			o := exportOptions{archiveDir: c.String("archive"), out: out, force: c.Bool("force"), lockTimeout: c.Duration("lock-timeout"), redactTags: c.Bool("redact-tags")}
 			key, err := signKey(c.String("sign-key"), os.Getenv("ARCHIVER_SIGN_KEY"))
 			if err != nil {
 				return usageError{err: err, command: "export"}
@@ -151,6 +160,7 @@ EXAMPLES:
 type exportOptions struct {
 	archiveDir      string
 	out             string
+	force           bool
 	lockTimeout     time.Duration
 	redactTags      bool
 	signKey         ed25519.PrivateKey
@@ -167,6 +177,11 @@ func openReadOnly(ctx context.Context, dir string, lockTimeout time.Duration, st
 }
 
 func runExport(ctx context.Context, o exportOptions, stdout, stderr io.Writer) error {
+	// A refusal of the output comes before any work.
+	oo := outfile.Options{Force: o.force, Stdout: stdout}
+	if err := outfile.Check(o.out, oo); err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
 	st, err := openReadOnly(ctx, o.archiveDir, o.lockTimeout, stderr)
 	if err != nil {
 		return fmt.Errorf("export: %w", err)
@@ -182,38 +197,27 @@ func runExport(ctx context.Context, o exportOptions, stdout, stderr io.Writer) e
 			return err
 		}
 	}
-
-	if o.out == "-" {
-		return st.View(func(r *archive.Reader) error {
-			_, err := query.Export(ctx, r, stdout, qo)
-			return err
-		})
-	}
-	dir := filepath.Dir(o.out)
-	qo.TempDir = dir
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(o.out)+".*.tmp")
+	out, err := outfile.Create(ctx, o.out, oo)
 	if err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
-	defer os.Remove(tmp.Name())
-	defer tmp.Close()
+	defer out.Abort()
+	qo.TempDir = out.Dir()
+
 	var m query.Manifest
 	err = st.View(func(r *archive.Reader) error {
 		var err error
-		m, err = query.Export(ctx, r, tmp, qo)
+		m, err = query.Export(ctx, r, out, qo)
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	if err := tmp.Sync(); err != nil {
+	if err := out.Commit(); err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("export: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), o.out); err != nil {
-		return fmt.Errorf("export: %w", err)
+	if out.Kind() == outfile.Stdout {
+		return nil
 	}
 	signed := ""
 	if o.signKey != nil {

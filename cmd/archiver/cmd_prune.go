@@ -14,6 +14,7 @@ import (
 
 	"github.com/archiver-dev/archiver/archive"
 	"github.com/archiver-dev/archiver/index"
+	"github.com/archiver-dev/archiver/internal/outfile"
 	"github.com/archiver-dev/archiver/query"
 	archsync "github.com/archiver-dev/archiver/sync"
 )
@@ -22,7 +23,7 @@ func pruneCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "prune",
 		Usage:     "remove records older than a date, for a retention policy",
-		UsageText: "archiver [--archive DIR] prune --before TIME [--tz ZONE] (--export FILE | --no-export) [--confirm]",
+		UsageText: "archiver [--archive DIR] prune --before TIME [--tz ZONE] (--export FILE [--force] | --no-export) [--confirm]",
 		Description: `Removes the records older than --before from the archive:
    - DRS jobs created before it (their creationDateTime), with their whole
      logs, whatever the time of the log items;
@@ -50,7 +51,11 @@ Without --confirm it only says what it would remove. With --confirm it first
 writes an export of exactly those records to --export FILE (sealed, and
 signed with --sign-key or ARCHIVER_SIGN_KEY as 'archiver export' does),
 makes it durable, and only then removes them, in one transaction. A prune
-with no export must say so with --no-export. Every removal is a link of the
+with no export must say so with --no-export. FILE is written as 'archiver
+export --out' writes it: beside its final name, then renamed into place; an
+existing FILE is left alone (and the prune refused) unless --force is given;
+a symbolic link is followed; a FIFO or device is written to in place. It
+cannot be - (stdout): the export must be on disk before anything goes. Every removal is a link of the
 hash chain, and so is the prune itself (its bound, counts and the export's
 hash), so 'archiver verify' can tell a prune from tampering.
 
@@ -68,6 +73,7 @@ EXAMPLES:
 			tzFlag(),
 			&cli.BoolFlag{Name: "confirm", Usage: "remove the records (without it, only say what would go)"},
 			&cli.StringFlag{Name: "export", Usage: "write the records removed to this file first"},
+			&cli.BoolFlag{Name: "force", Usage: "replace the --export FILE if it is an existing regular file"},
 			&cli.BoolFlag{Name: "no-export", Usage: "remove the records without exporting them"},
 			&cli.StringFlag{Name: "sign-key", Usage: "sign the export with this ed25519 private key (PEM file; or the PEM itself in ARCHIVER_SIGN_KEY)"},
 			&cli.DurationFlag{Name: "lock-timeout", Value: time.Minute, Usage: "longest wait for the archive file lock"},
@@ -90,6 +96,7 @@ type pruneOpts struct {
 	before      time.Time
 	confirm     bool
 	export      string
+	force       bool
 	lockTimeout time.Duration
 	qo          query.ExportOptions
 	// location is the zone --before was read in, and is printed in.
@@ -97,7 +104,7 @@ type pruneOpts struct {
 }
 
 func pruneOptions(c *cli.Context, now time.Time) (pruneOpts, error) {
-	o := pruneOpts{archiveDir: c.String("archive"), confirm: c.Bool("confirm"), export: c.String("export"), lockTimeout: c.Duration("lock-timeout"), location: time.UTC}
+	o := pruneOpts{archiveDir: c.String("archive"), confirm: c.Bool("confirm"), export: c.String("export"), force: c.Bool("force"), lockTimeout: c.Duration("lock-timeout"), location: time.UTC}
 	b := strings.TrimSpace(c.String("before"))
 	if b == "" {
 		return o, fmt.Errorf("--before DATE is required")
@@ -118,20 +125,21 @@ func pruneOptions(c *cli.Context, now time.Time) (pruneOpts, error) {
 	case o.export == "-":
 		return o, fmt.Errorf("--export: give a file, not -, so that the export is on disk before anything is removed")
 	}
-	if o.export != "" {
-		if _, err := os.Stat(o.export); err == nil {
-			return o, fmt.Errorf("--export %s: the file exists; archiver will not overwrite it", o.export)
-		}
-	}
 	key, err := signKey(c.String("sign-key"), os.Getenv("ARCHIVER_SIGN_KEY"))
 	if err != nil {
 		return o, err
 	}
-	o.qo = query.ExportOptions{Version: archiverVersion(), SignKey: key, TempDir: filepath.Dir(o.export)}
+	o.qo = query.ExportOptions{Version: archiverVersion(), SignKey: key}
 	return o, nil
 }
 
 func runPrune(ctx context.Context, o pruneOpts, stdout, stderr io.Writer) error {
+	if o.export != "" {
+		// Refused before anything happens, even without --confirm.
+		if err := outfile.Check(o.export, outfile.Options{Force: o.force}); err != nil {
+			return fmt.Errorf("prune: --export %w", err)
+		}
+	}
 	if _, err := os.Stat(filepath.Join(o.archiveDir, archive.FileName)); err != nil {
 		return fmt.Errorf("prune: %s: %w", o.archiveDir, archive.ErrNoArchive)
 	}
@@ -152,24 +160,14 @@ func runPrune(ctx context.Context, o pruneOpts, stdout, stderr io.Writer) error 
 	}
 	po := query.PruneOptions{Before: o.before, Confirm: o.confirm, ExportOptions: o.qo}
 	po.ExportOptions.SchemaVersion = schema
-	var tmp *os.File
 	if o.confirm && o.export != "" {
-		tmp, err = os.CreateTemp(filepath.Dir(o.export), "."+filepath.Base(o.export)+".*.tmp")
+		out, err := outfile.Create(ctx, o.export, outfile.Options{Force: o.force})
 		if err != nil {
-			return fmt.Errorf("prune: %w", err)
+			return fmt.Errorf("prune: --export %w", err)
 		}
-		defer os.Remove(tmp.Name())
-		defer tmp.Close()
-		po.Export = tmp
-		po.Exported = func(query.Manifest) error {
-			if err := tmp.Sync(); err != nil {
-				return err
-			}
-			if err := tmp.Close(); err != nil {
-				return err
-			}
-			return os.Rename(tmp.Name(), o.export)
-		}
+		defer out.Abort()
+		po.Export, po.ExportOptions.TempDir = out, out.Dir()
+		po.Exported = func(query.Manifest) error { return out.Commit() }
 	}
 	res, err := query.Prune(ctx, st, po)
 	if err != nil {

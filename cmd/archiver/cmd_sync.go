@@ -11,6 +11,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/archiver-dev/archiver/internal/outfile"
 	"github.com/archiver-dev/archiver/query"
 	archsync "github.com/archiver-dev/archiver/sync"
 )
@@ -70,8 +71,11 @@ Every run, good or failed, is recorded in the archive for each source,
 region and account: when it ran, how long it took, what it read and added,
 and its outcome. 'archiver status' shows it. With --metrics-file, the same
 goes to a Prometheus text file for node_exporter's textfile collector,
-replaced atomically at the end of every run (mode 0644, so that the
-collector can read it): archiver_sync_last_success_timestamp_seconds,
+replaced at the end of every run by design (no --force needed, unlike the
+outputs of export, backup and prune): written beside it, synced and
+renamed over it (mode 0644, so that the collector can read it). A symbolic
+link is followed and its target replaced the same way; a FIFO or device is
+written to in place. The metrics are: archiver_sync_last_success_timestamp_seconds,
 archiver_sync_last_run_timestamp_seconds, archiver_sync_success,
 archiver_sync_duration_seconds, archiver_sync_items_total,
 archiver_sync_records_added_total, archiver_sync_errors_total and
@@ -153,6 +157,9 @@ func syncOptions(c *cli.Context) (archsync.Options, error) {
 	if mf := c.String("metrics-file"); mf != "" {
 		if fi, err := os.Stat(filepath.Dir(mf)); err != nil || !fi.IsDir() {
 			return archsync.Options{}, usageError{err: fmt.Errorf("--metrics-file %s: directory %s does not exist", mf, filepath.Dir(mf)), command: "sync"}
+		}
+		if err := outfile.Check(mf, outfile.Options{Force: true}); err != nil {
+			return archsync.Options{}, usageError{err: fmt.Errorf("--metrics-file %w", err), command: "sync"}
 		}
 	}
 	var profiles []string

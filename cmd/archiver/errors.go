@@ -18,13 +18,17 @@ const (
 	exitRuntime     = 1
 	exitUsage       = 2
 	exitInterrupted = 130
+	exitBrokenPipe  = 141
 )
 
 const exitStatusHelp = `EXIT STATUS:
    0    success
    1    runtime error (AWS, archive or file trouble; the message says which)
    2    usage error (bad flag, argument or value)
-   130  interrupted; everything committed before the interrupt is kept`
+   130  interrupted; everything committed before the interrupt is kept
+   141  the output was a pipe whose reader stopped early (as in
+        'archiver export --out - | head'); nothing is printed, and scratch
+        and temporary files are removed as on an interrupt`
 
 // usageError marks a mistake in how the command was called.
 type usageError struct {
@@ -44,6 +48,11 @@ func usagef(format string, args ...any) error {
 func exitCode(err error, stderr io.Writer) int {
 	if err == nil {
 		return exitOK
+	}
+	if errors.Is(err, syscall.EPIPE) {
+		// The reader went away: it has what it wanted, and says nothing
+		// more need be said. 141 is what a shell reports for SIGPIPE.
+		return exitBrokenPipe
 	}
 	code := exitRuntime
 	hint := ""

@@ -26,6 +26,7 @@ import (
 // that need a separate process (to kill it) re-execute themselves this way.
 func TestMain(m *testing.M) {
 	if os.Getenv("ARCHIVER_TEST_MAIN") == "1" {
+		brokenPipeIsAnError()
 		os.Exit(run(context.Background(), append([]string{"archiver"}, os.Args[1:]...), os.Stdout, os.Stderr))
 	}
 	os.Exit(m.Run())

@@ -110,7 +110,7 @@ func TestPrune(t *testing.T) {
 		t.Errorf("verify after prune: exit %d: %s %s", code, stdout, stderr)
 	}
 	// Another prune to the same file is refused before anything happens.
-	if code, _, stderr := runCLI(t, "--archive", dir, "prune", "--before", cutArg, "--export", out, "--confirm"); code != 2 || !strings.Contains(stderr, "will not overwrite") {
+	if code, _, stderr := runCLI(t, "--archive", dir, "prune", "--before", cutArg, "--export", out, "--confirm"); code != 1 || !strings.Contains(stderr, "file exists (pass --force to replace it)") {
 		t.Errorf("prune over an existing export: exit %d: %s", code, stderr)
 	}
 
