@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/archiver-dev/archiver/internal/buildinfo"
 )
 
 // Source names an AWS service whose history sync can archive.
@@ -89,6 +91,9 @@ type Options struct {
 	MetricsFile string
 	// Now returns the time of observation; default time.Now.
 	Now func() time.Time
+	// Build, when not nil, is recorded in every sync run record as the
+	// archiver build that ran it.
+	Build *buildinfo.Info
 }
 
 func (o *Options) withDefaults() Options {

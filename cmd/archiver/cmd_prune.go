@@ -127,7 +127,7 @@ func pruneOptions(c *cli.Context, now time.Time) (pruneOpts, error) {
 	if err != nil {
 		return o, err
 	}
-	o.qo = query.ExportOptions{Version: archiverVersion(), SignKey: key, TempDir: filepath.Dir(o.export)}
+	o.qo = query.ExportOptions{Version: archiverVersion(), Build: archiverBuildRef(), SignKey: key, TempDir: filepath.Dir(o.export)}
 	return o, nil
 }
 

@@ -188,6 +188,7 @@ func runSync(ctx context.Context, opts archsync.Options, quiet bool, stdout, std
 	var stats archsync.Stats
 	prog := startProgress(stderr, &stats, quiet)
 	opts.Waiting = prog.say
+	opts.Build = archiverBuildRef()
 	start := time.Now()
 	err := archsync.Run(ctx, opts, &stats)
 	prog.stop()
