@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/smithy-go/logging"
 )
 
 // LoadAWSConfig resolves credentials, region and retry policy through the
@@ -49,6 +50,11 @@ func loadAWSConfig(ctx context.Context, o Options, profile, region string) (aws.
 	opts = append(opts,
 		config.WithRetryer(func() aws.Retryer { return newRetryer(o.MaxAttempts, o.MaxBackoff) }),
 		config.WithHTTPClient(awshttp.NewBuildableClient().WithTimeout(2*time.Minute)),
+		// The SDK's own log lines (the instance metadata service's "falling
+		// back to IMDSv1", retry chatter) would reach stderr unasked; what
+		// a person needs is said by sync's errors and Retrying instead.
+		config.WithLogger(logging.Nop{}),
+		config.WithClientLogMode(0),
 	)
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
@@ -59,6 +65,9 @@ func loadAWSConfig(ctx context.Context, o Options, profile, region string) (aws.
 	}
 	if cfg.Region == "" {
 		return aws.Config{}, fmt.Errorf("no AWS region: pass --region or set AWS_REGION")
+	}
+	if o.Retrying != nil {
+		cfg.APIOptions = append(cfg.APIOptions, retryNotices(o.MaxAttempts, o.Retrying))
 	}
 	return cfg, nil
 }

@@ -91,6 +91,10 @@ type Options struct {
 	MetricsFile string
 	// Now returns the time of observation; default time.Now.
 	Now func() time.Time
+	// Retrying, if set, is told in one line when API calls fail and are
+	// tried again: which call, why, where, and which attempt comes next
+	// (one line for a burst of failures).
+	Retrying func(msg string)
 	// Build, when not nil, is recorded in every sync run record as the
 	// archiver build that ran it.
 	Build *buildinfo.Info

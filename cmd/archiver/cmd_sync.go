@@ -66,6 +66,13 @@ On a terminal a progress line is drawn on stderr. Otherwise one summary line
 (counts and duration) is printed when the sync ends, for cron mail; --quiet
 drops it.
 
+When calls fail and are tried again (an endpoint that refuses connections,
+throttling), a line on stderr says so as it happens, e.g. "archiver:
+DescribeJobs: connection refused at http://127.0.0.1:9; retrying (attempt 2
+of 12)"; a burst of failures makes one line. Without credentials, sync says
+what to set in one line; an HTML page or a 407 where AWS should answer is
+named as a proxy or captive portal.
+
 Every run, good or failed, is recorded in the archive for each source,
 region and account: when it ran, how long it took, what it read and added,
 and its outcome. 'archiver status' shows it. With --metrics-file, the same
@@ -189,6 +196,7 @@ func runSync(ctx context.Context, opts archsync.Options, quiet bool, stdout, std
 	prog := startProgress(stderr, &stats, quiet)
 	opts.Waiting = prog.say
 	opts.Build = archiverBuildRef()
+	opts.Retrying = prog.say
 	start := time.Now()
 	err := archsync.Run(ctx, opts, &stats)
 	prog.stop()
