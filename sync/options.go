@@ -155,6 +155,10 @@ type Stats struct {
 	// Commits counts committed transactions; PagesCommitted the API pages
 	// they held (a transaction holds one or more whole pages).
 	Commits, PagesCommitted atomic.Int64
+	// JobListings is the number of DRS job listings the run makes (one per
+	// target), set once the targets are known; JobListingsDone counts those
+	// complete. Once they are equal, JobLogsPending grows no more.
+	JobListings, JobListingsDone atomic.Int64
 	// Started is when the sync began.
 	Started time.Time
 	// Sources and Targets are what the sync reads: its sources, and the

@@ -62,7 +62,9 @@ AWS_PROFILE or --profile, shared config and credentials files, SSO, instance
 roles. AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE> (DRS, SNOWBALL, SMS,
 STS) are honoured, as is --endpoint-url for every service.
 
-On a terminal a progress line is drawn on stderr. Otherwise one summary line
+On a terminal a progress line is drawn on stderr, as wide as the terminal:
+job logs read of those known so far ("120/1,500+ job logs") while jobs are
+still being listed, then a bar and a percentage, which never go back. Otherwise one summary line
 (counts and duration) is printed when the sync ends, for cron mail; --quiet
 drops it.
 
