@@ -3,6 +3,7 @@ package sync
 import (
 	"context"
 	"fmt"
+	"net"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -49,7 +50,11 @@ func loadAWSConfig(ctx context.Context, o Options, profile, region string) (aws.
 	}
 	opts = append(opts,
 		config.WithRetryer(func() aws.Retryer { return newRetryer(o.MaxAttempts, o.MaxBackoff) }),
-		config.WithHTTPClient(awshttp.NewBuildableClient().WithTimeout(2*time.Minute)),
+		// A host that does not answer at all fails its connection after
+		// dialTimeout rather than the SDK's 30 s, so that the retry, and
+		// the line saying so, come soon.
+		config.WithHTTPClient(awshttp.NewBuildableClient().WithTimeout(2*time.Minute).
+			WithDialerOptions(func(d *net.Dialer) { d.Timeout = dialTimeout })),
 		// The SDK's own log lines (the instance metadata service's "falling
 		// back to IMDSv1", retry chatter) would reach stderr unasked; what
 		// a person needs is said by sync's errors and Retrying instead.
@@ -71,6 +76,9 @@ func loadAWSConfig(ctx context.Context, o Options, profile, region string) (aws.
 	}
 	return cfg, nil
 }
+
+// dialTimeout bounds the setting up of one connection to an endpoint.
+const dialTimeout = 5 * time.Second
 
 func newRetryer(attempts int, maxBackoff time.Duration) aws.Retryer {
 	return retry.NewStandard(func(so *retry.StandardOptions) {

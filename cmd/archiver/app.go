@@ -19,13 +19,7 @@ var version = ""
 
 // archiverBuild is the running build: version, VCS revision, commit time
 // and whether the checkout was modified.
-func archiverBuild() buildinfo.Info {
-	in := buildinfo.Read()
-	if version != "" {
-		in.Version = version
-	}
-	return in
-}
+func archiverBuild() buildinfo.Info { return buildinfo.Read(version) }
 
 func archiverVersion() string { return archiverBuild().Version }
 

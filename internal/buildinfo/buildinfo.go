@@ -5,12 +5,6 @@ import (
 	"strings"
 )
 
-// version is set at link time, for release builds that are not made with
-// 'go install ...@vX':
-//
-//	go build -ldflags "-X github.com/archiver-dev/archiver/internal/buildinfo.version=v1.2.3" ./cmd/archiver
-var version = ""
-
 // Dev is the version of a build whose module version is unknown: one made
 // with 'go build' in a checkout, or 'go run'.
 const Dev = "dev"
@@ -34,13 +28,14 @@ type Info struct {
 	GoVersion string `json:"goVersion,omitempty"`
 }
 
-// Read returns the running binary's build information.
-func Read() Info {
+// Read returns the running binary's build information; linked, when not
+// empty, is a version set at link time (see From).
+func Read(linked string) Info {
 	bi, ok := debug.ReadBuildInfo()
 	if !ok {
 		bi = nil
 	}
-	return From(bi, version)
+	return From(bi, linked)
 }
 
 // From returns the build information bi describes; linked, when not empty,
