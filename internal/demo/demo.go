@@ -2,6 +2,11 @@
 // AWS emulator (DRS, Snowball, SMS) on loopback, syncs its history into an
 // archive, lets the history move on, syncs again, and prints what a reviewer
 // would ask of it.
+//
+// Its records are synthetic, so it must never write into a real archive: it
+// writes only into a new or empty one, which it marks first
+// (archive.DemoMark), or into one it marked before and that holds records
+// of the emulated account only.
 package demo
 
 import (
