@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/archiver-dev/archiver/internal/buildinfo"
 	"github.com/archiver-dev/archiver/migrations"
 )
 
@@ -48,6 +49,10 @@ type SyncRun struct {
 	// RecordsAdded over every run recorded here.
 	ItemsReadTotal    map[Kind]int64 `json:"itemsReadTotal,omitempty"`
 	RecordsAddedTotal map[Kind]int64 `json:"recordsAddedTotal,omitempty"`
+	// ArchiverBuild is the archiver build that ran the last run: version,
+	// git revision and commit time, and whether the checkout was modified;
+	// absent in records written before it was kept.
+	ArchiverBuild *buildinfo.Info `json:"archiverBuild,omitempty"`
 }
 
 // OK reports whether the run ended without error.

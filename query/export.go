@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/internal/buildinfo"
 	"github.com/archiver-dev/archiver/internal/outfile"
 )
 
@@ -28,6 +29,10 @@ type Manifest struct {
 	Format string `json:"format"`
 	// ArchiverVersion is the version of the archiver that wrote the export.
 	ArchiverVersion string `json:"archiverVersion"`
+	// ArchiverBuild says which build wrote the export: its version, the git
+	// revision and commit time it was built from, and whether the checkout
+	// was modified; absent when the writer did not know.
+	ArchiverBuild *buildinfo.Info `json:"archiverBuild,omitempty"`
 	// GeneratedAt is when the export was written.
 	GeneratedAt time.Time `json:"generatedAt"`
 	// SchemaVersion is the archive's schema version.
@@ -95,6 +100,8 @@ const sealPrefix = ",\n  \"seal\": "
 type ExportOptions struct {
 	// Version is the archiver version recorded in the manifest.
 	Version string
+	// Build, when not nil, is recorded in the manifest as archiverBuild.
+	Build *buildinfo.Info
 	// Now is the generation time; zero means time.Now.
 	Now time.Time
 	// SchemaVersion is recorded in the manifest.
@@ -137,7 +144,7 @@ type ExportOptions struct {
 // scratch file so that the manifest can come first.
 func Export(ctx context.Context, r *archive.Reader, w io.Writer, o ExportOptions) (Manifest, error) {
 	m := Manifest{
-		Format: ExportFormat, ArchiverVersion: o.Version, GeneratedAt: o.Now.UTC(),
+		Format: ExportFormat, ArchiverVersion: o.Version, ArchiverBuild: o.Build, GeneratedAt: o.Now.UTC(),
 		SchemaVersion: o.SchemaVersion, Filters: map[string]any{}, Counts: map[archive.Kind]int{},
 		RecordHashes: []string{},
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/internal/buildinfo"
 )
 
 // PartitionedFormat names the layout of a partitioned export's manifest.
@@ -34,6 +35,8 @@ type ObjectStore interface {
 type PartitionedOptions struct {
 	// Version is the archiver version recorded in the manifest.
 	Version string
+	// Build, when not nil, is recorded in the manifest as archiverBuild.
+	Build *buildinfo.Info
 	// Now is the generation time; zero means time.Now.
 	Now time.Time
 	// ExportID names the export; it is part of every part's name, so that
@@ -65,6 +68,10 @@ type PartitionedManifest struct {
 	Format string `json:"format"`
 	// ArchiverVersion is the version of the archiver that wrote the export.
 	ArchiverVersion string `json:"archiverVersion"`
+	// ArchiverBuild says which build wrote the export: its version, the git
+	// revision and commit time it was built from, and whether the checkout
+	// was modified; absent when the writer did not know.
+	ArchiverBuild *buildinfo.Info `json:"archiverBuild,omitempty"`
 	// ExportID names the export.
 	ExportID string `json:"exportID"`
 	// GeneratedAt is when the export was written.
@@ -149,7 +156,7 @@ func joinKey(prefix, rest string) string {
 // to export it writes nothing.
 func ExportPartitioned(ctx context.Context, r *archive.Reader, store ObjectStore, o PartitionedOptions) (PartitionedManifest, error) {
 	m := PartitionedManifest{
-		Format: PartitionedFormat, ArchiverVersion: o.Version, ExportID: o.ExportID,
+		Format: PartitionedFormat, ArchiverVersion: o.Version, ArchiverBuild: o.Build, ExportID: o.ExportID,
 		GeneratedAt: o.Now.UTC(), SchemaVersion: o.SchemaVersion, Destination: o.Destination,
 		Filters: map[string]any{}, Counts: map[archive.Kind]int{}, Objects: []PartObject{},
 	}

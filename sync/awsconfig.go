@@ -3,6 +3,7 @@ package sync
 import (
 	"context"
 	"fmt"
+	"net"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -10,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/smithy-go/logging"
 )
 
 // LoadAWSConfig resolves credentials, region and retry policy through the
@@ -48,7 +50,16 @@ func loadAWSConfig(ctx context.Context, o Options, profile, region string) (aws.
 	}
 	opts = append(opts,
 		config.WithRetryer(func() aws.Retryer { return newRetryer(o.MaxAttempts, o.MaxBackoff) }),
-		config.WithHTTPClient(awshttp.NewBuildableClient().WithTimeout(2*time.Minute)),
+		// A host that does not answer at all fails its connection after
+		// dialTimeout rather than the SDK's 30 s, so that the retry, and
+		// the line saying so, come soon.
+		config.WithHTTPClient(awshttp.NewBuildableClient().WithTimeout(2*time.Minute).
+			WithDialerOptions(func(d *net.Dialer) { d.Timeout = dialTimeout })),
+		// The SDK's own log lines (the instance metadata service's "falling
+		// back to IMDSv1", retry chatter) would reach stderr unasked; what
+		// a person needs is said by sync's errors and Retrying instead.
+		config.WithLogger(logging.Nop{}),
+		config.WithClientLogMode(0),
 	)
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
@@ -60,8 +71,14 @@ func loadAWSConfig(ctx context.Context, o Options, profile, region string) (aws.
 	if cfg.Region == "" {
 		return aws.Config{}, fmt.Errorf("no AWS region: pass --region or set AWS_REGION")
 	}
+	if o.Retrying != nil {
+		cfg.APIOptions = append(cfg.APIOptions, retryNotices(o.MaxAttempts, o.Retrying))
+	}
 	return cfg, nil
 }
+
+// dialTimeout bounds the setting up of one connection to an endpoint.
+const dialTimeout = 5 * time.Second
 
 func newRetryer(attempts int, maxBackoff time.Duration) aws.Retryer {
 	return retry.NewStandard(func(so *retry.StandardOptions) {

@@ -138,7 +138,7 @@ func callError(op, list, token string, sc scope, err error) error {
 	case errors.As(err, &ae) && ae.ErrorCode() == "UninitializedAccountException":
 		return &UninitializedError{Region: sc.region, Account: sc.account, Err: err}
 	}
-	return err
+	return unreachable(op, err)
 }
 
 // tokenRefused reports whether err is the service refusing a nextToken, as

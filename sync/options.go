@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/archiver-dev/archiver/internal/buildinfo"
 )
 
 // Source names an AWS service whose history sync can archive.
@@ -89,6 +91,13 @@ type Options struct {
 	MetricsFile string
 	// Now returns the time of observation; default time.Now.
 	Now func() time.Time
+	// Retrying, if set, is told in one line when API calls fail and are
+	// tried again: which call, why, where, and which attempt comes next
+	// (one line for a burst of failures).
+	Retrying func(msg string)
+	// Build, when not nil, is recorded in every sync run record as the
+	// archiver build that ran it.
+	Build *buildinfo.Info
 }
 
 func (o *Options) withDefaults() Options {
@@ -146,6 +155,10 @@ type Stats struct {
 	// Commits counts committed transactions; PagesCommitted the API pages
 	// they held (a transaction holds one or more whole pages).
 	Commits, PagesCommitted atomic.Int64
+	// JobListings is the number of DRS job listings the run makes (one per
+	// target), set once the targets are known; JobListingsDone counts those
+	// complete. Once they are equal, JobLogsPending grows no more.
+	JobListings, JobListingsDone atomic.Int64
 	// Started is when the sync began.
 	Started time.Time
 	// Sources and Targets are what the sync reads: its sources, and the

@@ -164,7 +164,7 @@ func (rp *report) runs(runErr error, red *redactor) []archive.SyncRun {
 		s := archive.SyncRun{
 			Source: string(src), Region: region, Account: account,
 			Started: rp.stats.Started.UTC(), Finished: finished,
-			ItemsRead: map[archive.Kind]int64{},
+			ItemsRead: map[archive.Kind]int64{}, ArchiverBuild: rp.o.Build,
 		}
 		for _, k := range sourceKinds[src] {
 			s.ItemsRead[k] = items[k]

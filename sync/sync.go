@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	gosync "sync"
 	"time"
 
@@ -40,6 +41,9 @@ func Run(ctx context.Context, o Options, stats *Stats) (err error) {
 	rep.targets(targets)
 	for _, t := range targets {
 		stats.Targets = append(stats.Targets, t.String())
+	}
+	if slices.Contains(o.Sources, SourceDRS) {
+		stats.JobListings.Store(int64(len(targets)))
 	}
 	complete, err := readCompleteLogs(ctx, o.ArchiveDir, o)
 	if err != nil {
@@ -243,7 +247,11 @@ func runDRS(ctx context.Context, r *drsRun, workers int) error {
 	g.run(r.listStagingAccounts)
 	g.run(func(ctx context.Context) error {
 		defer close(tasks)
-		return r.listJobs(ctx, tasks)
+		err := r.listJobs(ctx, tasks)
+		if err == nil {
+			r.stats.JobListingsDone.Add(1)
+		}
+		return err
 	})
 	return g.wait()
 }

@@ -2,6 +2,7 @@ package sync
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -58,6 +59,9 @@ func resolveTargets(ctx context.Context, o Options) ([]target, error) {
 			}
 			seen[[2]string{p, t.region}] = true
 			if account == "" {
+				if err := checkCredentials(ctx, cfg, p); err != nil {
+					return nil, fmt.Errorf("%s: %w", t, err)
+				}
 				if account, err = callerAccount(ctx, cfg, o.EndpointURL); err != nil {
 					return nil, fmt.Errorf("%s: %w", t, err)
 				}
@@ -73,12 +77,20 @@ func resolveTargets(ctx context.Context, o Options) ([]target, error) {
 // GetCallerIdentity, which needs no IAM permission).
 func callerAccount(ctx context.Context, cfg aws.Config, endpoint string) (string, error) {
 	c := sts.NewFromConfig(cfg, func(o *sts.Options) {
+		o.APIOptions = append(o.APIOptions, markProxyAnswers)
 		if endpoint != "" {
 			o.BaseEndpoint = aws.String(endpoint)
 		}
 	})
 	out, err := c.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
+		var pa *proxyAnswerError
+		if errors.As(err, &pa) {
+			return "", fmt.Errorf("STS GetCallerIdentity: %w", pa)
+		}
+		if u := unreachable("STS GetCallerIdentity", err); u != err {
+			return "", u
+		}
 		return "", fmt.Errorf("get caller identity: %w", err)
 	}
 	if aws.ToString(out.Account) == "" {

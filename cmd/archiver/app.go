@@ -7,23 +7,26 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"runtime/debug"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/archiver-dev/archiver/internal/buildinfo"
 )
 
 // version is set at link time (-ldflags "-X main.version=v1.2.3"); otherwise
-// it comes from the module's build information.
+// it comes from the module's build information (see internal/buildinfo).
 var version = ""
 
-func archiverVersion() string {
-	if version != "" {
-		return version
-	}
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return bi.Main.Version
-	}
-	return "dev"
+// archiverBuild is the running build: version, VCS revision, commit time
+// and whether the checkout was modified.
+func archiverBuild() buildinfo.Info { return buildinfo.Read(version) }
+
+func archiverVersion() string { return archiverBuild().Version }
+
+// archiverBuildRef is archiverBuild for the options that take a pointer.
+func archiverBuildRef() *buildinfo.Info {
+	in := archiverBuild()
+	return &in
 }
 
 // defaultArchiveDir is the per-user data directory: $XDG_DATA_HOME/archiver,
@@ -79,7 +82,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		Usage:       "keep AWS disaster-recovery job history and query it offline",
 		UsageText:   "archiver [--archive DIR] COMMAND [options]",
 		Description: appDescription,
-		Version:     archiverVersion(),
+		Version:     archiverBuild().String(),
 		Writer:      stdout,
 		ErrWriter:   stderr,
 		Flags: []cli.Flag{
@@ -88,6 +91,10 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 				Usage:   "archive directory (holds the bbolt file and the index)",
 				EnvVars: []string{"ARCHIVER_ARCHIVE"},
 				Value:   defaultArchiveDir(),
+			},
+			&cli.BoolFlag{
+				Name:  "version",
+				Usage: "print archiver's version and build (as 'archiver version')",
 			},
 		},
 		HideVersion:    true,
@@ -109,6 +116,9 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		Action: func(c *cli.Context) error {
 			if c.Args().Present() {
 				return usagef("unknown command %q", c.Args().First())
+			}
+			if c.Bool("version") {
+				return runVersion(c.App.Writer)
 			}
 			return cli.ShowAppHelp(c)
 		},
@@ -149,19 +159,4 @@ func noArgs(c *cli.Context) error {
 		return usageError{err: fmt.Errorf("unexpected argument %q", c.Args().First()), command: c.Command.Name}
 	}
 	return nil
-}
-
-func versionCommand() *cli.Command {
-	return &cli.Command{
-		Name:  "version",
-		Usage: "print archiver's version",
-		Description: `Prints the archiver version, the archive schema version it writes, and the
-Go version it was built with.`,
-		Action: func(c *cli.Context) error {
-			if err := noArgs(c); err != nil {
-				return err
-			}
-			return runVersion(c.App.Writer)
-		},
-	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 
@@ -21,8 +22,14 @@ what a post-incident reviewer would ask: the latest jobs, the failed launches
 with their raw errors, and each source server's replication history.
 
 No AWS account or network is used. The demo archive goes to a new temporary
-directory (printed), unless --archive is given; it is kept so that you can
-try the other commands on it.
+directory, unless --archive (or ARCHIVER_ARCHIVE) is given; it is kept so that
+you can try the other commands on it, and the report ends with where it is
+and how to remove it.
+
+The demo's records are synthetic (account 123456789012), so it never writes
+into a real archive: --archive must name a new or empty directory, or an
+archive a previous demo wrote (the demo marks its archives). An archive that
+holds anything else is refused with exit status 2 and left untouched.
 
 EXAMPLES:
    archiver demo
@@ -34,15 +41,19 @@ EXAMPLES:
 			if err := noArgs(c); err != nil {
 				return err
 			}
-			dir := c.String("archive")
-			if !c.IsSet("archive") {
+			o := demo.Options{ArchiveDir: c.String("archive"), Seed: c.Int64("seed")}
+			if !c.IsSet("archive") || o.ArchiveDir == "" {
 				d, err := os.MkdirTemp("", "archiver-demo-")
 				if err != nil {
 					return fmt.Errorf("demo: %w", err)
 				}
-				dir = d
+				o.ArchiveDir, o.Temporary = d, true
 			}
-			return demo.Run(c.Context, demo.Options{ArchiveDir: dir, Seed: c.Int64("seed")}, c.App.Writer)
+			err := demo.Run(c.Context, o, c.App.Writer)
+			if errors.Is(err, demo.ErrNotDemoArchive) {
+				return usageError{err: err, command: "demo"}
+			}
+			return err
 		},
 	}
 }

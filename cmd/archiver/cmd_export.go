@@ -24,7 +24,7 @@ func exportCommand() *cli.Command {
 would list) to FILE as one JSON document:
 
    {
-     "manifest": {"format", "archiverVersion", "generatedAt", "schemaVersion",
+     "manifest": {"format", "archiverVersion", "archiverBuild", "generatedAt", "schemaVersion",
                   "filters", "counts", "records", "recordsSHA256",
                   "chain": {"links", "head"}, "recordHashes": [...]},
      "records": [ one record object per line ],
@@ -191,7 +191,7 @@ func runExport(ctx context.Context, o exportOptions, stdout, stderr io.Writer) e
 	if err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
-	qo := query.ExportOptions{Version: archiverVersion(), SchemaVersion: schema, Filters: o.manifestFilters, RedactTags: o.redactTags, SignKey: o.signKey}
+	qo := query.ExportOptions{Version: archiverVersion(), Build: archiverBuildRef(), SchemaVersion: schema, Filters: o.manifestFilters, RedactTags: o.redactTags, SignKey: o.signKey}
 	if o.filters != nil {
 		if qo.Only, err = selectKeys(ctx, st, o, stderr); err != nil {
 			return err

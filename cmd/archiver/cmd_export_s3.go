@@ -272,7 +272,7 @@ func runExportS3(ctx context.Context, o s3ExportOptions, stdout, stderr io.Write
 		return fmt.Errorf("export: %w", err)
 	}
 	po := query.PartitionedOptions{
-		Version: archiverVersion(), Now: now, ExportID: newExportID(now), SchemaVersion: schema,
+		Version: archiverVersion(), Build: archiverBuildRef(), Now: now, ExportID: newExportID(now), SchemaVersion: schema,
 		Destination: o.dest, Prefix: o.prefix, PartBytes: o.partBytes, Filters: o.manifestFilters,
 	}
 	if o.filters != nil {

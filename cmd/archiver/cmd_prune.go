@@ -129,7 +129,7 @@ func pruneOptions(c *cli.Context, now time.Time) (pruneOpts, error) {
 	if err != nil {
 		return o, err
 	}
-	o.qo = query.ExportOptions{Version: archiverVersion(), SignKey: key}
+	o.qo = query.ExportOptions{Version: archiverVersion(), Build: archiverBuildRef(), SignKey: key}
 	return o, nil
 }
 

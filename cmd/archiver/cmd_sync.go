@@ -63,9 +63,18 @@ AWS_PROFILE or --profile, shared config and credentials files, SSO, instance
 roles. AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE> (DRS, SNOWBALL, SMS,
 STS) are honoured, as is --endpoint-url for every service.
 
-On a terminal a progress line is drawn on stderr. Otherwise one summary line
+On a terminal a progress line is drawn on stderr, as wide as the terminal:
+job logs read of those known so far ("120/1,500+ job logs") while jobs are
+still being listed, then a bar and a percentage, which never go back. Otherwise one summary line
 (counts and duration) is printed when the sync ends, for cron mail; --quiet
 drops it.
+
+When calls fail and are tried again (an endpoint that refuses connections,
+throttling), a line on stderr says so as it happens, e.g. "archiver:
+DescribeJobs: connection refused at http://127.0.0.1:9; retrying (attempt 2
+of 12)"; a burst of failures makes one line. Without credentials, sync says
+what to set in one line; an HTML page or a 407 where AWS should answer is
+named as a proxy or captive portal.
 
 Every run, good or failed, is recorded in the archive for each source,
 region and account: when it ran, how long it took, what it read and added,
@@ -195,6 +204,8 @@ func runSync(ctx context.Context, opts archsync.Options, quiet bool, stdout, std
 	var stats archsync.Stats
 	prog := startProgress(stderr, &stats, quiet)
 	opts.Waiting = prog.say
+	opts.Build = archiverBuildRef()
+	opts.Retrying = prog.say
 	start := time.Now()
 	err := archsync.Run(ctx, opts, &stats)
 	prog.stop()

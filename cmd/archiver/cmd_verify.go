@@ -143,8 +143,12 @@ func runVerifyExport(path string, pub ed25519.PublicKey, stdout, stderr io.Write
 	if len(m.Redacted) > 0 {
 		red = "; redacted: " + strings.Join(m.Redacted, ", ")
 	}
+	writer := m.ArchiverVersion
+	if m.ArchiverBuild != nil {
+		writer = m.ArchiverBuild.String()
+	}
 	fmt.Fprintf(stdout, "archiver verify: ok: %s, %s, %d records, written %s by archiver %s from chain head %.16s at link %d; %s%s\n",
-		path, m.Format, m.Records, m.GeneratedAt.Format(time.RFC3339), m.ArchiverVersion, m.Chain.Head, m.Chain.Links, sig, red)
+		path, m.Format, m.Records, m.GeneratedAt.Format(time.RFC3339), writer, m.Chain.Head, m.Chain.Links, sig, red)
 	return nil
 }
 
@@ -206,9 +210,4 @@ func verifyIndex(ctx context.Context, st *archive.Store, dir string, lockTimeout
 		return fmt.Sprintf("full-text index matches (%d documents), %d records not indexed yet (the next sync indexes them)", count, pending), problems
 	}
 	return fmt.Sprintf("full-text index matches (%d documents)", count), problems
-}
-
-func runVersion(w io.Writer) error {
-	_, err := fmt.Fprintf(w, "archiver %s (archive schema %d)\n", archiverVersion(), migrations.Latest())
-	return err
 }

@@ -62,6 +62,7 @@ func exitCode(err error, stderr io.Writer) int {
 		denied   *archsync.AccessDeniedError
 		uninit   *archsync.UninitializedError
 		diskFull *archsync.DiskFullError
+		creds    *archsync.CredentialsError
 	)
 	switch {
 	case errors.As(err, &ue):
@@ -101,6 +102,8 @@ func exitCode(err error, stderr io.Writer) int {
 		hint = "raise the file size limit (ulimit -f) and run sync again"
 	case errors.As(err, &diskFull):
 		hint = "free space and run sync again"
+	case errors.As(err, &creds):
+		hint = archsync.CredentialsHint
 	}
 	msg := oneLine(err.Error())
 	if hint != "" {

@@ -2,6 +2,11 @@
 // AWS emulator (DRS, Snowball, SMS) on loopback, syncs its history into an
 // archive, lets the history move on, syncs again, and prints what a reviewer
 // would ask of it.
+//
+// Its records are synthetic, so it must never write into a real archive: it
+// writes only into a new or empty one, which it marks first
+// (archive.DemoMark), or into one it marked before and that holds records
+// of the emulated account only.
 package demo
 
 import (
@@ -27,17 +32,37 @@ type Options struct {
 	ArchiveDir string
 	// Seed picks the synthetic history.
 	Seed int64
+	// Temporary says that ArchiveDir is a new temporary directory made for
+	// this run; the report then says how to remove it.
+	Temporary bool
+}
+
+// shellQuote quotes s for a POSIX shell when it needs quoting.
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("/._-+=:,@", r))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // Run performs the demo and writes its report to w.
 func Run(ctx context.Context, o Options, w io.Writer) error {
+	if err := claim(ctx, o.ArchiveDir, time.Now()); err != nil {
+		return err
+	}
 	emu := emulator.New(emulator.Options{Seed: o.Seed})
 	if err := emu.Start(); err != nil {
 		return fmt.Errorf("demo: start emulator: %w", err)
 	}
 	defer emu.Close()
 	fmt.Fprintf(w, "AWS emulator (DRS, Snowball, SMS) listening on %s (loopback only; no AWS account is used)\n", emu.URL())
-	fmt.Fprintf(w, "archive: %s\n\n", o.ArchiveDir)
+	if o.Temporary {
+		fmt.Fprintf(w, "archive: %s (a new temporary directory)\n\n", o.ArchiveDir)
+	} else {
+		fmt.Fprintf(w, "archive: %s\n\n", o.ArchiveDir)
+	}
 
 	sync := func(label string) error {
 		var st archsync.Stats
@@ -97,6 +122,9 @@ func Run(ctx context.Context, o Options, w io.Writer) error {
 			"  archiver --archive %s query --kind snowball.clusterJob --output table\n"+
 			"  archiver --archive %s export --out drs-history.json\n"+
 			"  archiver --archive %s verify\n", a, a, a, a, a)
+		if o.Temporary {
+			fmt.Fprintf(w, "\nThe demo archive stays in %s until you remove it:\n  rm -rf %s\n", a, shellQuote(a))
+		}
 		return nil
 	})
 }
@@ -165,7 +193,7 @@ func failures(r *archive.Reader, w io.Writer, n int) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "\n== Failed steps (LAUNCH_FAILED, *_FAIL): %d in the archive, the %d latest\n", len(rows), min(n, len(rows)))
+	fmt.Fprintf(w, "\n== Failed steps (LAUNCH_FAILED, *_FAIL): the %d latest of %d in the archive\n", min(n, len(rows)), len(rows))
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "TIME\tJOB\tSERVER\tEVENT\tRAW ERROR")
 	for i := len(rows) - 1; i >= 0 && i >= len(rows)-n; i-- {
@@ -237,18 +265,26 @@ func serverHistory(r *archive.Reader, w io.Writer, n int) error {
 		}
 		return ids[i] < ids[j]
 	})
-	fmt.Fprintf(w, "\n== Source-server snapshots: one per observed state (%d servers)\n", len(ids))
+	var rows []string
+	servers := 0
+	for _, id := range ids {
+		if len(rows) == n {
+			break
+		}
+		servers++
+		for _, s := range byServer[id] {
+			if len(rows) == n {
+				break
+			}
+			rows = append(rows, fmt.Sprintf("%s\t%s\t%s\t%s\t%s\t%s\t%s", id, s.host, s.at.Format("2006-01-02 15:04"), s.state, s.lag, or(s.errorCode, "-"), s.launched))
+		}
+	}
+	fmt.Fprintf(w, "\n== Source-server snapshots, one per observed state: %s of %s, those with the most snapshots first\n",
+		count(len(rows), "snapshot"), someOf(servers, len(ids), "servers"))
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "SERVER\tHOST\tCAPTURED\tREPLICATION\tLAG\tERROR\tLAST LAUNCH")
-	shown := 0
-	for _, id := range ids {
-		for _, s := range byServer[id] {
-			if shown == n {
-				return tw.Flush()
-			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", id, s.host, s.at.Format("2006-01-02 15:04"), s.state, s.lag, or(s.errorCode, "-"), s.launched)
-			shown++
-		}
+	for _, row := range rows {
+		fmt.Fprintln(tw, row)
 	}
 	return tw.Flush()
 }
@@ -270,18 +306,26 @@ func stateChanges(r *archive.Reader, w io.Writer, kind archive.Kind, n int, titl
 		return err
 	}
 	sort.SliceStable(ids, func(i, j int) bool { return len(byID[ids[i]]) > len(byID[ids[j]]) })
-	fmt.Fprintf(w, "\n== %s: %d jobs, one record per observed state\n", title, len(ids))
+	var rows []string
+	jobs := 0
+	for _, id := range ids {
+		if len(rows) == n {
+			break
+		}
+		jobs++
+		for _, rec := range byID[id] {
+			if len(rows) == n {
+				break
+			}
+			rows = append(rows, row(rec))
+		}
+	}
+	fmt.Fprintf(w, "\n== %s, one record per observed state: %s of %s, those with the most records first\n",
+		title, count(len(rows), "record"), someOf(jobs, len(ids), "jobs"))
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, header)
-	shown := 0
-	for _, id := range ids {
-		for _, rec := range byID[id] {
-			if shown == n {
-				return tw.Flush()
-			}
-			fmt.Fprintln(tw, row(rec))
-			shown++
-		}
+	for _, r := range rows {
+		fmt.Fprintln(tw, r)
 	}
 	return tw.Flush()
 }
@@ -323,6 +367,22 @@ func capturedAt(rec archive.Record) string {
 		return "-"
 	}
 	return rec.CapturedAt.Format("2006-01-02 15:04")
+}
+
+// count is "1 snapshot" or "n snapshots".
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// someOf is "all 6 servers" or "4 of the 15 servers".
+func someOf(shown, total int, plural string) string {
+	if shown == total {
+		return fmt.Sprintf("all %d %s", total, plural)
+	}
+	return fmt.Sprintf("%d of the %d %s", shown, total, plural)
 }
 
 // or returns s, or def when s is empty.
