@@ -208,6 +208,13 @@ const (
 	// ItemAsString makes the first element of the answer's list the string
 	// "item", adding it if the list is empty.
 	ItemAsString
+	// ItemNotUTF8 gives the first element of the answer's list (when it has
+	// one) a member "x" whose string holds the byte 0xff: no longer JSON by
+	// RFC 8259, though Go's decoder reads it.
+	ItemNotUTF8
+	// ItemTooDeep gives the first element of the answer's list (when it has
+	// one) a member "x" nested 9000 lists deep.
+	ItemTooDeep
 )
 
 // String names w as in a test's name.
@@ -219,6 +226,10 @@ func (w WrongType) String() string {
 		return "token as number"
 	case ItemAsString:
 		return "item as string"
+	case ItemNotUTF8:
+		return "item not UTF-8"
+	case ItemTooDeep:
+		return "item too deep"
 	}
 	return "no wrong type"
 }
