@@ -314,8 +314,9 @@ func (m *merger) mergeLog(f *importFile) error {
 		return nil
 	}
 	var add []archive.LogItem
+	batches := m.w.LogBatch()
 	flush := func() error {
-		changes, err := m.w.PutLogItems(add)
+		changes, err := batches.Put(add)
 		if err != nil {
 			return fmt.Errorf("%s: %w", f.name, err)
 		}
@@ -338,6 +339,9 @@ func (m *merger) mergeLog(f *importFile) error {
 	})
 	if err == nil && len(add) > 0 {
 		err = flush()
+	}
+	if err == nil {
+		err = batches.Flush()
 	}
 	if err != nil {
 		return err
