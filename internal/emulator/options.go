@@ -190,6 +190,10 @@ type Faults struct {
 	// UninitializedAccountException, as DRS answers in a region where it
 	// was never initialized. Snowball, SMS and STS answer as usual.
 	UninitializedAccount bool
+	// Reject maps an operation name to a message: its calls are answered
+	// with 400 ValidationException carrying that message, as a service
+	// does that quotes a request's parameters or headers back.
+	Reject map[string]string
 }
 
 // WrongType is a way of breaking the JSON types of an answer while keeping
@@ -242,5 +246,6 @@ func (f Faults) clone() Faults {
 	f.RepeatTokens = maps.Clone(f.RepeatTokens)
 	f.ExpireTokens = maps.Clone(f.ExpireTokens)
 	f.AccessDenied = maps.Clone(f.AccessDenied)
+	f.Reject = maps.Clone(f.Reject)
 	return f
 }
