@@ -119,7 +119,7 @@ type recordBuilder struct {
 	prov *archive.Import
 	// kind is that of the first item; every other must be of the same.
 	kind archive.Kind
-	// err is the first error of an item that is not one of the file\'s
+	// err is the first error of an item that is not one of the file's
 	// shape: the rest of the file is still read for those, which come first.
 	err            error
 	jobID, cluster string

@@ -2,6 +2,7 @@ package sync
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"io"
 	"strings"
@@ -69,4 +70,66 @@ func TestCheckJSONText(t *testing.T) {
 			t.Errorf("%d: error %v, want too deep: %v", i, err, tt.depth)
 		}
 	}
+}
+
+// FuzzCheckJSONText: on any valid JSON, checkJSONText refuses exactly the
+// text that is not UTF-8 or nests deeper than MaxJSONDepth, as a decoder
+// counts it; and utf8Reader, fed a byte at a time, stops at the first bad
+// byte scanUTF8 finds in the whole.
+func FuzzCheckJSONText(f *testing.F) {
+	for _, s := range []string{
+		`{"a": [1, {"b": "c"}]}`, `"caf` + "\xe9" + `"`, `["\u00e9 ` + "\u2603" + `"]`,
+		strings.Repeat("[", MaxJSONDepth) + strings.Repeat("]", MaxJSONDepth),
+		strings.Repeat("[", MaxJSONDepth+1) + strings.Repeat("]", MaxJSONDepth+1),
+		`{"a": "[[[[\"{{{"}`, "\"\xed\xa0\x80\"", "\"\xf0\x9f\x98\"",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		_, bad := scanUTF8(b, false)
+		got, err := io.ReadAll(&utf8Reader{r: iotest.OneByteReader(bytes.NewReader(b))})
+		var ue *InvalidUTF8Error
+		switch {
+		case bad < 0 && (err != nil || !bytes.Equal(got, b)):
+			t.Fatalf("valid UTF-8 read as %q, %v", got, err)
+		case bad >= 0 && (!errors.As(err, &ue) || ue.Offset != int64(bad) || !bytes.Equal(got, b[:bad])):
+			t.Fatalf("invalid at %d, read %d bytes, error %v", bad, len(got), err)
+		}
+		if !json.Valid(b) {
+			return
+		}
+		var v any
+		if err := json.Unmarshal(b, &v); err != nil {
+			return
+		}
+		deep := depthOfValue(v) > MaxJSONDepth
+		err = checkJSONText(b, 0, 0)
+		var te *TooDeepError
+		switch {
+		case bad >= 0 && !errors.As(err, &ue):
+			t.Fatalf("invalid UTF-8 at %d passed: %v", bad, err)
+		case bad < 0 && deep && !errors.As(err, &te):
+			t.Fatalf("too deep passed: %v", err)
+		case bad < 0 && !deep && err != nil:
+			t.Fatalf("valid text refused: %v", err)
+		}
+	})
+}
+
+// depthOfValue returns how deep a decoded JSON value nests.
+func depthOfValue(v any) int {
+	d := 0
+	switch v := v.(type) {
+	case map[string]any:
+		for _, e := range v {
+			d = max(d, depthOfValue(e))
+		}
+		return d + 1
+	case []any:
+		for _, e := range v {
+			d = max(d, depthOfValue(e))
+		}
+		return d + 1
+	}
+	return 0
 }

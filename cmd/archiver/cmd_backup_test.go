@@ -119,7 +119,7 @@ func TestBackupRefuses(t *testing.T) {
 		{"existing file, forced", writeJunk, []string{"--force"}, 0, "", false},
 		{"stopped backup", func(out string) { writeJunk(out + ".tmp") }, nil, 1, "another backup is running, or one was stopped", false},
 		{"stopped backup, forced", func(out string) { writeJunk(out + ".tmp") }, []string{"--force"}, 0, "", false},
-		{"no such directory", func(out string) { os.RemoveAll(filepath.Dir(out)) }, nil, 1, "no such file or directory", false},
+		{"no such directory", func(out string) { os.RemoveAll(filepath.Dir(out)) }, nil, 2, "does not exist", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
