@@ -288,29 +288,15 @@ func (m *merger) mergeLog(f *importFile) error {
 			return fmt.Errorf("%s: job %s is archived in %d regions or accounts: give --region and --account", f.name, ref.JobID, len(found))
 		}
 	}
-	var have []archive.Record
-	if err := m.w.JobLog(ref, func(rec archive.Record) error { have = append(have, rec); return nil }); err != nil {
-		return err
-	}
 	// Every item the archive holds is checked before anything is written,
 	// so that a refused file writes nothing: a first read of the file
 	// compares, a second writes.
-	if len(have) > 0 {
-		err := f.records(m.o, func(i int, rec archive.Record) error {
-			if i >= len(have) {
-				return errStopRecords
-			}
-			if path := importedItemDiff(archive.KindDRSJobLogItem, have[i], rec.Data); path != "" {
-				return &conflictError{fmt.Sprintf("item %d of the log of %s differs from the archived item at member %s; the file is not the log the archive holds", i+1, ref.JobID, path)}
-			}
-			return nil
-		})
-		if err != nil {
-			return err
-		}
+	have, err := m.compareLog(f, ref)
+	if err != nil {
+		return err
 	}
-	m.res.Unchanged += min(f.n, len(have))
-	if f.n <= len(have) {
+	m.res.Unchanged += min(f.n, have)
+	if f.n <= have {
 		return nil
 	}
 	var add []archive.LogItem
@@ -326,8 +312,8 @@ func (m *merger) mergeLog(f *importFile) error {
 		add = add[:0]
 		return nil
 	}
-	err := f.records(m.o, func(i int, rec archive.Record) error {
-		if i < len(have) {
+	err = f.records(m.o, func(i int, rec archive.Record) error {
+		if i < have {
 			return nil
 		}
 		rec.Region, rec.Account = ref.Region, ref.Account
@@ -352,6 +338,48 @@ func (m *merger) mergeLog(f *importFile) error {
 	}
 	st.LogItems = f.n
 	return m.w.SetJobState(ref, st)
+}
+
+// compareLog compares the items of log file f, position by position, with
+// the log the archive holds for ref, and returns how many items that log
+// holds. Neither is held whole: the file is read in a goroutine that only
+// reads the file and hands its records over one by one, and the archive is
+// read here, in the transaction's goroutine.
+func (m *merger) compareLog(f *importFile, ref archive.JobRef) (int, error) {
+	recs := make(chan archive.Record, 64)
+	done := make(chan struct{})
+	readErr := make(chan error, 1)
+	go func() {
+		defer close(recs)
+		readErr <- f.records(m.o, func(_ int, rec archive.Record) error {
+			select {
+			case recs <- rec:
+				return nil
+			case <-done:
+				return errStopRecords
+			}
+		})
+	}()
+	n := 0
+	err := m.w.JobLog(ref, func(have archive.Record) error {
+		i := n
+		n++
+		rec, ok := <-recs
+		if !ok {
+			return nil // the file holds fewer items
+		}
+		if path := importedItemDiff(archive.KindDRSJobLogItem, have, rec.Data); path != "" {
+			return &conflictError{fmt.Sprintf("item %d of the log of %s differs from the archived item at member %s; the file is not the log the archive holds", i+1, ref.JobID, path)}
+		}
+		return nil
+	})
+	close(done)
+	for range recs {
+	}
+	if rerr := <-readErr; err == nil {
+		err = rerr
+	}
+	return n, err
 }
 
 // importBatch is how many log items an import hands to the archive at a

@@ -117,7 +117,7 @@ func TestImportMemoryChild(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		items = res.Added
+		items = res.Added + res.Unchanged
 	}
 	fmt.Printf("peak %d items %d\n", peakRSS(t), items)
 }
@@ -173,6 +173,13 @@ func TestImportStreams(t *testing.T) {
 	t.Logf("import of %d MiB without index: peak RSS %d MiB", size>>20, peak>>20)
 	if n != want {
 		t.Errorf("import added %d items, want %d", n, want)
+	}
+	// Again: every item is compared with the archived one, and none is
+	// written.
+	peak, n = importPeak(t, "import", file, dir)
+	t.Logf("the same import again: peak RSS %d MiB", peak>>20)
+	if n != want {
+		t.Errorf("import again read %d items, want %d", n, want)
 	}
 	st := archivetest.Open(t, dir)
 	defer st.Close()
