@@ -35,6 +35,10 @@ var outputFlags = map[string][]string{
 	"prune":  {"export"},
 }
 
+// creatingCommands are the commands that create the archive directory
+// when it does not exist yet.
+var creatingCommands = map[string]bool{"sync": true, "import": true}
+
 // checkFlags checks the flags of the command of c that every command
 // checks alike: every duration is positive, and every file the command
 // writes names no directory and lies in a directory that exists and can be
@@ -55,6 +59,11 @@ func checkFlags(c *cli.Context) error {
 			if err := checkEndpointURL(c.String(sf.Name)); err != nil {
 				return usageError{err: fmt.Errorf("--%s %q: %w", sf.Name, c.String(sf.Name), err), command: cmd.Name}
 			}
+		}
+	}
+	if a := c.String("archive"); creatingCommands[cmd.Name] && a != "" {
+		if err := checkArchivePath(a); err != nil {
+			return usageError{err: fmt.Errorf("--archive %s: %w", a, err), command: cmd.Name}
 		}
 	}
 	for _, name := range outputFlags[cmd.Name] {
@@ -89,6 +98,27 @@ func checkOutputPath(p string) error {
 		return fmt.Errorf("directory %s cannot be written (%v)", dir, err)
 	}
 	return nil
+}
+
+// checkArchivePath checks that an archive directory is, or can be made,
+// at p: p is a directory, or the nearest of its parents that exists is.
+func checkArchivePath(p string) error {
+	for q := p; ; {
+		fi, err := os.Stat(q)
+		switch {
+		case err == nil && fi.IsDir():
+			return nil
+		case err == nil && q == p:
+			return errors.New("is a file, not an archive directory")
+		case err == nil:
+			return fmt.Errorf("%s is not a directory", q)
+		}
+		parent := filepath.Dir(q)
+		if parent == q {
+			return nil
+		}
+		q = parent
+	}
 }
 
 // checkEndpointURL checks an endpoint URL: http or https, with a host.
