@@ -334,6 +334,55 @@ type kv struct{ k, v []byte }
 // of order costs time quadratic in its size. The job-log index gets one
 // write per job.
 func (w *Writer) PutLogItems(items []LogItem) ([]Change, error) {
+	lb := w.LogBatch()
+	changes, err := lb.Put(items)
+	if err != nil {
+		return nil, err
+	}
+	return changes, lb.Flush()
+}
+
+// LogBatches writes log items in batches, as PutLogItems does, and the
+// job-log index of each job once, at Flush: a log too long to hold in
+// memory whole is written a batch at a time, and the index, which lists
+// every record key of a job's log, is not written again for every batch.
+// Until Flush, the archive's job-log index does not list the items put.
+type LogBatches struct {
+	w *Writer
+	// logs holds each job's list of record keys as the batches leave it.
+	logs  map[JobRef][]byte
+	order []JobRef
+}
+
+// LogBatch returns an empty LogBatches of w.
+func (w *Writer) LogBatch() *LogBatches {
+	return &LogBatches{w: w, logs: map[JobRef][]byte{}}
+}
+
+// Flush writes the job-log index of every job the batches put items of.
+func (lb *LogBatches) Flush() error {
+	idx, err := lb.w.bucket(bucketJobLog)
+	if err != nil {
+		return err
+	}
+	idxPuts := make([]kv, len(lb.order))
+	for i, j := range lb.order {
+		idxPuts[i] = kv{jobPrefix(j), lb.logs[j]}
+	}
+	slices.SortFunc(idxPuts, func(a, b kv) int { return bytes.Compare(a.k, b.k) })
+	for _, p := range idxPuts {
+		if err := idx.Put(p.k, p.v); err != nil {
+			return fmt.Errorf("index log items: %w", err)
+		}
+	}
+	lb.logs, lb.order = map[JobRef][]byte{}, nil
+	return nil
+}
+
+// Put writes one batch of log items, as PutLogItems does, after those of
+// the batches before it.
+func (lb *LogBatches) Put(items []LogItem) ([]Change, error) {
+	w := lb.w
 	b, err := w.bucket(string(KindDRSJobLogItem))
 	if err != nil {
 		return nil, err
@@ -353,15 +402,13 @@ func (w *Writer) PutLogItems(items []LogItem) ([]Change, error) {
 	}
 	arena := make([]byte, 0, size)
 	cut := func(start int) []byte { return arena[start:len(arena):len(arena)] }
-	// logs holds each job's list of record keys as this call leaves it.
-	logs := map[JobRef][]byte{}
-	var order []JobRef
+	logs := lb.logs
 	for i := range items {
 		it := &items[i]
 		list, ok := logs[it.Job]
 		if !ok {
 			list = append([]byte(nil), idx.Get(jobPrefix(it.Job))...)
-			order = append(order, it.Job)
+			lb.order = append(lb.order, it.Job)
 		}
 		n := len(list) / KeyLen
 		if it.Pos < 0 || it.Pos > n {
@@ -442,16 +489,6 @@ func (w *Writer) PutLogItems(items []LogItem) ([]Change, error) {
 	}
 	if err := putInOrder(b, recPuts, recordOrder(recPuts)); err != nil {
 		return nil, fmt.Errorf("put log items: %w", err)
-	}
-	idxPuts := make([]kv, len(order))
-	for i, j := range order {
-		idxPuts[i] = kv{jobPrefix(j), logs[j]}
-	}
-	slices.SortFunc(idxPuts, func(a, b kv) int { return bytes.Compare(a.k, b.k) })
-	for _, p := range idxPuts {
-		if err := idx.Put(p.k, p.v); err != nil {
-			return nil, fmt.Errorf("index log items: %w", err)
-		}
 	}
 	return changes, nil
 }

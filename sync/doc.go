@@ -33,7 +33,7 @@
 //     transaction records for each source and target what the run read and
 //     added and how it ended (archive.SyncRun); --metrics-file gets the same
 //     as Prometheus text. Credentials never reach either: messages quoting
-//     them are redacted.
+//     them are redacted, in every form they travel in (see redactor).
 //
 // Sync never holds the archive open while it waits on the network: fetchers
 // only fetch, and the committer opens the file when it has pages to write,

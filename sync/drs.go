@@ -102,6 +102,9 @@ func eachPage[O any](ctx context.Context, stats *Stats, l listing[O], fn func(p 
 			}
 			stats.Calls.Add(1)
 			items, next, err := l.read(out)
+			if err == nil {
+				err = checkItemsText(l.list, items)
+			}
 			if err != nil {
 				return fmt.Errorf("%s page %d: %w", l.what, n, err)
 			}

@@ -192,6 +192,17 @@ func TestBadAnswers(t *testing.T) {
 		}, func(o faultOp) string {
 			return `the answer has the wrong shape: member ` + o.list + `\[0\] is a string, not an object`
 		}},
+		{"item not UTF-8", func(op string) emulator.Faults {
+			return emulator.Faults{WrongTypes: map[string]emulator.WrongType{op: emulator.ItemNotUTF8}}
+		}, func(o faultOp) string {
+			return `the answer is malformed: member ` + o.list + `\[0\]: invalid UTF-8 at byte offset 6 \(JSON text must be UTF-8\) \(counted from the start of the item\)`
+		}},
+		{"item too deep", func(op string) emulator.Faults {
+			return emulator.Faults{WrongTypes: map[string]emulator.WrongType{op: emulator.ItemTooDeep}}
+		}, func(o faultOp) string {
+			return fmt.Sprintf(`the answer is malformed: member %s\[0\]: JSON nested deeper than %d levels at byte offset %d \(counted from the start of the item\)`,
+				o.list, archsync.MaxJSONDepth, 5+archsync.MaxJSONDepth-3)
+		}},
 	} {
 		for _, o := range faultOps {
 			t.Run(tc.name+"/"+o.op, func(t *testing.T) {

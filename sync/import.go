@@ -1,16 +1,10 @@
 package sync
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -153,7 +147,7 @@ func Import(ctx context.Context, o ImportOptions, paths []string) (ImportResult,
 			return res, err
 		}
 		files = append(files, f)
-		res.Files = append(res.Files, ImportedFile{Name: f.name, SHA256: f.sha, Kind: f.kind, Items: len(f.items)})
+		res.Files = append(res.Files, ImportedFile{Name: f.name, SHA256: f.sha, Kind: f.kind, Items: f.n})
 	}
 	lock, err := waitSync(ctx, o.ArchiveDir, time.Now, o.LockTimeout, o.Waiting)
 	if err != nil {
@@ -198,234 +192,6 @@ func Import(ctx context.Context, o ImportOptions, paths []string) (ImportResult,
 	return res, err
 }
 
-// importFile is one file read and checked: its records, ready to merge.
-type importFile struct {
-	name, sha string
-	kind      archive.Kind
-	items     []archive.Record
-	seen      time.Time
-}
-
-// readImportFile reads one file and builds its records.
-func readImportFile(path string, o ImportOptions) (*importFile, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("import: %w", err)
-	}
-	info, err := os.Stat(path)
-	if err != nil {
-		return nil, fmt.Errorf("import: %w", err)
-	}
-	sum := sha256.Sum256(data)
-	f := &importFile{name: filepath.Base(path), sha: hex.EncodeToString(sum[:]), seen: o.CapturedAt.UTC()}
-	if o.CapturedAt.IsZero() {
-		f.seen = info.ModTime().UTC()
-	}
-	fail := func(format string, args ...any) error {
-		return fmt.Errorf("import %s: %s", f.name, fmt.Sprintf(format, args...))
-	}
-	member, items, err := splitCLIOutput(data)
-	if err != nil {
-		return nil, fmt.Errorf("import %s: %w", f.name, err)
-	}
-	if len(items) == 0 {
-		return f, nil
-	}
-	for i, it := range items {
-		var buf bytes.Buffer
-		if err := json.Compact(&buf, it); err != nil {
-			return nil, fail("item %d: %v", i, err)
-		}
-		items[i] = buf.Bytes()
-	}
-	switch member {
-	case "items":
-		f.kind, err = drsItemsKind(items)
-		if err != nil {
-			return nil, fmt.Errorf("import %s: %w", f.name, err)
-		}
-	case "accounts":
-		f.kind = archive.KindDRSStagingAccount
-	case "JobListEntries":
-		f.kind = archive.KindSnowballJob
-	default:
-		f.kind = archive.KindSMSJob
-	}
-	prov := &archive.Import{File: f.name, SHA256: f.sha}
-	seen := f.seen
-	base := func(data []byte) archive.Record {
-		return archive.Record{Kind: f.kind, FirstSeen: seen, LastSeen: seen, Data: data, Imported: prov}
-	}
-	// where returns the region and account of a record: its ARN's, else the
-	// options'.
-	where := func(i int, arn string) (string, string, error) {
-		region, account := arnRegion(arn), accountOf(arn)
-		if o.Region != "" && region != "" && o.Region != region || o.Account != "" && account != "" && o.Account != account {
-			return "", "", fmt.Errorf("item %d: its ARN %s is not in --region %s, --account %s", i, arn, o.Region, o.Account)
-		}
-		return orElse(region, o.Region), orElse(account, o.Account), nil
-	}
-	needWhere := func(what string) error {
-		if o.Region == "" || o.Account == "" {
-			return fail("%s do not say their region and account: give --region and --account", what)
-		}
-		return nil
-	}
-	switch f.kind {
-	case archive.KindDRSJob:
-		for i, it := range items {
-			var h jobHead
-			if err := json.Unmarshal(it, &h); err != nil || h.JobID == "" {
-				return nil, fail("item %d: no jobID", i)
-			}
-			rec := base(it)
-			rec.ID = h.JobID
-			if rec.Region, rec.Account, err = where(i, h.Arn); err != nil {
-				return nil, fail("%v", err)
-			}
-			if rec.Region == "" || rec.Account == "" {
-				return nil, fail("job %s has no ARN: give --region and --account", h.JobID)
-			}
-			rec.Time = timeOr(h.CreationDateTime, seen)
-			f.items = append(f.items, rec)
-		}
-	case archive.KindDRSJobLogItem:
-		jobID := o.JobID
-		if jobID == "" {
-			jobID = jobIDInName.FindString(f.name)
-		}
-		if jobID == "" {
-			return nil, fail("job log items do not name their job: give --job-id, or keep the job ID (drsjob-...) in the file name")
-		}
-		for i, it := range items {
-			var h struct {
-				LogDateTime string `json:"logDateTime"`
-			}
-			if err := json.Unmarshal(it, &h); err != nil {
-				return nil, fail("item %d: %v", i, err)
-			}
-			rec := base(it)
-			rec.JobID, rec.Region, rec.Account = jobID, o.Region, o.Account
-			pos := i
-			rec.Pos = &pos
-			rec.Time = timeOr(h.LogDateTime, seen)
-			f.items = append(f.items, rec)
-		}
-	case archive.KindDRSSourceServer:
-		for i, it := range items {
-			var h serverHead
-			if err := json.Unmarshal(it, &h); err != nil || h.SourceServerID == "" {
-				return nil, fail("item %d: no sourceServerID", i)
-			}
-			rec := base(it)
-			rec.ID = h.SourceServerID
-			if rec.Region, rec.Account, err = where(i, h.Arn); err != nil {
-				return nil, fail("%v", err)
-			}
-			if rec.Region == "" || rec.Account == "" {
-				return nil, fail("source server %s has no ARN: give --region and --account", h.SourceServerID)
-			}
-			rec.Time, rec.CapturedAt = seen, &seen
-			f.items = append(f.items, rec)
-		}
-	case archive.KindDRSRecoveryInstance:
-		for i, it := range items {
-			var h struct {
-				RecoveryInstanceID          string `json:"recoveryInstanceID"`
-				Arn                         string `json:"arn"`
-				PointInTimeSnapshotDateTime string `json:"pointInTimeSnapshotDateTime"`
-			}
-			if err := json.Unmarshal(it, &h); err != nil || h.RecoveryInstanceID == "" {
-				return nil, fail("item %d: no recoveryInstanceID", i)
-			}
-			rec := base(it)
-			rec.ID = h.RecoveryInstanceID
-			if rec.Region, rec.Account, err = where(i, h.Arn); err != nil {
-				return nil, fail("%v", err)
-			}
-			if rec.Region == "" || rec.Account == "" {
-				return nil, fail("recovery instance %s has no ARN: give --region and --account", h.RecoveryInstanceID)
-			}
-			rec.Time, rec.CapturedAt = timeOr(h.PointInTimeSnapshotDateTime, seen), &seen
-			f.items = append(f.items, rec)
-		}
-	case archive.KindDRSRecoverySnapshot:
-		if err := needWhere("recovery snapshots"); err != nil {
-			return nil, err
-		}
-		for i, it := range items {
-			var h struct {
-				SnapshotID string `json:"snapshotID"`
-				Timestamp  string `json:"timestamp"`
-			}
-			if err := json.Unmarshal(it, &h); err != nil || h.SnapshotID == "" {
-				return nil, fail("item %d: no snapshotID", i)
-			}
-			rec := base(it)
-			rec.ID, rec.Region, rec.Account = h.SnapshotID, o.Region, o.Account
-			rec.Time = timeOr(h.Timestamp, seen)
-			f.items = append(f.items, rec)
-		}
-	case archive.KindDRSStagingAccount:
-		if err := needWhere("staging accounts"); err != nil {
-			return nil, err
-		}
-		for i, it := range items {
-			var h struct {
-				AccountID string `json:"accountID"`
-			}
-			if err := json.Unmarshal(it, &h); err != nil || h.AccountID == "" {
-				return nil, fail("item %d: no accountID", i)
-			}
-			rec := base(it)
-			rec.ID, rec.Region, rec.Account = h.AccountID, o.Region, o.Account
-			rec.Time, rec.CapturedAt = seen, &seen
-			f.items = append(f.items, rec)
-		}
-	case archive.KindSnowballJob:
-		if err := needWhere("Snowball cluster jobs"); err != nil {
-			return nil, err
-		}
-		cluster := o.ClusterID
-		if cluster == "" {
-			cluster = clusterIDInName.FindString(f.name)
-		}
-		if cluster == "" {
-			return nil, fail("Snowball cluster jobs do not name their cluster: give --snowball-cluster-id, or keep the cluster ID (CID...) in the file name")
-		}
-		for i, it := range items {
-			var h snowballJobHead
-			if err := json.Unmarshal(it, &h); err != nil || h.JobID == "" {
-				return nil, fail("item %d: no JobId", i)
-			}
-			rec := base(it)
-			rec.ID, rec.ClusterID, rec.Region, rec.Account = h.JobID, cluster, o.Region, o.Account
-			rec.Time, rec.CapturedAt = rawTime(h.CreationDate, seen), &seen
-			f.items = append(f.items, rec)
-		}
-	case archive.KindSMSJob:
-		if err := needWhere("SMS replication jobs"); err != nil {
-			return nil, err
-		}
-		for i, it := range items {
-			var h smsJobHead
-			if err := json.Unmarshal(it, &h); err != nil || h.ReplicationJobID == "" {
-				return nil, fail("item %d: no replicationJobId", i)
-			}
-			rec := base(it)
-			rec.ID, rec.Region, rec.Account = h.ReplicationJobID, o.Region, o.Account
-			rec.Time, rec.CapturedAt = rawTime(h.SeedReplicationTime, seen), &seen
-			f.items = append(f.items, rec)
-		}
-	}
-	for i := range f.items {
-		if err := f.items[i].CheckData(); err != nil {
-			return nil, fail("item %d: %v", i, err)
-		}
-	}
-	return f, nil
-}
-
 func boolOrder(b bool) int {
 	if b {
 		return 1
@@ -448,103 +214,6 @@ func arnRegion(arn string) string {
 		return ""
 	}
 	return parts[3]
-}
-
-// splitCLIOutput reads one or more JSON objects, each with one of the list
-// members of importShapes (the same one in all), and returns the elements
-// of those lists, in order, as the exact bytes in the file.
-func splitCLIOutput(data []byte) (member string, items [][]byte, err error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	n := 0
-	for {
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err == io.EOF {
-			break
-		} else if err != nil {
-			return "", nil, fmt.Errorf("%w: not JSON (%v); %s", ErrImportShape, err, wantShapes)
-		}
-		n++
-		var top map[string]json.RawMessage
-		if json.Unmarshal(raw, &top) != nil {
-			return "", nil, fmt.Errorf("%w: value %d is not a JSON object; %s", ErrImportShape, n, wantShapes)
-		}
-		found := ""
-		for _, s := range importShapes {
-			if _, ok := top[s.member]; ok {
-				if found != "" {
-					return "", nil, fmt.Errorf("%w: value %d has both %q and %q; %s", ErrImportShape, n, found, s.member, wantShapes)
-				}
-				found = s.member
-			}
-		}
-		if found == "" {
-			names := make([]string, 0, len(top))
-			for k := range top {
-				names = append(names, k)
-			}
-			slices.Sort(names)
-			return "", nil, fmt.Errorf("%w: value %d has none of items, accounts, JobListEntries, replicationJobList (its members: %s); %s",
-				ErrImportShape, n, strings.Join(names, ", "), wantShapes)
-		}
-		if member != "" && found != member {
-			return "", nil, fmt.Errorf("%w: value %d lists %q but value 1 lists %q; keep each command's output in its own file", ErrImportShape, n, found, member)
-		}
-		member = found
-		els, err := splitMember(raw, found)
-		if err != nil {
-			return "", nil, fmt.Errorf("%w: %q: %v", ErrImportShape, found, err)
-		}
-		for i, el := range els {
-			if len(el) == 0 || el[0] != '{' {
-				return "", nil, fmt.Errorf("%w: value %d: element %d of %q is not an object", ErrImportShape, n, i, found)
-			}
-		}
-		items = append(items, els...)
-	}
-	if n == 0 {
-		return "", nil, fmt.Errorf("%w: the file is empty; %s", ErrImportShape, wantShapes)
-	}
-	return member, items, nil
-}
-
-// drsItemsKind tells which DRS listing "items" came from by the members of
-// its elements, which must all be of one kind.
-func drsItemsKind(items [][]byte) (archive.Kind, error) {
-	var kind archive.Kind
-	for i, it := range items {
-		var top map[string]json.RawMessage
-		if err := json.Unmarshal(it, &top); err != nil {
-			return "", fmt.Errorf("%w: item %d: %v", ErrImportShape, i, err)
-		}
-		var k archive.Kind
-		_, hasEvent := top["event"]
-		_, hasLogTime := top["logDateTime"]
-		_, hasServer := top["sourceServerID"]
-		_, hasJob := top["jobID"]
-		_, hasInstance := top["recoveryInstanceID"]
-		_, hasSnapshot := top["snapshotID"]
-		switch {
-		// A recovery instance names its launch job and source server, and
-		// a recovery snapshot its source server: they go first.
-		case hasInstance:
-			k = archive.KindDRSRecoveryInstance
-		case hasSnapshot:
-			k = archive.KindDRSRecoverySnapshot
-		case hasEvent || hasLogTime:
-			k = archive.KindDRSJobLogItem
-		case hasJob:
-			k = archive.KindDRSJob
-		case hasServer:
-			k = archive.KindDRSSourceServer
-		default:
-			return "", fmt.Errorf("%w: item %d is neither a DRS job (jobID), a job log item (event, logDateTime), a source server (sourceServerID), a recovery instance (recoveryInstanceID) nor a recovery snapshot (snapshotID)", ErrImportShape, i)
-		}
-		if kind != "" && k != kind {
-			return "", fmt.Errorf("%w: item %d is a %s but item 0 is a %s", ErrImportShape, i, k, kind)
-		}
-		kind = k
-	}
-	return kind, nil
 }
 
 // merger writes imported records into one transaction.
@@ -570,19 +239,19 @@ func (m *merger) count(ch archive.Change) {
 }
 
 func (m *merger) merge(f *importFile) error {
-	if len(f.items) == 0 {
+	if f.n == 0 {
 		return nil
 	}
 	switch f.kind {
 	case archive.KindDRSJob, archive.KindDRSRecoverySnapshot:
-		for _, rec := range f.items {
+		return f.records(m.o, func(_ int, rec archive.Record) error {
 			ch, err := m.w.MergeLatest(rec, func(prev archive.Record) bool { return sameImportedState(f.kind, prev, rec.Data) })
 			if err != nil {
 				return fmt.Errorf("%s: %w", f.name, err)
 			}
 			m.count(ch)
-		}
-		return nil
+			return nil
+		})
 	case archive.KindDRSJobLogItem:
 		return m.mergeLog(f)
 	default:
@@ -594,7 +263,10 @@ func (m *merger) merge(f *importFile) error {
 // hold must be the same: a file whose log disagrees with the archive's is
 // refused.
 func (m *merger) mergeLog(f *importFile) error {
-	first := f.items[0]
+	var first archive.Record
+	if err := f.records(m.o, func(_ int, rec archive.Record) error { first = rec; return errStopRecords }); err != nil {
+		return err
+	}
 	ref := archive.JobRef{JobID: first.JobID, Region: first.Region, Account: first.Account}
 	if ref.Region == "" || ref.Account == "" {
 		var found []archive.JobRef
@@ -616,43 +288,103 @@ func (m *merger) mergeLog(f *importFile) error {
 			return fmt.Errorf("%s: job %s is archived in %d regions or accounts: give --region and --account", f.name, ref.JobID, len(found))
 		}
 	}
-	var have []archive.Record
-	if err := m.w.JobLog(ref, func(rec archive.Record) error { have = append(have, rec); return nil }); err != nil {
+	// Every item the archive holds is checked before anything is written,
+	// so that a refused file writes nothing: a first read of the file
+	// compares, a second writes.
+	have, err := m.compareLog(f, ref)
+	if err != nil {
 		return err
 	}
-	// Every item the archive holds is checked before anything is written,
-	// so that a refused file writes nothing.
-	for i, rec := range f.items[:min(len(f.items), len(have))] {
-		if path := importedItemDiff(archive.KindDRSJobLogItem, have[i], rec.Data); path != "" {
-			return &conflictError{fmt.Sprintf("item %d of the log of %s differs from the archived item at member %s; the file is not the log the archive holds", i+1, ref.JobID, path)}
-		}
+	m.res.Unchanged += min(f.n, have)
+	if f.n <= have {
+		return nil
 	}
 	var add []archive.LogItem
-	for i, rec := range f.items {
-		if i < len(have) {
-			m.res.Unchanged++
-			continue
+	batches := m.w.LogBatch()
+	flush := func() error {
+		changes, err := batches.Put(add)
+		if err != nil {
+			return fmt.Errorf("%s: %w", f.name, err)
+		}
+		for _, ch := range changes {
+			m.count(ch)
+		}
+		add = add[:0]
+		return nil
+	}
+	err = f.records(m.o, func(i int, rec archive.Record) error {
+		if i < have {
+			return nil
 		}
 		rec.Region, rec.Account = ref.Region, ref.Account
 		add = append(add, archive.LogItem{Job: ref, Pos: i, Record: rec})
-	}
-	if len(add) == 0 {
+		if len(add) == importBatch {
+			return flush()
+		}
 		return nil
+	})
+	if err == nil && len(add) > 0 {
+		err = flush()
 	}
-	changes, err := m.w.PutLogItems(add)
+	if err == nil {
+		err = batches.Flush()
+	}
 	if err != nil {
-		return fmt.Errorf("%s: %w", f.name, err)
-	}
-	for _, ch := range changes {
-		m.count(ch)
+		return err
 	}
 	st, err := m.w.JobState(ref)
 	if err != nil {
 		return err
 	}
-	st.LogItems = len(f.items)
+	st.LogItems = f.n
 	return m.w.SetJobState(ref, st)
 }
+
+// compareLog compares the items of log file f, position by position, with
+// the log the archive holds for ref, and returns how many items that log
+// holds. Neither is held whole: the file is read in a goroutine that only
+// reads the file and hands its records over one by one, and the archive is
+// read here, in the transaction's goroutine.
+func (m *merger) compareLog(f *importFile, ref archive.JobRef) (int, error) {
+	recs := make(chan archive.Record, 64)
+	done := make(chan struct{})
+	readErr := make(chan error, 1)
+	go func() {
+		defer close(recs)
+		readErr <- f.records(m.o, func(_ int, rec archive.Record) error {
+			select {
+			case recs <- rec:
+				return nil
+			case <-done:
+				return errStopRecords
+			}
+		})
+	}()
+	n := 0
+	err := m.w.JobLog(ref, func(have archive.Record) error {
+		i := n
+		n++
+		rec, ok := <-recs
+		if !ok {
+			return nil // the file holds fewer items
+		}
+		if path := importedItemDiff(archive.KindDRSJobLogItem, have, rec.Data); path != "" {
+			return &conflictError{fmt.Sprintf("item %d of the log of %s differs from the archived item at member %s; the file is not the log the archive holds", i+1, ref.JobID, path)}
+		}
+		return nil
+	})
+	close(done)
+	for range recs {
+	}
+	if rerr := <-readErr; err == nil {
+		err = rerr
+	}
+	return n, err
+}
+
+// importBatch is how many log items an import hands to the archive at a
+// time: the items of a file are never all in memory.
+const importBatch = 1000
 
 // mergeObservations keeps each observation that is a new state of its
 // object at the time it was captured. An observation is the same state as
@@ -681,7 +413,7 @@ func (m *merger) mergeObservations(f *importFile) error {
 			slices.SortStableFunc(m.obs[id], func(a, b archive.Record) int { return capturedAt(a).Compare(capturedAt(b)) })
 		}
 	}
-	for _, rec := range f.items {
+	return f.records(m.o, func(_ int, rec archive.Record) error {
 		fp, err := stateFingerprint(f.kind, rec.Data)
 		if err != nil {
 			return fmt.Errorf("%s: %s %s: %w", f.name, rec.Kind, rec.ID, err)
@@ -701,7 +433,7 @@ func (m *merger) mergeObservations(f *importFile) error {
 			}
 			list[i-1].LastSeen = maxTime(list[i-1].LastSeen, rec.LastSeen)
 			m.res.Unchanged++
-			continue
+			return nil
 		}
 		if i < len(list) && sameImportedState(f.kind, list[i], rec.Data) {
 			if _, err := m.w.Widen(f.kind, list[i].Key, rec.FirstSeen, time.Time{}); err != nil {
@@ -711,7 +443,7 @@ func (m *merger) mergeObservations(f *importFile) error {
 				list[i].FirstSeen = rec.FirstSeen
 			}
 			m.res.Unchanged++
-			continue
+			return nil
 		}
 		ch, k, err := m.w.PutObservationSame(rec, fp, nil)
 		if err != nil {
@@ -720,8 +452,8 @@ func (m *merger) mergeObservations(f *importFile) error {
 		rec.Key = k
 		m.obs[id] = slices.Insert(list, i, rec)
 		m.count(ch)
-	}
-	return nil
+		return nil
+	})
 }
 
 // identityKey names the object a record observes.

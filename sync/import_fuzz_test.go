@@ -5,8 +5,12 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
+
+	"github.com/archiver-dev/archiver/archive"
 )
 
 // FuzzReadImportFile reads arbitrary files as saved AWS CLI output: it
@@ -24,6 +28,13 @@ func FuzzReadImportFile(f *testing.F) {
 		`{"items": [{"recoveryInstanceID": "i-1", "jobID": "drsjob-1", "sourceServerID": "s-1", "arn": "arn:aws:drs:eu-west-1:111122223333:recovery-instance/i-1"}]}`,
 		`{"items": [{"snapshotID": "pit-1", "sourceServerID": "s-1", "timestamp": "2026-05-01T10:00:01Z"}]}`,
 		``, `[]`, `{"items": [1]}`,
+		// Not UTF-8, or nested past MaxJSONDepth: refused.
+		"{\"items\": [{\"jobID\": \"caf\xe9\"}]}",
+		"{\"items\": [{\"jobID\": \"x\", \"s\": \"\xed\xa0\x80\"}]}",
+		"{\"items\": []}\n\xe2\x82",
+		`{"items": [{"jobID": "x", "d": ` + strings.Repeat("[", 200) + strings.Repeat("]", 200) + `}]}`,
+		`{"items": [{"jobID": "x", "d": ` + strings.Repeat(`{"a":`, 70) + `1` + strings.Repeat("}", 70) + `}]}`,
+		`{"items": [{"jobID": "x", "d": "` + strings.Repeat("[", 100) + `"}]}`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -38,7 +49,7 @@ func FuzzReadImportFile(f *testing.F) {
 		if err != nil {
 			return
 		}
-		for i, rec := range imp.items {
+		for i, rec := range importRecords(t, imp, o) {
 			var buf bytes.Buffer
 			if err := json.Compact(&buf, rec.Data); err != nil {
 				t.Fatalf("item %d is not JSON: %v: %q", i, err, rec.Data)
@@ -49,9 +60,51 @@ func FuzzReadImportFile(f *testing.F) {
 			if d := importDiff(imp.kind, rec.Data, rec.Data); d != "" {
 				t.Fatalf("item %d differs from itself at %s: %q", i, d, rec.Data)
 			}
+			if !utf8.Valid(rec.Data) || jsonDepthOf(rec.Data)+2 > MaxJSONDepth {
+				t.Fatalf("item %d is not UTF-8 or nests too deep: %q", i, rec.Data)
+			}
 			if !coveredState(imp.kind, rec.Data, rec.Data) {
 				t.Fatalf("item %d is not the same state as itself: %q", i, rec.Data)
 			}
 		}
 	})
+}
+
+// importRecords reads the records of a file the first pass accepted.
+func importRecords(t *testing.T, f *importFile, o ImportOptions) []archive.Record {
+	t.Helper()
+	var recs []archive.Record
+	if err := f.records(o, func(_ int, rec archive.Record) error { recs = append(recs, rec); return nil }); err != nil {
+		t.Fatalf("second pass: %v", err)
+	}
+	if len(recs) != f.n {
+		t.Fatalf("second pass read %d records, the first %d", len(recs), f.n)
+	}
+	return recs
+}
+
+// jsonDepthOf returns how deep valid JSON data nests, by decoding it.
+func jsonDepthOf(data []byte) int {
+	var v any
+	if json.Unmarshal(data, &v) != nil {
+		return -1
+	}
+	var depth func(v any) int
+	depth = func(v any) int {
+		d := 0
+		switch v := v.(type) {
+		case map[string]any:
+			for _, e := range v {
+				d = max(d, depth(e))
+			}
+			return d + 1
+		case []any:
+			for _, e := range v {
+				d = max(d, depth(e))
+			}
+			return d + 1
+		}
+		return 0
+	}
+	return depth(v)
 }

@@ -2,8 +2,10 @@ package sync
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"regexp"
 	"slices"
@@ -357,30 +359,46 @@ func maxCounts(a, b map[archive.Kind]int64) map[archive.Kind]int64 {
 // redactor removes credentials from text that sync writes down. An AWS
 // error message can quote the access key a request was signed with (or,
 // from a proxy, a header carrying the session token); the archive, the
-// metrics file and the messages a cron job mails must never hold them.
-type redactor struct{ secrets []string }
+// metrics file and the messages a cron job mails must never hold them, in
+// any of the forms they travel in: an access key ID in any case, each
+// credential URL-encoded (query and path escaping) or in base64 (standard
+// and URL-safe, padded or not), and the start of a secret or session token
+// cut short (at least minPrefix characters of it).
+type redactor struct {
+	// forms are the literal forms to replace, longest first; keyIDs the
+	// access key IDs, replaced in any case; prefixed the secrets and
+	// tokens whose starts are replaced too.
+	forms    []string
+	keyIDs   []*regexp.Regexp
+	prefixed []string
+}
 
 // accessKeyID matches AWS access key IDs, long-term and temporary, whoever
-// they belong to.
-var accessKeyID = regexp.MustCompile(`\b(AKIA|ASIA)[A-Z0-9]{16}\b`)
+// they belong to, in any case.
+var accessKeyID = regexp.MustCompile(`(?i)\b(AKIA|ASIA)[A-Z0-9]{16}\b`)
 
 // minSecret is the shortest value taken for a credential: shorter values
 // (test keys) would blank out ordinary words.
 const minSecret = 8
 
+// minPrefix is the shortest start of a secret or session token that is
+// redacted on its own: a message may cut a token short.
+const minPrefix = 16
+
 // newRedactor gathers the credentials the run used: those of every target
 // (already retrieved and cached by then), those given in o, and those in the
 // environment.
 func newRedactor(ctx context.Context, o Options, targets []target) *redactor {
-	r := &redactor{}
-	add := func(vals ...string) {
+	var keys, secrets []string
+	add := func(list *[]string, vals ...string) {
 		for _, v := range vals {
-			if len(v) >= minSecret && !slices.Contains(r.secrets, v) {
-				r.secrets = append(r.secrets, v)
+			if len(v) >= minSecret && !slices.Contains(*list, v) {
+				*list = append(*list, v)
 			}
 		}
 	}
-	add(os.Getenv("AWS_ACCESS_KEY_ID"), os.Getenv("AWS_SECRET_ACCESS_KEY"), os.Getenv("AWS_SESSION_TOKEN"))
+	add(&keys, os.Getenv("AWS_ACCESS_KEY_ID"))
+	add(&secrets, os.Getenv("AWS_SECRET_ACCESS_KEY"), os.Getenv("AWS_SESSION_TOKEN"))
 	providers := []aws.CredentialsProvider{o.Credentials}
 	for _, t := range targets {
 		providers = append(providers, t.cfg.Credentials)
@@ -392,20 +410,76 @@ func newRedactor(ctx context.Context, o Options, targets []target) *redactor {
 			continue
 		}
 		if c, err := p.Retrieve(ctx); err == nil {
-			add(c.AccessKeyID, c.SecretAccessKey, c.SessionToken)
+			add(&keys, c.AccessKeyID)
+			add(&secrets, c.SecretAccessKey, c.SessionToken)
+		}
+	}
+	return newRedactorOf(keys, secrets)
+}
+
+// newRedactorOf returns the redactor of access key IDs keys and secrets
+// (secret access keys and session tokens).
+func newRedactorOf(keys, secrets []string) *redactor {
+	r := &redactor{}
+	addForms := func(v string) {
+		for _, f := range []string{v, url.QueryEscape(v), url.PathEscape(v),
+			base64.StdEncoding.EncodeToString([]byte(v)), base64.URLEncoding.EncodeToString([]byte(v)),
+			base64.RawStdEncoding.EncodeToString([]byte(v)), base64.RawURLEncoding.EncodeToString([]byte(v))} {
+			if len(f) >= minSecret && !slices.Contains(r.forms, f) {
+				r.forms = append(r.forms, f)
+			}
+		}
+	}
+	for _, k := range keys {
+		addForms(k)
+		r.keyIDs = append(r.keyIDs, regexp.MustCompile(`(?i)`+regexp.QuoteMeta(k)))
+	}
+	for _, s := range secrets {
+		addForms(s)
+		if len(s) >= minPrefix {
+			r.prefixed = append(r.prefixed, s)
 		}
 	}
 	// Longest first, so that a value containing another goes whole.
-	slices.SortFunc(r.secrets, func(a, b string) int { return len(b) - len(a) })
+	slices.SortFunc(r.forms, func(a, b string) int { return len(b) - len(a) })
+	slices.SortFunc(r.prefixed, func(a, b string) int { return len(b) - len(a) })
 	return r
 }
 
 // text returns s with every credential replaced by "[redacted]".
 func (r *redactor) text(s string) string {
-	for _, v := range r.secrets {
+	for _, v := range r.forms {
 		s = strings.ReplaceAll(s, v, "[redacted]")
 	}
-	return accessKeyID.ReplaceAllString(s, "[redacted]")
+	for _, re := range r.keyIDs {
+		s = re.ReplaceAllLiteralString(s, "[redacted]")
+	}
+	for _, v := range r.prefixed {
+		s = redactPrefixes(s, v)
+	}
+	return accessKeyID.ReplaceAllLiteralString(s, "[redacted]")
+}
+
+// redactPrefixes replaces in s every run of at least minPrefix characters
+// that is the start of secret.
+func redactPrefixes(s, secret string) string {
+	head := secret[:minPrefix]
+	var b strings.Builder
+	for {
+		i := strings.Index(s, head)
+		if i < 0 {
+			break
+		}
+		n := minPrefix
+		for i+n < len(s) && n < len(secret) && s[i+n] == secret[n] {
+			n++
+		}
+		b.WriteString(s[:i])
+		b.WriteString("[redacted]")
+		s = s[i+n:]
+	}
+	b.WriteString(s)
+	return b.String()
 }
 
 // error returns err, with its message redacted if it held a credential.

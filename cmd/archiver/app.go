@@ -132,6 +132,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			return usageError{err: err, command: name}
 		}
 		cmd.Description += "\n\n" + exitStatusHelp
+		withFlagCheck(cmd)
 	}
 	return app
 }

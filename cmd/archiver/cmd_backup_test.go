@@ -113,8 +113,8 @@ func TestBackupRefuses(t *testing.T) {
 		{"new file", nil, nil, 0, "", false},
 		{"existing file", writeJunk, nil, 1, "file exists (pass --force to replace it)", true},
 		{"existing file, forced", writeJunk, []string{"--force"}, 0, "", false},
-		{"a directory", func(out string) { os.Mkdir(out, 0o700) }, []string{"--force"}, 1, "is a directory", false},
-		{"no such directory", func(out string) { os.RemoveAll(filepath.Dir(out)) }, nil, 1, "no such file or directory", false},
+		{"a directory", func(out string) { os.Mkdir(out, 0o700) }, []string{"--force"}, 2, "is a directory", false},
+		{"no such directory", func(out string) { os.RemoveAll(filepath.Dir(out)) }, nil, 2, "does not exist", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -121,6 +121,11 @@ func exportS3Action(c *cli.Context) error {
 	if c.Bool("redact-tags") || (c.String("sign-key") != "" && os.Getenv("ARCHIVER_SIGN_KEY_FILE") == "") {
 		return usage(fmt.Errorf("--redact-tags and --sign-key are for --out; an S3 export is verbatim and its manifest unsigned"))
 	}
+	if o.profile != "" {
+		if err := sync.CheckProfiles(c.Context, []string{o.profile}); err != nil {
+			return usage(fmt.Errorf("--profile: %w", err))
+		}
+	}
 	n, err := humanize.ParseBytes(c.String("part-size"))
 	if err != nil || n < 1024 || n > 5<<30 {
 		return usage(fmt.Errorf("--part-size %q: want a size between 1KiB and 5GiB, such as 64MiB", c.String("part-size")))

@@ -41,7 +41,10 @@ is not added again, and an older state never replaces a newer one. Every
 record imported names the file it came from and the file's SHA-256 in its
 provenance. All files are read and checked before anything is written, and
 they are written in one transaction: a file of the wrong shape imports
-nothing. An import waits for a running sync of the archive to finish, for up
+nothing. So does a file that is not UTF-8 or nests objects and lists deeper
+than 64 levels; the message names the file and the byte offset. Files are
+read as streams, so checking them takes little memory whatever their size;
+writing takes memory in proportion to what the import adds. An import waits for a running sync of the archive to finish, for up
 to --lock-timeout.
 
 The AWS CLI prints only the members its version knows, so saved output may

@@ -178,6 +178,9 @@ func syncOptions(c *cli.Context) (archsync.Options, error) {
 		}
 		profiles = append(profiles, p)
 	}
+	if err := archsync.CheckProfiles(c.Context, profiles); err != nil {
+		return archsync.Options{}, usageError{err: fmt.Errorf("--profile: %w", err), command: "sync"}
+	}
 	return archsync.Options{
 		ArchiveDir: c.String("archive"),
 		Sources:    sources,

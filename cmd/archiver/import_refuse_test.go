@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -56,4 +57,43 @@ func TestImportRefusesOnlyTheFileThatDisagrees(t *testing.T) {
 	}
 	verifyClean(t, dir, "after the refused import")
 	checkJSONL(t, dir)
+}
+
+// TestImportRefusesBadText: a file that is not UTF-8, or nests deeper than
+// archiver reads, fails the import with exit status 1 and one line naming
+// the file and the byte offset; the good file beside it is not imported.
+func TestImportRefusesBadText(t *testing.T) {
+	hermeticEnv(t)
+	src := t.TempDir()
+	const job = "drsjob-0123456789abcdefA"
+	head := `{"items": [{"jobID": "` + job + `", "arn": "arn:aws:drs:eu-west-1:111122223333:job/` + job + `", "name": "`
+	tests := []struct{ name, content, msg string }{
+		{"not UTF-8", head + "caf\xe9\"}]}", fmt.Sprintf("bad.json: invalid UTF-8 at byte offset %d", len(head)+3)},
+		{"too deep", head + `x", "d": ` + strings.Repeat("[", 9000) + strings.Repeat("]", 9000) + `}]}`, "bad.json: JSON nested deeper than 64 levels at byte offset"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := archivetest.Dir(t)
+			good := filepath.Join(src, "good.json")
+			bad := filepath.Join(src, "bad.json")
+			if err := os.WriteFile(good, []byte(head+`ok"}]}`), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(bad, []byte(tt.content), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			code, stdout, stderr := runCLI(t, "--archive", dir, "import", good, bad)
+			if code != 1 || stdout != "" {
+				t.Errorf("exit %d, stdout %q; want 1 and nothing", code, stdout)
+			}
+			if strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, tt.msg) {
+				t.Errorf("stderr %q: want one line saying %q", stderr, tt.msg)
+			}
+			if _, err := os.Stat(filepath.Join(dir, archive.FileName)); err == nil {
+				if n := kindCounts(t, dir)[archive.KindDRSJob]; n != 0 {
+					t.Errorf("%d jobs archived by a refused import", n)
+				}
+			}
+		})
+	}
 }

@@ -1,9 +1,13 @@
 package emulator
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
+	"strings"
 )
 
 // The answers to calls that Faults refuses, in the code and status each
@@ -141,6 +145,41 @@ func wrongTypes(op string, body []byte, w WrongType) []byte {
 		}
 		items[0] = json.RawMessage(`"item"`)
 		m[list] = mustMarshal(items)
+	case ItemNotUTF8, ItemTooDeep:
+		var items []json.RawMessage
+		_ = json.Unmarshal(m[list], &items)
+		if len(items) == 0 || len(items[0]) < 2 || items[0][0] != '{' {
+			return body
+		}
+		x := "\"\xff\""
+		if w == ItemTooDeep {
+			x = strings.Repeat("[", 9000) + strings.Repeat("]", 9000)
+		}
+		items[0] = json.RawMessage(`{"x":` + x + `,` + string(items[0][1:]))
+		// Written by hand: json.Marshal would replace the byte 0xff.
+		var b bytes.Buffer
+		b.WriteByte('{')
+		for i, k := range slices.Sorted(maps.Keys(m)) {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.Write(mustMarshal(k))
+			b.WriteByte(':')
+			if k == list {
+				b.WriteByte('[')
+				for j, it := range items {
+					if j > 0 {
+						b.WriteByte(',')
+					}
+					b.Write(it)
+				}
+				b.WriteByte(']')
+			} else {
+				b.Write(m[k])
+			}
+		}
+		b.WriteByte('}')
+		return b.Bytes()
 	default:
 		return body
 	}

@@ -190,6 +190,10 @@ type Faults struct {
 	// UninitializedAccountException, as DRS answers in a region where it
 	// was never initialized. Snowball, SMS and STS answer as usual.
 	UninitializedAccount bool
+	// Reject maps an operation name to a message: its calls are answered
+	// with 400 ValidationException carrying that message, as a service
+	// does that quotes a request's parameters or headers back.
+	Reject map[string]string
 }
 
 // WrongType is a way of breaking the JSON types of an answer while keeping
@@ -208,6 +212,13 @@ const (
 	// ItemAsString makes the first element of the answer's list the string
 	// "item", adding it if the list is empty.
 	ItemAsString
+	// ItemNotUTF8 gives the first element of the answer's list (when it has
+	// one) a member "x" whose string holds the byte 0xff: no longer JSON by
+	// RFC 8259, though Go's decoder reads it.
+	ItemNotUTF8
+	// ItemTooDeep gives the first element of the answer's list (when it has
+	// one) a member "x" nested 9000 lists deep.
+	ItemTooDeep
 )
 
 // String names w as in a test's name.
@@ -219,6 +230,10 @@ func (w WrongType) String() string {
 		return "token as number"
 	case ItemAsString:
 		return "item as string"
+	case ItemNotUTF8:
+		return "item not UTF-8"
+	case ItemTooDeep:
+		return "item too deep"
 	}
 	return "no wrong type"
 }
@@ -231,5 +246,6 @@ func (f Faults) clone() Faults {
 	f.RepeatTokens = maps.Clone(f.RepeatTokens)
 	f.ExpireTokens = maps.Clone(f.ExpireTokens)
 	f.AccessDenied = maps.Clone(f.AccessDenied)
+	f.Reject = maps.Clone(f.Reject)
 	return f
 }

@@ -366,7 +366,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		draw = s.faultRNG.Float64()
 	}
 	expire := false
-	if draw >= f.ThrottleRate+f.ServerErrorRate && perr == nil && !f.AccessDenied[c.op] && !(f.UninitializedAccount && c.proto == restJSON) {
+	if draw >= f.ThrottleRate+f.ServerErrorRate && perr == nil && !f.AccessDenied[c.op] && f.Reject[c.op] == "" && !(f.UninitializedAccount && c.proto == restJSON) {
 		expire = s.expire(c)
 	}
 	s.faultMu.Unlock()
@@ -384,6 +384,8 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		aerr = internalError(c.op, c.proto)
 	case f.AccessDenied[c.op]:
 		aerr = accessDenied(c.op, c.proto, s.opts())
+	case f.Reject[c.op] != "":
+		aerr = validationError("%s", f.Reject[c.op])
 	case f.UninitializedAccount && c.proto == restJSON:
 		aerr = uninitialized(s.opts())
 	case perr != nil:
