@@ -71,6 +71,10 @@ type Options struct {
 type Store struct {
 	db   *bolt.DB
 	path string
+	// damaged is set when a transaction met a broken page: bbolt may have
+	// been stopped holding its own locks, so Close does not wait on them
+	// for long.
+	damaged bool
 }
 
 // initialMmapSize is the address space mapped when an archive is opened. A
@@ -107,6 +111,9 @@ func Open(ctx context.Context, dir string, o Options) (*Store, error) {
 	} else if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create archive directory %s: %w", dir, err)
 	}
+	if err := checkPagesOnce(path); err != nil {
+		return nil, fmt.Errorf("open archive %s: %w", dir, err)
+	}
 	db, err := openLocked(ctx, path, o)
 	if err != nil {
 		return nil, err
@@ -141,6 +148,9 @@ func checkExists(dir, path string) error {
 }
 
 func openLocked(ctx context.Context, path string, o Options) (*bolt.DB, error) {
+	if err := checkSize(path); err != nil {
+		return nil, fmt.Errorf("open archive %s: %w", path, err)
+	}
 	limit := o.LockTimeout
 	if limit <= 0 {
 		limit = time.Minute
@@ -151,7 +161,17 @@ func openLocked(ctx context.Context, path string, o Options) (*bolt.DB, error) {
 	for {
 		// A timeout shorter than bbolt's own retry makes it try the lock
 		// once; the waiting is done here, where it can be told and cancelled.
-		db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Nanosecond, ReadOnly: o.ReadOnly, InitialMmapSize: initialMmapSize, PageSize: pageSize})
+		var db *bolt.DB
+		err := protect(path, func() error {
+			var err error
+			// The free list is read here, where a broken one is caught,
+			// rather than by a consistency check's own goroutine.
+			db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Nanosecond, ReadOnly: o.ReadOnly, InitialMmapSize: initialMmapSize, PageSize: pageSize, PreLoadFreelist: true})
+			return err
+		})
+		if errors.Is(err, ErrDamaged) {
+			return nil, fmt.Errorf("open archive %s: %w", path, err)
+		}
 		if err == nil {
 			return db, nil
 		}
@@ -192,7 +212,7 @@ func openLocked(ctx context.Context, path string, o Options) (*bolt.DB, error) {
 // older ones up to date in one transaction.
 func (s *Store) checkSchema(readOnly bool) error {
 	if readOnly {
-		return s.db.View(func(tx *bolt.Tx) error {
+		return s.view(func(tx *bolt.Tx) error {
 			v, err := migrations.Version(tx)
 			if err != nil {
 				return fmt.Errorf("open archive %s: %w: %v", s.path, ErrNotArchive, err)
@@ -210,7 +230,7 @@ func (s *Store) checkSchema(readOnly bool) error {
 		})
 	}
 	current := -1
-	_ = s.db.View(func(tx *bolt.Tx) error {
+	_ = s.view(func(tx *bolt.Tx) error {
 		if v, err := migrations.Version(tx); err == nil {
 			current = v
 		}
@@ -219,7 +239,7 @@ func (s *Store) checkSchema(readOnly bool) error {
 	if current == migrations.Latest() {
 		return nil // up to date: open without writing anything
 	}
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		v, err := migrations.Version(tx)
 		if err != nil {
 			return fmt.Errorf("open archive %s: %w: %v", s.path, ErrNotArchive, err)
@@ -247,15 +267,41 @@ var errStop = errors.New("stop")
 
 // Close releases the file and its lock.
 func (s *Store) Close() error {
+	if s.damaged {
+		return s.closeDamaged()
+	}
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("close archive %s: %w", s.path, err)
 	}
 	return nil
 }
 
+// view runs fn in a read transaction of s, a damaged page giving a
+// DamagedError.
+func (s *Store) view(fn func(tx *bolt.Tx) error) error {
+	err := protect(s.path, func() error { return s.db.View(fn) })
+	s.noteDamage(err)
+	return err
+}
+
+func (s *Store) noteDamage(err error) {
+	var d *DamagedError
+	if errors.As(err, &d) {
+		s.damaged = true
+	}
+}
+
+// update runs fn in a write transaction of s, a damaged page giving a
+// DamagedError (and the transaction rolled back).
+func (s *Store) update(fn func(tx *bolt.Tx) error) error {
+	err := protect(s.path, func() error { return s.db.Update(fn) })
+	s.noteDamage(err)
+	return err
+}
+
 // Update runs fn in one write transaction: all of it commits or none does.
 func (s *Store) Update(fn func(w *Writer) error) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		w := &Writer{Reader: Reader{tx: tx}}
 		if err := fn(w); err != nil {
 			return err
@@ -266,7 +312,7 @@ func (s *Store) Update(fn func(w *Writer) error) error {
 
 // View runs fn in one read transaction, a consistent snapshot of the file.
 func (s *Store) View(fn func(r *Reader) error) error {
-	return s.db.View(func(tx *bolt.Tx) error {
+	return s.view(func(tx *bolt.Tx) error {
 		return fn(&Reader{tx: tx})
 	})
 }
@@ -274,20 +320,37 @@ func (s *Store) View(fn func(r *Reader) error) error {
 // Check runs bbolt's consistency check over the whole file and returns every
 // problem it finds.
 func (s *Store) Check() []error {
+	// bbolt's check trusts page headers and runs in a goroutine of its
+	// own, where a fault cannot be caught: the pages are read and checked
+	// here first.
+	if err := checkPages(s.path); err != nil {
+		return []error{err}
+	}
 	var errs []error
-	_ = s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		for err := range tx.Check() {
 			errs = append(errs, err)
 		}
 		return nil
 	})
-	return errs
+	if err != nil {
+		return []error{err}
+	}
+	if len(errs) > 0 {
+		// Each is a page bbolt finds out of place: one damaged file.
+		what := oneLineOf(errs[0].Error())
+		if len(errs) > 1 {
+			what += fmt.Sprintf(" (and %d more problems)", len(errs)-1)
+		}
+		return []error{damagedf(s.path, "%s", what)}
+	}
+	return nil
 }
 
 // SchemaVersion returns the file's schema version.
 func (s *Store) SchemaVersion() (int, error) {
 	var v int
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		var err error
 		v, err = migrations.Version(tx)
 		return err
@@ -305,6 +368,9 @@ func Pending(ctx context.Context, dir string, o Options) (int, []migrations.Step
 		return 0, nil, err
 	}
 	o.ReadOnly = true
+	if err := checkPagesOnce(path); err != nil {
+		return 0, nil, fmt.Errorf("open archive %s: %w", dir, err)
+	}
 	db, err := openLocked(ctx, path, o)
 	if err != nil {
 		return 0, nil, err
@@ -324,6 +390,9 @@ func Migrate(ctx context.Context, dir string, o Options) (int, []migrations.Step
 		return 0, nil, err
 	}
 	o.ReadOnly = false
+	if err := checkPagesOnce(path); err != nil {
+		return 0, nil, fmt.Errorf("open archive %s: %w", dir, err)
+	}
 	db, err := openLocked(ctx, path, o)
 	if err != nil {
 		return 0, nil, err
@@ -349,7 +418,7 @@ func Migrate(ctx context.Context, dir string, o Options) (int, []migrations.Step
 // newer archiver cannot be opened to do.
 func (s *Store) pending(verb string) (int, []migrations.Step, error) {
 	var v int
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		var err error
 		if v, err = migrations.Version(tx); err != nil {
 			return fmt.Errorf("open archive %s: %w: %v", s.path, ErrNotArchive, err)
