@@ -94,19 +94,28 @@ func headerEdit(seed uint64) func(t *testing.T, b []byte) []byte {
 		r := rand.New(rand.NewPCG(seed, 7))
 		ps, _, pages := boltLayout(t, b)
 		p := pages[r.IntN(len(pages))]
-		h := b[p.id*ps:]
-		le := binary.LittleEndian
-		switch r.IntN(4) {
-		case 0:
-			le.PutUint64(h[0:], p.id+1+uint64(r.IntN(1000)))
-		case 1:
-			le.PutUint16(h[8:], []uint16{0x01, 0x02, 0x04, 0x10, 0x03, uint16(r.Uint32())}[r.IntN(6)])
-		case 2:
-			le.PutUint16(h[10:], []uint16{0, 1, 0xFFFF, uint16(r.Uint32())}[r.IntN(4)])
-		case 3:
-			le.PutUint32(h[12:], []uint32{1, 100, 0xFFFFFFFF, r.Uint32()}[r.IntN(4)])
+		h := b[p.id*ps : p.id*ps+16]
+		before := bytes.Clone(h)
+		for bytes.Equal(h, before) {
+			editHeader(r, h, p.id)
 		}
 		return b
+	}
+}
+
+// editHeader sets one field of page header h to a random value, which may
+// be the value it had.
+func editHeader(r *rand.Rand, h []byte, id uint64) {
+	le := binary.LittleEndian
+	switch r.IntN(4) {
+	case 0:
+		le.PutUint64(h[0:], id+1+uint64(r.IntN(1000)))
+	case 1:
+		le.PutUint16(h[8:], []uint16{0x01, 0x02, 0x04, 0x10, 0x03, uint16(r.Uint32())}[r.IntN(6)])
+	case 2:
+		le.PutUint16(h[10:], []uint16{0, 1, 0xFFFF, uint16(r.Uint32())}[r.IntN(4)])
+	case 3:
+		le.PutUint32(h[12:], []uint32{0, 1, 100, 0xFFFFFFFF, r.Uint32()}[r.IntN(5)])
 	}
 }
 
