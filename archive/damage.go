@@ -1,6 +1,7 @@
 package archive
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -331,10 +332,12 @@ func checkElements(path string, id uint64, b []byte, flags uint16, count, pgid u
 	if flags == flagBranch {
 		kind = "branch"
 	}
-	if count == 0 {
-		// An empty bucket is kept inline, in its parent's leaf, and a
-		// page left empty is freed: a page in use holds something.
-		return damagedf(path, "%s page %d holds no elements", kind, id)
+	if count == 0 && flags == flagBranch {
+		return damagedf(path, "branch page %d has no elements", id)
+	}
+	if count == 0 && !bytes.Equal(b[pageHeaderSize:pageHeaderSize+elementSize], make([]byte, elementSize)) {
+		// bbolt writes pages from zeroed buffers: an empty leaf is zeros.
+		return damagedf(path, "leaf page %d says it holds no elements, yet holds some", id)
 	}
 	if pageHeaderSize+count*elementSize > uint64(len(b)) {
 		return damagedf(path, "%s page %d says it holds %d elements, more than fit in it", kind, id, count)

@@ -111,9 +111,6 @@ func Open(ctx context.Context, dir string, o Options) (*Store, error) {
 	} else if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create archive directory %s: %w", dir, err)
 	}
-	if err := checkPagesOnce(path); err != nil {
-		return nil, fmt.Errorf("open archive %s: %w", dir, err)
-	}
 	db, err := openLocked(ctx, path, o)
 	if err != nil {
 		return nil, err
@@ -173,6 +170,11 @@ func openLocked(ctx context.Context, path string, o Options) (*bolt.DB, error) {
 			return nil, fmt.Errorf("open archive %s: %w", path, err)
 		}
 		if err == nil {
+			// With the lock held, no commit changes pages under the check.
+			if err := checkPagesOnce(path); err != nil {
+				db.Close()
+				return nil, fmt.Errorf("open archive %s: %w", path, err)
+			}
 			return db, nil
 		}
 		switch {
@@ -368,9 +370,6 @@ func Pending(ctx context.Context, dir string, o Options) (int, []migrations.Step
 		return 0, nil, err
 	}
 	o.ReadOnly = true
-	if err := checkPagesOnce(path); err != nil {
-		return 0, nil, fmt.Errorf("open archive %s: %w", dir, err)
-	}
 	db, err := openLocked(ctx, path, o)
 	if err != nil {
 		return 0, nil, err
@@ -390,9 +389,6 @@ func Migrate(ctx context.Context, dir string, o Options) (int, []migrations.Step
 		return 0, nil, err
 	}
 	o.ReadOnly = false
-	if err := checkPagesOnce(path); err != nil {
-		return 0, nil, fmt.Errorf("open archive %s: %w", dir, err)
-	}
 	db, err := openLocked(ctx, path, o)
 	if err != nil {
 		return 0, nil, err
