@@ -297,6 +297,12 @@ func checkPages(path string) error {
 			free[id] = true
 		}
 	}
+	// Every page a branch, a bucket or the meta points at must be the start
+	// of a branch or leaf page in use, pointed at once: so bbolt's walks
+	// neither land inside another page nor go round in a circle.
+	starts := map[uint64]bool{}
+	refs := map[uint64]int{m.root: 1}
+	ref := func(child uint64) { refs[child]++ }
 	for id := uint64(2); id < m.pgid; {
 		if free[id] {
 			id++
@@ -312,9 +318,10 @@ func checkPages(path string) error {
 			if err != nil {
 				return err
 			}
-			if err := checkElements(path, id, b, flags, count, m.pgid); err != nil {
+			if err := checkElements(path, id, b, flags, count, m.pgid, ref); err != nil {
 				return err
 			}
+			starts[id] = true
 		case flagFreelist:
 			// The free list, read above.
 		default:
@@ -322,12 +329,20 @@ func checkPages(path string) error {
 		}
 		id += overflow + 1
 	}
+	for id, n := range refs {
+		switch {
+		case !starts[id]:
+			return damagedf(path, "page %d is pointed at, but is no branch or leaf page in use", id)
+		case n > 1:
+			return damagedf(path, "page %d is pointed at %d times", id, n)
+		}
+	}
 	return nil
 }
 
 // checkElements checks the elements of branch or leaf page id, whose bytes
 // (overflow pages included) are b.
-func checkElements(path string, id uint64, b []byte, flags uint16, count, pgid uint64) error {
+func checkElements(path string, id uint64, b []byte, flags uint16, count, pgid uint64, ref func(child uint64)) error {
 	kind := "leaf"
 	if flags == flagBranch {
 		kind = "branch"
@@ -351,9 +366,11 @@ func checkElements(path string, id uint64, b []byte, flags uint16, count, pgid u
 		var pos, ksize, vsize uint64
 		if flags == flagBranch {
 			pos, ksize = uint64(le.Uint32(e[0:])), uint64(le.Uint32(e[4:]))
-			if child := le.Uint64(e[8:]); child < 2 || child >= pgid {
+			child := le.Uint64(e[8:])
+			if child < 2 || child >= pgid {
 				return damagedf(path, "branch page %d points at page %d, outside the file's %d pages", id, child, pgid)
 			}
+			ref(child)
 		} else {
 			pos, ksize, vsize = uint64(le.Uint32(e[4:])), uint64(le.Uint32(e[8:])), uint64(le.Uint32(e[12:]))
 		}
@@ -368,11 +385,53 @@ func checkElements(path string, id uint64, b []byte, flags uint16, count, pgid u
 			if vsize < 16 {
 				return damagedf(path, "leaf page %d: bucket %d is malformed", id, i)
 			}
-			v := b[at+pos+ksize:]
-			if root := le.Uint64(v); root != 0 && (root < 2 || root >= pgid) {
+			v := b[at+pos+ksize : at+pos+ksize+vsize]
+			root := le.Uint64(v)
+			switch {
+			case root == 0:
+				// An inline bucket: a leaf page of its own inside the value,
+				// with no buckets in it.
+				if err := checkInline(path, id, i, v[16:]); err != nil {
+					return err
+				}
+			case root < 2 || root >= pgid:
 				return damagedf(path, "leaf page %d: bucket %d has its root at page %d, outside the file's %d pages", id, i, root, pgid)
+			default:
+				ref(root)
 			}
 		}
+	}
+	return nil
+}
+
+// checkInline checks the inline bucket that element i of leaf page id
+// holds, whose page is b.
+func checkInline(path string, id, i uint64, b []byte) error {
+	if len(b) < pageHeaderSize {
+		return damagedf(path, "leaf page %d: inline bucket %d is malformed", id, i)
+	}
+	if flags := le.Uint16(b[8:]); flags != flagLeaf {
+		return damagedf(path, "leaf page %d: inline bucket %d is of type %#x", id, i, flags)
+	}
+	count := uint64(le.Uint16(b[10:]))
+	if count == 0 {
+		return nil
+	}
+	if pageHeaderSize+count*elementSize > uint64(len(b)) {
+		return damagedf(path, "leaf page %d: inline bucket %d says it holds %d elements, more than fit in it", id, i, count)
+	}
+	next := pageHeaderSize + count*elementSize
+	for j := uint64(0); j < count; j++ {
+		at := pageHeaderSize + j*elementSize
+		e := b[at:]
+		if le.Uint32(e[0:])&leafBucketFlag != 0 {
+			return damagedf(path, "leaf page %d: inline bucket %d holds a bucket", id, i)
+		}
+		pos, ksize, vsize := uint64(le.Uint32(e[4:])), uint64(le.Uint32(e[8:])), uint64(le.Uint32(e[12:]))
+		if at+pos != next || at+pos+ksize+vsize > uint64(len(b)) {
+			return damagedf(path, "leaf page %d: inline bucket %d: element %d lies out of place", id, i, j)
+		}
+		next += ksize + vsize
 	}
 	return nil
 }
