@@ -155,3 +155,51 @@ func TestLeftoverIndexes(t *testing.T) {
 		t.Errorf("index directories left: %v; want only %s", got, cur)
 	}
 }
+
+// TestFailedCreationLeavesNothing: an index creation that fails (a rebuild
+// cancelled half way, a first index whose switch fails) leaves no index
+// directory behind, and the index in use, if any, as it was.
+func TestFailedCreationLeavesNothing(t *testing.T) {
+	emu := archivetest.Emulator(t, emulator.Options{Seed: 83})
+
+	t.Run("rebuild cancelled", func(t *testing.T) {
+		dir := archivetest.Dir(t)
+		syncOnce(t, dir, emu)
+		syncIndex(t, dir)
+		cur := currentDir(t, dir)
+		st, err := archive.Open(context.Background(), dir, archive.Options{ReadOnly: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		err = st.View(func(r *archive.Reader) error {
+			_, err := index.Rebuild(ctx, dir, r)
+			return err
+		})
+		if err == nil {
+			t.Fatal("a cancelled rebuild succeeded: the test proves nothing")
+		}
+		if got := indexDirs(t, dir); len(got) != 1 || got[0] != cur {
+			t.Errorf("index directories after the failed rebuild: %v; want only %s", got, cur)
+		}
+	})
+
+	t.Run("first index cannot be made current", func(t *testing.T) {
+		dir := archivetest.Dir(t)
+		syncOnce(t, dir, emu)
+		// index.current.tmp is a directory with something in it: writing
+		// the switch file fails.
+		if err := os.MkdirAll(filepath.Join(dir, index.CurrentFile+".tmp", "x"), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if x, err := index.Open(dir, index.Options{}); err == nil {
+			x.Close()
+			t.Fatal("the index was made current: the test proves nothing")
+		}
+		if got := indexDirs(t, dir); len(got) != 0 {
+			t.Errorf("index directories after the failed creation: %v; want none", got)
+		}
+	})
+}
