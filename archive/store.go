@@ -319,8 +319,9 @@ func (s *Store) View(fn func(r *Reader) error) error {
 	})
 }
 
-// Check runs bbolt's consistency check over the whole file and returns every
-// problem it finds.
+// Check checks every page of the file (see checkPages), then runs bbolt's
+// consistency check over it. A damaged file gives one DamagedError, whatever
+// the number of problems found; nil means the file is whole.
 func (s *Store) Check() []error {
 	// bbolt's check trusts page headers and runs in a goroutine of its
 	// own, where a fault cannot be caught: the pages are read and checked
