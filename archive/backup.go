@@ -83,7 +83,7 @@ func Backup(ctx context.Context, dir, path string, o BackupOptions) (BackupResul
 		defer scratch.Close()
 		f = scratch
 	}
-	err = s.db.View(func(tx *bolt.Tx) error {
+	err = s.view(func(tx *bolt.Tx) error {
 		r := &Reader{tx: tx}
 		var err error
 		if res.Position, err = r.Position(); err != nil {
@@ -147,30 +147,43 @@ func refuseSelf(archivePath, path string) error {
 // archive this archiver reads: bbolt's consistency check over every page,
 // and a schema version it knows.
 func CheckFile(path string) error {
-	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: LockPoll})
+	if err := checkPages(path); err != nil {
+		return err
+	}
+	var db *bolt.DB
+	err := protect(path, func() error {
+		var err error
+		db, err = bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: LockPoll, PreLoadFreelist: true})
+		return err
+	})
+	if errors.Is(err, ErrDamaged) {
+		return err
+	}
 	if err != nil {
 		return fmt.Errorf("%w (%v)", ErrNotArchive, err)
 	}
 	defer db.Close()
-	return db.View(func(tx *bolt.Tx) error {
-		var errs []error
-		for err := range tx.Check() {
-			errs = append(errs, err)
-		}
-		if len(errs) > 0 {
-			return errors.Join(errs...)
-		}
-		v, err := migrations.Version(tx)
-		if err != nil {
-			return fmt.Errorf("%w: %v", ErrNotArchive, err)
-		}
-		if v == 0 {
-			return fmt.Errorf("%w (no schema version)", ErrNotArchive)
-		}
-		if _, err := migrations.Pending(v); err != nil {
-			return err
-		}
-		return nil
+	return protect(path, func() error {
+		return db.View(func(tx *bolt.Tx) error {
+			var errs []error
+			for err := range tx.Check() {
+				errs = append(errs, err)
+			}
+			if len(errs) > 0 {
+				return errors.Join(errs...)
+			}
+			v, err := migrations.Version(tx)
+			if err != nil {
+				return fmt.Errorf("%w: %v", ErrNotArchive, err)
+			}
+			if v == 0 {
+				return fmt.Errorf("%w (no schema version)", ErrNotArchive)
+			}
+			if _, err := migrations.Pending(v); err != nil {
+				return err
+			}
+			return nil
+		})
 	})
 }
 

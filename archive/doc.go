@@ -33,4 +33,10 @@
 // The archive never reads the network, and it is opened only for as long as a
 // batch of writes or a read takes, so that readers and the sync can take turns
 // on the file lock.
+//
+// A damaged file (cut short below its high-water mark, or with a page bbolt
+// cannot make sense of) is found when it is opened, by plain reads of its
+// meta and every page in use, before bbolt walks the memory map; a read that
+// still meets a broken page is stopped by recovering the fault or panic in
+// the reading goroutine. Either way the error is a DamagedError (ErrDamaged).
 package archive

@@ -71,6 +71,10 @@ type Options struct {
 type Store struct {
 	db   *bolt.DB
 	path string
+	// damaged is set when a transaction met a broken page: bbolt may have
+	// been stopped holding its own locks, so Close does not wait on them
+	// for long.
+	damaged bool
 }
 
 // initialMmapSize is the address space mapped when an archive is opened. A
@@ -141,6 +145,9 @@ func checkExists(dir, path string) error {
 }
 
 func openLocked(ctx context.Context, path string, o Options) (*bolt.DB, error) {
+	if err := checkSize(path); err != nil {
+		return nil, fmt.Errorf("open archive %s: %w", path, err)
+	}
 	limit := o.LockTimeout
 	if limit <= 0 {
 		limit = time.Minute
@@ -151,8 +158,23 @@ func openLocked(ctx context.Context, path string, o Options) (*bolt.DB, error) {
 	for {
 		// A timeout shorter than bbolt's own retry makes it try the lock
 		// once; the waiting is done here, where it can be told and cancelled.
-		db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Nanosecond, ReadOnly: o.ReadOnly, InitialMmapSize: initialMmapSize, PageSize: pageSize})
+		var db *bolt.DB
+		err := protect(path, func() error {
+			var err error
+			// The free list is read here, where a broken one is caught,
+			// rather than by a consistency check's own goroutine.
+			db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Nanosecond, ReadOnly: o.ReadOnly, InitialMmapSize: initialMmapSize, PageSize: pageSize, PreLoadFreelist: true})
+			return err
+		})
+		if errors.Is(err, ErrDamaged) {
+			return nil, fmt.Errorf("open archive %s: %w", path, err)
+		}
 		if err == nil {
+			// With the lock held, no commit changes pages under the check.
+			if err := checkPagesOnce(path); err != nil {
+				db.Close()
+				return nil, fmt.Errorf("open archive %s: %w", path, err)
+			}
 			return db, nil
 		}
 		switch {
@@ -192,7 +214,7 @@ func openLocked(ctx context.Context, path string, o Options) (*bolt.DB, error) {
 // older ones up to date in one transaction.
 func (s *Store) checkSchema(readOnly bool) error {
 	if readOnly {
-		return s.db.View(func(tx *bolt.Tx) error {
+		return s.view(func(tx *bolt.Tx) error {
 			v, err := migrations.Version(tx)
 			if err != nil {
 				return fmt.Errorf("open archive %s: %w: %v", s.path, ErrNotArchive, err)
@@ -217,7 +239,7 @@ func (s *Store) checkSchema(readOnly bool) error {
 		})
 	}
 	upToDate := false
-	_ = s.db.View(func(tx *bolt.Tx) error {
+	_ = s.view(func(tx *bolt.Tx) error {
 		if v, err := migrations.Version(tx); err == nil && v > 0 {
 			todo, err := migrations.PendingIn(tx)
 			upToDate = err == nil && len(todo) == 0
@@ -227,7 +249,7 @@ func (s *Store) checkSchema(readOnly bool) error {
 	if upToDate {
 		return nil // up to date: open without writing anything
 	}
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		v, err := migrations.Version(tx)
 		if err != nil {
 			return fmt.Errorf("open archive %s: %w: %v", s.path, ErrNotArchive, err)
@@ -255,15 +277,41 @@ var errStop = errors.New("stop")
 
 // Close releases the file and its lock.
 func (s *Store) Close() error {
+	if s.damaged {
+		return s.closeDamaged()
+	}
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("close archive %s: %w", s.path, err)
 	}
 	return nil
 }
 
+// view runs fn in a read transaction of s, a damaged page giving a
+// DamagedError.
+func (s *Store) view(fn func(tx *bolt.Tx) error) error {
+	err := protect(s.path, func() error { return s.db.View(fn) })
+	s.noteDamage(err)
+	return err
+}
+
+func (s *Store) noteDamage(err error) {
+	var d *DamagedError
+	if errors.As(err, &d) {
+		s.damaged = true
+	}
+}
+
+// update runs fn in a write transaction of s, a damaged page giving a
+// DamagedError (and the transaction rolled back).
+func (s *Store) update(fn func(tx *bolt.Tx) error) error {
+	err := protect(s.path, func() error { return s.db.Update(fn) })
+	s.noteDamage(err)
+	return err
+}
+
 // Update runs fn in one write transaction: all of it commits or none does.
 func (s *Store) Update(fn func(w *Writer) error) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		w := &Writer{Reader: Reader{tx: tx}}
 		if err := fn(w); err != nil {
 			return err
@@ -274,28 +322,46 @@ func (s *Store) Update(fn func(w *Writer) error) error {
 
 // View runs fn in one read transaction, a consistent snapshot of the file.
 func (s *Store) View(fn func(r *Reader) error) error {
-	return s.db.View(func(tx *bolt.Tx) error {
+	return s.view(func(tx *bolt.Tx) error {
 		return fn(&Reader{tx: tx})
 	})
 }
 
-// Check runs bbolt's consistency check over the whole file and returns every
-// problem it finds.
+// Check checks every page of the file (see checkPages), then runs bbolt's
+// consistency check over it. A damaged file gives one DamagedError, whatever
+// the number of problems found; nil means the file is whole.
 func (s *Store) Check() []error {
+	// bbolt's check trusts page headers and runs in a goroutine of its
+	// own, where a fault cannot be caught: the pages are read and checked
+	// here first.
+	if err := checkPages(s.path); err != nil {
+		return []error{err}
+	}
 	var errs []error
-	_ = s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		for err := range tx.Check() {
 			errs = append(errs, err)
 		}
 		return nil
 	})
-	return errs
+	if err != nil {
+		return []error{err}
+	}
+	if len(errs) > 0 {
+		// Each is a page bbolt finds out of place: one damaged file.
+		what := oneLineOf(errs[0].Error())
+		if len(errs) > 1 {
+			what += fmt.Sprintf(" (and %d more problems)", len(errs)-1)
+		}
+		return []error{damagedf(s.path, "%s", what)}
+	}
+	return nil
 }
 
 // SchemaVersion returns the file's schema version.
 func (s *Store) SchemaVersion() (int, error) {
 	var v int
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		var err error
 		v, err = migrations.Version(tx)
 		return err
@@ -357,7 +423,7 @@ func Migrate(ctx context.Context, dir string, o Options) (int, []migrations.Step
 // newer archiver cannot be opened to do.
 func (s *Store) pending(verb string) (int, []migrations.Step, error) {
 	var v int
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		var err error
 		if v, err = migrations.Version(tx); err != nil {
 			return fmt.Errorf("open archive %s: %w: %v", s.path, ErrNotArchive, err)
@@ -371,7 +437,7 @@ func (s *Store) pending(verb string) (int, []migrations.Step, error) {
 		return 0, nil, err
 	}
 	var todo []migrations.Step
-	err = s.db.View(func(tx *bolt.Tx) error {
+	err = s.view(func(tx *bolt.Tx) error {
 		var err error
 		todo, err = migrations.PendingIn(tx)
 		return err

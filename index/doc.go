@@ -8,5 +8,7 @@
 // archive's change log, and records in each batch the change-log position
 // it reflects, so that after a crash between an archive commit and an index
 // batch the next update catches up from the archive. Rebuild writes a new
-// index beside the old one and switches to it atomically.
+// index beside the old one and switches to it atomically; an update
+// (SyncWith) that finds the index's files damaged rebuilds it so, and
+// RemoveLeftovers removes the directories of rebuilds that were killed.
 package index

@@ -146,7 +146,7 @@ func openPath(path string, o Options) (*Index, error) {
 		timeout = time.Minute
 	}
 	cfg := map[string]any{"read_only": o.ReadOnly, "bolt_timeout": timeout.String()}
-	bi, err := bleve.OpenUsing(path, cfg)
+	bi, err := openBleve(path, cfg)
 	if errors.Is(err, boltErrors.ErrTimeout) {
 		// A sync holds the index while it brings it up to date.
 		return nil, fmt.Errorf("open index %s: %w", path, &archive.BusyError{Dir: filepath.Dir(path), Waited: timeout})
@@ -176,6 +176,7 @@ func create(dir string) (*Index, error) {
 	}
 	if err := setCurrent(dir, name); err != nil {
 		x.Close()
+		os.RemoveAll(x.path)
 		return nil, err
 	}
 	return x, nil
@@ -193,16 +194,20 @@ func build(dir string) (*Index, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
+	// A failed creation leaves no directory behind.
 	bi, err := bleve.New(path, m)
 	if err != nil {
+		os.RemoveAll(path)
 		return nil, "", fmt.Errorf("create index %s: %w", path, err)
 	}
 	if err := bi.SetInternal(formatKey, []byte(Format)); err != nil {
 		bi.Close()
+		os.RemoveAll(path)
 		return nil, "", fmt.Errorf("create index %s: %w", path, err)
 	}
 	if err := restrictModes(path); err != nil {
 		bi.Close()
+		os.RemoveAll(path)
 		return nil, "", fmt.Errorf("create index %s: %w", path, err)
 	}
 	return &Index{bi: bi, path: path}, name, nil
@@ -508,25 +513,12 @@ func (x *Index) eachID(ctx context.Context, fn func(id string) error) error {
 }
 
 // Sync brings the index of the archive in dir up to the snapshot r: it
-// creates the index if there is none, rebuilds it if it was made in another
-// layout or is ahead of the archive, and otherwise catches it up. It returns
-// the number of documents written or removed.
+// creates the index if there is none, rebuilds it if it is damaged, was
+// made in another layout or is ahead of the archive, and otherwise catches
+// it up (see SyncWith). It returns the number of documents written or
+// removed.
 func Sync(ctx context.Context, dir string, r *archive.Reader, lockTimeout time.Duration) (int, error) {
-	x, err := Open(dir, Options{LockTimeout: lockTimeout})
-	if err != nil {
-		return 0, err
-	}
-	pos, perr := x.Position()
-	apos, aerr := r.Position()
-	if !x.current() || perr != nil || aerr == nil && pos > apos {
-		x.Close()
-		return Rebuild(ctx, dir, r)
-	}
-	n, err := x.Update(ctx, r)
-	if cerr := x.Close(); err == nil {
-		err = cerr
-	}
-	return n, err
+	return SyncWith(ctx, dir, r, SyncOptions{LockTimeout: lockTimeout})
 }
 
 // NewMemory returns an empty index held in memory, with the same layout as

@@ -86,6 +86,10 @@ type Options struct {
 	// Waiting is told, in a sentence, whenever sync has to wait for something
 	// other than the network (the file lock, mostly).
 	Waiting func(msg string)
+	// Notice, if set, is told, in a sentence, what sync does beyond the
+	// sync itself: a damaged full-text index rebuilt, index directories a
+	// stopped run left behind removed. Unset, Waiting is told instead.
+	Notice func(msg string)
 	// MetricsFile, if set, is where each run, good or failed, leaves its
 	// metrics for node_exporter's textfile collector (see writeMetrics).
 	MetricsFile string
@@ -208,3 +212,17 @@ func count(n int64, noun string) string {
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
 }
+
+// notice returns the function that tells o.Notice, or o.Waiting when that
+// is unset, or nothing.
+func (o Options) notice() func(string) {
+	switch {
+	case o.Notice != nil:
+		return o.Notice
+	case o.Waiting != nil:
+		return o.Waiting
+	}
+	return func(string) {}
+}
+
+func oneLineErr(err error) string { return strings.Join(strings.Fields(err.Error()), " ") }

@@ -193,9 +193,18 @@ func updateIndex(ctx context.Context, o Options, stats *Stats) error {
 		return fmt.Errorf("update index: %w", err)
 	}
 	defer st.Close()
+	notice := o.notice()
+	// The sync lock is held: no other writer is building an index now, so
+	// an index directory index.current does not name was left by a killed
+	// run.
+	if removed, err := index.RemoveLeftovers(o.ArchiveDir); err != nil {
+		notice(err.Error())
+	} else if len(removed) > 0 {
+		notice(fmt.Sprintf("removed %d full-text index directories a stopped run left behind", len(removed)))
+	}
 	var n int
 	err = st.View(func(r *archive.Reader) error {
-		n, err = index.Sync(ctx, o.ArchiveDir, r, o.LockTimeout)
+		n, err = index.SyncWith(ctx, o.ArchiveDir, r, index.SyncOptions{LockTimeout: o.LockTimeout, Rebuilt: notice})
 		return err
 	})
 	stats.Indexed.Add(int64(n))
@@ -272,6 +281,15 @@ func Reindex(ctx context.Context, o Options) (int, error) {
 		return 0, fmt.Errorf("reindex: %w", err)
 	}
 	defer st.Close()
+	notice := o.notice()
+	if removed, err := index.RemoveLeftovers(o.ArchiveDir); err != nil {
+		notice(err.Error())
+	} else if len(removed) > 0 {
+		notice(fmt.Sprintf("removed %d full-text index directories a stopped run left behind", len(removed)))
+	}
+	if err := index.Check(o.ArchiveDir, o.LockTimeout); err != nil && !errors.Is(err, archive.ErrLocked) {
+		notice(fmt.Sprintf("the full-text index is damaged (%s); rebuilding it from the archive", oneLineErr(err)))
+	}
 	var n int
 	err = st.View(func(r *archive.Reader) error {
 		n, err = index.Rebuild(ctx, o.ArchiveDir, r)

@@ -95,6 +95,12 @@ func runVerify(ctx context.Context, dir string, lockTimeout time.Duration, stdou
 	if err != nil {
 		problems = append(problems, err)
 	}
+	for _, p := range problems {
+		if errors.Is(p, archive.ErrDamaged) {
+			// A file that cannot be walked gives one answer, not a list.
+			return fmt.Errorf("verify: %w", p)
+		}
+	}
 	indexNote, indexProblems := verifyIndex(ctx, st, dir, lockTimeout)
 	problems = append(problems, indexProblems...)
 	for _, p := range problems {

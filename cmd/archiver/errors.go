@@ -63,6 +63,7 @@ func exitCode(err error, stderr io.Writer) int {
 		uninit   *archsync.UninitializedError
 		diskFull *archsync.DiskFullError
 		creds    *archsync.CredentialsError
+		damaged  *archive.DamagedError
 	)
 	switch {
 	case errors.As(err, &ue):
@@ -76,6 +77,10 @@ func exitCode(err error, stderr io.Writer) int {
 		// --archive (or ARCHIVER_ARCHIVE) names no archive: bad input.
 		code = exitUsage
 		hint = "check --archive or ARCHIVER_ARCHIVE"
+	case errors.As(err, &damaged):
+		// Whatever the command was doing, the answer is the same: one line
+		// saying what is broken and how to get a whole archive back.
+		err = fmt.Errorf("%s; restore it from a backup (archiver backup) and run archiver verify", damaged.Error())
 	case errors.Is(err, context.Canceled):
 		code = exitInterrupted
 		err = errors.New("interrupted; pages committed so far are kept, and the next sync resumes")
