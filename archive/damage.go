@@ -8,6 +8,7 @@ import (
 	"hash/fnv"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"strings"
@@ -442,20 +443,71 @@ var checked sync.Map
 // checkPagesOnce checks the pages of the file at path (see checkPages) the
 // first time this process opens it: so a broken page is found whichever
 // records the command reads, and before a write on top of it spreads the
-// damage. One plain read of the file per process is cheap next to what a
-// command does with it. A file not there yet passes.
+// damage. A file not there yet passes.
+//
+// A check that passes is noted beside the file (CheckedFile) with the
+// file's size, modification time and last transaction: a later process
+// that finds the file in that same state skips the walk, which reads the
+// whole file. Every commit, and any edit of the file, changes the state,
+// so each state is walked once; verify and backup always walk.
 func checkPagesOnce(path string) error {
 	if _, ok := checked.Load(path); ok {
 		return nil
 	}
-	if _, err := os.Stat(path); err != nil {
+	stamp, mtime, err := fileStamp(path)
+	if err != nil {
 		return nil // a new archive, or the open says why
+	}
+	note := filepath.Join(filepath.Dir(path), CheckedFile)
+	if b, err := os.ReadFile(note); err == nil && string(b) == stamp {
+		checked.Store(path, true)
+		return nil
 	}
 	if err := checkPages(path); err != nil {
 		return err
 	}
 	checked.Store(path, true)
+	if time.Since(mtime) < racyWindow {
+		// An edit within the same tick of the clock would leave the same
+		// modification time: note only a state that has settled.
+		return nil
+	}
+	// Best effort: a reader that may not write the directory walks again
+	// next time.
+	tmp := fmt.Sprintf("%s.tmp-%d", note, os.Getpid())
+	if err := os.WriteFile(tmp, []byte(stamp), 0o600); err == nil {
+		if os.Rename(tmp, note) != nil {
+			os.Remove(tmp)
+		}
+	}
 	return nil
+}
+
+// CheckedFile names the note, in the archive directory, of the last state
+// of the archive file whose pages were all checked.
+const CheckedFile = FileName + ".checked"
+
+// racyWindow is how old a file's modification time must be before a check
+// of it is noted: file systems keep times in ticks of a few milliseconds.
+const racyWindow = 2 * time.Second
+
+// fileStamp is the state of the file at path as checkPagesOnce notes it,
+// and its modification time.
+func fileStamp(path string) (string, time.Time, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	m, ok := readMeta(f)
+	if !ok {
+		return "", time.Time{}, fmt.Errorf("%s: no valid meta page", path)
+	}
+	return fmt.Sprintf("size %d mtime %d txid %d pgid %d\n", st.Size(), st.ModTime().UnixNano(), m.txid, m.pgid), st.ModTime(), nil
 }
 
 // damagedCloseWait bounds how long Close waits for bbolt to let go of a
