@@ -523,6 +523,23 @@ func (s *Store) closeDamaged() error {
 	select {
 	case <-done:
 	case <-time.After(damagedCloseWait):
+		// bbolt is stuck on the broken transaction's locks and keeps the
+		// file and its lock: a later open in this process would wait for
+		// a lock no one frees. It is told the file is damaged instead.
+		broken.Store(s.path, true)
+	}
+	return nil
+}
+
+// broken holds the archive files this process met damaged and could not
+// close (see closeDamaged).
+var broken sync.Map
+
+// checkBroken refuses a file this process already met damaged and still
+// holds.
+func checkBroken(path string) error {
+	if _, ok := broken.Load(path); ok {
+		return damagedf(path, "a read met a broken page earlier in this run")
 	}
 	return nil
 }

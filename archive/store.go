@@ -145,6 +145,9 @@ func checkExists(dir, path string) error {
 }
 
 func openLocked(ctx context.Context, path string, o Options) (*bolt.DB, error) {
+	if err := checkBroken(path); err != nil {
+		return nil, fmt.Errorf("open archive %s: %w", path, err)
+	}
 	if err := checkSize(path); err != nil {
 		return nil, fmt.Errorf("open archive %s: %w", path, err)
 	}
