@@ -12,6 +12,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 	boltErrors "go.etcd.io/bbolt/errors"
 
+	"github.com/archiver-dev/archiver/internal/outfile"
 	"github.com/archiver-dev/archiver/migrations"
 )
 
@@ -116,6 +117,9 @@ func Open(ctx context.Context, dir string, o Options) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
+	if !o.ReadOnly {
+		outfile.Clean(dir) // copies of the archive left by killed writers
+	}
 	return s, nil
 }
 
@@ -151,7 +155,14 @@ func openLocked(ctx context.Context, path string, o Options) (*bolt.DB, error) {
 	for {
 		// A timeout shorter than bbolt's own retry makes it try the lock
 		// once; the waiting is done here, where it can be told and cancelled.
+		before, beforeErr := os.Stat(path)
 		db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Nanosecond, ReadOnly: o.ReadOnly, InitialMmapSize: initialMmapSize, PageSize: pageSize})
+		if err == nil && replaced(path, before, beforeErr) {
+			// The file locked is not the archive any more (see
+			// UpdateInSteps): open the one at the path now.
+			db.Close()
+			continue
+		}
 		if err == nil {
 			return db, nil
 		}
