@@ -351,6 +351,15 @@ func (x *Index) Update(ctx context.Context, r *archive.Reader) (int, error) {
 			case archive.OpDelete:
 				bt.del(m.Kind, m.Key)
 			}
+			if bt.n >= 2*batchSize {
+				// An entry too large for one batch (a large import's
+				// step) is written in several, each recording the
+				// position before the entry: after a stop the entry is
+				// applied again, which writes the same documents.
+				if err := bt.flush(pos - 1); err != nil {
+					return err
+				}
+			}
 		}
 		if bt.n >= batchSize {
 			return bt.flush(pos)

@@ -112,8 +112,11 @@ var (
 // Import reads files of saved AWS CLI output and merges their records into
 // the archive: one page or the CLI's merged pagination output, or several
 // such objects one after another. Every file is read and checked before
-// anything is written, and all of them are written in one transaction, so
-// a file of the wrong shape imports nothing. Records already archived are
+// anything is written, and all of them go in together or not at all, so
+// a file of the wrong shape imports nothing: in one transaction, or, for
+// files of stepImportBytes or more, in steps on a copy of the archive file
+// that replaces it when complete (archive.Store.UpdateInSteps), so that
+// memory does not grow with the files. Records already archived are
 // not duplicated: the same state only widens the seen times of the
 // archived record, and an older state never replaces a newer one.
 //
