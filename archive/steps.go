@@ -46,7 +46,16 @@ func (s *Store) UpdateInSteps(ctx context.Context, step int, fn func(w *Writer) 
 	if s.db.IsReadOnly() {
 		return errors.New("archive opened read-only")
 	}
-	dir := filepath.Dir(s.path)
+	// The copy goes beside the file itself, and keeps its mode.
+	target, err := filepath.EvalSymlinks(s.path)
+	if err != nil {
+		return fmt.Errorf("copy archive: %w", err)
+	}
+	info, err := os.Stat(target)
+	if err != nil {
+		return fmt.Errorf("copy archive: %w", err)
+	}
+	dir := filepath.Dir(target)
 	f, err := outfile.Scratch(dir)
 	if err != nil {
 		return fmt.Errorf("copy archive: %w", err)
@@ -63,10 +72,13 @@ func (s *Store) UpdateInSteps(ctx context.Context, step int, fn func(w *Writer) 
 			os.Remove(name)
 		}
 	}()
-	err = s.db.View(func(tx *bolt.Tx) error {
-		_, err := tx.WriteTo(ctxWriter{ctx, f})
-		return err
-	})
+	err = f.Chmod(info.Mode().Perm())
+	if err == nil {
+		err = s.db.View(func(tx *bolt.Tx) error {
+			_, err := tx.WriteTo(ctxWriter{ctx, f})
+			return err
+		})
+	}
 	if err == nil {
 		err = f.Sync()
 	}
@@ -104,7 +116,7 @@ func (s *Store) UpdateInSteps(ctx context.Context, step int, fn func(w *Writer) 
 	if err = cp.Sync(); err != nil {
 		return fmt.Errorf("sync the copy of the archive: %w", err)
 	}
-	if err = os.Rename(name, s.path); err != nil {
+	if err = os.Rename(name, target); err != nil {
 		return fmt.Errorf("replace the archive file with its copy: %w", err)
 	}
 	// From here on the copy is the archive: it stays, whatever follows.

@@ -87,8 +87,8 @@ func TestUpdateInStepsFailure(t *testing.T) {
 
 // TestOpenAfterUpdateInSteps: an Open that waited for the lock while an
 // UpdateInSteps replaced the archive file opens the new file, not the one
-// it waited on; and the Store that replaced it reads and writes the new
-// file too.
+// it waited on; the new file keeps the old one's mode; and the Store that
+// replaced it reads and writes the new file too.
 func TestOpenAfterUpdateInSteps(t *testing.T) {
 	for _, readOnly := range []bool{false, true} {
 		t.Run(map[bool]string{false: "writer", true: "reader"}[readOnly], func(t *testing.T) {
@@ -99,6 +99,10 @@ func TestOpenAfterUpdateInSteps(t *testing.T) {
 				_, err := w.PutLatest(job("drsjob-0123456789abcdef0", t0, `{"status":"COMPLETED"}`))
 				return err
 			}); err != nil {
+				t.Fatal(err)
+			}
+			// Group readers, say: the replacing file keeps the mode.
+			if err := os.Chmod(st.Path(), 0o640); err != nil {
 				t.Fatal(err)
 			}
 			old, err := os.Stat(st.Path())
@@ -142,6 +146,9 @@ func TestOpenAfterUpdateInSteps(t *testing.T) {
 			}
 			if os.SameFile(old, now) {
 				t.Fatal("UpdateInSteps did not replace the archive file")
+			}
+			if now.Mode().Perm() != 0o640 {
+				t.Errorf("the replacing archive file has mode %v, want 0640 as the one it replaced", now.Mode().Perm())
 			}
 			// The replacing store goes on in the new file.
 			if err := st.Update(func(w *archive.Writer) error {

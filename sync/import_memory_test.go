@@ -24,7 +24,7 @@ import (
 // size the kernel reports: a measurement, not a timing.
 const (
 	memChildMode = "ARCHIVER_TEST_IMPORT_CHILD" // check, import or index
-	memChildFile = "ARCHIVER_TEST_IMPORT_FILE"
+	memChildFile = "ARCHIVER_TEST_IMPORT_FILE" // files to import, a path list
 	memChildDir  = "ARCHIVER_TEST_IMPORT_DIR"
 	// memBigMB, set to a number of MiB (500, say), runs TestImportLargeFile
 	// on a file of that size.
@@ -128,7 +128,7 @@ func TestImportMemoryChild(t *testing.T) {
 		}
 		items = f.n
 	default:
-		res, err := Import(context.Background(), o, []string{file})
+		res, err := Import(context.Background(), o, filepath.SplitList(file))
 		if err != nil {
 			t.Fatal(err)
 		}
