@@ -24,7 +24,7 @@ import (
 // size the kernel reports: a measurement, not a timing.
 const (
 	memChildMode = "ARCHIVER_TEST_IMPORT_CHILD" // check, import or index
-	memChildFile = "ARCHIVER_TEST_IMPORT_FILE" // files to import, a path list
+	memChildFile = "ARCHIVER_TEST_IMPORT_FILE"  // files to import, a path list
 	memChildDir  = "ARCHIVER_TEST_IMPORT_DIR"
 	// memBigMB, set to a number of MiB (500, say), runs TestImportLargeFile
 	// on a file of that size.
