@@ -356,12 +356,14 @@ func (x *Index) Update(ctx context.Context, r *archive.Reader) (int, error) {
 				// step) is written in several, each recording the
 				// position before the entry: after a stop the entry is
 				// applied again, which writes the same documents.
+				r.ReleaseMapped()
 				if err := bt.flush(pos - 1); err != nil {
 					return err
 				}
 			}
 		}
 		if bt.n >= batchSize {
+			r.ReleaseMapped()
 			return bt.flush(pos)
 		}
 		return nil
@@ -420,6 +422,7 @@ func fill(ctx context.Context, x *Index, r *archive.Reader) (int, error) {
 				return err
 			}
 			if bt.n >= batchSize {
+				r.ReleaseMapped()
 				// The position is reached only when every record is in.
 				return bt.flush(0)
 			}
