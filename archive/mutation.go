@@ -77,6 +77,7 @@ func (w *Writer) note(op Op, kind Kind, k []byte, value []byte) {
 		m.Sum = sha256.Sum256(value)
 	}
 	w.muts = append(w.muts, m)
+	w.written += len(k) + len(value)
 }
 
 // flushMutations appends the transaction's mutations to the change log,

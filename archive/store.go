@@ -12,6 +12,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 	boltErrors "go.etcd.io/bbolt/errors"
 
+	"github.com/archiver-dev/archiver/internal/outfile"
 	"github.com/archiver-dev/archiver/migrations"
 )
 
@@ -120,6 +121,9 @@ func Open(ctx context.Context, dir string, o Options) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
+	if !o.ReadOnly {
+		outfile.Clean(dir) // copies of the archive left by killed writers
+	}
 	return s, nil
 }
 
@@ -161,6 +165,7 @@ func openLocked(ctx context.Context, path string, o Options) (*bolt.DB, error) {
 	for {
 		// A timeout shorter than bbolt's own retry makes it try the lock
 		// once; the waiting is done here, where it can be told and cancelled.
+		before, beforeErr := os.Stat(path)
 		var db *bolt.DB
 		err := protect(path, func() error {
 			var err error
@@ -171,6 +176,12 @@ func openLocked(ctx context.Context, path string, o Options) (*bolt.DB, error) {
 		})
 		if errors.Is(err, ErrDamaged) {
 			return nil, fmt.Errorf("open archive %s: %w", path, err)
+		}
+		if err == nil && replaced(path, before, beforeErr) {
+			// The file locked is not the archive any more (see
+			// UpdateInSteps): open the one at the path now.
+			db.Close()
+			continue
 		}
 		if err == nil {
 			// With the lock held, no commit changes pages under the check.

@@ -34,6 +34,10 @@ type Writer struct {
 	muts []Mutation
 	// events are the events it recorded (prunes), linked after muts.
 	events []Mutation
+	// steps is set for a Writer of UpdateInSteps, and written counts the
+	// bytes written since its last commit.
+	steps   *stepper
+	written int
 }
 
 func (w *Writer) nextKey(t time.Time) (Key, error) {

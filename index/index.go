@@ -315,7 +315,7 @@ func (bt *batcher) flush(pos uint64) error {
 
 // Update brings the index up to the archive snapshot r: it applies every
 // change-log entry after the index's position, in batches, each recording
-// the position it reaches. It returns the number of documents written or
+// the position of the last entry it holds whole (the last batch, r's). It returns the number of documents written or
 // deleted. An index ahead of the archive (another archive's, or one restored
 // from an older copy) is an error; Rebuild mends it.
 func (x *Index) Update(ctx context.Context, r *archive.Reader) (int, error) {
@@ -356,9 +356,16 @@ func (x *Index) Update(ctx context.Context, r *archive.Reader) (int, error) {
 			case archive.OpDelete:
 				bt.del(m.Kind, m.Key)
 			}
-		}
-		if bt.n >= batchSize {
-			return bt.flush(pos)
+			if bt.n >= batchSize {
+				// A batch may end inside an entry (a step of a large
+				// import holds tens of thousands of writes): it records
+				// the position before the entry, which is applied again
+				// after a stop, writing the same documents.
+				r.ReleaseMapped()
+				if err := bt.flush(pos - 1); err != nil {
+					return err
+				}
+			}
 		}
 		return nil
 	})
@@ -416,6 +423,7 @@ func fill(ctx context.Context, x *Index, r *archive.Reader) (int, error) {
 				return err
 			}
 			if bt.n >= batchSize {
+				r.ReleaseMapped()
 				// The position is reached only when every record is in.
 				return bt.flush(0)
 			}

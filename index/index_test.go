@@ -332,3 +332,38 @@ func TestOldLayoutIsRebuilt(t *testing.T) {
 		t.Errorf("after rebuild: %v (%d pending)", d, pending)
 	}
 }
+
+// TestIndexCatchesUpALargeEntry: a change-log entry of more writes than a
+// batch holds (a step of a large import) is indexed in several batches,
+// and the index ends where the archive is.
+func TestIndexCatchesUpALargeEntry(t *testing.T) {
+	emu := archivetest.Emulator(t, emulator.Options{Seed: 23})
+	dir := archivetest.Dir(t)
+	syncOnce(t, dir, emu)
+	if n := update(t, dir); n == 0 {
+		t.Fatal("first update indexed nothing")
+	}
+	const items = 12000 // more than two batches
+	ref := archive.JobRef{JobID: "drsjob-0123456789abcdefL", Region: "us-east-1", Account: "123456789012"}
+	at := time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)
+	st := archivetest.Open(t, dir)
+	err := st.Update(func(w *archive.Writer) error {
+		add := make([]archive.LogItem, items)
+		for i := range add {
+			data, _ := json.Marshal(map[string]any{"event": "JOB_START", "logDateTime": at.Add(time.Duration(i) * time.Second).Format(time.RFC3339)})
+			add[i] = archive.LogItem{Job: ref, Pos: i, Record: archive.Record{Time: at.Add(time.Duration(i) * time.Second), FirstSeen: at, LastSeen: at, Data: data}}
+		}
+		_, err := w.PutLogItems(add)
+		return err
+	})
+	st.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := update(t, dir); n < items {
+		t.Errorf("catch-up indexed %d documents, want at least %d", n, items)
+	}
+	if d, pending := diff(t, dir); len(d) != 0 || pending != 0 {
+		t.Errorf("after catch-up, index and archive differ: %v (%d pending)", d, pending)
+	}
+}

@@ -112,8 +112,11 @@ var (
 // Import reads files of saved AWS CLI output and merges their records into
 // the archive: one page or the CLI's merged pagination output, or several
 // such objects one after another. Every file is read and checked before
-// anything is written, and all of them are written in one transaction, so
-// a file of the wrong shape imports nothing. Records already archived are
+// anything is written, and all of them go in together or not at all, so
+// a file of the wrong shape imports nothing: in one transaction, or, for
+// files of stepImportBytes or more, in steps on a copy of the archive file
+// that replaces it when complete (archive.Store.UpdateInSteps), so that
+// memory does not grow with the files. Records already archived are
 // not duplicated: the same state only widens the seen times of the
 // archived record, and an older state never replaces a newer one.
 //
@@ -158,7 +161,11 @@ func Import(ctx context.Context, o ImportOptions, paths []string) (ImportResult,
 	if err != nil {
 		return res, err
 	}
-	err = st.Update(func(w *archive.Writer) error {
+	update := st.Update
+	if importBytes(files) >= stepImportBytes {
+		update = func(fn func(w *archive.Writer) error) error { return st.UpdateInSteps(ctx, importStepBytes, fn) }
+	}
+	err = update(func(w *archive.Writer) error {
 		res.Added, res.Updated, res.Unchanged = 0, 0, 0
 		m := &merger{w: w, res: &res, o: o}
 		// Jobs go first, so that the logs of jobs in the same import find
@@ -250,7 +257,7 @@ func (m *merger) merge(f *importFile) error {
 				return fmt.Errorf("%s: %w", f.name, err)
 			}
 			m.count(ch)
-			return nil
+			return m.w.Checkpoint()
 		})
 	case archive.KindDRSJobLogItem:
 		return m.mergeLog(f)
@@ -310,7 +317,10 @@ func (m *merger) mergeLog(f *importFile) error {
 			m.count(ch)
 		}
 		add = add[:0]
-		return nil
+		// The job-log index of the items put so far is written at Flush,
+		// in the last step: a step commits records it does not list yet,
+		// which only the copy of an UpdateInSteps ever holds.
+		return m.w.Checkpoint()
 	}
 	err = f.records(m.o, func(i int, rec archive.Record) error {
 		if i < have {
@@ -380,6 +390,25 @@ func (m *merger) compareLog(f *importFile, ref archive.JobRef) (int, error) {
 		err = rerr
 	}
 	return n, err
+}
+
+// stepImportBytes is the size of the files from which an import writes
+// to a copy of the archive file in steps (archive.Store.UpdateInSteps)
+// rather than in one transaction, whose memory grows with what it writes:
+// several times the size of the files. Smaller imports spare the copy.
+var stepImportBytes int64 = 16 << 20
+
+// importStepBytes is how much such an import writes in each step: 0 is
+// archive.StepBytes.
+var importStepBytes = 0
+
+// importBytes is the total size of files.
+func importBytes(files []*importFile) int64 {
+	var n int64
+	for _, f := range files {
+		n += f.size
+	}
+	return n
 }
 
 // importBatch is how many log items an import hands to the archive at a
@@ -452,7 +481,7 @@ func (m *merger) mergeObservations(f *importFile) error {
 		rec.Key = k
 		m.obs[id] = slices.Insert(list, i, rec)
 		m.count(ch)
-		return nil
+		return m.w.Checkpoint()
 	})
 }
 

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -23,11 +24,14 @@ import (
 // size the kernel reports: a measurement, not a timing.
 const (
 	memChildMode = "ARCHIVER_TEST_IMPORT_CHILD" // check, import or index
-	memChildFile = "ARCHIVER_TEST_IMPORT_FILE"
+	memChildFile = "ARCHIVER_TEST_IMPORT_FILE"  // files to import, a path list
 	memChildDir  = "ARCHIVER_TEST_IMPORT_DIR"
 	// memBigMB, set to a number of MiB (500, say), runs TestImportLargeFile
 	// on a file of that size.
 	memBigMB = "ARCHIVER_TEST_IMPORT_MB"
+	// memModes, set to a comma-separated list of check, import, index and
+	// update, runs only those parts of TestImportLargeFile.
+	memModes = "ARCHIVER_TEST_IMPORT_MODES"
 )
 
 const (
@@ -74,6 +78,13 @@ func writeLogFile(t *testing.T, path string, size int64) int {
 // importPeak runs the child in mode on file and archive dir, and returns
 // its peak resident set size in bytes and the number of items it read.
 func importPeak(t *testing.T, mode, file, dir string) (peak int64, items int) {
+	peak, items, _ = importPeaks(t, mode, file, dir)
+	return peak, items
+}
+
+// importPeaks is importPeak that also returns the largest sample of the
+// child's anonymous resident memory (see sampleAnon).
+func importPeaks(t *testing.T, mode, file, dir string) (peak int64, items int, anon int64) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestImportMemoryChild$", "-test.v")
 	cmd.Env = append(os.Environ(), memChildMode+"="+mode, memChildFile+"="+file, memChildDir+"="+dir)
@@ -87,11 +98,14 @@ func importPeak(t *testing.T, mode, file, dir string) (peak int64, items int) {
 			f := strings.Fields(rest)
 			peak, _ = strconv.ParseInt(f[0], 10, 64)
 			items, _ = strconv.Atoi(f[2])
-			return peak, items
+			if len(f) > 4 {
+				anon, _ = strconv.ParseInt(f[4], 10, 64)
+			}
+			return peak, items, anon
 		}
 	}
 	t.Fatalf("child %s said no peak:\n%s", mode, out.String())
-	return 0, 0
+	return 0, 0, 0
 }
 
 // TestImportMemoryChild is the child of importPeak: it imports, or only
@@ -104,6 +118,7 @@ func TestImportMemoryChild(t *testing.T) {
 	o := ImportOptions{ArchiveDir: os.Getenv(memChildDir), JobID: memJob, Region: memRegion, Account: memAccount,
 		CapturedAt: time.Date(2026, 5, 2, 0, 0, 0, 0, time.UTC), NoIndex: mode != "index"}
 	file := os.Getenv(memChildFile)
+	anon := sampleAnon()
 	var items int
 	switch mode {
 	case "check":
@@ -113,13 +128,51 @@ func TestImportMemoryChild(t *testing.T) {
 		}
 		items = f.n
 	default:
-		res, err := Import(context.Background(), o, []string{file})
+		res, err := Import(context.Background(), o, filepath.SplitList(file))
 		if err != nil {
 			t.Fatal(err)
 		}
 		items = res.Added + res.Unchanged
 	}
-	fmt.Printf("peak %d items %d\n", peakRSS(t), items)
+	fmt.Printf("peak %d items %d anon %d\n", peakRSS(t), items, anon())
+}
+
+// sampleAnon samples the anonymous part of this process's resident set
+// size (RssAnon: the heap, not the archive file's mapped pages, which the
+// kernel can drop at will) every 50ms, and returns a function that returns
+// the largest sample, in bytes.
+func sampleAnon() func() int64 {
+	var max atomic.Int64
+	read := func() {
+		b, err := os.ReadFile("/proc/self/status")
+		if err != nil {
+			return
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			if rest, ok := strings.CutPrefix(line, "RssAnon:"); ok {
+				kib, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+				if kib<<10 > max.Load() {
+					max.Store(kib << 10)
+				}
+			}
+		}
+	}
+	done := make(chan struct{})
+	go func() {
+		for {
+			read()
+			select {
+			case <-done:
+				return
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+	}()
+	return func() int64 {
+		close(done)
+		read()
+		return max.Load()
+	}
 }
 
 // peakRSS returns the peak resident set size of this process in bytes.
@@ -193,8 +246,10 @@ func TestImportStreams(t *testing.T) {
 }
 
 // TestImportLargeFile measures the peak memory of an import of a file of
-// $ARCHIVER_TEST_IMPORT_MB MiB, checked, imported without the index and
-// then indexed. It only runs when that is set: a 500 MiB file takes minutes.
+// $ARCHIVER_TEST_IMPORT_MB MiB: checked only, imported without the index,
+// imported and indexed into a new archive (the index is built from every
+// record), and imported into an archive with an index (the index follows
+// the change log). It only runs when that is set: a 500 MiB file takes minutes.
 func TestImportLargeFile(t *testing.T) {
 	mb, _ := strconv.Atoi(os.Getenv(memBigMB))
 	if mb <= 0 {
@@ -202,11 +257,26 @@ func TestImportLargeFile(t *testing.T) {
 	}
 	file := filepath.Join(t.TempDir(), "log-"+memJob+".json")
 	want := writeLogFile(t, file, int64(mb)<<20)
-	for _, mode := range []string{"check", "import", "index"} {
+	modes := []string{"check", "import", "index", "update"}
+	if only := os.Getenv(memModes); only != "" {
+		modes = strings.Split(only, ",")
+	}
+	for _, mode := range modes {
 		dir := archivetest.Dir(t)
+		if mode == "update" {
+			// The archive and its index already hold the first MiB of the
+			// log: the import indexes what it adds from the change log.
+			small := filepath.Join(t.TempDir(), "start-"+memJob+".json")
+			writeLogFile(t, small, 1<<20)
+			importPeak(t, "index", small, dir)
+		}
 		start := time.Now()
-		peak, n := importPeak(t, mode, file, dir)
-		t.Logf("%s, %d MiB file of %d items: peak RSS %d MiB (%s)", mode, mb, want, peak>>20, time.Since(start).Round(time.Second))
+		child := mode
+		if mode == "update" {
+			child = "index"
+		}
+		peak, n, anon := importPeaks(t, child, file, dir)
+		t.Logf("%s, %d MiB file of %d items: peak RSS %d MiB, of it anonymous at most %d MiB (%s)", mode, mb, want, peak>>20, anon>>20, time.Since(start).Round(time.Second))
 		if n != want {
 			t.Errorf("%s read %d items, want %d", mode, n, want)
 		}

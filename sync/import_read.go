@@ -28,8 +28,9 @@ import (
 type importFile struct {
 	path, name, sha string
 	kind            archive.Kind
-	// n is how many items the file holds.
+	// n is how many items the file holds, and size its length in bytes.
 	n    int
+	size int64
 	seen time.Time
 }
 
@@ -43,7 +44,7 @@ func readImportFile(path string, o ImportOptions) (*importFile, error) {
 	if err != nil {
 		return nil, fmt.Errorf("import: %w", err)
 	}
-	f := &importFile{path: path, name: filepath.Base(path), seen: o.CapturedAt.UTC()}
+	f := &importFile{path: path, name: filepath.Base(path), size: info.Size(), seen: o.CapturedAt.UTC()}
 	if o.CapturedAt.IsZero() {
 		f.seen = info.ModTime().UTC()
 	}

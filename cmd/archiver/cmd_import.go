@@ -40,12 +40,15 @@ Records are merged with what sync wrote: a state the archive already holds
 is not added again, and an older state never replaces a newer one. Every
 record imported names the file it came from and the file's SHA-256 in its
 provenance. All files are read and checked before anything is written, and
-they are written in one transaction: a file of the wrong shape imports
+they go in together or not at all: a file of the wrong shape imports
 nothing. So does a file that is not UTF-8 or nests objects and lists deeper
 than 64 levels; the message names the file and the byte offset. Files are
-read as streams, so checking them takes little memory whatever their size;
-writing takes memory in proportion to what the import adds. An import waits for a running sync of the archive to finish, for up
-to --lock-timeout.
+read as streams, so checking them takes little memory whatever their size.
+Files of 16 MiB or more are written to a copy of the archive file beside it,
+in steps, and the copy replaces the archive file when complete: this keeps
+memory bounded and needs free disk space of about the archive's size plus
+the new data. An import waits for a running sync of the archive to finish,
+for up to --lock-timeout.
 
 The AWS CLI prints only the members its version knows, so saved output may
 lack members sync archived. An imported object is the same as an archived
