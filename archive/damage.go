@@ -524,19 +524,16 @@ func (s *Store) closeDamaged() error {
 	case <-done:
 	case <-time.After(damagedCloseWait):
 		// bbolt is stuck on the broken transaction's locks and keeps the
-		// file and its lock: a later open in this process would wait for
-		// a lock no one frees. It is told the file is damaged instead.
-		broken.Store(s.path, true)
+		// file and its lock; noteDamage has told later opens already.
 	}
 	return nil
 }
 
-// broken holds the archive files this process met damaged and could not
-// close (see closeDamaged).
+// broken holds the archive files this process met damaged (see
+// noteDamage): a later open of one is refused at once.
 var broken sync.Map
 
-// checkBroken refuses a file this process already met damaged and still
-// holds.
+// checkBroken refuses a file this process already met damaged.
 func checkBroken(path string) error {
 	if _, ok := broken.Load(path); ok {
 		return damagedf(path, "a read met a broken page earlier in this run")

@@ -149,9 +149,6 @@ func checkExists(dir, path string) error {
 }
 
 func openLocked(ctx context.Context, path string, o Options) (*bolt.DB, error) {
-	if err := checkBroken(path); err != nil {
-		return nil, fmt.Errorf("open archive %s: %w", path, err)
-	}
 	if err := checkSize(path); err != nil {
 		return nil, fmt.Errorf("open archive %s: %w", path, err)
 	}
@@ -165,6 +162,11 @@ func openLocked(ctx context.Context, path string, o Options) (*bolt.DB, error) {
 	for {
 		// A timeout shorter than bbolt's own retry makes it try the lock
 		// once; the waiting is done here, where it can be told and cancelled.
+		if err := checkBroken(path); err != nil {
+			// The lock waited for is this process's own, held by a read
+			// that met a broken page and never let go.
+			return nil, fmt.Errorf("open archive %s: %w", path, err)
+		}
 		before, beforeErr := os.Stat(path)
 		var db *bolt.DB
 		err := protect(path, func() error {
@@ -312,6 +314,9 @@ func (s *Store) noteDamage(err error) {
 	var d *DamagedError
 	if errors.As(err, &d) {
 		s.damaged = true
+		// Any other open of the file in this process stops here too,
+		// rather than wait for a lock a stuck read may never free.
+		broken.Store(s.path, true)
 	}
 }
 
