@@ -123,7 +123,12 @@ func editHeader(r *rand.Rand, h []byte, id uint64) {
 // new directory.
 func copyDir(t *testing.T, src string) string {
 	t.Helper()
-	dst := filepath.Join(t.TempDir(), "archive")
+	return copyTree(t, src, filepath.Join(t.TempDir(), "archive"))
+}
+
+// copyTree copies the files and directories under src to dst.
+func copyTree(t *testing.T, src, dst string) string {
+	t.Helper()
 	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err

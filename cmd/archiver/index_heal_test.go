@@ -96,26 +96,7 @@ func TestLeftoverIndexesRemoved(t *testing.T) {
 	// rebuild killed before its switch leaves one.
 	leave := func(name string) string {
 		t.Helper()
-		dst := filepath.Join(dir, name)
-		src := currentIndex(t, dir)
-		err := filepath.Walk(src, func(p string, fi os.FileInfo, err error) error {
-			if err != nil {
-				return err
-			}
-			rel, _ := filepath.Rel(src, p)
-			if fi.IsDir() {
-				return os.MkdirAll(filepath.Join(dst, rel), 0o700)
-			}
-			b, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			return os.WriteFile(filepath.Join(dst, rel), b, 0o600)
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return dst
+		return copyTree(t, currentIndex(t, dir), filepath.Join(dir, name))
 	}
 	gone := func(what, p string) {
 		t.Helper()
