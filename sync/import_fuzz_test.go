@@ -60,7 +60,7 @@ func FuzzReadImportFile(f *testing.F) {
 			if d := importDiff(imp.kind, rec.Data, rec.Data); d != "" {
 				t.Fatalf("item %d differs from itself at %s: %q", i, d, rec.Data)
 			}
-			if !utf8.Valid(rec.Data) || jsonDepthOf(rec.Data)+2 > MaxJSONDepth {
+			if !utf8.Valid(rec.Data) || JSONDepthOf(rec.Data)+2 > MaxJSONDepth {
 				t.Fatalf("item %d is not UTF-8 or nests too deep: %q", i, rec.Data)
 			}
 			if !coveredState(imp.kind, rec.Data, rec.Data) {
@@ -83,8 +83,9 @@ func importRecords(t *testing.T, f *importFile, o ImportOptions) []archive.Recor
 	return recs
 }
 
-// jsonDepthOf returns how deep valid JSON data nests, by decoding it.
-func jsonDepthOf(data []byte) int {
+// JSONDepthOf returns how deep JSON data nests, by decoding it, or -1 when
+// it is not JSON. It is exported for the package's external tests.
+func JSONDepthOf(data []byte) int {
 	var v any
 	if json.Unmarshal(data, &v) != nil {
 		return -1

@@ -2,7 +2,6 @@ package sync_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -132,26 +131,9 @@ func TestMaxJSONDepthLeavesRoom(t *testing.T) {
 
 // depthOf returns how deep JSON data nests, by decoding it.
 func depthOf(t *testing.T, data []byte) int {
-	var v any
-	if err := json.Unmarshal(data, &v); err != nil {
-		t.Fatalf("record is not JSON: %v", err)
+	d := archsync.JSONDepthOf(data)
+	if d < 0 {
+		t.Fatalf("record is not JSON: %.200s", data)
 	}
-	var depth func(v any) int
-	depth = func(v any) int {
-		d := 0
-		switch v := v.(type) {
-		case map[string]any:
-			for _, e := range v {
-				d = max(d, depth(e))
-			}
-			return d + 1
-		case []any:
-			for _, e := range v {
-				d = max(d, depth(e))
-			}
-			return d + 1
-		}
-		return 0
-	}
-	return depth(v)
+	return d
 }
