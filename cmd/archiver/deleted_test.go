@@ -34,22 +34,7 @@ func TestDeletedUpstreamCommands(t *testing.T) {
 		}
 	}
 	sync()
-	jobs := emu.JobIDs()
-	job := jobs[len(jobs)-1]
-	var servers []struct {
-		ID string `json:"sourceServerID"`
-	}
-	raw, _ := json.Marshal(emu.SourceServers())
-	if err := json.Unmarshal(raw, &servers); err != nil {
-		t.Fatal(err)
-	}
-	server := servers[1].ID
-	if err := emu.DeleteJob(job); err != nil {
-		t.Fatal(err)
-	}
-	if err := emu.DeleteSourceServer(server); err != nil {
-		t.Fatal(err)
-	}
+	job, server := deleteUpstream(t, emu, 1)
 	emu.Advance(time.Hour)
 	sync()
 
@@ -197,4 +182,27 @@ func TestDeletedUpstreamCommands(t *testing.T) {
 	if code == 0 || !strings.Contains(stdout+stderr, "deleted-upstream marking") {
 		t.Errorf("verify of an edited marking: exit %d: %s%s", code, stdout, stderr)
 	}
+}
+
+// deleteUpstream deletes, in the emulator, its newest job and its source
+// server number n, and returns their IDs.
+func deleteUpstream(t *testing.T, emu *emulator.Server, n int) (job, server string) {
+	t.Helper()
+	jobs := emu.JobIDs()
+	job = jobs[len(jobs)-1]
+	var servers []struct {
+		ID string `json:"sourceServerID"`
+	}
+	raw, _ := json.Marshal(emu.SourceServers())
+	if err := json.Unmarshal(raw, &servers); err != nil {
+		t.Fatal(err)
+	}
+	server = servers[n].ID
+	if err := emu.DeleteJob(job); err != nil {
+		t.Fatal(err)
+	}
+	if err := emu.DeleteSourceServer(server); err != nil {
+		t.Fatal(err)
+	}
+	return job, server
 }

@@ -52,22 +52,8 @@ func TestTimeFlags(t *testing.T) {
 	before := servedJobs(t, emu)
 	mid := time.Now().UTC()
 	midArg := mid.Format(time.RFC3339Nano)
-	jobs := emu.JobIDs()
-	job := jobs[len(jobs)-1]
-	var servers []struct {
-		ID string `json:"sourceServerID"`
-	}
-	raw, _ := json.Marshal(emu.SourceServers())
-	if err := json.Unmarshal(raw, &servers); err != nil {
-		t.Fatal(err)
-	}
-	server := servers[0].ID
-	if err := emu.DeleteJob(job); err != nil {
-		t.Fatal(err)
-	}
-	if err := emu.DeleteSourceServer(server); err != nil {
-		t.Fatal(err)
-	}
+	jobs := emu.JobIDs() // as the first sync saw them
+	job, server := deleteUpstream(t, emu, 0)
 	emu.Advance(time.Hour)
 	sync()
 	// The jobs the second sync saw first. A DRS job is one record, updated
