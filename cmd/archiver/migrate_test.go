@@ -126,24 +126,10 @@ func schema1Export(t *testing.T, path string) []string {
 // schema1Export does.
 func exportList(t *testing.T, dir string) []string {
 	t.Helper()
-	out := filepath.Join(t.TempDir(), "export.json")
-	if code, _, stderr := runCLI(t, "--archive", dir, "export", "--out", out); code != 0 {
-		t.Fatalf("export: exit %d: %s", code, stderr)
-	}
-	readExport(t, out) // checks the records hash
-	b, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc struct {
-		Records []exportObject `json:"records"`
-	}
-	if err := json.Unmarshal(b, &doc); err != nil {
-		t.Fatal(err)
-	}
+	records := exportObjects(t, dir)
 	var list []string
 	lastJob := ""
-	for _, r := range doc.Records {
+	for _, r := range records {
 		switch {
 		case r.Kind == "drs.job":
 			lastJob = r.ID + " " + r.Region + " " + r.Account
@@ -374,4 +360,26 @@ func archiveVersion(t *testing.T, dir string) (int, error) {
 		return err
 	})
 	return v, err
+}
+
+// exportObjects runs export on the archive in dir, checks the export's
+// records hash and returns its records.
+func exportObjects(t *testing.T, dir string) []exportObject {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "export.json")
+	if code, _, stderr := runCLI(t, "--archive", dir, "export", "--out", out); code != 0 {
+		t.Fatalf("export: exit %d: %s", code, stderr)
+	}
+	readExport(t, out) // checks the records hash
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Records []exportObject `json:"records"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	return doc.Records
 }

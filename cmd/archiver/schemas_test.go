@@ -123,23 +123,9 @@ func readRawFixture(t *testing.T, path string) rawFixture {
 // exportedRecords runs export and lists its records as recordLine does.
 func exportedRecords(t *testing.T, dir string) []string {
 	t.Helper()
-	out := filepath.Join(t.TempDir(), "export.json")
-	if code, _, stderr := runCLI(t, "--archive", dir, "export", "--out", out); code != 0 {
-		t.Fatalf("export: exit %d: %s", code, stderr)
-	}
-	readExport(t, out) // checks the records hash
-	b, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc struct {
-		Records []exportObject `json:"records"`
-	}
-	if err := json.Unmarshal(b, &doc); err != nil {
-		t.Fatal(err)
-	}
+	records := exportObjects(t, dir)
 	var list []string
-	for _, r := range doc.Records {
+	for _, r := range records {
 		list = append(list, recordLine(t, r.Kind, r.ID, r.JobID, r.Data))
 	}
 	slices.Sort(list)
