@@ -15,6 +15,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/internal/archivetest"
 	"github.com/archiver-dev/archiver/migrations"
 )
@@ -22,7 +23,7 @@ import (
 var t0 = time.Date(2026, 3, 4, 10, 11, 12, 0, time.UTC)
 
 func job(id string, created time.Time, data string) archive.Record {
-	return archive.Record{Kind: archive.KindDRSJob, ID: id, Region: "us-east-1", Account: "123456789012",
+	return archive.Record{Kind: kinds.DRSJob, ID: id, Region: "us-east-1", Account: "123456789012",
 		Time: created, FirstSeen: t0, LastSeen: t0, Data: json.RawMessage(data)}
 }
 
@@ -121,11 +122,11 @@ func TestPutLatest(t *testing.T) {
 		}
 	}
 	st.View(func(r *archive.Reader) error {
-		n, _ := r.Count(archive.KindDRSJob)
+		n, _ := r.Count(kinds.DRSJob)
 		if n != 1 {
 			t.Errorf("count = %d, want 1", n)
 		}
-		rec, ok, err := r.Latest(archive.KindDRSJob, "drsjob-1", "us-east-1", "123456789012")
+		rec, ok, err := r.Latest(kinds.DRSJob, "drsjob-1", "us-east-1", "123456789012")
 		if err != nil || !ok {
 			t.Fatalf("latest: %v %v", ok, err)
 		}
@@ -138,7 +139,7 @@ func TestPutLatest(t *testing.T) {
 	st2 := archivetest.Open(t, archivetest.Dir(t))
 	st2.Update(func(w *archive.Writer) error { _, err := w.PutLatest(job("drsjob-2", t0, v1)); return err })
 	st2.View(func(r *archive.Reader) error {
-		return r.Each(archive.KindDRSJob, func(rec archive.Record) error {
+		return r.Each(kinds.DRSJob, func(rec archive.Record) error {
 			if string(rec.Data) != v1 {
 				t.Errorf("data = %q, want %q", rec.Data, v1)
 			}
@@ -160,7 +161,7 @@ func TestRecordsSortByTime(t *testing.T) {
 	})
 	var got []time.Time
 	st.View(func(r *archive.Reader) error {
-		return r.Each(archive.KindDRSJob, func(rec archive.Record) error {
+		return r.Each(kinds.DRSJob, func(rec archive.Record) error {
 			if !rec.Key.Time().Equal(rec.Time) {
 				t.Errorf("key time %v != record time %v", rec.Key.Time(), rec.Time)
 			}
@@ -181,7 +182,7 @@ func TestRecordsSortByTime(t *testing.T) {
 func TestObservations(t *testing.T) {
 	st := archivetest.Open(t, archivetest.Dir(t))
 	obs := func(at time.Time, data string) archive.Record {
-		return archive.Record{Kind: archive.KindDRSSourceServer, ID: "s-1", Region: "us-east-1", Account: "1",
+		return archive.Record{Kind: kinds.DRSSourceServer, ID: "s-1", Region: "us-east-1", Account: "1",
 			Time: at, CapturedAt: &at, FirstSeen: at, LastSeen: at, Data: json.RawMessage(data)}
 	}
 	steps := []struct {
@@ -206,7 +207,7 @@ func TestObservations(t *testing.T) {
 	}
 	var states []string
 	st.View(func(r *archive.Reader) error {
-		return r.Each(archive.KindDRSSourceServer, func(rec archive.Record) error {
+		return r.Each(kinds.DRSSourceServer, func(rec archive.Record) error {
 			states = append(states, string(rec.Data))
 			if rec.CapturedAt == nil {
 				t.Error("observation without capturedAt")
@@ -275,7 +276,7 @@ func TestJobLog(t *testing.T) {
 		t.Fatalf("after trim log = %v", got)
 	}
 	st.View(func(r *archive.Reader) error {
-		if n, _ := r.Count(archive.KindDRSJobLogItem); n != 1 {
+		if n, _ := r.Count(kinds.DRSJobLogItem); n != 1 {
 			t.Errorf("log item records = %d, want 1", n)
 		}
 		return nil
@@ -376,10 +377,10 @@ func TestChangeLog(t *testing.T) {
 		})
 		// Replaying the log gives exactly the records the archive holds.
 		for k, ok := range live {
-			if _, there, _ := r.Get(archive.KindDRSJob, k); there {
+			if _, there, _ := r.Get(kinds.DRSJob, k); there {
 				continue
 			}
-			_, there, _ := r.Get(archive.KindDRSJobLogItem, k)
+			_, there, _ := r.Get(kinds.DRSJobLogItem, k)
 			if there != ok {
 				t.Errorf("record %x: in the archive %v, live by the change log %v", k, there, ok)
 			}
@@ -455,7 +456,7 @@ func TestMigrateJSONRecords(t *testing.T) {
 	}
 	st.View(func(r *archive.Reader) error {
 		var got []string
-		for _, k := range []archive.Kind{archive.KindDRSJob, archive.KindDRSJobLogItem, archive.KindDRSSourceServer} {
+		for _, k := range []archive.Kind{kinds.DRSJob, kinds.DRSJobLogItem, kinds.DRSSourceServer} {
 			r.Each(k, func(rec archive.Record) error {
 				got = append(got, fmt.Sprintf("%s %s %s %s %s", rec.Kind, rec.ID, rec.JobID, rec.LastSeen.Format(time.RFC3339Nano), rec.Data))
 				return nil

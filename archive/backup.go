@@ -11,6 +11,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/internal/outfile"
 	"github.com/archiver-dev/archiver/migrations"
 )
@@ -93,7 +94,7 @@ func Backup(ctx context.Context, dir, path string, o BackupOptions) (BackupResul
 			return err
 		}
 		res.Counts = map[Kind]int{}
-		for _, k := range Kinds {
+		for _, k := range kinds.Names() {
 			if res.Counts[k], err = r.Count(k); err != nil {
 				return err
 			}

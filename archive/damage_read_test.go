@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/kinds"
 )
 
 // TestReadOfBrokenFileStopped: a file damaged while it is open (past the
@@ -48,7 +49,7 @@ func TestReadOfBrokenFileStopped(t *testing.T) {
 	}
 	n := 0
 	err = st.View(func(r *archive.Reader) error {
-		return r.Each(archive.KindDRSJob, func(archive.Record) error { n++; return nil })
+		return r.Each(kinds.DRSJob, func(archive.Record) error { n++; return nil })
 	})
 	st.Close()
 	if !errors.Is(err, archive.ErrDamaged) {

@@ -12,6 +12,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/internal/archivetest"
 )
 
@@ -34,7 +35,7 @@ func deletedFixture(t *testing.T, dir string) {
 		t.Fatal(err)
 	}
 	err = st.Update(func(w *archive.Writer) error {
-		n, err := w.SweepDeleted(archive.KindDRSJob, "us-east-1", "123456789012", map[string]bool{"drsjob-00000000000000000": true}, t0.Add(time.Hour), nil)
+		n, err := w.SweepDeleted(kinds.DRSJob, "us-east-1", "123456789012", map[string]bool{"drsjob-00000000000000000": true}, t0.Add(time.Hour), nil)
 		if err == nil && n != 2 {
 			err = fmt.Errorf("swept %d, want 2", n)
 		}
@@ -55,7 +56,7 @@ func TestMarkDeletedAndUnmark(t *testing.T) {
 		err := st.View(func(r *archive.Reader) error {
 			for i := 0; i < 3; i++ {
 				id := fmt.Sprintf("drsjob-%017d", i)
-				m, ok, err := r.Deleted(archive.KindDRSJob, id, "us-east-1", "123456789012")
+				m, ok, err := r.Deleted(kinds.DRSJob, id, "us-east-1", "123456789012")
 				if err != nil {
 					return err
 				}
@@ -95,19 +96,19 @@ func TestMarkDeletedAndUnmark(t *testing.T) {
 		left map[string]bool
 	}{
 		{"marking again changes nothing", func(w *archive.Writer) (bool, error) {
-			return w.MarkDeleted(archive.KindDRSJob, "drsjob-00000000000000001", "us-east-1", "123456789012", t0.Add(2*time.Hour))
+			return w.MarkDeleted(kinds.DRSJob, "drsjob-00000000000000001", "us-east-1", "123456789012", t0.Add(2*time.Hour))
 		}, false, map[string]bool{"drsjob-00000000000000001": true, "drsjob-00000000000000002": true}},
 		{"an object the archive lacks is not marked", func(w *archive.Writer) (bool, error) {
-			return w.MarkDeleted(archive.KindDRSJob, "drsjob-99999999999999999", "us-east-1", "123456789012", t0.Add(2*time.Hour))
+			return w.MarkDeleted(kinds.DRSJob, "drsjob-99999999999999999", "us-east-1", "123456789012", t0.Add(2*time.Hour))
 		}, false, map[string]bool{"drsjob-00000000000000001": true, "drsjob-00000000000000002": true}},
 		{"unmark a marked object", func(w *archive.Writer) (bool, error) {
-			return w.Unmark(archive.KindDRSJob, "drsjob-00000000000000001", "us-east-1", "123456789012")
+			return w.Unmark(kinds.DRSJob, "drsjob-00000000000000001", "us-east-1", "123456789012")
 		}, true, map[string]bool{"drsjob-00000000000000002": true}},
 		{"unmark an unmarked object", func(w *archive.Writer) (bool, error) {
-			return w.Unmark(archive.KindDRSJob, "drsjob-00000000000000000", "us-east-1", "123456789012")
+			return w.Unmark(kinds.DRSJob, "drsjob-00000000000000000", "us-east-1", "123456789012")
 		}, false, map[string]bool{"drsjob-00000000000000002": true}},
 		{"another region is not swept", func(w *archive.Writer) (bool, error) {
-			n, err := w.SweepDeleted(archive.KindDRSJob, "eu-west-1", "123456789012", nil, t0.Add(2*time.Hour), nil)
+			n, err := w.SweepDeleted(kinds.DRSJob, "eu-west-1", "123456789012", nil, t0.Add(2*time.Hour), nil)
 			return n > 0, err
 		}, false, map[string]bool{"drsjob-00000000000000002": true}},
 	}

@@ -200,11 +200,12 @@ func (r *Reader) MutationsSince(pos uint64, fn func(pos uint64, muts []Mutation)
 		}
 		muts := make([]Mutation, 0, len(v)/mutationLen)
 		for i := 0; i < len(v); i += mutationLen {
-			code := int(v[i+1])
-			if code >= len(recfmt.KindNames) {
+			code := v[i+1]
+			name, ok := recfmt.KindName(code)
+			if !ok {
 				return fmt.Errorf("change log entry %x names kind %d, which this archiver does not know", k, code)
 			}
-			m := Mutation{Op: Op(v[i]), Kind: Kind(recfmt.KindNames[code])}
+			m := Mutation{Op: Op(v[i]), Kind: Kind(name)}
 			copy(m.Key[:], v[i+2:i+mutationLen])
 			muts = append(muts, m)
 		}
@@ -254,10 +255,11 @@ func chainMutations(v []byte) ([]Mutation, error) {
 		if op := Op(l.Op); op == OpEvent || op == OpMark || op == OpUnmark {
 			continue
 		}
-		if int(l.Kind) >= len(recfmt.KindNames) {
+		name, ok := recfmt.KindName(byte(l.Kind))
+		if !ok {
 			return nil, fmt.Errorf("names kind %d, which this archiver does not know", l.Kind)
 		}
-		muts = append(muts, Mutation{Op: Op(l.Op), Kind: Kind(recfmt.KindNames[l.Kind]), Key: l.Key, Sum: l.Sum})
+		muts = append(muts, Mutation{Op: Op(l.Op), Kind: Kind(name), Key: l.Key, Sum: l.Sum})
 	}
 	return muts, nil
 }

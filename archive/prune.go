@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/migrations"
 )
 
@@ -45,7 +46,7 @@ func (r *Reader) PlanPrune(before time.Time) (PrunePlan, error) {
 		p.byKind[rec.Kind] = append(p.byKind[rec.Kind], rec.Key)
 	}
 	last := before.Add(-time.Nanosecond)
-	err := r.EachBetween(KindDRSJob, time.Time{}, last, func(job Record) error {
+	err := r.EachBetween(kinds.DRSJob, time.Time{}, last, func(job Record) error {
 		add(job)
 		ref := JobRef{JobID: job.ID, Region: job.Region, Account: job.Account}
 		p.jobs = append(p.jobs, ref)
@@ -69,7 +70,7 @@ func (r *Reader) PlanPrune(before time.Time) (PrunePlan, error) {
 			return fmt.Errorf("job log index key %q is malformed", k)
 		}
 		ref := JobRef{JobID: string(parts[0]), Region: string(parts[1]), Account: string(parts[2])}
-		if ids.Get(identity(KindDRSJob, ref.JobID, ref.Region, ref.Account)) != nil {
+		if ids.Get(identity(kinds.DRSJob, ref.JobID, ref.Region, ref.Account)) != nil {
 			return nil
 		}
 		var items []Record
@@ -91,8 +92,8 @@ func (r *Reader) PlanPrune(before time.Time) (PrunePlan, error) {
 	if err != nil {
 		return p, err
 	}
-	for _, kind := range Kinds {
-		if kind == KindDRSJob || kind == KindDRSJobLogItem {
+	for _, kind := range kinds.Names() {
+		if kind == kinds.DRSJob || kind == kinds.DRSJobLogItem {
 			continue
 		}
 		err := r.Each(kind, func(rec Record) error {
@@ -122,13 +123,13 @@ func (w *Writer) Prune(p PrunePlan, note []byte) error {
 	if err != nil {
 		return err
 	}
-	for _, kind := range Kinds {
+	for _, kind := range kinds.Names() {
 		b, err := w.bucket(string(kind))
 		if err != nil {
 			return err
 		}
 		for _, k := range p.byKind[kind] {
-			if kind != KindDRSJobLogItem {
+			if kind != kinds.DRSJobLogItem {
 				raw := b.Get(k[:])
 				if raw == nil {
 					return fmt.Errorf("prune: %s record %x is gone", kind, k)

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/archiver-dev/archiver/archive/kinds"
 )
 
 // Bucket names of schema 1 that are not kinds.
@@ -63,7 +65,7 @@ func (r *Reader) JobLog(j JobRef, fn func(Record) error) error {
 	if err != nil {
 		return err
 	}
-	items, err := r.bucket(string(KindDRSJobLogItem))
+	items, err := r.bucket(string(kinds.DRSJobLogItem))
 	if err != nil {
 		return err
 	}
@@ -200,11 +202,11 @@ func (r *Reader) JobRecords(jobID string, fn func(Record) error) error {
 	if err != nil {
 		return err
 	}
-	jobs, err := r.bucket(string(KindDRSJob))
+	jobs, err := r.bucket(string(kinds.DRSJob))
 	if err != nil {
 		return err
 	}
-	prefix := append(append([]byte(KindDRSJob), 0), append([]byte(jobID), 0)...)
+	prefix := append(append([]byte(kinds.DRSJob), 0), append([]byte(jobID), 0)...)
 	c := ids.Cursor()
 	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 		raw := jobs.Get(v[:KeyLen])
@@ -223,7 +225,7 @@ func (r *Reader) JobRecords(jobID string, fn func(Record) error) error {
 	if err != nil {
 		return err
 	}
-	items, err := r.bucket(string(KindDRSJobLogItem))
+	items, err := r.bucket(string(kinds.DRSJobLogItem))
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/internal/archivetest"
 )
 
@@ -80,7 +81,7 @@ func TestUpdateInStepsFailure(t *testing.T) {
 				t.Errorf("archive directory holds %v, want only %s", entries, archive.FileName)
 			}
 			var n int
-			_ = st.View(func(r *archive.Reader) error { n, _ = r.Count(archive.KindDRSJob); return nil })
+			_ = st.View(func(r *archive.Reader) error { n, _ = r.Count(kinds.DRSJob); return nil })
 			if n != 1 {
 				t.Errorf("the open store reads %d jobs, want 1", n)
 			}
@@ -171,7 +172,7 @@ func TestOpenAfterUpdateInSteps(t *testing.T) {
 			}
 			defer s.Close()
 			var n int
-			if err := s.View(func(r *archive.Reader) error { n, err = r.Count(archive.KindDRSJob); return err }); err != nil {
+			if err := s.View(func(r *archive.Reader) error { n, err = r.Count(kinds.DRSJob); return err }); err != nil {
 				t.Fatal(err)
 			}
 			if n != 4 {

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 
+	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/internal/chain"
 )
 
@@ -98,7 +99,7 @@ func (r *Reader) VerifyChain(problem func(error)) (ChainReport, error) {
 	} else if h != head {
 		report(fmt.Errorf("hash chain: the head in meta (%d %x) is not the last entry's (%d %x)", h.N, h.Hash[:8], head.N, head.Hash[:8]))
 	}
-	for _, kind := range Kinds {
+	for _, kind := range kinds.Names() {
 		code, err := kindCode(kind)
 		if err != nil {
 			return rep, err

@@ -17,6 +17,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/internal/archivetest"
 )
 
@@ -51,7 +52,7 @@ func chainFixture(t *testing.T, dir string) {
 				}
 			}
 			c := seen
-			obs := archive.Record{Kind: archive.KindDRSSourceServer, ID: "s-1", Region: "us-east-1", Account: "123456789012",
+			obs := archive.Record{Kind: kinds.DRSSourceServer, ID: "s-1", Region: "us-east-1", Account: "123456789012",
 				Time: c, CapturedAt: &c, FirstSeen: c, LastSeen: c, Data: json.RawMessage(fmt.Sprintf(`{"state":%d}`, round%2))}
 			_, err := w.PutObservation(obs, []byte{byte(round % 2)})
 			return err

@@ -11,6 +11,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/migrations"
 )
 
@@ -387,7 +388,7 @@ func (lb *LogBatches) Flush() error {
 // the batches before it.
 func (lb *LogBatches) Put(items []LogItem) ([]Change, error) {
 	w := lb.w
-	b, err := w.bucket(string(KindDRSJobLogItem))
+	b, err := w.bucket(string(kinds.DRSJobLogItem))
 	if err != nil {
 		return nil, err
 	}
@@ -419,7 +420,7 @@ func (lb *LogBatches) Put(items []LogItem) ([]Change, error) {
 			return nil, fmt.Errorf("log item %s[%d]: the log holds %d items; positions must follow on", it.Job.JobID, it.Pos, n)
 		}
 		rec := it.Record
-		rec.Kind, rec.JobID, rec.Region, rec.Account = KindDRSJobLogItem, it.Job.JobID, it.Job.Region, it.Job.Account
+		rec.Kind, rec.JobID, rec.Region, rec.Account = kinds.DRSJobLogItem, it.Job.JobID, it.Job.Region, it.Job.Account
 		p := it.Pos
 		rec.Pos = &p
 		var old Key
@@ -480,16 +481,16 @@ func (lb *LogBatches) Put(items []LogItem) ([]Change, error) {
 		vb := cut(start)
 		recPuts = append(recPuts, kv{kb, vb})
 		if changes[i] == Unchanged {
-			w.note(OpTouch, KindDRSJobLogItem, k[:], vb)
+			w.note(OpTouch, kinds.DRSJobLogItem, k[:], vb)
 		} else {
-			w.note(OpPut, KindDRSJobLogItem, k[:], vb)
+			w.note(OpPut, kinds.DRSJobLogItem, k[:], vb)
 		}
 	}
 	for _, d := range deletes {
 		if err := b.Delete(d); err != nil {
 			return nil, fmt.Errorf("replace log item: %w", err)
 		}
-		w.note(OpDelete, KindDRSJobLogItem, d, nil)
+		w.note(OpDelete, kinds.DRSJobLogItem, d, nil)
 	}
 	if err := putInOrder(b, recPuts, recordOrder(recPuts)); err != nil {
 		return nil, fmt.Errorf("put log items: %w", err)
@@ -547,7 +548,7 @@ func putInOrder(b *bolt.Bucket, puts []kv, order []int) error {
 // the archive holds exactly the n items AWS lists now. It returns how many
 // it removed.
 func (w *Writer) TrimLog(j JobRef, n int) (int, error) {
-	b, err := w.bucket(string(KindDRSJobLogItem))
+	b, err := w.bucket(string(kinds.DRSJobLogItem))
 	if err != nil {
 		return 0, err
 	}
@@ -566,7 +567,7 @@ func (w *Writer) TrimLog(j JobRef, n int) (int, error) {
 		if err := b.Delete(doomed[i : i+KeyLen]); err != nil {
 			return 0, fmt.Errorf("trim log of %s: %w", j.JobID, err)
 		}
-		w.note(OpDelete, KindDRSJobLogItem, doomed[i:i+KeyLen], nil)
+		w.note(OpDelete, kinds.DRSJobLogItem, doomed[i:i+KeyLen], nil)
 	}
 	if n == 0 {
 		err = idx.Delete(prefix)

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/internal/recfmt"
 )
 
@@ -37,20 +38,30 @@ type Document struct {
 	Text string `json:"text"`
 }
 
-// DocID is the index ID of the record of kind at key k: the kind's code
-// and the key in URL-safe base64, 23 characters.
+// codeChars spell a kind's stored code as the first character of a
+// document ID: digits for the first ten kinds (as every index has), then
+// letters.
+const codeChars = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+// DocID is the index ID of the record of kind at key k: the kind's code as
+// one character and the key in URL-safe base64, 23 characters.
 func DocID(kind archive.Kind, k archive.Key) string {
 	code, err := recfmt.KindCode(string(kind))
-	if err != nil || code > 9 {
+	if err != nil || int(code) >= len(codeChars) {
 		return string(kind) + "/" + base64.RawURLEncoding.EncodeToString(k[:])
 	}
-	return string(rune('0'+code)) + base64.RawURLEncoding.EncodeToString(k[:])
+	return codeChars[code:code+1] + base64.RawURLEncoding.EncodeToString(k[:])
 }
 
 // ParseDocID reverses DocID.
 func ParseDocID(id string) (archive.Kind, archive.Key, error) {
 	var k archive.Key
-	if len(id) != 23 || id[0] < '0' || int(id[0]-'0') >= len(recfmt.KindNames) {
+	if len(id) != 23 {
+		return "", k, fmt.Errorf("index document %q: not a record ID", id)
+	}
+	code := strings.IndexByte(codeChars, id[0])
+	name, ok := recfmt.KindName(byte(code))
+	if code < 0 || !ok {
 		return "", k, fmt.Errorf("index document %q: not a record ID", id)
 	}
 	b, err := base64.RawURLEncoding.DecodeString(id[1:])
@@ -58,7 +69,7 @@ func ParseDocID(id string) (archive.Kind, archive.Key, error) {
 		return "", k, fmt.Errorf("index document %q: bad key", id)
 	}
 	copy(k[:], b)
-	return archive.Kind(recfmt.KindNames[id[0]-'0']), k, nil
+	return archive.Kind(name), k, nil
 }
 
 // textKeys are the members whose string values are human-readable text,
@@ -74,7 +85,7 @@ func NewDocument(rec archive.Record) (Document, error) {
 	// A job's own ID, or the job of a log item; other records (a snapshot
 	// naming its last launch, say) belong to no job.
 	d := Document{JobID: rec.JobID}
-	if rec.Kind == archive.KindDRSJob {
+	if rec.Kind == kinds.DRSJob {
 		d.JobID = rec.ID
 	}
 	var v any
@@ -109,7 +120,7 @@ func NewDocument(rec archive.Record) (Document, error) {
 		case "jobid":
 			// A recovery instance names the job that launched it: text, so
 			// that --job-id keeps meaning a job and its log items.
-			if rec.Kind == archive.KindDRSRecoveryInstance {
+			if rec.Kind == kinds.DRSRecoveryInstance {
 				text = append(text, s)
 			}
 		case "datareplicationstate":
@@ -135,14 +146,14 @@ func NewDocument(rec archive.Record) (Document, error) {
 			}
 		}
 	}
-	if rec.Kind == archive.KindDRSSourceServer && rec.ID != "" {
+	if rec.Kind == kinds.DRSSourceServer && rec.ID != "" {
 		servers.add(rec.ID)
 	}
 	switch rec.Kind {
-	case archive.KindDRSRecoverySnapshot:
+	case kinds.DRSRecoverySnapshot:
 		// The snapshot ID is searchable as text.
 		text = append(text, rec.ID)
-	case archive.KindDRSRecoveryInstance:
+	case kinds.DRSRecoveryInstance:
 		// isDrill is a boolean: say what it means in words.
 		if m, ok := v.(map[string]any); ok {
 			if drill, ok := m["isDrill"].(bool); ok && drill {

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/index"
 )
 
@@ -12,7 +13,7 @@ import (
 // those of the launch actions it holds, and its tags, the owner's labels,
 // give no keyword.
 func TestJobDocumentKeywords(t *testing.T) {
-	rec := archive.Record{Kind: archive.KindDRSJob, ID: "drsjob-0123456789abcdef0", Data: []byte(`{
+	rec := archive.Record{Kind: kinds.DRSJob, ID: "drsjob-0123456789abcdef0", Data: []byte(`{
 		"jobID":"drsjob-0123456789abcdef0","type":"LAUNCH","initiatedBy":"START_DRILL","status":"COMPLETED",
 		"participatingServers":[{"sourceServerID":"s-0123456789abcdef0","launchStatus":"LAUNCHED",
 			"launchActionsStatus":{"runs":[{"status":"SUCCEEDED","action":{"type":"SSM_AUTOMATION","initiatedBy":"x"}}]}}],

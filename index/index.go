@@ -22,6 +22,7 @@ import (
 	boltErrors "go.etcd.io/bbolt/errors"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/kinds"
 )
 
 // CurrentFile names the file, in the archive directory, that holds the name
@@ -414,7 +415,7 @@ func fill(ctx context.Context, x *Index, r *archive.Reader) (int, error) {
 		return 0, err
 	}
 	bt := &batcher{x: x, b: x.bi.NewBatch()}
-	for _, kind := range archive.Kinds {
+	for _, kind := range kinds.Names() {
 		err := r.Each(kind, func(rec archive.Record) error {
 			if err := ctx.Err(); err != nil {
 				return err
@@ -459,7 +460,7 @@ func (x *Index) Diff(ctx context.Context, r *archive.Reader, fn func(where strin
 		return 0, err
 	}
 	inArchive := map[string]bool{}
-	for _, kind := range archive.Kinds {
+	for _, kind := range kinds.Names() {
 		err := r.EachKey(kind, func(k archive.Key, _ func() (archive.Record, error)) error {
 			inArchive[DocID(kind, k)] = true
 			return nil

@@ -15,6 +15,7 @@ import (
 	"github.com/blevesearch/bleve/v2"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/index"
 	"github.com/archiver-dev/archiver/internal/archivetest"
 	"github.com/archiver-dev/archiver/internal/emulator"
@@ -135,21 +136,21 @@ func TestIndexAnswers(t *testing.T) {
 	syncOnce(t, dir, emu)
 	update(t, dir)
 
-	items := []archive.Kind{archive.KindDRSJobLogItem}
+	items := []archive.Kind{kinds.DRSJobLogItem}
 	same(t, "event:LAUNCH_FAILED", search(t, dir, "event:LAUNCH_FAILED"),
 		expect(t, dir, items, func(r archive.Record) bool { return field(r, "event") == "LAUNCH_FAILED" }))
 	same(t, "text InsufficientInstanceCapacity", search(t, dir, "InsufficientInstanceCapacity"),
-		expect(t, dir, archive.Kinds, func(r archive.Record) bool {
+		expect(t, dir, kinds.Names(), func(r archive.Record) bool {
 			return strings.Contains(strings.ToLower(string(r.Data)), "insufficientinstancecapacity")
 		}))
 	var job string
-	expect(t, dir, []archive.Kind{archive.KindDRSJob}, func(r archive.Record) bool { job = r.ID; return true })
+	expect(t, dir, []archive.Kind{kinds.DRSJob}, func(r archive.Record) bool { job = r.ID; return true })
 	same(t, "jobID:"+job, search(t, dir, "jobID:"+job),
-		expect(t, dir, []archive.Kind{archive.KindDRSJob, archive.KindDRSJobLogItem}, func(r archive.Record) bool {
+		expect(t, dir, []archive.Kind{kinds.DRSJob, kinds.DRSJobLogItem}, func(r archive.Record) bool {
 			return r.ID == job || r.JobID == job
 		}))
 	same(t, "replicationState:STALLED", search(t, dir, "replicationState:STALLED"),
-		expect(t, dir, []archive.Kind{archive.KindDRSSourceServer}, func(r archive.Record) bool {
+		expect(t, dir, []archive.Kind{kinds.DRSSourceServer}, func(r archive.Record) bool {
 			return field(r, "dataReplicationInfo", "dataReplicationState") == "STALLED"
 		}))
 }
@@ -254,9 +255,9 @@ func TestReaderWithoutIndex(t *testing.T) {
 func TestDocID(t *testing.T) {
 	var k archive.Key
 	k[0], k[15] = 0x80, 7
-	id := index.DocID(archive.KindDRSJobLogItem, k)
+	id := index.DocID(kinds.DRSJobLogItem, k)
 	kind, back, err := index.ParseDocID(id)
-	if err != nil || kind != archive.KindDRSJobLogItem || back != k {
+	if err != nil || kind != kinds.DRSJobLogItem || back != k {
 		t.Errorf("ParseDocID(%q) = %s %x %v", id, kind, back, err)
 	}
 	for _, bad := range []string{"", "drs.job", "9AAAAAAAAAAAAAAAAAAAAAA", "1AAAAAAAAAAAAAAAAAAAAA", "1AAAAAAAAAAAAAAAAAAAA*A", "drs.job/00"} {
@@ -283,7 +284,7 @@ func TestDiffFindsLostDocuments(t *testing.T) {
 	}
 	var k archive.Key
 	k[0] = 1
-	stray := index.DocID(archive.KindDRSJob, k)
+	stray := index.DocID(kinds.DRSJob, k)
 	if err := x.Bleve().Index(stray, index.Document{Event: "JOB_START"}); err != nil {
 		t.Fatal(err)
 	}

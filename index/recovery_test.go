@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/index"
 )
 
@@ -23,14 +24,14 @@ func TestRecoveryDocuments(t *testing.T) {
 	}{
 		{
 			name: "snapshot",
-			rec: archive.Record{Kind: archive.KindDRSRecoverySnapshot, ID: "pit-0123456789abcdef0",
+			rec: archive.Record{Kind: kinds.DRSRecoverySnapshot, ID: "pit-0123456789abcdef0",
 				Data: []byte(`{"snapshotID":"pit-0123456789abcdef0","sourceServerID":"s-0123456789abcdef0","timestamp":"2026-11-01T10:00:00Z","ebsSnapshots":["snap-1"]}`)},
 			servers: []string{"s-0123456789abcdef0"},
 			text:    []string{"pit-0123456789abcdef0"},
 		},
 		{
 			name: "drill instance",
-			rec: archive.Record{Kind: archive.KindDRSRecoveryInstance, ID: "i-0abc",
+			rec: archive.Record{Kind: kinds.DRSRecoveryInstance, ID: "i-0abc",
 				Data: []byte(`{"recoveryInstanceID":"i-0abc","ec2InstanceID":"i-0abc","sourceServerID":"s-0123456789abcdef0","jobID":"drsjob-0123456789abcdef0","isDrill":true,"ec2InstanceState":"STOPPED"}`)},
 			servers:   []string{"s-0123456789abcdef0"},
 			instances: []string{"i-0abc"},
@@ -39,7 +40,7 @@ func TestRecoveryDocuments(t *testing.T) {
 		},
 		{
 			name: "recovery instance",
-			rec: archive.Record{Kind: archive.KindDRSRecoveryInstance, ID: "i-0def",
+			rec: archive.Record{Kind: kinds.DRSRecoveryInstance, ID: "i-0def",
 				Data: []byte(`{"recoveryInstanceID":"i-0def","sourceServerID":"s-0123456789abcdef1","jobID":"drsjob-1","isDrill":false,"ec2InstanceState":"RUNNING"}`)},
 			servers:   []string{"s-0123456789abcdef1"},
 			instances: []string{"i-0def"},

@@ -23,6 +23,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/migrations"
 )
 
@@ -146,7 +147,7 @@ func readSchema1(t *testing.T, path string) schema1 {
 // all returns every record, kind by kind.
 func (s schema1) all() []legacyRec {
 	var out []legacyRec
-	for _, k := range archive.Kinds {
+	for _, k := range kinds.Names() {
 		out = append(out, s.records[string(k)]...)
 	}
 	return out
@@ -301,7 +302,7 @@ func TestSchema1Upgrade(t *testing.T) {
 
 	err = st.View(func(r *archive.Reader) error {
 		// Every record decodes to what schema 1 held, data byte for byte.
-		for _, kind := range archive.Kinds {
+		for _, kind := range kinds.Names() {
 			want := old.records[string(kind)]
 			i := 0
 			err := r.Each(kind, func(rec archive.Record) error {
@@ -379,7 +380,7 @@ func TestSchema1Upgrade(t *testing.T) {
 				}
 			}
 		}
-		stalled, _, err := r.Latest(archive.KindDRSSourceServer, "s-1a2b3c4d5e6f70812", "us-east-1", "123456789012")
+		stalled, _, err := r.Latest(kinds.DRSSourceServer, "s-1a2b3c4d5e6f70812", "us-east-1", "123456789012")
 		if err != nil || !bytes.Contains(stalled.Data, []byte(`"dataReplicationState":"STALLED"`)) {
 			t.Errorf("latest snapshot of s-1a2b3c4d5e6f70812 is not the stalled one: %v %.80s", err, stalled.Data)
 		}
@@ -403,7 +404,7 @@ func TestSchema1Upgrade(t *testing.T) {
 		if err != nil || ch != archive.Added {
 			return fmt.Errorf("next log item: %v, %v", ch, err)
 		}
-		ch, err = w.PutObservation(archive.Record{Kind: archive.KindDRSSourceServer, ID: snap.ID, Region: snap.Region, Account: snap.Account,
+		ch, err = w.PutObservation(archive.Record{Kind: kinds.DRSSourceServer, ID: snap.ID, Region: snap.Region, Account: snap.Account,
 			Time: seen, CapturedAt: &seen, FirstSeen: seen, LastSeen: seen, Data: snap.Data}, fp)
 		if err != nil || ch != archive.Unchanged {
 			return fmt.Errorf("same snapshot again: %v, %v; want Unchanged", ch, err)

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/kinds"
 )
 
 // DDL dialects.
@@ -47,7 +48,7 @@ func DDL(dialect, location string) (string, error) {
 	if dialect == DDLTrino {
 		fmt.Fprintf(&b, "-- Trino, Hive connector: run in schema %s (or change %q in the CALLs).\n\n", TrinoSchema, TrinoSchema)
 	}
-	for _, kind := range archive.Kinds {
+	for _, kind := range kinds.Names() {
 		dir := location + "/kind=" + string(kind) + "/"
 		switch dialect {
 		case DDLAthena:

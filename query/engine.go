@@ -12,6 +12,7 @@ import (
 	bq "github.com/blevesearch/bleve/v2/search/query"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/index"
 )
 
@@ -228,11 +229,11 @@ func scanHits(r *archive.Reader, f Filters) ([]hit, error) {
 		}
 		return out, nil
 	}
-	kinds := f.Kinds
-	if len(kinds) == 0 {
-		kinds = archive.Kinds
+	want := f.Kinds
+	if len(want) == 0 {
+		want = kinds.Names()
 	}
-	for _, k := range kinds {
+	for _, k := range want {
 		if err := r.EachBetween(k, f.Range.From, f.Range.To, add); err != nil {
 			return nil, err
 		}
@@ -300,7 +301,7 @@ func indexHits(ctx context.Context, src Source, f Filters) ([]hit, error) {
 	stale := map[archive.Key]bool{}
 	var fresh []archive.Record
 	if src.Index == nil {
-		for _, k := range archive.Kinds {
+		for _, k := range kinds.Names() {
 			if err := src.Archive.Each(k, func(rec archive.Record) error { fresh = append(fresh, rec); return nil }); err != nil {
 				return nil, err
 			}
@@ -319,7 +320,7 @@ func indexHits(ctx context.Context, src Source, f Filters) ([]hit, error) {
 			return nil, err
 		}
 		for k := range stale {
-			for _, kind := range archive.Kinds {
+			for _, kind := range kinds.Names() {
 				rec, ok, err := src.Archive.Get(kind, k)
 				if err != nil {
 					return nil, err

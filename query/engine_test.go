@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/index"
 	"github.com/archiver-dev/archiver/internal/archivetest"
 	"github.com/archiver-dev/archiver/internal/awstime"
@@ -46,7 +47,7 @@ func history(t *testing.T, emu *emulator.Server, seen time.Time) []item {
 		if err != nil {
 			t.Fatal(err)
 		}
-		out = append(out, item{name: "job " + j.JobID, kind: archive.KindDRSJob, at: at, job: j.JobID, data: obj(raw)})
+		out = append(out, item{name: "job " + j.JobID, kind: kinds.DRSJob, at: at, job: j.JobID, data: obj(raw)})
 		for i, li := range emu.JobLog(j.JobID) {
 			var l struct {
 				LogDateTime string `json:"logDateTime"`
@@ -59,7 +60,7 @@ func history(t *testing.T, emu *emulator.Server, seen time.Time) []item {
 			if err != nil {
 				t.Fatal(err)
 			}
-			out = append(out, item{name: fmt.Sprintf("log %s %d", j.JobID, i), kind: archive.KindDRSJobLogItem, at: at, job: j.JobID,
+			out = append(out, item{name: fmt.Sprintf("log %s %d", j.JobID, i), kind: kinds.DRSJobLogItem, at: at, job: j.JobID,
 				text: strings.ToLower(l.EventData.RawError), data: obj(li)})
 		}
 	}
@@ -73,7 +74,7 @@ func history(t *testing.T, emu *emulator.Server, seen time.Time) []item {
 			} `json:"dataReplicationInfo"`
 		}
 		json.Unmarshal(raw, &s)
-		out = append(out, item{name: "server " + s.SourceServerID, kind: archive.KindDRSSourceServer, at: seen,
+		out = append(out, item{name: "server " + s.SourceServerID, kind: kinds.DRSSourceServer, at: seen,
 			text: strings.ToLower(s.DataReplicationInfo.Err.RawError), data: obj(raw)})
 		for _, sn := range emu.RecoverySnapshots(s.SourceServerID) {
 			var h struct {
@@ -85,7 +86,7 @@ func history(t *testing.T, emu *emulator.Server, seen time.Time) []item {
 			if err != nil {
 				t.Fatal(err)
 			}
-			out = append(out, item{name: "snapshot " + h.SnapshotID, kind: archive.KindDRSRecoverySnapshot, at: at, data: obj(sn)})
+			out = append(out, item{name: "snapshot " + h.SnapshotID, kind: kinds.DRSRecoverySnapshot, at: at, data: obj(sn)})
 		}
 	}
 	for _, raw := range emu.RecoveryInstances() {
@@ -101,7 +102,7 @@ func history(t *testing.T, emu *emulator.Server, seen time.Time) []item {
 				t.Fatal(err)
 			}
 		}
-		out = append(out, item{name: "instance " + h.RecoveryInstanceID, kind: archive.KindDRSRecoveryInstance, at: at, data: obj(raw)})
+		out = append(out, item{name: "instance " + h.RecoveryInstanceID, kind: kinds.DRSRecoveryInstance, at: at, data: obj(raw)})
 	}
 	return out
 }
@@ -115,17 +116,17 @@ func obj(raw []byte) map[string]any {
 // name names an archived record as history does.
 func name(rec archive.Record) string {
 	switch rec.Kind {
-	case archive.KindDRSJob:
+	case kinds.DRSJob:
 		return "job " + rec.ID
-	case archive.KindDRSJobLogItem:
+	case kinds.DRSJobLogItem:
 		return fmt.Sprintf("log %s %d", rec.JobID, *rec.Pos)
-	case archive.KindSnowballJob:
+	case kinds.SnowballJob:
 		return "snowball " + rec.ID
-	case archive.KindSMSJob:
+	case kinds.SMSJob:
 		return "sms " + rec.ID
-	case archive.KindDRSRecoverySnapshot:
+	case kinds.DRSRecoverySnapshot:
 		return "snapshot " + rec.ID
-	case archive.KindDRSRecoveryInstance:
+	case kinds.DRSRecoveryInstance:
 		return "instance " + rec.ID
 	default:
 		return "server " + rec.ID
@@ -232,7 +233,7 @@ func TestQueryAnswers(t *testing.T) {
 	// A window in the middle of the history.
 	var times []time.Time
 	for _, it := range h {
-		if it.kind == archive.KindDRSJob {
+		if it.kind == kinds.DRSJob {
 			times = append(times, it.at)
 		}
 	}
@@ -242,7 +243,7 @@ func TestQueryAnswers(t *testing.T) {
 	job := times[len(times)/2]
 	var jobID string
 	for _, it := range h {
-		if it.kind == archive.KindDRSJob && it.at.Equal(job) {
+		if it.kind == kinds.DRSJob && it.at.Equal(job) {
 			jobID = it.job
 		}
 	}
@@ -250,7 +251,7 @@ func TestQueryAnswers(t *testing.T) {
 	// A window in the middle of the recovery snapshots.
 	var snapTimes []time.Time
 	for _, it := range h {
-		if it.kind == archive.KindDRSRecoverySnapshot {
+		if it.kind == kinds.DRSRecoverySnapshot {
 			snapTimes = append(snapTimes, it.at)
 		}
 	}
@@ -265,22 +266,22 @@ func TestQueryAnswers(t *testing.T) {
 		want func(item) bool
 	}{
 		{"date range", query.Filters{Range: query.Range{From: from, To: to}}, in},
-		{"job ID", query.Filters{JobIDs: []string{jobID}}, func(it item) bool { return it.job == jobID && it.kind != archive.KindDRSSourceServer }},
+		{"job ID", query.Filters{JobIDs: []string{jobID}}, func(it item) bool { return it.job == jobID && it.kind != kinds.DRSSourceServer }},
 		{"text", query.Filters{Text: "InsufficientInstanceCapacity"}, func(it item) bool { return strings.Contains(it.text, term) }},
 		{"text and date range", query.Filters{Text: "InsufficientInstanceCapacity", Range: query.Range{From: from, To: to}},
 			func(it item) bool { return strings.Contains(it.text, term) && in(it) }},
-		{"kind", query.Filters{Kinds: []archive.Kind{archive.KindDRSSourceServer}}, func(it item) bool { return it.kind == archive.KindDRSSourceServer }},
-		{"kinds and date range", query.Filters{Kinds: []archive.Kind{archive.KindDRSJob, archive.KindDRSSourceServer}, Range: query.Range{From: from, To: to}},
+		{"kind", query.Filters{Kinds: []archive.Kind{kinds.DRSSourceServer}}, func(it item) bool { return it.kind == kinds.DRSSourceServer }},
+		{"kinds and date range", query.Filters{Kinds: []archive.Kind{kinds.DRSJob, kinds.DRSSourceServer}, Range: query.Range{From: from, To: to}},
 			func(it item) bool {
-				return (it.kind == archive.KindDRSJob || it.kind == archive.KindDRSSourceServer) && in(it)
+				return (it.kind == kinds.DRSJob || it.kind == kinds.DRSSourceServer) && in(it)
 			}},
-		{"recovery snapshots by time", query.Filters{Kinds: []archive.Kind{archive.KindDRSRecoverySnapshot}, Range: query.Range{From: snapFrom, To: snapTo}},
+		{"recovery snapshots by time", query.Filters{Kinds: []archive.Kind{kinds.DRSRecoverySnapshot}, Range: query.Range{From: snapFrom, To: snapTo}},
 			func(it item) bool {
-				return it.kind == archive.KindDRSRecoverySnapshot && !it.at.Before(snapFrom) && !it.at.After(snapTo)
+				return it.kind == kinds.DRSRecoverySnapshot && !it.at.Before(snapFrom) && !it.at.After(snapTo)
 			}},
 		{"event", query.Filters{Events: []string{"LAUNCH_FAILED"}}, func(it item) bool { return it.data["event"] == "LAUNCH_FAILED" }},
-		{"job ID and kind", query.Filters{JobIDs: []string{jobID}, Kinds: []archive.Kind{archive.KindDRSJobLogItem}},
-			func(it item) bool { return it.job == jobID && it.kind == archive.KindDRSJobLogItem }},
+		{"job ID and kind", query.Filters{JobIDs: []string{jobID}, Kinds: []archive.Kind{kinds.DRSJobLogItem}},
+			func(it item) bool { return it.job == jobID && it.kind == kinds.DRSJobLogItem }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -299,8 +300,8 @@ func TestQueryAnswers(t *testing.T) {
 func TestQueryPages(t *testing.T) {
 	emu, dir, seen := syncedFixture(t, 37)
 	h := history(t, emu, seen)
-	all := want(h, func(it item) bool { return it.kind == archive.KindDRSJobLogItem })
-	base := query.Request{Filters: query.Filters{Kinds: []archive.Kind{archive.KindDRSJobLogItem}}, Fingerprint: "kind=drs.jobLogItem"}
+	all := want(h, func(it item) bool { return it.kind == kinds.DRSJobLogItem })
+	base := query.Request{Filters: query.Filters{Kinds: []archive.Kind{kinds.DRSJobLogItem}}, Fingerprint: "kind=drs.jobLogItem"}
 	whole, _, err := ask(t, dir, base)
 	if err != nil {
 		t.Fatal(err)
@@ -334,7 +335,7 @@ func TestQueryPages(t *testing.T) {
 	req = base
 	req.MaxItems = 5
 	_, next, _ := ask(t, dir, req)
-	other := query.Request{Filters: query.Filters{Kinds: []archive.Kind{archive.KindDRSJob}}, Fingerprint: "kind=drs.job", StartingToken: next}
+	other := query.Request{Filters: query.Filters{Kinds: []archive.Kind{kinds.DRSJob}}, Fingerprint: "kind=drs.job", StartingToken: next}
 	if _, _, err := ask(t, dir, other); !errors.Is(err, query.ErrForeignToken) {
 		t.Errorf("foreign token: %v, want ErrForeignToken", err)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/internal/archivetest"
 	"github.com/archiver-dev/archiver/internal/emulator"
 	"github.com/archiver-dev/archiver/query"
@@ -189,4 +190,4 @@ func TestStatusIgnoresCase(t *testing.T) {
 	}
 }
 
-var snowballOnly = []archive.Kind{archive.KindSnowballJob}
+var snowballOnly = []archive.Kind{kinds.SnowballJob}

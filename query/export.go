@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/internal/buildinfo"
 	"github.com/archiver-dev/archiver/internal/outfile"
 )
@@ -157,7 +158,7 @@ func Export(ctx context.Context, r *archive.Reader, w io.Writer, o ExportOptions
 	if o.RedactTags {
 		m.Redacted = []string{"tags"}
 	}
-	for _, k := range archive.Kinds {
+	for _, k := range kinds.Names() {
 		m.Counts[k] = 0
 	}
 	head, err := r.ChainHead()
@@ -288,7 +289,7 @@ func (rw *recordWriter) close() {
 
 func writeRecords(ctx context.Context, r *archive.Reader, rw *recordWriter, m *Manifest, keep func(archive.Record) bool) error {
 	written := map[archive.Key]bool{}
-	err := r.Each(archive.KindDRSJob, func(job archive.Record) error {
+	err := r.Each(kinds.DRSJob, func(job archive.Record) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -312,8 +313,8 @@ func writeRecords(ctx context.Context, r *archive.Reader, rw *recordWriter, m *M
 	if err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
-	for _, k := range archive.Kinds {
-		if k == archive.KindDRSJob {
+	for _, k := range kinds.Names() {
+		if k == kinds.DRSJob {
 			continue // written above
 		}
 		err := r.Each(k, func(rec archive.Record) error {

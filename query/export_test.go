@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/internal/archivetest"
 	"github.com/archiver-dev/archiver/query"
 )
@@ -34,9 +35,9 @@ func fixture(t *testing.T, dir string) {
 	at := func(s string) time.Time { t, _ := time.Parse(time.RFC3339Nano, s); return t }
 	err := st.Update(func(w *archive.Writer) error {
 		jobs := []archive.Record{
-			{Kind: archive.KindDRSJob, ID: "drsjob-1", Region: "us-east-1", Account: "111122223333", Time: at("2026-11-01T10:00:00Z"), FirstSeen: seen, LastSeen: later,
+			{Kind: kinds.DRSJob, ID: "drsjob-1", Region: "us-east-1", Account: "111122223333", Time: at("2026-11-01T10:00:00Z"), FirstSeen: seen, LastSeen: later,
 				Data: json.RawMessage(`{"jobID":"drsjob-1","arn":"arn:aws:drs:us-east-1:111122223333:job/drsjob-1","status":"COMPLETED","initiatedBy":"START_DRILL","tags":{"owner":"alice","purpose":"drill"},"x-futureField":{"n":1.50}}`)},
-			{Kind: archive.KindDRSJob, ID: "drsjob-2", Region: "eu-west-1", Account: "444455556666", Time: at("2026-11-02T11:00:00.5+00:00"), FirstSeen: later, LastSeen: later,
+			{Kind: kinds.DRSJob, ID: "drsjob-2", Region: "eu-west-1", Account: "444455556666", Time: at("2026-11-02T11:00:00.5+00:00"), FirstSeen: later, LastSeen: later,
 				Data: json.RawMessage(`{"jobID":"drsjob-2", "status":"STARTED", "participatingServers":[{"launchStatus":"FAILED"}]}`)},
 		}
 		for _, j := range jobs {
@@ -69,7 +70,7 @@ func fixture(t *testing.T, dir string) {
 		}
 		for i, state := range []string{"CONTINUOUS", "STALLED"} {
 			c := seen.Add(time.Duration(i) * 24 * time.Hour)
-			rec := archive.Record{Kind: archive.KindDRSSourceServer, ID: "s-1", Region: "us-east-1", Account: "111122223333", Time: c, CapturedAt: &c, FirstSeen: c, LastSeen: c,
+			rec := archive.Record{Kind: kinds.DRSSourceServer, ID: "s-1", Region: "us-east-1", Account: "111122223333", Time: c, CapturedAt: &c, FirstSeen: c, LastSeen: c,
 				Data: json.RawMessage(`{"sourceServerID":"s-1","dataReplicationInfo":{"dataReplicationState":"` + state + `"}}`)}
 			if _, err := w.PutObservation(rec, []byte(state)); err != nil {
 				return err
@@ -78,10 +79,10 @@ func fixture(t *testing.T, dir string) {
 		// One record of each other kind: a staging account, a Snowball
 		// cluster job and an SMS job imported from a file.
 		others := []archive.Record{
-			{Kind: archive.KindDRSStagingAccount, ID: "210987654321", Data: json.RawMessage(`{"accountID":"210987654321"}`)},
-			{Kind: archive.KindSnowballJob, ID: "JID123e4567-e89b-12d3-a456-426655440000", ClusterID: "CID123e4567-e89b-12d3-a456-426655440000", Time: at("2016-11-30T03:12:04.335Z"),
+			{Kind: kinds.DRSStagingAccount, ID: "210987654321", Data: json.RawMessage(`{"accountID":"210987654321"}`)},
+			{Kind: kinds.SnowballJob, ID: "JID123e4567-e89b-12d3-a456-426655440000", ClusterID: "CID123e4567-e89b-12d3-a456-426655440000", Time: at("2016-11-30T03:12:04.335Z"),
 				Data: json.RawMessage(`{"JobId":"JID123e4567-e89b-12d3-a456-426655440000","JobState":"New","CreationDate":1480475524.335}`)},
-			{Kind: archive.KindSMSJob, ID: "sms-job-1", Time: at("2023-01-05T10:00:00Z"), Imported: &archive.Import{File: "sms.json", SHA256: "5f70"},
+			{Kind: kinds.SMSJob, ID: "sms-job-1", Time: at("2023-01-05T10:00:00Z"), Imported: &archive.Import{File: "sms.json", SHA256: "5f70"},
 				Data: json.RawMessage(`{"replicationJobId":"sms-job-1","state":"FAILED","statusMessage":"Role not found"}`)},
 		}
 		for _, rec := range others {
@@ -150,8 +151,8 @@ func TestExportGolden(t *testing.T) {
 	if !bytes.Contains(buf.Bytes(), []byte(`"x-futureField":{"n":1.50}`)) || !bytes.Contains(buf.Bytes(), []byte(`{"jobID":"drsjob-2", "status":"STARTED"`)) {
 		t.Error("job data is not verbatim in the export")
 	}
-	if m.Records != 11 || m.Counts[archive.KindDRSJob] != 2 || m.Counts[archive.KindDRSJobLogItem] != 4 || m.Counts[archive.KindDRSSourceServer] != 2 ||
-		m.Counts[archive.KindDRSStagingAccount] != 1 || m.Counts[archive.KindSnowballJob] != 1 || m.Counts[archive.KindSMSJob] != 1 {
+	if m.Records != 11 || m.Counts[kinds.DRSJob] != 2 || m.Counts[kinds.DRSJobLogItem] != 4 || m.Counts[kinds.DRSSourceServer] != 2 ||
+		m.Counts[kinds.DRSStagingAccount] != 1 || m.Counts[kinds.SnowballJob] != 1 || m.Counts[kinds.SMSJob] != 1 {
 		t.Errorf("manifest counts %v, records %d", m.Counts, m.Records)
 	}
 }

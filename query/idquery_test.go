@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/index"
 	"github.com/archiver-dev/archiver/internal/archivetest"
 	"github.com/archiver-dev/archiver/internal/emulator"
@@ -38,25 +39,25 @@ func idHistory(t *testing.T, emu *emulator.Server, seen time.Time) []idItem {
 	for _, it := range history(t, emu, seen) {
 		ii := idItem{name: it.name, kind: it.kind, job: it.job, data: it.data}
 		switch it.kind {
-		case archive.KindDRSJob, archive.KindDRSJobLogItem:
+		case kinds.DRSJob, kinds.DRSJobLogItem:
 			ii.id = it.job
-		case archive.KindDRSSourceServer:
+		case kinds.DRSSourceServer:
 			ii.id, _ = it.data["sourceServerID"].(string)
-		case archive.KindDRSRecoverySnapshot:
+		case kinds.DRSRecoverySnapshot:
 			ii.id, _ = it.data["snapshotID"].(string)
-		case archive.KindDRSRecoveryInstance:
+		case kinds.DRSRecoveryInstance:
 			ii.id, _ = it.data["recoveryInstanceID"].(string)
 		}
 		out = append(out, ii)
 	}
 	for _, acct := range emu.StagingAccounts() {
-		out = append(out, idItem{name: "staging " + acct, kind: archive.KindDRSStagingAccount, id: acct})
+		out = append(out, idItem{name: "staging " + acct, kind: kinds.DRSStagingAccount, id: acct})
 	}
 	for _, cid := range emu.ClusterIDs() {
 		for _, raw := range emu.ClusterJobs(cid) {
 			var j struct{ JobId string }
 			json.Unmarshal(raw, &j)
-			out = append(out, idItem{name: "snowball " + j.JobId, kind: archive.KindSnowballJob, id: j.JobId, job: j.JobId, cluster: cid, data: obj(raw)})
+			out = append(out, idItem{name: "snowball " + j.JobId, kind: kinds.SnowballJob, id: j.JobId, job: j.JobId, cluster: cid, data: obj(raw)})
 		}
 	}
 	for _, raw := range emu.ReplicationJobs() {
@@ -64,14 +65,14 @@ func idHistory(t *testing.T, emu *emulator.Server, seen time.Time) []idItem {
 			ReplicationJobID string `json:"replicationJobId"`
 		}
 		json.Unmarshal(raw, &j)
-		out = append(out, idItem{name: "sms " + j.ReplicationJobID, kind: archive.KindSMSJob, id: j.ReplicationJobID, job: j.ReplicationJobID, data: obj(raw)})
+		out = append(out, idItem{name: "sms " + j.ReplicationJobID, kind: kinds.SMSJob, id: j.ReplicationJobID, job: j.ReplicationJobID, data: obj(raw)})
 	}
 	return out
 }
 
 // idName names an archived record as idHistory does.
 func idName(rec archive.Record) string {
-	if rec.Kind == archive.KindDRSStagingAccount {
+	if rec.Kind == kinds.DRSStagingAccount {
 		return "staging " + rec.ID
 	}
 	return name(rec)
@@ -132,15 +133,15 @@ func TestQueryIDs(t *testing.T) {
 	kindIs := func(k archive.Kind) func(idItem) bool { return func(it idItem) bool { return it.kind == k } }
 	// A job with a failed launch, so that --event narrows its log.
 	failed := firstOf(t, h, "failed launch", func(it idItem) bool { return it.data["event"] == "LAUNCH_FAILED" })
-	snowball := firstOf(t, h, "Snowball job", kindIs(archive.KindSnowballJob))
-	sms := firstOf(t, h, "SMS job", kindIs(archive.KindSMSJob))
-	server := firstOf(t, h, "source server", kindIs(archive.KindDRSSourceServer))
-	snapshot := firstOf(t, h, "recovery snapshot", kindIs(archive.KindDRSRecoverySnapshot))
-	instance := firstOf(t, h, "recovery instance", kindIs(archive.KindDRSRecoveryInstance))
-	staging := firstOf(t, h, "staging account", kindIs(archive.KindDRSStagingAccount))
+	snowball := firstOf(t, h, "Snowball job", kindIs(kinds.SnowballJob))
+	sms := firstOf(t, h, "SMS job", kindIs(kinds.SMSJob))
+	server := firstOf(t, h, "source server", kindIs(kinds.DRSSourceServer))
+	snapshot := firstOf(t, h, "recovery snapshot", kindIs(kinds.DRSRecoverySnapshot))
+	instance := firstOf(t, h, "recovery instance", kindIs(kinds.DRSRecoveryInstance))
+	staging := firstOf(t, h, "staging account", kindIs(kinds.DRSStagingAccount))
 	var clusters []string
 	for _, it := range h {
-		if it.kind == archive.KindSnowballJob && !slices.Contains(clusters, it.cluster) {
+		if it.kind == kinds.SnowballJob && !slices.Contains(clusters, it.cluster) {
 			clusters = append(clusters, it.cluster)
 		}
 	}
@@ -148,10 +149,10 @@ func TestQueryIDs(t *testing.T) {
 		t.Fatalf("%d Snowball clusters: a cluster's jobs are not told apart from all", len(clusters))
 	}
 	ofJob := func(job string) func(idItem) bool {
-		return func(it idItem) bool { return it.job == job && it.kind != archive.KindDRSSourceServer }
+		return func(it idItem) bool { return it.job == job && it.kind != kinds.DRSSourceServer }
 	}
 	dataIs := func(member, value string) func(idItem) bool {
-		return func(it idItem) bool { return it.kind == archive.KindDRSJob && it.data[member] == value }
+		return func(it idItem) bool { return it.kind == kinds.DRSJob && it.data[member] == value }
 	}
 	tests := []struct {
 		name string
@@ -163,28 +164,28 @@ func TestQueryIDs(t *testing.T) {
 		{"SMS job", query.Filters{JobIDs: []string{sms.job}}, ofJob(sms.job)},
 		{"jobs of three services", query.Filters{JobIDs: []string{failed.job, snowball.job, sms.job}},
 			func(it idItem) bool { return ofJob(failed.job)(it) || ofJob(snowball.job)(it) || ofJob(sms.job)(it) }},
-		{"Snowball job and kind", query.Filters{JobIDs: []string{snowball.job, failed.job}, Kinds: []archive.Kind{archive.KindSnowballJob}}, ofJob(snowball.job)},
+		{"Snowball job and kind", query.Filters{JobIDs: []string{snowball.job, failed.job}, Kinds: []archive.Kind{kinds.SnowballJob}}, ofJob(snowball.job)},
 		{"DRS job and event", query.Filters{JobIDs: []string{failed.job}, Events: []string{"LAUNCH_FAILED"}},
 			func(it idItem) bool { return it.job == failed.job && it.data["event"] == "LAUNCH_FAILED" }},
 		{"SMS job and status", query.Filters{JobIDs: []string{sms.job}, Statuses: []string{fmt.Sprint(sms.data["state"])}}, ofJob(sms.job)},
 		{"id: DRS job", query.Filters{IDs: []string{failed.job}}, ofJob(failed.job)},
 		{"id: Snowball job", query.Filters{IDs: []string{snowball.id}}, ofJob(snowball.job)},
 		{"id: SMS job", query.Filters{IDs: []string{sms.id}}, ofJob(sms.job)},
-		{"id: source server", query.Filters{IDs: []string{server.id}}, func(it idItem) bool { return it.kind == archive.KindDRSSourceServer && it.id == server.id }},
-		{"id: recovery snapshot", query.Filters{IDs: []string{snapshot.id}}, func(it idItem) bool { return it.kind == archive.KindDRSRecoverySnapshot && it.id == snapshot.id }},
-		{"id: recovery instance", query.Filters{IDs: []string{instance.id}}, func(it idItem) bool { return it.kind == archive.KindDRSRecoveryInstance && it.id == instance.id }},
-		{"id: staging account", query.Filters{IDs: []string{staging.id}}, func(it idItem) bool { return it.kind == archive.KindDRSStagingAccount && it.id == staging.id }},
-		{"id: Snowball cluster", query.Filters{IDs: []string{clusters[0]}}, func(it idItem) bool { return it.kind == archive.KindSnowballJob && it.cluster == clusters[0] }},
+		{"id: source server", query.Filters{IDs: []string{server.id}}, func(it idItem) bool { return it.kind == kinds.DRSSourceServer && it.id == server.id }},
+		{"id: recovery snapshot", query.Filters{IDs: []string{snapshot.id}}, func(it idItem) bool { return it.kind == kinds.DRSRecoverySnapshot && it.id == snapshot.id }},
+		{"id: recovery instance", query.Filters{IDs: []string{instance.id}}, func(it idItem) bool { return it.kind == kinds.DRSRecoveryInstance && it.id == instance.id }},
+		{"id: staging account", query.Filters{IDs: []string{staging.id}}, func(it idItem) bool { return it.kind == kinds.DRSStagingAccount && it.id == staging.id }},
+		{"id: Snowball cluster", query.Filters{IDs: []string{clusters[0]}}, func(it idItem) bool { return it.kind == kinds.SnowballJob && it.cluster == clusters[0] }},
 		{"job id in upper case", query.Filters{JobIDs: []string{failed.job[:7] + strings.ToUpper(failed.job[7:])}}, ofJob(failed.job)},
-		{"id: source server in upper case", query.Filters{IDs: []string{"s-" + strings.ToUpper(server.id[2:])}}, func(it idItem) bool { return it.kind == archive.KindDRSSourceServer && it.id == server.id }},
-		{"id: Snowball cluster in upper case", query.Filters{IDs: []string{strings.ToUpper(clusters[0])}}, func(it idItem) bool { return it.kind == archive.KindSnowballJob && it.cluster == clusters[0] }},
+		{"id: source server in upper case", query.Filters{IDs: []string{"s-" + strings.ToUpper(server.id[2:])}}, func(it idItem) bool { return it.kind == kinds.DRSSourceServer && it.id == server.id }},
+		{"id: Snowball cluster in upper case", query.Filters{IDs: []string{strings.ToUpper(clusters[0])}}, func(it idItem) bool { return it.kind == kinds.SnowballJob && it.cluster == clusters[0] }},
 		{"ids of several kinds", query.Filters{IDs: []string{server.id, snapshot.id, clusters[1]}}, func(it idItem) bool {
-			return it.kind == archive.KindDRSSourceServer && it.id == server.id || it.kind == archive.KindDRSRecoverySnapshot && it.id == snapshot.id ||
-				it.kind == archive.KindSnowballJob && it.cluster == clusters[1]
+			return it.kind == kinds.DRSSourceServer && it.id == server.id || it.kind == kinds.DRSRecoverySnapshot && it.id == snapshot.id ||
+				it.kind == kinds.SnowballJob && it.cluster == clusters[1]
 		}},
 		{"id and job id", query.Filters{IDs: []string{clusters[0], clusters[1]}, JobIDs: []string{snowball.job, sms.job}}, ofJob(snowball.job)},
-		{"id and kind", query.Filters{IDs: []string{failed.job}, Kinds: []archive.Kind{archive.KindDRSJob}},
-			func(it idItem) bool { return it.kind == archive.KindDRSJob && it.job == failed.job }},
+		{"id and kind", query.Filters{IDs: []string{failed.job}, Kinds: []archive.Kind{kinds.DRSJob}},
+			func(it idItem) bool { return it.kind == kinds.DRSJob && it.job == failed.job }},
 		{"id and text", query.Filters{IDs: []string{failed.job}, Text: "LAUNCH_FAILED"},
 			func(it idItem) bool { return it.job == failed.job && it.data["event"] == "LAUNCH_FAILED" }},
 		{"initiated by", query.Filters{InitiatedBy: []string{"START_DRILL"}}, dataIs("initiatedBy", "START_DRILL")},
@@ -198,7 +199,7 @@ func TestQueryIDs(t *testing.T) {
 				return dataIs("type", "LAUNCH")(it) && dataIs("initiatedBy", "START_RECOVERY")(it)
 			}},
 		{"initiated by and job", query.Filters{InitiatedBy: []string{fmt.Sprint(h[0].data["initiatedBy"])}, JobIDs: []string{h[0].job}},
-			func(it idItem) bool { return it.kind == archive.KindDRSJob && it.job == h[0].job }},
+			func(it idItem) bool { return it.kind == kinds.DRSJob && it.job == h[0].job }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/kinds"
 )
 
 // The IDs --job-id and --id take. Each names records of one kind, by the
@@ -90,15 +91,15 @@ func ownID(rec archive.Record, id string) bool { return strings.EqualFold(rec.ID
 // allForms name them. Their shapes do not overlap, so at most one form
 // matches an ID.
 var idForms = []idForm{
-	{matches: jobIDShape.matches, job: true, kind: archive.KindDRSJob},
-	{matches: snowballJobIDShape.matches, job: true, kind: archive.KindSnowballJob, match: ownID},
-	{matches: smsJobIDShape.matches, job: true, kind: archive.KindSMSJob, match: ownID},
-	{matches: sourceServerIDShape.matches, kind: archive.KindDRSSourceServer, match: ownID},
-	{matches: snapshotIDShape.matches, kind: archive.KindDRSRecoverySnapshot, match: ownID},
-	{matches: instanceIDShape.matches, kind: archive.KindDRSRecoveryInstance, match: ownID},
-	{matches: clusterIDShape.matches, kind: archive.KindSnowballJob,
+	{matches: jobIDShape.matches, job: true, kind: kinds.DRSJob},
+	{matches: snowballJobIDShape.matches, job: true, kind: kinds.SnowballJob, match: ownID},
+	{matches: smsJobIDShape.matches, job: true, kind: kinds.SMSJob, match: ownID},
+	{matches: sourceServerIDShape.matches, kind: kinds.DRSSourceServer, match: ownID},
+	{matches: snapshotIDShape.matches, kind: kinds.DRSRecoverySnapshot, match: ownID},
+	{matches: instanceIDShape.matches, kind: kinds.DRSRecoveryInstance, match: ownID},
+	{matches: clusterIDShape.matches, kind: kinds.SnowballJob,
 		match: func(rec archive.Record, id string) bool { return strings.EqualFold(rec.ClusterID, id) }},
-	{matches: accountShape.matches, kind: archive.KindDRSStagingAccount, match: ownID},
+	{matches: accountShape.matches, kind: kinds.DRSStagingAccount, match: ownID},
 }
 
 // formOf returns the form of id, which must be trimmed.
@@ -192,7 +193,7 @@ func eachRecordOf(r *archive.Reader, id string, rng Range, fn func(archive.Recor
 	switch {
 	case !ok:
 		return nil
-	case form.kind == archive.KindDRSJob:
+	case form.kind == kinds.DRSJob:
 		// The archive keys a job's records by its ID as DRS spells it, in
 		// lower case; an ID given otherwise is looked up as given too.
 		found := false
@@ -240,7 +241,7 @@ func indexIDHits(ctx context.Context, src Source, f Filters) ([]hit, error) {
 				continue
 			}
 		}
-		if f.drsJobsOnly() && h.kind != archive.KindDRSJob {
+		if f.drsJobsOnly() && h.kind != kinds.DRSJob {
 			continue
 		}
 		out = append(out, h)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/kinds"
 )
 
 // AppendRecord appends the record object of rec to b: its kind, ID,
@@ -24,7 +25,7 @@ func AppendObject(b []byte, rec archive.Record) []byte {
 		b = append(b, `,"id":`...)
 		b = appendString(b, rec.ID)
 	}
-	if rec.Kind == archive.KindDRSJobLogItem {
+	if rec.Kind == kinds.DRSJobLogItem {
 		b = append(b, `,"jobID":`...)
 		b = appendString(b, rec.JobID)
 	}

@@ -6,13 +6,14 @@ import (
 	"time"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/query"
 )
 
 func TestAppendRecordDeletedUpstream(t *testing.T) {
 	seen := time.Date(2026, 3, 4, 10, 0, 0, 0, time.UTC)
 	gone := seen.Add(36 * time.Hour)
-	base := archive.Record{Kind: archive.KindDRSJob, ID: "drsjob-1", Region: "us-east-1", Account: "123456789012",
+	base := archive.Record{Kind: kinds.DRSJob, ID: "drsjob-1", Region: "us-east-1", Account: "123456789012",
 		FirstSeen: seen, LastSeen: seen, Data: json.RawMessage(`{"jobID":"drsjob-1"}`)}
 	marked := base
 	marked.DeletedUpstreamAt = &gone

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/internal/archivetest"
 	"github.com/archiver-dev/archiver/query"
 )
@@ -40,7 +41,7 @@ func TestOutputsAreOneRecordALine(t *testing.T) {
 		for i, d := range datas {
 			var h struct{ JobID string }
 			json.Unmarshal([]byte(d), &h)
-			rec := archive.Record{Kind: archive.KindDRSJob, ID: h.JobID, Region: "eu-west-1", Account: "111122223333",
+			rec := archive.Record{Kind: kinds.DRSJob, ID: h.JobID, Region: "eu-west-1", Account: "111122223333",
 				Time: at.Add(time.Duration(i) * time.Hour), FirstSeen: at, LastSeen: at, Data: json.RawMessage(d),
 				Imported: &archive.Import{File: "jobs.json", SHA256: strings.Repeat("0", 64)}}
 			if _, err := w.PutLatest(rec); err != nil {
@@ -71,7 +72,7 @@ func TestOutputsAreOneRecordALine(t *testing.T) {
 	}
 	var recs []archive.Record
 	st.View(func(r *archive.Reader) error {
-		return r.Each(archive.KindDRSJob, func(rec archive.Record) error { recs = append(recs, rec); return nil })
+		return r.Each(kinds.DRSJob, func(rec archive.Record) error { recs = append(recs, rec); return nil })
 	})
 
 	t.Run("jsonl", func(t *testing.T) {

@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/kinds"
 )
 
 // Format is an output format of query results.
@@ -161,7 +162,7 @@ func RowOf(rec archive.Record) Row {
 	}
 	// Unmarshal errors are ignored on purpose: it fills what it can.
 	switch rec.Kind {
-	case archive.KindDRSJob:
+	case kinds.DRSJob:
 		var d drsJobData
 		_ = json.Unmarshal(rec.Data, &d)
 		row.Job = rec.ID
@@ -181,14 +182,14 @@ func RowOf(rec archive.Record) Row {
 			}
 		}
 		row.Message = launchSummary(statuses)
-	case archive.KindDRSJobLogItem:
+	case kinds.DRSJobLogItem:
 		var d drsLogItemData
 		_ = json.Unmarshal(rec.Data, &d)
 		row.Job = rec.JobID
 		row.Server = d.EventData.SourceServerID
 		row.What = d.Event
 		row.Message = d.EventData.RawError
-	case archive.KindDRSSourceServer:
+	case kinds.DRSSourceServer:
 		var d drsSourceServerData
 		_ = json.Unmarshal(rec.Data, &d)
 		info := d.DataReplicationInfo
@@ -196,28 +197,28 @@ func RowOf(rec archive.Record) Row {
 		row.Server = firstNonEmpty(rec.ID, d.SourceServerID)
 		row.What = info.DataReplicationState
 		row.Message = firstNonEmpty(info.DataReplicationError.RawError, info.DataReplicationError.Error)
-	case archive.KindSnowballJob:
+	case kinds.SnowballJob:
 		var d snowballJobData
 		_ = json.Unmarshal(rec.Data, &d)
 		row.Job = firstNonEmpty(d.JobID, rec.ID)
 		row.What = d.JobState
 		row.Message = d.Description
-	case archive.KindSMSJob:
+	case kinds.SMSJob:
 		var d smsJobData
 		_ = json.Unmarshal(rec.Data, &d)
 		row.Job = firstNonEmpty(d.ReplicationJobID, rec.ID)
 		row.Server = d.ServerID
 		row.What = d.State
 		row.Message = d.StatusMessage
-	case archive.KindDRSStagingAccount:
+	case kinds.DRSStagingAccount:
 		row.ID = firstNonEmpty(rec.ID, row.ID)
-	case archive.KindDRSRecoverySnapshot:
+	case kinds.DRSRecoverySnapshot:
 		var d recoverySnapshotData
 		_ = json.Unmarshal(rec.Data, &d)
 		row.ID = firstNonEmpty(rec.ID, d.SnapshotID)
 		row.Server = d.SourceServerID
 		row.Message = fmt.Sprintf("%d EBS snapshots", len(d.EBSSnapshots))
-	case archive.KindDRSRecoveryInstance:
+	case kinds.DRSRecoveryInstance:
 		var d recoveryInstanceData
 		_ = json.Unmarshal(rec.Data, &d)
 		row.Job = d.JobID
@@ -481,7 +482,7 @@ func (c *csvWriter) Write(rec archive.Record, _ []string) error {
 	}
 	r := RowOf(rec)
 	var pos, captured string
-	if r.Kind == archive.KindDRSJobLogItem {
+	if r.Kind == kinds.DRSJobLogItem {
 		pos = strconv.Itoa(r.Pos)
 	}
 	if !r.CapturedAt.IsZero() {
@@ -548,16 +549,16 @@ var tableColumns = [numColumns]string{"TIME", "KIND", "ID", "JOB", "SERVER", "WH
 
 // shortKinds are the kind names a table shows.
 var shortKinds = map[archive.Kind]string{
-	archive.KindDRSJob:          "job",
-	archive.KindDRSJobLogItem:   "log",
-	archive.KindDRSSourceServer: "server",
-	archive.KindSnowballJob:     "snowball",
-	archive.KindSMSJob:          "sms",
+	kinds.DRSJob:          "job",
+	kinds.DRSJobLogItem:   "log",
+	kinds.DRSSourceServer: "server",
+	kinds.SnowballJob:     "snowball",
+	kinds.SMSJob:          "sms",
 
-	archive.KindDRSStagingAccount: "staging",
+	kinds.DRSStagingAccount: "staging",
 
-	archive.KindDRSRecoverySnapshot: "snapshot",
-	archive.KindDRSRecoveryInstance: "instance",
+	kinds.DRSRecoverySnapshot: "snapshot",
+	kinds.DRSRecoveryInstance: "instance",
 }
 
 // tableRow is one buffered table line: the cells before MESSAGE as shown,
@@ -588,7 +589,7 @@ func (t *tableWriter) Write(rec archive.Record, terms []string) error {
 		kind = string(r.Kind)
 	}
 	id := r.ID
-	if r.Kind == archive.KindDRSJobLogItem || id == "" {
+	if r.Kind == kinds.DRSJobLogItem || id == "" {
 		id = r.Job
 	}
 	job, server := r.Job, r.Server

@@ -17,6 +17,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/query"
 )
 
@@ -41,21 +42,21 @@ func outputRecords() []archive.Record {
 	rec := func(kind archive.Kind, id string, at time.Time, data string) archive.Record {
 		return archive.Record{Kind: kind, ID: id, Region: "us-east-1", Account: "111122223333", Time: at, FirstSeen: seen, LastSeen: seen, Data: json.RawMessage(data)}
 	}
-	job := rec(archive.KindDRSJob, outJob, t0,
+	job := rec(kinds.DRSJob, outJob, t0,
 		`{"jobID":"`+outJob+`","arn":"arn:aws:drs:us-east-1:111122223333:job/`+outJob+`","type":"LAUNCH","initiatedBy":"START_DRILL","status":"COMPLETED","creationDateTime":"2026-11-02T10:00:00Z","endDateTime":"2026-11-02T10:31:12Z",`+
 			`"participatingServers":[{"sourceServerID":"s-1111111111111111a","launchStatus":"LAUNCHED","recoveryInstanceID":"i-0aaaaaaaaaaaaaaaa"},{"sourceServerID":"`+outServer+`","launchStatus":"FAILED"}]}`)
-	failed := rec(archive.KindDRSJobLogItem, "", t0.Add(5*time.Minute+120*time.Millisecond),
+	failed := rec(kinds.DRSJobLogItem, "", t0.Add(5*time.Minute+120*time.Millisecond),
 		`{"event":"LAUNCH_FAILED", "eventData": {"sourceServerID":"`+outServer+`","rawError":"An error occurred (InsufficientInstanceCapacity) when calling the \"RunInstances\" operation: <m5.large> & capacity\nunavailable in eu-west-1a — réessayez"}, "logDateTime":"2026-11-02T10:05:00.12Z"}`)
 	failed.JobID, failed.Pos = outJob, pos(3)
-	snapshot := rec(archive.KindDRSSourceServer, outServer, captured,
+	snapshot := rec(kinds.DRSSourceServer, outServer, captured,
 		`{"sourceServerID":"`+outServer+`","dataReplicationInfo":{"dataReplicationState":"STALLED","lagDuration":"PT2H","dataReplicationError":{"error":"AGENT_NOT_SEEN","rawError":"Replication agent has not been seen for 2 hours"}},`+
 			`"lifeCycle":{"lastLaunch":{"initiated":{"jobID":"`+outJob+`","type":"DRILL"},"status":"FAILED"}},"stagingArea":{"status":"NOT_EXTENDED","errorMessage":""},"sourceProperties":{"identificationHints":{"hostname":"db-01.example.internal"}}}`)
 	snapshot.CapturedAt = &captured
-	start := rec(archive.KindDRSJobLogItem, "", t0.Add(time.Second), `{"event":"JOB_START","logDateTime":"2026-11-02T10:00:01Z"}`)
+	start := rec(kinds.DRSJobLogItem, "", t0.Add(time.Second), `{"event":"JOB_START","logDateTime":"2026-11-02T10:00:01Z"}`)
 	start.JobID, start.Pos = outJob, pos(0)
-	snowball := rec(archive.KindSnowballJob, "JID0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0", time.Unix(1793523600, 0).UTC(),
+	snowball := rec(kinds.SnowballJob, "JID0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0", time.Unix(1793523600, 0).UTC(),
 		`{"JobId":"JID0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0","JobState":"InTransitToCustomer","JobType":"LOCAL_USE","SnowballType":"EDGE_C","CreationDate":1793523600,"Description":"Edge cluster node 1 of 5, Capacity reserved","IsMaster":true}`)
-	sms := rec(archive.KindSMSJob, "sms-job-0123456789abcdef0", time.Date(2026, 11, 2, 13, 0, 0, 0, time.FixedZone("CEST", 2*3600)),
+	sms := rec(kinds.SMSJob, "sms-job-0123456789abcdef0", time.Date(2026, 11, 2, 13, 0, 0, 0, time.FixedZone("CEST", 2*3600)),
 		`{"replicationJobId":"sms-job-0123456789abcdef0","serverId":"s-0fedcba9876543210","state":"FAILED","statusMessage":"Replication failed: could not find disk 2 in the VMware inventory","seedReplicationTime":1793610000}`)
 	return []archive.Record{job, failed, snapshot, start, snowball, sms}
 }
@@ -173,31 +174,31 @@ func TestRowOf(t *testing.T) {
 		rec  archive.Record
 		want query.Row
 	}{
-		{"job", recs[0], query.Row{Time: at, Kind: archive.KindDRSJob, ID: outJob, Job: outJob, Server: "s-1111111111111111a +1", Servers: "s-1111111111111111a s-2222222222222222b", What: "COMPLETED START_DRILL", Message: "1 launched, 1 failed",
+		{"job", recs[0], query.Row{Time: at, Kind: kinds.DRSJob, ID: outJob, Job: outJob, Server: "s-1111111111111111a +1", Servers: "s-1111111111111111a s-2222222222222222b", What: "COMPLETED START_DRILL", Message: "1 launched, 1 failed",
 			Region: region, Account: account}},
-		{"log item", recs[1], query.Row{Time: recs[1].Time, Kind: archive.KindDRSJobLogItem, Job: outJob, Pos: 3, Server: outServer, What: "LAUNCH_FAILED",
+		{"log item", recs[1], query.Row{Time: recs[1].Time, Kind: kinds.DRSJobLogItem, Job: outJob, Pos: 3, Server: outServer, What: "LAUNCH_FAILED",
 			Message: "An error occurred (InsufficientInstanceCapacity) when calling the \"RunInstances\" operation: <m5.large> & capacity\nunavailable in eu-west-1a — réessayez",
 			Region:  region, Account: account}},
-		{"snapshot", recs[2], query.Row{Time: recs[2].Time, Kind: archive.KindDRSSourceServer, ID: outServer, Job: outJob, Server: outServer, What: "STALLED", Message: "Replication agent has not been seen for 2 hours",
+		{"snapshot", recs[2], query.Row{Time: recs[2].Time, Kind: kinds.DRSSourceServer, ID: outServer, Job: outJob, Server: outServer, What: "STALLED", Message: "Replication agent has not been seen for 2 hours",
 			CapturedAt: recs[2].Time, Region: region, Account: account}},
-		{"log item without eventData", recs[3], query.Row{Time: recs[3].Time, Kind: archive.KindDRSJobLogItem, Job: outJob, What: "JOB_START", Region: region, Account: account}},
-		{"snowball", recs[4], query.Row{Time: recs[4].Time, Kind: archive.KindSnowballJob, ID: "JID0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0", Job: "JID0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
+		{"log item without eventData", recs[3], query.Row{Time: recs[3].Time, Kind: kinds.DRSJobLogItem, Job: outJob, What: "JOB_START", Region: region, Account: account}},
+		{"snowball", recs[4], query.Row{Time: recs[4].Time, Kind: kinds.SnowballJob, ID: "JID0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0", Job: "JID0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
 			What: "InTransitToCustomer", Message: "Edge cluster node 1 of 5, Capacity reserved", Region: region, Account: account}},
-		{"sms", recs[5], query.Row{Time: recs[5].Time, Kind: archive.KindSMSJob, ID: "sms-job-0123456789abcdef0", Job: "sms-job-0123456789abcdef0", Server: "s-0fedcba9876543210", What: "FAILED",
+		{"sms", recs[5], query.Row{Time: recs[5].Time, Kind: kinds.SMSJob, ID: "sms-job-0123456789abcdef0", Job: "sms-job-0123456789abcdef0", Server: "s-0fedcba9876543210", What: "FAILED",
 			Message: "Replication failed: could not find disk 2 in the VMware inventory", Region: region, Account: account}},
-		{"job counts every status", withData(archive.KindDRSJob,
+		{"job counts every status", withData(kinds.DRSJob,
 			`{"status":"STARTED","participatingServers":[{"sourceServerID":"s-a","launchStatus":"PENDING"},{"sourceServerID":"s-b","launchStatus":"STOPPED"},{"sourceServerID":"s-c","launchStatus":"LAUNCHED"},{"sourceServerID":"s-d","launchStatus":"LAUNCHED"},{"launchStatus":"IN_PROGRESS"}]}`),
-			query.Row{Time: at, Kind: archive.KindDRSJob, ID: "id-1", Job: "id-1", Server: "s-a +3", Servers: "s-a s-b s-c s-d", What: "STARTED", Message: "2 launched, 1 in progress, 1 pending, 1 stopped"}},
-		{"job without servers", withData(archive.KindDRSJob, `{"status":"PENDING","initiatedBy":"FAILBACK"}`),
-			query.Row{Time: at, Kind: archive.KindDRSJob, ID: "id-1", Job: "id-1", What: "PENDING FAILBACK"}},
-		{"snapshot with error code only", withData(archive.KindDRSSourceServer, `{"dataReplicationInfo":{"dataReplicationState":"STALLED","dataReplicationError":{"error":"AGENT_NOT_SEEN"}}}`),
-			query.Row{Time: at, Kind: archive.KindDRSSourceServer, ID: "id-1", Server: "id-1", What: "STALLED", Message: "AGENT_NOT_SEEN"}},
-		{"member of another type", withData(archive.KindDRSJob, `{"status":5,"initiatedBy":"START_RECOVERY"}`),
-			query.Row{Time: at, Kind: archive.KindDRSJob, ID: "id-1", Job: "id-1", What: "START_RECOVERY"}},
-		{"data not an object", withData(archive.KindDRSJobLogItem, `["LAUNCH_FAILED"]`),
-			query.Row{Time: at, Kind: archive.KindDRSJobLogItem, ID: "id-1"}},
-		{"data not JSON", withData(archive.KindSMSJob, `not json`),
-			query.Row{Time: at, Kind: archive.KindSMSJob, ID: "id-1", Job: "id-1"}},
+			query.Row{Time: at, Kind: kinds.DRSJob, ID: "id-1", Job: "id-1", Server: "s-a +3", Servers: "s-a s-b s-c s-d", What: "STARTED", Message: "2 launched, 1 in progress, 1 pending, 1 stopped"}},
+		{"job without servers", withData(kinds.DRSJob, `{"status":"PENDING","initiatedBy":"FAILBACK"}`),
+			query.Row{Time: at, Kind: kinds.DRSJob, ID: "id-1", Job: "id-1", What: "PENDING FAILBACK"}},
+		{"snapshot with error code only", withData(kinds.DRSSourceServer, `{"dataReplicationInfo":{"dataReplicationState":"STALLED","dataReplicationError":{"error":"AGENT_NOT_SEEN"}}}`),
+			query.Row{Time: at, Kind: kinds.DRSSourceServer, ID: "id-1", Server: "id-1", What: "STALLED", Message: "AGENT_NOT_SEEN"}},
+		{"member of another type", withData(kinds.DRSJob, `{"status":5,"initiatedBy":"START_RECOVERY"}`),
+			query.Row{Time: at, Kind: kinds.DRSJob, ID: "id-1", Job: "id-1", What: "START_RECOVERY"}},
+		{"data not an object", withData(kinds.DRSJobLogItem, `["LAUNCH_FAILED"]`),
+			query.Row{Time: at, Kind: kinds.DRSJobLogItem, ID: "id-1"}},
+		{"data not JSON", withData(kinds.SMSJob, `not json`),
+			query.Row{Time: at, Kind: kinds.SMSJob, ID: "id-1", Job: "id-1"}},
 		{"unknown kind", withData("ec2.instance", `{}`),
 			query.Row{Time: at, Kind: "ec2.instance", ID: "id-1", Job: "id-1"}},
 	}
@@ -377,7 +378,7 @@ func TestCSVOutput(t *testing.T) {
 			captured = rec.CapturedAt.UTC().Format(time.RFC3339Nano)
 		}
 		server := r.Server
-		if rec.Kind == archive.KindDRSJob {
+		if rec.Kind == kinds.DRSJob {
 			// Every server of a job, from its data.
 			var d struct {
 				Servers []struct {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/internal/buildinfo"
 )
 
@@ -169,7 +170,7 @@ func ExportPartitioned(ctx context.Context, r *archive.Reader, store ObjectStore
 	if o.PartBytes <= 0 {
 		o.PartBytes = DefaultPartBytes
 	}
-	for _, k := range archive.Kinds {
+	for _, k := range kinds.Names() {
 		m.Counts[k] = 0
 	}
 	head, err := r.ChainHead()
@@ -204,7 +205,7 @@ func ExportPartitioned(ctx context.Context, r *archive.Reader, store ObjectStore
 	// First the keys of each partition, then each partition's records: a
 	// partition's parts are written whole before the next begins.
 	parts := map[partition][]archive.Key{}
-	for _, kind := range archive.Kinds {
+	for _, kind := range kinds.Names() {
 		err := r.Each(kind, func(rec archive.Record) error {
 			if err := ctx.Err(); err != nil {
 				return err

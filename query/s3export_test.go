@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/internal/archivetest"
 	"github.com/archiver-dev/archiver/query"
 )
@@ -67,7 +68,7 @@ func TestExportPartitioned(t *testing.T) {
 	m, s := export(query.PartitionedOptions{Now: now, ExportID: "e1", Prefix: "/p/", PartBytes: 1})
 	want := map[string]string{} // line -> partition directory
 	st.View(func(r *archive.Reader) error {
-		for _, k := range archive.Kinds {
+		for _, k := range kinds.Names() {
 			r.Each(k, func(rec archive.Record) error {
 				want[string(query.AppendRecord(nil, rec))] = fmt.Sprintf("p/kind=%s/region=%s/dt=%s/part-e1-", rec.Kind, rec.Region, rec.Key.Time().UTC().Format(time.DateOnly))
 				return nil
@@ -114,12 +115,12 @@ func TestExportPartitioned(t *testing.T) {
 	// A changed job goes out; a job only seen again does not.
 	later := now.Add(time.Hour)
 	err := st.Update(func(w *archive.Writer) error {
-		if _, err := w.PutLatest(archive.Record{Kind: archive.KindDRSJob, ID: "drsjob-1", Region: "us-east-1", Account: "111122223333",
+		if _, err := w.PutLatest(archive.Record{Kind: kinds.DRSJob, ID: "drsjob-1", Region: "us-east-1", Account: "111122223333",
 			Time: time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC), FirstSeen: later, LastSeen: later,
 			Data: json.RawMessage(`{"jobID":"drsjob-1","status":"COMPLETED","note":"changed"}`)}); err != nil {
 			return err
 		}
-		r, ok, err := w.Latest(archive.KindDRSJob, "drsjob-2", "eu-west-1", "444455556666")
+		r, ok, err := w.Latest(kinds.DRSJob, "drsjob-2", "eu-west-1", "444455556666")
 		if err != nil || !ok {
 			return fmt.Errorf("drsjob-2: %v %v", ok, err)
 		}
@@ -131,7 +132,7 @@ func TestExportPartitioned(t *testing.T) {
 		t.Fatal(err)
 	}
 	m, s = export(query.PartitionedOptions{Now: now, ExportID: "e4", Since: &pos})
-	if m.Records != 1 || len(s.objects) != 1 || m.Counts[archive.KindDRSJob] != 1 {
+	if m.Records != 1 || len(s.objects) != 1 || m.Counts[kinds.DRSJob] != 1 {
 		t.Fatalf("since %d: %d records in %d objects, want the changed job", pos, m.Records, len(s.objects))
 	}
 	for _, b := range s.objects {

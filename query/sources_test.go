@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/internal/archivetest"
 	"github.com/archiver-dev/archiver/internal/emulator"
 	"github.com/archiver-dev/archiver/query"
@@ -120,7 +121,7 @@ func TestSnowballAndSMSQueries(t *testing.T) {
 			continue
 		}
 		tried++
-		got := names(query.Request{Filters: query.Filters{Kinds: []archive.Kind{archive.KindSMSJob}, Text: w}})
+		got := names(query.Request{Filters: query.Filters{Kinds: []archive.Kind{kinds.SMSJob}, Text: w}})
 		sameSet(t, "--text "+w, got, byWord[w])
 	}
 	if tried < 2 {

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/internal/archivetest"
 	"github.com/archiver-dev/archiver/internal/emulator"
 	"github.com/archiver-dev/archiver/query"
@@ -210,7 +211,7 @@ func TestTextExamples(t *testing.T) {
 		t.Errorf(`"operation RunInstances" found %d records (%v), want none`, len(got), err)
 	}
 	// Kind and text together.
-	got, _, err := ask(t, dir, query.Request{Filters: query.Filters{Text: `event:LAUNCH_FAILED AND capacity`, Kinds: []archive.Kind{archive.KindDRSJobLogItem}}})
+	got, _, err := ask(t, dir, query.Request{Filters: query.Filters{Text: `event:LAUNCH_FAILED AND capacity`, Kinds: []archive.Kind{kinds.DRSJobLogItem}}})
 	if err != nil {
 		t.Fatal(err)
 	}

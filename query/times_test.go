@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/internal/archivetest"
 	"github.com/archiver-dev/archiver/internal/awstime"
 	"github.com/archiver-dev/archiver/internal/emulator"
@@ -21,7 +22,7 @@ import (
 
 // observed are the kinds archiver observes, state after state: the kinds
 // whose capture time differs from their record time.
-var observed = []archive.Kind{archive.KindDRSSourceServer, archive.KindDRSRecoveryInstance, archive.KindSnowballJob, archive.KindSMSJob}
+var observed = []archive.Kind{kinds.DRSSourceServer, kinds.DRSRecoveryInstance, kinds.SnowballJob, kinds.SMSJob}
 
 // objectStates returns the served bytes of every observed object of emu,
 // by kind and ID, from the emulator's own accessors.
@@ -48,12 +49,12 @@ func objectStates(t *testing.T, emu *emulator.Server) map[archive.Kind]map[strin
 			out[kind][id] = b.Bytes()
 		}
 	}
-	add(archive.KindDRSSourceServer, "sourceServerID", emu.SourceServers())
-	add(archive.KindDRSRecoveryInstance, "recoveryInstanceID", emu.RecoveryInstances())
+	add(kinds.DRSSourceServer, "sourceServerID", emu.SourceServers())
+	add(kinds.DRSRecoveryInstance, "recoveryInstanceID", emu.RecoveryInstances())
 	for _, c := range emu.ClusterIDs() {
-		add(archive.KindSnowballJob, "JobId", emu.ClusterJobs(c))
+		add(kinds.SnowballJob, "JobId", emu.ClusterJobs(c))
 	}
-	add(archive.KindSMSJob, "replicationJobId", emu.ReplicationJobs())
+	add(kinds.SMSJob, "replicationJobId", emu.ReplicationJobs())
 	return out
 }
 
@@ -99,9 +100,9 @@ func timesFixture(t *testing.T) (string, []time.Time, []state, *emulator.Server)
 		}
 		if k >= 2 {
 			for _, err := range []error{
-				emu.DeleteSourceServer(firstID(archive.KindDRSSourceServer, 0)),
-				emu.DeleteSnowballJob(firstID(archive.KindSnowballJob, 0)),
-				emu.DeleteReplicationJob(firstID(archive.KindSMSJob, 0)),
+				emu.DeleteSourceServer(firstID(kinds.DRSSourceServer, 0)),
+				emu.DeleteSnowballJob(firstID(kinds.SnowballJob, 0)),
+				emu.DeleteReplicationJob(firstID(kinds.SMSJob, 0)),
 			} {
 				if err != nil {
 					t.Fatal(err)
@@ -149,7 +150,7 @@ func timesFixture(t *testing.T) (string, []time.Time, []state, *emulator.Server)
 				prev = data
 			}
 			mine[len(mine)-1].latest = true
-			if kind != archive.KindDRSRecoveryInstance {
+			if kind != kinds.DRSRecoveryInstance {
 				// Recovery instances come and go with drills; archiver
 				// marks the other kinds only.
 				mine[len(mine)-1].deleted = deleted
@@ -254,7 +255,7 @@ func TestCaptureAndDeletionTimes(t *testing.T) {
 			sameSet(t, fmt.Sprintf("captured in the week to sync %d", k), ask(query.Filters{Captured: last}),
 				names(states, func(s state) bool { return s.seen == k }))
 			older := names(states, func(s state) bool {
-				return s.seen == k && (s.kind == archive.KindSnowballJob || s.kind == archive.KindSMSJob) && times[s.name()].Before(last.From)
+				return s.seen == k && (s.kind == kinds.SnowballJob || s.kind == kinds.SMSJob) && times[s.name()].Before(last.From)
 			})
 			if len(older) == 0 {
 				t.Errorf("no Snowball or SMS job created before the week to sync %d changed in it; the test proves nothing", k)
@@ -284,7 +285,7 @@ func TestPruneByCaptureTime(t *testing.T) {
 	// The states an old record time would have pruned, and a prune by
 	// capture time keeps.
 	kept := names(states, func(s state) bool {
-		return s.seen >= 1 && !s.latest && (s.kind == archive.KindSnowballJob || s.kind == archive.KindSMSJob) && times[s.name()].Before(cut)
+		return s.seen >= 1 && !s.latest && (s.kind == kinds.SnowballJob || s.kind == kinds.SMSJob) && times[s.name()].Before(cut)
 	})
 	if len(kept) == 0 {
 		t.Fatal("no Snowball or SMS job created before the cut has an older state captured after it; the test proves nothing")
@@ -320,8 +321,8 @@ func TestPruneByCaptureTime(t *testing.T) {
 			jobs++
 		}
 	}
-	if jobs == 0 || res.Counts[archive.KindDRSJob] != jobs {
-		t.Errorf("the prune removed %d DRS jobs; %d were created before %s", res.Counts[archive.KindDRSJob], jobs, cut)
+	if jobs == 0 || res.Counts[kinds.DRSJob] != jobs {
+		t.Errorf("the prune removed %d DRS jobs; %d were created before %s", res.Counts[kinds.DRSJob], jobs, cut)
 	}
 	removed := 0
 	for _, kind := range observed {

@@ -11,6 +11,7 @@ import (
 	"fmt"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/kinds"
 )
 
 // ExportReport is what VerifyExport found out about a sound export.
@@ -114,7 +115,7 @@ func VerifyExport(doc []byte, pub ed25519.PublicKey) (ExportReport, []error) {
 			bad("record %d is not a record object", i)
 			continue
 		}
-		if _, err := archive.ParseKind(string(head.Kind)); err != nil {
+		if _, err := kinds.Parse(string(head.Kind)); err != nil {
 			bad("record %d: %v", i, err)
 		}
 		counts[head.Kind]++

@@ -18,6 +18,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/internal/archivetest"
 	"github.com/archiver-dev/archiver/internal/emulator"
 	archsync "github.com/archiver-dev/archiver/sync"
@@ -119,7 +120,7 @@ func TestCommitFileSizeLimit(t *testing.T) {
 
 	o.EndpointURL = large.URL()
 	runSync(t, o)
-	if n := countKinds(t, dir, archive.KindSMSJob); n != 2+100 {
+	if n := countKinds(t, dir, kinds.SMSJob); n != 2+100 {
 		t.Errorf("%d SMS jobs archived after the limit was lifted, want 102", n)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/kinds"
 )
 
 // delta is what one committed transaction changed; it reaches Stats only
@@ -85,7 +86,7 @@ func applyBatch(w *archive.Writer, batch []commit, d *delta) error {
 		switch ch {
 		case archive.Added:
 			d.logAdded++
-			d.addRecord(archive.KindDRSJobLogItem, items[i].Job.Region, items[i].Job.Account)
+			d.addRecord(kinds.DRSJobLogItem, items[i].Job.Region, items[i].Job.Account)
 		case archive.Updated:
 			d.logUpdated++
 		}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/internal/archivetest"
 	"github.com/archiver-dev/archiver/internal/emulator"
 	archsync "github.com/archiver-dev/archiver/sync"
@@ -70,7 +71,7 @@ func held(t *testing.T, dir string, kind archive.Kind, id string) (bool, int) {
 				return nil
 			}
 			found = true
-			if kind == archive.KindDRSJob {
+			if kind == kinds.DRSJob {
 				return r.JobLog(archive.JobRef{JobID: rec.ID, Region: rec.Region, Account: rec.Account}, func(archive.Record) error {
 					logs++
 					return nil
@@ -112,7 +113,7 @@ func TestDeletedUpstream(t *testing.T) {
 				if err := emu.DeleteSourceServer(srv); err != nil {
 					t.Fatal(err)
 				}
-				return []string{string(archive.KindDRSJob) + " " + job, string(archive.KindDRSSourceServer) + " " + srv}, []string{job, srv}
+				return []string{string(kinds.DRSJob) + " " + job, string(kinds.DRSSourceServer) + " " + srv}, []string{job, srv}
 			}},
 		{"Snowball job and cluster", []archsync.Source{archsync.SourceSnowball}, nil,
 			emulator.Faults{Truncate: map[string]bool{emulator.OpListClusters: true}},
@@ -126,9 +127,9 @@ func TestDeletedUpstream(t *testing.T) {
 				if err := emu.DeleteCluster(cl[2]); err != nil {
 					t.Fatal(err)
 				}
-				want := []string{string(archive.KindSnowballJob) + " " + job}
+				want := []string{string(kinds.SnowballJob) + " " + job}
 				for _, j := range gone {
-					want = append(want, string(archive.KindSnowballJob)+" "+j)
+					want = append(want, string(kinds.SnowballJob)+" "+j)
 				}
 				return want, []string{job, cl[2]}
 			}},
@@ -144,7 +145,7 @@ func TestDeletedUpstream(t *testing.T) {
 						t.Fatal(err)
 					}
 				}
-				return []string{string(archive.KindSnowballJob) + " " + in}, []string{in, out}
+				return []string{string(kinds.SnowballJob) + " " + in}, []string{in, out}
 			}},
 		{"SMS replication job", []archsync.Source{archsync.SourceSMS}, nil,
 			emulator.Faults{RepeatTokens: map[string]int{emulator.OpGetReplicationJobs: 1}},
@@ -153,7 +154,7 @@ func TestDeletedUpstream(t *testing.T) {
 				if err := emu.DeleteReplicationJob(job); err != nil {
 					t.Fatal(err)
 				}
-				return []string{string(archive.KindSMSJob) + " " + job}, []string{job}
+				return []string{string(kinds.SMSJob) + " " + job}, []string{job}
 			}},
 	}
 	for _, tt := range tests {
@@ -202,7 +203,7 @@ func TestDeletedUpstream(t *testing.T) {
 				if !found {
 					t.Errorf("%s: the record is gone", k)
 				}
-				if m.Kind == archive.KindDRSJob && logs == 0 {
+				if m.Kind == kinds.DRSJob && logs == 0 {
 					t.Errorf("%s: the log is gone", k)
 				}
 			}
@@ -252,7 +253,7 @@ func TestDeletedUpstreamCancelled(t *testing.T) {
 		t.Errorf("the cancelled sync marked %v", slices.Sorted(maps.Keys(m)))
 	}
 	runSync(t, o)
-	if m := markings(t, dir); len(m) != 1 || m[string(archive.KindSMSJob)+" "+job].ID != job {
+	if m := markings(t, dir); len(m) != 1 || m[string(kinds.SMSJob)+" "+job].ID != job {
 		t.Errorf("after a complete sync: marked %v, want %s", slices.Sorted(maps.Keys(m)), job)
 	}
 }

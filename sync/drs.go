@@ -12,6 +12,7 @@ import (
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/internal/awstime"
 )
 
@@ -231,7 +232,7 @@ var volatileServerFields = [][]string{
 // but for volatileServerFields, with its replication lag reduced to a band
 // (see lagBand) and keys in canonical order.
 func serverFingerprint(raw json.RawMessage) ([]byte, error) {
-	return stateFingerprint(archive.KindDRSSourceServer, raw)
+	return stateFingerprint(kinds.DRSSourceServer, raw)
 }
 
 // adjustServer reduces a source server's replication lag to its band.
@@ -293,7 +294,7 @@ func (r *drsRun) listJobs(ctx context.Context, tasks chan<- logTask) error {
 				return fmt.Errorf("DescribeJobs page %d item %d: no jobID", p.n, i)
 			}
 			rec := archive.Record{
-				Kind: archive.KindDRSJob, ID: h.JobID, Region: r.region, Account: r.accountOf(h.Arn),
+				Kind: kinds.DRSJob, ID: h.JobID, Region: r.region, Account: r.accountOf(h.Arn),
 				Time: timeOr(h.CreationDateTime, r.seen), FirstSeen: r.seen, LastSeen: r.seen, Data: it,
 			}
 			if err := rec.CheckData(); err != nil {
@@ -311,7 +312,7 @@ func (r *drsRun) listJobs(ctx context.Context, tasks chan<- logTask) error {
 		listed := seen.add(recs)
 		var sw *sweep
 		if p.last {
-			sw = seen.sweep(archive.KindDRSJob, r.region, r.account, r.seen, nil)
+			sw = seen.sweep(kinds.DRSJob, r.region, r.account, r.seen, nil)
 		}
 		err := r.com.send(ctx, withMarks(commit{what: fmt.Sprintf("DescribeJobs page %d", p.n), items: len(recs), apply: func(w *archive.Writer, d *delta) error {
 			for _, rec := range recs {
@@ -386,7 +387,7 @@ func (r *drsRun) listServers(ctx context.Context, ids chan<- string) error {
 			}
 			seen := r.seen
 			rec := archive.Record{
-				Kind: archive.KindDRSSourceServer, ID: h.SourceServerID, Region: r.region, Account: r.accountOf(h.Arn),
+				Kind: kinds.DRSSourceServer, ID: h.SourceServerID, Region: r.region, Account: r.accountOf(h.Arn),
 				Time: seen, CapturedAt: &seen, FirstSeen: seen, LastSeen: seen, Data: it,
 			}
 			rec.MarkDataValid() // decoded whole above
@@ -400,7 +401,7 @@ func (r *drsRun) listServers(ctx context.Context, ids chan<- string) error {
 		listed := seen.add(observed(batch))
 		var sw *sweep
 		if p.last {
-			sw = seen.sweep(archive.KindDRSSourceServer, r.region, r.account, r.seen, nil)
+			sw = seen.sweep(kinds.DRSSourceServer, r.region, r.account, r.seen, nil)
 		}
 		if err := r.com.send(ctx, withMarks(observationCommit(fmt.Sprintf("DescribeSourceServers page %d", p.n), batch), listed, sw)); err != nil {
 			return err
@@ -428,13 +429,13 @@ func (r *drsRun) listStagingAccounts(ctx context.Context) error {
 			if err := json.Unmarshal(it, &h); err != nil || h.AccountID == "" {
 				return fmt.Errorf("ListStagingAccounts page %d item %d: no accountID", p.n, i)
 			}
-			fp, err := stateFingerprint(archive.KindDRSStagingAccount, it)
+			fp, err := stateFingerprint(kinds.DRSStagingAccount, it)
 			if err != nil {
 				return fmt.Errorf("ListStagingAccounts page %d item %d: %w", p.n, i, err)
 			}
 			seen := r.seen
 			rec := archive.Record{
-				Kind: archive.KindDRSStagingAccount, ID: h.AccountID, Region: r.region, Account: r.account,
+				Kind: kinds.DRSStagingAccount, ID: h.AccountID, Region: r.region, Account: r.account,
 				Time: seen, CapturedAt: &seen, FirstSeen: seen, LastSeen: seen, Data: it,
 			}
 			rec.MarkDataValid()

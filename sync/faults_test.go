@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/internal/archivetest"
 	"github.com/archiver-dev/archiver/internal/emulator"
 	archsync "github.com/archiver-dev/archiver/sync"
@@ -31,13 +32,13 @@ type faultOp struct {
 }
 
 var faultOps = []faultOp{
-	{emulator.OpDescribeJobs, "DescribeJobs", "items", "nextToken", archsync.SourceDRS, []archive.Kind{archive.KindDRSJob, archive.KindDRSJobLogItem}},
-	{emulator.OpDescribeJobLogItems, "DescribeJobLogItems drsjob-[0-9a-z]{17}", "items", "nextToken", archsync.SourceDRS, []archive.Kind{archive.KindDRSJobLogItem}},
-	{emulator.OpDescribeSourceServers, "DescribeSourceServers", "items", "nextToken", archsync.SourceDRS, []archive.Kind{archive.KindDRSSourceServer}},
-	{emulator.OpListStagingAccounts, "ListStagingAccounts", "accounts", "nextToken", archsync.SourceDRS, []archive.Kind{archive.KindDRSStagingAccount}},
-	{emulator.OpListClusters, "ListClusters", "ClusterListEntries", "NextToken", archsync.SourceSnowball, []archive.Kind{archive.KindSnowballJob}},
-	{emulator.OpListClusterJobs, "ListClusterJobs CID[0-9a-f-]{36}", "JobListEntries", "NextToken", archsync.SourceSnowball, []archive.Kind{archive.KindSnowballJob}},
-	{emulator.OpGetReplicationJobs, "GetReplicationJobs", "replicationJobList", "nextToken", archsync.SourceSMS, []archive.Kind{archive.KindSMSJob}},
+	{emulator.OpDescribeJobs, "DescribeJobs", "items", "nextToken", archsync.SourceDRS, []archive.Kind{kinds.DRSJob, kinds.DRSJobLogItem}},
+	{emulator.OpDescribeJobLogItems, "DescribeJobLogItems drsjob-[0-9a-z]{17}", "items", "nextToken", archsync.SourceDRS, []archive.Kind{kinds.DRSJobLogItem}},
+	{emulator.OpDescribeSourceServers, "DescribeSourceServers", "items", "nextToken", archsync.SourceDRS, []archive.Kind{kinds.DRSSourceServer}},
+	{emulator.OpListStagingAccounts, "ListStagingAccounts", "accounts", "nextToken", archsync.SourceDRS, []archive.Kind{kinds.DRSStagingAccount}},
+	{emulator.OpListClusters, "ListClusters", "ClusterListEntries", "NextToken", archsync.SourceSnowball, []archive.Kind{kinds.SnowballJob}},
+	{emulator.OpListClusterJobs, "ListClusterJobs CID[0-9a-f-]{36}", "JobListEntries", "NextToken", archsync.SourceSnowball, []archive.Kind{kinds.SnowballJob}},
+	{emulator.OpGetReplicationJobs, "GetReplicationJobs", "replicationJobList", "nextToken", archsync.SourceSMS, []archive.Kind{kinds.SMSJob}},
 }
 
 // faultHistory is the emulator history of the fault tests: every listing
@@ -102,7 +103,7 @@ func contentHash(t *testing.T, dir string) string {
 	defer st.Close()
 	var lines []string
 	err = st.View(func(r *archive.Reader) error {
-		for _, k := range archive.Kinds {
+		for _, k := range kinds.Names() {
 			err := r.Each(k, func(rec archive.Record) error {
 				rec.Key = archive.Key{}
 				b, err := json.Marshal(rec)
@@ -110,7 +111,7 @@ func contentHash(t *testing.T, dir string) string {
 					return err
 				}
 				lines = append(lines, string(b))
-				if rec.Kind == archive.KindDRSJob {
+				if rec.Kind == kinds.DRSJob {
 					js, err := r.JobState(archive.JobRef{JobID: rec.ID, Region: rec.Region, Account: rec.Account})
 					if err != nil {
 						return err
@@ -343,13 +344,13 @@ func TestUninitializedDRS(t *testing.T) {
 	if !errors.As(err, &ue) || ue.Region != "us-west-2" || ue.Account != emu.Account() {
 		t.Errorf("error %v is no UninitializedError of us-west-2 and %s", err, emu.Account())
 	}
-	if n := countKinds(t, dir, archive.KindDRSJob, archive.KindDRSSourceServer, archive.KindDRSStagingAccount); n != 0 {
+	if n := countKinds(t, dir, kinds.DRSJob, kinds.DRSSourceServer, kinds.DRSStagingAccount); n != 0 {
 		t.Errorf("%d DRS records from an uninitialized region", n)
 	}
 
 	o.Sources = []archsync.Source{archsync.SourceSnowball, archsync.SourceSMS}
 	runSync(t, o)
-	if n, want := countKinds(t, dir, archive.KindSnowballJob, archive.KindSMSJob), h.SnowballClusters*h.SnowballJobsPerCluster+h.SMSJobs; n != want {
+	if n, want := countKinds(t, dir, kinds.SnowballJob, kinds.SMSJob), h.SnowballClusters*h.SnowballJobsPerCluster+h.SMSJobs; n != want {
 		t.Errorf("%d Snowball and SMS records, want %d", n, want)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/kinds"
 )
 
 // ImportOptions configure an import of saved AWS CLI output.
@@ -172,7 +173,7 @@ func Import(ctx context.Context, o ImportOptions, paths []string) (ImportResult,
 		// their region and account.
 		ordered := slices.Clone(files)
 		slices.SortStableFunc(ordered, func(a, b *importFile) int {
-			return boolOrder(a.kind != archive.KindDRSJob) - boolOrder(b.kind != archive.KindDRSJob)
+			return boolOrder(a.kind != kinds.DRSJob) - boolOrder(b.kind != kinds.DRSJob)
 		})
 		for _, f := range ordered {
 			var conflict *conflictError
@@ -250,7 +251,7 @@ func (m *merger) merge(f *importFile) error {
 		return nil
 	}
 	switch f.kind {
-	case archive.KindDRSJob, archive.KindDRSRecoverySnapshot:
+	case kinds.DRSJob, kinds.DRSRecoverySnapshot:
 		return f.records(m.o, func(_ int, rec archive.Record) error {
 			ch, err := m.w.MergeLatest(rec, func(prev archive.Record) bool { return sameImportedState(f.kind, prev, rec.Data) })
 			if err != nil {
@@ -259,7 +260,7 @@ func (m *merger) merge(f *importFile) error {
 			m.count(ch)
 			return m.w.Checkpoint()
 		})
-	case archive.KindDRSJobLogItem:
+	case kinds.DRSJobLogItem:
 		return m.mergeLog(f)
 	default:
 		return m.mergeObservations(f)
@@ -278,7 +279,7 @@ func (m *merger) mergeLog(f *importFile) error {
 	if ref.Region == "" || ref.Account == "" {
 		var found []archive.JobRef
 		err := m.w.JobRecords(ref.JobID, func(rec archive.Record) error {
-			if rec.Kind == archive.KindDRSJob {
+			if rec.Kind == kinds.DRSJob {
 				found = append(found, archive.JobRef{JobID: rec.ID, Region: rec.Region, Account: rec.Account})
 			}
 			return nil
@@ -378,7 +379,7 @@ func (m *merger) compareLog(f *importFile, ref archive.JobRef) (int, error) {
 		if !ok {
 			return nil // the file holds fewer items
 		}
-		if path := importedItemDiff(archive.KindDRSJobLogItem, have, rec.Data); path != "" {
+		if path := importedItemDiff(kinds.DRSJobLogItem, have, rec.Data); path != "" {
 			return &conflictError{fmt.Sprintf("item %d of the log of %s differs from the archived item at member %s; the file is not the log the archive holds", i+1, ref.JobID, path)}
 		}
 		return nil

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/kinds"
 )
 
 // An import reads each file as a stream, never whole: a first pass reads
@@ -142,7 +143,7 @@ func (b *recordBuilder) start(kind archive.Kind) error {
 		return nil
 	}
 	switch kind {
-	case archive.KindDRSJobLogItem:
+	case kinds.DRSJobLogItem:
 		b.jobID = o.JobID
 		if b.jobID == "" {
 			b.jobID = jobIDInName.FindString(b.f.name)
@@ -150,11 +151,11 @@ func (b *recordBuilder) start(kind archive.Kind) error {
 		if b.jobID == "" {
 			return b.fail("job log items do not name their job: give --job-id, or keep the job ID (drsjob-...) in the file name")
 		}
-	case archive.KindDRSRecoverySnapshot:
+	case kinds.DRSRecoverySnapshot:
 		return needWhere("recovery snapshots")
-	case archive.KindDRSStagingAccount:
+	case kinds.DRSStagingAccount:
 		return needWhere("staging accounts")
-	case archive.KindSnowballJob:
+	case kinds.SnowballJob:
 		if err := needWhere("Snowball cluster jobs"); err != nil {
 			return err
 		}
@@ -165,7 +166,7 @@ func (b *recordBuilder) start(kind archive.Kind) error {
 		if b.cluster == "" {
 			return b.fail("Snowball cluster jobs do not name their cluster: give --snowball-cluster-id, or keep the cluster ID (CID...) in the file name")
 		}
-	case archive.KindSMSJob:
+	case kinds.SMSJob:
 		return needWhere("SMS replication jobs")
 	}
 	return nil
@@ -201,11 +202,11 @@ func (b *recordBuilder) record(member string, i int, it []byte) (archive.Record,
 			return archive.Record{}, &shapeErr{err}
 		}
 	case "accounts":
-		kind = archive.KindDRSStagingAccount
+		kind = kinds.DRSStagingAccount
 	case "JobListEntries":
-		kind = archive.KindSnowballJob
+		kind = kinds.SnowballJob
 	default:
-		kind = archive.KindSMSJob
+		kind = kinds.SMSJob
 	}
 	if i == 0 {
 		if err := b.start(kind); err != nil {
@@ -233,7 +234,7 @@ func (b *recordBuilder) record(member string, i int, it []byte) (archive.Record,
 		return nil
 	}
 	switch kind {
-	case archive.KindDRSJob:
+	case kinds.DRSJob:
 		var h jobHead
 		if err := json.Unmarshal(it, &h); err != nil || h.JobID == "" {
 			return rec, fail("item %d: no jobID", i)
@@ -243,7 +244,7 @@ func (b *recordBuilder) record(member string, i int, it []byte) (archive.Record,
 			return rec, err
 		}
 		rec.Time = timeOr(h.CreationDateTime, seen)
-	case archive.KindDRSJobLogItem:
+	case kinds.DRSJobLogItem:
 		var h struct {
 			LogDateTime string `json:"logDateTime"`
 		}
@@ -254,7 +255,7 @@ func (b *recordBuilder) record(member string, i int, it []byte) (archive.Record,
 		pos := i
 		rec.Pos = &pos
 		rec.Time = timeOr(h.LogDateTime, seen)
-	case archive.KindDRSSourceServer:
+	case kinds.DRSSourceServer:
 		var h serverHead
 		if err := json.Unmarshal(it, &h); err != nil || h.SourceServerID == "" {
 			return rec, fail("item %d: no sourceServerID", i)
@@ -264,7 +265,7 @@ func (b *recordBuilder) record(member string, i int, it []byte) (archive.Record,
 			return rec, err
 		}
 		rec.Time, rec.CapturedAt = seen, &seen
-	case archive.KindDRSRecoveryInstance:
+	case kinds.DRSRecoveryInstance:
 		var h struct {
 			RecoveryInstanceID          string `json:"recoveryInstanceID"`
 			Arn                         string `json:"arn"`
@@ -278,7 +279,7 @@ func (b *recordBuilder) record(member string, i int, it []byte) (archive.Record,
 			return rec, err
 		}
 		rec.Time, rec.CapturedAt = timeOr(h.PointInTimeSnapshotDateTime, seen), &seen
-	case archive.KindDRSRecoverySnapshot:
+	case kinds.DRSRecoverySnapshot:
 		var h struct {
 			SnapshotID string `json:"snapshotID"`
 			Timestamp  string `json:"timestamp"`
@@ -288,7 +289,7 @@ func (b *recordBuilder) record(member string, i int, it []byte) (archive.Record,
 		}
 		rec.ID, rec.Region, rec.Account = h.SnapshotID, o.Region, o.Account
 		rec.Time = timeOr(h.Timestamp, seen)
-	case archive.KindDRSStagingAccount:
+	case kinds.DRSStagingAccount:
 		var h struct {
 			AccountID string `json:"accountID"`
 		}
@@ -297,14 +298,14 @@ func (b *recordBuilder) record(member string, i int, it []byte) (archive.Record,
 		}
 		rec.ID, rec.Region, rec.Account = h.AccountID, o.Region, o.Account
 		rec.Time, rec.CapturedAt = seen, &seen
-	case archive.KindSnowballJob:
+	case kinds.SnowballJob:
 		var h snowballJobHead
 		if err := json.Unmarshal(it, &h); err != nil || h.JobID == "" {
 			return rec, fail("item %d: no JobId", i)
 		}
 		rec.ID, rec.ClusterID, rec.Region, rec.Account = h.JobID, b.cluster, o.Region, o.Account
 		rec.Time, rec.CapturedAt = rawTime(h.CreationDate, seen), &seen
-	case archive.KindSMSJob:
+	case kinds.SMSJob:
 		var h smsJobHead
 		if err := json.Unmarshal(it, &h); err != nil || h.ReplicationJobID == "" {
 			return rec, fail("item %d: no replicationJobId", i)
@@ -453,15 +454,15 @@ func drsItemKind(i int, it []byte) (archive.Kind, error) {
 	// A recovery instance names its launch job and source server, and a
 	// recovery snapshot its source server: they go first.
 	case hasInstance:
-		return archive.KindDRSRecoveryInstance, nil
+		return kinds.DRSRecoveryInstance, nil
 	case hasSnapshot:
-		return archive.KindDRSRecoverySnapshot, nil
+		return kinds.DRSRecoverySnapshot, nil
 	case hasEvent || hasLogTime:
-		return archive.KindDRSJobLogItem, nil
+		return kinds.DRSJobLogItem, nil
 	case hasJob:
-		return archive.KindDRSJob, nil
+		return kinds.DRSJob, nil
 	case hasServer:
-		return archive.KindDRSSourceServer, nil
+		return kinds.DRSSourceServer, nil
 	}
 	return "", fmt.Errorf("%w: item %d is neither a DRS job (jobID), a job log item (event, logDateTime), a source server (sourceServerID), a recovery instance (recoveryInstanceID) nor a recovery snapshot (snapshotID)", ErrImportShape, i)
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/internal/archivetest"
 	"github.com/archiver-dev/archiver/internal/emulator"
 	archsync "github.com/archiver-dev/archiver/sync"
@@ -79,15 +80,15 @@ func latest(t *testing.T, dir string) map[string]string {
 		return string(c)
 	}
 	err := st.View(func(r *archive.Reader) error {
-		for _, k := range []archive.Kind{archive.KindDRSJob, archive.KindDRSSourceServer, archive.KindSnowballJob, archive.KindSMSJob} {
+		for _, k := range []archive.Kind{kinds.DRSJob, kinds.DRSSourceServer, kinds.SnowballJob, kinds.SMSJob} {
 			err := r.Each(k, func(rec archive.Record) error {
 				id := fmt.Sprintf("%s %s %s %s %s", k, rec.ID, rec.ClusterID, rec.Region, rec.Account)
-				if _, dup := out[id]; dup && (k == archive.KindDRSJob) {
+				if _, dup := out[id]; dup && (k == kinds.DRSJob) {
 					return fmt.Errorf("%s twice", id)
 				}
 				out[id] = canon(rec.Data) // key order is time order: the last is current
 				out[id+" count"] = fmt.Sprint(len(out[id+" count"]) + 1)
-				if k == archive.KindDRSJob {
+				if k == kinds.DRSJob {
 					i := 0
 					return r.JobLog(archive.JobRef{JobID: rec.ID, Region: rec.Region, Account: rec.Account}, func(it archive.Record) error {
 						out[fmt.Sprintf("%s log %d", id, i)] = canon(it.Data)
@@ -187,7 +188,7 @@ func TestImportEqualsSync(t *testing.T) {
 	st := runSync(t, so)
 	// The staging account, the recovery snapshots and the recovery
 	// instances: no imported file holds them.
-	wantAdded := 1 + int64(countKinds(t, imported, archive.KindDRSRecoverySnapshot, archive.KindDRSRecoveryInstance))
+	wantAdded := 1 + int64(countKinds(t, imported, kinds.DRSRecoverySnapshot, kinds.DRSRecoveryInstance))
 	if n := st.JobsAdded.Load() + st.LogItemsAdded.Load() + st.Snapshots.Load() + st.Observations.Load(); n != wantAdded {
 		t.Errorf("sync over the import added %d records, want %d (the staging account, recovery snapshots and instances)", n, wantAdded)
 	}
@@ -244,8 +245,8 @@ func TestImportOfCLIOutputInventsNoState(t *testing.T) {
 		files = append(files, write(c+".json", archivetest.CLIOutput(t, "JobListEntries", emu.ClusterJobs(c))))
 	}
 	files = append(files, write("sms.json", archivetest.CLIOutput(t, "replicationJobList", emu.ReplicationJobs())))
-	kinds := []archive.Kind{archive.KindDRSJob, archive.KindDRSJobLogItem, archive.KindDRSSourceServer, archive.KindDRSStagingAccount,
-		archive.KindDRSRecoverySnapshot, archive.KindDRSRecoveryInstance, archive.KindSnowballJob, archive.KindSMSJob}
+	kinds := []archive.Kind{kinds.DRSJob, kinds.DRSJobLogItem, kinds.DRSSourceServer, kinds.DRSStagingAccount,
+		kinds.DRSRecoverySnapshot, kinds.DRSRecoveryInstance, kinds.SnowballJob, kinds.SMSJob}
 	total := len(emu.Jobs()) + emu.TotalLogItems() + len(emu.SourceServers()) + len(accounts) + len(emu.RecoveryInstances()) + len(emu.ReplicationJobs())
 	for _, s := range emu.SourceServers() {
 		var h struct{ SourceServerID string }

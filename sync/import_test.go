@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/internal/archivetest"
 	archsync "github.com/archiver-dev/archiver/sync"
 )
@@ -95,16 +96,16 @@ func TestImportMergesWithoutDuplicates(t *testing.T) {
 	}
 	archivetest.Check(t, dir)
 
-	log := records(t, dir, archive.KindDRSJobLogItem)
+	log := records(t, dir, kinds.DRSJobLogItem)
 	if len(log) != 2 || log[1].JobID != impJob || log[1].Region != "eu-west-1" || log[1].Account != "111122223333" || *log[1].Pos != 1 {
 		t.Fatalf("log items: %+v", log)
 	}
-	sn := records(t, dir, archive.KindSnowballJob)
+	sn := records(t, dir, kinds.SnowballJob)
 	want := time.Unix(1480475524, 335000000).UTC()
 	if len(sn) != 1 || !sn[0].Time.Equal(want) || sn[0].ClusterID != "CID123e4567-e89b-12d3-a456-426655440000" {
 		t.Fatalf("snowball: %+v, want time %v", sn, want)
 	}
-	sm := records(t, dir, archive.KindSMSJob)
+	sm := records(t, dir, kinds.SMSJob)
 	if len(sm) != 1 || !sm[0].Time.Equal(time.Date(2023, 1, 5, 10, 0, 0, 0, time.UTC)) {
 		t.Fatalf("sms: %+v", sm)
 	}
@@ -145,18 +146,18 @@ func TestImportKeepsTheLatestState(t *testing.T) {
 	if res.Added != 0 || res.Updated != 0 {
 		t.Fatalf("newer import of known states: %+v, want nothing added or updated", res)
 	}
-	snaps := records(t, dir, archive.KindDRSSourceServer)
+	snaps := records(t, dir, kinds.DRSSourceServer)
 	if len(snaps) != 2 {
 		t.Fatalf("%d snapshots, want 2", len(snaps))
 	}
 	st := archivetest.Open(t, dir)
 	defer st.Close()
 	_ = st.View(func(r *archive.Reader) error {
-		cur, ok, err := r.Latest(archive.KindDRSSourceServer, impServer, "eu-west-1", "111122223333")
+		cur, ok, err := r.Latest(kinds.DRSSourceServer, impServer, "eu-west-1", "111122223333")
 		if err != nil || !ok || !strings.Contains(string(cur.Data), "CONTINUOUS") {
 			t.Errorf("current snapshot %s, %v, %v; want the CONTINUOUS one", cur.Data, ok, err)
 		}
-		j, ok, err := r.Latest(archive.KindDRSJob, impJob, "eu-west-1", "111122223333")
+		j, ok, err := r.Latest(kinds.DRSJob, impJob, "eu-west-1", "111122223333")
 		if err != nil || !ok || !strings.Contains(string(j.Data), "COMPLETED") || !j.FirstSeen.Equal(t2) || !j.LastSeen.Equal(t3) {
 			t.Errorf("job %s seen %v..%v (%v, %v); want COMPLETED seen %v..%v", j.Data, j.FirstSeen, j.LastSeen, ok, err, t2, t3)
 		}
@@ -222,7 +223,7 @@ func TestImportRefusesAFileThatDisagrees(t *testing.T) {
 	base := cliFile(t, src, "base.json", `{"items": [{"event": "JOB_START", "logDateTime": "2026-05-01T10:00:01Z"},
 		{"event": "LAUNCH_FAILED", "eventData": {"rawError": "InsufficientInstanceCapacity", "extra": 1.50}, "logDateTime": "2026-05-01T10:05:00Z"}]}`, at)
 	importFiles(t, archsync.ImportOptions{ArchiveDir: dir, JobID: impJob}, job, base)
-	before := records(t, dir, archive.KindDRSJobLogItem)
+	before := records(t, dir, kinds.DRSJobLogItem)
 
 	tests := []struct {
 		name, content string
@@ -264,13 +265,13 @@ func TestImportRefusesAFileThatDisagrees(t *testing.T) {
 			}
 			// The other file went in either way; the log is what it was.
 			found := false
-			for _, rec := range records(t, dir, archive.KindDRSJob) {
+			for _, rec := range records(t, dir, kinds.DRSJob) {
 				found = found || rec.ID == other
 			}
 			if !found {
 				t.Errorf("job %s of the good file is not archived", other)
 			}
-			after := records(t, dir, archive.KindDRSJobLogItem)
+			after := records(t, dir, kinds.DRSJobLogItem)
 			if len(after) != len(before) {
 				t.Fatalf("the log went from %d to %d items", len(before), len(after))
 			}
@@ -310,7 +311,7 @@ func TestImportLogOfANewerCLI(t *testing.T) {
 	if _, err := archsync.Import(context.Background(), o, []string{other}); err == nil || !strings.Contains(err.Error(), "$.eventData.rawError") {
 		t.Fatalf("import of a log that differs: %v, want a refusal naming $.eventData.rawError", err)
 	}
-	if n := len(records(t, dir, archive.KindDRSJobLogItem)); n != 1 {
+	if n := len(records(t, dir, kinds.DRSJobLogItem)); n != 1 {
 		t.Fatalf("%d log items archived, want 1", n)
 	}
 	archivetest.Check(t, dir)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/internal/archivetest"
 	"github.com/archiver-dev/archiver/internal/emulator"
 	archsync "github.com/archiver-dev/archiver/sync"
@@ -86,7 +87,7 @@ func TestImportRefusesTextThatIsNotJSON(t *testing.T) {
 		if res := importFiles(t, archsync.ImportOptions{ArchiveDir: dir}, cliFile(t, src, "good.json", content, at)); res.Added != 1 {
 			t.Fatalf("added %d; want the job", res.Added)
 		}
-		got := records(t, dir, archive.KindDRSJob)
+		got := records(t, dir, kinds.DRSJob)
 		if len(got) != 1 || !strings.Contains(content, string(got[0].Data[len(got[0].Data)-20:])) {
 			t.Errorf("archived %d jobs; want the one of %.60q...", len(got), content)
 		}
@@ -106,7 +107,7 @@ func TestMaxJSONDepthLeavesRoom(t *testing.T) {
 	defer st.Close()
 	deepest, n := 0, 0
 	err := st.View(func(r *archive.Reader) error {
-		for _, k := range archive.Kinds {
+		for _, k := range kinds.Names() {
 			if err := r.Each(k, func(rec archive.Record) error {
 				n++
 				deepest = max(deepest, 2+depthOf(t, rec.Data))

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/internal/awstime"
 )
 
@@ -95,7 +96,7 @@ func observationCommit(what string, batch []observation) commit {
 				continue
 			}
 			d.addRecord(o.rec.Kind, o.rec.Region, o.rec.Account)
-			if o.rec.Kind == archive.KindDRSSourceServer {
+			if o.rec.Kind == kinds.DRSSourceServer {
 				d.snapshots++
 			} else {
 				d.observations++

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/kinds"
 )
 
 // snapshotKey names the recovery snapshots of one source server in one
@@ -67,7 +68,7 @@ func readNewestSnapshots(ctx context.Context, dir string, o Options) (map[snapsh
 	}
 	defer st.Close()
 	err = st.View(func(r *archive.Reader) error {
-		return r.Each(archive.KindDRSRecoverySnapshot, func(rec archive.Record) error {
+		return r.Each(kinds.DRSRecoverySnapshot, func(rec archive.Record) error {
 			var h struct {
 				SourceServerID string `json:"sourceServerID"`
 			}
@@ -105,7 +106,7 @@ func (r *drsRun) readSnapshots(ctx context.Context, serverID string) error {
 				return fmt.Errorf("DescribeRecoverySnapshots %s page %d item %d: no snapshotID", serverID, p.n, i)
 			}
 			rec := archive.Record{
-				Kind: archive.KindDRSRecoverySnapshot, ID: h.SnapshotID, Region: r.region, Account: r.account,
+				Kind: kinds.DRSRecoverySnapshot, ID: h.SnapshotID, Region: r.region, Account: r.account,
 				Time: timeOr(h.Timestamp, r.seen), FirstSeen: r.seen, LastSeen: r.seen, Data: it,
 			}
 			rec.MarkDataValid() // see decodeRawPage
@@ -158,13 +159,13 @@ func (r *drsRun) listRecoveryInstances(ctx context.Context) error {
 			if err := json.Unmarshal(it, &h); err != nil || h.RecoveryInstanceID == "" {
 				return fmt.Errorf("DescribeRecoveryInstances page %d item %d: no recoveryInstanceID", p.n, i)
 			}
-			fp, err := stateFingerprint(archive.KindDRSRecoveryInstance, it)
+			fp, err := stateFingerprint(kinds.DRSRecoveryInstance, it)
 			if err != nil {
 				return fmt.Errorf("DescribeRecoveryInstances page %d item %d: %w", p.n, i, err)
 			}
 			seen := r.seen
 			rec := archive.Record{
-				Kind: archive.KindDRSRecoveryInstance, ID: h.RecoveryInstanceID, Region: r.region, Account: r.accountOf(h.Arn),
+				Kind: kinds.DRSRecoveryInstance, ID: h.RecoveryInstanceID, Region: r.region, Account: r.accountOf(h.Arn),
 				Time: timeOr(h.PointInTimeSnapshotDateTime, seen), CapturedAt: &seen, FirstSeen: seen, LastSeen: seen, Data: it,
 			}
 			rec.MarkDataValid()

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/internal/archivetest"
 	"github.com/archiver-dev/archiver/internal/emulator"
 	archsync "github.com/archiver-dev/archiver/sync"
@@ -52,7 +52,7 @@ func servedSnapshots(t *testing.T, emu *emulator.Server) map[string]string {
 func latestInstances(t *testing.T, dir string) (map[string]string, int) {
 	t.Helper()
 	out, at := map[string]string{}, map[string]time.Time{}
-	recs := records(t, dir, archive.KindDRSRecoveryInstance)
+	recs := records(t, dir, kinds.DRSRecoveryInstance)
 	for _, rec := range recs {
 		if rec.CapturedAt == nil {
 			t.Fatalf("recovery instance %s has no capture time", rec.ID)
@@ -102,7 +102,7 @@ func TestRecoveryVerbatim(t *testing.T) {
 			}
 			got := map[string]string{}
 			extra := false
-			for _, rec := range records(t, dir, archive.KindDRSRecoverySnapshot) {
+			for _, rec := range records(t, dir, kinds.DRSRecoverySnapshot) {
 				got[rec.ID] = string(rec.Data)
 				var h struct {
 					Timestamp string `json:"timestamp"`
@@ -136,7 +136,7 @@ func TestRecoveryVerbatim(t *testing.T) {
 				}
 				extra = extra || strings.Contains(w, "x-")
 			}
-			for _, rec := range records(t, dir, archive.KindDRSRecoveryInstance) {
+			for _, rec := range records(t, dir, kinds.DRSRecoveryInstance) {
 				var h struct {
 					PIT string `json:"pointInTimeSnapshotDateTime"`
 				}
@@ -179,7 +179,7 @@ func TestRecoveryIncremental(t *testing.T) {
 		t.Errorf("%d DescribeRecoverySnapshots calls for %d servers", len(firstQueries), len(sourceServerIDs(t, emu)))
 	}
 	newest := map[string]time.Time{}
-	for _, rec := range records(t, dir, archive.KindDRSRecoverySnapshot) {
+	for _, rec := range records(t, dir, kinds.DRSRecoverySnapshot) {
 		var h struct {
 			SourceServerID string `json:"sourceServerID"`
 		}
@@ -223,7 +223,7 @@ func TestRecoveryIncremental(t *testing.T) {
 	if added == 0 {
 		t.Fatal("Advance took no new snapshots")
 	}
-	if n := len(records(t, dir, archive.KindDRSRecoverySnapshot)); n != len(before)+added {
+	if n := len(records(t, dir, kinds.DRSRecoverySnapshot)); n != len(before)+added {
 		t.Errorf("%d snapshots archived, want %d old and %d new", n, len(before), added)
 	}
 

@@ -16,14 +16,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/kinds"
 )
 
 // sourceKinds are the kinds each source reads, in the order of
-// archive.Kinds.
+// kinds.Names().
 var sourceKinds = map[Source][]archive.Kind{
-	SourceDRS:      {archive.KindDRSJob, archive.KindDRSJobLogItem, archive.KindDRSSourceServer, archive.KindDRSStagingAccount, archive.KindDRSRecoverySnapshot, archive.KindDRSRecoveryInstance},
-	SourceSnowball: {archive.KindSnowballJob},
-	SourceSMS:      {archive.KindSMSJob},
+	SourceDRS:      {kinds.DRSJob, kinds.DRSJobLogItem, kinds.DRSSourceServer, kinds.DRSStagingAccount, kinds.DRSRecoverySnapshot, kinds.DRSRecoveryInstance},
+	SourceSnowball: {kinds.SnowballJob},
+	SourceSMS:      {kinds.SMSJob},
 }
 
 // itemCounters are the Stats counters of items read, by kind. Fetchers add
@@ -31,14 +32,14 @@ var sourceKinds = map[Source][]archive.Kind{
 // what that target read.
 func itemCounters(s *Stats) map[archive.Kind]*atomic.Int64 {
 	return map[archive.Kind]*atomic.Int64{
-		archive.KindDRSJob:              &s.Jobs,
-		archive.KindDRSJobLogItem:       &s.LogItems,
-		archive.KindDRSSourceServer:     &s.Servers,
-		archive.KindDRSStagingAccount:   &s.StagingAccounts,
-		archive.KindDRSRecoverySnapshot: &s.RecoverySnapshots,
-		archive.KindDRSRecoveryInstance: &s.RecoveryInstances,
-		archive.KindSnowballJob:         &s.SnowballJobs,
-		archive.KindSMSJob:              &s.SMSJobs,
+		kinds.DRSJob:              &s.Jobs,
+		kinds.DRSJobLogItem:       &s.LogItems,
+		kinds.DRSSourceServer:     &s.Servers,
+		kinds.DRSStagingAccount:   &s.StagingAccounts,
+		kinds.DRSRecoverySnapshot: &s.RecoverySnapshots,
+		kinds.DRSRecoveryInstance: &s.RecoveryInstances,
+		kinds.SnowballJob:         &s.SnowballJobs,
+		kinds.SMSJob:              &s.SMSJobs,
 	}
 }
 

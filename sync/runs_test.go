@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/internal/archivetest"
 	"github.com/archiver-dev/archiver/internal/emulator"
 	archsync "github.com/archiver-dev/archiver/sync"
@@ -106,14 +107,14 @@ func TestRunRecords(t *testing.T) {
 				}
 			}
 		}
-		if n := runs[archive.SyncRunKey("drs", region, account)].ItemsRead[archive.KindDRSJob]; n != int64(len(emus[region].Jobs())) {
+		if n := runs[archive.SyncRunKey("drs", region, account)].ItemsRead[kinds.DRSJob]; n != int64(len(emus[region].Jobs())) {
 			t.Errorf("drs in %s read %d jobs, the emulator serves %d", region, n, len(emus[region].Jobs()))
 		}
 	}
 	want := map[archive.Kind]int64{
-		archive.KindDRSJob: stats.Jobs.Load(), archive.KindDRSJobLogItem: stats.LogItems.Load(),
-		archive.KindDRSSourceServer: stats.Servers.Load(), archive.KindDRSStagingAccount: stats.StagingAccounts.Load(),
-		archive.KindSnowballJob: stats.SnowballJobs.Load(), archive.KindSMSJob: stats.SMSJobs.Load(),
+		kinds.DRSJob: stats.Jobs.Load(), kinds.DRSJobLogItem: stats.LogItems.Load(),
+		kinds.DRSSourceServer: stats.Servers.Load(), kinds.DRSStagingAccount: stats.StagingAccounts.Load(),
+		kinds.SnowballJob: stats.SnowballJobs.Load(), kinds.SMSJob: stats.SMSJobs.Load(),
 	}
 	for k, n := range want {
 		if read[k] != n || n == 0 {
@@ -133,7 +134,7 @@ func TestRunRecords(t *testing.T) {
 				t.Errorf("%s: %d %s added by a run that found nothing new", k, n, kind)
 			}
 		}
-		if s.Runs != 2 || !s.LastSuccess.Equal(clock) || s.ItemsReadTotal[archive.KindDRSJob] != 2*s.ItemsRead[archive.KindDRSJob] {
+		if s.Runs != 2 || !s.LastSuccess.Equal(clock) || s.ItemsReadTotal[kinds.DRSJob] != 2*s.ItemsRead[kinds.DRSJob] {
 			t.Errorf("%s after two runs: %+v", k, s)
 		}
 	}

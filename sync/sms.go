@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/internal/smsapi"
 )
 
@@ -64,7 +65,7 @@ func (r *smsRun) run(ctx context.Context) error {
 			}
 			seen := r.seen
 			rec := archive.Record{
-				Kind: archive.KindSMSJob, ID: h.ReplicationJobID, Region: r.region, Account: r.account,
+				Kind: kinds.SMSJob, ID: h.ReplicationJobID, Region: r.region, Account: r.account,
 				Time: rawTime(h.SeedReplicationTime, seen), CapturedAt: &seen, FirstSeen: seen, LastSeen: seen, Data: it,
 			}
 			rec.MarkDataValid() // decoded whole above
@@ -74,7 +75,7 @@ func (r *smsRun) run(ctx context.Context) error {
 		listed := seen.add(observed(batch))
 		var sw *sweep
 		if p.last {
-			sw = seen.sweep(archive.KindSMSJob, r.region, r.account, r.seen, nil)
+			sw = seen.sweep(kinds.SMSJob, r.region, r.account, r.seen, nil)
 		}
 		return r.com.send(ctx, withMarks(observationCommit(fmt.Sprintf("GetReplicationJobs page %d", p.n), batch), listed, sw))
 	})
@@ -100,7 +101,7 @@ var volatileSMSFields = [][]string{
 // epoch seconds of the API and the ISO 8601 text of saved AWS CLI output
 // give the same fingerprint.
 func smsFingerprint(raw json.RawMessage) ([]byte, error) {
-	return stateFingerprint(archive.KindSMSJob, raw)
+	return stateFingerprint(kinds.SMSJob, raw)
 }
 
 // adjustSMS counts the timestamps of a replication job and its runs by the
@@ -120,7 +121,7 @@ func adjustSMS(m map[string]any) {
 // entry, its CreationDate counted by the instant it names (see
 // smsFingerprint).
 func snowballFingerprint(raw json.RawMessage) ([]byte, error) {
-	return stateFingerprint(archive.KindSnowballJob, raw)
+	return stateFingerprint(kinds.SnowballJob, raw)
 }
 
 // normalizeTimes replaces the named timestamp members of m, epoch seconds

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/kinds"
 )
 
 // NewSnowballClient builds the Snowball client sync uses: the SDK client
@@ -125,7 +126,7 @@ func (r *snowballRun) listClusterJobs(ctx context.Context, clusterID string) err
 			}
 			seen := r.seen
 			rec := archive.Record{
-				Kind: archive.KindSnowballJob, ID: h.JobID, ClusterID: clusterID, Region: r.region, Account: r.account,
+				Kind: kinds.SnowballJob, ID: h.JobID, ClusterID: clusterID, Region: r.region, Account: r.account,
 				Time: rawTime(h.CreationDate, seen), CapturedAt: &seen, FirstSeen: seen, LastSeen: seen, Data: it,
 			}
 			rec.MarkDataValid() // decoded whole above
@@ -135,7 +136,7 @@ func (r *snowballRun) listClusterJobs(ctx context.Context, clusterID string) err
 		listed := seen.add(observed(batch))
 		var sw *sweep
 		if p.last {
-			sw = seen.sweep(archive.KindSnowballJob, r.region, r.account, r.seen, func(rec archive.Record) bool { return rec.ClusterID == clusterID })
+			sw = seen.sweep(kinds.SnowballJob, r.region, r.account, r.seen, func(rec archive.Record) bool { return rec.ClusterID == clusterID })
 		}
 		return r.com.send(ctx, withMarks(observationCommit(fmt.Sprintf("%s page %d", what, p.n), batch), listed, sw))
 	})
@@ -148,7 +149,7 @@ func (r *snowballRun) sweepClusters(ctx context.Context, clusters []string) erro
 	for _, id := range clusters {
 		held[id] = true
 	}
-	sw := &sweep{kind: archive.KindSnowballJob, region: r.region, account: r.account, at: r.seen,
+	sw := &sweep{kind: kinds.SnowballJob, region: r.region, account: r.account, at: r.seen,
 		match: func(rec archive.Record) bool { return !held[rec.ClusterID] }}
 	return r.com.send(ctx, withMarks(commit{what: "ListClusters"}, nil, sw))
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/internal/archivetest"
 	"github.com/archiver-dev/archiver/internal/emulator"
 	"github.com/archiver-dev/archiver/query"
@@ -55,13 +56,13 @@ func servedStates(t *testing.T, emu *emulator.Server) map[string]string {
 		for _, j := range emu.ClusterJobs(c) {
 			var h struct{ JobId string }
 			json.Unmarshal(j, &h)
-			out[string(archive.KindSnowballJob)+" "+h.JobId+" "+emu.Region()+" "+emu.Account()] = string(j)
+			out[string(kinds.SnowballJob)+" "+h.JobId+" "+emu.Region()+" "+emu.Account()] = string(j)
 		}
 	}
 	for _, j := range emu.ReplicationJobs() {
 		var h struct{ ReplicationJobId string }
 		json.Unmarshal(j, &h)
-		out[string(archive.KindSMSJob)+" "+h.ReplicationJobId+" "+emu.Region()+" "+emu.Account()] = string(j)
+		out[string(kinds.SMSJob)+" "+h.ReplicationJobId+" "+emu.Region()+" "+emu.Account()] = string(j)
 	}
 	return out
 }
@@ -85,7 +86,7 @@ func TestSnowballAndSMS(t *testing.T) {
 
 	// Every job is archived verbatim, once, with its cluster and time.
 	want := servedStates(t, emu)
-	got := observed(t, dir, archive.KindSnowballJob, archive.KindSMSJob)
+	got := observed(t, dir, kinds.SnowballJob, kinds.SMSJob)
 	if len(got) != len(want) || len(want) != 10+6 {
 		t.Fatalf("%d jobs archived, %d served (want 16)", len(got), len(want))
 	}
@@ -95,7 +96,7 @@ func TestSnowballAndSMS(t *testing.T) {
 		}
 	}
 	clusters := map[string]bool{}
-	for _, rec := range records(t, dir, archive.KindSnowballJob) {
+	for _, rec := range records(t, dir, kinds.SnowballJob) {
 		var h struct{ CreationDate json.Number }
 		json.Unmarshal(rec.Data, &h)
 		sec, frac, _ := strings.Cut(string(h.CreationDate), ".")
@@ -122,7 +123,7 @@ func TestSnowballAndSMS(t *testing.T) {
 	emu.Advance(24 * time.Hour)
 	runSync(t, o)
 	after := servedStates(t, emu)
-	got = observed(t, dir, archive.KindSnowballJob, archive.KindSMSJob)
+	got = observed(t, dir, kinds.SnowballJob, kinds.SMSJob)
 	changed := 0
 	for id, data := range after {
 		kind := archive.Kind(strings.Fields(id)[0])
@@ -140,7 +141,7 @@ func TestSnowballAndSMS(t *testing.T) {
 
 	// A third sync of the same history adds nothing.
 	runSync(t, o)
-	if again := observed(t, dir, archive.KindSnowballJob, archive.KindSMSJob); len(again) != len(got) || count(again) != count(got) {
+	if again := observed(t, dir, kinds.SnowballJob, kinds.SMSJob); len(again) != len(got) || count(again) != count(got) {
 		t.Errorf("an unchanged history gave %d records, had %d", count(again), count(got))
 	}
 }
@@ -258,14 +259,14 @@ func TestRegionsAndProfiles(t *testing.T) {
 	for _, p := range places {
 		emu := emus[p]
 		jobIDs = emu.JobIDs()
-		for _, k := range []archive.Kind{archive.KindDRSJob, archive.KindSnowballJob, archive.KindSMSJob, archive.KindDRSSourceServer} {
+		for _, k := range []archive.Kind{kinds.DRSJob, kinds.SnowballJob, kinds.SMSJob, kinds.DRSSourceServer} {
 			n := 0
 			for _, rec := range records(t, dir, k) {
 				if rec.Region == p.region && rec.Account == p.account {
 					n++
 				}
 			}
-			want := map[archive.Kind]int{archive.KindDRSJob: len(emu.Jobs()), archive.KindSnowballJob: 10, archive.KindSMSJob: 6, archive.KindDRSSourceServer: len(emu.SourceServers())}[k]
+			want := map[archive.Kind]int{kinds.DRSJob: len(emu.Jobs()), kinds.SnowballJob: 10, kinds.SMSJob: 6, kinds.DRSSourceServer: len(emu.SourceServers())}[k]
 			if n != want {
 				t.Errorf("%s in %s, %s: %d records, want %d", k, p.region, p.account, n, want)
 			}
@@ -307,7 +308,7 @@ func TestRegionsAndProfiles(t *testing.T) {
 	if all != 4*one || one == 0 {
 		t.Errorf("job %s: %d records in all, %d in eu-west-1 of 222222222222; want four times as many", jobIDs[0], all, one)
 	}
-	if n := ask(query.Filters{Kinds: []archive.Kind{archive.KindSMSJob}, Accounts: []string{"111111111111"}}); n != 12 {
+	if n := ask(query.Filters{Kinds: []archive.Kind{kinds.SMSJob}, Accounts: []string{"111111111111"}}); n != 12 {
 		t.Errorf("%d SMS jobs of account 111111111111, want 12 (6 in each of 2 regions)", n)
 	}
 	if n := ask(query.Filters{Regions: []string{"ap-south-1"}}); n != 0 {

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/kinds"
 )
 
 // stateRule is what makes two objects of one kind the same state: the
@@ -25,10 +26,10 @@ type stateRule struct {
 // whose imported states are compared with archived ones. A kind not here
 // counts every member.
 var stateRules = map[archive.Kind]stateRule{
-	archive.KindDRSSourceServer:     {volatile: volatileServerFields, adjust: adjustServer},
-	archive.KindDRSRecoveryInstance: {volatile: volatileInstanceFields},
-	archive.KindSnowballJob:         {adjust: func(m map[string]any) { normalizeTimes(m, "CreationDate") }},
-	archive.KindSMSJob:              {volatile: volatileSMSFields, adjust: adjustSMS},
+	kinds.DRSSourceServer:     {volatile: volatileServerFields, adjust: adjustServer},
+	kinds.DRSRecoveryInstance: {volatile: volatileInstanceFields},
+	kinds.SnowballJob:         {adjust: func(m map[string]any) { normalizeTimes(m, "CreationDate") }},
+	kinds.SMSJob:              {volatile: volatileSMSFields, adjust: adjustSMS},
 }
 
 // stateFingerprint hashes the state of an object of kind (see fingerprint).

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/internal/archivetest"
 	"github.com/archiver-dev/archiver/internal/emulator"
 	archsync "github.com/archiver-dev/archiver/sync"
@@ -71,7 +72,7 @@ func readContent(t *testing.T, dir string) content {
 	}
 	defer st.Close()
 	err = st.View(func(r *archive.Reader) error {
-		if err := r.Each(archive.KindDRSJob, func(rec archive.Record) error {
+		if err := r.Each(kinds.DRSJob, func(rec archive.Record) error {
 			if _, dup := c.jobs[rec.ID]; dup {
 				return fmt.Errorf("job %s archived twice", rec.ID)
 			}
@@ -86,7 +87,7 @@ func readContent(t *testing.T, dir string) content {
 		}); err != nil {
 			return err
 		}
-		n, err := r.Count(archive.KindDRSJobLogItem)
+		n, err := r.Count(kinds.DRSJobLogItem)
 		if err != nil {
 			return err
 		}
@@ -97,7 +98,7 @@ func readContent(t *testing.T, dir string) content {
 		if n != total {
 			return fmt.Errorf("%d log item records, %d reachable from jobs", n, total)
 		}
-		return r.Each(archive.KindDRSSourceServer, func(rec archive.Record) error {
+		return r.Each(kinds.DRSSourceServer, func(rec archive.Record) error {
 			c.servers[rec.ID] = string(rec.Data) // key order is capture order: the last wins
 			c.states[rec.ID] = state(t, rec.Data)
 			c.snapshots++
@@ -398,7 +399,7 @@ func TestReadersDuringSync(t *testing.T) {
 			t.Fatalf("read during sync: %v", err)
 		}
 		st.View(func(r *archive.Reader) error {
-			n, err := r.Count(archive.KindDRSJobLogItem)
+			n, err := r.Count(kinds.DRSJobLogItem)
 			if err == nil && n > 0 && n < total {
 				partial[n] = true
 			}

@@ -39,6 +39,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/index"
 	"github.com/archiver-dev/archiver/internal/emulator"
 	"github.com/archiver-dev/archiver/query"
@@ -302,13 +303,13 @@ func writeRow(w *csv.Writer, x exportRecord) (int, error) {
 	}
 	var err error
 	switch {
-	case x.Kind == archive.KindDRSJob:
+	case x.Kind == kinds.DRSJob:
 		rec.Time, err = time.Parse(time.RFC3339Nano, when.Created)
-	case x.Kind == archive.KindDRSJobLogItem:
+	case x.Kind == kinds.DRSJobLogItem:
 		rec.Time, err = time.Parse(time.RFC3339Nano, when.Logged)
-	case x.Kind == archive.KindDRSRecoverySnapshot:
+	case x.Kind == kinds.DRSRecoverySnapshot:
 		rec.Time, err = time.Parse(time.RFC3339Nano, when.Snapshot)
-	case x.Kind == archive.KindDRSRecoveryInstance && when.PIT != "":
+	case x.Kind == kinds.DRSRecoveryInstance && when.PIT != "":
 		rec.Time, err = time.Parse(time.RFC3339Nano, when.PIT)
 	case x.CapturedAt != nil:
 		rec.Time = *x.CapturedAt
@@ -321,7 +322,7 @@ func writeRow(w *csv.Writer, x exportRecord) (int, error) {
 		return 0, err
 	}
 	jobID := x.JobID
-	if x.Kind == archive.KindDRSJob {
+	if x.Kind == kinds.DRSJob {
 		jobID = x.ID
 	}
 	obj := append(query.AppendObject(nil, rec), '}')
@@ -507,10 +508,10 @@ func pickQuestions(ctx context.Context, dir string, typicalLog int) ([]question,
 	var times []time.Time
 	err = st.View(func(r *archive.Reader) error {
 		var jobs []func() (archive.Record, error)
-		for _, k := range archive.Kinds {
+		for _, k := range kinds.Names() {
 			err := r.EachKey(k, func(key archive.Key, decode func() (archive.Record, error)) error {
 				times = append(times, key.Time())
-				if k == archive.KindDRSJob {
+				if k == kinds.DRSJob {
 					jobs = append(jobs, decode)
 				}
 				return nil
@@ -880,7 +881,7 @@ func lookup(ctx context.Context, r *archive.Reader, x *index.Index, f query.Filt
 		if len(f.JobIDs) > 0 {
 			return out, r.JobRecords(f.JobIDs[0], add)
 		}
-		for _, k := range archive.Kinds {
+		for _, k := range kinds.Names() {
 			if err := r.EachBetween(k, f.Range.From, f.Range.To, add); err != nil {
 				return nil, err
 			}

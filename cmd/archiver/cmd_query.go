@@ -14,6 +14,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/index"
 	"github.com/archiver-dev/archiver/query"
 )
@@ -228,7 +229,7 @@ func parseFilters(c *cli.Context, now time.Time) (query.Filters, error) {
 		f.ServerIDs = append(f.ServerIDs, id)
 	}
 	for _, s := range c.StringSlice("kind") {
-		k, err := archive.ParseKind(strings.TrimSpace(s))
+		k, err := kinds.Parse(strings.TrimSpace(s))
 		if err != nil {
 			return f, fmt.Errorf("--kind: %w", err)
 		}

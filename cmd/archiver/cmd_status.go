@@ -16,6 +16,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/index"
 	archsync "github.com/archiver-dev/archiver/sync"
 )
@@ -184,7 +185,7 @@ func gatherStatus(ctx context.Context, o statusOptions, stderr io.Writer) (statu
 			return err
 		}
 		rep.Archive.Records = map[archive.Kind]int{}
-		for _, k := range archive.Kinds {
+		for _, k := range kinds.Names() {
 			n, err := r.Count(k)
 			if err != nil {
 				return err
@@ -350,7 +351,7 @@ func writeStatusTable(w io.Writer, rep statusReport, now time.Time) error {
 		{"size", fmt.Sprintf("%s (schema %d, change %d)", humanize.IBytes(uint64(a.SizeBytes)), a.Schema, a.Position)},
 		{"records", humanize.Comma(int64(a.Total))},
 	}
-	for _, k := range archive.Kinds {
+	for _, k := range kinds.Names() {
 		top = append(top, kv{"  " + string(k), humanize.Comma(int64(a.Records[k]))})
 	}
 	if len(a.Deleted) > 0 {
@@ -359,7 +360,7 @@ func writeStatusTable(w io.Writer, rep statusReport, now time.Time) error {
 			total += n
 		}
 		top = append(top, kv{"deleted upstream", humanize.Comma(int64(total))})
-		for _, k := range archive.Kinds {
+		for _, k := range kinds.Names() {
 			if n := a.Deleted[k]; n > 0 {
 				top = append(top, kv{"  " + string(k), humanize.Comma(int64(n))})
 			}

@@ -17,6 +17,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/internal/archivetest"
 	"github.com/archiver-dev/archiver/internal/emulator"
 )
@@ -62,13 +63,13 @@ func TestStatus(t *testing.T) {
 		s.LastSuccess == nil || !s.LastSuccess.Equal(s.Finished) || s.Runs != 1 || s.Finished.Before(s.Started) {
 		t.Errorf("first sync: %+v", s)
 	}
-	if s.ItemsByKind[archive.KindDRSJob] != int64(len(emu.Jobs())) || s.ItemsByKind[archive.KindDRSJobLogItem] != int64(emu.TotalLogItems()) {
+	if s.ItemsByKind[kinds.DRSJob] != int64(len(emu.Jobs())) || s.ItemsByKind[kinds.DRSJobLogItem] != int64(emu.TotalLogItems()) {
 		t.Errorf("first sync read %v; the emulator serves %d jobs and %d log items", s.ItemsByKind, len(emu.Jobs()), emu.TotalLogItems())
 	}
 	if s.RecordsAdded != int64(rep.Archive.Total) || rep.Archive.Total == 0 {
 		t.Errorf("first sync added %d records; the archive holds %d", s.RecordsAdded, rep.Archive.Total)
 	}
-	if rep.Archive.Records[archive.KindDRSJob] != len(emu.Jobs()) {
+	if rep.Archive.Records[kinds.DRSJob] != len(emu.Jobs()) {
 		t.Errorf("archive records %v; the emulator serves %d jobs", rep.Archive.Records, len(emu.Jobs()))
 	}
 	if fi, err := os.Stat(filepath.Join(dir, archive.FileName)); err != nil || fi.Size() != rep.Archive.SizeBytes {
@@ -168,7 +169,7 @@ func TestStatusTable(t *testing.T) {
 	now := time.Date(2026, 3, 4, 12, 0, 0, 0, time.UTC)
 	started := now.Add(-3 * time.Hour)
 	lastOK := now.Add(-27 * time.Hour)
-	records := map[archive.Kind]int{archive.KindDRSJob: 43, archive.KindDRSJobLogItem: 1912}
+	records := map[archive.Kind]int{kinds.DRSJob: 43, kinds.DRSJobLogItem: 1912}
 	tests := []struct {
 		name string
 		rep  statusReport
@@ -177,7 +178,7 @@ func TestStatusTable(t *testing.T) {
 			name: "ok-failed-behind-running",
 			rep: statusReport{
 				Archive: statusArchive{Path: "/srv/archiver/archive.db", SizeBytes: 3 << 20, Schema: 5, Position: 12, Records: records, Total: 1955,
-					Deleted: map[archive.Kind]int{archive.KindDRSJob: 2}},
+					Deleted: map[archive.Kind]int{kinds.DRSJob: 2}},
 				Index:   statusIndex{State: indexBehind, SizeBytes: 512 << 10, Position: 10, ChangesBehind: 2, RecordsBehind: 31},
 				Running: &statusRunning{PID: 4242, Since: now.Add(-2 * time.Minute)},
 				Syncs: []statusSync{

@@ -13,6 +13,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/index"
 	"github.com/archiver-dev/archiver/migrations"
 	"github.com/archiver-dev/archiver/query"
@@ -83,7 +84,7 @@ func runVerify(ctx context.Context, dir string, lockTimeout time.Duration, stdou
 	counts := map[archive.Kind]int{}
 	var chainRep archive.ChainReport
 	err = st.View(func(r *archive.Reader) error {
-		for _, k := range archive.Kinds {
+		for _, k := range kinds.Names() {
 			if err := r.Each(k, func(archive.Record) error { counts[k]++; return nil }); err != nil {
 				problems = append(problems, err)
 			}
@@ -114,8 +115,8 @@ func runVerify(ctx context.Context, dir string, lockTimeout time.Duration, stdou
 		total += n
 	}
 	var parts []string
-	for _, k := range archive.Kinds {
-		if n := counts[k]; n > 0 || k == archive.KindDRSJob {
+	for _, k := range kinds.Names() {
+		if n := counts[k]; n > 0 || k == kinds.DRSJob {
 			parts = append(parts, fmt.Sprintf("%d %s", n, k))
 		}
 	}

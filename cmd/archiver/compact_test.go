@@ -13,6 +13,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/internal/archivetest"
 	"github.com/archiver-dev/archiver/internal/emulator"
 	"github.com/archiver-dev/archiver/migrations"
@@ -61,7 +62,7 @@ func TestMigrateCompactsIndentedRecords(t *testing.T) {
 		for _, j := range emu.Jobs() {
 			var h struct{ JobID string }
 			json.Unmarshal(j, &h)
-			rec := archive.Record{Kind: archive.KindDRSJob, ID: h.JobID, Region: emu.Region(), Account: emu.Account(),
+			rec := archive.Record{Kind: kinds.DRSJob, ID: h.JobID, Region: emu.Region(), Account: emu.Account(),
 				Time: at, FirstSeen: at, LastSeen: at, Data: indented(t, j), Imported: prov}
 			if _, err := w.PutLatest(rec); err != nil {
 				return err
@@ -80,7 +81,7 @@ func TestMigrateCompactsIndentedRecords(t *testing.T) {
 		for i, s := range emu.SourceServers() {
 			var h struct{ SourceServerID string }
 			json.Unmarshal(s, &h)
-			rec := archive.Record{Kind: archive.KindDRSSourceServer, ID: h.SourceServerID, Region: emu.Region(), Account: emu.Account(),
+			rec := archive.Record{Kind: kinds.DRSSourceServer, ID: h.SourceServerID, Region: emu.Region(), Account: emu.Account(),
 				Time: at, CapturedAt: &at, FirstSeen: at, LastSeen: at, Data: s}
 			if i > 0 {
 				rec.Data, rec.Imported = indented(t, s), prov
@@ -160,7 +161,7 @@ func TestMigrateCompactsIndentedRecords(t *testing.T) {
 	// and bytes.
 	st = archivetest.Open(t, dir)
 	err = st.View(func(r *archive.Reader) error {
-		for _, kind := range []archive.Kind{archive.KindDRSJob, archive.KindDRSJobLogItem, archive.KindDRSSourceServer} {
+		for _, kind := range []archive.Kind{kinds.DRSJob, kinds.DRSJobLogItem, kinds.DRSSourceServer} {
 			if err := r.Each(kind, func(rec archive.Record) error {
 				if bytes.ContainsAny(rec.Data, "\n\r") || rec.Imported != nil && string(rec.Data) != compacted(t, rec.Data) {
 					t.Errorf("%s %s is stored uncompacted: %.60s", kind, rec.ID, rec.Data)

@@ -14,6 +14,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/internal/archivetest"
 	"github.com/archiver-dev/archiver/internal/emulator"
 	"github.com/archiver-dev/archiver/query"
@@ -51,7 +52,7 @@ func TestDeletedUpstreamCommands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(marks) != 2 || marks[job].Kind != archive.KindDRSJob || marks[server].Kind != archive.KindDRSSourceServer {
+	if len(marks) != 2 || marks[job].Kind != kinds.DRSJob || marks[server].Kind != kinds.DRSSourceServer {
 		t.Fatalf("markings %v; want job %s and server %s", marks, job, server)
 	}
 
@@ -115,7 +116,7 @@ func TestDeletedUpstreamCommands(t *testing.T) {
 	}
 
 	rep := statusOf(t, dir)
-	if rep.Archive.Deleted[archive.KindDRSJob] != 1 || rep.Archive.Deleted[archive.KindDRSSourceServer] != 1 || len(rep.Archive.Deleted) != 2 {
+	if rep.Archive.Deleted[kinds.DRSJob] != 1 || rep.Archive.Deleted[kinds.DRSSourceServer] != 1 || len(rep.Archive.Deleted) != 2 {
 		t.Errorf("status counts deleted upstream %v", rep.Archive.Deleted)
 	}
 	if code, stdout, _ := runCLI(t, "--archive", dir, "status"); code != 0 || !regexp.MustCompile(`(?m)^deleted upstream +2$`).MatchString(stdout) {

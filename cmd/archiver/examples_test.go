@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/internal/archivetest"
 	"github.com/archiver-dev/archiver/internal/awstime"
 	"github.com/archiver-dev/archiver/internal/emulator"
@@ -201,21 +202,21 @@ func recordsOf(t *testing.T, snaps []exSnapshot, syncs []time.Time) []exRecord {
 		for _, raw := range s.jobs {
 			m := object(t, raw)
 			id := m["jobID"].(string)
-			once(exRecord{kind: archive.KindDRSJob, ident: "drs.job " + id, at: parse(m["creationDateTime"]), seen: k, data: m})
+			once(exRecord{kind: kinds.DRSJob, ident: "drs.job " + id, at: parse(m["creationDateTime"]), seen: k, data: m})
 			for _, li := range s.logs[id] {
 				var b bytes.Buffer
 				json.Compact(&b, li)
 				l := object(t, li)
-				once(exRecord{kind: archive.KindDRSJobLogItem, ident: "drs.jobLogItem " + id + " " + b.String(), at: parse(l["logDateTime"]), seen: k, data: l})
+				once(exRecord{kind: kinds.DRSJobLogItem, ident: "drs.jobLogItem " + id + " " + b.String(), at: parse(l["logDateTime"]), seen: k, data: l})
 			}
 		}
 		for _, raw := range s.recoverySnapshots {
 			m := object(t, raw)
-			once(exRecord{kind: archive.KindDRSRecoverySnapshot, ident: "drs.recoverySnapshot " + m["snapshotID"].(string), at: parse(m["timestamp"]), seen: k, data: m})
+			once(exRecord{kind: kinds.DRSRecoverySnapshot, ident: "drs.recoverySnapshot " + m["snapshotID"].(string), at: parse(m["timestamp"]), seen: k, data: m})
 		}
 		for _, raw := range s.servers {
 			m := object(t, raw)
-			state(archive.KindDRSSourceServer, m["sourceServerID"].(string), syncs[k], k, m)
+			state(kinds.DRSSourceServer, m["sourceServerID"].(string), syncs[k], k, m)
 		}
 		for _, raw := range s.recoveryInstances {
 			m := object(t, raw)
@@ -223,19 +224,19 @@ func recordsOf(t *testing.T, snaps []exSnapshot, syncs []time.Time) []exRecord {
 			if p, ok := m["pointInTimeSnapshotDateTime"]; ok {
 				at = parse(p)
 			}
-			state(archive.KindDRSRecoveryInstance, m["recoveryInstanceID"].(string), at, k, m)
+			state(kinds.DRSRecoveryInstance, m["recoveryInstanceID"].(string), at, k, m)
 		}
 		for _, raw := range s.snowball {
 			m := object(t, raw)
 			id := m["JobId"].(string)
-			if r := state(archive.KindSnowballJob, id, epoch(m["CreationDate"], syncs[k]), k, m); r != nil {
+			if r := state(kinds.SnowballJob, id, epoch(m["CreationDate"], syncs[k]), k, m); r != nil {
 				r.cluster = s.clusterOf[id]
 			}
 		}
 		for _, raw := range s.sms {
 			m := object(t, raw)
 			// The next scheduled run moves without the job changing state.
-			state(archive.KindSMSJob, m["replicationJobId"].(string), epoch(m["seedReplicationTime"], syncs[k]), k, m, "nextReplicationRunStartTime")
+			state(kinds.SMSJob, m["replicationJobId"].(string), epoch(m["seedReplicationTime"], syncs[k]), k, m, "nextReplicationRunStartTime")
 		}
 	}
 	return out
@@ -321,7 +322,7 @@ type example struct {
 // TestTextExamples runs) and of `archiver query --help`.
 var documentedExamples = map[string]example{
 	`archiver query --event LAUNCH_FAILED --from 90d`: {relative: true, keep: func(_ *exFixture, r exRecord, now time.Time) bool {
-		return r.kind == archive.KindDRSJobLogItem && r.event() == "LAUNCH_FAILED" && !r.at.Before(now.Add(-90*24*time.Hour))
+		return r.kind == kinds.DRSJobLogItem && r.event() == "LAUNCH_FAILED" && !r.at.Before(now.Add(-90*24*time.Hour))
 	}},
 	`archiver query --source-server s-0123456789abcdef0 --event LAUNCH_FAILED --from 2026-07-01 --to 2026-09-30`: {keep: func(fx *exFixture, r exRecord, _ time.Time) bool {
 		return r.event() == "LAUNCH_FAILED" && r.mentions(fx.server()) && inSpan(r.at, day("2026-07-01"), day("2026-10-01").Add(-1))
@@ -330,10 +331,10 @@ var documentedExamples = map[string]example{
 		return (r.mentions(fx.server()) || r.ident == "drs.sourceServer "+fx.server()) && inSpan(r.at, day("2026-07-01"), day("2026-10-01").Add(-1))
 	}},
 	`archiver query --text InsufficientInstanceCapacity --kind drs.jobLogItem`: {keep: func(_ *exFixture, r exRecord, _ time.Time) bool {
-		return r.kind == archive.KindDRSJobLogItem && r.hasWords("insufficientinstancecapacity")
+		return r.kind == kinds.DRSJobLogItem && r.hasWords("insufficientinstancecapacity")
 	}},
 	`archiver query --job-id drsjob-0123456789abcdef0 --output jsonl`: {keep: func(fx *exFixture, r exRecord, _ time.Time) bool {
-		return r.ident == "drs.job "+fx.job() || r.kind == archive.KindDRSJobLogItem && strings.HasPrefix(r.ident, "drs.jobLogItem "+fx.job()+" ")
+		return r.ident == "drs.job "+fx.job() || r.kind == kinds.DRSJobLogItem && strings.HasPrefix(r.ident, "drs.jobLogItem "+fx.job()+" ")
 	}},
 	`archiver query --text 'event:LAUNCH_FAILED AND capacity' --max-items 50`: {keep: func(_ *exFixture, r exRecord, _ time.Time) bool {
 		return r.event() == "LAUNCH_FAILED" && r.hasWords("capacity")
@@ -342,7 +343,7 @@ var documentedExamples = map[string]example{
 		return r.hasWords("runinstances", "operation") && !r.hasWords("insufficientinstancecapacity")
 	}},
 	`archiver query --kind snowball.clusterJob --kind sms.replicationJob --captured-from 1w`: {relative: true, states: true, keep: func(fx *exFixture, r exRecord, now time.Time) bool {
-		return (r.kind == archive.KindSnowballJob || r.kind == archive.KindSMSJob) && !fx.syncs[r.seen].Before(now.Add(-7*24*time.Hour))
+		return (r.kind == kinds.SnowballJob || r.kind == kinds.SMSJob) && !fx.syncs[r.seen].Before(now.Add(-7*24*time.Hour))
 	}},
 	`archiver query --deleted-from 2026-10 --deleted-to 2026-10`:                    {keep: deletedInOctober(time.UTC)},
 	`archiver query --deleted-from 2026-10 --deleted-to 2026-10 --tz Europe/Berlin`: {keep: deletedInOctober(berlin())},
@@ -350,10 +351,10 @@ var documentedExamples = map[string]example{
 		return r.ident == "snowball.clusterJob "+fx.snowballJob()
 	}},
 	`archiver query --id CID123e4567-e89b-12d3-a456-426655440000 --output csv`: {states: true, keep: func(fx *exFixture, r exRecord, _ time.Time) bool {
-		return r.kind == archive.KindSnowballJob && r.cluster == fx.cluster()
+		return r.kind == kinds.SnowballJob && r.cluster == fx.cluster()
 	}},
 	`archiver query --initiated-by start_drill --type launch --from 30d`: {relative: true, keep: func(_ *exFixture, r exRecord, now time.Time) bool {
-		return r.kind == archive.KindDRSJob && r.data["initiatedBy"] == "START_DRILL" && r.data["type"] == "LAUNCH" && !r.at.Before(now.Add(-30*24*time.Hour))
+		return r.kind == kinds.DRSJob && r.data["initiatedBy"] == "START_DRILL" && r.data["type"] == "LAUNCH" && !r.at.Before(now.Add(-30*24*time.Hour))
 	}},
 }
 
@@ -399,7 +400,7 @@ func (fx *exFixture) job() string {
 func (fx *exFixture) snowballState() exRecord {
 	n := map[string]int{}
 	for _, r := range fx.records {
-		if r.kind == archive.KindSnowballJob {
+		if r.kind == kinds.SnowballJob {
 			n[r.ident]++
 		}
 	}
@@ -516,7 +517,7 @@ func answerIdents(t *testing.T, stdout string, csvOut bool) []string {
 			col[name] = i
 		}
 		for _, row := range rows[1:] {
-			if row[col["kind"]] == string(archive.KindDRSJobLogItem) {
+			if row[col["kind"]] == string(kinds.DRSJobLogItem) {
 				t.Fatal("the csv examples select no log items")
 			}
 			out = append(out, row[col["kind"]]+" "+row[col["id"]])
@@ -536,7 +537,7 @@ func answerIdents(t *testing.T, stdout string, csvOut bool) []string {
 		if err := json.Unmarshal([]byte(line), &o); err != nil {
 			t.Fatalf("output line is not a record object: %v: %q", err, line)
 		}
-		if o.Kind == string(archive.KindDRSJobLogItem) {
+		if o.Kind == string(kinds.DRSJobLogItem) {
 			out = append(out, o.Kind+" "+o.JobID+" "+string(o.Data))
 		} else {
 			out = append(out, o.Kind+" "+o.ID)

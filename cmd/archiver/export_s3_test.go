@@ -26,6 +26,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/internal/archivetest"
 	"github.com/archiver-dev/archiver/internal/emulator"
 	"github.com/archiver-dev/archiver/query"
@@ -200,7 +201,7 @@ func archiveLines(t *testing.T, dir string) (map[string]string, uint64) {
 		if pos, err = r.Position(); err != nil {
 			return err
 		}
-		for _, k := range archive.Kinds {
+		for _, k := range kinds.Names() {
 			err := r.Each(k, func(rec archive.Record) error {
 				region := rec.Region
 				if region == "" {
@@ -441,13 +442,13 @@ func TestExportDDL(t *testing.T) {
 		if code != 0 {
 			t.Fatalf("--ddl %s: exit %d: %s", dialect, code, stderr)
 		}
-		for _, k := range archive.Kinds {
+		for _, k := range kinds.Names() {
 			if !strings.Contains(stdout, query.TableName(k)+" (") || !strings.Contains(stdout, "'s3://audit/drs/history/kind="+string(k)+"/'") {
 				t.Errorf("--ddl %s has no table over kind %s:\n%s", dialect, k, stdout)
 			}
 		}
-		if got := strings.Count(stdout, "CREATE "); got != len(archive.Kinds) {
-			t.Errorf("--ddl %s: %d statements, want %d", dialect, got, len(archive.Kinds))
+		if got := strings.Count(stdout, "CREATE "); got != len(kinds.Names()) {
+			t.Errorf("--ddl %s: %d statements, want %d", dialect, got, len(kinds.Names()))
 		}
 		switch dialect {
 		case "athena":

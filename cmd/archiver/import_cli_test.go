@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/internal/archivetest"
 	"github.com/archiver-dev/archiver/internal/emulator"
 )
@@ -124,7 +125,7 @@ func kindCounts(t *testing.T, dir string) map[archive.Kind]int {
 	defer st.Close()
 	out := map[archive.Kind]int{}
 	err := st.View(func(r *archive.Reader) error {
-		for _, k := range archive.Kinds {
+		for _, k := range kinds.Names() {
 			if err := r.Each(k, func(archive.Record) error { out[k]++; return nil }); err != nil {
 				return err
 			}
@@ -139,8 +140,8 @@ func kindCounts(t *testing.T, dir string) map[archive.Kind]int {
 }
 
 // importedKinds are the kinds saved AWS CLI output holds.
-var importedKinds = []archive.Kind{archive.KindDRSJob, archive.KindDRSJobLogItem, archive.KindDRSSourceServer, archive.KindDRSStagingAccount,
-	archive.KindDRSRecoverySnapshot, archive.KindDRSRecoveryInstance, archive.KindSnowballJob, archive.KindSMSJob}
+var importedKinds = []archive.Kind{kinds.DRSJob, kinds.DRSJobLogItem, kinds.DRSSourceServer, kinds.DRSStagingAccount,
+	kinds.DRSRecoverySnapshot, kinds.DRSRecoveryInstance, kinds.SnowballJob, kinds.SMSJob}
 
 // checkJSONL runs query --output jsonl and checks that it prints one
 // parseable record object a line, every record of the archive.
@@ -303,7 +304,7 @@ func TestImportAWSCLIOutputAgreesWithSync(t *testing.T) {
 			for _, k := range importedKinds {
 				err := r.Each(k, func(rec archive.Record) error {
 					id := string(k) + " " + rec.ID
-					if k == archive.KindDRSJobLogItem {
+					if k == kinds.DRSJobLogItem {
 						id = fmt.Sprintf("%s %s %d", k, rec.JobID, *rec.Pos)
 					}
 					w, ok := want[id]
@@ -377,7 +378,7 @@ func TestImportAWSCLIOutputAgreesWithSync(t *testing.T) {
 }
 
 func equalCounts(a, b map[archive.Kind]int) bool {
-	for _, k := range archive.Kinds {
+	for _, k := range kinds.Names() {
 		if a[k] != b[k] {
 			return false
 		}

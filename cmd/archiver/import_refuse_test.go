@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/internal/archivetest"
 )
 
@@ -52,8 +53,8 @@ func TestImportRefusesOnlyTheFileThatDisagrees(t *testing.T) {
 		t.Errorf("summary %q; want the other job added", stdout)
 	}
 	got := kindCounts(t, dir)
-	if got[archive.KindDRSJob] != 2 || got[archive.KindDRSJobLogItem] != 2 {
-		t.Errorf("%d jobs and %d log items archived; want 2 jobs and the 2 items of the first log", got[archive.KindDRSJob], got[archive.KindDRSJobLogItem])
+	if got[kinds.DRSJob] != 2 || got[kinds.DRSJobLogItem] != 2 {
+		t.Errorf("%d jobs and %d log items archived; want 2 jobs and the 2 items of the first log", got[kinds.DRSJob], got[kinds.DRSJobLogItem])
 	}
 	verifyClean(t, dir, "after the refused import")
 	checkJSONL(t, dir)
@@ -90,7 +91,7 @@ func TestImportRefusesBadText(t *testing.T) {
 				t.Errorf("stderr %q: want one line saying %q", stderr, tt.msg)
 			}
 			if _, err := os.Stat(filepath.Join(dir, archive.FileName)); err == nil {
-				if n := kindCounts(t, dir)[archive.KindDRSJob]; n != 0 {
+				if n := kindCounts(t, dir)[kinds.DRSJob]; n != 0 {
 					t.Errorf("%d jobs archived by a refused import", n)
 				}
 			}

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/internal/archivetest"
 	"github.com/archiver-dev/archiver/internal/emulator"
 )
@@ -333,7 +334,7 @@ func logItemCount(t *testing.T, dir string) int {
 	defer st.Close()
 	n := 0
 	st.View(func(r *archive.Reader) error {
-		n, err = r.Count(archive.KindDRSJobLogItem)
+		n, err = r.Count(kinds.DRSJobLogItem)
 		return err
 	})
 	if err != nil {

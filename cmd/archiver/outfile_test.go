@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/internal/archivetest"
 	"github.com/archiver-dev/archiver/internal/emulator"
 	"github.com/archiver-dev/archiver/internal/outfile"
@@ -66,7 +67,7 @@ func writers(t *testing.T) (ws []writer, fresh func(t *testing.T) string) {
 	if code, _, stderr := runCLI(t, "--archive", template, "sync", "--endpoint-url", emu.URL(), "--quiet"); code != 0 {
 		t.Fatalf("sync: %s", stderr)
 	}
-	jobs := recordTimes(t, template)[archive.KindDRSJob]
+	jobs := recordTimes(t, template)[kinds.DRSJob]
 	if len(jobs) == 0 || len(jobs) != len(emu.Jobs()) {
 		t.Fatalf("%d jobs archived, the emulator has %d", len(jobs), len(emu.Jobs()))
 	}
@@ -94,8 +95,8 @@ func writers(t *testing.T) (ws []writer, fresh func(t *testing.T) string) {
 	}
 	everyJob := func(t *testing.T, path string) {
 		t.Helper()
-		if doc := readExport(t, path); doc.Manifest.Counts[string(archive.KindDRSJob)] != len(emu.Jobs()) {
-			t.Errorf("the export holds %d jobs, the emulator has %d", doc.Manifest.Counts[string(archive.KindDRSJob)], len(emu.Jobs()))
+		if doc := readExport(t, path); doc.Manifest.Counts[string(kinds.DRSJob)] != len(emu.Jobs()) {
+			t.Errorf("the export holds %d jobs, the emulator has %d", doc.Manifest.Counts[string(kinds.DRSJob)], len(emu.Jobs()))
 		}
 	}
 	ws = []writer{

@@ -12,6 +12,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/internal/archivetest"
 	"github.com/archiver-dev/archiver/internal/emulator"
 )
@@ -26,7 +27,7 @@ func recordTimes(t *testing.T, dir string) map[archive.Kind][]time.Time {
 	defer st.Close()
 	out := map[archive.Kind][]time.Time{}
 	st.View(func(r *archive.Reader) error {
-		for _, k := range archive.Kinds {
+		for _, k := range kinds.Names() {
 			r.Each(k, func(rec archive.Record) error { out[k] = append(out[k], rec.Time); return nil })
 		}
 		return nil
@@ -48,7 +49,7 @@ func TestPrune(t *testing.T) {
 	emu.Advance(48 * time.Hour)
 	sync() // a second snapshot of some servers and jobs
 	before := recordTimes(t, dir)
-	jobs := before[archive.KindDRSJob]
+	jobs := before[kinds.DRSJob]
 	cut := jobs[len(jobs)/2] // half the jobs are older
 	cutArg := cut.Format(time.RFC3339Nano)
 	out := filepath.Join(t.TempDir(), "pruned.json")
@@ -76,7 +77,7 @@ func TestPrune(t *testing.T) {
 	if _, err := os.Stat(out); err == nil {
 		t.Error("a prune without --confirm wrote its export")
 	}
-	if got := recordTimes(t, dir); len(got[archive.KindDRSJob]) != len(jobs) {
+	if got := recordTimes(t, dir); len(got[kinds.DRSJob]) != len(jobs) {
 		t.Fatal("a prune without --confirm removed records")
 	}
 
@@ -86,20 +87,20 @@ func TestPrune(t *testing.T) {
 	}
 	after := recordTimes(t, dir)
 	removed := 0
-	for _, k := range archive.Kinds {
+	for _, k := range kinds.Names() {
 		removed += len(before[k]) - len(after[k])
 	}
-	for _, tm := range after[archive.KindDRSJob] {
+	for _, tm := range after[kinds.DRSJob] {
 		if tm.Before(cut) {
 			t.Errorf("a job of %v is still there after pruning before %v", tm, cut)
 		}
 	}
-	if len(after[archive.KindDRSJob]) != len(jobs)-len(jobs)/2 {
-		t.Errorf("%d jobs left of %d, want %d", len(after[archive.KindDRSJob]), len(jobs), len(jobs)-len(jobs)/2)
+	if len(after[kinds.DRSJob]) != len(jobs)-len(jobs)/2 {
+		t.Errorf("%d jobs left of %d, want %d", len(after[kinds.DRSJob]), len(jobs), len(jobs)-len(jobs)/2)
 	}
 	// The current state of every server is kept.
-	if len(after[archive.KindDRSSourceServer]) < len(emu.SourceServers()) {
-		t.Errorf("%d snapshots left for %d servers", len(after[archive.KindDRSSourceServer]), len(emu.SourceServers()))
+	if len(after[kinds.DRSSourceServer]) < len(emu.SourceServers()) {
+		t.Errorf("%d snapshots left for %d servers", len(after[kinds.DRSSourceServer]), len(emu.SourceServers()))
 	}
 	// The export holds exactly what went, and verifies.
 	doc := readExport(t, out)

@@ -15,6 +15,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/internal/archivetest"
 	"github.com/archiver-dev/archiver/internal/emulator"
 	"github.com/archiver-dev/archiver/internal/recfmt"
@@ -89,7 +90,7 @@ func readRawFixture(t *testing.T, path string) rawFixture {
 		}
 		return tx.ForEach(func(name []byte, b *bolt.Bucket) error {
 			f.buckets[string(name)] = true
-			if !slices.Contains(recfmt.KindNames, string(name)) {
+			if kinds.Of(kinds.Kind(name)) == nil {
 				return nil
 			}
 			return b.ForEach(func(k, v []byte) error {

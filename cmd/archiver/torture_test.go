@@ -18,6 +18,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/internal/archivetest"
 	"github.com/archiver-dev/archiver/internal/emulator"
 )
@@ -230,7 +231,7 @@ func countRecords(dir string) (int, error) {
 	defer st.Close()
 	n := 0
 	err = st.View(func(r *archive.Reader) error {
-		for _, k := range archive.Kinds {
+		for _, k := range kinds.Names() {
 			c, err := r.Count(k)
 			if err != nil {
 				return err
@@ -306,7 +307,7 @@ func jobStates(t *testing.T, dir string) string {
 	defer st.Close()
 	var b bytes.Buffer
 	err = st.View(func(r *archive.Reader) error {
-		return r.Each(archive.KindDRSJob, func(rec archive.Record) error {
+		return r.Each(kinds.DRSJob, func(rec archive.Record) error {
 			js, err := r.JobState(archive.JobRef{JobID: rec.ID, Region: rec.Region, Account: rec.Account})
 			fmt.Fprintf(&b, "%s %s %s %+v\n", rec.ID, rec.Region, rec.Account, js)
 			return err

@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/kinds"
 )
 
 // Dir returns a fresh archive directory. At cleanup, if an archive was
@@ -71,14 +72,14 @@ func ContentHash(t testing.TB, dir string) string {
 	}
 	defer st.Close()
 	err = st.View(func(r *archive.Reader) error {
-		for _, k := range archive.Kinds {
+		for _, k := range kinds.Names() {
 			err := r.Each(k, func(rec archive.Record) error {
 				b, err := json.Marshal(rec)
 				if err != nil {
 					return err
 				}
 				fmt.Fprintf(h, "%s %x %s\n", k, rec.Key, b)
-				if rec.Kind == archive.KindDRSJob {
+				if rec.Kind == kinds.DRSJob {
 					js, err := r.JobState(archive.JobRef{JobID: rec.ID, Region: rec.Region, Account: rec.Account})
 					if err != nil {
 						return err

@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/internal/emulator"
 	archsync "github.com/archiver-dev/archiver/sync"
 )
@@ -142,7 +143,7 @@ type jobView struct {
 
 func latestJobs(r *archive.Reader, w io.Writer, n int) error {
 	var jobs []archive.Record
-	if err := r.Each(archive.KindDRSJob, func(rec archive.Record) error { jobs = append(jobs, rec); return nil }); err != nil {
+	if err := r.Each(kinds.DRSJob, func(rec archive.Record) error { jobs = append(jobs, rec); return nil }); err != nil {
 		return err
 	}
 	fmt.Fprintf(w, "\n== The %d latest of %d archived jobs\n", min(n, len(jobs)), len(jobs))
@@ -180,7 +181,7 @@ func failures(r *archive.Reader, w io.Writer, n int) error {
 		rawError           string
 	}
 	var rows []row
-	err := r.Each(archive.KindDRSJobLogItem, func(rec archive.Record) error {
+	err := r.Each(kinds.DRSJobLogItem, func(rec archive.Record) error {
 		var l logView
 		if json.Unmarshal(rec.Data, &l) != nil {
 			return nil
@@ -244,7 +245,7 @@ func serverHistory(r *archive.Reader, w io.Writer, n int) error {
 		host, state, lag, errorCode, launched string
 	}
 	byServer := map[string][]snap{}
-	err := r.Each(archive.KindDRSSourceServer, func(rec archive.Record) error {
+	err := r.Each(kinds.DRSSourceServer, func(rec archive.Record) error {
 		var s serverView
 		_ = json.Unmarshal(rec.Data, &s)
 		byServer[rec.ID] = append(byServer[rec.ID], snap{rec.Time, s.Props.Hints.Hostname, s.Info.State, s.Info.Lag, s.Info.Error.Error, s.lastLaunch()})
@@ -331,7 +332,7 @@ func stateChanges(r *archive.Reader, w io.Writer, kind archive.Kind, n int, titl
 }
 
 func snowballHistory(r *archive.Reader, w io.Writer, n int) error {
-	return stateChanges(r, w, archive.KindSnowballJob, n, "Snowball cluster jobs", "JOB\tCLUSTER\tCREATED\tCAPTURED\tSTATE\tDESCRIPTION",
+	return stateChanges(r, w, kinds.SnowballJob, n, "Snowball cluster jobs", "JOB\tCLUSTER\tCREATED\tCAPTURED\tSTATE\tDESCRIPTION",
 		func(rec archive.Record) string {
 			var j struct{ JobState, Description string }
 			_ = json.Unmarshal(rec.Data, &j)
@@ -341,7 +342,7 @@ func snowballHistory(r *archive.Reader, w io.Writer, n int) error {
 }
 
 func smsHistory(r *archive.Reader, w io.Writer, n int) error {
-	return stateChanges(r, w, archive.KindSMSJob, n, "SMS replication jobs", "JOB\tSERVER\tCAPTURED\tSTATE\tRUNS\tLAST RUN\tMESSAGE",
+	return stateChanges(r, w, kinds.SMSJob, n, "SMS replication jobs", "JOB\tSERVER\tCAPTURED\tSTATE\tRUNS\tLAST RUN\tMESSAGE",
 		func(rec archive.Record) string {
 			var j struct {
 				ServerID      string `json:"serverId"`

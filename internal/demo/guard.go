@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/internal/emulator"
 )
 
@@ -72,7 +73,7 @@ func demoOnly(r *archive.Reader, dir string) error {
 		return err
 	}
 	records, foreign := 0, 0
-	for _, k := range archive.Kinds {
+	for _, k := range kinds.Names() {
 		err := r.Each(k, func(rec archive.Record) error {
 			records++
 			if rec.Account != emulator.DefaultAccount {

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/internal/archivetest"
 	"github.com/archiver-dev/archiver/internal/demo"
 	"github.com/archiver-dev/archiver/internal/emulator"
@@ -104,7 +105,7 @@ func TestDemoArchiveGuard(t *testing.T) {
 				if err != nil || !ok || m.Account != emulator.DefaultAccount {
 					t.Errorf("demo mark %+v %v %v, want one of account %s", m, ok, err, emulator.DefaultAccount)
 				}
-				n, err := r.Count(archive.KindDRSJob)
+				n, err := r.Count(kinds.DRSJob)
 				if err != nil || n == 0 {
 					t.Errorf("%d jobs in the demo archive (%v)", n, err)
 				}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/internal/archivetest"
 	"github.com/archiver-dev/archiver/internal/demo"
 )
@@ -65,15 +66,15 @@ func TestDemoHeadersSayWhatIsShown(t *testing.T) {
 	}
 	st := archivetest.Open(t, dir)
 	var jobs int
-	if err := st.View(func(r *archive.Reader) (err error) { jobs, err = r.Count(archive.KindDRSJob); return err }); err != nil {
+	if err := st.View(func(r *archive.Reader) (err error) { jobs, err = r.Count(kinds.DRSJob); return err }); err != nil {
 		t.Fatal(err)
 	}
 	st.Close()
 	totals := map[string]int{
 		"archived jobs":         jobs,
-		"servers":               distinctIDs(t, dir, archive.KindDRSSourceServer),
-		"Snowball cluster jobs": distinctIDs(t, dir, archive.KindSnowballJob),
-		"SMS replication jobs":  distinctIDs(t, dir, archive.KindSMSJob),
+		"servers":               distinctIDs(t, dir, kinds.DRSSourceServer),
+		"Snowball cluster jobs": distinctIDs(t, dir, kinds.SnowballJob),
+		"SMS replication jobs":  distinctIDs(t, dir, kinds.SMSJob),
 	}
 	latest := regexp.MustCompile(`^== The (\d+) latest of (\d+) archived jobs$`)
 	failed := regexp.MustCompile(`^== Failed steps \(LAUNCH_FAILED, \*_FAIL\): the (\d+) latest of (\d+) in the archive$`)

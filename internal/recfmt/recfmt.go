@@ -4,7 +4,7 @@
 //
 //	byte 0     Marker (a stored value that starts with '{' is the older
 //	           all-JSON layout)
-//	byte 1     kind code: the place of the kind's name in KindNames
+//	byte 1     kind code: the kind's Code in the registry (package kinds)
 //	uvarint    flags: FlagID, FlagJobID, FlagPos, FlagCaptured, FlagCluster,
 //	           FlagImport
 //	strings    ID (if FlagID), Region, Account, JobID (if FlagJobID),
@@ -26,14 +26,12 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/archiver-dev/archiver/archive/kinds"
 )
 
 // Marker opens every value in this layout.
 const Marker = 0xA1
-
-// KindNames lists record kinds by code. It is append-only: codes are stored.
-var KindNames = []string{"drs.job", "drs.jobLogItem", "drs.sourceServer", "snowball.clusterJob", "sms.replicationJob",
-	"drs.stagingAccount", "drs.recoverySnapshot", "drs.recoveryInstance"}
 
 // Flags say which optional header fields are present.
 const (
@@ -64,14 +62,21 @@ type Header struct {
 	ImportFile, ImportSHA256 string
 }
 
-// KindCode returns the code of a kind name.
+// KindCode returns the stored code of a kind name.
 func KindCode(kind string) (byte, error) {
-	for i, k := range KindNames {
-		if k == kind {
-			return byte(i), nil
-		}
+	if s := kinds.Of(kinds.Kind(kind)); s != nil {
+		return s.Code, nil
 	}
 	return 0, fmt.Errorf("unknown kind %q", kind)
+}
+
+// KindName returns the kind name of a stored code, and false for a code no
+// kind has.
+func KindName(code byte) (string, bool) {
+	if s := kinds.ByCode(code); s != nil {
+		return string(s.Kind), true
+	}
+	return "", false
 }
 
 // Append appends the value of a record with header h and data to dst.
@@ -151,10 +156,11 @@ func Decode(v []byte) (Header, []byte, error) {
 	if len(v) < 2 || v[0] != Marker {
 		return h, nil, ErrLayout
 	}
-	if int(v[1]) >= len(KindNames) {
+	name, ok := KindName(v[1])
+	if !ok {
 		return h, nil, fmt.Errorf("%w: kind code %d", ErrLayout, v[1])
 	}
-	h.Kind = KindNames[v[1]]
+	h.Kind = name
 	d.i = 2
 	flags := d.uvarint()
 	if flags&^knownFlags != 0 {

@@ -1,0 +1,195 @@
+// Package kinds is the registry of record kinds: the one place that says
+// what each kind of AWS object archiver keeps is, where it comes from, how
+// its records are filed and observed, what the index and the tables show of
+// it, and which saved AWS CLI output holds it.
+//
+// Everything that differs between kinds is declared here, in registry.go;
+// sync, import, the index, output writers, DDL, statistics and help iterate
+// over the registry instead of naming kinds. Adding a kind is adding an
+// entry (with a new Code), the call that fetches it, and a schema step that
+// creates its bucket.
+package kinds
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Kind names the AWS object type of a record, such as "drs.job".
+type Kind string
+
+// Class says how the records of a kind are kept.
+type Class int
+
+const (
+	// Latest kinds keep one record per object: its latest state, updated in
+	// place (DRS jobs), or its only one (recovery snapshots never change).
+	Latest Class = iota
+	// LogItem kinds are the items of a parent's log, kept by their position
+	// in it (DRS job log items).
+	LogItem
+	// Observation kinds keep a new record each time the object's state
+	// changes (see State).
+	Observation
+)
+
+// Sweep says when records of a kind that AWS no longer lists are marked
+// deleted upstream.
+type Sweep int
+
+const (
+	// NoSweep: never (the kind has no complete listing to judge by).
+	NoSweep Sweep = iota
+	// SweepListing: after a complete listing of the kind in one region and
+	// account, its records that listing did not hold.
+	SweepListing
+	// SweepParent: after a complete listing of one parent (a Snowball
+	// cluster's jobs), the parent's records that listing did not hold.
+	SweepParent
+)
+
+// Spec is everything that differs between kinds.
+type Spec struct {
+	// Kind is the kind's name, as users type it and exports write it.
+	Kind Kind
+	// Code is stored in every record header: it is never changed or reused.
+	Code byte
+	// Short is the name a table's KIND column shows ("job").
+	Short string
+	// Noun and Plural name one and several objects in messages ("DRS job").
+	Noun, Plural string
+	// Source is the sync source that reads the kind ("drs", "snowball",
+	// "sms").
+	Source string
+	// Operation is the API call that lists the objects, such as
+	// "DescribeJobs", and PerParent what it is called for ("" when it lists
+	// a region and account at once).
+	Operation, PerParent string
+	// ListMember is the member of an answer that holds the objects
+	// ("items"); "" when the answer is the object itself.
+	ListMember string
+	// IDMember is the member holding an object's own ID; ParentMember the
+	// member naming the parent it belongs to, where the object names it.
+	IDMember, ParentMember string
+	// TimeMember is the member giving a record its time ("" for the capture
+	// time): ISO 8601 text or epoch seconds, read leniently.
+	TimeMember string
+	// ARNMember is the member holding the object's ARN, whose region and
+	// account then file the record; "" when the object names neither.
+	ARNMember string
+	// Class says how records are kept.
+	Class Class
+	// State says which members make a new observation (Observation kinds),
+	// and how imported objects compare with archived ones (every kind).
+	State State
+	// Sweep says when records are marked deleted upstream.
+	Sweep Sweep
+	// Index says what the full-text index takes of an object beyond what
+	// it takes of every one.
+	Index IndexRule
+	// Summary picks what a table row and a CSV line show of an object whose
+	// own ID (the record's) is id.
+	Summary func(id string, data []byte) Summary
+	// CLI is the AWS CLI command whose saved output import reads, such as
+	// "aws drs describe-jobs".
+	CLI string
+	// Marks are members only this kind's objects have among those sharing
+	// its ListMember, in the order import tries kinds (see Detect).
+	Marks []string
+	// Stat is the name of the kind's counters in metrics ("jobs").
+	Stat string
+}
+
+// Summary is what a table row or CSV line shows of an object besides its
+// header: the job and source server it names, what state it is in, and a
+// message. Empty strings leave a cell empty.
+type Summary struct {
+	ID, Job, Server string
+	// Servers lists every source server the object names, space-separated
+	// (CSV); Server is the first, with a count of the others (table).
+	Servers       string
+	What, Message string
+}
+
+// byKind and byCode index the registry.
+var (
+	byKind = map[Kind]*Spec{}
+	byCode = map[byte]*Spec{}
+)
+
+func init() {
+	for _, s := range registry {
+		if _, dup := byKind[s.Kind]; dup {
+			panic("kinds: " + string(s.Kind) + " declared twice")
+		}
+		if _, dup := byCode[s.Code]; dup {
+			panic(fmt.Sprintf("kinds: code %d declared twice", s.Code))
+		}
+		byKind[s.Kind], byCode[s.Code] = s, s
+	}
+}
+
+// All returns every kind's Spec, in the order exports present kinds.
+func All() []*Spec { return registry }
+
+// Names returns every kind, in the order exports present them.
+func Names() []Kind {
+	out := make([]Kind, len(registry))
+	for i, s := range registry {
+		out[i] = s.Kind
+	}
+	return out
+}
+
+// Of returns the Spec of kind, or nil for a kind the registry does not hold.
+func Of(kind Kind) *Spec { return byKind[kind] }
+
+// ByCode returns the Spec whose stored code is code, or nil.
+func ByCode(code byte) *Spec { return byCode[code] }
+
+// Parse validates a kind name given by a user.
+func Parse(s string) (Kind, error) {
+	if sp := byKind[Kind(s)]; sp != nil {
+		return sp.Kind, nil
+	}
+	return "", fmt.Errorf("unknown kind %q (want one of %s)", s, NameList())
+}
+
+// NameList returns every kind's name, comma-separated, for messages and help.
+func NameList() string {
+	names := make([]string, len(registry))
+	for i, s := range registry {
+		names[i] = string(s.Kind)
+	}
+	return strings.Join(names, ", ")
+}
+
+// OfSource returns the kinds the sync source src reads, in registry order.
+func OfSource(src string) []*Spec {
+	var out []*Spec
+	for _, s := range registry {
+		if s.Source == src {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Sources returns every sync source, in registry order.
+func Sources() []string {
+	var out []string
+	for _, s := range registry {
+		if !slices.Contains(out, s.Source) {
+			out = append(out, s.Source)
+		}
+	}
+	return out
+}
+
+// Observed reports whether records of the kind are observations: each
+// carries the time it was captured.
+func (s *Spec) Observed() bool { return s.Class == Observation }
+
+// String returns the kind's name.
+func (s *Spec) String() string { return string(s.Kind) }

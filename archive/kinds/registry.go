@@ -1,0 +1,183 @@
+package kinds
+
+// The kinds archiver keeps.
+const (
+	DRSJob            Kind = "drs.job"
+	DRSJobLogItem     Kind = "drs.jobLogItem"
+	DRSSourceServer   Kind = "drs.sourceServer"
+	DRSStagingAccount Kind = "drs.stagingAccount"
+	// DRSRecoverySnapshot is a point-in-time snapshot of a source server,
+	// kept once by its snapshotID: snapshots never change once taken.
+	DRSRecoverySnapshot Kind = "drs.recoverySnapshot"
+	// DRSRecoveryInstance is a recovery instance launched by a drill or
+	// recovery job, observed like a source server.
+	DRSRecoveryInstance Kind = "drs.recoveryInstance"
+	SnowballJob         Kind = "snowball.clusterJob"
+	SMSJob              Kind = "sms.replicationJob"
+)
+
+// The sync sources.
+const (
+	SourceDRS      = "drs"
+	SourceSnowball = "snowball"
+	SourceSMS      = "sms"
+)
+
+// DRS jobs: one record per job, its latest state.
+var drsJob = &Spec{
+	Kind: DRSJob, Code: 0, Short: "job", Noun: "DRS job", Plural: "DRS jobs", Stat: "jobs",
+	Source: SourceDRS, Operation: "DescribeJobs", ListMember: "items",
+	IDMember: "jobID", TimeMember: "creationDateTime", ARNMember: "arn",
+	Class: Latest, Sweep: SweepListing,
+	Index:   IndexRule{OwnJob: true},
+	Summary: drsJobSummary,
+	CLI:     "aws drs describe-jobs",
+	Marks:   []string{"jobID"},
+}
+
+// DRS job log items: the items of each job's log, by position.
+var drsJobLogItem = &Spec{
+	Kind: DRSJobLogItem, Code: 1, Short: "log", Noun: "DRS job log item", Plural: "DRS job log items", Stat: "log_items",
+	Source: SourceDRS, Operation: "DescribeJobLogItems", PerParent: "job", ListMember: "items",
+	TimeMember: "logDateTime",
+	Class:      LogItem,
+	Summary:    drsLogItemSummary,
+	CLI:        "aws drs describe-job-log-items --job-id drsjob-...",
+	Marks:      []string{"event", "logDateTime"},
+}
+
+// DRS source servers: a new record when the state changes.
+var drsSourceServer = &Spec{
+	Kind: DRSSourceServer, Code: 2, Short: "server", Noun: "DRS source server", Plural: "DRS source servers", Stat: "source_servers",
+	Source: SourceDRS, Operation: "DescribeSourceServers", ListMember: "items",
+	IDMember: "sourceServerID", ARNMember: "arn",
+	Class: Observation, Sweep: SweepListing,
+	State: State{
+		// Clocks and byte counters move on every call without the
+		// server's state changing; lag counts by its band.
+		Volatile: [][]string{
+			{"lifeCycle", "lastSeenByServiceDateTime"},
+			{"lifeCycle", "elapsedReplicationDuration"},
+			{"dataReplicationInfo", "etaDateTime"},
+			{"dataReplicationInfo", "replicatedDisks"},
+			{"sourceProperties", "lastUpdatedDateTime"},
+		},
+		Adjust: func(m map[string]any) {
+			if info, ok := m["dataReplicationInfo"].(map[string]any); ok {
+				if lag, ok := info["lagDuration"].(string); ok {
+					info["lagDuration"] = LagBand(lag)
+				}
+			}
+		},
+	},
+	Index:   IndexRule{IDIsServer: true},
+	Summary: drsSourceServerSummary,
+	CLI:     "aws drs describe-source-servers",
+	Marks:   []string{"sourceServerID"},
+}
+
+// DRS staging accounts (ListStagingAccounts), observed like source servers.
+var drsStagingAccount = &Spec{
+	Kind: DRSStagingAccount, Code: 5, Short: "staging", Noun: "DRS staging account", Plural: "DRS staging accounts", Stat: "staging_accounts",
+	Source: SourceDRS, Operation: "ListStagingAccounts", ListMember: "accounts",
+	IDMember: "accountID",
+	Class:    Observation,
+	Summary:  func(id string, _ []byte) Summary { return Summary{ID: id} },
+	CLI:      "aws drs list-staging-accounts",
+}
+
+// DRS recovery snapshots: each kept once, read per source server from the
+// newest archived one on.
+var drsRecoverySnapshot = &Spec{
+	Kind: DRSRecoverySnapshot, Code: 6, Short: "snapshot", Noun: "DRS recovery snapshot", Plural: "DRS recovery snapshots", Stat: "recovery_snapshots",
+	Source: SourceDRS, Operation: "DescribeRecoverySnapshots", PerParent: "source server", ListMember: "items",
+	IDMember: "snapshotID", ParentMember: "sourceServerID", TimeMember: "timestamp",
+	Class:   Latest,
+	Index:   IndexRule{IDIsText: true},
+	Summary: recoverySnapshotSummary,
+	CLI:     "aws drs describe-recovery-snapshots --source-server-id s-...",
+	Marks:   []string{"snapshotID"},
+}
+
+// DRS recovery instances: a new record when the state changes. The
+// record's time is the pointInTimeSnapshotDateTime the instance was
+// launched from, so that a query by time finds it beside its snapshot.
+var drsRecoveryInstance = &Spec{
+	Kind: DRSRecoveryInstance, Code: 7, Short: "instance", Noun: "DRS recovery instance", Plural: "DRS recovery instances", Stat: "recovery_instances",
+	Source: SourceDRS, Operation: "DescribeRecoveryInstances", ListMember: "items",
+	IDMember: "recoveryInstanceID", TimeMember: "pointInTimeSnapshotDateTime", ARNMember: "arn",
+	Class: Observation,
+	State: State{
+		// Clocks, and the byte counters and lag of failback replication.
+		Volatile: [][]string{
+			{"recoveryInstanceProperties", "lastUpdatedDateTime"},
+			{"dataReplicationInfo", "etaDateTime"},
+			{"dataReplicationInfo", "lagDuration"},
+			{"dataReplicationInfo", "replicatedDisks"},
+		},
+	},
+	Index: IndexRule{JobIsText: true, Text: func(m map[string]any) []string {
+		// isDrill is a boolean: say what it means in words.
+		if drill, ok := m["isDrill"].(bool); ok && drill {
+			return []string{"drill instance"}
+		} else if ok {
+			return []string{"recovery instance"}
+		}
+		return nil
+	}},
+	Summary: recoveryInstanceSummary,
+	CLI:     "aws drs describe-recovery-instances",
+	Marks:   []string{"recoveryInstanceID"},
+}
+
+// Snowball cluster jobs (ListClusterJobs of each cluster): a new record
+// when the entry changes; the record's time is the job's CreationDate.
+var snowballJob = &Spec{
+	Kind: SnowballJob, Code: 3, Short: "snowball", Noun: "Snowball cluster job", Plural: "Snowball cluster jobs", Stat: "snowball_cluster_jobs",
+	Source: SourceSnowball, Operation: "ListClusterJobs", PerParent: "cluster", ListMember: "JobListEntries",
+	IDMember: "JobId", TimeMember: "CreationDate",
+	Class: Observation, Sweep: SweepParent,
+	State:   State{Adjust: func(m map[string]any) { normalizeTimes(m, "CreationDate") }},
+	Summary: snowballJobSummary,
+	CLI:     "aws snowball list-cluster-jobs --cluster-id CID...",
+}
+
+// SMS replication jobs, with their runs: a new record when the job or one
+// of its runs changes state; the record's time is seedReplicationTime.
+var smsJob = &Spec{
+	Kind: SMSJob, Code: 4, Short: "sms", Noun: "SMS replication job", Plural: "SMS replication jobs", Stat: "sms_replication_jobs",
+	Source: SourceSMS, Operation: "GetReplicationJobs", ListMember: "replicationJobList",
+	IDMember: "replicationJobId", TimeMember: "seedReplicationTime",
+	Class: Observation, Sweep: SweepListing,
+	State: State{
+		// The next scheduled run and a stage's progress counter move
+		// without the job's state changing; times count by instant.
+		Volatile: [][]string{
+			{"nextReplicationRunStartTime"},
+			{"replicationRunList", "*", "stageDetails", "stageProgress"},
+		},
+		Adjust: func(m map[string]any) {
+			normalizeTimes(m, "seedReplicationTime")
+			if runs, ok := m["replicationRunList"].([]any); ok {
+				for _, r := range runs {
+					if run, ok := r.(map[string]any); ok {
+						normalizeTimes(run, "scheduledStartTime", "completedTime")
+					}
+				}
+			}
+		},
+	},
+	Summary: smsJobSummary,
+	CLI:     "aws sms get-replication-jobs",
+}
+
+// registry holds every kind, in the order exports present them.
+var registry = []*Spec{drsJob, drsJobLogItem, drsSourceServer, drsStagingAccount,
+	drsRecoverySnapshot, drsRecoveryInstance, snowballJob, smsJob}
+
+// detectOrder is the order import tells objects listed under one member
+// apart (Detect): a recovery instance names its launch job and source
+// server, a recovery snapshot its source server, a log item its job: they
+// go first.
+var detectOrder = []*Spec{drsRecoveryInstance, drsRecoverySnapshot, drsJobLogItem, drsJob, drsSourceServer,
+	drsStagingAccount, snowballJob, smsJob}
