@@ -11,18 +11,30 @@ import (
 	"time"
 
 	"github.com/archiver-dev/archiver/archive"
-	"github.com/archiver-dev/archiver/archive/kinds"
 )
 
 // delta is what one committed transaction changed; it reaches Stats only
 // after the commit succeeds.
 type delta struct {
-	jobsAdded, jobsUpdated           int64
-	logAdded, logUpdated, logRemoved int64
-	snapshots                        int64
-	observations                     int64
+	// updated counts the records replaced, by kind; logRemoved the log
+	// items trimmed.
+	updated    map[archive.Kind]int64
+	logRemoved int64
 	// added counts the new records by kind, region and account.
 	added map[addedKey]int64
+}
+
+// count counts rec as ch says: added, updated or unchanged.
+func (d *delta) count(rec archive.Record, ch archive.Change) {
+	switch ch {
+	case archive.Added:
+		d.addRecord(rec.Kind, rec.Region, rec.Account)
+	case archive.Updated:
+		if d.updated == nil {
+			d.updated = map[archive.Kind]int64{}
+		}
+		d.updated[rec.Kind]++
+	}
 }
 
 // addRecord counts one new record.
@@ -83,13 +95,9 @@ func applyBatch(w *archive.Writer, batch []commit, d *delta) error {
 		return err
 	}
 	for i, ch := range changes {
-		switch ch {
-		case archive.Added:
-			d.logAdded++
-			d.addRecord(kinds.DRSJobLogItem, items[i].Job.Region, items[i].Job.Account)
-		case archive.Updated:
-			d.logUpdated++
-		}
+		rec := items[i].Record
+		rec.Region, rec.Account = items[i].Job.Region, items[i].Job.Account
+		d.count(rec, ch)
 	}
 	for _, cm := range batch {
 		p := cm.log
@@ -331,18 +339,16 @@ func (c *committer) add(d delta, pages int) {
 	s := c.stats
 	s.Commits.Add(1)
 	s.PagesCommitted.Add(int64(pages))
-	s.JobsAdded.Add(d.jobsAdded)
-	s.JobsUpdated.Add(d.jobsUpdated)
-	s.LogItemsAdded.Add(d.logAdded)
-	s.LogItemsUpdated.Add(d.logUpdated)
 	s.LogItemsRemoved.Add(d.logRemoved)
-	s.Snapshots.Add(d.snapshots)
-	s.Observations.Add(d.observations)
+	for k, n := range d.updated {
+		s.counter(s.updated[:], k).Add(n)
+	}
 	if len(d.added) > 0 && s.added == nil {
 		s.added = map[addedKey]int64{}
 	}
 	for k, n := range d.added {
 		s.added[k] += n
+		s.counter(s.addedN[:], k.kind).Add(n)
 	}
 }
 

@@ -217,33 +217,6 @@ func timeOr(s string, def time.Time) time.Time {
 	return def
 }
 
-// volatileServerFields are the source-server members that move on every
-// call without the server's state changing: clocks and byte counters. They
-// are left out of the fingerprint that decides whether a new snapshot is kept.
-var volatileServerFields = [][]string{
-	{"lifeCycle", "lastSeenByServiceDateTime"},
-	{"lifeCycle", "elapsedReplicationDuration"},
-	{"dataReplicationInfo", "etaDateTime"},
-	{"dataReplicationInfo", "replicatedDisks"},
-	{"sourceProperties", "lastUpdatedDateTime"},
-}
-
-// serverFingerprint hashes the state of a source server: the whole object
-// but for volatileServerFields, with its replication lag reduced to a band
-// (see lagBand) and keys in canonical order.
-func serverFingerprint(raw json.RawMessage) ([]byte, error) {
-	return stateFingerprint(kinds.DRSSourceServer, raw)
-}
-
-// adjustServer reduces a source server's replication lag to its band.
-func adjustServer(m map[string]any) {
-	if info, ok := m["dataReplicationInfo"].(map[string]any); ok {
-		if lag, ok := info["lagDuration"].(string); ok {
-			info["lagDuration"] = lagBand(lag)
-		}
-	}
-}
-
 type serverHead struct {
 	SourceServerID string `json:"sourceServerID"`
 	Arn            string `json:"arn"`
@@ -275,6 +248,11 @@ func (r *drsRun) accountOf(arn string) string {
 // scope is the region and account the run reads.
 func (r *drsRun) scope() scope { return scope{region: r.region, account: r.account} }
 
+// filing files the objects the run lists under parent.
+func (r *drsRun) filing(parent string) filing {
+	return filing{region: r.region, account: r.account, seen: r.seen, parent: parent}
+}
+
 type logTask struct {
 	ref       archive.JobRef
 	completed bool
@@ -286,50 +264,30 @@ func (r *drsRun) listJobs(ctx context.Context, tasks chan<- logTask) error {
 	queued := map[archive.JobRef]bool{}
 	var seen lister
 	return r.f.jobs(ctx, r.scope(), func(p page[*drs.DescribeJobsOutput]) error {
-		recs := make([]archive.Record, 0, len(p.items))
+		spec := kinds.Of(kinds.DRSJob)
+		recs, err := filePage(spec, "DescribeJobs", p.n, p.items, r.filing(""))
+		if err != nil {
+			return err
+		}
 		var todo []logTask
-		for i, it := range p.items {
-			var h jobHead
-			if err := json.Unmarshal(it, &h); err != nil || h.JobID == "" {
-				return fmt.Errorf("DescribeJobs page %d item %d: no jobID", p.n, i)
-			}
-			rec := archive.Record{
-				Kind: kinds.DRSJob, ID: h.JobID, Region: r.region, Account: r.accountOf(h.Arn),
-				Time: timeOr(h.CreationDateTime, r.seen), FirstSeen: r.seen, LastSeen: r.seen, Data: it,
-			}
-			if err := rec.CheckData(); err != nil {
-				return fmt.Errorf("DescribeJobs page %d item %d: %w", p.n, i, err)
-			}
-			recs = append(recs, rec)
-			ref := archive.JobRef{JobID: h.JobID, Region: r.region, Account: rec.Account}
+		for i, rec := range recs {
+			ref := archive.JobRef{JobID: rec.ID, Region: r.region, Account: rec.Account}
 			if !r.complete[ref] && !queued[ref] {
 				queued[ref] = true
-				todo = append(todo, logTask{ref: ref, completed: h.Status == "COMPLETED"})
+				todo = append(todo, logTask{ref: ref, completed: aws.ToString((*string)(&p.out.Items[i].Status)) == "COMPLETED"})
 			}
 		}
-		r.stats.Jobs.Add(int64(p.fresh))
+		r.stats.AddRead(spec.Kind, int64(p.fresh))
 		r.stats.JobLogsPending.Add(int64(len(todo)))
 		listed := seen.add(recs)
 		var sw *sweep
 		if p.last {
-			sw = seen.sweep(kinds.DRSJob, r.region, r.account, r.seen, nil)
+			sw = sweepOf(spec, &seen, r.region, r.account, r.seen, "")
 		}
-		err := r.com.send(ctx, withMarks(commit{what: fmt.Sprintf("DescribeJobs page %d", p.n), items: len(recs), apply: func(w *archive.Writer, d *delta) error {
-			for _, rec := range recs {
-				ch, err := w.PutLatest(rec)
-				if err != nil {
-					return err
-				}
-				switch ch {
-				case archive.Added:
-					d.jobsAdded++
-					d.addRecord(rec.Kind, rec.Region, rec.Account)
-				case archive.Updated:
-					d.jobsUpdated++
-				}
-			}
-			return nil
-		}}, listed, sw))
+		cm, err := keepCommit(spec, fmt.Sprintf("DescribeJobs page %d", p.n), recs)
+		if err == nil {
+			err = r.com.send(ctx, withMarks(cm, listed, sw))
+		}
 		if err != nil {
 			return err
 		}
@@ -349,11 +307,11 @@ func (r *drsRun) listJobs(ctx context.Context, tasks chan<- logTask) error {
 // its log was read, marks the log complete so it is never read again.
 func (r *drsRun) readLog(ctx context.Context, t logTask) error {
 	err := r.f.jobLog(ctx, r.scope(), t.ref.JobID, func(p page[*drs.DescribeJobLogItemsOutput]) error {
-		r.stats.LogItems.Add(int64(p.fresh))
-		recs := make([]archive.Record, len(p.items))
-		for i, it := range p.items {
-			recs[i] = archive.Record{Time: timeOr(aws.ToString(p.out.Items[i].LogDateTime), r.seen), FirstSeen: r.seen, LastSeen: r.seen, Data: it}
-			recs[i].MarkDataValid() // see decodeRawPage
+		spec := kinds.Of(kinds.DRSJobLogItem)
+		r.stats.AddRead(spec.Kind, int64(p.fresh))
+		recs, err := filePage(spec, "DescribeJobLogItems "+t.ref.JobID, p.n, p.items, r.filing(t.ref.JobID))
+		if err != nil {
+			return err
 		}
 		return r.com.send(ctx, commit{what: fmt.Sprintf("DescribeJobLogItems %s page %d", t.ref.JobID, p.n), items: len(recs),
 			log: &logPage{ref: t.ref, start: p.start, recs: recs, last: p.last, completed: t.completed}})
@@ -374,36 +332,29 @@ func (r *drsRun) listServers(ctx context.Context, ids chan<- string) error {
 	var seen lister
 	handed := map[string]bool{}
 	return r.f.sourceServers(ctx, r.scope(), func(p page[*drs.DescribeSourceServersOutput]) error {
+		spec := kinds.Of(kinds.DRSSourceServer)
+		recs, err := filePage(spec, "DescribeSourceServers", p.n, p.items, r.filing(""))
+		if err != nil {
+			return err
+		}
 		var todo []string
-		batch := make([]observation, 0, len(p.items))
-		for i, it := range p.items {
-			var h serverHead
-			if err := json.Unmarshal(it, &h); err != nil || h.SourceServerID == "" {
-				return fmt.Errorf("DescribeSourceServers page %d item %d: no sourceServerID", p.n, i)
-			}
-			fp, err := serverFingerprint(it)
-			if err != nil {
-				return fmt.Errorf("DescribeSourceServers page %d item %d: %w", p.n, i, err)
-			}
-			seen := r.seen
-			rec := archive.Record{
-				Kind: kinds.DRSSourceServer, ID: h.SourceServerID, Region: r.region, Account: r.accountOf(h.Arn),
-				Time: seen, CapturedAt: &seen, FirstSeen: seen, LastSeen: seen, Data: it,
-			}
-			rec.MarkDataValid() // decoded whole above
-			batch = append(batch, observation{rec: rec, fp: fp})
-			if !handed[h.SourceServerID] {
-				handed[h.SourceServerID] = true
-				todo = append(todo, h.SourceServerID)
+		for _, rec := range recs {
+			if !handed[rec.ID] {
+				handed[rec.ID] = true
+				todo = append(todo, rec.ID)
 			}
 		}
-		r.stats.Servers.Add(int64(p.fresh))
-		listed := seen.add(observed(batch))
+		r.stats.AddRead(spec.Kind, int64(p.fresh))
+		listed := seen.add(recs)
 		var sw *sweep
 		if p.last {
-			sw = seen.sweep(kinds.DRSSourceServer, r.region, r.account, r.seen, nil)
+			sw = sweepOf(spec, &seen, r.region, r.account, r.seen, "")
 		}
-		if err := r.com.send(ctx, withMarks(observationCommit(fmt.Sprintf("DescribeSourceServers page %d", p.n), batch), listed, sw)); err != nil {
+		cm, err := keepCommit(spec, fmt.Sprintf("DescribeSourceServers page %d", p.n), recs)
+		if err != nil {
+			return err
+		}
+		if err := r.com.send(ctx, withMarks(cm, listed, sw)); err != nil {
 			return err
 		}
 		for _, id := range todo {
@@ -421,57 +372,16 @@ func (r *drsRun) listServers(ctx context.Context, ids chan<- string) error {
 // record when its entry changes.
 func (r *drsRun) listStagingAccounts(ctx context.Context) error {
 	return r.f.stagingAccounts(ctx, r.scope(), func(p page[*drs.ListStagingAccountsOutput]) error {
-		batch := make([]observation, 0, len(p.items))
-		for i, it := range p.items {
-			var h struct {
-				AccountID string `json:"accountID"`
-			}
-			if err := json.Unmarshal(it, &h); err != nil || h.AccountID == "" {
-				return fmt.Errorf("ListStagingAccounts page %d item %d: no accountID", p.n, i)
-			}
-			fp, err := stateFingerprint(kinds.DRSStagingAccount, it)
-			if err != nil {
-				return fmt.Errorf("ListStagingAccounts page %d item %d: %w", p.n, i, err)
-			}
-			seen := r.seen
-			rec := archive.Record{
-				Kind: kinds.DRSStagingAccount, ID: h.AccountID, Region: r.region, Account: r.account,
-				Time: seen, CapturedAt: &seen, FirstSeen: seen, LastSeen: seen, Data: it,
-			}
-			rec.MarkDataValid()
-			batch = append(batch, observation{rec: rec, fp: fp})
+		spec := kinds.Of(kinds.DRSStagingAccount)
+		recs, err := filePage(spec, "ListStagingAccounts", p.n, p.items, r.filing(""))
+		if err != nil {
+			return err
 		}
-		r.stats.StagingAccounts.Add(int64(p.fresh))
-		return r.com.send(ctx, observationCommit(fmt.Sprintf("ListStagingAccounts page %d", p.n), batch))
+		r.stats.AddRead(spec.Kind, int64(p.fresh))
+		cm, err := keepCommit(spec, fmt.Sprintf("ListStagingAccounts page %d", p.n), recs)
+		if err != nil {
+			return err
+		}
+		return r.com.send(ctx, cm)
 	})
-}
-
-// lagBands are the upper bounds of the replication-lag bands a snapshot
-// distinguishes. Lag jitters by seconds on every call; a server moving from
-// one band to another is a change of state worth a snapshot.
-var lagBands = []struct {
-	upTo time.Duration
-	name string
-}{
-	{time.Minute, "under 1m"},
-	{15 * time.Minute, "under 15m"},
-	{time.Hour, "under 1h"},
-	{6 * time.Hour, "under 6h"},
-	{24 * time.Hour, "under 24h"},
-	{7 * 24 * time.Hour, "under 7d"},
-}
-
-// lagBand names the band of an ISO 8601 lag duration. A lag it cannot
-// read is kept as it is, so any change to it counts.
-func lagBand(lag string) string {
-	d, err := awstime.ParseDuration(lag)
-	if err != nil {
-		return lag
-	}
-	for _, b := range lagBands {
-		if d < b.upTo {
-			return b.name
-		}
-	}
-	return "7d or more"
 }

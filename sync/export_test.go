@@ -1,7 +1,9 @@
 package sync
 
-// ServerFingerprint exposes serverFingerprint to the tests.
-var ServerFingerprint = serverFingerprint
+import "github.com/archiver-dev/archiver/archive/kinds"
+
+// ServerFingerprint is the fingerprint of a source server's state.
+var ServerFingerprint = func(raw []byte) ([]byte, error) { return stateFingerprint(kinds.DRSSourceServer, raw) }
 
 // ObservationFingerprint exposes observationFingerprint to the tests.
 var ObservationFingerprint = observationFingerprint

@@ -276,14 +276,14 @@ func TestRefusedTokens(t *testing.T) {
 				t.Error("the archive differs from one synced without refusals")
 			}
 			for name, n := range map[string][2]int64{
-				"jobs":             {got.Jobs.Load(), want.Jobs.Load()},
-				"log items":        {got.LogItems.Load(), want.LogItems.Load()},
+				"jobs":             {got.Read(kinds.DRSJob), want.Read(kinds.DRSJob)},
+				"log items":        {got.Read(kinds.DRSJobLogItem), want.Read(kinds.DRSJobLogItem)},
 				"job logs":         {got.JobLogs.Load(), want.JobLogs.Load()},
 				"job logs pending": {got.JobLogsPending.Load(), want.JobLogsPending.Load()},
-				"source servers":   {got.Servers.Load(), want.Servers.Load()},
-				"staging accounts": {got.StagingAccounts.Load(), want.StagingAccounts.Load()},
-				"Snowball jobs":    {got.SnowballJobs.Load(), want.SnowballJobs.Load()},
-				"SMS jobs":         {got.SMSJobs.Load(), want.SMSJobs.Load()},
+				"source servers":   {got.Read(kinds.DRSSourceServer), want.Read(kinds.DRSSourceServer)},
+				"staging accounts": {got.Read(kinds.DRSStagingAccount), want.Read(kinds.DRSStagingAccount)},
+				"Snowball jobs":    {got.Read(kinds.SnowballJob), want.Read(kinds.SnowballJob)},
+				"SMS jobs":         {got.Read(kinds.SMSJob), want.Read(kinds.SMSJob)},
 			} {
 				if n[0] != n[1] {
 					t.Errorf("%s: %d counted with restarts, %d without", name, n[0], n[1])

@@ -93,17 +93,16 @@ func (e *conflictError) Error() string { return e.reason }
 // of a command archiver can import.
 var ErrImportShape = errors.New("not AWS CLI output archiver can import")
 
-// importShapes are the list members of the outputs archiver imports, and
-// the commands that print them.
-var importShapes = []struct{ member, commands string }{
-	{"items", "aws drs describe-jobs, describe-job-log-items, describe-source-servers, describe-recovery-instances or describe-recovery-snapshots"},
-	{"accounts", "aws drs list-staging-accounts"},
-	{"JobListEntries", "aws snowball list-cluster-jobs"},
-	{"replicationJobList", "aws sms get-replication-jobs"},
-}
-
-// wantShapes describes every importable output, for error messages.
-const wantShapes = "want the JSON printed by aws drs describe-jobs, describe-job-log-items, describe-source-servers, describe-recovery-instances, describe-recovery-snapshots or list-staging-accounts, aws snowball list-cluster-jobs or aws sms get-replication-jobs"
+// wantShapes describes every importable output, for error messages: the
+// commands of every kind's saved output.
+var wantShapes = func() string {
+	var cmds []string
+	for _, spec := range kinds.All() {
+		cmd, _, _ := strings.Cut(spec.CLI, " --")
+		cmds = append(cmds, cmd)
+	}
+	return "want the JSON printed by " + strings.Join(cmds[:len(cmds)-1], ", ") + " or " + cmds[len(cmds)-1]
+}()
 
 var (
 	jobIDInName     = regexp.MustCompile(`drsjob-[0-9a-zA-Z]{17}`)
@@ -173,7 +172,7 @@ func Import(ctx context.Context, o ImportOptions, paths []string) (ImportResult,
 		// their region and account.
 		ordered := slices.Clone(files)
 		slices.SortStableFunc(ordered, func(a, b *importFile) int {
-			return boolOrder(a.kind != kinds.DRSJob) - boolOrder(b.kind != kinds.DRSJob)
+			return boolOrder(!ownsLog(a.kind)) - boolOrder(!ownsLog(b.kind))
 		})
 		for _, f := range ordered {
 			var conflict *conflictError
@@ -199,6 +198,10 @@ func Import(ctx context.Context, o ImportOptions, paths []string) (ImportResult,
 	}
 	return res, err
 }
+
+// ownsLog reports whether kind's objects own the logs of a log-item kind:
+// their own ID is the job their log items name.
+func ownsLog(kind archive.Kind) bool { return specOf(kind).Index.OwnJob }
 
 func boolOrder(b bool) int {
 	if b {
@@ -250,8 +253,8 @@ func (m *merger) merge(f *importFile) error {
 	if f.n == 0 {
 		return nil
 	}
-	switch f.kind {
-	case kinds.DRSJob, kinds.DRSRecoverySnapshot:
+	switch specOf(f.kind).Class {
+	case kinds.Latest:
 		return f.records(m.o, func(_ int, rec archive.Record) error {
 			ch, err := m.w.MergeLatest(rec, func(prev archive.Record) bool { return sameImportedState(f.kind, prev, rec.Data) })
 			if err != nil {
@@ -260,7 +263,7 @@ func (m *merger) merge(f *importFile) error {
 			m.count(ch)
 			return m.w.Checkpoint()
 		})
-	case kinds.DRSJobLogItem:
+	case kinds.LogItem:
 		return m.mergeLog(f)
 	default:
 		return m.mergeObservations(f)
@@ -279,7 +282,7 @@ func (m *merger) mergeLog(f *importFile) error {
 	if ref.Region == "" || ref.Account == "" {
 		var found []archive.JobRef
 		err := m.w.JobRecords(ref.JobID, func(rec archive.Record) error {
-			if rec.Kind == kinds.DRSJob {
+			if ownsLog(rec.Kind) {
 				found = append(found, archive.JobRef{JobID: rec.ID, Region: rec.Region, Account: rec.Account})
 			}
 			return nil
@@ -379,7 +382,7 @@ func (m *merger) compareLog(f *importFile, ref archive.JobRef) (int, error) {
 		if !ok {
 			return nil // the file holds fewer items
 		}
-		if path := importedItemDiff(kinds.DRSJobLogItem, have, rec.Data); path != "" {
+		if path := importedItemDiff(f.kind, have, rec.Data); path != "" {
 			return &conflictError{fmt.Sprintf("item %d of the log of %s differs from the archived item at member %s; the file is not the log the archive holds", i+1, ref.JobID, path)}
 		}
 		return nil

@@ -123,8 +123,9 @@ type recordBuilder struct {
 	kind archive.Kind
 	// err is the first error of an item that is not one of the file's
 	// shape: the rest of the file is still read for those, which come first.
-	err            error
-	jobID, cluster string
+	err error
+	// parent is the job or cluster the items were listed under.
+	parent string
 }
 
 func (b *recordBuilder) fail(format string, args ...any) error {
@@ -136,38 +137,36 @@ func (b *recordBuilder) fail(format string, args ...any) error {
 func (b *recordBuilder) start(kind archive.Kind) error {
 	b.kind = kind
 	o := b.o
-	needWhere := func(what string) error {
+	needWhere := func(spec *kinds.Spec) error {
 		if o.Region == "" || o.Account == "" {
-			return b.fail("%s do not say their region and account: give --region and --account", what)
+			return b.fail("%s do not say their region and account: give --region and --account", spec.Plural)
 		}
 		return nil
 	}
-	switch kind {
-	case kinds.DRSJobLogItem:
-		b.jobID = o.JobID
-		if b.jobID == "" {
-			b.jobID = jobIDInName.FindString(b.f.name)
+	spec := kinds.Of(kind)
+	switch spec.Parent {
+	case kinds.ParentJob:
+		b.parent = o.JobID
+		if b.parent == "" {
+			b.parent = jobIDInName.FindString(b.f.name)
 		}
-		if b.jobID == "" {
-			return b.fail("job log items do not name their job: give --job-id, or keep the job ID (drsjob-...) in the file name")
+		if b.parent == "" {
+			return b.fail("%s do not name their job: give --job-id, or keep the job ID (drsjob-...) in the file name", spec.Plural)
 		}
-	case kinds.DRSRecoverySnapshot:
-		return needWhere("recovery snapshots")
-	case kinds.DRSStagingAccount:
-		return needWhere("staging accounts")
-	case kinds.SnowballJob:
-		if err := needWhere("Snowball cluster jobs"); err != nil {
+	case kinds.ParentCluster:
+		if err := needWhere(spec); err != nil {
 			return err
 		}
-		b.cluster = o.ClusterID
-		if b.cluster == "" {
-			b.cluster = clusterIDInName.FindString(b.f.name)
+		b.parent = o.ClusterID
+		if b.parent == "" {
+			b.parent = clusterIDInName.FindString(b.f.name)
 		}
-		if b.cluster == "" {
-			return b.fail("Snowball cluster jobs do not name their cluster: give --snowball-cluster-id, or keep the cluster ID (CID...) in the file name")
+		if b.parent == "" {
+			return b.fail("%s do not name their cluster: give --snowball-cluster-id, or keep the cluster ID (CID...) in the file name", spec.Plural)
 		}
-	case kinds.SMSJob:
-		return needWhere("SMS replication jobs")
+	}
+	if spec.NeedsWhere() {
+		return needWhere(spec)
 	}
 	return nil
 }
@@ -194,19 +193,9 @@ type shapeErr struct{ err error }
 func (e *shapeErr) Error() string { return e.err.Error() }
 
 func (b *recordBuilder) record(member string, i int, it []byte) (archive.Record, error) {
-	var kind archive.Kind
-	switch member {
-	case "items":
-		var err error
-		if kind, err = drsItemKind(i, it); err != nil {
-			return archive.Record{}, &shapeErr{err}
-		}
-	case "accounts":
-		kind = kinds.DRSStagingAccount
-	case "JobListEntries":
-		kind = kinds.SnowballJob
-	default:
-		kind = kinds.SMSJob
+	kind, err := itemKind(member, i, it)
+	if err != nil {
+		return archive.Record{}, &shapeErr{err}
 	}
 	if i == 0 {
 		if err := b.start(kind); err != nil {
@@ -218,109 +207,35 @@ func (b *recordBuilder) record(member string, i int, it []byte) (archive.Record,
 	if b.err != nil {
 		return archive.Record{}, nil
 	}
-	o, fail, seen := b.o, b.fail, b.f.seen
-	rec := archive.Record{Kind: kind, FirstSeen: seen, LastSeen: seen, Data: it, Imported: b.prov}
-	// where sets the region and account of the record: its ARN's, else the
-	// options'.
-	where := func(arn, what, id string) error {
-		region, account := arnRegion(arn), accountOf(arn)
-		if o.Region != "" && region != "" && o.Region != region || o.Account != "" && account != "" && o.Account != account {
-			return fail("item %d: its ARN %s is not in --region %s, --account %s", i, arn, o.Region, o.Account)
+	o, spec := b.o, kinds.Of(kind)
+	rec, h, err := fileRecord(spec, it, filing{region: o.Region, account: o.Account, seen: b.f.seen, parent: b.parent})
+	if err != nil {
+		if spec.IDMember != "" && h.ID == "" {
+			return rec, b.fail("item %d: no %s", i, spec.IDMember)
 		}
-		rec.Region, rec.Account = orElse(region, o.Region), orElse(account, o.Account)
-		if rec.Region == "" || rec.Account == "" {
-			return fail("%s %s has no ARN: give --region and --account", what, id)
-		}
-		return nil
+		return rec, b.fail("item %d: %v", i, err)
 	}
-	switch kind {
-	case kinds.DRSJob:
-		var h jobHead
-		if err := json.Unmarshal(it, &h); err != nil || h.JobID == "" {
-			return rec, fail("item %d: no jobID", i)
-		}
-		rec.ID = h.JobID
-		if err := where(h.Arn, "job", h.JobID); err != nil {
-			return rec, err
-		}
-		rec.Time = timeOr(h.CreationDateTime, seen)
-	case kinds.DRSJobLogItem:
-		var h struct {
-			LogDateTime string `json:"logDateTime"`
-		}
-		if err := json.Unmarshal(it, &h); err != nil {
-			return rec, fail("item %d: %v", i, err)
-		}
-		rec.JobID, rec.Region, rec.Account = b.jobID, o.Region, o.Account
+	rec.Imported = b.prov
+	if spec.Class == kinds.LogItem {
 		pos := i
 		rec.Pos = &pos
-		rec.Time = timeOr(h.LogDateTime, seen)
-	case kinds.DRSSourceServer:
-		var h serverHead
-		if err := json.Unmarshal(it, &h); err != nil || h.SourceServerID == "" {
-			return rec, fail("item %d: no sourceServerID", i)
-		}
-		rec.ID = h.SourceServerID
-		if err := where(h.Arn, "source server", h.SourceServerID); err != nil {
-			return rec, err
-		}
-		rec.Time, rec.CapturedAt = seen, &seen
-	case kinds.DRSRecoveryInstance:
-		var h struct {
-			RecoveryInstanceID          string `json:"recoveryInstanceID"`
-			Arn                         string `json:"arn"`
-			PointInTimeSnapshotDateTime string `json:"pointInTimeSnapshotDateTime"`
-		}
-		if err := json.Unmarshal(it, &h); err != nil || h.RecoveryInstanceID == "" {
-			return rec, fail("item %d: no recoveryInstanceID", i)
-		}
-		rec.ID = h.RecoveryInstanceID
-		if err := where(h.Arn, "recovery instance", h.RecoveryInstanceID); err != nil {
-			return rec, err
-		}
-		rec.Time, rec.CapturedAt = timeOr(h.PointInTimeSnapshotDateTime, seen), &seen
-	case kinds.DRSRecoverySnapshot:
-		var h struct {
-			SnapshotID string `json:"snapshotID"`
-			Timestamp  string `json:"timestamp"`
-		}
-		if err := json.Unmarshal(it, &h); err != nil || h.SnapshotID == "" {
-			return rec, fail("item %d: no snapshotID", i)
-		}
-		rec.ID, rec.Region, rec.Account = h.SnapshotID, o.Region, o.Account
-		rec.Time = timeOr(h.Timestamp, seen)
-	case kinds.DRSStagingAccount:
-		var h struct {
-			AccountID string `json:"accountID"`
-		}
-		if err := json.Unmarshal(it, &h); err != nil || h.AccountID == "" {
-			return rec, fail("item %d: no accountID", i)
-		}
-		rec.ID, rec.Region, rec.Account = h.AccountID, o.Region, o.Account
-		rec.Time, rec.CapturedAt = seen, &seen
-	case kinds.SnowballJob:
-		var h snowballJobHead
-		if err := json.Unmarshal(it, &h); err != nil || h.JobID == "" {
-			return rec, fail("item %d: no JobId", i)
-		}
-		rec.ID, rec.ClusterID, rec.Region, rec.Account = h.JobID, b.cluster, o.Region, o.Account
-		rec.Time, rec.CapturedAt = rawTime(h.CreationDate, seen), &seen
-	case kinds.SMSJob:
-		var h smsJobHead
-		if err := json.Unmarshal(it, &h); err != nil || h.ReplicationJobID == "" {
-			return rec, fail("item %d: no replicationJobId", i)
-		}
-		rec.ID, rec.Region, rec.Account = h.ReplicationJobID, o.Region, o.Account
-		rec.Time, rec.CapturedAt = rawTime(h.SeedReplicationTime, seen), &seen
+	}
+	// The region and account are the ARN's, which must agree with those
+	// given, else those given.
+	if o.Region != "" && h.Region != "" && o.Region != h.Region || o.Account != "" && h.Account != "" && o.Account != h.Account {
+		return rec, b.fail("item %d: its ARN %s is not in --region %s, --account %s", i, h.ARN, o.Region, o.Account)
+	}
+	if spec.ARNMember != "" && (rec.Region == "" || rec.Account == "") {
+		return rec, b.fail("%s %s has no ARN: give --region and --account", strings.TrimPrefix(spec.Noun, "DRS "), h.ID)
 	}
 	if err := rec.CheckData(); err != nil {
-		return rec, fail("item %d: %v", i, err)
+		return rec, b.fail("item %d: %v", i, err)
 	}
 	return rec, nil
 }
 
 // splitCLIStream reads one or more JSON objects from r, each with one of
-// the list members of importShapes (the same one in all), and calls fn with
+// the list members of the kinds (kinds.ListMembers; the same one in all), and calls fn with
 // each element of those lists, in order, compacted: the white space between
 // its tokens removed. It reads r as a stream and holds one element at a
 // time. Every byte must be UTF-8 and nothing may nest deeper than
@@ -369,7 +284,7 @@ func splitCLIStream(r io.Reader, fn func(member string, item []byte) error) (mem
 				return "", notJSON(err)
 			}
 			key, _ := tok.(string)
-			if !slices.ContainsFunc(importShapes, func(s struct{ member, commands string }) bool { return s.member == key }) {
+			if !slices.Contains(kinds.ListMembers(), key) {
 				if len(names) < 20 && !slices.Contains(names, key) {
 					names = append(names, key)
 				}
@@ -437,32 +352,24 @@ func splitCLIStream(r io.Reader, fn func(member string, item []byte) error) (mem
 	return member, nil
 }
 
-// drsItemKind tells which DRS listing "items" item i came from by its
-// members.
-func drsItemKind(i int, it []byte) (archive.Kind, error) {
+// itemKind tells which kind item i, listed under member, is: by the
+// members only objects of one kind have, where kinds share the member.
+func itemKind(member string, i int, it []byte) (archive.Kind, error) {
+	sharing := kinds.SharingMember(member)
+	if len(sharing) == 1 {
+		return sharing[0].Kind, nil
+	}
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(it, &top); err != nil {
 		return "", fmt.Errorf("%w: item %d: %v", ErrImportShape, i, err)
 	}
-	_, hasEvent := top["event"]
-	_, hasLogTime := top["logDateTime"]
-	_, hasServer := top["sourceServerID"]
-	_, hasJob := top["jobID"]
-	_, hasInstance := top["recoveryInstanceID"]
-	_, hasSnapshot := top["snapshotID"]
-	switch {
-	// A recovery instance names its launch job and source server, and a
-	// recovery snapshot its source server: they go first.
-	case hasInstance:
-		return kinds.DRSRecoveryInstance, nil
-	case hasSnapshot:
-		return kinds.DRSRecoverySnapshot, nil
-	case hasEvent || hasLogTime:
-		return kinds.DRSJobLogItem, nil
-	case hasJob:
-		return kinds.DRSJob, nil
-	case hasServer:
-		return kinds.DRSSourceServer, nil
+	if spec := kinds.Detect(member, top); spec != nil {
+		return spec.Kind, nil
 	}
-	return "", fmt.Errorf("%w: item %d is neither a DRS job (jobID), a job log item (event, logDateTime), a source server (sourceServerID), a recovery instance (recoveryInstanceID) nor a recovery snapshot (snapshotID)", ErrImportShape, i)
+	var want []string
+	for _, spec := range sharing {
+		want = append(want, fmt.Sprintf("a %s (%s)", spec.Noun, strings.Join(spec.Marks, ", ")))
+	}
+	last := len(want) - 1
+	return "", fmt.Errorf("%w: item %d is neither %s nor %s", ErrImportShape, i, strings.Join(want[:last], ", "), want[last])
 }

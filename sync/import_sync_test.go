@@ -189,7 +189,7 @@ func TestImportEqualsSync(t *testing.T) {
 	// The staging account, the recovery snapshots and the recovery
 	// instances: no imported file holds them.
 	wantAdded := 1 + int64(countKinds(t, imported, kinds.DRSRecoverySnapshot, kinds.DRSRecoveryInstance))
-	if n := st.JobsAdded.Load() + st.LogItemsAdded.Load() + st.Snapshots.Load() + st.Observations.Load(); n != wantAdded {
+	if n := st.TotalAdded(); n != wantAdded {
 		t.Errorf("sync over the import added %d records, want %d (the staging account, recovery snapshots and instances)", n, wantAdded)
 	}
 }
@@ -266,7 +266,7 @@ func TestImportOfCLIOutputInventsNoState(t *testing.T) {
 		return so
 	}
 	added := func(st *archsync.Stats) int64 {
-		return st.JobsAdded.Load() + st.LogItemsAdded.Load() + st.Snapshots.Load() + st.Observations.Load()
+		return st.TotalAdded()
 	}
 	io := archsync.ImportOptions{Region: emu.Region(), Account: emu.Account()}
 

@@ -97,7 +97,7 @@ func formatMetrics(runs []archive.SyncRun) []byte {
 				continue
 			}
 			counts := f.byKind(s)
-			for _, k := range sourceKinds[Source(s.Source)] {
+			for _, k := range sourceKinds(Source(s.Source)) {
 				writeSample(&b, f.name, append(labels, [2]string{"kind", string(k)}), float64(counts[k]))
 			}
 		}

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/archiver-dev/archiver/archive"
-	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/internal/awstime"
 )
 
@@ -92,15 +91,7 @@ func observationCommit(what string, batch []observation) commit {
 			if err != nil {
 				return err
 			}
-			if ch != archive.Added {
-				continue
-			}
-			d.addRecord(o.rec.Kind, o.rec.Region, o.rec.Account)
-			if o.rec.Kind == kinds.DRSSourceServer {
-				d.snapshots++
-			} else {
-				d.observations++
-			}
+			d.count(o.rec, ch)
 		}
 		return nil
 	}}

@@ -9,6 +9,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
+	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/internal/buildinfo"
 )
 
@@ -141,19 +143,12 @@ func (o *Options) withDefaults() Options {
 type Stats struct {
 	// Calls is the number of API pages fetched.
 	Calls atomic.Int64
-	// Jobs counts jobs listed; JobsAdded and JobsUpdated what changed.
-	Jobs, JobsAdded, JobsUpdated atomic.Int64
-	// JobLogs counts job logs read; LogItems items fetched; LogItemsAdded new ones.
-	JobLogs, JobLogsPending, LogItems, LogItemsAdded, LogItemsUpdated, LogItemsRemoved atomic.Int64
-	// Servers counts source servers listed; Snapshots new snapshots kept.
-	Servers, Snapshots atomic.Int64
-	// StagingAccounts, SnowballJobs and SMSJobs count the entries listed;
-	// Observations the new records kept for them (new, or changed state),
-	// and for DRS recovery snapshots and recovery instances.
-	StagingAccounts, SnowballJobs, SMSJobs, Observations atomic.Int64
-	// RecoverySnapshots and RecoveryInstances count the DRS recovery
-	// snapshots and recovery instances listed.
-	RecoverySnapshots, RecoveryInstances atomic.Int64
+	// JobLogs counts job logs read; JobLogsPending those still to read;
+	// LogItemsRemoved the log items AWS no longer lists.
+	JobLogs, JobLogsPending, LogItemsRemoved atomic.Int64
+	// read, addedN and updated count, by kind's stored code, the objects
+	// listed and the records added and replaced (see Read, Added, Updated).
+	read, addedN, updated [maxKindCodes]atomic.Int64
 	// Indexed counts full-text index documents written or removed.
 	Indexed atomic.Int64
 	// Commits counts committed transactions; PagesCommitted the API pages
@@ -176,25 +171,23 @@ type Stats struct {
 	added map[addedKey]int64
 }
 
-// Summary renders the counts as one line, for cron mail and logs.
+// Summary renders the counts as one line, for cron mail and logs: for
+// each kind the sources read, the objects listed and the records added
+// (and replaced, for kinds kept as their latest state).
 func (s *Stats) Summary(d time.Duration) string {
 	var parts []string
-	if len(s.Sources) == 0 || slices.Contains(s.Sources, SourceDRS) {
-		parts = append(parts, fmt.Sprintf("%s (%d new, %d updated), %s read (%d new) from %s, %s (%s), %s, %s, %s",
-			count(s.Jobs.Load(), "job"), s.JobsAdded.Load(), s.JobsUpdated.Load(),
-			count(s.LogItems.Load(), "log item"), s.LogItemsAdded.Load(), count(s.JobLogs.Load(), "job log"),
-			count(s.Servers.Load(), "source server"), count(s.Snapshots.Load(), "new snapshot"),
-			count(s.StagingAccounts.Load(), "staging account"),
-			count(s.RecoverySnapshots.Load(), "recovery snapshot"), count(s.RecoveryInstances.Load(), "recovery instance")))
-	}
-	if slices.Contains(s.Sources, SourceSnowball) {
-		parts = append(parts, count(s.SnowballJobs.Load(), "Snowball cluster job"))
-	}
-	if slices.Contains(s.Sources, SourceSMS) {
-		parts = append(parts, count(s.SMSJobs.Load(), "SMS replication job"))
-	}
-	if slices.Contains(s.Sources, SourceSnowball) || slices.Contains(s.Sources, SourceSMS) || s.Observations.Load() > 0 {
-		parts = append(parts, fmt.Sprintf("%s of state", count(s.Observations.Load(), "new record")))
+	for _, spec := range kinds.All() {
+		if len(s.Sources) == 0 && spec.Source != kinds.SourceDRS || len(s.Sources) > 0 && !slices.Contains(s.Sources, Source(spec.Source)) {
+			continue
+		}
+		part := fmt.Sprintf("%s (%d new", count(s.Read(spec.Kind), spec.Noun), s.Added(spec.Kind))
+		switch {
+		case spec.Class == kinds.Latest:
+			part += fmt.Sprintf(", %d updated", s.Updated(spec.Kind))
+		case spec.Class == kinds.LogItem:
+			part += " from " + count(s.JobLogs.Load(), "job log")
+		}
+		parts = append(parts, part+")")
 	}
 	where := ""
 	if len(s.Targets) > 1 {
@@ -203,6 +196,40 @@ func (s *Stats) Summary(d time.Duration) string {
 	return fmt.Sprintf("%s%s; %s in %s, %s indexed, %s", strings.Join(parts, ", "), where,
 		count(s.PagesCommitted.Load(), "page"), count(s.Commits.Load(), "commit"), count(s.Indexed.Load(), "record"),
 		d.Round(time.Millisecond))
+}
+
+// maxKindCodes bounds the stored codes of kinds Stats counts.
+const maxKindCodes = 64
+
+// counter returns the counter of kind in counters (one per stored code).
+func (s *Stats) counter(counters []atomic.Int64, kind archive.Kind) *atomic.Int64 {
+	if spec := kinds.Of(kind); spec != nil && int(spec.Code) < len(counters) {
+		return &counters[spec.Code]
+	}
+	return new(atomic.Int64) // a kind no registry entry declares counts for nothing
+}
+
+// Read returns how many objects of kind the sync listed (pages read again
+// after a listing restarted count once).
+func (s *Stats) Read(kind archive.Kind) int64 { return s.counter(s.read[:], kind).Load() }
+
+// Added returns how many records of kind the sync added.
+func (s *Stats) Added(kind archive.Kind) int64 { return s.counter(s.addedN[:], kind).Load() }
+
+// Updated returns how many records of kind the sync replaced with a newer
+// state (kinds kept as their latest state, and log items).
+func (s *Stats) Updated(kind archive.Kind) int64 { return s.counter(s.updated[:], kind).Load() }
+
+// AddRead counts n more objects of kind listed.
+func (s *Stats) AddRead(kind archive.Kind, n int64) { s.counter(s.read[:], kind).Add(n) }
+
+// TotalAdded returns how many records of every kind the sync added.
+func (s *Stats) TotalAdded() int64 {
+	var n int64
+	for _, k := range kinds.Names() {
+		n += s.Added(k)
+	}
+	return n
 }
 
 // count renders n with noun, in the plural unless n is 1.

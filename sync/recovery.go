@@ -96,48 +96,19 @@ func readNewestSnapshots(ctx context.Context, dir string, o Options) (map[snapsh
 func (r *drsRun) readSnapshots(ctx context.Context, serverID string) error {
 	from := r.newestSnapshot[snapshotKey{r.region, r.account, serverID}]
 	return r.f.recoverySnapshots(ctx, r.scope(), serverID, from, func(p page[*drs.DescribeRecoverySnapshotsOutput]) error {
-		recs := make([]archive.Record, 0, len(p.items))
-		for i, it := range p.items {
-			var h struct {
-				SnapshotID string `json:"snapshotID"`
-				Timestamp  string `json:"timestamp"`
-			}
-			if err := json.Unmarshal(it, &h); err != nil || h.SnapshotID == "" {
-				return fmt.Errorf("DescribeRecoverySnapshots %s page %d item %d: no snapshotID", serverID, p.n, i)
-			}
-			rec := archive.Record{
-				Kind: kinds.DRSRecoverySnapshot, ID: h.SnapshotID, Region: r.region, Account: r.account,
-				Time: timeOr(h.Timestamp, r.seen), FirstSeen: r.seen, LastSeen: r.seen, Data: it,
-			}
-			rec.MarkDataValid() // see decodeRawPage
-			recs = append(recs, rec)
+		spec := kinds.Of(kinds.DRSRecoverySnapshot)
+		what := "DescribeRecoverySnapshots " + serverID
+		recs, err := filePage(spec, what, p.n, p.items, r.filing(""))
+		if err != nil {
+			return err
 		}
-		r.stats.RecoverySnapshots.Add(int64(p.fresh))
-		return r.com.send(ctx, commit{what: fmt.Sprintf("DescribeRecoverySnapshots %s page %d", serverID, p.n), items: len(recs),
-			apply: func(w *archive.Writer, d *delta) error {
-				for _, rec := range recs {
-					ch, err := w.PutLatest(rec)
-					if err != nil {
-						return fmt.Errorf("DescribeRecoverySnapshots %s: %w", serverID, err)
-					}
-					if ch == archive.Added {
-						d.addRecord(rec.Kind, rec.Region, rec.Account)
-						d.observations++
-					}
-				}
-				return nil
-			}})
+		r.stats.AddRead(spec.Kind, int64(p.fresh))
+		cm, err := keepCommit(spec, fmt.Sprintf("%s page %d", what, p.n), recs)
+		if err != nil {
+			return err
+		}
+		return r.com.send(ctx, cm)
 	})
-}
-
-// volatileInstanceFields are the recovery-instance members that move
-// without the instance's state changing: clocks and the byte counters and
-// lag of failback replication. They are left out of its fingerprint.
-var volatileInstanceFields = [][]string{
-	{"recoveryInstanceProperties", "lastUpdatedDateTime"},
-	{"dataReplicationInfo", "etaDateTime"},
-	{"dataReplicationInfo", "lagDuration"},
-	{"dataReplicationInfo", "replicatedDisks"},
 }
 
 // listRecoveryInstances keeps each recovery instance DRS lists, with a new
@@ -149,29 +120,16 @@ var volatileInstanceFields = [][]string{
 // instance that names no snapshot time takes the capture time instead.
 func (r *drsRun) listRecoveryInstances(ctx context.Context) error {
 	return r.f.recoveryInstances(ctx, r.scope(), func(p page[*drs.DescribeRecoveryInstancesOutput]) error {
-		batch := make([]observation, 0, len(p.items))
-		for i, it := range p.items {
-			var h struct {
-				RecoveryInstanceID          string `json:"recoveryInstanceID"`
-				Arn                         string `json:"arn"`
-				PointInTimeSnapshotDateTime string `json:"pointInTimeSnapshotDateTime"`
-			}
-			if err := json.Unmarshal(it, &h); err != nil || h.RecoveryInstanceID == "" {
-				return fmt.Errorf("DescribeRecoveryInstances page %d item %d: no recoveryInstanceID", p.n, i)
-			}
-			fp, err := stateFingerprint(kinds.DRSRecoveryInstance, it)
-			if err != nil {
-				return fmt.Errorf("DescribeRecoveryInstances page %d item %d: %w", p.n, i, err)
-			}
-			seen := r.seen
-			rec := archive.Record{
-				Kind: kinds.DRSRecoveryInstance, ID: h.RecoveryInstanceID, Region: r.region, Account: r.accountOf(h.Arn),
-				Time: timeOr(h.PointInTimeSnapshotDateTime, seen), CapturedAt: &seen, FirstSeen: seen, LastSeen: seen, Data: it,
-			}
-			rec.MarkDataValid()
-			batch = append(batch, observation{rec: rec, fp: fp})
+		spec := kinds.Of(kinds.DRSRecoveryInstance)
+		recs, err := filePage(spec, "DescribeRecoveryInstances", p.n, p.items, r.filing(""))
+		if err != nil {
+			return err
 		}
-		r.stats.RecoveryInstances.Add(int64(p.fresh))
-		return r.com.send(ctx, observationCommit(fmt.Sprintf("DescribeRecoveryInstances page %d", p.n), batch))
+		r.stats.AddRead(spec.Kind, int64(p.fresh))
+		cm, err := keepCommit(spec, fmt.Sprintf("DescribeRecoveryInstances page %d", p.n), recs)
+		if err != nil {
+			return err
+		}
+		return r.com.send(ctx, cm)
 	})
 }

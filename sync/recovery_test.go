@@ -193,7 +193,7 @@ func TestRecoveryIncremental(t *testing.T) {
 	// Nothing moved: a second sync adds nothing.
 	emu.ResetCounts()
 	st := runSync(t, o)
-	if n := st.Observations.Load(); n != 0 {
+	if n := st.TotalAdded(); n != 0 {
 		t.Errorf("a sync with nothing new added %d observations", n)
 	}
 
@@ -239,8 +239,8 @@ func TestRecoveryIncremental(t *testing.T) {
 		t.Errorf("%d instance records before Advance, %d after: no state change kept", instancesBefore, instancesAfter)
 	}
 	// A third sync, nothing moved, adds nothing.
-	if st := runSync(t, o); st.Observations.Load() != 0 {
-		t.Errorf("a sync with nothing new added %d observations", st.Observations.Load())
+	if st := runSync(t, o); st.TotalAdded() != 0 {
+		t.Errorf("a sync with nothing new added %d observations", st.TotalAdded())
 	}
 }
 

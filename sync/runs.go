@@ -10,7 +10,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -19,28 +18,13 @@ import (
 	"github.com/archiver-dev/archiver/archive/kinds"
 )
 
-// sourceKinds are the kinds each source reads, in the order of
-// kinds.Names().
-var sourceKinds = map[Source][]archive.Kind{
-	SourceDRS:      {kinds.DRSJob, kinds.DRSJobLogItem, kinds.DRSSourceServer, kinds.DRSStagingAccount, kinds.DRSRecoverySnapshot, kinds.DRSRecoveryInstance},
-	SourceSnowball: {kinds.SnowballJob},
-	SourceSMS:      {kinds.SMSJob},
-}
-
-// itemCounters are the Stats counters of items read, by kind. Fetchers add
-// to them as pages arrive, so the difference across one target's fetch is
-// what that target read.
-func itemCounters(s *Stats) map[archive.Kind]*atomic.Int64 {
-	return map[archive.Kind]*atomic.Int64{
-		kinds.DRSJob:              &s.Jobs,
-		kinds.DRSJobLogItem:       &s.LogItems,
-		kinds.DRSSourceServer:     &s.Servers,
-		kinds.DRSStagingAccount:   &s.StagingAccounts,
-		kinds.DRSRecoverySnapshot: &s.RecoverySnapshots,
-		kinds.DRSRecoveryInstance: &s.RecoveryInstances,
-		kinds.SnowballJob:         &s.SnowballJobs,
-		kinds.SMSJob:              &s.SMSJobs,
+// sourceKinds returns the kinds src reads, in registry order.
+func sourceKinds(src Source) []archive.Kind {
+	var out []archive.Kind
+	for _, spec := range kinds.OfSource(string(src)) {
+		out = append(out, spec.Kind)
 	}
+	return out
 }
 
 // report follows one sync run and, at its end, records what it did for
@@ -72,16 +56,16 @@ func (rp *report) targets(ts []target) { rp.resolved = ts }
 // begin notes that the fetch of a target starts.
 func (rp *report) begin() {
 	rp.before = map[archive.Kind]int64{}
-	for k, c := range itemCounters(rp.stats) {
-		rp.before[k] = c.Load()
+	for _, k := range kinds.Names() {
+		rp.before[k] = rp.stats.Read(k)
 	}
 }
 
 // end notes that the fetch of t ended, with err.
 func (rp *report) end(t target, err error) {
 	items := map[archive.Kind]int64{}
-	for k, c := range itemCounters(rp.stats) {
-		items[k] = c.Load() - rp.before[k]
+	for _, k := range kinds.Names() {
+		items[k] = rp.stats.Read(k) - rp.before[k]
 	}
 	rp.done = append(rp.done, targetRun{t: t, items: items, err: err})
 }
@@ -124,7 +108,7 @@ func (rp *report) finish(ctx context.Context, runErr error) error {
 	}
 	for i := range runs {
 		runs[i].RecordsAdded = map[archive.Kind]int64{}
-		for _, k := range sourceKinds[Source(runs[i].Source)] {
+		for _, k := range sourceKinds(Source(runs[i].Source)) {
 			runs[i].RecordsAdded[k] = added[addedKey{k, runs[i].Region, runs[i].Account}]
 		}
 	}
@@ -169,7 +153,7 @@ func (rp *report) runs(runErr error, red *redactor) []archive.SyncRun {
 			Started: rp.stats.Started.UTC(), Finished: finished,
 			ItemsRead: map[archive.Kind]int64{}, ArchiverBuild: rp.o.Build,
 		}
-		for _, k := range sourceKinds[src] {
+		for _, k := range sourceKinds(src) {
 			s.ItemsRead[k] = items[k]
 		}
 		if err != nil {

@@ -112,16 +112,16 @@ func TestRunRecords(t *testing.T) {
 		}
 	}
 	want := map[archive.Kind]int64{
-		kinds.DRSJob: stats.Jobs.Load(), kinds.DRSJobLogItem: stats.LogItems.Load(),
-		kinds.DRSSourceServer: stats.Servers.Load(), kinds.DRSStagingAccount: stats.StagingAccounts.Load(),
-		kinds.SnowballJob: stats.SnowballJobs.Load(), kinds.SMSJob: stats.SMSJobs.Load(),
+		kinds.DRSJob: stats.Read(kinds.DRSJob), kinds.DRSJobLogItem: stats.Read(kinds.DRSJobLogItem),
+		kinds.DRSSourceServer: stats.Read(kinds.DRSSourceServer), kinds.DRSStagingAccount: stats.Read(kinds.DRSStagingAccount),
+		kinds.SnowballJob: stats.Read(kinds.SnowballJob), kinds.SMSJob: stats.Read(kinds.SMSJob),
 	}
 	for k, n := range want {
 		if read[k] != n || n == 0 {
 			t.Errorf("run records read %d %s in all, the sync counted %d", read[k], k, n)
 		}
 	}
-	if total := stats.JobsAdded.Load() + stats.LogItemsAdded.Load() + stats.Snapshots.Load() + stats.Observations.Load(); added != total {
+	if total := stats.TotalAdded(); added != total {
 		t.Errorf("run records added %d records in all, the sync counted %d", added, total)
 	}
 

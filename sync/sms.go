@@ -8,7 +8,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
-	"github.com/archiver-dev/archiver/archive"
 	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/internal/smsapi"
 )
@@ -53,83 +52,21 @@ func (r *smsRun) run(ctx context.Context) error {
 	}
 	var seen lister
 	return eachPage(ctx, r.stats, l, func(p page[*smsapi.GetReplicationJobsOutput]) error {
-		batch := make([]observation, 0, len(p.items))
-		for i, it := range p.items {
-			var h smsJobHead
-			if err := json.Unmarshal(it, &h); err != nil || h.ReplicationJobID == "" {
-				return fmt.Errorf("GetReplicationJobs page %d item %d: no replicationJobId", p.n, i)
-			}
-			fp, err := smsFingerprint(it)
-			if err != nil {
-				return fmt.Errorf("GetReplicationJobs page %d item %d: %w", p.n, i, err)
-			}
-			seen := r.seen
-			rec := archive.Record{
-				Kind: kinds.SMSJob, ID: h.ReplicationJobID, Region: r.region, Account: r.account,
-				Time: rawTime(h.SeedReplicationTime, seen), CapturedAt: &seen, FirstSeen: seen, LastSeen: seen, Data: it,
-			}
-			rec.MarkDataValid() // decoded whole above
-			batch = append(batch, observation{rec: rec, fp: fp})
+		spec := kinds.Of(kinds.SMSJob)
+		recs, err := filePage(spec, "GetReplicationJobs", p.n, p.items, filing{region: r.region, account: r.account, seen: r.seen})
+		if err != nil {
+			return err
 		}
-		r.stats.SMSJobs.Add(int64(p.fresh))
-		listed := seen.add(observed(batch))
+		r.stats.AddRead(spec.Kind, int64(p.fresh))
+		listed := seen.add(recs)
 		var sw *sweep
 		if p.last {
-			sw = seen.sweep(kinds.SMSJob, r.region, r.account, r.seen, nil)
+			sw = sweepOf(spec, &seen, r.region, r.account, r.seen, "")
 		}
-		return r.com.send(ctx, withMarks(observationCommit(fmt.Sprintf("GetReplicationJobs page %d", p.n), batch), listed, sw))
+		cm, err := keepCommit(spec, fmt.Sprintf("GetReplicationJobs page %d", p.n), recs)
+		if err != nil {
+			return err
+		}
+		return r.com.send(ctx, withMarks(cm, listed, sw))
 	})
-}
-
-// smsJobHead is the part of an SMS replication job sync reads to file it.
-type smsJobHead struct {
-	ReplicationJobID    string          `json:"replicationJobId"`
-	SeedReplicationTime json.RawMessage `json:"seedReplicationTime"`
-}
-
-// volatileSMSFields are the members of an SMS replication job that move
-// without its state changing: the next scheduled run, and the progress
-// counter of a run's stage.
-var volatileSMSFields = [][]string{
-	{"nextReplicationRunStartTime"},
-	{"replicationRunList", "*", "stageDetails", "stageProgress"},
-}
-
-// smsFingerprint hashes the state of an SMS replication job: the job's and
-// its runs' states, messages, AMIs and times, everything but
-// volatileSMSFields. Timestamps count by the instant they name, so the
-// epoch seconds of the API and the ISO 8601 text of saved AWS CLI output
-// give the same fingerprint.
-func smsFingerprint(raw json.RawMessage) ([]byte, error) {
-	return stateFingerprint(kinds.SMSJob, raw)
-}
-
-// adjustSMS counts the timestamps of a replication job and its runs by the
-// instants they name.
-func adjustSMS(m map[string]any) {
-	normalizeTimes(m, "seedReplicationTime")
-	if runs, ok := m["replicationRunList"].([]any); ok {
-		for _, r := range runs {
-			if run, ok := r.(map[string]any); ok {
-				normalizeTimes(run, "scheduledStartTime", "completedTime")
-			}
-		}
-	}
-}
-
-// snowballFingerprint hashes the state of a Snowball cluster job: the whole
-// entry, its CreationDate counted by the instant it names (see
-// smsFingerprint).
-func snowballFingerprint(raw json.RawMessage) ([]byte, error) {
-	return stateFingerprint(kinds.SnowballJob, raw)
-}
-
-// normalizeTimes replaces the named timestamp members of m, epoch seconds
-// or ISO 8601 text, with the instant they name in one form.
-func normalizeTimes(m map[string]any, names ...string) {
-	for _, name := range names {
-		if t, ok := timeValue(m[name]); ok {
-			m[name] = t.UTC().Format("2006-01-02T15:04:05.999999999Z")
-		}
-	}
 }

@@ -2,7 +2,6 @@ package sync
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -96,12 +95,6 @@ func (r *snowballRun) listClusters(ctx context.Context) ([]string, error) {
 	return ids, err
 }
 
-// snowballJobHead is the part of a JobListEntry sync reads to file it.
-type snowballJobHead struct {
-	JobID        string          `json:"JobId"`
-	CreationDate json.RawMessage `json:"CreationDate"`
-}
-
 func (r *snowballRun) listClusterJobs(ctx context.Context, clusterID string) error {
 	what := "ListClusterJobs " + clusterID
 	limit := aws.Int32(min(r.pageSize, snowballPageSize))
@@ -114,31 +107,22 @@ func (r *snowballRun) listClusterJobs(ctx context.Context, clusterID string) err
 		})
 	var seen lister
 	return eachPage(ctx, r.stats, l, func(p page[*snowball.ListClusterJobsOutput]) error {
-		batch := make([]observation, 0, len(p.items))
-		for i, it := range p.items {
-			var h snowballJobHead
-			if err := json.Unmarshal(it, &h); err != nil || h.JobID == "" {
-				return fmt.Errorf("%s page %d item %d: no JobId", what, p.n, i)
-			}
-			fp, err := snowballFingerprint(it)
-			if err != nil {
-				return fmt.Errorf("%s page %d item %d: %w", what, p.n, i, err)
-			}
-			seen := r.seen
-			rec := archive.Record{
-				Kind: kinds.SnowballJob, ID: h.JobID, ClusterID: clusterID, Region: r.region, Account: r.account,
-				Time: rawTime(h.CreationDate, seen), CapturedAt: &seen, FirstSeen: seen, LastSeen: seen, Data: it,
-			}
-			rec.MarkDataValid() // decoded whole above
-			batch = append(batch, observation{rec: rec, fp: fp})
+		spec := kinds.Of(kinds.SnowballJob)
+		recs, err := filePage(spec, what, p.n, p.items, filing{region: r.region, account: r.account, seen: r.seen, parent: clusterID})
+		if err != nil {
+			return err
 		}
-		r.stats.SnowballJobs.Add(int64(p.fresh))
-		listed := seen.add(observed(batch))
+		r.stats.AddRead(spec.Kind, int64(p.fresh))
+		listed := seen.add(recs)
 		var sw *sweep
 		if p.last {
-			sw = seen.sweep(kinds.SnowballJob, r.region, r.account, r.seen, func(rec archive.Record) bool { return rec.ClusterID == clusterID })
+			sw = sweepOf(spec, &seen, r.region, r.account, r.seen, clusterID)
 		}
-		return r.com.send(ctx, withMarks(observationCommit(fmt.Sprintf("%s page %d", what, p.n), batch), listed, sw))
+		cm, err := keepCommit(spec, fmt.Sprintf("%s page %d", what, p.n), recs)
+		if err != nil {
+			return err
+		}
+		return r.com.send(ctx, withMarks(cm, listed, sw))
 	})
 }
 

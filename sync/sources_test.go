@@ -80,7 +80,7 @@ func TestSnowballAndSMS(t *testing.T) {
 		t.Errorf("%d ListClusterJobs and %d GetReplicationJobs calls: the listings were not paged",
 			emu.Calls(emulator.OpListClusterJobs), emu.Calls(emulator.OpGetReplicationJobs))
 	}
-	if n := st.Jobs.Load() + st.LogItems.Load() + st.Servers.Load(); n != 0 {
+	if n := st.Read(kinds.DRSJob) + st.Read(kinds.DRSJobLogItem) + st.Read(kinds.DRSSourceServer); n != 0 {
 		t.Errorf("%d DRS items read; DRS was not asked for", n)
 	}
 

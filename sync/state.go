@@ -1,9 +1,7 @@
 package sync
 
 import (
-	"bytes"
 	"encoding/json"
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -12,51 +10,24 @@ import (
 	"github.com/archiver-dev/archiver/archive/kinds"
 )
 
-// stateRule is what makes two objects of one kind the same state: the
-// members left out (volatile paths, a "*" element standing for every
-// element of an array) and the adjustments made to the rest (time formats,
-// lag bands). Sync's fingerprints and import's comparisons both read it,
-// so that an object is one state whichever path it came by.
-type stateRule struct {
-	volatile [][]string
-	adjust   func(map[string]any)
-}
-
-// stateRules holds the rule of each kind whose records are observations, or
-// whose imported states are compared with archived ones. A kind not here
-// counts every member.
-var stateRules = map[archive.Kind]stateRule{
-	kinds.DRSSourceServer:     {volatile: volatileServerFields, adjust: adjustServer},
-	kinds.DRSRecoveryInstance: {volatile: volatileInstanceFields},
-	kinds.SnowballJob:         {adjust: func(m map[string]any) { normalizeTimes(m, "CreationDate") }},
-	kinds.SMSJob:              {volatile: volatileSMSFields, adjust: adjustSMS},
-}
-
-// stateFingerprint hashes the state of an object of kind (see fingerprint).
+// stateFingerprint hashes the state of an object of kind (see
+// kinds.Spec.Fingerprint).
 func stateFingerprint(kind archive.Kind, raw json.RawMessage) ([]byte, error) {
-	r := stateRules[kind]
-	return fingerprint(raw, r.volatile, r.adjust)
+	return specOf(kind).Fingerprint(raw)
 }
 
-// stateValue decodes raw and applies kind's rule to it.
+// stateValue decodes raw and applies kind's State rule to it.
 func stateValue(kind archive.Kind, raw []byte) (map[string]any, error) {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var m map[string]any
-	if err := dec.Decode(&m); err != nil {
-		return nil, err
+	return specOf(kind).Value(raw)
+}
+
+// specOf returns the registry entry of kind; a kind without one counts
+// every member and is kept as its latest state.
+func specOf(kind archive.Kind) *kinds.Spec {
+	if s := kinds.Of(kind); s != nil {
+		return s
 	}
-	if m == nil {
-		return nil, fmt.Errorf("not a JSON object")
-	}
-	r := stateRules[kind]
-	for _, path := range r.volatile {
-		drop(m, path)
-	}
-	if r.adjust != nil {
-		r.adjust(m)
-	}
-	return m, nil
+	return &kinds.Spec{Kind: kind}
 }
 
 // coveredState reports whether part, an object of kind imported from saved

@@ -226,8 +226,8 @@ func TestSyncIncremental(t *testing.T) {
 	if len(second.jobs) <= len(first.jobs) {
 		t.Errorf("second sync archived no new jobs (%d then %d)", len(first.jobs), len(second.jobs))
 	}
-	if st.JobsAdded.Load() != int64(len(second.jobs)-len(first.jobs)) {
-		t.Errorf("stats say %d jobs added, archive grew by %d", st.JobsAdded.Load(), len(second.jobs)-len(first.jobs))
+	if st.Added(kinds.DRSJob) != int64(len(second.jobs)-len(first.jobs)) {
+		t.Errorf("stats say %d jobs added, archive grew by %d", st.Added(kinds.DRSJob), len(second.jobs)-len(first.jobs))
 	}
 	// Every source server changed at least its clocks; only state changes
 	// may add snapshots, and some did.
@@ -242,7 +242,7 @@ func TestSyncIncremental(t *testing.T) {
 	emu.ResetCounts()
 	st = runSync(t, options(dir, emu))
 	third := readContent(t, dir)
-	if third.snapshots != second.snapshots || st.JobsAdded.Load() != 0 || st.JobsUpdated.Load() != 0 || st.LogItemsAdded.Load() != 0 {
+	if third.snapshots != second.snapshots || st.Added(kinds.DRSJob) != 0 || st.Updated(kinds.DRSJob) != 0 || st.Added(kinds.DRSJobLogItem) != 0 {
 		t.Errorf("idle sync wrote: %s", st.Summary(0))
 	}
 	// Only the jobs still running at the second sync have their logs read.

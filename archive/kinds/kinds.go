@@ -49,6 +49,20 @@ const (
 	SweepParent
 )
 
+// Parent says which header field holds the parent an object was listed
+// under, when the object does not name it itself.
+type Parent int
+
+const (
+	// NoParent: the object is listed on its own.
+	NoParent Parent = iota
+	// ParentJob: the object is an item of a job's log (header JobID).
+	ParentJob
+	// ParentCluster: the object is listed per Snowball cluster (header
+	// ClusterID).
+	ParentCluster
+)
+
 // Spec is everything that differs between kinds.
 type Spec struct {
 	// Kind is the kind's name, as users type it and exports write it.
@@ -66,6 +80,9 @@ type Spec struct {
 	// "DescribeJobs", and PerParent what it is called for ("" when it lists
 	// a region and account at once).
 	Operation, PerParent string
+	// Parent says which header field keeps the parent the object was
+	// listed under.
+	Parent Parent
 	// ListMember is the member of an answer that holds the objects
 	// ("items"); "" when the answer is the object itself.
 	ListMember string
@@ -99,6 +116,9 @@ type Spec struct {
 	Marks []string
 	// Stat is the name of the kind's counters in metrics ("jobs").
 	Stat string
+	// Progress is the noun a sync's progress line counts the kind's
+	// objects by ("log item"); "" leaves them out.
+	Progress string
 }
 
 // Summary is what a table row or CSV line shows of an object besides its
@@ -186,6 +206,11 @@ func Sources() []string {
 	}
 	return out
 }
+
+// NeedsWhere reports whether saved AWS CLI output of the kind needs the
+// region and account said (import's --region and --account): its objects
+// carry no ARN, and are not the log of a job the archive knows.
+func (s *Spec) NeedsWhere() bool { return s.ARNMember == "" && s.Parent != ParentJob }
 
 // Observed reports whether records of the kind are observations: each
 // carries the time it was captured.

@@ -31,18 +31,18 @@ var drsJob = &Spec{
 	Class: Latest, Sweep: SweepListing,
 	Index:   IndexRule{OwnJob: true},
 	Summary: drsJobSummary,
-	CLI:     "aws drs describe-jobs",
+	CLI:     "aws drs describe-jobs", Progress: "job",
 	Marks:   []string{"jobID"},
 }
 
 // DRS job log items: the items of each job's log, by position.
 var drsJobLogItem = &Spec{
 	Kind: DRSJobLogItem, Code: 1, Short: "log", Noun: "DRS job log item", Plural: "DRS job log items", Stat: "log_items",
-	Source: SourceDRS, Operation: "DescribeJobLogItems", PerParent: "job", ListMember: "items",
+	Source: SourceDRS, Operation: "DescribeJobLogItems", PerParent: "job", Parent: ParentJob, ListMember: "items",
 	TimeMember: "logDateTime",
 	Class:      LogItem,
 	Summary:    drsLogItemSummary,
-	CLI:        "aws drs describe-job-log-items --job-id drsjob-...",
+	CLI:        "aws drs describe-job-log-items --job-id drsjob-...", Progress: "log item",
 	Marks:      []string{"event", "logDateTime"},
 }
 
@@ -72,7 +72,7 @@ var drsSourceServer = &Spec{
 	},
 	Index:   IndexRule{IDIsServer: true},
 	Summary: drsSourceServerSummary,
-	CLI:     "aws drs describe-source-servers",
+	CLI:     "aws drs describe-source-servers", Progress: "server",
 	Marks:   []string{"sourceServerID"},
 }
 
@@ -134,12 +134,12 @@ var drsRecoveryInstance = &Spec{
 // when the entry changes; the record's time is the job's CreationDate.
 var snowballJob = &Spec{
 	Kind: SnowballJob, Code: 3, Short: "snowball", Noun: "Snowball cluster job", Plural: "Snowball cluster jobs", Stat: "snowball_cluster_jobs",
-	Source: SourceSnowball, Operation: "ListClusterJobs", PerParent: "cluster", ListMember: "JobListEntries",
+	Source: SourceSnowball, Operation: "ListClusterJobs", PerParent: "cluster", Parent: ParentCluster, ListMember: "JobListEntries",
 	IDMember: "JobId", TimeMember: "CreationDate",
 	Class: Observation, Sweep: SweepParent,
 	State:   State{Adjust: func(m map[string]any) { normalizeTimes(m, "CreationDate") }},
 	Summary: snowballJobSummary,
-	CLI:     "aws snowball list-cluster-jobs --cluster-id CID...",
+	CLI:     "aws snowball list-cluster-jobs --cluster-id CID...", Progress: "Snowball job",
 }
 
 // SMS replication jobs, with their runs: a new record when the job or one
@@ -168,7 +168,7 @@ var smsJob = &Spec{
 		},
 	},
 	Summary: smsJobSummary,
-	CLI:     "aws sms get-replication-jobs",
+	CLI:     "aws sms get-replication-jobs", Progress: "SMS job",
 }
 
 // registry holds every kind, in the order exports present them.

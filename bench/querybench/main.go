@@ -144,7 +144,7 @@ func runGenerate(dir string, jobs, perJob int) error {
 		return fmt.Errorf("sync: %w", err)
 	}
 	d := time.Since(start)
-	if got := int(st.LogItemsAdded.Load() + st.JobsAdded.Load() + st.Snapshots.Load()); got != total {
+	if got := int(st.Added(kinds.DRSJobLogItem) + st.Added(kinds.DRSJob) + st.Added(kinds.DRSSourceServer)); got != total {
 		return fmt.Errorf("sync archived %d items, want %d", got, total)
 	}
 	fmt.Printf("sync (fetch, archive, index): %v, %.0f items/s\n", d.Round(time.Millisecond), float64(total)/d.Seconds())

@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/drs"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/index"
 	"github.com/archiver-dev/archiver/internal/emulator"
 	archsync "github.com/archiver-dev/archiver/sync"
@@ -120,7 +121,7 @@ func run(logItems, perJob, runs, conc int) error {
 		if err != nil {
 			return fmt.Errorf("sync: %w", err)
 		}
-		if got := int(st.LogItemsAdded.Load() + st.JobsAdded.Load() + st.Snapshots.Load()); got != total {
+		if got := int(st.Added(kinds.DRSJobLogItem) + st.Added(kinds.DRSJob) + st.Added(kinds.DRSSourceServer)); got != total {
 			return fmt.Errorf("sync archived %d items, want %d", got, total)
 		}
 	}

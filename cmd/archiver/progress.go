@@ -12,6 +12,7 @@ import (
 	"github.com/dustin/go-humanize"
 	"golang.org/x/term"
 
+	"github.com/archiver-dev/archiver/archive/kinds"
 	archsync "github.com/archiver-dev/archiver/sync"
 )
 
@@ -118,19 +119,14 @@ func (p *progress) line(now time.Time) string {
 		// "+": job listings are still adding job logs to read.
 		head = fmt.Sprintf("%s/%s+ job logs", humanize.Comma(done), humanize.Comma(total))
 	}
-	extras := []string{
-		plural(s.Jobs.Load(), "job"),
-		plural(s.LogItems.Load(), "log item"),
-		plural(s.Servers.Load(), "server"),
-	}
-	if listings == 0 {
-		extras = nil // no DRS in this sync
-	}
-	if n := s.SnowballJobs.Load(); n > 0 {
-		extras = append(extras, plural(n, "Snowball job"))
-	}
-	if n := s.SMSJobs.Load(); n > 0 {
-		extras = append(extras, plural(n, "SMS job"))
+	// The counts of the kinds the line names: DRS's once job listings
+	// run (there is DRS in this sync), the others' once there are some.
+	var extras []string
+	for _, spec := range kinds.All() {
+		n := s.Read(spec.Kind)
+		if spec.Progress != "" && (spec.Source == kinds.SourceDRS && listings > 0 || spec.Source != kinds.SourceDRS && n > 0) {
+			extras = append(extras, plural(n, spec.Progress))
+		}
 	}
 	elapsed := now.Sub(p.start).Round(time.Second).String()
 

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/kinds"
 	archsync "github.com/archiver-dev/archiver/sync"
 )
 
@@ -53,10 +55,10 @@ func TestProgressLine(t *testing.T) {
 				stats.JobLogs.Store(s.done)
 				stats.JobLogsPending.Store(s.total)
 				stats.JobListingsDone.Store(s.listed)
-				stats.Jobs.Store(s.total * 3)
-				stats.LogItems.Store(s.done * 21)
-				stats.Servers.Store(1234)
-				stats.SnowballJobs.Store(7)
+				for k, n := range map[archive.Kind]int64{kinds.DRSJob: s.total * 3, kinds.DRSJobLogItem: s.done * 21,
+					kinds.DRSSourceServer: 1234, kinds.SnowballJob: 7} {
+					stats.AddRead(k, n-stats.Read(k))
+				}
 				p.draw(start.Add(time.Duration(i) * 61 * time.Second))
 				if s.listed == 2 {
 					finals++

@@ -33,7 +33,7 @@ func syncAccount(t *testing.T, dir, account string) {
 	if err != nil {
 		t.Fatalf("sync: %v", err)
 	}
-	if len(emu.Jobs()) == 0 || st.Jobs.Load() == 0 {
+	if len(emu.Jobs()) == 0 || st.Read(kinds.DRSJob) == 0 {
 		t.Fatal("the emulated history has no jobs")
 	}
 }
