@@ -84,8 +84,12 @@ var textKeys = map[string]bool{
 func NewDocument(rec archive.Record) (Document, error) {
 	// A job's own ID, or the job of a log item; other records (a snapshot
 	// naming its last launch, say) belong to no job.
+	rule := kinds.IndexRule{}
+	if spec := kinds.Of(rec.Kind); spec != nil {
+		rule = spec.Index
+	}
 	d := Document{JobID: rec.JobID}
-	if rec.Kind == kinds.DRSJob {
+	if rule.OwnJob {
 		d.JobID = rec.ID
 	}
 	var v any
@@ -120,7 +124,7 @@ func NewDocument(rec archive.Record) (Document, error) {
 		case "jobid":
 			// A recovery instance names the job that launched it: text, so
 			// that --job-id keeps meaning a job and its log items.
-			if rec.Kind == kinds.DRSRecoveryInstance {
+			if rule.JobIsText {
 				text = append(text, s)
 			}
 		case "datareplicationstate":
@@ -146,22 +150,14 @@ func NewDocument(rec archive.Record) (Document, error) {
 			}
 		}
 	}
-	if rec.Kind == kinds.DRSSourceServer && rec.ID != "" {
+	if rule.IDIsServer && rec.ID != "" {
 		servers.add(rec.ID)
 	}
-	switch rec.Kind {
-	case kinds.DRSRecoverySnapshot:
-		// The snapshot ID is searchable as text.
+	if rule.IDIsText {
 		text = append(text, rec.ID)
-	case kinds.DRSRecoveryInstance:
-		// isDrill is a boolean: say what it means in words.
-		if m, ok := v.(map[string]any); ok {
-			if drill, ok := m["isDrill"].(bool); ok && drill {
-				text = append(text, "drill instance")
-			} else if ok {
-				text = append(text, "recovery instance")
-			}
-		}
+	}
+	if m, ok := v.(map[string]any); ok && rule.Text != nil {
+		text = append(text, rule.Text(m)...)
 	}
 	d.ServerIDs, d.InstanceIDs, d.Status = servers.list(), instances.list(), statuses.list()
 	d.Text = strings.Join(text, "\n")

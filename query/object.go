@@ -25,7 +25,7 @@ func AppendObject(b []byte, rec archive.Record) []byte {
 		b = append(b, `,"id":`...)
 		b = appendString(b, rec.ID)
 	}
-	if rec.Kind == kinds.DRSJobLogItem {
+	if spec := kinds.Of(rec.Kind); spec != nil && spec.Parent == kinds.ParentJob {
 		b = append(b, `,"jobID":`...)
 		b = appendString(b, rec.JobID)
 	}

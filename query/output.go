@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
@@ -102,54 +101,6 @@ type Row struct {
 	Region, Account string
 }
 
-// The members of the AWS objects that a Row shows. Decoding is lenient: a
-// member of an unexpected type is left empty, the others are still read.
-type (
-	drsJobData struct {
-		Status               string `json:"status"`
-		InitiatedBy          string `json:"initiatedBy"`
-		ParticipatingServers []struct {
-			SourceServerID string `json:"sourceServerID"`
-			LaunchStatus   string `json:"launchStatus"`
-		} `json:"participatingServers"`
-	}
-	drsLogItemData struct {
-		Event     string `json:"event"`
-		EventData struct {
-			SourceServerID string `json:"sourceServerID"`
-			RawError       string `json:"rawError"`
-		} `json:"eventData"`
-	}
-	drsSourceServerData struct {
-		SourceServerID      string `json:"sourceServerID"`
-		DataReplicationInfo struct {
-			DataReplicationState string `json:"dataReplicationState"`
-			DataReplicationError struct {
-				Error    string `json:"error"`
-				RawError string `json:"rawError"`
-			} `json:"dataReplicationError"`
-		} `json:"dataReplicationInfo"`
-		LifeCycle struct {
-			LastLaunch struct {
-				Initiated struct {
-					JobID string `json:"jobID"`
-				} `json:"initiated"`
-			} `json:"lastLaunch"`
-		} `json:"lifeCycle"`
-	}
-	snowballJobData struct {
-		JobID       string `json:"JobId"`
-		JobState    string `json:"JobState"`
-		Description string `json:"Description"`
-	}
-	smsJobData struct {
-		ReplicationJobID string `json:"replicationJobId"`
-		ServerID         string `json:"serverId"`
-		State            string `json:"state"`
-		StatusMessage    string `json:"statusMessage"`
-	}
-)
-
 // RowOf extracts the Row of a record. It never fails: members that are
 // missing, or not of the expected type, give empty strings.
 func RowOf(rec archive.Record) Row {
@@ -160,136 +111,16 @@ func RowOf(rec archive.Record) Row {
 	if rec.CapturedAt != nil {
 		row.CapturedAt = *rec.CapturedAt
 	}
-	// Unmarshal errors are ignored on purpose: it fills what it can.
-	switch rec.Kind {
-	case kinds.DRSJob:
-		var d drsJobData
-		_ = json.Unmarshal(rec.Data, &d)
-		row.Job = rec.ID
-		row.What = joinNonEmpty(d.Status, d.InitiatedBy)
-		var servers, statuses []string
-		for _, s := range d.ParticipatingServers {
-			if s.SourceServerID != "" {
-				servers = append(servers, s.SourceServerID)
-			}
-			statuses = append(statuses, s.LaunchStatus)
-		}
-		row.Servers = strings.Join(servers, " ")
-		if len(servers) > 0 {
-			row.Server = servers[0]
-			if len(servers) > 1 {
-				row.Server += " +" + strconv.Itoa(len(servers)-1)
-			}
-		}
-		row.Message = launchSummary(statuses)
-	case kinds.DRSJobLogItem:
-		var d drsLogItemData
-		_ = json.Unmarshal(rec.Data, &d)
-		row.Job = rec.JobID
-		row.Server = d.EventData.SourceServerID
-		row.What = d.Event
-		row.Message = d.EventData.RawError
-	case kinds.DRSSourceServer:
-		var d drsSourceServerData
-		_ = json.Unmarshal(rec.Data, &d)
-		info := d.DataReplicationInfo
-		row.Job = d.LifeCycle.LastLaunch.Initiated.JobID
-		row.Server = firstNonEmpty(rec.ID, d.SourceServerID)
-		row.What = info.DataReplicationState
-		row.Message = firstNonEmpty(info.DataReplicationError.RawError, info.DataReplicationError.Error)
-	case kinds.SnowballJob:
-		var d snowballJobData
-		_ = json.Unmarshal(rec.Data, &d)
-		row.Job = firstNonEmpty(d.JobID, rec.ID)
-		row.What = d.JobState
-		row.Message = d.Description
-	case kinds.SMSJob:
-		var d smsJobData
-		_ = json.Unmarshal(rec.Data, &d)
-		row.Job = firstNonEmpty(d.ReplicationJobID, rec.ID)
-		row.Server = d.ServerID
-		row.What = d.State
-		row.Message = d.StatusMessage
-	case kinds.DRSStagingAccount:
-		row.ID = firstNonEmpty(rec.ID, row.ID)
-	case kinds.DRSRecoverySnapshot:
-		var d recoverySnapshotData
-		_ = json.Unmarshal(rec.Data, &d)
-		row.ID = firstNonEmpty(rec.ID, d.SnapshotID)
-		row.Server = d.SourceServerID
-		row.Message = fmt.Sprintf("%d EBS snapshots", len(d.EBSSnapshots))
-	case kinds.DRSRecoveryInstance:
-		var d recoveryInstanceData
-		_ = json.Unmarshal(rec.Data, &d)
-		row.Job = d.JobID
-		row.Server = d.SourceServerID
-		row.What = d.EC2InstanceState
-		kind := "recovery"
-		if d.IsDrill {
-			kind = "drill"
-		}
-		row.ID = firstNonEmpty(rec.ID, d.RecoveryInstanceID)
-		row.Message = kind + " instance"
-	default:
+	spec := kinds.Of(rec.Kind)
+	if spec == nil {
 		row.Job = firstNonEmpty(rec.JobID, rec.ID)
+		return row
 	}
+	sum := spec.Summary(rec.ID, rec.Data)
+	row.ID = firstNonEmpty(sum.ID, row.ID)
+	row.Job = firstNonEmpty(sum.Job, rec.JobID)
+	row.Server, row.Servers, row.What, row.Message = sum.Server, sum.Servers, sum.What, sum.Message
 	return row
-}
-
-// launchOrder gives the order and wording of the launch statuses in a job's
-// summary: outcomes first, since they are what a reader looks for.
-var launchOrder = []struct{ status, word string }{
-	{"LAUNCHED", "launched"},
-	{"FAILED", "failed"},
-	{"IN_PROGRESS", "in progress"},
-	{"PENDING", "pending"},
-	{"TERMINATED", "terminated"},
-}
-
-// launchSummary counts launch statuses: "3 launched, 1 failed". Statuses
-// unknown to launchOrder follow, lower-cased, in order of appearance, so
-// that a status AWS adds later is still counted.
-func launchSummary(statuses []string) string {
-	counts := map[string]int{}
-	var others []string
-	for _, s := range statuses {
-		if s == "" {
-			continue
-		}
-		if counts[s] == 0 && !isKnownLaunchStatus(s) {
-			others = append(others, s)
-		}
-		counts[s]++
-	}
-	var parts []string
-	for _, l := range launchOrder {
-		if n := counts[l.status]; n > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", n, l.word))
-		}
-	}
-	for _, s := range others {
-		parts = append(parts, fmt.Sprintf("%d %s", counts[s], strings.ToLower(strings.ReplaceAll(s, "_", " "))))
-	}
-	return strings.Join(parts, ", ")
-}
-
-func isKnownLaunchStatus(s string) bool {
-	for _, l := range launchOrder {
-		if l.status == s {
-			return true
-		}
-	}
-	return false
-}
-
-func joinNonEmpty(ss ...string) string {
-	var parts []string
-	for _, s := range ss {
-		if s != "" {
-			parts = append(parts, s)
-		}
-	}
-	return strings.Join(parts, " ")
 }
 
 func firstNonEmpty(ss ...string) string {
@@ -547,20 +378,6 @@ const (
 // are never cut, only left out when the line cannot hold them (ID never).
 var tableColumns = [numColumns]string{"TIME", "KIND", "ID", "JOB", "SERVER", "WHAT", "CAPTURED", "MESSAGE"}
 
-// shortKinds are the kind names a table shows.
-var shortKinds = map[archive.Kind]string{
-	kinds.DRSJob:          "job",
-	kinds.DRSJobLogItem:   "log",
-	kinds.DRSSourceServer: "server",
-	kinds.SnowballJob:     "snowball",
-	kinds.SMSJob:          "sms",
-
-	kinds.DRSStagingAccount: "staging",
-
-	kinds.DRSRecoverySnapshot: "snapshot",
-	kinds.DRSRecoveryInstance: "instance",
-}
-
 // tableRow is one buffered table line: the cells before MESSAGE as shown,
 // and MESSAGE as runes with a flag on each highlighted rune.
 type tableRow struct {
@@ -584,13 +401,13 @@ type tableWriter struct {
 
 func (t *tableWriter) Write(rec archive.Record, terms []string) error {
 	r := RowOf(rec)
-	kind, ok := shortKinds[r.Kind]
-	if !ok {
-		kind = string(r.Kind)
+	kind := string(r.Kind)
+	if spec := kinds.Of(r.Kind); spec != nil {
+		kind = spec.Short
 	}
 	id := r.ID
-	if r.Kind == kinds.DRSJobLogItem || id == "" {
-		id = r.Job
+	if id == "" {
+		id = r.Job // a log item's job
 	}
 	job, server := r.Job, r.Server
 	if job == id {
@@ -924,22 +741,4 @@ func spans(mark []bool) int {
 		}
 	}
 	return n
-}
-
-// recoverySnapshotData is the part of a DRS recovery snapshot a table row
-// shows.
-type recoverySnapshotData struct {
-	SnapshotID     string   `json:"snapshotID"`
-	SourceServerID string   `json:"sourceServerID"`
-	EBSSnapshots   []string `json:"ebsSnapshots"`
-}
-
-// recoveryInstanceData is the part of a DRS recovery instance a table row
-// shows.
-type recoveryInstanceData struct {
-	RecoveryInstanceID string `json:"recoveryInstanceID"`
-	SourceServerID     string `json:"sourceServerID"`
-	JobID              string `json:"jobID"`
-	EC2InstanceState   string `json:"ec2InstanceState"`
-	IsDrill            bool   `json:"isDrill"`
 }
