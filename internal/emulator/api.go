@@ -29,7 +29,9 @@ const (
 type request struct {
 	Filters *requestFilters `json:"filters"`
 	JobID   string          `json:"jobID"`
-	// SourceServerID and Order are inputs of DescribeRecoverySnapshots.
+	// SourceServerID and Order are inputs of DescribeRecoverySnapshots;
+	// GetLaunchConfiguration and GetReplicationConfiguration take
+	// SourceServerID alone.
 	SourceServerID string  `json:"sourceServerID"`
 	Order          string  `json:"order"`
 	MaxResults     *int64  `json:"maxResults"`
@@ -52,6 +54,11 @@ type requestFilters struct {
 	ToDateTime   *string `json:"toDateTime"`
 	// RecoveryInstanceIDs filters DescribeRecoveryInstances.
 	RecoveryInstanceIDs []string `json:"recoveryInstanceIDs"`
+	// SourceNetworkIDs, OriginAccountID and OriginRegion filter
+	// DescribeSourceNetworks.
+	SourceNetworkIDs []string `json:"sourceNetworkIDs"`
+	OriginAccountID  string   `json:"originAccountID"`
+	OriginRegion     string   `json:"originRegion"`
 }
 
 // readRequest parses the input of op from the body or, for

@@ -8,9 +8,12 @@
 //   - a synthetic history of one account in one region, generated from a
 //     seed so that the same Options always produce byte-for-byte the same
 //     answers: DRS source servers, recovery and drill jobs and their job
-//     logs; Snowball clusters and their jobs (nodes); SMS replication jobs
-//     and their replication runs. Snowball and SMS draw from random streams
-//     of their own, so their options never change a DRS byte;
+//     logs, recovery snapshots and instances, the launch and replication
+//     configuration of every source server and a few source networks;
+//     Snowball clusters and their jobs (nodes); SMS replication jobs and
+//     their replication runs. Snowball and SMS, recovery snapshots and
+//     instances, and configurations and source networks draw from random
+//     streams of their own, so adding them changed no other byte;
 //   - an HTTP server (Server) that speaks each service's protocol exactly as
 //     the AWS SDK and the AWS CLI send it, including pagination tokens and
 //     error answers;
@@ -28,8 +31,12 @@
 // The protocols, as the SDK serializers send them:
 //
 //   - DRS, rest-json: DescribeJobs, DescribeJobLogItems,
-//     DescribeSourceServers, ListStagingAccounts, DescribeRecoverySnapshots
-//     and DescribeRecoveryInstances, routed by method and path. Errors name their code in the X-Amzn-ErrorType header.
+//     DescribeSourceServers, ListStagingAccounts, DescribeRecoverySnapshots,
+//     DescribeRecoveryInstances, GetLaunchConfiguration,
+//     GetReplicationConfiguration and DescribeSourceNetworks, routed by
+//     method and path. Errors name their code in the X-Amzn-ErrorType
+//     header; a source server that does not exist is a 404
+//     ResourceNotFoundException.
 //   - Snowball and SMS, JSON 1.1 on POST "/", routed by the X-Amz-Target
 //     header: AWSIESnowballJobManagementService.ListClusters and
 //     .ListClusterJobs, AWSServerMigrationService_V2016_10_24.GetReplicationJobs.
@@ -48,8 +55,12 @@
 // The history can move on with Server.Advance: DRS jobs in progress
 // complete, new jobs appear and source servers report fresh replication
 // progress, replicating servers take recovery snapshots (one every four
-// hours) and some recovery instances change state; some Snowball jobs move to their next JobState; some SMS
-// replication jobs start, finish or fail a run, or resume after a pause.
+// hours) and some recovery instances change state; some launch and
+// replication configurations change a setting and some source networks
+// their replication status, while others stay as they were (the
+// ...Versions accessors list every state each one was served in); some
+// Snowball jobs move to their next JobState; some SMS replication jobs
+// start, finish or fail a run, or resume after a pause.
 //
 // The emulator never checks signatures and never listens beyond 127.0.0.1.
 package emulator

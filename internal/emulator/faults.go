@@ -111,13 +111,14 @@ func (s *Server) expire(c call) bool {
 // listMembers names the list member and the token member of each JSON
 // operation's answer.
 var listMembers = map[string][2]string{
-	OpDescribeJobs:          {"items", "nextToken"},
-	OpDescribeJobLogItems:   {"items", "nextToken"},
-	OpDescribeSourceServers: {"items", "nextToken"},
-	OpListStagingAccounts:   {"accounts", "nextToken"},
-	OpListClusters:          {"ClusterListEntries", "NextToken"},
-	OpListClusterJobs:       {"JobListEntries", "NextToken"},
-	OpGetReplicationJobs:    {"replicationJobList", "nextToken"},
+	OpDescribeJobs:           {"items", "nextToken"},
+	OpDescribeJobLogItems:    {"items", "nextToken"},
+	OpDescribeSourceServers:  {"items", "nextToken"},
+	OpListStagingAccounts:    {"accounts", "nextToken"},
+	OpDescribeSourceNetworks: {"items", "nextToken"},
+	OpListClusters:           {"ClusterListEntries", "NextToken"},
+	OpListClusterJobs:        {"JobListEntries", "NextToken"},
+	OpGetReplicationJobs:     {"replicationJobList", "nextToken"},
 }
 
 // wrongTypes breaks the JSON types of the answer body of op as w says. The

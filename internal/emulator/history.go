@@ -38,6 +38,7 @@ type history struct {
 	snow *snowHistory
 	sms  *smsHistory
 	rec  *recoveryHistory
+	cfg  *configHistory
 
 	removed removed // what the Delete methods took out, for Restore
 }
@@ -120,6 +121,7 @@ func newHistory(o Options) *history {
 	h.snow = newSnowHistory(o)
 	h.sms = newSMSHistory(o)
 	h.rec = newRecoveryHistory(h)
+	h.cfg = newConfigHistory(h)
 	return h
 }
 
@@ -637,7 +639,8 @@ const minAdvance = time.Second
 
 // advance moves the history on by d: running jobs complete, new jobs
 // appear and the servers report fresh replication progress; Snowball and
-// SMS jobs move on within the same window.
+// SMS jobs move on within the same window, and some launch and replication
+// configurations and source networks change.
 func (h *history) advance(d time.Duration) {
 	if d <= 0 {
 		return
@@ -687,6 +690,7 @@ func (h *history) advance(d time.Duration) {
 	h.snow.advance(old, now)
 	h.sms.advance(old, now)
 	h.rec.advance(h, now)
+	h.cfg.advance(h)
 }
 
 // cloneRaw returns a copy of raw that the caller may keep or modify.

@@ -21,6 +21,7 @@ const (
 	DefaultSnowballClusters       = 2
 	DefaultSnowballJobsPerCluster = 5
 	DefaultSMSJobs                = 6
+	DefaultSourceNetworks         = 4
 )
 
 // DefaultNow is the end of the initial history when Options.Now is zero. It
@@ -72,9 +73,15 @@ type Options struct {
 	// SMSJobs is the number of Server Migration Service replication jobs.
 	// Zero selects DefaultSMSJobs; a negative value means none.
 	SMSJobs int
+	// SourceNetworks is the number of DRS source networks. Zero selects
+	// DefaultSourceNetworks; a negative value means none. With a staging
+	// account and two or more networks, the last one made belongs to the
+	// first staging account; the others belong to Account.
+	SourceNetworks int
 	// NoUnknownFields leaves out the members the SDK does not model, which
 	// are otherwise added to some jobs, log items, source servers, Snowball
-	// clusters and jobs, and SMS replication jobs and runs.
+	// clusters and jobs, SMS replication jobs and runs, and DRS launch and
+	// replication configurations and source networks.
 	NoUnknownFields bool
 }
 
@@ -118,6 +125,7 @@ func (o Options) resolved() Options {
 	o.SnowballClusters = countOrDefault(o.SnowballClusters, DefaultSnowballClusters)
 	o.SnowballJobsPerCluster = countOrDefault(o.SnowballJobsPerCluster, DefaultSnowballJobsPerCluster)
 	o.SMSJobs = countOrDefault(o.SMSJobs, DefaultSMSJobs)
+	o.SourceNetworks = countOrDefault(o.SourceNetworks, DefaultSourceNetworks)
 	if o.StagingAccounts == nil {
 		o.StagingAccounts = []string{DefaultStagingAccount}
 	} else {

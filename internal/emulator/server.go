@@ -26,6 +26,12 @@ const (
 	// the recovery snapshots of a source server and the recovery instances.
 	OpDescribeRecoverySnapshots = "DescribeRecoverySnapshots"
 	OpDescribeRecoveryInstances = "DescribeRecoveryInstances"
+	// OpGetLaunchConfiguration and OpGetReplicationConfiguration serve the
+	// launch and replication configuration of a source server, and
+	// OpDescribeSourceNetworks the source networks.
+	OpGetLaunchConfiguration      = "GetLaunchConfiguration"
+	OpGetReplicationConfiguration = "GetReplicationConfiguration"
+	OpDescribeSourceNetworks      = "DescribeSourceNetworks"
 
 	// Snowball, JSON 1.1.
 	OpListClusters    = "ListClusters"
@@ -136,7 +142,14 @@ func (s *Server) SetFaults(f Faults) {
 // of the SMS replication jobs that can change move on by one step, at least
 // one of them: a pending job starts its first run, a running replication
 // run completes (or fails, and three failures in a row pause the job), an
-// idle job starts its next run and a paused job resumes. The result is
+// idle job starts its next run and a paused job resumes. About one in four
+// launch configurations (launch disposition, right-sizing method, private IP
+// or tag copying, post-launch actions) and one in four replication
+// configurations (bandwidth throttling, point-in-time policy, replication
+// server instance type, staging area tags and dedicated replication server)
+// change one setting, and about one in three source networks move on to
+// their next replication status: at least one of each kind changes and, of
+// two or more, at least one stays as it was. The result is
 // deterministic. A non-positive d does nothing; a positive d shorter than a
 // second moves the history on by one second, the least that leaves room for
 // everything that has to happen.
@@ -336,6 +349,10 @@ var routes = map[[2]string]string{
 
 	{http.MethodPost, "/DescribeRecoverySnapshots"}: OpDescribeRecoverySnapshots,
 	{http.MethodPost, "/DescribeRecoveryInstances"}: OpDescribeRecoveryInstances,
+
+	{http.MethodPost, "/GetLaunchConfiguration"}:      OpGetLaunchConfiguration,
+	{http.MethodPost, "/GetReplicationConfiguration"}: OpGetReplicationConfiguration,
+	{http.MethodPost, "/DescribeSourceNetworks"}:      OpDescribeSourceNetworks,
 }
 
 // serveHTTP answers one API call: it counts it, applies the faults and
@@ -476,6 +493,12 @@ func (s *Server) answer(c call, reqID string) ([]byte, *apiError) {
 		return s.h.describeRecoverySnapshots(c.req)
 	case OpDescribeRecoveryInstances:
 		return s.h.describeRecoveryInstances(c.req)
+	case OpGetLaunchConfiguration:
+		return s.h.getLaunchConfiguration(c.req)
+	case OpGetReplicationConfiguration:
+		return s.h.getReplicationConfiguration(c.req)
+	case OpDescribeSourceNetworks:
+		return s.h.describeSourceNetworks(c.req)
 	case OpListClusters:
 		return s.h.snow.listClusters(c.body, c.req.cycle)
 	case OpListClusterJobs:
