@@ -133,6 +133,11 @@ func NewDocument(rec archive.Record) (Document, error) {
 		if textKeys[lk] {
 			text = append(text, s)
 		}
+		for _, m := range rule.StatusMembers {
+			if strings.EqualFold(m, key) {
+				statuses.add(s)
+			}
+		}
 	})
 	if m, ok := v.(map[string]any); ok {
 		// The object's own type and initiator, where it names them, win

@@ -118,6 +118,13 @@ var steps = []Step{
 		Desc:    "add the buckets of DRS recovery snapshots and recovery instances where they are missing: archivers that had step 8 before step 7 wrote schema 8 files without them",
 		Apply:   v7RecoveryBuckets,
 	},
+	{
+		Version: 11,
+		Name:    "drs-settings-and-source-networks",
+		Desc:    "add the buckets of DRS launch configurations, replication configurations and source networks",
+		Apply:   v11SettingsBuckets,
+		Present: hasBuckets("drs.launchConfiguration", "drs.replicationConfiguration", "drs.sourceNetwork"),
+	},
 }
 
 // Steps returns every known step in order.
@@ -472,6 +479,18 @@ func v5StagingAccounts(tx *bolt.Tx) error {
 // the same thing forever.
 func v7RecoveryBuckets(tx *bolt.Tx) error {
 	for _, name := range []string{"drs.recoverySnapshot", "drs.recoveryInstance"} {
+		if _, err := tx.CreateBucketIfNotExists([]byte(name)); err != nil {
+			return fmt.Errorf("create bucket %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// v11SettingsBuckets creates the record buckets of DRS launch
+// configurations, replication configurations and source networks. Bucket
+// names are spelled out: this step must do the same thing forever.
+func v11SettingsBuckets(tx *bolt.Tx) error {
+	for _, name := range []string{"drs.launchConfiguration", "drs.replicationConfiguration", "drs.sourceNetwork"} {
 		if _, err := tx.CreateBucketIfNotExists([]byte(name)); err != nil {
 			return fmt.Errorf("create bucket %s: %w", name, err)
 		}

@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/internal/archivetest"
 	"github.com/archiver-dev/archiver/internal/emulator"
 	"github.com/archiver-dev/archiver/query"
@@ -58,9 +60,13 @@ func TestExportStable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Kinds added since the golden file was written are left out: the
+	// records of every kind it has must stay as they were.
 	var recs []string
 	for _, line := range strings.Split(out.String(), "\n") {
-		if strings.HasPrefix(line, `{"kind":`) {
+		if strings.HasPrefix(line, `{"kind":`) && !slices.ContainsFunc(addedKinds, func(k archive.Kind) bool {
+			return strings.HasPrefix(line, `{"kind":"`+string(k)+`"`)
+		}) {
 			recs = append(recs, strings.TrimSuffix(line, ","))
 		}
 	}
@@ -88,6 +94,10 @@ func TestExportStable(t *testing.T) {
 		t.Fatalf("%d records, %d wanted", len(gl)-1, len(wl)-1)
 	}
 }
+
+// addedKinds are the kinds archived since testdata/export-stable.jsonl was
+// written.
+var addedKinds = []archive.Kind{kinds.DRSLaunchConfiguration, kinds.DRSReplicationConfiguration, kinds.DRSSourceNetwork}
 
 // jobIDOf returns the jobID of a DRS job as the emulator serves it.
 func jobIDOf(t *testing.T, raw []byte) string {

@@ -101,19 +101,26 @@ func TestDeletedUpstream(t *testing.T) {
 		// ("kind id") and what was deleted without being marked.
 		del func(t *testing.T, emu *emulator.Server) (marked []string, restore []string)
 	}{
-		{"DRS job and source server", []archsync.Source{archsync.SourceDRS}, nil,
-			emulator.Faults{RepeatTokens: map[string]int{emulator.OpDescribeJobs: 1, emulator.OpDescribeSourceServers: 1}},
+		{"DRS job, source server and source network", []archsync.Source{archsync.SourceDRS}, nil,
+			emulator.Faults{RepeatTokens: map[string]int{emulator.OpDescribeJobs: 1, emulator.OpDescribeSourceServers: 1, emulator.OpDescribeSourceNetworks: 1}},
 			func(t *testing.T, emu *emulator.Server) ([]string, []string) {
 				jobs := emu.JobIDs()
 				job := jobs[len(jobs)-1]
 				srv := served(t, emu.SourceServers(), "sourceServerID")[2]
+				network := emu.SourceNetworkIDs()[1]
 				if err := emu.DeleteJob(job); err != nil {
 					t.Fatal(err)
 				}
 				if err := emu.DeleteSourceServer(srv); err != nil {
 					t.Fatal(err)
 				}
-				return []string{string(kinds.DRSJob) + " " + job, string(kinds.DRSSourceServer) + " " + srv}, []string{job, srv}
+				if err := emu.DeleteSourceNetwork(network); err != nil {
+					t.Fatal(err)
+				}
+				// A server's settings go with it.
+				return []string{string(kinds.DRSJob) + " " + job, string(kinds.DRSSourceServer) + " " + srv,
+					string(kinds.DRSLaunchConfiguration) + " " + srv, string(kinds.DRSReplicationConfiguration) + " " + srv,
+					string(kinds.DRSSourceNetwork) + " " + network}, []string{job, srv, network}
 			}},
 		{"Snowball job and cluster", []archsync.Source{archsync.SourceSnowball}, nil,
 			emulator.Faults{Truncate: map[string]bool{emulator.OpListClusters: true}},

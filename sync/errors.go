@@ -13,6 +13,7 @@ import (
 	drstypes "github.com/aws/aws-sdk-go-v2/service/drs/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/internal/smsapi"
 )
 
@@ -105,18 +106,19 @@ var accessDeniedCodes = map[string]bool{
 	"UnauthorizedOperationException": true, // SMS
 }
 
-// iamPrefixes names the IAM service prefix of each operation sync calls.
-var iamPrefixes = map[string]string{
-	"DescribeJobs":          "drs",
-	"DescribeJobLogItems":   "drs",
-	"DescribeSourceServers": "drs",
-	"ListStagingAccounts":   "drs",
-
-	"DescribeRecoverySnapshots": "drs",
-	"DescribeRecoveryInstances": "drs",
-	"ListClusters":              "snowball",
-	"ListClusterJobs":           "snowball",
-	"GetReplicationJobs":        "sms",
+// iamPrefix names the IAM service prefix of an operation sync calls: that
+// of the source whose kinds the operation lists (see package kinds), or
+// of one of the calls that find what to list.
+func iamPrefix(op string) string {
+	for _, spec := range kinds.All() {
+		if spec.Operation == op {
+			return spec.Source
+		}
+	}
+	if op == "ListClusters" {
+		return kinds.SourceSnowball
+	}
+	return kinds.SourceDRS
 }
 
 // callError turns the error of a call of operation op in sc into the one
@@ -134,7 +136,7 @@ func callError(op, list, token string, sc scope, err error) error {
 	case errors.As(err, &smsDE):
 		return describeBadAnswer(smsDE.ContentType, smsDE.Body, list, token, smsDE.Err)
 	case errors.As(err, &ae) && accessDeniedCodes[ae.ErrorCode()]:
-		return &AccessDeniedError{Action: iamPrefixes[op] + ":" + op, Err: err}
+		return &AccessDeniedError{Action: iamPrefix(op) + ":" + op, Err: err}
 	case errors.As(err, &ae) && ae.ErrorCode() == "UninitializedAccountException":
 		return &UninitializedError{Region: sc.region, Account: sc.account, Err: err}
 	}

@@ -278,6 +278,11 @@ func splitCLIStream(r io.Reader, fn func(member string, item []byte) error) (mem
 		}
 		found := ""
 		var names []string
+		// whole holds the members other than list members, in order: an
+		// answer that is the object itself (get-launch-configuration) is
+		// made of them.
+		var whole bytes.Buffer
+		whole.WriteByte('{')
 		for dec.More() {
 			tok, err := dec.Token()
 			if err != nil {
@@ -288,9 +293,17 @@ func splitCLIStream(r io.Reader, fn func(member string, item []byte) error) (mem
 				if len(names) < 20 && !slices.Contains(names, key) {
 					names = append(names, key)
 				}
-				if _, err := value(1); err != nil {
+				raw, err := value(1)
+				if err != nil {
 					return "", err
 				}
+				if whole.Len() > 1 {
+					whole.WriteByte(',')
+				}
+				name, _ := json.Marshal(key)
+				whole.Write(name)
+				whole.WriteByte(':')
+				whole.Write(raw)
 				continue
 			}
 			switch {
@@ -340,9 +353,22 @@ func splitCLIStream(r io.Reader, fn func(member string, item []byte) error) (mem
 			return "", notJSON(err)
 		}
 		if found == "" {
+			whole.WriteByte('}')
+			if obj, ok := wholeAnswer(whole.Bytes()); ok {
+				if n > 1 && member != "" {
+					return "", fmt.Errorf("%w: value %d is one object but value 1 lists %q; keep each command's output in its own file", ErrImportShape, n, member)
+				}
+				if err := fn("", obj); err != nil {
+					return "", err
+				}
+				continue
+			}
 			slices.Sort(names)
-			return "", fmt.Errorf("%w: value %d has none of items, accounts, JobListEntries, replicationJobList (its members: %s); %s",
-				ErrImportShape, n, strings.Join(names, ", "), wantShapes)
+			return "", fmt.Errorf("%w: value %d has none of %s (its members: %s); %s",
+				ErrImportShape, n, strings.Join(kinds.ListMembers(), ", "), strings.Join(names, ", "), wantShapes)
+		}
+		if n > 1 && member == "" {
+			return "", fmt.Errorf("%w: value %d lists %q but value 1 is one object; keep each command's output in its own file", ErrImportShape, n, found)
 		}
 		member = found
 	}
@@ -350,6 +376,20 @@ func splitCLIStream(r io.Reader, fn func(member string, item []byte) error) (mem
 		return "", fmt.Errorf("%w: the file is empty; %s", ErrImportShape, wantShapes)
 	}
 	return member, nil
+}
+
+// wholeAnswer returns obj compacted when it is an answer that is itself
+// the object of a kind (one with no list member), told by its members.
+func wholeAnswer(obj []byte) ([]byte, bool) {
+	var top map[string]json.RawMessage
+	if json.Unmarshal(obj, &top) != nil || kinds.Detect("", top) == nil {
+		return nil, false
+	}
+	var buf bytes.Buffer
+	if json.Compact(&buf, obj) != nil {
+		return nil, false
+	}
+	return buf.Bytes(), true
 }
 
 // itemKind tells which kind item i, listed under member, is: by the

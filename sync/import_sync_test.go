@@ -186,9 +186,11 @@ func TestImportEqualsSync(t *testing.T) {
 	// And a sync over the imported archive adds nothing either.
 	so.ArchiveDir = imported
 	st := runSync(t, so)
-	// The staging account, the recovery snapshots and the recovery
-	// instances: no imported file holds them.
-	wantAdded := 1 + int64(countKinds(t, imported, kinds.DRSRecoverySnapshot, kinds.DRSRecoveryInstance))
+	// The staging account, the recovery snapshots and instances, the
+	// servers' settings and the source networks: no imported file holds
+	// them.
+	wantAdded := 1 + int64(countKinds(t, imported, kinds.DRSRecoverySnapshot, kinds.DRSRecoveryInstance)) +
+		int64(len(emu.LaunchConfigurations())+len(emu.ReplicationConfigurations())+len(emu.SourceNetworks()))
 	if n := st.TotalAdded(); n != wantAdded {
 		t.Errorf("sync over the import added %d records, want %d (the staging account, recovery snapshots and instances)", n, wantAdded)
 	}
@@ -244,10 +246,13 @@ func TestImportOfCLIOutputInventsNoState(t *testing.T) {
 	for _, c := range emu.ClusterIDs() {
 		files = append(files, write(c+".json", archivetest.CLIOutput(t, "JobListEntries", emu.ClusterJobs(c))))
 	}
-	files = append(files, write("sms.json", archivetest.CLIOutput(t, "replicationJobList", emu.ReplicationJobs())))
-	kinds := []archive.Kind{kinds.DRSJob, kinds.DRSJobLogItem, kinds.DRSSourceServer, kinds.DRSStagingAccount,
-		kinds.DRSRecoverySnapshot, kinds.DRSRecoveryInstance, kinds.SnowballJob, kinds.SMSJob}
-	total := len(emu.Jobs()) + emu.TotalLogItems() + len(emu.SourceServers()) + len(accounts) + len(emu.RecoveryInstances()) + len(emu.ReplicationJobs())
+	files = append(files, write("sms.json", archivetest.CLIOutput(t, "replicationJobList", emu.ReplicationJobs())),
+		write("launch-configurations.json", archivetest.CLIOutput(t, "", emu.LaunchConfigurations())),
+		write("replication-configurations.json", archivetest.CLIOutput(t, "", emu.ReplicationConfigurations())),
+		write("networks.json", archivetest.CLIOutput(t, "items", emu.SourceNetworks())))
+	all := kinds.Names()
+	total := len(emu.Jobs()) + emu.TotalLogItems() + len(emu.SourceServers()) + len(accounts) + len(emu.RecoveryInstances()) + len(emu.ReplicationJobs()) +
+		len(emu.LaunchConfigurations()) + len(emu.ReplicationConfigurations()) + len(emu.SourceNetworks())
 	for _, s := range emu.SourceServers() {
 		var h struct{ SourceServerID string }
 		json.Unmarshal(s, &h)
@@ -256,7 +261,8 @@ func TestImportOfCLIOutputInventsNoState(t *testing.T) {
 	for _, c := range emu.ClusterIDs() {
 		total += len(emu.ClusterJobs(c))
 	}
-	if len(emu.ClusterIDs()) == 0 || len(emu.ReplicationJobs()) == 0 || len(emu.RecoveryInstances()) == 0 || len(accounts) == 0 {
+	if len(emu.ClusterIDs()) == 0 || len(emu.ReplicationJobs()) == 0 || len(emu.RecoveryInstances()) == 0 || len(accounts) == 0 ||
+		len(emu.LaunchConfigurations()) == 0 || len(emu.ReplicationConfigurations()) == 0 || len(emu.SourceNetworks()) == 0 {
 		t.Fatal("the emulator lacks a kind: the test proves nothing")
 	}
 	syncOpts := func(dir string) archsync.Options {
@@ -273,7 +279,7 @@ func TestImportOfCLIOutputInventsNoState(t *testing.T) {
 	t.Run("sync, import, sync", func(t *testing.T) {
 		dir := archivetest.Dir(t)
 		runSync(t, syncOpts(dir))
-		before := countKinds(t, dir, kinds...)
+		before := countKinds(t, dir, all...)
 		if before != total {
 			t.Fatalf("sync archived %d records, the emulator has %d", before, total)
 		}
@@ -286,7 +292,7 @@ func TestImportOfCLIOutputInventsNoState(t *testing.T) {
 		if st := runSync(t, syncOpts(dir)); added(st) != 0 {
 			t.Errorf("the sync after the import added %d records", added(st))
 		}
-		if n := countKinds(t, dir, kinds...); n != before {
+		if n := countKinds(t, dir, all...); n != before {
 			t.Errorf("the archive went from %d to %d records", before, n)
 		}
 		verifyChain(t, dir, "after the sync")
@@ -303,7 +309,7 @@ func TestImportOfCLIOutputInventsNoState(t *testing.T) {
 		if st := runSync(t, syncOpts(dir)); added(st) != 0 {
 			t.Errorf("the sync after the import added %d records", added(st))
 		}
-		if n := countKinds(t, dir, kinds...); n != total {
+		if n := countKinds(t, dir, all...); n != total {
 			t.Errorf("the archive went from %d to %d records", total, n)
 		}
 		verifyChain(t, dir, "after the sync")

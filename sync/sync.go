@@ -215,8 +215,9 @@ func updateIndex(ctx context.Context, o Options, stats *Stats) error {
 }
 
 // runDRS lists jobs (handing unfinished logs to workers), source servers
-// (handing each to workers that read its recovery snapshots), staging
-// accounts and recovery instances side by side, and returns the first error.
+// (handing each to workers that read its recovery snapshots and settings),
+// staging accounts, source networks and recovery instances side by side,
+// and returns the first error.
 func runDRS(ctx context.Context, r *drsRun, workers int) error {
 	g := newGroup(ctx)
 	tasks := make(chan logTask, workers*4)
@@ -232,12 +233,16 @@ func runDRS(ctx context.Context, r *drsRun, workers int) error {
 		})
 	}
 	servers := make(chan string, workers*4)
+	settings := &settingsSeen{}
 	for i := 0; i < workers; i++ {
 		g.run(func(ctx context.Context) error {
 			var err error
 			for id := range servers {
 				if err == nil && ctx.Err() == nil {
 					err = r.readSnapshots(ctx, id)
+				}
+				if err == nil && ctx.Err() == nil {
+					err = r.readSettings(ctx, id, settings)
 				}
 			}
 			return err
@@ -254,6 +259,7 @@ func runDRS(ctx context.Context, r *drsRun, workers int) error {
 		return r.listRecoveryInstances(ctx)
 	})
 	g.run(r.listStagingAccounts)
+	g.run(r.listSourceNetworks)
 	g.run(func(ctx context.Context) error {
 		defer close(tasks)
 		err := r.listJobs(ctx, tasks)
@@ -262,7 +268,12 @@ func runDRS(ctx context.Context, r *drsRun, workers int) error {
 		}
 		return err
 	})
-	return g.wait()
+	if err := g.wait(); err != nil {
+		return err
+	}
+	// Every listed server's settings were read: the settings of servers
+	// not among them were deleted upstream.
+	return r.sweepSettings(ctx, settings)
 }
 
 // Reindex rebuilds the full-text index of the archive in o.ArchiveDir from

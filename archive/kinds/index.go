@@ -15,6 +15,8 @@ type IndexRule struct {
 	// job that launched a recovery instance): it is text, so that --job-id
 	// keeps meaning a job and its log items.
 	JobIsText bool
+	// StatusMembers are more members whose values are statuses (status:).
+	StatusMembers []string
 	// Text returns more text for the object, in words (nil for none).
 	Text func(obj map[string]any) []string
 }

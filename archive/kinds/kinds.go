@@ -114,8 +114,6 @@ type Spec struct {
 	// Marks are members only this kind's objects have among those sharing
 	// its ListMember, in the order import tries kinds (see Detect).
 	Marks []string
-	// Stat is the name of the kind's counters in metrics ("jobs").
-	Stat string
 	// Progress is the noun a sync's progress line counts the kind's
 	// objects by ("log item"); "" leaves them out.
 	Progress string

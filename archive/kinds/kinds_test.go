@@ -32,7 +32,7 @@ func TestRegistry(t *testing.T) {
 		t.Fatal("no kinds")
 	}
 	for _, s := range All() {
-		if s.Short == "" || s.Noun == "" || s.Plural == "" || s.Source == "" || s.Operation == "" || s.Summary == nil || s.CLI == "" || s.Stat == "" {
+		if s.Short == "" || s.Noun == "" || s.Plural == "" || s.Source == "" || s.Operation == "" || s.Summary == nil || s.CLI == "" {
 			t.Errorf("%s: incomplete entry %+v", s.Kind, s)
 		}
 		if Of(s.Kind) != s || ByCode(s.Code) != s {

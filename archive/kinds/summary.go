@@ -129,6 +129,66 @@ func smsJobSummary(id string, data []byte) Summary {
 	return Summary{Job: firstNonEmpty(d.ReplicationJobID, id), Server: d.ServerID, What: d.State, Message: d.StatusMessage}
 }
 
+func launchConfigurationSummary(id string, data []byte) Summary {
+	var d struct {
+		SourceServerID string `json:"sourceServerID"`
+		Disposition    string `json:"launchDisposition"`
+		RightSizing    string `json:"targetInstanceTypeRightSizingMethod"`
+		CopyPrivateIP  bool   `json:"copyPrivateIp"`
+		CopyTags       bool   `json:"copyTags"`
+	}
+	_ = json.Unmarshal(data, &d)
+	msg := []string{"right-sizing " + strings.ToLower(firstNonEmpty(d.RightSizing, "unknown"))}
+	if d.CopyPrivateIP {
+		msg = append(msg, "copies private IP")
+	}
+	if d.CopyTags {
+		msg = append(msg, "copies tags")
+	}
+	return Summary{ID: firstNonEmpty(id, d.SourceServerID), Server: firstNonEmpty(id, d.SourceServerID), What: d.Disposition,
+		Message: strings.Join(msg, ", ")}
+}
+
+func replicationConfigurationSummary(id string, data []byte) Summary {
+	var d struct {
+		SourceServerID string `json:"sourceServerID"`
+		InstanceType   string `json:"replicationServerInstanceType"`
+		Throttling     int64  `json:"bandwidthThrottling"`
+		PitPolicy      []struct {
+			Enabled *bool `json:"enabled"`
+		} `json:"pitPolicy"`
+	}
+	_ = json.Unmarshal(data, &d)
+	rules := 0
+	for _, r := range d.PitPolicy {
+		if r.Enabled == nil || *r.Enabled {
+			rules++
+		}
+	}
+	limit := "no bandwidth limit"
+	if d.Throttling > 0 {
+		limit = fmt.Sprintf("bandwidth %d Mbps", d.Throttling)
+	}
+	return Summary{ID: firstNonEmpty(id, d.SourceServerID), Server: firstNonEmpty(id, d.SourceServerID), What: d.InstanceType,
+		Message: fmt.Sprintf("%d point-in-time rules, %s", rules, limit)}
+}
+
+func sourceNetworkSummary(id string, data []byte) Summary {
+	var d struct {
+		SourceNetworkID string `json:"sourceNetworkID"`
+		Status          string `json:"replicationStatus"`
+		Details         string `json:"replicationStatusDetails"`
+		VpcID           string `json:"sourceVpcID"`
+		Region          string `json:"sourceRegion"`
+	}
+	_ = json.Unmarshal(data, &d)
+	msg := d.Details
+	if msg == "" && d.VpcID != "" {
+		msg = strings.TrimSpace(d.VpcID + " " + d.Region)
+	}
+	return Summary{ID: firstNonEmpty(id, d.SourceNetworkID), What: d.Status, Message: msg}
+}
+
 // launchOrder gives the order and wording of the launch statuses in a job's
 // summary: outcomes first, since they are what a reader looks for.
 var launchOrder = []struct{ status, word string }{

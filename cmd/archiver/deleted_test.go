@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -46,13 +47,14 @@ func TestDeletedUpstreamCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = st.View(func(r *archive.Reader) error {
-		return r.EachDeleted(func(m archive.Marking) error { marks[m.ID] = m; return nil })
+		return r.EachDeleted(func(m archive.Marking) error { marks[string(m.Kind)+" "+m.ID] = m; return nil })
 	})
 	st.Close()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(marks) != 2 || marks[job].Kind != kinds.DRSJob || marks[server].Kind != kinds.DRSSourceServer {
+	markedIDs := deletedWith(job, server)
+	if len(marks) != len(markedIDs) || marks[string(kinds.DRSJob)+" "+job].Kind != kinds.DRSJob || marks[string(kinds.DRSSourceServer)+" "+server].Kind != kinds.DRSSourceServer {
 		t.Fatalf("markings %v; want job %s and server %s", marks, job, server)
 	}
 
@@ -86,7 +88,7 @@ func TestDeletedUpstreamCommands(t *testing.T) {
 		want []string // IDs that must come with deletedUpstreamAt
 		all  bool     // every object must be one of want
 	}{
-		{"--deleted", []string{"--deleted"}, []string{job, server}, true},
+		{"--deleted", []string{"--deleted"}, markedIDs, true},
 		{"--deleted --kind drs.job", []string{"--deleted", "--kind", "drs.job"}, []string{job}, true},
 		{"every job", []string{"--kind", "drs.job"}, []string{job}, false},
 		{"every server snapshot", []string{"--kind", "drs.sourceServer"}, []string{server}, false},
@@ -103,7 +105,7 @@ func TestDeletedUpstreamCommands(t *testing.T) {
 					continue
 				}
 				marked = append(marked, o.ID)
-				if m := marks[o.ID]; !o.DeletedUpstreamAt.Equal(m.DeletedUpstreamAt) {
+				if m := marks[string(o.Kind)+" "+o.ID]; !o.DeletedUpstreamAt.Equal(m.DeletedUpstreamAt) {
 					t.Errorf("%s: deletedUpstreamAt %v, marking %v", o.ID, o.DeletedUpstreamAt, m.DeletedUpstreamAt)
 				}
 			}
@@ -116,10 +118,10 @@ func TestDeletedUpstreamCommands(t *testing.T) {
 	}
 
 	rep := statusOf(t, dir)
-	if rep.Archive.Deleted[kinds.DRSJob] != 1 || rep.Archive.Deleted[kinds.DRSSourceServer] != 1 || len(rep.Archive.Deleted) != 2 {
+	if rep.Archive.Deleted[kinds.DRSJob] != 1 || rep.Archive.Deleted[kinds.DRSSourceServer] != 1 || len(rep.Archive.Deleted) != len(markedIDs) {
 		t.Errorf("status counts deleted upstream %v", rep.Archive.Deleted)
 	}
-	if code, stdout, _ := runCLI(t, "--archive", dir, "status"); code != 0 || !regexp.MustCompile(`(?m)^deleted upstream +2$`).MatchString(stdout) {
+	if code, stdout, _ := runCLI(t, "--archive", dir, "status"); code != 0 || !regexp.MustCompile(fmt.Sprintf(`(?m)^deleted upstream +%d$`, len(markedIDs))).MatchString(stdout) {
 		t.Errorf("status table: exit %d\n%s", code, stdout)
 	}
 
@@ -137,17 +139,17 @@ func TestDeletedUpstreamCommands(t *testing.T) {
 	if err := json.Unmarshal(doc, &ex); err != nil {
 		t.Fatal(err)
 	}
-	if len(ex.Manifest.DeletedUpstream) != 2 {
+	if len(ex.Manifest.DeletedUpstream) != len(markedIDs) {
 		t.Fatalf("export manifest lists %+v", ex.Manifest.DeletedUpstream)
 	}
 	for _, d := range ex.Manifest.DeletedUpstream {
-		m := marks[d.ID]
+		m := marks[string(d.Kind)+" "+d.ID]
 		if d.Kind != m.Kind || d.Region != m.Region || d.Account != m.Account || !d.DeletedUpstreamAt.Equal(m.DeletedUpstreamAt) || !d.LastSeen.Equal(m.LastSeen) {
 			t.Errorf("manifest lists %+v; the marking is %+v", d, m)
 		}
 	}
-	if n := strings.Count(string(doc), `"deletedUpstreamAt"`); n != 2+2 {
-		t.Errorf("the export carries deletedUpstreamAt %d times, want 4 (2 records, 2 in the manifest)", n)
+	if n, want := strings.Count(string(doc), `"deletedUpstreamAt"`), 2*len(markedIDs); n != want {
+		t.Errorf("the export carries deletedUpstreamAt %d times, want %d (each marked record, and in the manifest)", n, want)
 	}
 	if code, _, stderr := runCLI(t, "verify", "--export", out); code != 0 {
 		t.Errorf("verify --export: exit %d: %s", code, stderr)
@@ -168,7 +170,7 @@ func TestDeletedUpstreamCommands(t *testing.T) {
 		if err := json.Unmarshal(v, &m); err != nil {
 			return err
 		}
-		m["deletedUpstreamAt"] = marks[job].DeletedUpstreamAt.Add(-24 * time.Hour)
+		m["deletedUpstreamAt"] = marks[string(kinds.DRSJob)+" "+job].DeletedUpstreamAt.Add(-24 * time.Hour)
 		nv, err := json.Marshal(m)
 		if err != nil {
 			return err
@@ -206,4 +208,17 @@ func deleteUpstream(t *testing.T, emu *emulator.Server, n int) (job, server stri
 		t.Fatal(err)
 	}
 	return job, server
+}
+
+// deletedWith returns the IDs of the objects marked deleted upstream when
+// job and server are deleted: the job, and the server with every object
+// filed under its ID (its settings), one ID per such kind.
+func deletedWith(job, server string) []string {
+	out := []string{job}
+	for _, spec := range kinds.All() {
+		if spec.Index.IDIsServer {
+			out = append(out, server)
+		}
+	}
+	return out
 }

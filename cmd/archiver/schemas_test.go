@@ -27,7 +27,18 @@ import (
 // schema-8 file of the main that had step 8 before step 7.
 var schemaFixtures = []string{
 	"schema1.db", "schema2.db", "schema3.db", "schema4.db", "schema5.db", "schema6.db",
-	"schema7.db", "schema8-before-step7.db", "schema8.db", "schema9.db",
+	"schema7.db", "schema8-before-step7.db", "schema8.db", "schema9.db", "schema10.db",
+}
+
+// TestEverySchemaHasAFixture: every schema version below the one this
+// archiver writes, which main has released, has its fixture.
+func TestEverySchemaHasAFixture(t *testing.T) {
+	for v := 1; v < migrations.Latest(); v++ {
+		name := fmt.Sprintf("schema%d.db", v)
+		if !slices.Contains(schemaFixtures, name) {
+			t.Errorf("no fixture %s: add its layout to migrations/testdata/gen/schemas", name)
+		}
+	}
 }
 
 // copyFixture copies a fixture of migrations/testdata into a fresh archive

@@ -12,7 +12,9 @@ import (
 // member: the members its model does not know (the emulator's x-...
 // members) left out, numbers with a fraction as Python writes floats,
 // indented by four spaces. It stands in for output of commands the
-// installed CLI lacks, and makes files CLI-shaped without a CLI.
+// installed CLI lacks, and makes files CLI-shaped without a CLI. With no
+// member, each item is printed whole, one after another, as a loop over a
+// get-... command prints the objects it answers with.
 func CLIOutput(t testing.TB, member string, items []json.RawMessage) []byte {
 	t.Helper()
 	var strip func(v any) any
@@ -50,6 +52,19 @@ func CLIOutput(t testing.TB, member string, items []json.RawMessage) []byte {
 			t.Fatalf("%v: %.200s", err, it)
 		}
 		list = append(list, strip(v))
+	}
+	if member == "" {
+		// Answers that are the object itself, one after another, as a
+		// loop over get-launch-configuration prints them.
+		var out []byte
+		for _, v := range list {
+			b, err := json.MarshalIndent(v, "", "    ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(append(out, b...), '\n')
+		}
+		return out
 	}
 	out, err := json.MarshalIndent(map[string]any{member: list}, "", "    ")
 	if err != nil {

@@ -19,6 +19,9 @@
 //	                         buckets
 //	schema8.db               both
 //	schema9.db               imported data compacted
+//	schema10.db              the same, with the steps applied recorded
+//	                         by name (step 10 added nothing to a file that
+//	                         had step 7)
 //
 // Regenerate them, from the module root, with
 //
@@ -87,6 +90,7 @@ var layouts = []layout{
 	{"schema8-before-step7.db", 8, false, true},
 	{"schema8.db", 8, true, true},
 	{"schema9.db", 9, true, true},
+	{"schema10.db", 10, true, true},
 }
 
 const (
@@ -250,8 +254,18 @@ func (f *file) create() {
 			must(meta.Put([]byte("chainStart"), binary.BigEndian.AppendUint64(nil, 1)))
 		}
 		must(meta.Put([]byte("schemaVersion"), binary.BigEndian.AppendUint32(nil, uint32(f.l.version))))
+		if f.l.version >= 10 {
+			// From schema 10 a file records the steps applied to it by
+			// name; a new file had every step up to its version.
+			must(meta.Put([]byte("schemaSteps"), []byte(stepsRecord10)))
+		}
 	})
 }
+
+// stepsRecord10 is the record of applied steps of a new schema 10 file.
+const stepsRecord10 = "1 initial-buckets\n2 change-log\n3 binary-record-headers\n4 job-log-lists\n" +
+	"5 staging-accounts-and-provenance\n6 hash-chain\n7 drs-recovery-snapshots-and-instances\n8 deleted-upstream\n" +
+	"9 compact-imported-data\n10 drs-recovery-buckets-where-missing\n"
 
 func must(err error) {
 	if err != nil {
