@@ -13,6 +13,8 @@ import (
 	"regexp"
 	"strconv"
 	"syscall"
+
+	"github.com/archiver-dev/archiver/internal/process"
 )
 
 // ErrExists is returned when the output is an existing regular file and
@@ -394,7 +396,7 @@ func Clean(dir string) {
 	}
 	for _, e := range entries {
 		pid, ok := Leftover(e.Name())
-		if !ok || !e.Type().IsRegular() || pid == os.Getpid() || alive(pid) {
+		if !ok || !e.Type().IsRegular() || pid == os.Getpid() || process.Alive(pid) {
 			continue
 		}
 		os.Remove(filepath.Join(dir, e.Name()))
