@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -86,6 +85,7 @@ func importPeak(t *testing.T, mode, file, dir string) (peak int64, items int) {
 // child's anonymous resident memory (see sampleAnon).
 func importPeaks(t *testing.T, mode, file, dir string) (peak int64, items int, anon int64) {
 	t.Helper()
+	needPeakRSS(t)
 	cmd := exec.Command(os.Args[0], "-test.run=^TestImportMemoryChild$", "-test.v")
 	cmd.Env = append(os.Environ(), memChildMode+"="+mode, memChildFile+"="+file, memChildDir+"="+dir)
 	var out bytes.Buffer
@@ -173,25 +173,6 @@ func sampleAnon() func() int64 {
 		read()
 		return max.Load()
 	}
-}
-
-// peakRSS returns the peak resident set size of this process in bytes.
-func peakRSS(t *testing.T) int64 {
-	if b, err := os.ReadFile("/proc/self/status"); err == nil {
-		for _, line := range strings.Split(string(b), "\n") {
-			if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-				kib, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
-				if err == nil {
-					return kib << 10
-				}
-			}
-		}
-	}
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		t.Fatal(err)
-	}
-	return ru.Maxrss << 10 // KiB on Linux
 }
 
 // TestImportStreams: the first pass of an import, which checks every item

@@ -8,10 +8,11 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/internal/filelock"
+	"github.com/archiver-dev/archiver/internal/process"
 )
 
 // LockFileName is the file in the archive directory that one running sync
@@ -34,10 +35,10 @@ func lockSync(dir string, now time.Time) (*syncLock, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open sync lock: %w", err)
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+	if err := filelock.TryLock(f); err != nil {
 		holder, _ := os.ReadFile(path)
 		f.Close()
-		if errors.Is(err, syscall.EWOULDBLOCK) {
+		if errors.Is(err, filelock.ErrLocked) {
 			h := strings.TrimSpace(string(holder))
 			if h == "" {
 				h = "unknown process"
@@ -122,7 +123,7 @@ func RunningSync(dir string) (Holder, bool) {
 	if !ok {
 		return Holder{}, false
 	}
-	if err := syscall.Kill(h.PID, 0); err != nil && !errors.Is(err, syscall.EPERM) {
+	if !process.Alive(h.PID) {
 		return Holder{}, false
 	}
 	return h, true
@@ -149,6 +150,6 @@ func parseHolder(s string) (Holder, bool) {
 
 func (l *syncLock) unlock() {
 	_ = l.f.Truncate(0)
-	_ = syscall.Flock(int(l.f.Fd()), syscall.LOCK_UN)
+	_ = filelock.Unlock(l.f)
 	_ = l.f.Close()
 }

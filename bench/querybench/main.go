@@ -31,7 +31,6 @@ import (
 	"runtime"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -685,10 +684,10 @@ func timeCommand(name string, args []string, warm, runs int, sink string) (timin
 		if err != nil {
 			return 0, fmt.Errorf("%s: %w: %s", shellLine(name, args), err, strings.TrimSpace(stderr.String()))
 		}
-		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-			user = append(user, ru.Utime.Nano())
-			sys = append(sys, ru.Stime.Nano())
-			faults = append(faults, ru.Minflt)
+		if u, s, f, ok := rusage(cmd.ProcessState); ok {
+			user = append(user, u)
+			sys = append(sys, s)
+			faults = append(faults, f)
 		}
 		return d, nil
 	}

@@ -14,7 +14,6 @@ import (
 	"runtime/pprof"
 	"sort"
 	gosync "sync"
-	"syscall"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -250,15 +249,6 @@ func fetchOnly(ctx context.Context, o archsync.Options) (time.Duration, int, err
 	close(ids)
 	wg.Wait()
 	return time.Since(start), n, first
-}
-
-// cpuTime is the CPU time this process (emulator included) has used.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // startProfile starts the CPU profile during the first sync run.

@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/archiver-dev/archiver/internal/archivetest"
@@ -60,8 +59,7 @@ func everyCommand(t *testing.T, dir, endpoint, out string) (files []string, prin
 // 0644, for node_exporter.
 func TestFileModes(t *testing.T) {
 	hermeticEnv(t)
-	old := syscall.Umask(0)
-	defer syscall.Umask(old)
+	noUmask(t)
 	emu := archivetest.Emulator(t, emulator.Options{Seed: 101})
 	dir := archivetest.Dir(t)
 	out := t.TempDir()

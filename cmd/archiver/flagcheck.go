@@ -8,15 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"syscall"
-
 	"github.com/urfave/cli/v2"
-)
-
-// Modes of access(2).
-const (
-	accessWrite  = 0x2 // W_OK
-	accessSearch = 0x1 // X_OK
 )
 
 // Flags are checked before a command does any work: a value that can be
@@ -94,7 +86,7 @@ func checkOutputPath(p string) error {
 	case !fi.IsDir():
 		return fmt.Errorf("%s is not a directory", dir)
 	}
-	if err := syscall.Access(dir, accessWrite|accessSearch); err != nil {
+	if err := dirWritable(dir); err != nil {
 		return fmt.Errorf("directory %s cannot be written (%v)", dir, err)
 	}
 	return nil

@@ -11,8 +11,11 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"syscall"
+
+	"github.com/archiver-dev/archiver/internal/process"
 )
 
 // ErrExists is returned when the output is an existing regular file and
@@ -325,6 +328,11 @@ func place(tmp, path string, force bool) error {
 }
 
 func syncDir(dir string) error {
+	if runtime.GOOS == "windows" {
+		// Windows cannot sync a directory (FlushFileBuffers refuses a
+		// directory handle); NTFS journals the rename itself.
+		return nil
+	}
 	d, err := os.Open(dir)
 	if err != nil {
 		return fmt.Errorf("sync directory %s: %w", dir, err)
@@ -394,7 +402,7 @@ func Clean(dir string) {
 	}
 	for _, e := range entries {
 		pid, ok := Leftover(e.Name())
-		if !ok || !e.Type().IsRegular() || pid == os.Getpid() || alive(pid) {
+		if !ok || !e.Type().IsRegular() || pid == os.Getpid() || process.Alive(pid) {
 			continue
 		}
 		os.Remove(filepath.Join(dir, e.Name()))
