@@ -100,4 +100,3 @@ func TestStatusTable(t *testing.T) {
 		})
 	}
 }
-
