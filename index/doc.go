@@ -11,4 +11,12 @@
 // index beside the old one and switches to it atomically; an update
 // (SyncWith) that finds the index's files damaged rebuilds it so, and
 // RemoveLeftovers removes the directories of rebuilds that were killed.
+//
+// Index is the only package that knows bleve. It declares the fields once
+// (Fields: their names and whether they hold keywords or text), builds
+// queries (Keyword, Words, Phrase, Regexp, Fuzzy, And, Or, Not) and answers
+// them with record references (Search). It also says how far it is behind
+// an archive snapshot (Lag: the records changed after its position), and
+// SearchSnapshot answers a query as of a snapshot, indexing in memory the
+// records the index has not reached.
 package index

@@ -67,22 +67,10 @@ type Options struct {
 	LockTimeout time.Duration
 }
 
-// KeywordFields are the fields that hold one whole value each (IDs and
-// enums), lower-cased: a query for one lower-cases its value (see
-// KeywordValue). TextField holds the analysed text.
-var KeywordFields = []string{"jobID", "serverID", "instanceID", "event", "status", "type", "initiatedBy", "replicationState"}
-
-// TextField is the field of analysed text, the one a query word without a
-// field searches.
-const TextField = "text"
-
 // keywordAnalyzer indexes a keyword field's value as one lower-cased term,
 // so that LAUNCH_FAILED, launch_failed and InTransitToCustomer all match
 // whatever case the API used.
 const keywordAnalyzer = "keywordLower"
-
-// KeywordValue is the term a keyword field holds for value v.
-func KeywordValue(v string) string { return strings.ToLower(v) }
 
 // newMapping is the index layout: keyword fields for IDs and enums, and
 // analysed text with term positions (phrase queries need them). Nothing is
@@ -105,10 +93,14 @@ func newMapping() (mapping.IndexMapping, error) {
 	text.IncludeTermVectors = true
 
 	doc := bleve.NewDocumentStaticMapping()
-	for _, f := range KeywordFields {
-		doc.AddFieldMappingsAt(f, kw())
+	for _, f := range Fields {
+		switch f.Match {
+		case MatchKeyword:
+			doc.AddFieldMappingsAt(f.Name, kw())
+		case MatchText:
+			doc.AddFieldMappingsAt(f.Name, text)
+		}
 	}
-	doc.AddFieldMappingsAt(TextField, text)
 
 	m := bleve.NewIndexMapping()
 	if err := m.AddCustomAnalyzer(keywordAnalyzer, map[string]any{
@@ -119,7 +111,7 @@ func newMapping() (mapping.IndexMapping, error) {
 		return nil, fmt.Errorf("index mapping: %w", err)
 	}
 	m.DefaultMapping = doc
-	m.DefaultField = TextField
+	m.DefaultField = DefaultField
 	m.DefaultAnalyzer = standard.Name
 	m.IndexDynamic, m.StoreDynamic, m.DocValuesDynamic = false, false, false
 	return m, nil
@@ -258,8 +250,14 @@ func (x *Index) Close() error {
 	return nil
 }
 
-// Bleve returns the underlying bleve index, for searching.
-func (x *Index) Bleve() bleve.Index { return x.bi }
+// SetFormatForTesting records v as the index's layout version, so that
+// tests of other packages can make an index of another layout.
+func (x *Index) SetFormatForTesting(v string) error {
+	if err := x.bi.SetInternal(formatKey, []byte(v)); err != nil {
+		return fmt.Errorf("index %s: set format: %w", x.path, err)
+	}
+	return nil
+}
 
 // Position returns the archive change-log position the index reflects.
 func (x *Index) Position() (uint64, error) {
@@ -443,21 +441,13 @@ func fill(ctx context.Context, x *Index, r *archive.Reader) (int, error) {
 // left out: the index has not reached them yet, which is no fault. It
 // returns how many such records there are.
 func (x *Index) Diff(ctx context.Context, r *archive.Reader, fn func(where string, kind archive.Kind, k archive.Key) error) (int, error) {
-	pos, err := x.Position()
+	lag, err := x.Lag(r)
 	if err != nil {
 		return 0, err
 	}
 	pending := map[string]bool{}
-	err = r.MutationsSince(pos, func(_ uint64, muts []archive.Mutation) error {
-		for _, m := range muts {
-			if m.Op != archive.OpAnchor && m.Op != archive.OpTouch {
-				pending[DocID(m.Kind, m.Key)] = true
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return 0, err
+	for _, ref := range lag.Records {
+		pending[DocID(ref.Kind, ref.Key)] = true
 	}
 	inArchive := map[string]bool{}
 	for _, kind := range kinds.Names() {
@@ -499,26 +489,18 @@ func (x *Index) Diff(ctx context.Context, r *archive.Reader, fn func(where strin
 
 // eachID calls fn with the ID of every document in the index, in ID order.
 func (x *Index) eachID(ctx context.Context, fn func(id string) error) error {
-	const page = 10000
-	var after []string
-	for {
-		req := bleve.NewSearchRequestOptions(bleve.NewMatchAllQuery(), page, 0, false)
-		req.SortBy([]string{"_id"})
-		req.SearchAfter = after
-		res, err := x.bi.SearchInContext(ctx, req)
-		if err != nil {
-			return fmt.Errorf("list index documents: %w", err)
+	var bad error
+	err := x.each(ctx, All(), func(id string) error {
+		if err := fn(id); err != nil {
+			bad = err
+			return err
 		}
-		for _, h := range res.Hits {
-			if err := fn(h.ID); err != nil {
-				return err
-			}
-		}
-		if len(res.Hits) < page {
-			return nil
-		}
-		after = []string{res.Hits[len(res.Hits)-1].ID}
+		return nil
+	})
+	if err != nil && bad == nil {
+		return fmt.Errorf("list index documents: %w", err)
 	}
+	return err
 }
 
 // Sync brings the index of the archive in dir up to the snapshot r: it

@@ -9,7 +9,7 @@ import (
 	"github.com/blevesearch/bleve/v2/mapping"
 )
 
-// textAnalyzer is the analyzer of TextField.
+// textAnalyzer is the analyzer of the text fields.
 var textAnalyzer = sync.OnceValues(func() (analysis.Analyzer, error) {
 	m, err := newMapping()
 	if err != nil {
@@ -26,7 +26,7 @@ var textAnalyzer = sync.OnceValues(func() (analysis.Analyzer, error) {
 	return a, nil
 })
 
-// TextTerms returns the terms TextField holds for the text s: its words,
+// TextTerms returns the terms a text field holds for the text s: its words,
 // lower-cased, without common English words ("the", "a", "of"...). A
 // query uses it to know whether a word can match at all.
 func TextTerms(s string) ([]string, error) {

@@ -8,9 +8,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/blevesearch/bleve/v2"
-	bq "github.com/blevesearch/bleve/v2/search/query"
-
 	"github.com/archiver-dev/archiver/archive"
 	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/index"
@@ -241,159 +238,50 @@ func scanHits(r *archive.Reader, f Filters) ([]hit, error) {
 	return out, nil
 }
 
-// bleveQuery builds the index query of f.
-func bleveQuery(f Filters) (bq.Query, error) {
-	var parts []bq.Query
+// indexQuery builds the index query of f.
+func indexQuery(f Filters) (index.Query, error) {
+	// Kind and time are not in the index: they are in every document's ID,
+	// and indexHits checks them.
+	var parts []index.Query
 	anyOf := func(field string, values []string) {
 		if len(values) > 0 {
-			parts = append(parts, KeywordQuery(field, values...))
+			parts = append(parts, index.Keyword(field, values...))
 		}
 	}
-	// Kind and time are not in the index: they are in every document's ID,
-	// and keepHit checks them.
-	anyOf("jobID", f.JobIDs)
-	anyOf("serverID", f.ServerIDs)
-	anyOf("event", f.Events)
-	anyOf("status", f.Statuses)
-	anyOf("initiatedBy", f.InitiatedBy)
-	anyOf("type", f.Types)
+	anyOf(index.FieldJobID, f.JobIDs)
+	anyOf(index.FieldServerID, f.ServerIDs)
+	anyOf(index.FieldEvent, f.Events)
+	anyOf(index.FieldStatus, f.Statuses)
+	anyOf(index.FieldInitiatedBy, f.InitiatedBy)
+	anyOf(index.FieldType, f.Types)
 	if strings.TrimSpace(f.Text) != "" {
 		q, err := TextQuery(f.Text)
 		if err != nil {
-			return nil, err
+			return index.Query{}, err
 		}
 		parts = append(parts, q)
 	}
-	if len(parts) == 0 {
-		return bleve.NewMatchAllQuery(), nil
-	}
-	return bleve.NewConjunctionQuery(parts...), nil
-}
-
-// KeywordQuery matches documents whose keyword field (one of
-// index.KeywordFields: "event", "status", "type", "initiatedBy"...) holds
-// any of values, ignoring case.
-func KeywordQuery(field string, values ...string) bq.Query {
-	qs := make([]bq.Query, 0, len(values))
-	for _, v := range values {
-		t := bleve.NewTermQuery(index.KeywordValue(v))
-		t.SetField(field)
-		qs = append(qs, t)
-	}
-	return bleve.NewDisjunctionQuery(qs...)
+	return index.And(parts...), nil
 }
 
 // indexHits answers f from the full-text index, and from a memory index of
-// the records the index has not reached.
+// the records the index has not reached (see index.SearchSnapshot).
 func indexHits(ctx context.Context, src Source, f Filters) ([]hit, error) {
-	q, err := bleveQuery(f)
+	q, err := indexQuery(f)
 	if err != nil {
 		return nil, err
 	}
-	var pos uint64
-	if src.Index != nil {
-		if pos, err = src.Index.Position(); err != nil {
-			return nil, err
-		}
-	}
-	// Records changed since the index position: their index documents (if
-	// any) may be stale, so they are answered from a memory index instead.
-	stale := map[archive.Key]bool{}
-	var fresh []archive.Record
-	if src.Index == nil {
-		for _, k := range kinds.Names() {
-			if err := src.Archive.Each(k, func(rec archive.Record) error { fresh = append(fresh, rec); return nil }); err != nil {
-				return nil, err
-			}
-		}
-	} else {
-		err := src.Archive.MutationsSince(pos, func(_ uint64, muts []archive.Mutation) error {
-			for _, m := range muts {
-				if m.Op == archive.OpTouch || m.Op == archive.OpAnchor {
-					continue // the record's contents did not change
-				}
-				stale[m.Key] = true
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, err
-		}
-		for k := range stale {
-			for _, kind := range kinds.Names() {
-				rec, ok, err := src.Archive.Get(kind, k)
-				if err != nil {
-					return nil, err
-				}
-				if ok {
-					fresh = append(fresh, rec)
-					break
-				}
-			}
-		}
+	refs, err := index.SearchSnapshot(ctx, src.Archive, src.Index, q)
+	if err != nil {
+		return nil, err
 	}
 	var out []hit
-	keep := func(h hit) bool {
-		return (len(f.Kinds) == 0 || slices.Contains(f.Kinds, h.kind)) && f.Range.Contains(h.key.Time())
-	}
-	if src.Index != nil {
-		hits, err := search(ctx, src.Index, q)
-		if err != nil {
-			return nil, err
-		}
-		for _, h := range hits {
-			if !stale[h.key] && keep(h) {
-				out = append(out, h)
-			}
-		}
-	}
-	if len(fresh) > 0 {
-		mem, err := index.NewMemory()
-		if err != nil {
-			return nil, err
-		}
-		defer mem.Close()
-		if err := mem.Add(fresh); err != nil {
-			return nil, err
-		}
-		hits, err := search(ctx, mem, q)
-		if err != nil {
-			return nil, err
-		}
-		for _, h := range hits {
-			if keep(h) {
-				out = append(out, h)
-			}
+	for _, h := range refs {
+		if (len(f.Kinds) == 0 || slices.Contains(f.Kinds, h.Kind)) && f.Range.Contains(h.Key.Time()) {
+			out = append(out, hit{h.Kind, h.Key})
 		}
 	}
 	return out, nil
-}
-
-// search returns every document of x matching q.
-func search(ctx context.Context, x *index.Index, q bq.Query) ([]hit, error) {
-	const page = 10000
-	var out []hit
-	var after []string
-	for {
-		req := bleve.NewSearchRequestOptions(q, page, 0, false)
-		req.SortBy([]string{"_id"})
-		req.SearchAfter = after
-		res, err := x.Bleve().SearchInContext(ctx, req)
-		if err != nil {
-			return nil, fmt.Errorf("search index: %w", err)
-		}
-		for _, h := range res.Hits {
-			kind, k, err := index.ParseDocID(h.ID)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, hit{kind, k})
-		}
-		if len(res.Hits) < page {
-			return out, nil
-		}
-		after = []string{res.Hits[len(res.Hits)-1].ID}
-	}
 }
 
 // textTerms returns the words and phrases a full-text query searches the

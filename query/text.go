@@ -3,16 +3,11 @@ package query
 import (
 	"fmt"
 	"regexp"
-	"regexp/syntax"
 	"sort"
 	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
-
-	"github.com/blevesearch/bleve/v2"
-	bq "github.com/blevesearch/bleve/v2/search/query"
-	vellum "github.com/blevesearch/vellum/regexp"
 
 	"github.com/archiver-dev/archiver/index"
 )
@@ -34,19 +29,8 @@ import (
 // maxTextDepth bounds the nesting of parentheses and prefixes.
 const maxTextDepth = 64
 
-// textFields maps the lower-cased field names of --text to index fields.
-var textFields = func() map[string]string {
-	m := map[string]string{strings.ToLower(index.TextField): index.TextField}
-	for _, f := range index.KeywordFields {
-		m[strings.ToLower(f)] = f
-	}
-	return m
-}()
-
 // fieldList names the fields of --text, for error messages.
-func fieldList() string {
-	return strings.Join(append(append([]string(nil), index.KeywordFields...), index.TextField), ", ")
-}
+func fieldList() string { return strings.Join(index.FieldNames(), ", ") }
 
 // termKind is the form of a search term.
 type termKind int
@@ -201,7 +185,7 @@ func (l *lexer) next() (token, error) {
 // term reads [field:] word, "phrase" or /regexp/.
 func (l *lexer) term() (*textNode, error) {
 	start := l.pos
-	t := &textNode{op: opTerm, field: index.TextField}
+	t := &textNode{op: opTerm, field: index.DefaultField}
 	// A field is a name (a letter, then letters, digits or _) followed by
 	// a colon.
 	i := l.pos
@@ -211,11 +195,11 @@ func (l *lexer) term() (*textNode, error) {
 	}
 	if i > l.pos && i < len(l.s) && l.s[i] == ':' {
 		name := l.s[l.pos:i]
-		f, ok := textFields[strings.ToLower(name)]
+		f, ok := index.LookupField(name)
 		if !ok {
 			return nil, &textError{start, fmt.Sprintf("unknown field %q (fields: %s; quote a word that holds a colon)", name, fieldList())}
 		}
-		t.field = f
+		t.field = f.Name
 		l.pos = i + 1
 		if l.ends(l.pos) {
 			if l.pos < len(l.s) && l.s[l.pos] == '(' {
@@ -291,11 +275,11 @@ func (l *lexer) regexp(t *textNode) error {
 			if t.value == "" {
 				return &textError{start, "empty regexp //"}
 			}
-			// bleve drops one leading ^ (a regexp matches a whole term
-			// anyway); index terms are lower case, so matching ignores
-			// case.
+			// A regexp matches a whole term, so one leading ^ says
+			// nothing (the index's engine would drop it); index terms
+			// are lower case, so matching ignores case.
 			t.pattern = "(?i)" + strings.TrimPrefix(t.value, "^")
-			if err := checkRegexp(t.pattern); err != nil {
+			if err := index.CheckRegexp(t.pattern); err != nil {
 				return &textError{start, fmt.Sprintf("regexp /%s/: %s", t.value, err)}
 			}
 			return nil
@@ -303,21 +287,6 @@ func (l *lexer) regexp(t *textNode) error {
 		b.WriteByte(l.s[i])
 	}
 	return &textError{start, "unclosed regexp: no / after it"}
-}
-
-// checkRegexp compiles pattern as the index will.
-func checkRegexp(pattern string) error {
-	parsed, err := syntax.Parse(pattern, syntax.Perl)
-	if err != nil {
-		return fmt.Errorf("%s", strings.TrimPrefix(err.Error(), "error parsing regexp: "))
-	}
-	if _, err := vellum.NewParsedWithLimit(pattern, parsed, vellum.DefaultLimit); err != nil {
-		if err == vellum.ErrNoEmpty {
-			return fmt.Errorf("%w (such as ^ inside, $, \\A or \\z: a regexp matches whole terms)", err)
-		}
-		return err
-	}
-	return nil
 }
 
 // word reads a word, with \ escaping the next character; * and ? make it
@@ -390,7 +359,7 @@ func (l *lexer) word(t *textNode) error {
 	t.value = b.String()
 	if wild {
 		t.kind, t.pattern = termWildcard, re.String()
-		if err := checkRegexp(t.pattern); err != nil {
+		if err := index.CheckRegexp(t.pattern); err != nil {
 			return &textError{start, fmt.Sprintf("wildcard %s: %s", t.value, err)}
 		}
 		return nil
@@ -574,96 +543,44 @@ func (p *parser) primary() (*textNode, error) {
 	}
 }
 
-// match says what a compiled query can match.
-type match int
-
-const (
-	matchSome match = iota // some documents, per the query
-	matchNone              // nothing: a word of no indexed terms
-	matchAll               // everything: NOT of nothing
-)
-
-// compile turns n into a bleve query. bleve drops clauses that match
-// nothing from its boolean queries, turning "a AND nothing" into "a", so
-// such clauses are resolved here instead and never reach bleve.
-func (n *textNode) compile() (bq.Query, match, error) {
+// compile turns n into an index query.
+func (n *textNode) compile() (index.Query, error) {
 	switch n.op {
 	case opTerm:
 		return n.termQuery()
 	case opNot:
-		q, m, err := n.kids[0].compile()
-		switch {
-		case err != nil:
-			return nil, 0, err
-		case m == matchNone:
-			return nil, matchAll, nil
-		case m == matchAll:
-			return nil, matchNone, nil
-		}
-		b := bleve.NewBooleanQuery()
-		b.AddMust(bleve.NewMatchAllQuery())
-		b.AddMustNot(q)
-		return b, matchSome, nil
-	}
-	var qs []bq.Query
-	for _, k := range n.kids {
-		q, m, err := k.compile()
+		q, err := n.kids[0].compile()
 		if err != nil {
-			return nil, 0, err
+			return index.Query{}, err
 		}
-		switch {
-		case n.op == opAnd && m == matchNone, n.op == opOr && m == matchAll:
-			return nil, m, nil
-		case m == matchSome:
-			qs = append(qs, q)
+		return index.Not(q), nil
+	}
+	qs := make([]index.Query, 0, len(n.kids))
+	for _, k := range n.kids {
+		q, err := k.compile()
+		if err != nil {
+			return index.Query{}, err
 		}
+		qs = append(qs, q)
 	}
-	switch {
-	case len(qs) == 0 && n.op == opAnd:
-		return nil, matchAll, nil
-	case len(qs) == 0:
-		return nil, matchNone, nil
-	case len(qs) == 1:
-		return qs[0], matchSome, nil
-	case n.op == opAnd:
-		return bleve.NewConjunctionQuery(qs...), matchSome, nil
-	default:
-		return bleve.NewDisjunctionQuery(qs...), matchSome, nil
+	if n.op == opAnd {
+		return index.And(qs...), nil
 	}
+	return index.Or(qs...), nil
 }
 
 // termQuery is the query of one term.
-func (n *textNode) termQuery() (bq.Query, match, error) {
-	var q interface{ SetField(string) }
+func (n *textNode) termQuery() (index.Query, error) {
 	switch n.kind {
 	case termRegexp, termWildcard:
-		q = bleve.NewRegexpQuery(n.pattern)
+		return index.Regexp(n.field, n.pattern), nil
 	case termFuzzy:
-		f := bleve.NewFuzzyQuery(strings.ToLower(n.value))
-		f.SetFuzziness(n.fuzz)
-		q = f
-	case termWord, termPhrase:
-		if n.field != index.TextField {
-			q = bleve.NewTermQuery(index.KeywordValue(n.value))
-			break
-		}
-		terms, err := index.TextTerms(n.value)
-		if err != nil {
-			return nil, 0, err
-		}
-		switch {
-		case len(terms) == 0:
-			return nil, matchNone, nil
-		case len(terms) == 1 && n.kind == termWord:
-			q = bleve.NewMatchQuery(n.value)
-		default:
-			// A word the index splits (i-0abc, a_b.c) matches as the
-			// phrase of its parts.
-			q = bleve.NewMatchPhraseQuery(n.value)
-		}
+		return index.Fuzzy(n.field, n.value, n.fuzz), nil
+	case termPhrase:
+		return index.Phrase(n.field, n.value)
+	default:
+		return index.Words(n.field, n.value)
 	}
-	q.SetField(n.field)
-	return q.(bq.Query), matchSome, nil
 }
 
 // checkWords refuses words with nothing to search for in the text field,
@@ -677,7 +594,7 @@ func (n *textNode) checkWords() error {
 		}
 		return nil
 	}
-	if n.field != index.TextField || (n.kind != termWord && n.kind != termPhrase) {
+	if !isText(n.field) || (n.kind != termWord && n.kind != termPhrase) {
 		return nil
 	}
 	if strings.IndexFunc(n.value, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) < 0 {
@@ -696,7 +613,7 @@ func (n *textNode) highlights() []string {
 		case opNot:
 			return
 		case opTerm:
-			if n.field != index.TextField {
+			if !isText(n.field) {
 				return
 			}
 			w := n.value
@@ -724,24 +641,20 @@ func (n *textNode) highlights() []string {
 	return out
 }
 
-// TextQuery parses a --text query into a bleve query. Errors wrap
+// isText reports whether the index field is one of analysed text.
+func isText(field string) bool {
+	f, ok := index.LookupField(field)
+	return ok && f.Match == index.MatchText
+}
+
+// TextQuery parses a --text query into an index query. Errors wrap
 // ErrBadText and are one line.
-func TextQuery(text string) (bq.Query, error) {
+func TextQuery(text string) (index.Query, error) {
 	n, err := parseTextChecked(text)
 	if err != nil {
-		return nil, err
+		return index.Query{}, err
 	}
-	q, m, err := n.compile()
-	if err != nil {
-		return nil, err
-	}
-	switch m {
-	case matchNone:
-		return bleve.NewMatchNoneQuery(), nil
-	case matchAll:
-		return bleve.NewMatchAllQuery(), nil
-	}
-	return q, nil
+	return n.compile()
 }
 
 // parseTextChecked parses text and wraps its errors in ErrBadText.

@@ -34,7 +34,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/blevesearch/bleve/v2"
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/archiver-dev/archiver/archive"
@@ -891,28 +890,14 @@ func lookup(ctx context.Context, r *archive.Reader, x *index.Index, f query.Filt
 	if err != nil {
 		return nil, err
 	}
-	var after []string
-	const page = 10000
-	for {
-		req := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(q), page, 0, false)
-		req.SortBy([]string{"_id"})
-		req.SearchAfter = after
-		res, err := x.Bleve().SearchInContext(ctx, req)
-		if err != nil {
-			return nil, err
-		}
-		for _, h := range res.Hits {
-			kind, k, err := index.ParseDocID(h.ID)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, hit{kind, k})
-		}
-		if len(res.Hits) < page {
-			return out, nil
-		}
-		after = []string{res.Hits[len(res.Hits)-1].ID}
+	refs, err := x.Search(ctx, q)
+	if err != nil {
+		return nil, err
 	}
+	for _, h := range refs {
+		out = append(out, hit{h.Kind, h.Key})
+	}
+	return out, nil
 }
 
 // spaceSplit prints what takes the room in the archive file, bucket by

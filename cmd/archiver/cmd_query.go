@@ -1,10 +1,7 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"sort"
 	"strings"
@@ -13,7 +10,6 @@ import (
 	"github.com/urfave/cli/v2"
 	"golang.org/x/term"
 
-	"github.com/archiver-dev/archiver/archive"
 	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/index"
 	"github.com/archiver-dev/archiver/query"
@@ -164,22 +160,13 @@ EXAMPLES:
 			if err != nil {
 				return usageError{err: err, command: "query"}
 			}
-			return runQuery(c.Context, o, c.App.Writer, c.App.ErrWriter)
+			err = query.Answer(c.Context, o, c.App.Writer, c.App.ErrWriter)
+			if query.IsUsage(err) {
+				return usageError{err: err, command: "query"}
+			}
+			return err
 		},
 	}
-}
-
-// queryOpts is a parsed query command line.
-type queryOpts struct {
-	archiveDir  string
-	req         query.Request
-	format      query.Format
-	lockTimeout time.Duration
-	width       int
-	color       bool
-	// location is the zone times are printed in (--tz).
-	location *time.Location
-	wide     bool
 }
 
 // filterFlags are the record filters query and export share.
@@ -265,44 +252,45 @@ func parseFilters(c *cli.Context, now time.Time) (query.Filters, error) {
 
 // queryOptions reads and checks the query flags; every error is a usage
 // error naming the flag.
-func queryOptions(c *cli.Context, now time.Time) (queryOpts, error) {
-	o := queryOpts{archiveDir: c.String("archive"), lockTimeout: c.Duration("lock-timeout"), wide: c.Bool("wide")}
+func queryOptions(c *cli.Context, now time.Time) (query.Options, error) {
+	o := query.Options{ArchiveDir: c.String("archive"), LockTimeout: c.Duration("lock-timeout")}
+	o.Writer.Wide = c.Bool("wide")
 	var err error
-	if o.req.Filters, err = parseFilters(c, now); err != nil {
+	if o.Request.Filters, err = parseFilters(c, now); err != nil {
 		return o, err
 	}
 	tty := isTerminal(c.App.Writer)
 	switch out := c.String("output"); {
 	case out != "":
-		if o.format, err = query.ParseFormat(out); err != nil {
+		if o.Format, err = query.ParseFormat(out); err != nil {
 			return o, fmt.Errorf("--output: %w", err)
 		}
 	case tty:
-		o.format = query.FormatTable
+		o.Format = query.FormatTable
 	default:
-		o.format = query.FormatJSONL
+		o.Format = query.FormatJSONL
 	}
-	if o.format == query.FormatTable || o.format == query.FormatCSV || c.IsSet("tz") {
+	if o.Format == query.FormatTable || o.Format == query.FormatCSV || c.IsSet("tz") {
 		// The zone times are printed in; JSON prints UTC whatever it is.
-		if o.location, err = zoneOf(c); err != nil {
+		if o.Writer.Location, err = zoneOf(c); err != nil {
 			return o, err
 		}
 	}
 	if tty {
 		if w, _, err := term.GetSize(int(c.App.Writer.(*os.File).Fd())); err == nil {
-			o.width = w
+			o.Writer.Width = w
 		}
-		o.color = os.Getenv("NO_COLOR") == ""
+		o.Writer.Color = os.Getenv("NO_COLOR") == ""
 	}
 	if n := c.Int("max-items"); n < 0 {
 		return o, fmt.Errorf("--max-items %d: want a positive number", n)
 	} else {
-		o.req.MaxItems = n
+		o.Request.MaxItems = n
 	}
-	o.req.StartingToken = strings.TrimSpace(c.String("starting-token"))
-	o.req.Fingerprint = fingerprint(c)
-	if o.req.StartingToken != "" {
-		if _, err := query.DecodeToken(o.req.StartingToken, o.req.Fingerprint); err != nil {
+	o.Request.StartingToken = strings.TrimSpace(c.String("starting-token"))
+	o.Request.Fingerprint = fingerprint(c)
+	if o.Request.StartingToken != "" {
+		if _, err := query.DecodeToken(o.Request.StartingToken, o.Request.Fingerprint); err != nil {
 			return o, fmt.Errorf("--starting-token: %w", err)
 		}
 	}
@@ -388,65 +376,10 @@ func filterManifest(c *cli.Context) map[string]any {
 // anyFilter reports whether any filter flag was given.
 func anyFilter(c *cli.Context) bool { return len(filterParts(c)) > 0 }
 
-func runQuery(ctx context.Context, o queryOpts, stdout, stderr io.Writer) error {
-	say := func(msg string) { fmt.Fprintf(stderr, "archiver: %s\n", msg) }
-	st, err := archive.Open(ctx, o.archiveDir, archive.Options{ReadOnly: true, LockTimeout: o.lockTimeout, Waiting: say})
-	if err != nil {
-		return fmt.Errorf("query: %w", err)
-	}
-	defer st.Close()
-	x, err := indexFor(o.req.Filters, o.archiveDir, o.lockTimeout, say, say)
-	if err != nil {
-		return fmt.Errorf("query: %w", err)
-	}
-	if x != nil {
-		defer x.Close()
-	}
-	w := query.NewWriter(stdout, o.format, query.WriterOptions{Width: o.width, Color: o.color, Notes: stderr, Wide: o.wide, Location: o.location})
-	var next string
-	err = st.View(func(r *archive.Reader) error {
-		var err error
-		next, err = query.Run(ctx, query.Source{Archive: r, Index: x}, o.req, w.Write)
-		return err
-	})
-	if err != nil {
-		if errors.Is(err, query.ErrBadToken) || errors.Is(err, query.ErrForeignToken) || errors.Is(err, query.ErrBadText) {
-			return usageError{err: err, command: "query"}
-		}
-		return fmt.Errorf("query: %w", err)
-	}
-	return w.Close(next)
-}
-
-// indexFor opens the full-text index for reading when the filters need it.
-// With no index, or one of another layout, it returns nil, says so through
-// warn, and the query searches the archive record by record; say tells of a
-// wait for the lock.
+// indexFor opens the full-text index for reading when the filters need it
+// (see query.OpenIndexFor).
 func indexFor(f query.Filters, dir string, timeout time.Duration, say, warn func(string)) (*index.Index, error) {
-	if !f.NeedsIndex() {
-		return nil, nil
-	}
-	x, err := openIndex(dir, timeout, say)
-	switch {
-	case errors.Is(err, index.ErrNoIndex), errors.Is(err, index.ErrOldIndex):
-		warn("no usable full-text index: searching the archive record by record ('archiver reindex' builds the index)")
-		return nil, nil
-	case err != nil:
-		return nil, fmt.Errorf("%w (run 'archiver reindex')", err)
-	}
-	return x, nil
-}
-
-// openIndex opens the full-text index for reading. A sync updating it holds
-// it for a moment; the wait is said if it lasts.
-func openIndex(dir string, timeout time.Duration, say func(string)) (*index.Index, error) {
-	first := min(500*time.Millisecond, timeout)
-	x, err := index.Open(dir, index.Options{ReadOnly: true, LockTimeout: first})
-	if err == nil || !errors.Is(err, archive.ErrLocked) || first == timeout {
-		return x, err
-	}
-	say("waiting for a running sync to finish updating the full-text index")
-	return index.Open(dir, index.Options{ReadOnly: true, LockTimeout: timeout})
+	return query.OpenIndexFor(f, dir, timeout, say, warn)
 }
 
 // parseIDFilters reads --id, --initiated-by and --type into f.

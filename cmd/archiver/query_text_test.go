@@ -58,7 +58,7 @@ func TestQueryTextOnOldIndex(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := x.Bleve().SetInternal([]byte("archiver.format"), []byte("2")); err != nil {
+	if err := x.SetFormatForTesting("2"); err != nil {
 		t.Fatal(err)
 	}
 	x.Close()

@@ -1,0 +1,75 @@
+package index
+
+import "strings"
+
+// The names of the index fields. They are also the field names of the
+// query language (`event:LAUNCH_FAILED`, `serverID:s-…`, `text:capacity`)
+// and the JSON names of Document's members.
+const (
+	FieldJobID            = "jobID"
+	FieldServerID         = "serverID"
+	FieldInstanceID       = "instanceID"
+	FieldEvent            = "event"
+	FieldStatus           = "status"
+	FieldType             = "type"
+	FieldInitiatedBy      = "initiatedBy"
+	FieldReplicationState = "replicationState"
+	FieldText             = "text"
+)
+
+// Matching is how a field's values are indexed and matched.
+type Matching int
+
+const (
+	// MatchKeyword fields hold whole values (IDs and enums), lower-cased: a
+	// query for one lower-cases its value (see KeywordValue).
+	MatchKeyword Matching = iota
+	// MatchText fields hold analysed text: words, lower-cased, without common
+	// English words, with their positions (phrases need them).
+	MatchText
+)
+
+// Field is one field of the index.
+type Field struct {
+	Name  string
+	Match Matching
+}
+
+// Fields are the fields of the index, keyword fields first. The mapping
+// and the query language both read them from here.
+var Fields = []Field{
+	{FieldJobID, MatchKeyword},
+	{FieldServerID, MatchKeyword},
+	{FieldInstanceID, MatchKeyword},
+	{FieldEvent, MatchKeyword},
+	{FieldStatus, MatchKeyword},
+	{FieldType, MatchKeyword},
+	{FieldInitiatedBy, MatchKeyword},
+	{FieldReplicationState, MatchKeyword},
+	{FieldText, MatchText},
+}
+
+// DefaultField is the field a query word without a field searches.
+const DefaultField = FieldText
+
+// LookupField returns the field named name, ignoring case.
+func LookupField(name string) (Field, bool) {
+	for _, f := range Fields {
+		if strings.EqualFold(f.Name, name) {
+			return f, true
+		}
+	}
+	return Field{}, false
+}
+
+// FieldNames lists the names of Fields, in order.
+func FieldNames() []string {
+	out := make([]string, len(Fields))
+	for i, f := range Fields {
+		out[i] = f.Name
+	}
+	return out
+}
+
+// KeywordValue is the term a keyword field holds for value v.
+func KeywordValue(v string) string { return strings.ToLower(v) }

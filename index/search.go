@@ -1,0 +1,242 @@
+package index
+
+import (
+	"context"
+	"fmt"
+	"regexp/syntax"
+	"strings"
+
+	"github.com/blevesearch/bleve/v2"
+	bq "github.com/blevesearch/bleve/v2/search/query"
+	vellum "github.com/blevesearch/vellum/regexp"
+
+	"github.com/archiver-dev/archiver/archive"
+)
+
+// reach says what a Query can match.
+type reach int
+
+const (
+	reachAll  reach = iota // every document: no condition
+	reachSome              // the documents q matches
+	reachNone              // nothing: such as a word of no indexed terms
+)
+
+// Query is a search of the index, built with Keyword, Words, Phrase,
+// Regexp, Wildcard, Fuzzy, And, Or and Not. The zero Query matches every
+// document.
+//
+// A Query knows when it matches everything or nothing and resolves that
+// itself: bleve's boolean queries drop clauses that match nothing, turning
+// "a AND nothing" into "a", so such clauses never reach bleve.
+type Query struct {
+	q     bq.Query // reachSome
+	reach reach
+}
+
+// All matches every document.
+func All() Query { return Query{reach: reachAll} }
+
+// None matches no document.
+func None() Query { return Query{reach: reachNone} }
+
+func some(q bq.Query) Query { return Query{q: q, reach: reachSome} }
+
+// Keyword matches documents whose keyword field holds any of values,
+// ignoring case. With no values it matches nothing.
+func Keyword(field string, values ...string) Query {
+	if len(values) == 0 {
+		return None()
+	}
+	qs := make([]bq.Query, 0, len(values))
+	for _, v := range values {
+		qs = append(qs, keywordTerm(field, v))
+	}
+	return some(bleve.NewDisjunctionQuery(qs...))
+}
+
+func keywordTerm(field, v string) bq.Query {
+	t := bleve.NewTermQuery(KeywordValue(v))
+	t.SetField(field)
+	return t
+}
+
+// Words matches the word w in field: the whole value of a keyword field,
+// ignoring case; in a text field, its one term, or the phrase of the terms
+// the index splits it into (i-0abc, a_b.c). A word of no indexed terms
+// (a common English word) matches nothing.
+func Words(field, w string) (Query, error) { return words(field, w, false) }
+
+// Phrase matches the words of s in a row in a text field, or the whole
+// value s of a keyword field, ignoring case.
+func Phrase(field, s string) (Query, error) { return words(field, s, true) }
+
+func words(field, s string, phrase bool) (Query, error) {
+	if f, ok := LookupField(field); ok && f.Match == MatchKeyword {
+		return some(keywordTerm(field, s)), nil
+	}
+	terms, err := TextTerms(s)
+	if err != nil {
+		return Query{}, err
+	}
+	switch {
+	case len(terms) == 0:
+		return None(), nil
+	case len(terms) == 1 && !phrase:
+		q := bleve.NewMatchQuery(s)
+		q.SetField(field)
+		return some(q), nil
+	default:
+		q := bleve.NewMatchPhraseQuery(s)
+		q.SetField(field)
+		return some(q), nil
+	}
+}
+
+// Regexp matches the terms of field that pattern (Go regexp syntax, see
+// CheckRegexp) matches whole.
+func Regexp(field, pattern string) Query {
+	q := bleve.NewRegexpQuery(pattern)
+	q.SetField(field)
+	return some(q)
+}
+
+// CheckRegexp checks that Regexp can search with pattern: that it is valid
+// Go regexp syntax and that the index's regexp engine takes it.
+func CheckRegexp(pattern string) error {
+	parsed, err := syntax.Parse(pattern, syntax.Perl)
+	if err != nil {
+		return fmt.Errorf("%s", strings.TrimPrefix(err.Error(), "error parsing regexp: "))
+	}
+	if _, err := vellum.NewParsedWithLimit(pattern, parsed, vellum.DefaultLimit); err != nil {
+		if err == vellum.ErrNoEmpty {
+			return fmt.Errorf("%w (such as ^ inside, $, \\A or \\z: a regexp matches whole terms)", err)
+		}
+		return err
+	}
+	return nil
+}
+
+// Fuzzy matches the terms of field within distance edits (1 or 2) of w,
+// ignoring case.
+func Fuzzy(field, w string, distance int) Query {
+	q := bleve.NewFuzzyQuery(strings.ToLower(w))
+	q.SetFuzziness(distance)
+	q.SetField(field)
+	return some(q)
+}
+
+// And matches the documents every one of qs matches; with none, every
+// document.
+func And(qs ...Query) Query {
+	var parts []bq.Query
+	for _, q := range qs {
+		switch q.reach {
+		case reachNone:
+			return None()
+		case reachSome:
+			parts = append(parts, q.q)
+		}
+	}
+	switch len(parts) {
+	case 0:
+		return All()
+	case 1:
+		return some(parts[0])
+	}
+	return some(bleve.NewConjunctionQuery(parts...))
+}
+
+// Or matches the documents any of qs matches; with none, nothing.
+func Or(qs ...Query) Query {
+	var parts []bq.Query
+	for _, q := range qs {
+		switch q.reach {
+		case reachAll:
+			return All()
+		case reachSome:
+			parts = append(parts, q.q)
+		}
+	}
+	switch len(parts) {
+	case 0:
+		return None()
+	case 1:
+		return some(parts[0])
+	}
+	return some(bleve.NewDisjunctionQuery(parts...))
+}
+
+// Not matches the documents q does not match.
+func Not(q Query) Query {
+	switch q.reach {
+	case reachNone:
+		return All()
+	case reachAll:
+		return None()
+	}
+	b := bleve.NewBooleanQuery()
+	b.AddMust(bleve.NewMatchAllQuery())
+	b.AddMustNot(q.q)
+	return some(b)
+}
+
+// Ref names one record: its kind and key.
+type Ref struct {
+	Kind archive.Kind
+	Key  archive.Key
+}
+
+// Search returns the records of every document of x that q matches, in
+// document ID order.
+func (x *Index) Search(ctx context.Context, q Query) ([]Ref, error) {
+	var out []Ref
+	var bad error
+	err := x.each(ctx, q, func(id string) error {
+		kind, k, err := ParseDocID(id)
+		if err != nil {
+			bad = err
+			return err
+		}
+		out = append(out, Ref{kind, k})
+		return nil
+	})
+	if err != nil && bad == nil {
+		return nil, fmt.Errorf("search index: %w", err)
+	}
+	return out, err
+}
+
+// each calls fn with the ID of every document q matches, in ID order. It
+// returns fn's errors, and bleve's unwrapped.
+func (x *Index) each(ctx context.Context, q Query, fn func(id string) error) error {
+	var bquery bq.Query
+	switch q.reach {
+	case reachNone:
+		return nil
+	case reachAll:
+		bquery = bleve.NewMatchAllQuery()
+	default:
+		bquery = q.q
+	}
+	const page = 10000
+	var after []string
+	for {
+		req := bleve.NewSearchRequestOptions(bquery, page, 0, false)
+		req.SortBy([]string{"_id"})
+		req.SearchAfter = after
+		res, err := x.bi.SearchInContext(ctx, req)
+		if err != nil {
+			return err
+		}
+		for _, h := range res.Hits {
+			if err := fn(h.ID); err != nil {
+				return err
+			}
+		}
+		if len(res.Hits) < page {
+			return nil
+		}
+		after = []string{res.Hits[len(res.Hits)-1].ID}
+	}
+}

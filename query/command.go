@@ -1,0 +1,101 @@
+package query
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/index"
+)
+
+// Options are one 'archiver query': where the archive is, the request, and
+// how to print the answer.
+type Options struct {
+	// ArchiveDir is the archive's directory.
+	ArchiveDir string
+	// Request is the query.
+	Request Request
+	// Format and Writer say how records are printed; Writer.Notes is set
+	// by Answer.
+	Format Format
+	Writer WriterOptions
+	// LockTimeout bounds the wait for a running sync to release the archive
+	// or the index.
+	LockTimeout time.Duration
+}
+
+// IsUsage reports whether err, from Answer, is a fault of the command line
+// (a bad --starting-token or --text) rather than of the archive.
+func IsUsage(err error) bool {
+	return errors.Is(err, ErrBadToken) || errors.Is(err, ErrForeignToken) || errors.Is(err, ErrBadText)
+}
+
+// Answer runs the query o describes against the archive and its index and
+// prints the records to stdout, with the next token when more remain.
+// Waits for locks and notes go to stderr. Errors IsUsage reports are
+// returned as they are; the others name the query.
+func Answer(ctx context.Context, o Options, stdout, stderr io.Writer) error {
+	say := func(msg string) { fmt.Fprintf(stderr, "archiver: %s\n", msg) }
+	st, err := archive.Open(ctx, o.ArchiveDir, archive.Options{ReadOnly: true, LockTimeout: o.LockTimeout, Waiting: say})
+	if err != nil {
+		return fmt.Errorf("query: %w", err)
+	}
+	defer st.Close()
+	x, err := OpenIndexFor(o.Request.Filters, o.ArchiveDir, o.LockTimeout, say, say)
+	if err != nil {
+		return fmt.Errorf("query: %w", err)
+	}
+	if x != nil {
+		defer x.Close()
+	}
+	wo := o.Writer
+	wo.Notes = stderr
+	w := NewWriter(stdout, o.Format, wo)
+	var next string
+	err = st.View(func(r *archive.Reader) error {
+		var err error
+		next, err = Run(ctx, Source{Archive: r, Index: x}, o.Request, w.Write)
+		return err
+	})
+	if err != nil {
+		if IsUsage(err) {
+			return err
+		}
+		return fmt.Errorf("query: %w", err)
+	}
+	return w.Close(next)
+}
+
+// OpenIndexFor opens the full-text index of the archive in dir for reading
+// when the filters need it (nil otherwise). With no index, or one of
+// another layout, it returns nil, says so through warn, and the query
+// searches the archive record by record; say tells of a wait for the lock.
+func OpenIndexFor(f Filters, dir string, timeout time.Duration, say, warn func(string)) (*index.Index, error) {
+	if !f.NeedsIndex() {
+		return nil, nil
+	}
+	x, err := openIndex(dir, timeout, say)
+	switch {
+	case errors.Is(err, index.ErrNoIndex), errors.Is(err, index.ErrOldIndex):
+		warn("no usable full-text index: searching the archive record by record ('archiver reindex' builds the index)")
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("%w (run 'archiver reindex')", err)
+	}
+	return x, nil
+}
+
+// openIndex opens the full-text index for reading. A sync updating it holds
+// it for a moment; the wait is said if it lasts.
+func openIndex(dir string, timeout time.Duration, say func(string)) (*index.Index, error) {
+	first := min(500*time.Millisecond, timeout)
+	x, err := index.Open(dir, index.Options{ReadOnly: true, LockTimeout: first})
+	if err == nil || !errors.Is(err, archive.ErrLocked) || first == timeout {
+		return x, err
+	}
+	say("waiting for a running sync to finish updating the full-text index")
+	return index.Open(dir, index.Options{ReadOnly: true, LockTimeout: timeout})
+}
