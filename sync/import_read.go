@@ -223,7 +223,7 @@ func (b *recordBuilder) record(member string, i int, it []byte) (archive.Record,
 	// where sets the region and account of the record: its ARN's, else the
 	// options'.
 	where := func(arn, what, id string) error {
-		region, account := arnRegion(arn), accountOf(arn)
+		region, account := kinds.ARNRegion(arn), kinds.ARNAccount(arn)
 		if o.Region != "" && region != "" && o.Region != region || o.Account != "" && account != "" && o.Account != account {
 			return fail("item %d: its ARN %s is not in --region %s, --account %s", i, arn, o.Region, o.Account)
 		}

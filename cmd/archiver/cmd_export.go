@@ -11,8 +11,9 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/archiver-dev/archiver/archive"
-	"github.com/archiver-dev/archiver/internal/outfile"
 	"github.com/archiver-dev/archiver/query"
+	"github.com/archiver-dev/archiver/query/export"
+	"github.com/archiver-dev/archiver/query/export/s3dest"
 )
 
 func exportCommand() *cli.Command {
@@ -129,7 +130,7 @@ EXAMPLES:
 			if err := noArgs(c); err != nil {
 				return err
 			}
-			if isS3Dest(c.String("to")) || c.String("ddl") != "" {
+			if s3dest.IsURL(c.String("to")) || c.String("ddl") != "" {
 				return exportS3Action(c)
 			}
 			if c.String("until") != "" {
@@ -139,33 +140,23 @@ EXAMPLES:
 			if out == "" {
 				return usageError{err: fmt.Errorf("--out FILE is required"), command: "export"}
 			}
-			o := exportOptions{archiveDir: c.String("archive"), out: out, force: c.Bool("force"), lockTimeout: c.Duration("lock-timeout"), redactTags: c.Bool("redact-tags")}
+			o := export.RunOptions{ArchiveDir: c.String("archive"), Out: out, Force: c.Bool("force"), LockTimeout: c.Duration("lock-timeout"), RedactTags: c.Bool("redact-tags"),
+				Version: archiverVersion(), Build: archiverBuildRef()}
 			key, err := signKey(c.String("sign-key"), os.Getenv("ARCHIVER_SIGN_KEY"))
 			if err != nil {
 				return usageError{err: err, command: "export"}
 			}
-			o.signKey = key
+			o.SignKey = key
 			if anyFilter(c) {
 				f, err := parseFilters(c, time.Now())
 				if err != nil {
 					return usageError{err: err, command: "export"}
 				}
-				o.filters, o.manifestFilters = &f, filterManifest(c)
+				o.Select, o.Filters = selectKeys(&f, o.ArchiveDir, o.LockTimeout, c.App.ErrWriter), filterManifest(c)
 			}
-			return runExport(c.Context, o, c.App.Writer, c.App.ErrWriter)
+			return export.Run(c.Context, o, c.App.Writer, c.App.ErrWriter)
 		},
 	}
-}
-
-type exportOptions struct {
-	archiveDir      string
-	out             string
-	force           bool
-	lockTimeout     time.Duration
-	redactTags      bool
-	signKey         ed25519.PrivateKey
-	filters         *query.Filters // nil: everything
-	manifestFilters map[string]any
 }
 
 func openReadOnly(ctx context.Context, dir string, lockTimeout time.Duration, stderr io.Writer) (*archive.Store, error) {
@@ -174,58 +165,6 @@ func openReadOnly(ctx context.Context, dir string, lockTimeout time.Duration, st
 		LockTimeout: lockTimeout,
 		Waiting:     func(msg string) { fmt.Fprintf(stderr, "archiver: %s\n", msg) },
 	})
-}
-
-func runExport(ctx context.Context, o exportOptions, stdout, stderr io.Writer) error {
-	// A refusal of the output comes before any work.
-	oo := outfile.Options{Force: o.force, Stdout: stdout}
-	if err := outfile.Check(o.out, oo); err != nil {
-		return fmt.Errorf("export: %w", err)
-	}
-	st, err := openReadOnly(ctx, o.archiveDir, o.lockTimeout, stderr)
-	if err != nil {
-		return fmt.Errorf("export: %w", err)
-	}
-	defer st.Close()
-	schema, err := st.SchemaVersion()
-	if err != nil {
-		return fmt.Errorf("export: %w", err)
-	}
-	qo := query.ExportOptions{Version: archiverVersion(), Build: archiverBuildRef(), SchemaVersion: schema, Filters: o.manifestFilters, RedactTags: o.redactTags, SignKey: o.signKey}
-	if o.filters != nil {
-		if qo.Only, err = selectKeys(ctx, st, o, stderr); err != nil {
-			return err
-		}
-	}
-	out, err := outfile.Create(ctx, o.out, oo)
-	if err != nil {
-		return fmt.Errorf("export: %w", err)
-	}
-	defer out.Abort()
-	qo.TempDir = out.Dir()
-
-	var m query.Manifest
-	err = st.View(func(r *archive.Reader) error {
-		var err error
-		m, err = query.Export(ctx, r, out, qo)
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	if err := out.Commit(); err != nil {
-		return fmt.Errorf("export: %w", err)
-	}
-	if out.Kind() == outfile.Stdout {
-		return nil
-	}
-	signed := ""
-	if o.signKey != nil {
-		signed = ", signed by key " + query.KeyID(o.signKey.Public().(ed25519.PublicKey))[:16]
-	}
-	fmt.Fprintf(stderr, "archiver export: %d records to %s (records sha256 %s, chain head %.16s at link %d%s)\n",
-		m.Records, o.out, m.RecordsSHA256, m.Chain.Head, m.Chain.Links, signed)
-	return nil
 }
 
 // signKey reads the export signing key: from the file named by path, or
@@ -246,34 +185,37 @@ func signKey(path, pemText string) (ed25519.PrivateKey, error) {
 	default:
 		return nil, nil
 	}
-	k, err := query.ParsePrivateKey(b)
+	k, err := export.ParsePrivateKey(b)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w (want a PEM PKCS #8 key: openssl genpkey -algorithm ed25519)", from, err)
 	}
 	return k, nil
 }
 
-// selectKeys runs the export's filters as a query and returns the keys of
-// the records they select.
-func selectKeys(ctx context.Context, st *archive.Store, o exportOptions, stderr io.Writer) (map[archive.Key]bool, error) {
-	say := func(msg string) { fmt.Fprintf(stderr, "archiver: %s\n", msg) }
-	x, err := indexFor(*o.filters, o.archiveDir, o.lockTimeout, say, func(string) {})
-	if err != nil {
-		return nil, fmt.Errorf("export: %w", err)
-	}
-	if x != nil {
-		defer x.Close()
-	}
-	keys := map[archive.Key]bool{}
-	err = st.View(func(r *archive.Reader) error {
-		_, err := query.Run(ctx, query.Source{Archive: r, Index: x}, query.Request{Filters: *o.filters}, func(rec archive.Record, _ []string) error {
-			keys[rec.Key] = true
-			return nil
+// selectKeys returns the key selection of an export: it runs the filters f
+// as a query over the archive in dir and returns the keys of the records
+// they select.
+func selectKeys(f *query.Filters, dir string, lockTimeout time.Duration, stderr io.Writer) func(context.Context, *archive.Store) (map[archive.Key]bool, error) {
+	return func(ctx context.Context, st *archive.Store) (map[archive.Key]bool, error) {
+		say := func(msg string) { fmt.Fprintf(stderr, "archiver: %s\n", msg) }
+		x, err := indexFor(*f, dir, lockTimeout, say, func(string) {})
+		if err != nil {
+			return nil, fmt.Errorf("export: %w", err)
+		}
+		if x != nil {
+			defer x.Close()
+		}
+		keys := map[archive.Key]bool{}
+		err = st.View(func(r *archive.Reader) error {
+			_, err := query.Run(ctx, query.Source{Archive: r, Index: x}, query.Request{Filters: *f}, func(rec archive.Record, _ []string) error {
+				keys[rec.Key] = true
+				return nil
+			})
+			return err
 		})
-		return err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("export: %w", err)
+		if err != nil {
+			return nil, fmt.Errorf("export: %w", err)
+		}
+		return keys, nil
 	}
-	return keys, nil
 }

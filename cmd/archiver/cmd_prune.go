@@ -16,6 +16,7 @@ import (
 	"github.com/archiver-dev/archiver/index"
 	"github.com/archiver-dev/archiver/internal/outfile"
 	"github.com/archiver-dev/archiver/query"
+	"github.com/archiver-dev/archiver/query/export"
 	archsync "github.com/archiver-dev/archiver/sync"
 )
 
@@ -98,7 +99,7 @@ type pruneOpts struct {
 	export      string
 	force       bool
 	lockTimeout time.Duration
-	qo          query.ExportOptions
+	qo          export.Options
 	// location is the zone --before was read in, and is printed in.
 	location *time.Location
 }
@@ -129,7 +130,7 @@ func pruneOptions(c *cli.Context, now time.Time) (pruneOpts, error) {
 	if err != nil {
 		return o, err
 	}
-	o.qo = query.ExportOptions{Version: archiverVersion(), Build: archiverBuildRef(), SignKey: key}
+	o.qo = export.Options{Version: archiverVersion(), Build: archiverBuildRef(), SignKey: key}
 	return o, nil
 }
 
@@ -158,18 +159,19 @@ func runPrune(ctx context.Context, o pruneOpts, stdout, stderr io.Writer) error 
 	if err != nil {
 		return fmt.Errorf("prune: %w", err)
 	}
-	po := query.PruneOptions{Before: o.before, Confirm: o.confirm, ExportOptions: o.qo}
-	po.ExportOptions.SchemaVersion = schema
+	po := archive.PruneOptions{Before: o.before, Confirm: o.confirm}
 	if o.confirm && o.export != "" {
 		out, err := outfile.Create(ctx, o.export, outfile.Options{Force: o.force})
 		if err != nil {
 			return fmt.Errorf("prune: --export %w", err)
 		}
 		defer out.Abort()
-		po.Export, po.ExportOptions.TempDir = out, out.Dir()
-		po.Exported = func(query.Manifest) error { return out.Commit() }
+		eo := o.qo
+		eo.SchemaVersion, eo.TempDir = schema, out.Dir()
+		po.Export = export.ForPrune(out, eo, nil)
+		po.Exported = out.Commit
 	}
-	res, err := query.Prune(ctx, st, po)
+	res, err := archive.Prune(ctx, st, po)
 	if err != nil {
 		return err
 	}

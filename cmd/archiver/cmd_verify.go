@@ -16,7 +16,7 @@ import (
 	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/index"
 	"github.com/archiver-dev/archiver/migrations"
-	"github.com/archiver-dev/archiver/query"
+	"github.com/archiver-dev/archiver/query/export"
 )
 
 func verifyCommand() *cli.Command {
@@ -60,7 +60,7 @@ EXAMPLES:
 					if err != nil {
 						return usageError{err: fmt.Errorf("--public-key: %w", err), command: "verify"}
 					}
-					if pub, err = query.ParsePublicKey(b); err != nil {
+					if pub, err = export.ParsePublicKey(b); err != nil {
 						return usageError{err: fmt.Errorf("--public-key %s: %w (want a PEM public key: openssl pkey -pubout)", k, err), command: "verify"}
 					}
 				}
@@ -131,7 +131,7 @@ func runVerifyExport(path string, pub ed25519.PublicKey, stdout, stderr io.Write
 	if err != nil {
 		return fmt.Errorf("verify: %w", err)
 	}
-	rep, problems := query.VerifyExport(doc, pub)
+	rep, problems := export.Verify(doc, pub)
 	for _, p := range problems {
 		fmt.Fprintf(stderr, "archiver verify: %s\n", oneLine(p.Error()))
 	}
