@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -20,7 +21,7 @@ func exportCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "export",
 		Usage:     "write the archive as one JSON document with a verifiable manifest",
-		UsageText: "archiver [--archive DIR] export --out FILE [--force] [filters]\narchiver [--archive DIR] export --to s3://BUCKET/PREFIX [--since-last] [--object-lock-mode MODE --retain-days N] [--sse-kms-key-id ID] [filters]\narchiver export --ddl athena|trino [--to s3://BUCKET/PREFIX]",
+		UsageText: "archiver [--archive DIR] export --out FILE [--force] [filters]\narchiver [--archive DIR] export --out s3://BUCKET/PREFIX [--since-last] [--object-lock-mode MODE --retain-days N] [--sse-kms-key-id ID] [filters]\narchiver export --ddl athena|trino [--out s3://BUCKET/PREFIX]",
 		Description: `Writes every archived record (or, with filters, those 'archiver query'
 would list) to FILE as one JSON document:
 
@@ -77,7 +78,7 @@ Export needs no network and no credentials, and can run during a sync.
 
 EXPORT TO S3 (for Athena and Trino):
 
---to s3://BUCKET/PREFIX writes the records instead as gzip'd JSON Lines in
+--out s3://BUCKET/PREFIX writes the records instead as gzip'd JSON Lines in
 Hive layout, one record object per line (as 'archiver query --output jsonl'
 prints it):
 
@@ -92,9 +93,11 @@ PREFIX/manifest-GENERATEDAT.json: every part's key, size, SHA-256 and record
 count, the record counts, the filters, the change-log position read and the
 hash chain's head. Parts that no manifest lists belong to a failed export.
 
-With --to s3://..., the latest-record-time filter is --until instead of
---to (same forms); --captured-to and --deleted-to keep their names, and the
-manifest records --until as "to".
+The filters are the same as for a file: --to is always a time, the end of
+the time range, and the destination is always --out (--to s3://... is
+refused). --until, the name --to had for S3 exports, is still taken as
+another name for --to.
+
 --since-last exports only the records added or given new contents since the
 last export to the same destination (the archive keeps, per destination,
 the change-log position each export reached; the first exports everything).
@@ -108,8 +111,9 @@ configuration chain, as for sync (--profile, --s3-region, AWS_REGION);
 elsewhere, with path-style addressing.
 
 --ddl athena|trino prints a CREATE TABLE statement per kind over the layout
-at --to (Athena: OpenX JSON SerDe with partition projection on region and
-dt; Trino: Hive connector, OPENX_JSON format), and exports nothing.
+at --out s3://BUCKET/PREFIX (Athena: OpenX JSON SerDe with partition
+projection on region and dt; Trino: Hive connector, OPENX_JSON format), and
+exports nothing.
 
 EXAMPLES:
    archiver export --out drs-history.json
@@ -117,10 +121,11 @@ EXAMPLES:
    archiver export --out q3-drills.json --from 2026-07-01 --to 2026-09-30 --kind drs.job --kind drs.jobLogItem
    archiver export --out audit.json --sign-key /etc/archiver/export-signing.pem --redact-tags
    archiver verify --export audit.json --public-key export-signing.pub.pem
-   archiver export --to s3://dr-audit/archiver --since-last --object-lock-mode COMPLIANCE --retain-days 2555
-   archiver export --ddl athena --to s3://dr-audit/archiver`,
+   archiver export --out s3://dr-audit/archiver --since-last --object-lock-mode COMPLIANCE --retain-days 2555
+   archiver export --out s3://dr-audit/archiver --from 2026-01-01 --to 2026-06-30 --kind drs.job
+   archiver export --ddl athena --out s3://dr-audit/archiver`,
 		Flags: append([]cli.Flag{
-			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "file to write (- for stdout; a FIFO or device is written in place)"},
+			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "file to write (- for stdout; a FIFO or device is written in place), or s3://BUCKET/PREFIX for a partitioned export to S3"},
 			&cli.BoolFlag{Name: "force", Usage: "replace FILE if it is an existing regular file"},
 			&cli.StringFlag{Name: "sign-key", EnvVars: []string{"ARCHIVER_SIGN_KEY_FILE"}, Usage: "sign the export with this ed25519 private key (PEM file; or the PEM itself in ARCHIVER_SIGN_KEY)"},
 			&cli.BoolFlag{Name: "redact-tags", Usage: "replace every tag value in the data with REDACTED"},
@@ -130,11 +135,20 @@ EXAMPLES:
 			if err := noArgs(c); err != nil {
 				return err
 			}
-			if s3dest.IsURL(c.String("to")) || c.String("ddl") != "" {
-				return exportS3Action(c)
+			if to := c.String("to"); s3dest.IsURL(to) {
+				return usageError{err: fmt.Errorf("--to %s: --to is a time, the end of the time range; give the S3 destination with --out s3://bucket/prefix", strings.TrimSpace(to)), command: "export"}
 			}
-			if c.String("until") != "" {
-				return usageError{err: fmt.Errorf("--until is for an S3 destination; use --to TIME"), command: "export"}
+			if until := c.String("until"); until != "" {
+				// --until is the name --to had for S3 exports.
+				if c.String("to") != "" {
+					return usageError{err: fmt.Errorf("--until is another name for --to: give one"), command: "export"}
+				}
+				if err := c.Set("to", until); err != nil {
+					return usageError{err: fmt.Errorf("--until: %w", err), command: "export"}
+				}
+			}
+			if s3dest.IsURL(c.String("out")) || c.String("ddl") != "" {
+				return exportS3Action(c)
 			}
 			out := c.String("out")
 			if out == "" {

@@ -18,30 +18,27 @@ import (
 // s3ExportFlags are the flags of export to S3 and of --ddl.
 func s3ExportFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "until", Usage: "latest record time (as --to) when --to names an S3 destination"},
-		&cli.BoolFlag{Name: "since-last", Usage: "with --to s3://...: export only what was added or changed since the last export there"},
-		&cli.StringFlag{Name: "part-size", Value: "64MiB", Usage: "with --to s3://...: largest uncompressed part (e.g. 64MiB)"},
-		&cli.StringFlag{Name: "object-lock-mode", Usage: "with --to s3://...: write WORM objects, GOVERNANCE or COMPLIANCE (needs --retain-days)"},
+		&cli.StringFlag{Name: "until", Hidden: true, Usage: "another name for --to (the latest record time), kept for scripts"},
+		&cli.BoolFlag{Name: "since-last", Usage: "with --out s3://...: export only what was added or changed since the last export there"},
+		&cli.StringFlag{Name: "part-size", Value: "64MiB", Usage: "with --out s3://...: largest uncompressed part (e.g. 64MiB)"},
+		&cli.StringFlag{Name: "object-lock-mode", Usage: "with --out s3://...: write WORM objects, GOVERNANCE or COMPLIANCE (needs --retain-days)"},
 		&cli.IntFlag{Name: "retain-days", Usage: "with --object-lock-mode: days every object is locked for"},
-		&cli.StringFlag{Name: "sse-kms-key-id", Usage: "with --to s3://...: encrypt every object with this KMS key (SSE-KMS)"},
-		&cli.StringFlag{Name: "endpoint-url", Usage: "with --to s3://...: send S3 calls to this URL (path-style addressing)"},
-		&cli.StringFlag{Name: "s3-region", Usage: "with --to s3://...: the bucket's region (default: the AWS configuration's)"},
-		&cli.StringFlag{Name: "profile", Usage: "with --to s3://...: AWS shared-config profile"},
-		&cli.StringFlag{Name: "ddl", Usage: "print CREATE TABLE statements (athena or trino) over an S3 export at --to, and export nothing"},
+		&cli.StringFlag{Name: "sse-kms-key-id", Usage: "with --out s3://...: encrypt every object with this KMS key (SSE-KMS)"},
+		&cli.StringFlag{Name: "endpoint-url", Usage: "with --out s3://...: send S3 calls to this URL (path-style addressing)"},
+		&cli.StringFlag{Name: "s3-region", Usage: "with --out s3://...: the bucket's region (default: the AWS configuration's)"},
+		&cli.StringFlag{Name: "profile", Usage: "with --out s3://...: AWS shared-config profile"},
+		&cli.StringFlag{Name: "ddl", Usage: "print CREATE TABLE statements (athena or trino) over an S3 export at --out s3://..., and export nothing"},
 	}
 }
 
-// exportS3Action runs export --to s3://... and export --ddl.
+// exportS3Action runs export --out s3://... and export --ddl.
 func exportS3Action(c *cli.Context) error {
 	usage := func(err error) error { return usageError{err: err, command: "export"} }
 	dest := ""
-	if s3dest.IsURL(c.String("to")) {
-		dest = strings.TrimRight(strings.TrimSpace(c.String("to")), "/")
-		if err := c.Set("to", c.String("until")); err != nil {
-			return usage(fmt.Errorf("--until: %w", err))
-		}
-	} else if c.String("until") != "" {
-		return usage(fmt.Errorf("--until is for an S3 destination; use --to TIME"))
+	if out := c.String("out"); s3dest.IsURL(out) {
+		dest = strings.TrimRight(strings.TrimSpace(out), "/")
+	} else if out != "" {
+		return usage(fmt.Errorf("--ddl describes an S3 export: give its location with --out s3://bucket/prefix, not --out %s", out))
 	}
 	if d := c.String("ddl"); d != "" {
 		location := dest
@@ -55,12 +52,9 @@ func exportS3Action(c *cli.Context) error {
 		_, err = io.WriteString(c.App.Writer, text)
 		return err
 	}
-	if c.String("out") != "" {
-		return usage(fmt.Errorf("--out and --to s3://... are exclusive"))
-	}
 	bucket, prefix, err := s3dest.ParseURL(dest)
 	if err != nil {
-		return usage(fmt.Errorf("--to %w", err))
+		return usage(fmt.Errorf("--out %w", err))
 	}
 	o := s3dest.RunOptions{
 		ArchiveDir: c.String("archive"), Destination: dest, Bucket: bucket, Prefix: prefix,
@@ -72,7 +66,7 @@ func exportS3Action(c *cli.Context) error {
 	// A signing key from the environment is for --out exports; one given
 	// here by flag is a mistake.
 	if c.Bool("redact-tags") || (c.String("sign-key") != "" && os.Getenv("ARCHIVER_SIGN_KEY_FILE") == "") {
-		return usage(fmt.Errorf("--redact-tags and --sign-key are for --out; an S3 export is verbatim and its manifest unsigned"))
+		return usage(fmt.Errorf("--redact-tags and --sign-key are for an export to a file; an S3 export is verbatim and its manifest unsigned"))
 	}
 	if o.Client.Profile != "" {
 		if err := sync.CheckProfiles(c.Context, []string{o.Client.Profile}); err != nil {

@@ -26,6 +26,7 @@ import (
 	"github.com/archiver-dev/archiver/internal/emulator"
 	"github.com/archiver-dev/archiver/query"
 	"github.com/archiver-dev/archiver/query/ddl"
+	"github.com/archiver-dev/archiver/query/export"
 	"github.com/archiver-dev/archiver/query/export/s3dest"
 )
 
@@ -144,7 +145,7 @@ func TestExportS3(t *testing.T) {
 	}
 	dest := "s3://audit/drs/history"
 	export := func() (int, string) {
-		code, _, stderr := runCLI(t, "--archive", dir, "export", "--to", dest, "--since-last",
+		code, _, stderr := runCLI(t, "--archive", dir, "export", "--out", dest, "--since-last",
 			"--object-lock-mode", "COMPLIANCE", "--retain-days", "30", "--part-size", "16KiB")
 		return code, stderr
 	}
@@ -295,12 +296,16 @@ func TestExportS3Usage(t *testing.T) {
 	dir := archivetest.Dir(t)
 	for _, args := range [][]string{
 		{"export", "--to", "s3://b/p", "--out", "x.json"},
-		{"export", "--to", "s3://b/p", "--object-lock-mode", "COMPLIANCE"},
-		{"export", "--to", "s3://b/p", "--object-lock-mode", "LOCKED", "--retain-days", "3"},
-		{"export", "--to", "s3://b/p", "--retain-days", "3"},
-		{"export", "--to", "s3://b/p", "--part-size", "lots"},
-		{"export", "--to", "s3:///p"},
+		{"export", "--to", "s3://b/p"},
+		{"export", "--out", "s3://b/p", "--object-lock-mode", "COMPLIANCE"},
+		{"export", "--out", "s3://b/p", "--object-lock-mode", "LOCKED", "--retain-days", "3"},
+		{"export", "--out", "s3://b/p", "--retain-days", "3"},
+		{"export", "--out", "s3://b/p", "--part-size", "lots"},
+		{"export", "--out", "s3://b/p", "--redact-tags"},
+		{"export", "--out", "s3:///p"},
 		{"export", "--ddl", "hive"},
+		{"export", "--ddl", "athena", "--out", "x.json"},
+		{"export", "--out", "-", "--to", "1d", "--until", "2d"},
 	} {
 		code, _, stderr := runCLI(t, append([]string{"--archive", dir}, args...)...)
 		if code != 2 || strings.Count(stderr, "archiver:") != 1 {
@@ -309,10 +314,38 @@ func TestExportS3Usage(t *testing.T) {
 	}
 }
 
+// TestExportToIsATime: --to is the end of the time range, never the
+// destination: --to s3://... is refused in one line that names --out
+// s3://, and --until is still taken as another name for --to.
+func TestExportToIsATime(t *testing.T) {
+	hermeticEnv(t)
+	dir := archivetest.Dir(t)
+	archivetest.Open(t, dir).Close() // an empty archive
+	code, stdout, stderr := runCLI(t, "--archive", dir, "export", "--to", "s3://dr-audit/archiver")
+	if code != 2 || stdout != "" || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, "--to is a time") || !strings.Contains(stderr, "--out s3://bucket/prefix") {
+		t.Errorf("--to s3://...: exit %d, %q; want exit 2 and one line naming --out s3://", code, stderr)
+	}
+	for _, flag := range []string{"--to", "--until"} {
+		code, stdout, stderr := runCLI(t, "--archive", dir, "export", "--out", "-", flag, "2026-01-01")
+		if code != 0 {
+			t.Fatalf("export %s: exit %d: %s", flag, code, stderr)
+		}
+		var doc struct {
+			Manifest export.Manifest `json:"manifest"`
+		}
+		if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
+			t.Fatalf("export %s: %v", flag, err)
+		}
+		if got := doc.Manifest.Filters["to"]; got != "2026-01-01" {
+			t.Errorf("export %s 2026-01-01: manifest filters %v, want to 2026-01-01", flag, doc.Manifest.Filters)
+		}
+	}
+}
+
 func TestExportDDL(t *testing.T) {
 	hermeticEnv(t)
 	for _, dialect := range []string{"athena", "trino"} {
-		code, stdout, stderr := runCLI(t, "export", "--ddl", dialect, "--to", "s3://audit/drs/history/")
+		code, stdout, stderr := runCLI(t, "export", "--ddl", dialect, "--out", "s3://audit/drs/history/")
 		if code != 0 {
 			t.Fatalf("--ddl %s: exit %d: %s", dialect, code, stderr)
 		}
@@ -351,7 +384,7 @@ func TestExportS3KMSAndGovernance(t *testing.T) {
 	if code, _, stderr := runCLI(t, "--archive", dir, "sync", "--endpoint-url", emu.URL()); code != 0 {
 		t.Fatalf("sync: exit %d: %s", code, stderr)
 	}
-	code, _, stderr := runCLI(t, "--archive", dir, "export", "--to", "s3://kms/p", "--kind", "drs.job",
+	code, _, stderr := runCLI(t, "--archive", dir, "export", "--out", "s3://kms/p", "--kind", "drs.job",
 		"--sse-kms-key-id", "alias/archiver-export", "--object-lock-mode", "governance", "--retain-days", "30")
 	if code != 0 {
 		t.Fatalf("export: exit %d: %s", code, stderr)

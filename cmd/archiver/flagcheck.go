@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/archiver-dev/archiver/query/export/s3dest"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -68,8 +69,8 @@ func checkFlags(c *cli.Context) error {
 	}
 	for _, name := range outputFlags[cmd.Name] {
 		p := c.String(name)
-		if p == "" || p == "-" {
-			continue
+		if p == "" || p == "-" || (cmd.Name == "export" && s3dest.IsURL(p)) {
+			continue // stdout, or an S3 export's destination
 		}
 		if err := checkOutputPath(p); err != nil {
 			return usageError{err: fmt.Errorf("--%s %s: %w", name, p, err), command: cmd.Name}

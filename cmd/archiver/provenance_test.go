@@ -81,7 +81,7 @@ func TestBuildInExportsAndRuns(t *testing.T) {
 		s3Env(t, url)
 		c := archivetest.S3Client(url)
 		archivetest.LockedBucket(t, c, "prov")
-		if code, _, stderr := runCLI(t, "--archive", dir, "export", "--to", "s3://prov/p"); code != 0 {
+		if code, _, stderr := runCLI(t, "--archive", dir, "export", "--out", "s3://prov/p"); code != 0 {
 			t.Fatalf("export: exit %d: %s", code, stderr)
 		}
 		ms := manifests(t, c, "prov", "p")
