@@ -3,10 +3,11 @@ package query
 import (
 	"errors"
 	"fmt"
-	"github.com/archiver-dev/archiver/internal/awsid"
 	"math"
 	"strings"
 	"time"
+
+	"github.com/archiver-dev/archiver/internal/awsid"
 )
 
 // Errors from the parsers below are one line and start with the quoted

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"github.com/archiver-dev/archiver/query/export/s3dest"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -12,6 +11,8 @@ import (
 	"syscall"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/archiver-dev/archiver/query/export/s3dest"
 )
 
 // Modes of access(2).
