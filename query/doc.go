@@ -1,5 +1,8 @@
-// Package query answers questions from the archive alone: filters, output
-// formats and exports. It never reads the network and needs no credentials.
+// Package query answers questions from the archive alone: filters, query
+// planning and output formats. It never reads the network and needs no
+// credentials. Exports are in the subpackages export (the sealed JSON
+// document), export/s3dest (the partitioned export to S3) and ddl (the
+// tables over it).
 //
 // Terms:
 //   - record object: how one archived record is presented to people and
@@ -8,5 +11,5 @@
 //     snapshots. The export and every output format use the same object.
 //   - export: one JSON document holding a manifest and the record objects,
 //     with a SHA-256 over the records so that an auditor can tell whether the
-//     file was changed after it was written.
+//     file was changed after it was written (package export).
 package query

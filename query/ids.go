@@ -8,66 +8,12 @@ import (
 
 	"github.com/archiver-dev/archiver/archive"
 	"github.com/archiver-dev/archiver/archive/kinds"
+	"github.com/archiver-dev/archiver/internal/awsid"
 )
 
 // The IDs --job-id and --id take. Each names records of one kind, by the
 // record's own ID (idForm.match) or, for a Snowball cluster, by the
 // cluster its jobs belong to.
-
-var (
-	snowballJobIDShape = uuidShape{prefix: "JID", what: "a Snowball job ID"}
-	clusterIDShape     = uuidShape{prefix: "CID", what: "a Snowball cluster ID"}
-	// SMS documents no pattern. The IDs it hands out are sms-job- and 17
-	// hex digits; some leeway either side costs nothing.
-	smsJobIDShape = idShape{prefix: "sms-job-", min: 8, max: 32, ok: isHex,
-		what: "an SMS replication job ID", want: "sms-job- and 8 to 32 hex digits"}
-	snapshotIDShape = idShape{prefix: "pit-", min: 17, max: 17, ok: isAlnum,
-		what: "a DRS recovery snapshot ID", want: "pit- and 17 letters or digits"}
-)
-
-// uuidShape is an AWS ID made of a prefix and a UUID: Snowball's JID and CID.
-type uuidShape struct {
-	prefix, what string
-}
-
-func (sh uuidShape) parse(s string) (string, error) {
-	s = strings.TrimSpace(s)
-	if !sh.matches(s) {
-		return "", fmt.Errorf("%q: not %s (want %s and a UUID, such as %s123e4567-e89b-12d3-a456-426655440000)", s, sh.what, sh.prefix, sh.prefix)
-	}
-	return s, nil
-}
-
-func (sh uuidShape) matches(s string) bool {
-	body, ok := strings.CutPrefix(s, sh.prefix)
-	ok = ok && len(body) == 36
-	for i := 0; ok && i < len(body); i++ {
-		switch i {
-		case 8, 13, 18, 23:
-			ok = body[i] == '-'
-		default:
-			ok = isHex(body[i])
-		}
-	}
-	return ok
-}
-
-func (sh idShape) matches(s string) bool {
-	_, err := sh.parse(s)
-	return err == nil && strings.TrimSpace(s) == s
-}
-
-// ParseSnowballJobID returns s, trimmed, if it is a Snowball job ID: JID
-// and a UUID, such as JID123e4567-e89b-12d3-a456-426655440000.
-func ParseSnowballJobID(s string) (string, error) { return snowballJobIDShape.parse(s) }
-
-// ParseSMSJobID returns s, trimmed, if it is an SMS replication job ID:
-// sms-job- and 8 to 32 hex digits, such as sms-job-0123456789abcdef0.
-func ParseSMSJobID(s string) (string, error) { return smsJobIDShape.parse(s) }
-
-// ParseRecoverySnapshotID returns s, trimmed, if it is a DRS recovery
-// snapshot ID: pit- and 17 ASCII letters or digits.
-func ParseRecoverySnapshotID(s string) (string, error) { return snapshotIDShape.parse(s) }
 
 // idForm is one shape of ID that --job-id or --id takes, and the records it
 // selects.
@@ -91,15 +37,15 @@ func ownID(rec archive.Record, id string) bool { return strings.EqualFold(rec.ID
 // allForms name them. Their shapes do not overlap, so at most one form
 // matches an ID.
 var idForms = []idForm{
-	{matches: jobIDShape.matches, job: true, kind: kinds.DRSJob},
-	{matches: snowballJobIDShape.matches, job: true, kind: kinds.SnowballJob, match: ownID},
-	{matches: smsJobIDShape.matches, job: true, kind: kinds.SMSJob, match: ownID},
-	{matches: sourceServerIDShape.matches, kind: kinds.DRSSourceServer, match: ownID},
-	{matches: snapshotIDShape.matches, kind: kinds.DRSRecoverySnapshot, match: ownID},
-	{matches: instanceIDShape.matches, kind: kinds.DRSRecoveryInstance, match: ownID},
-	{matches: clusterIDShape.matches, kind: kinds.SnowballJob,
+	{matches: awsid.IsJobID, job: true, kind: kinds.DRSJob},
+	{matches: awsid.IsSnowballJobID, job: true, kind: kinds.SnowballJob, match: ownID},
+	{matches: awsid.IsSMSJobID, job: true, kind: kinds.SMSJob, match: ownID},
+	{matches: awsid.IsSourceServerID, kind: kinds.DRSSourceServer, match: ownID},
+	{matches: awsid.IsRecoverySnapshotID, kind: kinds.DRSRecoverySnapshot, match: ownID},
+	{matches: awsid.IsInstanceID, kind: kinds.DRSRecoveryInstance, match: ownID},
+	{matches: awsid.IsClusterID, kind: kinds.SnowballJob,
 		match: func(rec archive.Record, id string) bool { return strings.EqualFold(rec.ClusterID, id) }},
-	{matches: accountShape.matches, kind: kinds.DRSStagingAccount, match: ownID},
+	{matches: awsid.IsAccount, kind: kinds.DRSStagingAccount, match: ownID},
 }
 
 // formOf returns the form of id, which must be trimmed.

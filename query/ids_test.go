@@ -20,9 +20,6 @@ func init() {
 	drs := `drsjob-[0-9a-zA-Z]{17}`
 	snowball := `JID` + uuid
 	sms := `sms-job-[0-9a-fA-F]{8,32}`
-	idParsers["ParseSnowballJobID"] = idParser{query.ParseSnowballJobID, regexp.MustCompile(`^` + snowball + `$`), 39}
-	idParsers["ParseSMSJobID"] = idParser{query.ParseSMSJobID, regexp.MustCompile(`^` + sms + `$`), 40}
-	idParsers["ParseRecoverySnapshotID"] = idParser{query.ParseRecoverySnapshotID, regexp.MustCompile(`^pit-[0-9a-zA-Z]{17}$`), 21}
 	idParsers["ParseAnyJobID"] = idParser{query.ParseAnyJobID, regexp.MustCompile(`^(` + drs + `|` + snowball + `|` + sms + `)$`), 40}
 	idParsers["ParseRecordID"] = idParser{query.ParseRecordID, regexp.MustCompile(`^(` + drs + `|` + snowball + `|` + sms +
 		`|s-[0-9a-zA-Z]{17}|pit-[0-9a-zA-Z]{17}|i-[0-9a-fA-F]{8,253}|CID` + uuid + `|[0-9]{12})$`), 255}
@@ -105,16 +102,4 @@ func FuzzParseAnyJobID(f *testing.F) {
 func FuzzParseRecordID(f *testing.F) {
 	fuzzID(f, "ParseRecordID", "drsjob-0123456789abcdefG", "JID123e4567-e89b-12d3-a456-426655440000", "sms-job-0123456789abcdef0",
 		"s-0123456789abcdefG", "pit-0123456789abcdefG", "i-0123456789abcdef0", "CID123e4567-e89b-12d3-a456-426655440000", "210987654321", "i-0123abc")
-}
-
-func FuzzParseSnowballJobID(f *testing.F) {
-	fuzzID(f, "ParseSnowballJobID", "JID123e4567-e89b-12d3-a456-426655440000", "JID123e4567-e89b-12d3-a456-42665544000")
-}
-
-func FuzzParseSMSJobID(f *testing.F) {
-	fuzzID(f, "ParseSMSJobID", "sms-job-0123456789abcdef0", "sms-job-0123456")
-}
-
-func FuzzParseRecoverySnapshotID(f *testing.F) {
-	fuzzID(f, "ParseRecoverySnapshotID", "pit-0123456789abcdefG", "pit-0123")
 }

@@ -13,6 +13,8 @@ import (
 	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/internal/archivetest"
 	"github.com/archiver-dev/archiver/query"
+	"github.com/archiver-dev/archiver/query/export"
+	"github.com/archiver-dev/archiver/query/export/s3dest"
 )
 
 // TestOutputsAreOneRecordALine: data stored across lines (as imports before
@@ -97,37 +99,37 @@ func TestOutputsAreOneRecordALine(t *testing.T) {
 	t.Run("export", func(t *testing.T) {
 		var buf bytes.Buffer
 		err := st.View(func(r *archive.Reader) error {
-			_, err := query.Export(context.Background(), r, &buf, query.ExportOptions{
+			_, err := export.Write(context.Background(), r, &buf, export.Options{
 				Version: "test", Now: at, SchemaVersion: 9, TempDir: t.TempDir()})
 			return err
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, recLines, _ := parts(t, buf.Bytes())
+		_, recLines, _ := archivetest.ExportParts(t, buf.Bytes())
 		var out []string
 		for _, l := range recLines {
 			out = append(out, strings.TrimSuffix(string(l), ","))
 		}
 		lines(t, "export", out)
-		if _, problems := query.VerifyExport(buf.Bytes(), nil); len(problems) != 0 {
+		if _, problems := export.Verify(buf.Bytes(), nil); len(problems) != 0 {
 			t.Errorf("verify --export: %v", problems)
 		}
 	})
 
 	t.Run("S3 parts", func(t *testing.T) {
-		s := &memStore{objects: map[string][]byte{}}
+		s := archivetest.NewMemStore()
 		err := st.View(func(r *archive.Reader) error {
-			_, err := query.ExportPartitioned(context.Background(), r, s, query.PartitionedOptions{Now: at, ExportID: "e1"})
+			_, err := s3dest.Write(context.Background(), r, s, s3dest.Options{Now: at, ExportID: "e1"})
 			return err
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
 		var out []string
-		for k, b := range s.objects {
+		for k, b := range s.Objects {
 			if strings.HasSuffix(k, ".jsonl.gz") {
-				out = append(out, gunzipLines(t, b)...)
+				out = append(out, archivetest.GunzipLines(t, b)...)
 			}
 		}
 		// Parts are by day: all three records are of one day, one part.

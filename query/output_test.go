@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -78,6 +79,8 @@ func writeOutput(t *testing.T, f query.Format, o query.WriterOptions, recs []arc
 	}
 	return ob.String(), nb.String()
 }
+
+var update = flag.Bool("update", false, "rewrite the golden files")
 
 // checkOutputGolden compares got with testdata/output/<name>.golden, which
 // -update rewrites.

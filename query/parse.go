@@ -6,6 +6,8 @@ import (
 	"math"
 	"strings"
 	"time"
+
+	"github.com/archiver-dev/archiver/internal/awsid"
 )
 
 // Errors from the parsers below are one line and start with the quoted
@@ -374,93 +376,33 @@ func (r Range) Contains(t time.Time) bool {
 	return (r.From.IsZero() || !t.Before(r.From)) && (r.To.IsZero() || !t.After(r.To))
 }
 
-// idShape is the pattern of one kind of AWS identifier: a prefix, then
-// between min and max characters that pass ok.
-type idShape struct {
-	prefix   string
-	min, max int
-	ok       func(byte) bool
-	what     string // "not <what> (want <want>)"
-	want     string
-}
+// The ID and region parsers of the query filters are those of package
+// awsid, which sync and import share.
 
-// The shapes below are those the DRS API documents for its parameters.
-var (
-	jobIDShape = idShape{prefix: "drsjob-", min: 17, max: 17, ok: isAlnum,
-		what: "a DRS job ID", want: "drsjob- and 17 letters or digits"}
-	sourceServerIDShape = idShape{prefix: "s-", min: 17, max: 17, ok: isAlnum,
-		what: "a source server ID", want: "s- and 17 letters or digits"}
-	instanceIDShape = idShape{prefix: "i-", min: 8, max: 255 - len("i-"), ok: isHex,
-		what: "an EC2 instance ID", want: "i- and 8 or more hex digits"}
-)
+// ParseJobID is awsid.ParseJobID: a DRS job ID.
+func ParseJobID(s string) (string, error) { return awsid.ParseJobID(s) }
 
-func (sh idShape) parse(s string) (string, error) {
-	s = strings.TrimSpace(s)
-	body, ok := strings.CutPrefix(s, sh.prefix)
-	ok = ok && len(body) >= sh.min && len(body) <= sh.max
-	for i := 0; ok && i < len(body); i++ {
-		ok = sh.ok(body[i])
-	}
-	if !ok {
-		return "", fmt.Errorf("%q: not %s (want %s)", s, sh.what, sh.want)
-	}
-	return s, nil
-}
+// ParseSourceServerID is awsid.ParseSourceServerID: a DRS source server ID.
+func ParseSourceServerID(s string) (string, error) { return awsid.ParseSourceServerID(s) }
 
-func isAlnum(c byte) bool {
-	return isDigit(c) || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
-}
+// ParseInstanceID is awsid.ParseInstanceID: an EC2 instance ID.
+func ParseInstanceID(s string) (string, error) { return awsid.ParseInstanceID(s) }
 
-func isHex(c byte) bool {
-	return isDigit(c) || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
-}
+// ParseAccount is awsid.ParseAccount: an AWS account ID.
+func ParseAccount(s string) (string, error) { return awsid.ParseAccount(s) }
 
-// ParseJobID returns s, trimmed, if it is a DRS job ID: drsjob- and 17
-// ASCII letters or digits.
-func ParseJobID(s string) (string, error) { return jobIDShape.parse(s) }
+// ParseRegion is awsid.ParseRegion: the shape of an AWS region name.
+func ParseRegion(s string) (string, error) { return awsid.ParseRegion(s) }
 
-// ParseSourceServerID returns s, trimmed, if it is a DRS source server ID:
-// s- and 17 ASCII letters or digits.
-func ParseSourceServerID(s string) (string, error) { return sourceServerIDShape.parse(s) }
+// ParseClusterID is awsid.ParseClusterID: a Snowball cluster ID.
+func ParseClusterID(s string) (string, error) { return awsid.ParseClusterID(s) }
 
-// ParseInstanceID returns s, trimmed, if it is an EC2 instance ID: i- and 8
-// or more hex digits of either case, 255 characters at most in all. Case is
-// kept as given.
-func ParseInstanceID(s string) (string, error) { return instanceIDShape.parse(s) }
+// ParseSnowballJobID is awsid.ParseSnowballJobID: a Snowball job ID.
+func ParseSnowballJobID(s string) (string, error) { return awsid.ParseSnowballJobID(s) }
 
-// accountShape is a 12-digit AWS account ID.
-var accountShape = idShape{min: 12, max: 12, ok: isDigit, what: "an AWS account ID", want: "12 digits"}
+// ParseSMSJobID is awsid.ParseSMSJobID: an SMS replication job ID.
+func ParseSMSJobID(s string) (string, error) { return awsid.ParseSMSJobID(s) }
 
-// ParseAccount returns s, trimmed, if it is an AWS account ID: 12 digits.
-func ParseAccount(s string) (string, error) { return accountShape.parse(s) }
-
-// ParseRegion returns s, trimmed, if it has the shape of an AWS region name:
-// lower-case words joined by hyphens and ending in a number, such as
-// us-east-1 or us-gov-west-1. Whether the region exists is AWS's to say.
-func ParseRegion(s string) (string, error) {
-	s = strings.TrimSpace(s)
-	parts := strings.Split(s, "-")
-	ok := len(s) <= 32 && len(parts) >= 3 && len(parts[0]) >= 2
-	for i, p := range parts {
-		if !ok {
-			break
-		}
-		ok = p != ""
-		for j := 0; ok && j < len(p); j++ {
-			if i == len(parts)-1 {
-				ok = isDigit(p[j])
-			} else {
-				ok = 'a' <= p[j] && p[j] <= 'z'
-			}
-		}
-	}
-	if !ok {
-		return "", fmt.Errorf("%q: not an AWS region (want a name such as us-east-1)", s)
-	}
-	return s, nil
-}
-
-// ParseClusterID returns s, trimmed, if it is a Snowball cluster ID: CID and
-// a UUID, 39 characters in all, such as
-// CID123e4567-e89b-12d3-a456-426655440000.
-func ParseClusterID(s string) (string, error) { return clusterIDShape.parse(s) }
+// ParseRecoverySnapshotID is awsid.ParseRecoverySnapshotID: a DRS recovery
+// snapshot ID.
+func ParseRecoverySnapshotID(s string) (string, error) { return awsid.ParseRecoverySnapshotID(s) }

@@ -1,7 +1,6 @@
 package query_test
 
 import (
-	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -271,87 +270,6 @@ func TestRangeContains(t *testing.T) {
 	}
 }
 
-// idParsers are the ID parsers with the patterns the DRS API documents for
-// them, written as regular expressions to check the parsers independently.
-var idParsers = map[string]struct {
-	parse   func(string) (string, error)
-	pattern *regexp.Regexp
-	maxLen  int
-}{
-	"ParseJobID":          {query.ParseJobID, regexp.MustCompile(`^drsjob-[0-9a-zA-Z]{17}$`), 24},
-	"ParseSourceServerID": {query.ParseSourceServerID, regexp.MustCompile(`^s-[0-9a-zA-Z]{17}$`), 19},
-	"ParseInstanceID":     {query.ParseInstanceID, regexp.MustCompile(`^i-[0-9a-fA-F]{8,}$`), 255},
-	"ParseAccount":        {query.ParseAccount, regexp.MustCompile(`^[0-9]{12}$`), 12},
-	"ParseRegion":         {query.ParseRegion, regexp.MustCompile(`^[a-z]{2,}(-[a-z]+)+-[0-9]+$`), 32},
-	"ParseClusterID":      {query.ParseClusterID, regexp.MustCompile(`^CID[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`), 39},
-}
-
-func TestParseIDs(t *testing.T) {
-	tests := []struct {
-		parse   func(string) (string, error)
-		in      string
-		want    string
-		wantErr string
-	}{
-		{parse: query.ParseJobID, in: "drsjob-0123456789abcdefG", want: "drsjob-0123456789abcdefG"},
-		{parse: query.ParseJobID, in: "  drsjob-ABCDEFGHIJKLMNOPQ\n", want: "drsjob-ABCDEFGHIJKLMNOPQ"},
-		{parse: query.ParseJobID, in: "drsjob-12", wantErr: `"drsjob-12": not a DRS job ID (want drsjob- and 17 letters or digits)`},
-		{parse: query.ParseJobID, in: "drsjob-0123456789abcdefgh", wantErr: `"drsjob-0123456789abcdefgh": not a DRS job ID (want drsjob- and 17 letters or digits)`},
-		{parse: query.ParseJobID, in: "drsjob-0123456789abcdef_", wantErr: `"drsjob-0123456789abcdef_": not a DRS job ID (want drsjob- and 17 letters or digits)`},
-		{parse: query.ParseJobID, in: "DRSJOB-0123456789abcdefg", wantErr: `"DRSJOB-0123456789abcdefg": not a DRS job ID (want drsjob- and 17 letters or digits)`},
-		{parse: query.ParseJobID, in: "s-0123456789abcdefg", wantErr: `"s-0123456789abcdefg": not a DRS job ID (want drsjob- and 17 letters or digits)`},
-		{parse: query.ParseJobID, in: "drsjob-0123456789abcdéf", wantErr: `"drsjob-0123456789abcdéf": not a DRS job ID (want drsjob- and 17 letters or digits)`},
-		{parse: query.ParseJobID, in: "", wantErr: `"": not a DRS job ID (want drsjob- and 17 letters or digits)`},
-
-		{parse: query.ParseSourceServerID, in: "s-0123456789abcdefG", want: "s-0123456789abcdefG"},
-		{parse: query.ParseSourceServerID, in: "s-0123456789abcdef", wantErr: `"s-0123456789abcdef": not a source server ID (want s- and 17 letters or digits)`},
-		{parse: query.ParseSourceServerID, in: "s-0123456789abcdefgh", wantErr: `"s-0123456789abcdefgh": not a source server ID (want s- and 17 letters or digits)`},
-		{parse: query.ParseSourceServerID, in: "s_0123456789abcdefg", wantErr: `"s_0123456789abcdefg": not a source server ID (want s- and 17 letters or digits)`},
-		{parse: query.ParseSourceServerID, in: "s-0123456789abcde-g", wantErr: `"s-0123456789abcde-g": not a source server ID (want s- and 17 letters or digits)`},
-		{parse: query.ParseSourceServerID, in: "s-0123456789abc\ndefg", wantErr: `"s-0123456789abc\ndefg": not a source server ID (want s- and 17 letters or digits)`},
-
-		{parse: query.ParseInstanceID, in: "i-0123abcd", want: "i-0123abcd"},
-		{parse: query.ParseInstanceID, in: "i-0123456789ABCDEF0", want: "i-0123456789ABCDEF0"},
-		{parse: query.ParseInstanceID, in: " i-" + strings.Repeat("f", 253) + " ", want: "i-" + strings.Repeat("f", 253)},
-		{parse: query.ParseInstanceID, in: "i-" + strings.Repeat("f", 254), wantErr: `"i-` + strings.Repeat("f", 254) + `": not an EC2 instance ID (want i- and 8 or more hex digits)`},
-		{parse: query.ParseInstanceID, in: "i-0123abc", wantErr: `"i-0123abc": not an EC2 instance ID (want i- and 8 or more hex digits)`},
-		{parse: query.ParseInstanceID, in: "i-0123abcg", wantErr: `"i-0123abcg": not an EC2 instance ID (want i- and 8 or more hex digits)`},
-		{parse: query.ParseInstanceID, in: "I-0123abcd", wantErr: `"I-0123abcd": not an EC2 instance ID (want i- and 8 or more hex digits)`},
-		{parse: query.ParseInstanceID, in: "i-", wantErr: `"i-": not an EC2 instance ID (want i- and 8 or more hex digits)`},
-
-		{parse: query.ParseAccount, in: " 123456789012 ", want: "123456789012"},
-		{parse: query.ParseAccount, in: "12345678901", wantErr: `"12345678901": not an AWS account ID (want 12 digits)`},
-		{parse: query.ParseAccount, in: "12345678901a", wantErr: `"12345678901a": not an AWS account ID (want 12 digits)`},
-
-		{parse: query.ParseRegion, in: "us-east-1", want: "us-east-1"},
-		{parse: query.ParseRegion, in: "us-gov-west-1", want: "us-gov-west-1"},
-		{parse: query.ParseRegion, in: "US-EAST-1", wantErr: `"US-EAST-1": not an AWS region (want a name such as us-east-1)`},
-		{parse: query.ParseRegion, in: "us-east", wantErr: `"us-east": not an AWS region (want a name such as us-east-1)`},
-		{parse: query.ParseRegion, in: "us--1", wantErr: `"us--1": not an AWS region (want a name such as us-east-1)`},
-
-		{parse: query.ParseClusterID, in: "CID123e4567-e89b-12d3-a456-426655440000", want: "CID123e4567-e89b-12d3-a456-426655440000"},
-		{parse: query.ParseClusterID, in: "JID123e4567-e89b-12d3-a456-426655440000", wantErr: `"JID123e4567-e89b-12d3-a456-426655440000": not a Snowball cluster ID (want CID and a UUID, such as CID123e4567-e89b-12d3-a456-426655440000)`},
-		{parse: query.ParseClusterID, in: "CID123e4567e89b-12d3-a456-4266554400000", wantErr: `"CID123e4567e89b-12d3-a456-4266554400000": not a Snowball cluster ID (want CID and a UUID, such as CID123e4567-e89b-12d3-a456-426655440000)`},
-	}
-	for _, tt := range tests {
-		got, err := tt.parse(tt.in)
-		if tt.wantErr != "" {
-			if err == nil {
-				t.Errorf("parse(%q) = %q, want error %q", tt.in, got, tt.wantErr)
-				continue
-			}
-			checkOneLine(t, err)
-			if err.Error() != tt.wantErr {
-				t.Errorf("parse(%q) error\n got %s\nwant %s", tt.in, err, tt.wantErr)
-			}
-			continue
-		}
-		if err != nil || got != tt.want {
-			t.Errorf("parse(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
-		}
-	}
-}
-
 func FuzzParseTimeBound(f *testing.F) {
 	for _, s := range []string{"2026-03-04T10:11:12Z", "2026-03-04", "1d12h", "yesterday", "today", "1y6mo", "3m",
 		"2026-10", "2026-10-01T00:00", "2026-10-01 10:00", "2026-10-01T10:00:00.5+02:00"} {
@@ -414,6 +332,11 @@ func FuzzParseRange(f *testing.F) {
 	})
 }
 
+// idParsers are the ID parsers of the query filters with the patterns of
+// the IDs they take, written as regular expressions to check the parsers
+// independently (see ids_test.go).
+var idParsers = map[string]idParser{}
+
 // fuzzID checks the ID parser named name against its regular expression.
 func fuzzID(f *testing.F, name string, seeds ...string) {
 	p := idParsers[name]
@@ -433,30 +356,6 @@ func fuzzID(f *testing.F, name string, seeds ...string) {
 			t.Errorf("%s(%q) = %q, want %q", name, s, got, trimmed)
 		}
 	})
-}
-
-func FuzzParseJobID(f *testing.F) {
-	fuzzID(f, "ParseJobID", "drsjob-0123456789abcdefG", "drsjob-12")
-}
-
-func FuzzParseSourceServerID(f *testing.F) {
-	fuzzID(f, "ParseSourceServerID", "s-0123456789abcdefG", "s-12")
-}
-
-func FuzzParseInstanceID(f *testing.F) {
-	fuzzID(f, "ParseInstanceID", "i-0123abcd", "i-0123abcg")
-}
-
-func FuzzParseAccount(f *testing.F) {
-	fuzzID(f, "ParseAccount", "123456789012", "1234567890123")
-}
-
-func FuzzParseRegion(f *testing.F) {
-	fuzzID(f, "ParseRegion", "us-east-1", "us-gov-west-1", "us-east", "eu-west-01x")
-}
-
-func FuzzParseClusterID(f *testing.F) {
-	fuzzID(f, "ParseClusterID", "CID123e4567-e89b-12d3-a456-426655440000", "CID123e4567-e89b-12d3-a456-42665544000")
 }
 
 // TestParseTimeBoundIn reads the forms with no zone in Europe/Berlin, on

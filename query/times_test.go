@@ -298,7 +298,7 @@ func TestPruneByCaptureTime(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := query.Prune(context.Background(), st, query.PruneOptions{Before: cut, Confirm: true})
+	res, err := archive.Prune(context.Background(), st, archive.PruneOptions{Before: cut, Confirm: true})
 	st.Close()
 	if err != nil {
 		t.Fatal(err)

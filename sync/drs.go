@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -199,15 +198,6 @@ type jobHead struct {
 	Status           string `json:"status"`
 }
 
-// accountOf returns the account field of an ARN, or "" if s is no ARN.
-func accountOf(arn string) string {
-	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) < 6 || parts[0] != "arn" {
-		return ""
-	}
-	return parts[4]
-}
-
 // timeOr parses an AWS timestamp, falling back to def when it is absent or
 // unreadable, so that a record is never refused for its time alone.
 func timeOr(s string, def time.Time) time.Time {
@@ -239,7 +229,7 @@ type drsRun struct {
 // accountOf returns the account named in arn, or the account of the
 // credentials when arn names none.
 func (r *drsRun) accountOf(arn string) string {
-	if a := accountOf(arn); a != "" {
+	if a := kinds.ARNAccount(arn); a != "" {
 		return a
 	}
 	return r.account

@@ -218,15 +218,6 @@ func orElse(a, b string) string {
 	return b
 }
 
-// arnRegion returns the region field of an ARN, or "".
-func arnRegion(arn string) string {
-	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) < 6 || parts[0] != "arn" {
-		return ""
-	}
-	return parts[3]
-}
-
 // merger writes imported records into one transaction.
 type merger struct {
 	w   *archive.Writer

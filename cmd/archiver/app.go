@@ -11,6 +11,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/archiver-dev/archiver/internal/buildinfo"
+	"github.com/archiver-dev/archiver/migrations"
 )
 
 // version is set at link time (-ldflags "-X main.version=v1.2.3"); otherwise
@@ -118,7 +119,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 				return usagef("unknown command %q", c.Args().First())
 			}
 			if c.Bool("version") {
-				return runVersion(c.App.Writer)
+				return buildinfo.Write(c.App.Writer, archiverBuild(), migrations.Latest())
 			}
 			return cli.ShowAppHelp(c)
 		},

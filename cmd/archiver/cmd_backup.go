@@ -1,12 +1,9 @@
 package main
 
 import (
-	"context"
 	"fmt"
-	"io"
 	"time"
 
-	"github.com/dustin/go-humanize"
 	"github.com/urfave/cli/v2"
 
 	"github.com/archiver-dev/archiver/archive"
@@ -57,48 +54,18 @@ EXAMPLES:
 			if err := noArgs(c); err != nil {
 				return err
 			}
-			o := backupOptions{
-				archiveDir:  c.String("archive"),
-				out:         c.String("out"),
-				force:       c.Bool("force"),
-				lockTimeout: c.Duration("lock-timeout"),
-			}
-			if o.out == "" {
+			out := c.String("out")
+			o := archive.BackupOptions{Force: c.Bool("force"), LockTimeout: c.Duration("lock-timeout")}
+			if out == "" {
 				return usageError{err: fmt.Errorf("--out FILE is required"), command: "backup"}
 			}
-			if o.out == "-" {
+			if out == "-" {
 				return usageError{err: fmt.Errorf("--out -: backup writes a file, not stdout (the copy is checked before it is put in place); give a file, a FIFO or a device"), command: "backup"}
 			}
-			if o.lockTimeout <= 0 {
+			if o.LockTimeout <= 0 {
 				return usageError{err: fmt.Errorf("--lock-timeout must be positive"), command: "backup"}
 			}
-			return runBackup(c.Context, o, c.App.Writer, c.App.ErrWriter)
+			return archive.RunBackup(c.Context, c.String("archive"), out, o, c.App.Writer, c.App.ErrWriter)
 		},
 	}
-}
-
-// backupOptions is a parsed backup command line.
-type backupOptions struct {
-	archiveDir  string
-	out         string
-	force       bool
-	lockTimeout time.Duration
-}
-
-func runBackup(ctx context.Context, o backupOptions, stdout, stderr io.Writer) error {
-	res, err := archive.Backup(ctx, o.archiveDir, o.out, archive.BackupOptions{
-		Force:       o.force,
-		LockTimeout: o.lockTimeout,
-		Waiting:     func(msg string) { fmt.Fprintf(stderr, "archiver: %s\n", msg) },
-	})
-	if err != nil {
-		return err
-	}
-	total := 0
-	for _, n := range res.Counts {
-		total += n
-	}
-	fmt.Fprintf(stdout, "archiver backup: %s, %s records as of change %d, schema %d, checked, to %s\n",
-		humanize.IBytes(uint64(res.Size)), humanize.Comma(int64(total)), res.Position, res.Schema, o.out)
-	return nil
 }

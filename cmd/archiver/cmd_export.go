@@ -6,20 +6,22 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/archiver-dev/archiver/archive"
-	"github.com/archiver-dev/archiver/internal/outfile"
 	"github.com/archiver-dev/archiver/query"
+	"github.com/archiver-dev/archiver/query/export"
+	"github.com/archiver-dev/archiver/query/export/s3dest"
 )
 
 func exportCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "export",
 		Usage:     "write the archive as one JSON document with a verifiable manifest",
-		UsageText: "archiver [--archive DIR] export --out FILE [--force] [filters]\narchiver [--archive DIR] export --to s3://BUCKET/PREFIX [--since-last] [--object-lock-mode MODE --retain-days N] [--sse-kms-key-id ID] [filters]\narchiver export --ddl athena|trino [--to s3://BUCKET/PREFIX]",
+		UsageText: "archiver [--archive DIR] export --out FILE [--force] [filters]\narchiver [--archive DIR] export --out s3://BUCKET/PREFIX [--since-last] [--object-lock-mode MODE --retain-days N] [--sse-kms-key-id ID] [filters]\narchiver export --ddl athena|trino [--out s3://BUCKET/PREFIX]",
 		Description: `Writes every archived record (or, with filters, those 'archiver query'
 would list) to FILE as one JSON document:
 
@@ -76,7 +78,7 @@ Export needs no network and no credentials, and can run during a sync.
 
 EXPORT TO S3 (for Athena and Trino):
 
---to s3://BUCKET/PREFIX writes the records instead as gzip'd JSON Lines in
+--out s3://BUCKET/PREFIX writes the records instead as gzip'd JSON Lines in
 Hive layout, one record object per line (as 'archiver query --output jsonl'
 prints it):
 
@@ -91,9 +93,11 @@ PREFIX/manifest-GENERATEDAT.json: every part's key, size, SHA-256 and record
 count, the record counts, the filters, the change-log position read and the
 hash chain's head. Parts that no manifest lists belong to a failed export.
 
-With --to s3://..., the latest-record-time filter is --until instead of
---to (same forms); --captured-to and --deleted-to keep their names, and the
-manifest records --until as "to".
+The filters are the same as for a file: --to is always a time, the end of
+the time range, and the destination is always --out (--to s3://... is
+refused). --until, the name --to had for S3 exports, is still taken as
+another name for --to.
+
 --since-last exports only the records added or given new contents since the
 last export to the same destination (the archive keeps, per destination,
 the change-log position each export reached; the first exports everything).
@@ -107,8 +111,9 @@ configuration chain, as for sync (--profile, --s3-region, AWS_REGION);
 elsewhere, with path-style addressing.
 
 --ddl athena|trino prints a CREATE TABLE statement per kind over the layout
-at --to (Athena: OpenX JSON SerDe with partition projection on region and
-dt; Trino: Hive connector, OPENX_JSON format), and exports nothing.
+at --out s3://BUCKET/PREFIX (Athena: OpenX JSON SerDe with partition
+projection on region and dt; Trino: Hive connector, OPENX_JSON format), and
+exports nothing.
 
 EXAMPLES:
    archiver export --out drs-history.json
@@ -116,10 +121,11 @@ EXAMPLES:
    archiver export --out q3-drills.json --from 2026-07-01 --to 2026-09-30 --kind drs.job --kind drs.jobLogItem
    archiver export --out audit.json --sign-key /etc/archiver/export-signing.pem --redact-tags
    archiver verify --export audit.json --public-key export-signing.pub.pem
-   archiver export --to s3://dr-audit/archiver --since-last --object-lock-mode COMPLIANCE --retain-days 2555
-   archiver export --ddl athena --to s3://dr-audit/archiver`,
+   archiver export --out s3://dr-audit/archiver --since-last --object-lock-mode COMPLIANCE --retain-days 2555
+   archiver export --out s3://dr-audit/archiver --from 2026-01-01 --to 2026-06-30 --kind drs.job
+   archiver export --ddl athena --out s3://dr-audit/archiver`,
 		Flags: append([]cli.Flag{
-			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "file to write (- for stdout; a FIFO or device is written in place)"},
+			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "file to write (- for stdout; a FIFO or device is written in place), or s3://BUCKET/PREFIX for a partitioned export to S3"},
 			&cli.BoolFlag{Name: "force", Usage: "replace FILE if it is an existing regular file"},
 			&cli.StringFlag{Name: "sign-key", EnvVars: []string{"ARCHIVER_SIGN_KEY_FILE"}, Usage: "sign the export with this ed25519 private key (PEM file; or the PEM itself in ARCHIVER_SIGN_KEY)"},
 			&cli.BoolFlag{Name: "redact-tags", Usage: "replace every tag value in the data with REDACTED"},
@@ -129,43 +135,42 @@ EXAMPLES:
 			if err := noArgs(c); err != nil {
 				return err
 			}
-			if isS3Dest(c.String("to")) || c.String("ddl") != "" {
-				return exportS3Action(c)
+			if to := c.String("to"); s3dest.IsURL(to) {
+				return usageError{err: fmt.Errorf("--to %s: --to is a time, the end of the time range; give the S3 destination with --out s3://bucket/prefix", strings.TrimSpace(to)), command: "export"}
 			}
-			if c.String("until") != "" {
-				return usageError{err: fmt.Errorf("--until is for an S3 destination; use --to TIME"), command: "export"}
+			if until := c.String("until"); until != "" {
+				// --until is the name --to had for S3 exports.
+				if c.String("to") != "" {
+					return usageError{err: fmt.Errorf("--until is another name for --to: give one"), command: "export"}
+				}
+				if err := c.Set("to", until); err != nil {
+					return usageError{err: fmt.Errorf("--until: %w", err), command: "export"}
+				}
+			}
+			if s3dest.IsURL(c.String("out")) || c.String("ddl") != "" {
+				return exportS3Action(c)
 			}
 			out := c.String("out")
 			if out == "" {
 				return usageError{err: fmt.Errorf("--out FILE is required"), command: "export"}
 			}
-			o := exportOptions{archiveDir: c.String("archive"), out: out, force: c.Bool("force"), lockTimeout: c.Duration("lock-timeout"), redactTags: c.Bool("redact-tags")}
+			o := export.RunOptions{ArchiveDir: c.String("archive"), Out: out, Force: c.Bool("force"), LockTimeout: c.Duration("lock-timeout"), RedactTags: c.Bool("redact-tags"),
+				Version: archiverVersion(), Build: archiverBuildRef()}
 			key, err := signKey(c.String("sign-key"), os.Getenv("ARCHIVER_SIGN_KEY"))
 			if err != nil {
 				return usageError{err: err, command: "export"}
 			}
-			o.signKey = key
+			o.SignKey = key
 			if anyFilter(c) {
 				f, err := parseFilters(c, time.Now())
 				if err != nil {
 					return usageError{err: err, command: "export"}
 				}
-				o.filters, o.manifestFilters = &f, filterManifest(c)
+				o.Select, o.Filters = selectKeys(&f, o.ArchiveDir, o.LockTimeout, c.App.ErrWriter), filterManifest(c)
 			}
-			return runExport(c.Context, o, c.App.Writer, c.App.ErrWriter)
+			return export.Run(c.Context, o, c.App.Writer, c.App.ErrWriter)
 		},
 	}
-}
-
-type exportOptions struct {
-	archiveDir      string
-	out             string
-	force           bool
-	lockTimeout     time.Duration
-	redactTags      bool
-	signKey         ed25519.PrivateKey
-	filters         *query.Filters // nil: everything
-	manifestFilters map[string]any
 }
 
 func openReadOnly(ctx context.Context, dir string, lockTimeout time.Duration, stderr io.Writer) (*archive.Store, error) {
@@ -174,58 +179,6 @@ func openReadOnly(ctx context.Context, dir string, lockTimeout time.Duration, st
 		LockTimeout: lockTimeout,
 		Waiting:     func(msg string) { fmt.Fprintf(stderr, "archiver: %s\n", msg) },
 	})
-}
-
-func runExport(ctx context.Context, o exportOptions, stdout, stderr io.Writer) error {
-	// A refusal of the output comes before any work.
-	oo := outfile.Options{Force: o.force, Stdout: stdout}
-	if err := outfile.Check(o.out, oo); err != nil {
-		return fmt.Errorf("export: %w", err)
-	}
-	st, err := openReadOnly(ctx, o.archiveDir, o.lockTimeout, stderr)
-	if err != nil {
-		return fmt.Errorf("export: %w", err)
-	}
-	defer st.Close()
-	schema, err := st.SchemaVersion()
-	if err != nil {
-		return fmt.Errorf("export: %w", err)
-	}
-	qo := query.ExportOptions{Version: archiverVersion(), Build: archiverBuildRef(), SchemaVersion: schema, Filters: o.manifestFilters, RedactTags: o.redactTags, SignKey: o.signKey}
-	if o.filters != nil {
-		if qo.Only, err = selectKeys(ctx, st, o, stderr); err != nil {
-			return err
-		}
-	}
-	out, err := outfile.Create(ctx, o.out, oo)
-	if err != nil {
-		return fmt.Errorf("export: %w", err)
-	}
-	defer out.Abort()
-	qo.TempDir = out.Dir()
-
-	var m query.Manifest
-	err = st.View(func(r *archive.Reader) error {
-		var err error
-		m, err = query.Export(ctx, r, out, qo)
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	if err := out.Commit(); err != nil {
-		return fmt.Errorf("export: %w", err)
-	}
-	if out.Kind() == outfile.Stdout {
-		return nil
-	}
-	signed := ""
-	if o.signKey != nil {
-		signed = ", signed by key " + query.KeyID(o.signKey.Public().(ed25519.PublicKey))[:16]
-	}
-	fmt.Fprintf(stderr, "archiver export: %d records to %s (records sha256 %s, chain head %.16s at link %d%s)\n",
-		m.Records, o.out, m.RecordsSHA256, m.Chain.Head, m.Chain.Links, signed)
-	return nil
 }
 
 // signKey reads the export signing key: from the file named by path, or
@@ -246,34 +199,37 @@ func signKey(path, pemText string) (ed25519.PrivateKey, error) {
 	default:
 		return nil, nil
 	}
-	k, err := query.ParsePrivateKey(b)
+	k, err := export.ParsePrivateKey(b)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w (want a PEM PKCS #8 key: openssl genpkey -algorithm ed25519)", from, err)
 	}
 	return k, nil
 }
 
-// selectKeys runs the export's filters as a query and returns the keys of
-// the records they select.
-func selectKeys(ctx context.Context, st *archive.Store, o exportOptions, stderr io.Writer) (map[archive.Key]bool, error) {
-	say := func(msg string) { fmt.Fprintf(stderr, "archiver: %s\n", msg) }
-	x, err := indexFor(*o.filters, o.archiveDir, o.lockTimeout, say, func(string) {})
-	if err != nil {
-		return nil, fmt.Errorf("export: %w", err)
-	}
-	if x != nil {
-		defer x.Close()
-	}
-	keys := map[archive.Key]bool{}
-	err = st.View(func(r *archive.Reader) error {
-		_, err := query.Run(ctx, query.Source{Archive: r, Index: x}, query.Request{Filters: *o.filters}, func(rec archive.Record, _ []string) error {
-			keys[rec.Key] = true
-			return nil
+// selectKeys returns the key selection of an export: it runs the filters f
+// as a query over the archive in dir and returns the keys of the records
+// they select.
+func selectKeys(f *query.Filters, dir string, lockTimeout time.Duration, stderr io.Writer) func(context.Context, *archive.Store) (map[archive.Key]bool, error) {
+	return func(ctx context.Context, st *archive.Store) (map[archive.Key]bool, error) {
+		say := func(msg string) { fmt.Fprintf(stderr, "archiver: %s\n", msg) }
+		x, err := indexFor(*f, dir, lockTimeout, say, func(string) {})
+		if err != nil {
+			return nil, fmt.Errorf("export: %w", err)
+		}
+		if x != nil {
+			defer x.Close()
+		}
+		keys := map[archive.Key]bool{}
+		err = st.View(func(r *archive.Reader) error {
+			_, err := query.Run(ctx, query.Source{Archive: r, Index: x}, query.Request{Filters: *f}, func(rec archive.Record, _ []string) error {
+				keys[rec.Key] = true
+				return nil
+			})
+			return err
 		})
-		return err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("export: %w", err)
+		if err != nil {
+			return nil, fmt.Errorf("export: %w", err)
+		}
+		return keys, nil
 	}
-	return keys, nil
 }

@@ -1,14 +1,13 @@
 package main
 
 import (
-	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/archiver-dev/archiver/internal/awsid"
 	"github.com/archiver-dev/archiver/query"
 	archsync "github.com/archiver-dev/archiver/sync"
 )
@@ -100,7 +99,7 @@ EXAMPLES:
 			if err != nil {
 				return usageError{err: err, command: "import"}
 			}
-			return runImport(c, o, files, c.Bool("quiet"), c.App.Writer)
+			return archsync.RunImport(c.Context, o, files, c.Bool("quiet"), c.App.Writer, c.App.ErrWriter)
 		},
 	}
 }
@@ -118,22 +117,22 @@ func importOptions(c *cli.Context, now time.Time) (archsync.ImportOptions, []str
 	}
 	var err error
 	if s := c.String("job-id"); s != "" {
-		if o.JobID, err = query.ParseJobID(s); err != nil {
+		if o.JobID, err = awsid.ParseJobID(s); err != nil {
 			return o, nil, fmt.Errorf("--job-id %w", err)
 		}
 	}
 	if s := c.String("snowball-cluster-id"); s != "" {
-		if o.ClusterID, err = query.ParseClusterID(s); err != nil {
+		if o.ClusterID, err = awsid.ParseClusterID(s); err != nil {
 			return o, nil, fmt.Errorf("--snowball-cluster-id %w", err)
 		}
 	}
 	if s := c.String("region"); s != "" {
-		if o.Region, err = query.ParseRegion(s); err != nil {
+		if o.Region, err = awsid.ParseRegion(s); err != nil {
 			return o, nil, fmt.Errorf("--region %w", err)
 		}
 	}
 	if s := c.String("account"); s != "" {
-		if o.Account, err = query.ParseAccount(s); err != nil {
+		if o.Account, err = awsid.ParseAccount(s); err != nil {
 			return o, nil, fmt.Errorf("--account %w", err)
 		}
 	}
@@ -146,28 +145,4 @@ func importOptions(c *cli.Context, now time.Time) (archsync.ImportOptions, []str
 		return o, nil, fmt.Errorf("--lock-timeout must be positive")
 	}
 	return o, files, nil
-}
-
-func runImport(c *cli.Context, o archsync.ImportOptions, files []string, quiet bool, stdout io.Writer) error {
-	o.Waiting = func(msg string) { fmt.Fprintf(c.App.ErrWriter, "archiver: %s\n", msg) }
-	start := time.Now()
-	res, err := archsync.Import(c.Context, o, files)
-	var refused *archsync.ImportRefusedError
-	if err != nil && !errors.As(err, &refused) {
-		return err
-	}
-	if quiet {
-		return err
-	}
-	var parts []string
-	for _, f := range res.Files {
-		what := "nothing"
-		if f.Items > 0 {
-			what = fmt.Sprintf("%d %s", f.Items, f.Kind)
-		}
-		parts = append(parts, fmt.Sprintf("%s (%s)", f.Name, what))
-	}
-	fmt.Fprintf(stdout, "archiver import: %s; %d added, %d updated, %d already archived, in %s\n",
-		strings.Join(parts, ", "), res.Added, res.Updated, res.Unchanged, time.Since(start).Round(time.Millisecond))
-	return err // the files refused, if any: exit status 1
 }

@@ -1,15 +1,12 @@
 package main
 
 import (
-	"context"
 	"fmt"
-	"io"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/archiver-dev/archiver/archive"
-	"github.com/archiver-dev/archiver/migrations"
 )
 
 func migrateCommand() *cli.Command {
@@ -63,65 +60,7 @@ EXAMPLES:
 			if c.Duration("lock-timeout") <= 0 {
 				return usageError{err: fmt.Errorf("--lock-timeout must be positive"), command: "migrate"}
 			}
-			return runMigrate(c.Context, c.String("archive"), c.Bool("dry-run"), c.Duration("lock-timeout"), c.App.Writer, c.App.ErrWriter)
+			return archive.RunMigrate(c.Context, c.String("archive"), c.Bool("dry-run"), archive.Options{LockTimeout: c.Duration("lock-timeout")}, c.App.Writer, c.App.ErrWriter)
 		},
 	}
-}
-
-// runMigrate lists the archive's pending schema steps and, unless dryRun,
-// applies them.
-func runMigrate(ctx context.Context, dir string, dryRun bool, lockTimeout time.Duration, stdout, stderr io.Writer) error {
-	o := archive.Options{
-		LockTimeout: lockTimeout,
-		Waiting:     func(msg string) { fmt.Fprintf(stderr, "archiver: %s\n", msg) },
-	}
-	if dryRun {
-		from, todo, err := archive.Pending(ctx, dir, o)
-		if err != nil {
-			return fmt.Errorf("migrate: %w", err)
-		}
-		if len(todo) == 0 {
-			fmt.Fprintf(stdout, "archiver migrate: schema %d, up to date; nothing to do\n", from)
-			return nil
-		}
-		fmt.Fprintf(stdout, "archiver migrate: schema %d; this archiver writes schema %d; %s pending:\n", from, migrations.Latest(), plural(int64(len(todo)), "step"))
-		printSteps(stdout, todo)
-		fmt.Fprintf(stdout, "archiver migrate: dry run, nothing changed (run 'archiver migrate' to apply %s)\n", pronoun(len(todo)))
-		return nil
-	}
-	start := time.Now()
-	from, done, err := archive.Migrate(ctx, dir, o)
-	if err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	}
-	if len(done) == 0 {
-		fmt.Fprintf(stdout, "archiver migrate: schema %d, up to date; nothing to do\n", from)
-		return nil
-	}
-	fmt.Fprintf(stdout, "archiver migrate: schema %d; applied %s in one transaction:\n", from, plural(int64(len(done)), "step"))
-	printSteps(stdout, done)
-	to := from
-	for _, s := range done {
-		to = max(to, s.Version)
-	}
-	fmt.Fprintf(stdout, "archiver migrate: schema %d -> %d in %s\n", from, to, time.Since(start).Round(time.Millisecond))
-	return nil
-}
-
-// printSteps lists steps one a line: number, name, description.
-func printSteps(w io.Writer, steps []migrations.Step) {
-	width := 0
-	for _, s := range steps {
-		width = max(width, len(s.Name))
-	}
-	for _, s := range steps {
-		fmt.Fprintf(w, "   %3d  %-*s  %s\n", s.Version, width, s.Name, s.Desc)
-	}
-}
-
-func pronoun(n int) string {
-	if n == 1 {
-		return "it"
-	}
-	return "them"
 }

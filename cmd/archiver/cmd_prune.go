@@ -1,22 +1,16 @@
 package main
 
 import (
-	"context"
 	"fmt"
-	"io"
 	"os"
-	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/archiver-dev/archiver/archive"
-	"github.com/archiver-dev/archiver/index"
-	"github.com/archiver-dev/archiver/internal/outfile"
+	"github.com/archiver-dev/archiver/archive/retention"
 	"github.com/archiver-dev/archiver/query"
-	archsync "github.com/archiver-dev/archiver/sync"
+	"github.com/archiver-dev/archiver/query/export"
 )
 
 func pruneCommand() *cli.Command {
@@ -86,25 +80,13 @@ EXAMPLES:
 			if err != nil {
 				return usageError{err: err, command: "prune"}
 			}
-			return runPrune(c.Context, o, c.App.Writer, c.App.ErrWriter)
+			return retention.Run(c.Context, o, c.App.Writer, c.App.ErrWriter)
 		},
 	}
 }
 
-type pruneOpts struct {
-	archiveDir  string
-	before      time.Time
-	confirm     bool
-	export      string
-	force       bool
-	lockTimeout time.Duration
-	qo          query.ExportOptions
-	// location is the zone --before was read in, and is printed in.
-	location *time.Location
-}
-
-func pruneOptions(c *cli.Context, now time.Time) (pruneOpts, error) {
-	o := pruneOpts{archiveDir: c.String("archive"), confirm: c.Bool("confirm"), export: c.String("export"), force: c.Bool("force"), lockTimeout: c.Duration("lock-timeout"), location: time.UTC}
+func pruneOptions(c *cli.Context, now time.Time) (retention.RunOptions, error) {
+	o := retention.RunOptions{ArchiveDir: c.String("archive"), Confirm: c.Bool("confirm"), Export: c.String("export"), Force: c.Bool("force"), LockTimeout: c.Duration("lock-timeout"), Location: time.UTC}
 	b := strings.TrimSpace(c.String("before"))
 	if b == "" {
 		return o, fmt.Errorf("--before DATE is required")
@@ -113,97 +95,22 @@ func pruneOptions(c *cli.Context, now time.Time) (pruneOpts, error) {
 	if err != nil {
 		return o, err
 	}
-	o.location = loc
-	if o.before, err = query.ParseTimeBoundIn(b, now, false, loc); err != nil {
+	o.Location = loc
+	if o.Before, err = query.ParseTimeBoundIn(b, now, false, loc); err != nil {
 		return o, fmt.Errorf("--before %w", err)
 	}
 	switch {
-	case o.export != "" && c.Bool("no-export"):
+	case o.Export != "" && c.Bool("no-export"):
 		return o, fmt.Errorf("--export and --no-export: give one")
-	case o.export == "" && !c.Bool("no-export"):
+	case o.Export == "" && !c.Bool("no-export"):
 		return o, fmt.Errorf("give --export FILE to keep the records removed, or --no-export to remove them without a copy")
-	case o.export == "-":
+	case o.Export == "-":
 		return o, fmt.Errorf("--export: give a file, not -, so that the export is on disk before anything is removed")
 	}
 	key, err := signKey(c.String("sign-key"), os.Getenv("ARCHIVER_SIGN_KEY"))
 	if err != nil {
 		return o, err
 	}
-	o.qo = query.ExportOptions{Version: archiverVersion(), Build: archiverBuildRef(), SignKey: key}
+	o.ExportOptions = export.Options{Version: archiverVersion(), Build: archiverBuildRef(), SignKey: key}
 	return o, nil
-}
-
-func runPrune(ctx context.Context, o pruneOpts, stdout, stderr io.Writer) error {
-	if o.export != "" {
-		// Refused before anything happens, even without --confirm.
-		if err := outfile.Check(o.export, outfile.Options{Force: o.force}); err != nil {
-			return fmt.Errorf("prune: --export %w", err)
-		}
-	}
-	if _, err := os.Stat(filepath.Join(o.archiveDir, archive.FileName)); err != nil {
-		return fmt.Errorf("prune: %s: %w", o.archiveDir, archive.ErrNoArchive)
-	}
-	unlock, err := archsync.Lock(o.archiveDir)
-	if err != nil {
-		return fmt.Errorf("prune: %w", err)
-	}
-	defer unlock()
-	say := func(msg string) { fmt.Fprintf(stderr, "archiver: %s\n", msg) }
-	st, err := archive.Open(ctx, o.archiveDir, archive.Options{LockTimeout: o.lockTimeout, Waiting: say})
-	if err != nil {
-		return fmt.Errorf("prune: %w", err)
-	}
-	defer st.Close()
-	schema, err := st.SchemaVersion()
-	if err != nil {
-		return fmt.Errorf("prune: %w", err)
-	}
-	po := query.PruneOptions{Before: o.before, Confirm: o.confirm, ExportOptions: o.qo}
-	po.ExportOptions.SchemaVersion = schema
-	if o.confirm && o.export != "" {
-		out, err := outfile.Create(ctx, o.export, outfile.Options{Force: o.force})
-		if err != nil {
-			return fmt.Errorf("prune: --export %w", err)
-		}
-		defer out.Abort()
-		po.Export, po.ExportOptions.TempDir = out, out.Dir()
-		po.Exported = func(query.Manifest) error { return out.Commit() }
-	}
-	res, err := query.Prune(ctx, st, po)
-	if err != nil {
-		return err
-	}
-	what := countList(res.Counts)
-	switch {
-	case res.Records == 0:
-		fmt.Fprintf(stdout, "archiver prune: nothing is older than %s\n", o.before.In(o.location).Format(time.RFC3339))
-		return nil
-	case !res.Removed:
-		fmt.Fprintf(stdout, "archiver prune: would remove %d records older than %s (%s); nothing removed: add --confirm\n", res.Records, o.before.In(o.location).Format(time.RFC3339), what)
-		return nil
-	}
-	// The index drops what was removed.
-	err = st.View(func(r *archive.Reader) error {
-		_, err := index.Sync(ctx, o.archiveDir, r, o.lockTimeout)
-		return err
-	})
-	if err != nil {
-		say(fmt.Sprintf("the full-text index was not updated (%v); the next sync or 'archiver reindex' will", err))
-	}
-	to := "with no export"
-	if res.Export != nil {
-		to = "after exporting them to " + o.export
-	}
-	fmt.Fprintf(stdout, "archiver prune: removed %d records older than %s (%s) %s\n", res.Records, o.before.In(o.location).Format(time.RFC3339), what, to)
-	return nil
-}
-
-// countList renders counts by kind, such as "3 drs.job, 40 drs.jobLogItem".
-func countList(counts map[archive.Kind]int) string {
-	var parts []string
-	for k, n := range counts {
-		parts = append(parts, fmt.Sprintf("%d %s", n, k))
-	}
-	sort.Strings(parts)
-	return strings.Join(parts, ", ")
 }

@@ -11,8 +11,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/archiver-dev/archiver/internal/awsid"
 	"github.com/archiver-dev/archiver/internal/outfile"
-	"github.com/archiver-dev/archiver/query"
 	archsync "github.com/archiver-dev/archiver/sync"
 )
 
@@ -150,14 +150,14 @@ func syncOptions(c *cli.Context) (archsync.Options, error) {
 	}
 	var regions, clusters []string
 	for _, s := range c.StringSlice("region") {
-		r, err := query.ParseRegion(s)
+		r, err := awsid.ParseRegion(s)
 		if err != nil {
 			return archsync.Options{}, usageError{err: fmt.Errorf("--region %w", err), command: "sync"}
 		}
 		regions = append(regions, r)
 	}
 	for _, s := range c.StringSlice("snowball-cluster-id") {
-		id, err := query.ParseClusterID(s)
+		id, err := awsid.ParseClusterID(s)
 		if err != nil {
 			return archsync.Options{}, usageError{err: fmt.Errorf("--snowball-cluster-id %w", err), command: "sync"}
 		}

@@ -1,22 +1,15 @@
 package main
 
 import (
-	"context"
 	"crypto/ed25519"
-	"errors"
 	"fmt"
-	"io"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/archiver-dev/archiver/archive"
-	"github.com/archiver-dev/archiver/archive/kinds"
-	"github.com/archiver-dev/archiver/index"
-	"github.com/archiver-dev/archiver/migrations"
-	"github.com/archiver-dev/archiver/query"
+	"github.com/archiver-dev/archiver/archive/check"
+	"github.com/archiver-dev/archiver/query/export"
 )
 
 func verifyCommand() *cli.Command {
@@ -60,161 +53,16 @@ EXAMPLES:
 					if err != nil {
 						return usageError{err: fmt.Errorf("--public-key: %w", err), command: "verify"}
 					}
-					if pub, err = query.ParsePublicKey(b); err != nil {
+					if pub, err = export.ParsePublicKey(b); err != nil {
 						return usageError{err: fmt.Errorf("--public-key %s: %w (want a PEM public key: openssl pkey -pubout)", k, err), command: "verify"}
 					}
 				}
-				return runVerifyExport(f, pub, c.App.Writer, c.App.ErrWriter)
+				return export.RunVerify(f, pub, c.App.Writer, c.App.ErrWriter)
 			}
 			if c.String("public-key") != "" {
 				return usageError{err: fmt.Errorf("--public-key checks an export: give --export FILE too"), command: "verify"}
 			}
-			return runVerify(c.Context, c.String("archive"), c.Duration("lock-timeout"), c.App.Writer, c.App.ErrWriter)
+			return check.Run(c.Context, check.RunOptions{ArchiveDir: c.String("archive"), LockTimeout: c.Duration("lock-timeout")}, c.App.Writer, c.App.ErrWriter)
 		},
 	}
-}
-
-func runVerify(ctx context.Context, dir string, lockTimeout time.Duration, stdout, stderr io.Writer) error {
-	st, err := openReadOnly(ctx, dir, lockTimeout, stderr)
-	if err != nil {
-		return fmt.Errorf("verify: %w", err)
-	}
-	defer st.Close()
-	problems := st.Check()
-	counts := map[archive.Kind]int{}
-	var chainRep archive.ChainReport
-	err = st.View(func(r *archive.Reader) error {
-		for _, k := range kinds.Names() {
-			if err := r.Each(k, func(archive.Record) error { counts[k]++; return nil }); err != nil {
-				problems = append(problems, err)
-			}
-		}
-		var err error
-		chainRep, err = r.VerifyChain(func(err error) { problems = append(problems, err) })
-		return err
-	})
-	if err != nil {
-		problems = append(problems, err)
-	}
-	for _, p := range problems {
-		if errors.Is(p, archive.ErrDamaged) {
-			// A file that cannot be walked gives one answer, not a list.
-			return fmt.Errorf("verify: %w", p)
-		}
-	}
-	indexNote, indexProblems := verifyIndex(ctx, st, dir, lockTimeout)
-	problems = append(problems, indexProblems...)
-	for _, p := range problems {
-		fmt.Fprintf(stderr, "archiver verify: %s\n", oneLine(p.Error()))
-	}
-	if len(problems) > 0 {
-		return fmt.Errorf("verify: %d problems in %s", len(problems), st.Path())
-	}
-	total := 0
-	for _, n := range counts {
-		total += n
-	}
-	var parts []string
-	for _, k := range kinds.Names() {
-		if n := counts[k]; n > 0 || k == kinds.DRSJob {
-			parts = append(parts, fmt.Sprintf("%d %s", n, k))
-		}
-	}
-	fmt.Fprintf(stdout, "archiver verify: ok: %s, schema %d, %d records (%s); hash chain of %d links intact, head %x; %s\n",
-		st.Path(), migrations.Latest(), total, strings.Join(parts, ", "), chainRep.Head.N, chainRep.Head.Hash, indexNote)
-	return nil
-}
-
-// runVerifyExport checks an export file on its own.
-func runVerifyExport(path string, pub ed25519.PublicKey, stdout, stderr io.Writer) error {
-	doc, err := os.ReadFile(path)
-	if err != nil {
-		return fmt.Errorf("verify: %w", err)
-	}
-	rep, problems := query.VerifyExport(doc, pub)
-	for _, p := range problems {
-		fmt.Fprintf(stderr, "archiver verify: %s\n", oneLine(p.Error()))
-	}
-	if len(problems) > 0 {
-		return fmt.Errorf("verify: %s: %d problems", path, len(problems))
-	}
-	m := rep.Manifest
-	sig := "not signed"
-	switch {
-	case rep.Verified:
-		sig = "signature verified (key " + rep.KeyID[:16] + ")"
-	case rep.Signed:
-		sig = "signed by key " + rep.KeyID[:16] + ", signature not checked (give --public-key)"
-	}
-	red := ""
-	if len(m.Redacted) > 0 {
-		red = "; redacted: " + strings.Join(m.Redacted, ", ")
-	}
-	writer := m.ArchiverVersion
-	if m.ArchiverBuild != nil {
-		writer = m.ArchiverBuild.String()
-	}
-	fmt.Fprintf(stdout, "archiver verify: ok: %s, %s, %d records, written %s by archiver %s from chain head %.16s at link %d; %s%s\n",
-		path, m.Format, m.Records, m.GeneratedAt.Format(time.RFC3339), writer, m.Chain.Head, m.Chain.Links, sig, red)
-	return nil
-}
-
-// maxIndexReports bounds how many index mismatches verify prints one by one.
-const maxIndexReports = 20
-
-// verifyIndex compares the full-text index with the archive: every record
-// must be in both, but for those the archive changed after the index's
-// position (after a crash, or a sync --no-index), which the next sync
-// indexes. It returns a note for the summary line and the problems.
-func verifyIndex(ctx context.Context, st *archive.Store, dir string, lockTimeout time.Duration) (string, []error) {
-	x, err := index.Open(dir, index.Options{ReadOnly: true, LockTimeout: lockTimeout})
-	if errors.Is(err, index.ErrNoIndex) {
-		return "no full-text index yet (sync or reindex makes one)", nil
-	}
-	if err != nil {
-		return "", []error{fmt.Errorf("full-text index: %w (run 'archiver reindex')", err)}
-	}
-	defer x.Close()
-	var problems []error
-	n, pending := 0, 0
-	err = st.View(func(r *archive.Reader) error {
-		ipos, err := x.Position()
-		if err != nil {
-			return err
-		}
-		apos, err := r.Position()
-		if err != nil {
-			return err
-		}
-		if ipos > apos {
-			problems = append(problems, fmt.Errorf("full-text index is at change %d, beyond the archive's %d: it belongs to another archive ('archiver reindex' rebuilds it)", ipos, apos))
-			return nil
-		}
-		pending, err = x.Diff(ctx, r, func(where string, kind archive.Kind, k archive.Key) error {
-			n++
-			if n <= maxIndexReports {
-				other := "index"
-				if where == "index" {
-					other = "archive"
-				}
-				problems = append(problems, fmt.Errorf("%s record %x is in the %s but not the %s", kind, k, where, other))
-			}
-			return nil
-		})
-		return err
-	})
-	if err != nil {
-		problems = append(problems, fmt.Errorf("full-text index: %w", err))
-	}
-	if n > maxIndexReports {
-		problems = append(problems, fmt.Errorf("%d more records differ between archive and index", n-maxIndexReports))
-	}
-	if len(problems) > 0 {
-		problems = append(problems, errors.New("the archive is the source of truth: 'archiver reindex' rebuilds the index from it"))
-	}
-	count, _ := x.Count()
-	if pending > 0 {
-		return fmt.Sprintf("full-text index matches (%d documents), %d records not indexed yet (the next sync indexes them)", count, pending), problems
-	}
-	return fmt.Sprintf("full-text index matches (%d documents)", count), problems
 }

@@ -1,13 +1,9 @@
 package main
 
 import (
-	"fmt"
-	"io"
-	"strconv"
-	"strings"
-
 	"github.com/urfave/cli/v2"
 
+	"github.com/archiver-dev/archiver/internal/buildinfo"
 	"github.com/archiver-dev/archiver/migrations"
 )
 
@@ -25,18 +21,7 @@ run records carry the same information.`,
 			if err := noArgs(c); err != nil {
 				return err
 			}
-			return runVersion(c.App.Writer)
+			return buildinfo.Write(c.App.Writer, archiverBuild(), migrations.Latest())
 		},
 	}
-}
-
-func runVersion(w io.Writer) error {
-	in := archiverBuild()
-	var b strings.Builder
-	fmt.Fprintf(&b, "archiver %s\n", in)
-	for _, f := range append(in.Fields(), [2]string{"archive schema", strconv.Itoa(migrations.Latest())}) {
-		fmt.Fprintf(&b, "%-16s%s\n", f[0]+":", f[1])
-	}
-	_, err := io.WriteString(w, b.String())
-	return err
 }

@@ -18,7 +18,7 @@ import (
 	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/internal/archivetest"
 	"github.com/archiver-dev/archiver/internal/emulator"
-	"github.com/archiver-dev/archiver/query"
+	"github.com/archiver-dev/archiver/query/export"
 )
 
 // TestDeletedUpstreamCommands deletes a job and a source server in the
@@ -134,7 +134,7 @@ func TestDeletedUpstreamCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	var ex struct {
-		Manifest query.Manifest `json:"manifest"`
+		Manifest export.Manifest `json:"manifest"`
 	}
 	if err := json.Unmarshal(doc, &ex); err != nil {
 		t.Fatal(err)

@@ -9,19 +9,14 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
@@ -30,64 +25,10 @@ import (
 	"github.com/archiver-dev/archiver/internal/archivetest"
 	"github.com/archiver-dev/archiver/internal/emulator"
 	"github.com/archiver-dev/archiver/query"
+	"github.com/archiver-dev/archiver/query/ddl"
+	"github.com/archiver-dev/archiver/query/export"
+	"github.com/archiver-dev/archiver/query/export/s3dest"
 )
-
-// startMoto runs moto's S3 server on a free loopback port for the test and
-// returns its URL; it skips the test when moto is not installed.
-func startMoto(t *testing.T) string {
-	t.Helper()
-	if err := exec.Command("python3", "-c", "import moto.server").Run(); err != nil {
-		t.Skip("moto is not installed (python3 -c 'import moto.server' fails); pip install 'moto[server]' to run this test")
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	cmd := exec.Command("python3", "-m", "moto.server", "-H", "127.0.0.1", "-p", fmt.Sprint(port))
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start moto: %v", err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-	})
-	url := fmt.Sprintf("http://127.0.0.1:%d", port)
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		resp, err := http.Get(url + "/")
-		if err == nil {
-			resp.Body.Close()
-			return url
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("moto did not answer at %s: %v\n%s", url, err, out.String())
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
-// testS3 is an S3 client of moto at url.
-func testS3(url string) *s3.Client {
-	return s3.New(s3.Options{
-		Region:       "us-east-1",
-		Credentials:  credentials.NewStaticCredentialsProvider("testing", "testing", ""),
-		BaseEndpoint: aws.String(url),
-		UsePathStyle: true,
-	})
-}
-
-// lockedBucket creates a bucket with Object Lock enabled.
-func lockedBucket(t *testing.T, c *s3.Client, name string) {
-	t.Helper()
-	_, err := c.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(name), ObjectLockEnabledForBucket: aws.Bool(true)})
-	if err != nil {
-		t.Fatalf("create bucket: %v", err)
-	}
-}
 
 // s3Env points the CLI's S3 calls at moto.
 func s3Env(t *testing.T, url string) {
@@ -95,45 +36,14 @@ func s3Env(t *testing.T, url string) {
 	t.Setenv("AWS_ENDPOINT_URL_S3", url)
 }
 
-func getObject(t *testing.T, c *s3.Client, bucket, key string) ([]byte, *s3.GetObjectOutput) {
-	t.Helper()
-	out, err := c.GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
-	if err != nil {
-		t.Fatalf("get %s: %v", key, err)
-	}
-	defer out.Body.Close()
-	b, err := io.ReadAll(out.Body)
-	if err != nil {
-		t.Fatalf("read %s: %v", key, err)
-	}
-	return b, out
-}
-
-func listKeys(t *testing.T, c *s3.Client, bucket string) []string {
-	t.Helper()
-	var keys []string
-	p := s3.NewListObjectsV2Paginator(c, &s3.ListObjectsV2Input{Bucket: aws.String(bucket)})
-	for p.HasMorePages() {
-		page, err := p.NextPage(context.Background())
-		if err != nil {
-			t.Fatalf("list: %v", err)
-		}
-		for _, o := range page.Contents {
-			keys = append(keys, *o.Key)
-		}
-	}
-	sort.Strings(keys)
-	return keys
-}
-
 // manifests returns the manifests under prefix, oldest first.
-func manifests(t *testing.T, c *s3.Client, bucket, prefix string) []query.PartitionedManifest {
+func manifests(t *testing.T, c *s3.Client, bucket, prefix string) []s3dest.Manifest {
 	t.Helper()
-	var ms []query.PartitionedManifest
-	for _, k := range listKeys(t, c, bucket) {
+	var ms []s3dest.Manifest
+	for _, k := range archivetest.ListKeys(t, c, bucket) {
 		if strings.HasPrefix(k, prefix+"/manifest-") {
-			b, _ := getObject(t, c, bucket, k)
-			var m query.PartitionedManifest
+			b, _ := archivetest.GetObject(t, c, bucket, k)
+			var m s3dest.Manifest
 			if err := json.Unmarshal(b, &m); err != nil {
 				t.Fatalf("manifest %s: %v", k, err)
 			}
@@ -145,11 +55,11 @@ func manifests(t *testing.T, c *s3.Client, bucket, prefix string) []query.Partit
 
 // checkExport checks every object of the export m describes against its
 // manifest entry, its partition and its lock, and returns its lines.
-func checkExport(t *testing.T, c *s3.Client, bucket string, m query.PartitionedManifest, lockMode types.ObjectLockMode) []string {
+func checkExport(t *testing.T, c *s3.Client, bucket string, m s3dest.Manifest, lockMode types.ObjectLockMode) []string {
 	t.Helper()
 	var lines []string
 	for _, o := range m.Objects {
-		b, out := getObject(t, c, bucket, o.Key)
+		b, out := archivetest.GetObject(t, c, bucket, o.Key)
 		sum := sha256.Sum256(b)
 		if int64(len(b)) != o.Bytes || hex.EncodeToString(sum[:]) != o.SHA256 {
 			t.Errorf("%s: %d bytes sha256 %x; manifest says %d bytes sha256 %s", o.Key, len(b), sum, o.Bytes, o.SHA256)
@@ -205,7 +115,7 @@ func archiveLines(t *testing.T, dir string) (map[string]string, uint64) {
 			err := r.Each(k, func(rec archive.Record) error {
 				region := rec.Region
 				if region == "" {
-					region = query.NoRegion
+					region = s3dest.NoRegion
 				}
 				part := fmt.Sprintf("kind=%s/region=%s/dt=%s/", rec.Kind, region, rec.Key.Time().UTC().Format(time.DateOnly))
 				lines[string(query.AppendRecord(nil, rec))] = part
@@ -224,10 +134,10 @@ func archiveLines(t *testing.T, dir string) (map[string]string, uint64) {
 }
 
 func TestExportS3(t *testing.T) {
-	url := startMoto(t)
+	url := archivetest.Moto(t)
 	s3Env(t, url)
-	c := testS3(url)
-	lockedBucket(t, c, "audit")
+	c := archivetest.S3Client(url)
+	archivetest.LockedBucket(t, c, "audit")
 	emu := archivetest.Emulator(t, emulator.Options{Seed: 21})
 	dir := archivetest.Dir(t)
 	if code, _, stderr := runCLI(t, "--archive", dir, "sync", "--endpoint-url", emu.URL()); code != 0 {
@@ -235,7 +145,7 @@ func TestExportS3(t *testing.T) {
 	}
 	dest := "s3://audit/drs/history"
 	export := func() (int, string) {
-		code, _, stderr := runCLI(t, "--archive", dir, "export", "--to", dest, "--since-last",
+		code, _, stderr := runCLI(t, "--archive", dir, "export", "--out", dest, "--since-last",
 			"--object-lock-mode", "COMPLIANCE", "--retain-days", "30", "--part-size", "16KiB")
 		return code, stderr
 	}
@@ -282,7 +192,7 @@ func TestExportS3(t *testing.T) {
 		t.Errorf("manifest position %d since-last %v chain %+v; archive at %d", ms[0].Position, ms[0].SinceLast, ms[0].Chain, pos1)
 	}
 	// The manifest object itself is locked too.
-	_, mo := getObject(t, c, "audit", query.ManifestKey("drs/history", ms[0].GeneratedAt))
+	_, mo := archivetest.GetObject(t, c, "audit", s3dest.ManifestKey("drs/history", ms[0].GeneratedAt))
 	if mo.ObjectLockMode != types.ObjectLockModeCompliance {
 		t.Errorf("manifest lock mode %q", mo.ObjectLockMode)
 	}
@@ -332,11 +242,11 @@ func TestExportS3(t *testing.T) {
 	}
 
 	// With nothing new, nothing is written.
-	before := listKeys(t, c, "audit")
+	before := archivetest.ListKeys(t, c, "audit")
 	if code, stderr = export(); code != 0 || !strings.Contains(stderr, "wrote nothing") {
 		t.Fatalf("third export: exit %d: %s", code, stderr)
 	}
-	if after := listKeys(t, c, "audit"); len(after) != len(before) {
+	if after := archivetest.ListKeys(t, c, "audit"); len(after) != len(before) {
 		t.Errorf("an export with nothing new wrote %d objects", len(after)-len(before))
 	}
 
@@ -354,11 +264,11 @@ func duckCount(t *testing.T, c *s3.Client, bucket, prefix string, want int) {
 		return
 	}
 	root := t.TempDir()
-	for _, k := range listKeys(t, c, bucket) {
+	for _, k := range archivetest.ListKeys(t, c, bucket) {
 		if !strings.HasSuffix(k, ".jsonl.gz") {
 			continue
 		}
-		b, _ := getObject(t, c, bucket, k)
+		b, _ := archivetest.GetObject(t, c, bucket, k)
 		p := filepath.Join(root, filepath.FromSlash(k))
 		os.MkdirAll(filepath.Dir(p), 0o700)
 		if err := os.WriteFile(p, b, 0o600); err != nil {
@@ -381,52 +291,21 @@ func duckCount(t *testing.T, c *s3.Client, bucket, prefix string, want int) {
 	}
 }
 
-func TestExportS3RefusedOverwrite(t *testing.T) {
-	url := startMoto(t)
-	s3Env(t, url)
-	c := testS3(url)
-	lockedBucket(t, c, "worm")
-	dir := archivetest.Dir(t)
-	emu := archivetest.Emulator(t, emulator.Options{Seed: 5})
-	if code, _, stderr := runCLI(t, "--archive", dir, "sync", "--endpoint-url", emu.URL()); code != 0 {
-		t.Fatalf("sync: exit %d: %s", code, stderr)
-	}
-	// Two exports at the same instant name the same manifest.
-	o := s3ExportOptions{archiveDir: dir, dest: "s3://worm/x", bucket: "worm", prefix: "x", lockTimeout: time.Minute,
-		partBytes: query.DefaultPartBytes, lockMode: types.ObjectLockModeCompliance, retainDays: 1,
-		now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
-	if err := runExportS3(context.Background(), o, io.Discard, io.Discard); err != nil {
-		t.Fatalf("first export: %v", err)
-	}
-	err := runExportS3(context.Background(), o, io.Discard, io.Discard)
-	if err == nil {
-		t.Fatal("an export over a locked manifest succeeded")
-	}
-	var stderr bytes.Buffer
-	if code := exitCode(err, &stderr); code != 1 {
-		t.Errorf("exit %d, want 1", code)
-	}
-	msg := stderr.String()
-	if strings.Count(msg, "\n") != 1 || !strings.Contains(msg, "s3://worm/x/manifest-20260301T120000.000000000Z.json") || !strings.Contains(msg, "refused to overwrite") {
-		t.Errorf("message %q does not say clearly which object S3 refused to overwrite", msg)
-	}
-	// The locked manifest is the first export's, unchanged.
-	if ms := manifests(t, c, "worm", "x"); len(ms) != 1 {
-		t.Errorf("%d manifests, want the first export's only", len(ms))
-	}
-}
-
 func TestExportS3Usage(t *testing.T) {
 	hermeticEnv(t)
 	dir := archivetest.Dir(t)
 	for _, args := range [][]string{
 		{"export", "--to", "s3://b/p", "--out", "x.json"},
-		{"export", "--to", "s3://b/p", "--object-lock-mode", "COMPLIANCE"},
-		{"export", "--to", "s3://b/p", "--object-lock-mode", "LOCKED", "--retain-days", "3"},
-		{"export", "--to", "s3://b/p", "--retain-days", "3"},
-		{"export", "--to", "s3://b/p", "--part-size", "lots"},
-		{"export", "--to", "s3:///p"},
+		{"export", "--to", "s3://b/p"},
+		{"export", "--out", "s3://b/p", "--object-lock-mode", "COMPLIANCE"},
+		{"export", "--out", "s3://b/p", "--object-lock-mode", "LOCKED", "--retain-days", "3"},
+		{"export", "--out", "s3://b/p", "--retain-days", "3"},
+		{"export", "--out", "s3://b/p", "--part-size", "lots"},
+		{"export", "--out", "s3://b/p", "--redact-tags"},
+		{"export", "--out", "s3:///p"},
 		{"export", "--ddl", "hive"},
+		{"export", "--ddl", "athena", "--out", "x.json"},
+		{"export", "--out", "-", "--to", "1d", "--until", "2d"},
 	} {
 		code, _, stderr := runCLI(t, append([]string{"--archive", dir}, args...)...)
 		if code != 2 || strings.Count(stderr, "archiver:") != 1 {
@@ -435,15 +314,43 @@ func TestExportS3Usage(t *testing.T) {
 	}
 }
 
+// TestExportToIsATime: --to is the end of the time range, never the
+// destination: --to s3://... is refused in one line that names --out
+// s3://, and --until is still taken as another name for --to.
+func TestExportToIsATime(t *testing.T) {
+	hermeticEnv(t)
+	dir := archivetest.Dir(t)
+	archivetest.Open(t, dir).Close() // an empty archive
+	code, stdout, stderr := runCLI(t, "--archive", dir, "export", "--to", "s3://dr-audit/archiver")
+	if code != 2 || stdout != "" || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, "--to is a time") || !strings.Contains(stderr, "--out s3://bucket/prefix") {
+		t.Errorf("--to s3://...: exit %d, %q; want exit 2 and one line naming --out s3://", code, stderr)
+	}
+	for _, flag := range []string{"--to", "--until"} {
+		code, stdout, stderr := runCLI(t, "--archive", dir, "export", "--out", "-", flag, "2026-01-01")
+		if code != 0 {
+			t.Fatalf("export %s: exit %d: %s", flag, code, stderr)
+		}
+		var doc struct {
+			Manifest export.Manifest `json:"manifest"`
+		}
+		if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
+			t.Fatalf("export %s: %v", flag, err)
+		}
+		if got := doc.Manifest.Filters["to"]; got != "2026-01-01" {
+			t.Errorf("export %s 2026-01-01: manifest filters %v, want to 2026-01-01", flag, doc.Manifest.Filters)
+		}
+	}
+}
+
 func TestExportDDL(t *testing.T) {
 	hermeticEnv(t)
 	for _, dialect := range []string{"athena", "trino"} {
-		code, stdout, stderr := runCLI(t, "export", "--ddl", dialect, "--to", "s3://audit/drs/history/")
+		code, stdout, stderr := runCLI(t, "export", "--ddl", dialect, "--out", "s3://audit/drs/history/")
 		if code != 0 {
 			t.Fatalf("--ddl %s: exit %d: %s", dialect, code, stderr)
 		}
 		for _, k := range kinds.Names() {
-			if !strings.Contains(stdout, query.TableName(k)+" (") || !strings.Contains(stdout, "'s3://audit/drs/history/kind="+string(k)+"/'") {
+			if !strings.Contains(stdout, ddl.TableName(k)+" (") || !strings.Contains(stdout, "'s3://audit/drs/history/kind="+string(k)+"/'") {
 				t.Errorf("--ddl %s has no table over kind %s:\n%s", dialect, k, stdout)
 			}
 		}
@@ -468,16 +375,16 @@ func TestExportDDL(t *testing.T) {
 }
 
 func TestExportS3KMSAndGovernance(t *testing.T) {
-	url := startMoto(t)
+	url := archivetest.Moto(t)
 	s3Env(t, url)
-	c := testS3(url)
-	lockedBucket(t, c, "kms")
+	c := archivetest.S3Client(url)
+	archivetest.LockedBucket(t, c, "kms")
 	dir := archivetest.Dir(t)
 	emu := archivetest.Emulator(t, emulator.Options{Seed: 8})
 	if code, _, stderr := runCLI(t, "--archive", dir, "sync", "--endpoint-url", emu.URL()); code != 0 {
 		t.Fatalf("sync: exit %d: %s", code, stderr)
 	}
-	code, _, stderr := runCLI(t, "--archive", dir, "export", "--to", "s3://kms/p", "--kind", "drs.job",
+	code, _, stderr := runCLI(t, "--archive", dir, "export", "--out", "s3://kms/p", "--kind", "drs.job",
 		"--sse-kms-key-id", "alias/archiver-export", "--object-lock-mode", "governance", "--retain-days", "30")
 	if code != 0 {
 		t.Fatalf("export: exit %d: %s", code, stderr)
@@ -498,40 +405,5 @@ func TestExportS3KMSAndGovernance(t *testing.T) {
 		if h.ServerSideEncryption != types.ServerSideEncryptionAwsKms || h.SSEKMSKeyId == nil || !strings.Contains(*h.SSEKMSKeyId, "archiver-export") {
 			t.Errorf("%s: encryption %q key %v, want aws:kms with the given key", o.Key, h.ServerSideEncryption, h.SSEKMSKeyId)
 		}
-	}
-}
-
-// TestExportS3LargeObject puts an object larger than the upload manager's
-// part size, which goes up in several parts, never over an existing key.
-// (moto keeps no Object Lock headers of a multipart upload, so the lock of
-// such objects is not checked here; S3 applies them.)
-func TestExportS3LargeObject(t *testing.T) {
-	url := startMoto(t)
-	s3Env(t, url)
-	c := testS3(url)
-	lockedBucket(t, c, "big")
-	client, err := s3Client(context.Background(), s3ExportOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	store := &s3Store{up: newUploader(client), bucket: "big", lockMode: types.ObjectLockModeCompliance,
-		retainUntil: time.Now().AddDate(0, 0, 31)}
-	body := make([]byte, uploadPartSize+uploadPartSize/2)
-	for i := range body {
-		body[i] = byte(i * 7919 >> 3)
-	}
-	if err := store.Put(context.Background(), "p/large.bin", body, "application/octet-stream"); err != nil {
-		t.Fatalf("put: %v", err)
-	}
-	got, out := getObject(t, c, "big", "p/large.bin")
-	if !bytes.Equal(got, body) {
-		t.Errorf("read back %d bytes, not the %d put", len(got), len(body))
-	}
-	if out.ContentLength == nil || *out.ContentLength != int64(len(body)) {
-		t.Errorf("content length %v", out.ContentLength)
-	}
-	err = store.Put(context.Background(), "p/large.bin", body, "application/octet-stream")
-	if err == nil || !strings.Contains(err.Error(), "s3://big/p/large.bin exists already") {
-		t.Errorf("second put: %v; want a refusal", err)
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/archiver-dev/archiver/query/export/s3dest"
 )
 
 // Flags are checked before a command does any work: a value that can be
@@ -60,8 +62,8 @@ func checkFlags(c *cli.Context) error {
 	}
 	for _, name := range outputFlags[cmd.Name] {
 		p := c.String(name)
-		if p == "" || p == "-" {
-			continue
+		if p == "" || p == "-" || (cmd.Name == "export" && s3dest.IsURL(p)) {
+			continue // stdout, or an S3 export's destination
 		}
 		if err := checkOutputPath(p); err != nil {
 			return usageError{err: fmt.Errorf("--%s %s: %w", name, p, err), command: cmd.Name}

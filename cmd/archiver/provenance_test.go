@@ -77,11 +77,11 @@ func TestBuildInExportsAndRuns(t *testing.T) {
 	})
 
 	t.Run("S3 export", func(t *testing.T) {
-		url := startMoto(t)
+		url := archivetest.Moto(t)
 		s3Env(t, url)
-		c := testS3(url)
-		lockedBucket(t, c, "prov")
-		if code, _, stderr := runCLI(t, "--archive", dir, "export", "--to", "s3://prov/p"); code != 0 {
+		c := archivetest.S3Client(url)
+		archivetest.LockedBucket(t, c, "prov")
+		if code, _, stderr := runCLI(t, "--archive", dir, "export", "--out", "s3://prov/p"); code != 0 {
 			t.Fatalf("export: exit %d: %s", code, stderr)
 		}
 		ms := manifests(t, c, "prov", "p")

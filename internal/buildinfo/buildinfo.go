@@ -1,7 +1,10 @@
 package buildinfo
 
 import (
+	"fmt"
+	"io"
 	"runtime/debug"
+	"strconv"
 	"strings"
 )
 
@@ -113,4 +116,17 @@ func short(rev string) string {
 		return rev[:12]
 	}
 	return rev
+}
+
+// Write prints in as 'archiver version' does: the version line, then each
+// of in.Fields and the archive schema version the binary writes, one a
+// line.
+func Write(w io.Writer, in Info, schema int) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "archiver %s\n", in)
+	for _, f := range append(in.Fields(), [2]string{"archive schema", strconv.Itoa(schema)}) {
+		fmt.Fprintf(&b, "%-16s%s\n", f[0]+":", f[1])
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
 }

@@ -1,4 +1,4 @@
-package query_test
+package export_test
 
 import (
 	"bytes"
@@ -14,14 +14,14 @@ import (
 
 	"github.com/archiver-dev/archiver/archive"
 	"github.com/archiver-dev/archiver/internal/archivetest"
-	"github.com/archiver-dev/archiver/query"
+	"github.com/archiver-dev/archiver/query/export"
 )
 
 // exportOf exports the fixture archive, signed with key when it is set.
 func exportOf(t *testing.T, key ed25519.PrivateKey, redact bool) []byte {
 	t.Helper()
 	dir := archivetest.Dir(t)
-	fixture(t, dir)
+	archivetest.Fixture(t, dir)
 	st, err := archive.Open(context.Background(), dir, archive.Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
@@ -29,7 +29,7 @@ func exportOf(t *testing.T, key ed25519.PrivateKey, redact bool) []byte {
 	defer st.Close()
 	var buf bytes.Buffer
 	err = st.View(func(r *archive.Reader) error {
-		_, err := query.Export(context.Background(), r, &buf, query.ExportOptions{
+		_, err := export.Write(context.Background(), r, &buf, export.Options{
 			Version: "test", Now: time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC), SchemaVersion: 6, TempDir: t.TempDir(),
 			SignKey: key, RedactTags: redact,
 		})
@@ -39,21 +39,6 @@ func exportOf(t *testing.T, key ed25519.PrivateKey, redact bool) []byte {
 		t.Fatal(err)
 	}
 	return buf.Bytes()
-}
-
-// parts splits an export into what comes before the first record line, the
-// record lines, and what comes after the last.
-func parts(t *testing.T, doc []byte) (head []byte, lines [][]byte, tail []byte) {
-	t.Helper()
-	start := bytes.Index(doc, []byte("\"records\": [\n")) + len("\"records\": [\n")
-	end := bytes.LastIndex(doc, []byte("\n],\n  \"seal\""))
-	if start < len("\"records\": [\n") || end < start {
-		t.Fatalf("not an export with records:\n%s", doc)
-	}
-	for _, l := range bytes.Split(doc[start:end], []byte(",\n")) {
-		lines = append(lines, l)
-	}
-	return doc[:start], lines, doc[end:]
 }
 
 func join(head []byte, lines [][]byte, tail []byte) []byte {
@@ -85,7 +70,7 @@ func TestVerifyExportClean(t *testing.T) {
 	}{{"unsigned", nil, nil, false}, {"signed", priv, pub, false}, {"signed, checked without a key", priv, nil, false}, {"redacted", nil, nil, true}} {
 		t.Run(tc.name, func(t *testing.T) {
 			doc := exportOf(t, tc.key, tc.redact)
-			rep, problems := query.VerifyExport(doc, tc.check)
+			rep, problems := export.Verify(doc, tc.check)
 			if len(problems) != 0 {
 				t.Fatalf("a clean export does not verify: %v", problems)
 			}
@@ -105,11 +90,11 @@ func TestVerifyExportClean(t *testing.T) {
 // that every one is caught, while the clean file passes.
 func TestVerifyExportCatchesMutants(t *testing.T) {
 	clean := exportOf(t, nil, false)
-	if _, p := query.VerifyExport(clean, nil); len(p) != 0 {
+	if _, p := export.Verify(clean, nil); len(p) != 0 {
 		t.Fatalf("the clean export does not verify: %v", p)
 	}
 	rng := rand.New(rand.NewPCG(7, 7))
-	head, lines, tail := parts(t, clean)
+	head, lines, tail := archivetest.ExportParts(t, clean)
 	mutate := []struct {
 		name string
 		fn   func() []byte
@@ -167,7 +152,7 @@ func TestVerifyExportCatchesMutants(t *testing.T) {
 					continue // a flip back to itself is no mutant
 				}
 				n++
-				if _, p := query.VerifyExport(d, nil); len(p) == 0 {
+				if _, p := export.Verify(d, nil); len(p) == 0 {
 					t.Errorf("mutant %d (%s, resealed %v) passed:\n%s", n, m.name, resealed, d)
 				}
 			}
@@ -181,7 +166,7 @@ func TestVerifyExportCatchesMutants(t *testing.T) {
 func TestVerifyExportSignature(t *testing.T) {
 	pub, priv := testKey(2)
 	doc := exportOf(t, priv, false)
-	head, lines, tail := parts(t, doc)
+	head, lines, tail := archivetest.ExportParts(t, doc)
 	forged := bytes.Replace(lines[0], []byte(`"COMPLETED"`), []byte(`"FAILEDXX!"`), 1)
 	if bytes.Equal(forged, lines[0]) {
 		t.Fatal("the first record has no COMPLETED to forge")
@@ -205,22 +190,22 @@ func TestVerifyExportSignature(t *testing.T) {
 	// The seal keeps its signature; its hash is recomputed.
 	forgedDoc := join(head, lines, tail)
 	at := bytes.LastIndex(forgedDoc, []byte(",\n  \"seal\": "))
-	var seal query.Seal
+	var seal export.Seal
 	json.Unmarshal(forgedDoc[at+len(",\n  \"seal\": "):len(forgedDoc)-3], &seal)
 	sum := sha256.Sum256(forgedDoc[:at])
 	seal.SHA256 = hex.EncodeToString(sum[:])
 	sb, _ := json.Marshal(seal)
 	forgedDoc = append(append(append([]byte(nil), forgedDoc[:at]...), ",\n  \"seal\": "...), append(sb, "\n}\n"...)...)
 
-	if _, p := query.VerifyExport(forgedDoc, nil); len(p) != 0 {
+	if _, p := export.Verify(forgedDoc, nil); len(p) != 0 {
 		t.Fatalf("the forgery is not consistent, so this test shows nothing: %v", p)
 	}
-	_, p := query.VerifyExport(forgedDoc, pub)
+	_, p := export.Verify(forgedDoc, pub)
 	if len(p) != 1 || !strings.Contains(p[0].Error(), "signature does not verify") {
 		t.Errorf("with the public key, problems %v; want the signature refused", p)
 	}
 	other, _ := testKey(3)
-	if _, p := query.VerifyExport(doc, other); len(p) != 1 {
+	if _, p := export.Verify(doc, other); len(p) != 1 {
 		t.Errorf("another key: problems %v; want the signature refused", p)
 	}
 }

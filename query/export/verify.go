@@ -1,4 +1,4 @@
-package query
+package export
 
 import (
 	"bytes"
@@ -14,8 +14,8 @@ import (
 	"github.com/archiver-dev/archiver/archive/kinds"
 )
 
-// ExportReport is what VerifyExport found out about a sound export.
-type ExportReport struct {
+// Report is what Verify found out about a sound export.
+type Report struct {
 	Manifest Manifest
 	// Signed says the seal carries a signature; Verified that it was checked
 	// against the public key given.
@@ -24,19 +24,19 @@ type ExportReport struct {
 	KeyID string
 }
 
-// ErrExportInvalid is wrapped by every problem VerifyExport reports.
-var ErrExportInvalid = errors.New("export does not verify")
+// ErrInvalid is wrapped by every problem Verify reports.
+var ErrInvalid = errors.New("export does not verify")
 
-// VerifyExport checks an export document on its own, with no archive: the
+// Verify checks an export document on its own, with no archive: the
 // seal's hash over every byte before it, the signature when pub is given (an
 // unsigned export then fails), the manifest's format, the hash of the
 // records as a whole and of each record, and the counts. It returns every
 // problem found; none means the document is exactly as archiver wrote it.
-func VerifyExport(doc []byte, pub ed25519.PublicKey) (ExportReport, []error) {
-	var rep ExportReport
+func Verify(doc []byte, pub ed25519.PublicKey) (Report, []error) {
+	var rep Report
 	var problems []error
 	bad := func(format string, args ...any) {
-		problems = append(problems, fmt.Errorf("%w: %s", ErrExportInvalid, fmt.Sprintf(format, args...)))
+		problems = append(problems, fmt.Errorf("%w: %s", ErrInvalid, fmt.Sprintf(format, args...)))
 	}
 	// The seal: the last member, then "\n}\n" and nothing else.
 	at := bytes.LastIndex(doc, []byte(sealPrefix))
@@ -86,8 +86,8 @@ func VerifyExport(doc []byte, pub ed25519.PublicKey) (ExportReport, []error) {
 		return rep, problems
 	}
 	m := rep.Manifest
-	if m.Format != ExportFormat {
-		bad("format %q, want %q", m.Format, ExportFormat)
+	if m.Format != Format {
+		bad("format %q, want %q", m.Format, Format)
 	}
 	rs := sha256.Sum256(d.Records)
 	if hex.EncodeToString(rs[:]) != m.RecordsSHA256 {

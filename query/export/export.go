@@ -1,4 +1,4 @@
-package query
+package export
 
 import (
 	"bufio"
@@ -19,14 +19,15 @@ import (
 	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/internal/buildinfo"
 	"github.com/archiver-dev/archiver/internal/outfile"
+	"github.com/archiver-dev/archiver/query"
 )
 
-// ExportFormat names the layout of an export document.
-const ExportFormat = "archiver-export/2"
+// Format names the layout of an export document.
+const Format = "archiver-export/2"
 
 // Manifest describes an export: what it holds and how to check it.
 type Manifest struct {
-	// Format is ExportFormat.
+	// Format is Format.
 	Format string `json:"format"`
 	// ArchiverVersion is the version of the archiver that wrote the export.
 	ArchiverVersion string `json:"archiverVersion"`
@@ -41,7 +42,7 @@ type Manifest struct {
 	// Filters are the filters that selected the records; empty for all.
 	Filters map[string]any `json:"filters"`
 	// Redacted lists the data members whose values were replaced (see
-	// ExportOptions.RedactTags); their records are not verbatim.
+	// Options.RedactTags); their records are not verbatim.
 	Redacted []string `json:"redacted,omitempty"`
 	// Counts gives the number of record objects of each kind.
 	Counts map[archive.Kind]int `json:"counts"`
@@ -91,14 +92,14 @@ type Seal struct {
 }
 
 // SealMessage is what an export's signature signs.
-func SealMessage(sum string) []byte { return []byte(ExportFormat + " sha256:" + sum) }
+func SealMessage(sum string) []byte { return []byte(Format + " sha256:" + sum) }
 
 // sealPrefix stands between the records and the seal; everything before it
 // is what the seal's hash covers.
 const sealPrefix = ",\n  \"seal\": "
 
-// ExportOptions control an export.
-type ExportOptions struct {
+// Options control an export.
+type Options struct {
 	// Version is the archiver version recorded in the manifest.
 	Version string
 	// Build, when not nil, is recorded in the manifest as archiverBuild.
@@ -124,7 +125,7 @@ type ExportOptions struct {
 	SignKey ed25519.PrivateKey
 }
 
-// Export writes every record r can see to w as one JSON document:
+// Write writes every record r can see to w as one JSON document:
 //
 //	{
 //	  "manifest": {...},
@@ -143,9 +144,9 @@ type ExportOptions struct {
 // records as a whole, and the head of the archive's hash chain; the seal
 // carries the hash of everything before it. The records are staged in a
 // scratch file so that the manifest can come first.
-func Export(ctx context.Context, r *archive.Reader, w io.Writer, o ExportOptions) (Manifest, error) {
+func Write(ctx context.Context, r *archive.Reader, w io.Writer, o Options) (Manifest, error) {
 	m := Manifest{
-		Format: ExportFormat, ArchiverVersion: o.Version, ArchiverBuild: o.Build, GeneratedAt: o.Now.UTC(),
+		Format: Format, ArchiverVersion: o.Version, ArchiverBuild: o.Build, GeneratedAt: o.Now.UTC(),
 		SchemaVersion: o.SchemaVersion, Filters: map[string]any{}, Counts: map[archive.Kind]int{},
 		RecordHashes: []string{},
 	}
@@ -260,13 +261,13 @@ func deletedManifest(r *archive.Reader, m *Manifest, latest map[archive.Key]arch
 // put writes rec as one record line, hashed into the manifest.
 func (rw *recordWriter) put(rec archive.Record) {
 	if rw.redact {
-		rec.Data = RedactTags(rec.Data)
+		rec.Data = query.RedactTags(rec.Data)
 	}
 	if d, ok := rw.deleted[rec.Key]; ok {
 		at := d.DeletedUpstreamAt
 		rec.DeletedUpstreamAt = &at
 	}
-	rw.line = AppendRecord(rw.line[:0], rec)
+	rw.line = query.AppendRecord(rw.line[:0], rec)
 	if rw.n == 0 {
 		rw.w.WriteString("[\n")
 	} else {
@@ -333,4 +334,26 @@ func writeRecords(ctx context.Context, r *archive.Reader, rw *recordWriter, m *M
 	rw.close()
 	m.Records = rw.n
 	return nil
+}
+
+// ForPrune returns the export step of a prune (archive.PruneOptions.Export):
+// it writes the records the prune removes to w as Write does with o, whose
+// Only and Filters the prune sets, and keeps the manifest in *m when m is
+// not nil.
+func ForPrune(w io.Writer, o Options, m *Manifest) func(ctx context.Context, r *archive.Reader, only map[archive.Key]bool, filters map[string]any) (archive.PrunedExport, error) {
+	return func(ctx context.Context, r *archive.Reader, only map[archive.Key]bool, filters map[string]any) (archive.PrunedExport, error) {
+		o.Only, o.Filters = only, filters
+		got, err := Write(ctx, r, w, o)
+		if err != nil {
+			return archive.PrunedExport{}, err
+		}
+		if m != nil {
+			*m = got
+		}
+		return archive.PrunedExport{
+			Records: got.Records, RecordsSHA256: got.RecordsSHA256,
+			Chain:       archive.PrunedChain{Links: got.Chain.Links, Head: got.Chain.Head},
+			GeneratedAt: got.GeneratedAt,
+		}, nil
+	}
 }

@@ -1,4 +1,4 @@
-package query_test
+package export_test
 
 import (
 	"bytes"
@@ -10,11 +10,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/credentials"
+
 	"github.com/archiver-dev/archiver/archive"
 	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/internal/archivetest"
 	"github.com/archiver-dev/archiver/internal/emulator"
-	"github.com/archiver-dev/archiver/query"
+	"github.com/archiver-dev/archiver/query/export"
+	archsync "github.com/archiver-dev/archiver/sync"
 )
 
 // TestExportStable: the records an export writes of a fixed history (three
@@ -54,7 +57,7 @@ func TestExportStable(t *testing.T) {
 	defer st.Close()
 	var out bytes.Buffer
 	err = st.View(func(r *archive.Reader) error {
-		_, err := query.Export(t.Context(), r, &out, query.ExportOptions{Version: "test", Now: t0})
+		_, err := export.Write(t.Context(), r, &out, export.Options{Version: "test", Now: t0})
 		return err
 	})
 	if err != nil {
@@ -109,4 +112,19 @@ func jobIDOf(t *testing.T, raw []byte) string {
 		t.Fatalf("job %s: no jobID", raw)
 	}
 	return j.JobID
+}
+
+// syncAll syncs every source of emu into the archive in dir, as at seen.
+func syncAll(t *testing.T, dir string, emu *emulator.Server, seen time.Time) {
+	t.Helper()
+	var st archsync.Stats
+	err := archsync.Run(t.Context(), archsync.Options{
+		ArchiveDir: dir, Regions: []string{emu.Region()}, EndpointURL: emu.URL(),
+		Sources:     []archsync.Source{archsync.SourceDRS, archsync.SourceSnowball, archsync.SourceSMS},
+		Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),
+		Now:         func() time.Time { return seen },
+	}, &st)
+	if err != nil {
+		t.Fatalf("sync: %v", err)
+	}
 }

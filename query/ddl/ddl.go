@@ -1,4 +1,6 @@
-package query
+// Package ddl writes the CREATE TABLE statements that let Athena or Trino
+// read a partitioned export (see package s3dest) where it lies in S3.
+package ddl
 
 import (
 	"fmt"
@@ -8,10 +10,13 @@ import (
 	"github.com/archiver-dev/archiver/archive/kinds"
 )
 
+// NoRegion is the region partition of records that name no region.
+const NoRegion = "none"
+
 // DDL dialects.
 const (
-	DDLAthena = "athena"
-	DDLTrino  = "trino"
+	Athena = "athena"
+	Trino  = "trino"
 )
 
 // TrinoSchema is the schema Trino DDL's partition sync names: the statements
@@ -37,21 +42,21 @@ func TableName(kind archive.Kind) string {
 	return "archiver_" + strings.ToLower(strings.ReplaceAll(string(kind), ".", "_"))
 }
 
-// DDL returns CREATE TABLE statements, one per kind, for a partitioned
+// Statements returns CREATE TABLE statements, one per kind, for a partitioned
 // export at location (s3://bucket/prefix) in the given dialect. Each table
 // reads one kind's directory; region and dt are its partition columns (the
 // region member of each line is the partition's); data is the AWS object
 // as a JSON string, for json_extract.
-func DDL(dialect, location string) (string, error) {
+func Statements(dialect, location string) (string, error) {
 	location = strings.TrimRight(location, "/")
 	var b strings.Builder
-	if dialect == DDLTrino {
+	if dialect == Trino {
 		fmt.Fprintf(&b, "-- Trino, Hive connector: run in schema %s (or change %q in the CALLs).\n\n", TrinoSchema, TrinoSchema)
 	}
 	for _, kind := range kinds.Names() {
 		dir := location + "/kind=" + string(kind) + "/"
 		switch dialect {
-		case DDLAthena:
+		case Athena:
 			fmt.Fprintf(&b, `CREATE EXTERNAL TABLE IF NOT EXISTS %s (
   kind string,
   id string,
@@ -81,7 +86,7 @@ TBLPROPERTIES (
 );
 
 `, TableName(kind), dir, strings.Join(Regions, ","), dir)
-		case DDLTrino:
+		case Trino:
 			fmt.Fprintf(&b, `CREATE TABLE IF NOT EXISTS %s (
   kind varchar,
   id varchar,
@@ -104,7 +109,7 @@ CALL system.sync_partition_metadata('%s', '%s', 'ADD');
 
 `, TableName(kind), dir, TrinoSchema, TableName(kind))
 		default:
-			return "", fmt.Errorf("unknown DDL dialect %q (want %s or %s)", dialect, DDLAthena, DDLTrino)
+			return "", fmt.Errorf("unknown DDL dialect %q (want %s or %s)", dialect, Athena, Trino)
 		}
 	}
 	return b.String(), nil

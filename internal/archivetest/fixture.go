@@ -1,15 +1,8 @@
-package query_test
+package archivetest
 
 import (
-	"bytes"
-	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
-	"flag"
 	"maps"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -17,18 +10,14 @@ import (
 
 	"github.com/archiver-dev/archiver/archive"
 	"github.com/archiver-dev/archiver/archive/kinds"
-	"github.com/archiver-dev/archiver/internal/archivetest"
-	"github.com/archiver-dev/archiver/query"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files")
-
-// fixture fills an archive with a small, fixed history: two jobs (one with a
+// Fixture fills an archive with a small, fixed history: two jobs (one with a
 // failed launch, in another account), their logs, two snapshots of one
 // server and an orphan log item whose job is not archived.
-func fixture(t *testing.T, dir string) {
+func Fixture(t *testing.T, dir string) {
 	t.Helper()
-	st := archivetest.Open(t, dir)
+	st := Open(t, dir)
 	defer st.Close()
 	seen := time.Date(2026, 11, 20, 2, 17, 0, 0, time.UTC)
 	later := seen.Add(24 * time.Hour)
@@ -98,61 +87,5 @@ func fixture(t *testing.T, dir string) {
 	})
 	if err != nil {
 		t.Fatal(err)
-	}
-}
-
-func TestExportGolden(t *testing.T) {
-	dir := archivetest.Dir(t)
-	fixture(t, dir)
-	st, err := archive.Open(context.Background(), dir, archive.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	var buf bytes.Buffer
-	var m query.Manifest
-	err = st.View(func(r *archive.Reader) error {
-		var err error
-		m, err = query.Export(context.Background(), r, &buf, query.ExportOptions{
-			Version: "test", Now: time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC), SchemaVersion: 1, TempDir: t.TempDir(),
-		})
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	golden := filepath.Join("testdata", "export.golden.json")
-	if *update {
-		if err := os.WriteFile(golden, buf.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test ./query/ -run Golden -update to create it)", err)
-	}
-	if !bytes.Equal(buf.Bytes(), want) {
-		t.Errorf("export differs from %s:\n%s", golden, buf.String())
-	}
-
-	// The document is JSON, the hash covers the records value exactly, and
-	// every record's data is the stored bytes.
-	var doc struct {
-		Manifest json.RawMessage `json:"manifest"`
-		Records  json.RawMessage `json:"records"`
-	}
-	if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
-		t.Fatalf("export is not JSON: %v", err)
-	}
-	sum := sha256.Sum256(doc.Records)
-	if hex.EncodeToString(sum[:]) != m.RecordsSHA256 {
-		t.Errorf("recordsSHA256 %s, records hash to %x", m.RecordsSHA256, sum)
-	}
-	if !bytes.Contains(buf.Bytes(), []byte(`"x-futureField":{"n":1.50}`)) || !bytes.Contains(buf.Bytes(), []byte(`{"jobID":"drsjob-2", "status":"STARTED"`)) {
-		t.Error("job data is not verbatim in the export")
-	}
-	if m.Records != 11 || m.Counts[kinds.DRSJob] != 2 || m.Counts[kinds.DRSJobLogItem] != 4 || m.Counts[kinds.DRSSourceServer] != 2 ||
-		m.Counts[kinds.DRSStagingAccount] != 1 || m.Counts[kinds.SnowballJob] != 1 || m.Counts[kinds.SMSJob] != 1 {
-		t.Errorf("manifest counts %v, records %d", m.Counts, m.Records)
 	}
 }

@@ -1,14 +1,11 @@
-package query_test
+package s3dest_test
 
 import (
-	"bytes"
-	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"strings"
 	"testing"
 	"time"
@@ -17,45 +14,22 @@ import (
 	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/internal/archivetest"
 	"github.com/archiver-dev/archiver/query"
+	"github.com/archiver-dev/archiver/query/export/s3dest"
 )
-
-// memStore is an ObjectStore in memory that refuses overwrites.
-type memStore struct{ objects map[string][]byte }
-
-func (s *memStore) Put(_ context.Context, key string, body []byte, _ string) error {
-	if _, ok := s.objects[key]; ok {
-		return fmt.Errorf("%s exists", key)
-	}
-	s.objects[key] = bytes.Clone(body)
-	return nil
-}
-
-func gunzipLines(t *testing.T, b []byte) []string {
-	t.Helper()
-	zr, err := gzip.NewReader(bytes.NewReader(b))
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := io.ReadAll(zr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return strings.Split(strings.TrimSuffix(string(raw), "\n"), "\n")
-}
 
 func TestExportPartitioned(t *testing.T) {
 	dir := archivetest.Dir(t)
-	fixture(t, dir)
+	archivetest.Fixture(t, dir)
 	st := archivetest.Open(t, dir)
 	defer st.Close()
 	now := time.Date(2026, 11, 26, 4, 0, 0, 0, time.UTC)
-	export := func(o query.PartitionedOptions) (query.PartitionedManifest, *memStore) {
+	export := func(o s3dest.Options) (s3dest.Manifest, *archivetest.MemStore) {
 		t.Helper()
-		s := &memStore{objects: map[string][]byte{}}
-		var m query.PartitionedManifest
+		s := archivetest.NewMemStore()
+		var m s3dest.Manifest
 		err := st.View(func(r *archive.Reader) error {
 			var err error
-			m, err = query.ExportPartitioned(context.Background(), r, s, o)
+			m, err = s3dest.Write(context.Background(), r, s, o)
 			return err
 		})
 		if err != nil {
@@ -65,7 +39,7 @@ func TestExportPartitioned(t *testing.T) {
 	}
 
 	// A bound of one byte gives every record a part of its own.
-	m, s := export(query.PartitionedOptions{Now: now, ExportID: "e1", Prefix: "/p/", PartBytes: 1})
+	m, s := export(s3dest.Options{Now: now, ExportID: "e1", Prefix: "/p/", PartBytes: 1})
 	want := map[string]string{} // line -> partition directory
 	st.View(func(r *archive.Reader) error {
 		for _, k := range kinds.Names() {
@@ -76,29 +50,29 @@ func TestExportPartitioned(t *testing.T) {
 		}
 		return nil
 	})
-	if m.Records != len(want) || len(m.Objects) != len(want) || len(s.objects) != len(want) {
-		t.Fatalf("%d records in %d objects (%d stored); the archive has %d", m.Records, len(m.Objects), len(s.objects), len(want))
+	if m.Records != len(want) || len(m.Objects) != len(want) || len(s.Objects) != len(want) {
+		t.Fatalf("%d records in %d objects (%d stored); the archive has %d", m.Records, len(m.Objects), len(s.Objects), len(want))
 	}
 	for _, o := range m.Objects {
-		b := s.objects[o.Key]
+		b := s.Objects[o.Key]
 		sum := sha256.Sum256(b)
 		if o.SHA256 != hex.EncodeToString(sum[:]) || o.Bytes != int64(len(b)) || o.Records != 1 {
 			t.Errorf("%s: manifest entry %+v does not match the object", o.Key, o)
 		}
-		lines := gunzipLines(t, b)
+		lines := archivetest.GunzipLines(t, b)
 		if len(lines) != 1 || !strings.HasPrefix(o.Key, want[lines[0]]) || !strings.HasSuffix(o.Key, ".jsonl.gz") {
 			t.Errorf("%s holds %q", o.Key, lines)
 		}
 	}
 
 	// A large bound puts each partition in one part, records in time order.
-	m, s = export(query.PartitionedOptions{Now: now, ExportID: "e2"})
+	m, s = export(s3dest.Options{Now: now, ExportID: "e2"})
 	n := 0
 	for _, o := range m.Objects {
 		if !strings.HasSuffix(o.Key, "/part-e2-00000.jsonl.gz") || strings.HasPrefix(o.Key, "/") {
 			t.Errorf("part key %s", o.Key)
 		}
-		n += len(gunzipLines(t, s.objects[o.Key]))
+		n += len(archivetest.GunzipLines(t, s.Objects[o.Key]))
 	}
 	if n != len(want) {
 		t.Errorf("%d lines, want %d", n, len(want))
@@ -107,9 +81,9 @@ func TestExportPartitioned(t *testing.T) {
 	// Since the current position: nothing, and nothing written.
 	var pos uint64
 	st.View(func(r *archive.Reader) error { pos, _ = r.Position(); return nil })
-	m, s = export(query.PartitionedOptions{Now: now, ExportID: "e3", Since: &pos})
-	if m.Records != 0 || len(s.objects) != 0 || !m.SinceLast || m.Position != pos {
-		t.Errorf("since the current position: %d records, %d objects, manifest %+v", m.Records, len(s.objects), m)
+	m, s = export(s3dest.Options{Now: now, ExportID: "e3", Since: &pos})
+	if m.Records != 0 || len(s.Objects) != 0 || !m.SinceLast || m.Position != pos {
+		t.Errorf("since the current position: %d records, %d objects, manifest %+v", m.Records, len(s.Objects), m)
 	}
 
 	// A changed job goes out; a job only seen again does not.
@@ -131,26 +105,13 @@ func TestExportPartitioned(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, s = export(query.PartitionedOptions{Now: now, ExportID: "e4", Since: &pos})
-	if m.Records != 1 || len(s.objects) != 1 || m.Counts[kinds.DRSJob] != 1 {
-		t.Fatalf("since %d: %d records in %d objects, want the changed job", pos, m.Records, len(s.objects))
+	m, s = export(s3dest.Options{Now: now, ExportID: "e4", Since: &pos})
+	if m.Records != 1 || len(s.Objects) != 1 || m.Counts[kinds.DRSJob] != 1 {
+		t.Fatalf("since %d: %d records in %d objects, want the changed job", pos, m.Records, len(s.Objects))
 	}
-	for _, b := range s.objects {
-		if lines := gunzipLines(t, b); !strings.Contains(lines[0], `"note":"changed"`) {
+	for _, b := range s.Objects {
+		if lines := archivetest.GunzipLines(t, b); !strings.Contains(lines[0], `"note":"changed"`) {
 			t.Errorf("since %d: exported %q", pos, lines)
 		}
-	}
-}
-
-func TestDDLDialects(t *testing.T) {
-	if _, err := query.DDL("hive", "s3://b/p"); err == nil {
-		t.Error("DDL accepted dialect hive")
-	}
-	text, err := query.DDL(query.DDLAthena, "s3://b/p/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(text, "'storage.location.template' = 's3://b/p/kind=drs.jobLogItem/region=${region}/dt=${dt}/'") {
-		t.Errorf("athena DDL has no location template for log items:\n%s", text)
 	}
 }

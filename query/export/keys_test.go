@@ -1,4 +1,4 @@
-package query_test
+package export_test
 
 import (
 	"bytes"
@@ -8,7 +8,7 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/archiver-dev/archiver/query"
+	"github.com/archiver-dev/archiver/query/export"
 )
 
 func pemOf(t testing.TB, typ string, der []byte) []byte {
@@ -25,11 +25,11 @@ func TestParseKeys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gotPriv, err := query.ParsePrivateKey(append([]byte("a comment\n"), pemOf(t, "PRIVATE KEY", pk)...))
+	gotPriv, err := export.ParsePrivateKey(append([]byte("a comment\n"), pemOf(t, "PRIVATE KEY", pk)...))
 	if err != nil || !gotPriv.Equal(priv) {
 		t.Errorf("ParsePrivateKey: %v", err)
 	}
-	gotPub, err := query.ParsePublicKey(pemOf(t, "PUBLIC KEY", pp))
+	gotPub, err := export.ParsePublicKey(pemOf(t, "PUBLIC KEY", pp))
 	if err != nil || !gotPub.Equal(pub) {
 		t.Errorf("ParsePublicKey: %v", err)
 	}
@@ -38,11 +38,11 @@ func TestParseKeys(t *testing.T) {
 		"public as priv": pemOf(t, "PUBLIC KEY", pp),
 		"garbage":        pemOf(t, "PRIVATE KEY", []byte("nope")),
 	} {
-		if _, err := query.ParsePrivateKey(in); !errors.Is(err, query.ErrBadKey) {
+		if _, err := export.ParsePrivateKey(in); !errors.Is(err, export.ErrBadKey) {
 			t.Errorf("%s: ParsePrivateKey error %v", name, err)
 		}
 	}
-	if _, err := query.ParsePublicKey(pemOf(t, "PRIVATE KEY", pk)); !errors.Is(err, query.ErrBadKey) {
+	if _, err := export.ParsePublicKey(pemOf(t, "PRIVATE KEY", pk)); !errors.Is(err, export.ErrBadKey) {
 		t.Errorf("a private key read as public: %v", err)
 	}
 }
@@ -53,12 +53,12 @@ func FuzzParseKeys(f *testing.F) {
 	f.Add(pemOf(f, "PRIVATE KEY", pk))
 	f.Add(pemOf(f, "PUBLIC KEY", []byte{0x30, 0x2a}))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		if k, err := query.ParsePrivateKey(b); err == nil && len(k) != ed25519.PrivateKeySize {
+		if k, err := export.ParsePrivateKey(b); err == nil && len(k) != ed25519.PrivateKeySize {
 			t.Fatalf("a private key of %d bytes", len(k))
 		} else if err != nil && bytes.Contains([]byte(err.Error()), []byte("\n")) {
 			t.Fatalf("error on two lines: %q", err)
 		}
-		if k, err := query.ParsePublicKey(b); err == nil && len(k) != ed25519.PublicKeySize {
+		if k, err := export.ParsePublicKey(b); err == nil && len(k) != ed25519.PublicKeySize {
 			t.Fatalf("a public key of %d bytes", len(k))
 		}
 	})

@@ -1,4 +1,4 @@
-package query
+package s3dest
 
 import (
 	"bytes"
@@ -15,16 +15,19 @@ import (
 	"github.com/archiver-dev/archiver/archive"
 	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/internal/buildinfo"
+	"github.com/archiver-dev/archiver/query"
+	"github.com/archiver-dev/archiver/query/ddl"
+	"github.com/archiver-dev/archiver/query/export"
 )
 
-// PartitionedFormat names the layout of a partitioned export's manifest.
-const PartitionedFormat = "archiver-partitioned/1"
+// Format names the layout of a partitioned export's manifest.
+const Format = "archiver-partitioned/1"
 
 // DefaultPartBytes is the default bound on a part's uncompressed size.
 const DefaultPartBytes = 64 << 20
 
 // NoRegion is the region partition of records that name no region.
-const NoRegion = "none"
+const NoRegion = ddl.NoRegion
 
 // ObjectStore receives the objects of a partitioned export.
 type ObjectStore interface {
@@ -32,8 +35,8 @@ type ObjectStore interface {
 	Put(ctx context.Context, key string, body []byte, contentType string) error
 }
 
-// PartitionedOptions control a partitioned export.
-type PartitionedOptions struct {
+// Options control a partitioned export.
+type Options struct {
 	// Version is the archiver version recorded in the manifest.
 	Version string
 	// Build, when not nil, is recorded in the manifest as archiverBuild.
@@ -62,10 +65,10 @@ type PartitionedOptions struct {
 	Since *uint64
 }
 
-// PartitionedManifest describes a partitioned export: every object it wrote
+// Manifest describes a partitioned export: every object it wrote
 // and the state of the archive it was read from.
-type PartitionedManifest struct {
-	// Format is PartitionedFormat.
+type Manifest struct {
+	// Format is Format.
 	Format string `json:"format"`
 	// ArchiverVersion is the version of the archiver that wrote the export.
 	ArchiverVersion string `json:"archiverVersion"`
@@ -90,7 +93,7 @@ type PartitionedManifest struct {
 	// Position is the change-log position the archive was read at.
 	Position uint64 `json:"position"`
 	// Chain is the head of the archive's hash chain when it was read.
-	Chain ChainHead `json:"chain"`
+	Chain export.ChainHead `json:"chain"`
 	// Records is the number of records written; Counts per kind.
 	Records int                  `json:"records"`
 	Counts  map[archive.Kind]int `json:"counts"`
@@ -144,20 +147,20 @@ func joinKey(prefix, rest string) string {
 	return path.Join(prefix, rest)
 }
 
-// ExportPartitioned writes the records r can see (limited by o.Only and
+// Write writes the records r can see (limited by o.Only and
 // o.Since) to store as gzip'd JSON Lines in Hive layout,
 //
 //	PREFIX/kind=KIND/region=REGION/dt=YYYY-MM-DD/part-EXPORTID-NNNNN.jsonl.gz
 //
-// one record object per line as AppendRecord renders it, dt being the
+// one record object per line as query.AppendRecord renders it, dt being the
 // record's time in UTC. Within a partition records come in key (time)
 // order; a part ends when the next line would take it past o.PartBytes
 // uncompressed. It returns the manifest of what it wrote, which it does not
-// write itself (see WriteManifest): the caller writes it last. With nothing
+// write itself : the caller writes it last. With nothing
 // to export it writes nothing.
-func ExportPartitioned(ctx context.Context, r *archive.Reader, store ObjectStore, o PartitionedOptions) (PartitionedManifest, error) {
-	m := PartitionedManifest{
-		Format: PartitionedFormat, ArchiverVersion: o.Version, ArchiverBuild: o.Build, ExportID: o.ExportID,
+func Write(ctx context.Context, r *archive.Reader, store ObjectStore, o Options) (Manifest, error) {
+	m := Manifest{
+		Format: Format, ArchiverVersion: o.Version, ArchiverBuild: o.Build, ExportID: o.ExportID,
 		GeneratedAt: o.Now.UTC(), SchemaVersion: o.SchemaVersion, Destination: o.Destination,
 		Filters: map[string]any{}, Counts: map[archive.Kind]int{}, Objects: []PartObject{},
 	}
@@ -177,7 +180,7 @@ func ExportPartitioned(ctx context.Context, r *archive.Reader, store ObjectStore
 	if err != nil {
 		return m, fmt.Errorf("export: %w", err)
 	}
-	m.Chain = ChainHead{Links: head.N, Head: hex.EncodeToString(head.Hash[:])}
+	m.Chain = export.ChainHead{Links: head.N, Head: hex.EncodeToString(head.Hash[:])}
 	if m.Position, err = r.Position(); err != nil {
 		return m, fmt.Errorf("export: %w", err)
 	}
@@ -243,7 +246,7 @@ func ExportPartitioned(ctx context.Context, r *archive.Reader, store ObjectStore
 			if !ok {
 				continue
 			}
-			line = append(AppendRecord(line[:0], rec), '\n')
+			line = append(query.AppendRecord(line[:0], rec), '\n')
 			if err := pw.add(line); err != nil {
 				return m, err
 			}
@@ -261,7 +264,7 @@ func ExportPartitioned(ctx context.Context, r *archive.Reader, store ObjectStore
 type partWriter struct {
 	ctx   context.Context
 	store ObjectStore
-	m     *PartitionedManifest
+	m     *Manifest
 	limit int
 	base  string
 	n     int

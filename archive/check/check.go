@@ -1,0 +1,149 @@
+// Package check checks an archive as a whole: bbolt's consistency check
+// over the file, every record decoded, the hash chain recomputed, and the
+// full-text index compared with the archive. The archive is the source of
+// truth; an index that differs is rebuilt from it.
+package check
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/kinds"
+	"github.com/archiver-dev/archiver/index"
+	"github.com/archiver-dev/archiver/migrations"
+)
+
+// RunOptions say which archive to check.
+type RunOptions struct {
+	// ArchiveDir is the archive's directory; LockTimeout the longest wait
+	// for a sync to release it.
+	ArchiveDir  string
+	LockTimeout time.Duration
+}
+
+// Run checks the archive in o.ArchiveDir: it prints each problem found on
+// stderr, one a line, and returns an error saying how many there were; with
+// none it prints a summary on stdout.
+func Run(ctx context.Context, o RunOptions, stdout, stderr io.Writer) error {
+	dir, lockTimeout := o.ArchiveDir, o.LockTimeout
+	waiting := func(msg string) { fmt.Fprintf(stderr, "archiver: %s\n", msg) }
+	st, err := archive.Open(ctx, dir, archive.Options{ReadOnly: true, LockTimeout: lockTimeout, Waiting: waiting})
+	if err != nil {
+		return fmt.Errorf("verify: %w", err)
+	}
+	defer st.Close()
+	problems := st.Check()
+	counts := map[archive.Kind]int{}
+	var chainRep archive.ChainReport
+	err = st.View(func(r *archive.Reader) error {
+		for _, k := range kinds.Names() {
+			if err := r.Each(k, func(archive.Record) error { counts[k]++; return nil }); err != nil {
+				problems = append(problems, err)
+			}
+		}
+		var err error
+		chainRep, err = r.VerifyChain(func(err error) { problems = append(problems, err) })
+		return err
+	})
+	if err != nil {
+		problems = append(problems, err)
+	}
+	for _, p := range problems {
+		if errors.Is(p, archive.ErrDamaged) {
+			// A file that cannot be walked gives one answer, not a list.
+			return fmt.Errorf("verify: %w", p)
+		}
+	}
+	indexNote, indexProblems := verifyIndex(ctx, st, dir, lockTimeout)
+	problems = append(problems, indexProblems...)
+	for _, p := range problems {
+		fmt.Fprintf(stderr, "archiver verify: %s\n", oneLine(p.Error()))
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("verify: %d problems in %s", len(problems), st.Path())
+	}
+	total := 0
+	for _, n := range counts {
+		total += n
+	}
+	var parts []string
+	for _, k := range kinds.Names() {
+		if n := counts[k]; n > 0 || k == kinds.DRSJob {
+			parts = append(parts, fmt.Sprintf("%d %s", n, k))
+		}
+	}
+	fmt.Fprintf(stdout, "archiver verify: ok: %s, schema %d, %d records (%s); hash chain of %d links intact, head %x; %s\n",
+		st.Path(), migrations.Latest(), total, strings.Join(parts, ", "), chainRep.Head.N, chainRep.Head.Hash, indexNote)
+	return nil
+}
+
+// maxIndexReports bounds how many index mismatches verify prints one by one.
+const maxIndexReports = 20
+
+// verifyIndex compares the full-text index with the archive: every record
+// must be in both, but for those the archive changed after the index's
+// position (after a crash, or a sync --no-index), which the next sync
+// indexes. It returns a note for the summary line and the problems.
+func verifyIndex(ctx context.Context, st *archive.Store, dir string, lockTimeout time.Duration) (string, []error) {
+	x, err := index.Open(dir, index.Options{ReadOnly: true, LockTimeout: lockTimeout})
+	if errors.Is(err, index.ErrNoIndex) {
+		return "no full-text index yet (sync or reindex makes one)", nil
+	}
+	if err != nil {
+		return "", []error{fmt.Errorf("full-text index: %w (run 'archiver reindex')", err)}
+	}
+	defer x.Close()
+	var problems []error
+	n, pending := 0, 0
+	err = st.View(func(r *archive.Reader) error {
+		ipos, err := x.Position()
+		if err != nil {
+			return err
+		}
+		apos, err := r.Position()
+		if err != nil {
+			return err
+		}
+		if ipos > apos {
+			problems = append(problems, fmt.Errorf("full-text index is at change %d, beyond the archive's %d: it belongs to another archive ('archiver reindex' rebuilds it)", ipos, apos))
+			return nil
+		}
+		pending, err = x.Diff(ctx, r, func(where string, kind archive.Kind, k archive.Key) error {
+			n++
+			if n <= maxIndexReports {
+				other := "index"
+				if where == "index" {
+					other = "archive"
+				}
+				problems = append(problems, fmt.Errorf("%s record %x is in the %s but not the %s", kind, k, where, other))
+			}
+			return nil
+		})
+		return err
+	})
+	if err != nil {
+		problems = append(problems, fmt.Errorf("full-text index: %w", err))
+	}
+	if n > maxIndexReports {
+		problems = append(problems, fmt.Errorf("%d more records differ between archive and index", n-maxIndexReports))
+	}
+	if len(problems) > 0 {
+		problems = append(problems, errors.New("the archive is the source of truth: 'archiver reindex' rebuilds the index from it"))
+	}
+	count, _ := x.Count()
+	if pending > 0 {
+		return fmt.Sprintf("full-text index matches (%d documents), %d records not indexed yet (the next sync indexes them)", count, pending), problems
+	}
+	return fmt.Sprintf("full-text index matches (%d documents)", count), problems
+}
+
+// oneLine folds s onto one line.
+func oneLine(s string) string {
+	s = strings.TrimSpace(s)
+	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ; ")), " ")
+}

@@ -1,0 +1,78 @@
+package archive
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/dustin/go-humanize"
+
+	"github.com/archiver-dev/archiver/migrations"
+)
+
+// RunMigrate lists the pending schema steps of the archive in dir on stdout
+// and, unless dryRun, applies them in one transaction (see Migrate);
+// o.Waiting, when nil, says waits for the archive's lock on stderr.
+func RunMigrate(ctx context.Context, dir string, dryRun bool, o Options, stdout, stderr io.Writer) error {
+	if o.Waiting == nil {
+		o.Waiting = func(msg string) { fmt.Fprintf(stderr, "archiver: %s\n", msg) }
+	}
+	if dryRun {
+		from, todo, err := Pending(ctx, dir, o)
+		if err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		if len(todo) == 0 {
+			fmt.Fprintf(stdout, "archiver migrate: schema %d, up to date; nothing to do\n", from)
+			return nil
+		}
+		fmt.Fprintf(stdout, "archiver migrate: schema %d; this archiver writes schema %d; %s pending:\n", from, migrations.Latest(), steps(len(todo)))
+		printSteps(stdout, todo)
+		fmt.Fprintf(stdout, "archiver migrate: dry run, nothing changed (run 'archiver migrate' to apply %s)\n", pronoun(len(todo)))
+		return nil
+	}
+	start := time.Now()
+	from, done, err := Migrate(ctx, dir, o)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if len(done) == 0 {
+		fmt.Fprintf(stdout, "archiver migrate: schema %d, up to date; nothing to do\n", from)
+		return nil
+	}
+	fmt.Fprintf(stdout, "archiver migrate: schema %d; applied %s in one transaction:\n", from, steps(len(done)))
+	printSteps(stdout, done)
+	to := from
+	for _, s := range done {
+		to = max(to, s.Version)
+	}
+	fmt.Fprintf(stdout, "archiver migrate: schema %d -> %d in %s\n", from, to, time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// printSteps lists steps one a line: number, name, description.
+func printSteps(w io.Writer, steps []migrations.Step) {
+	width := 0
+	for _, s := range steps {
+		width = max(width, len(s.Name))
+	}
+	for _, s := range steps {
+		fmt.Fprintf(w, "   %3d  %-*s  %s\n", s.Version, width, s.Name, s.Desc)
+	}
+}
+
+// steps renders n steps, in the plural unless n is 1.
+func steps(n int) string {
+	if n == 1 {
+		return "1 step"
+	}
+	return humanize.Comma(int64(n)) + " steps"
+}
+
+func pronoun(n int) string {
+	if n == 1 {
+		return "it"
+	}
+	return "them"
+}

@@ -1,0 +1,87 @@
+package archive_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/kinds"
+	"github.com/archiver-dev/archiver/internal/archivetest"
+	"github.com/archiver-dev/archiver/migrations"
+)
+
+// TestRunBackup backs the fixture archive up as the backup command does
+// and says how many records it copied.
+func TestRunBackup(t *testing.T) {
+	dir := archivetest.Dir(t)
+	archivetest.Fixture(t, dir)
+	want := 0
+	st := archivetest.Open(t, dir)
+	err := st.View(func(r *archive.Reader) error {
+		for _, k := range kinds.Names() {
+			if err := r.Each(k, func(archive.Record) error { want++; return nil }); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	st.Close()
+	if err != nil || want == 0 {
+		t.Fatalf("the fixture holds %d records (%v); the test proves nothing", want, err)
+	}
+	out := filepath.Join(t.TempDir(), "backup.db")
+	var stdout bytes.Buffer
+	if err := archive.RunBackup(context.Background(), dir, out, archive.BackupOptions{LockTimeout: time.Minute}, &stdout, io.Discard); err != nil {
+		t.Fatalf("backup: %v", err)
+	}
+	if s := stdout.String(); !strings.HasPrefix(s, "archiver backup: ") || !strings.Contains(s, fmt.Sprintf(", %d records as of change ", want)) || !strings.HasSuffix(s, "checked, to "+out+"\n") {
+		t.Errorf("backup said %q", s)
+	}
+	if err := archive.RunBackup(context.Background(), dir, out, archive.BackupOptions{LockTimeout: time.Minute}, io.Discard, io.Discard); err == nil {
+		t.Error("a second backup over the file succeeded without Force")
+	}
+}
+
+// TestRunMigrate lists the steps a schema-1 archive needs, applies them,
+// and then has nothing to do.
+func TestRunMigrate(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "archive")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join("..", "migrations", "testdata", "schema1.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, archive.FileName), b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	pending := migrations.Latest() - 1
+	if pending < 1 {
+		t.Fatal("no step after schema 1; the test proves nothing")
+	}
+	o := archive.Options{LockTimeout: time.Minute}
+	for _, tc := range []struct {
+		dryRun bool
+		want   string
+	}{
+		{true, fmt.Sprintf("archiver migrate: schema 1; this archiver writes schema %d; %d steps pending:\n", migrations.Latest(), pending)},
+		{false, fmt.Sprintf("archiver migrate: schema 1 -> %d in ", migrations.Latest())},
+		{false, fmt.Sprintf("archiver migrate: schema %d, up to date; nothing to do\n", migrations.Latest())},
+	} {
+		var stdout bytes.Buffer
+		if err := archive.RunMigrate(context.Background(), dir, tc.dryRun, o, &stdout, io.Discard); err != nil {
+			t.Fatalf("migrate (dry run %v): %v", tc.dryRun, err)
+		}
+		if !strings.Contains(stdout.String(), tc.want) {
+			t.Errorf("migrate (dry run %v) said %q; want %q", tc.dryRun, stdout.String(), tc.want)
+		}
+	}
+}
