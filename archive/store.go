@@ -177,6 +177,10 @@ func openLocked(ctx context.Context, path string, o Options) (*bolt.DB, error) {
 			return err
 		})
 		if errors.Is(err, ErrDamaged) {
+			// bbolt stopped inside Open, with the file locked and never
+			// closed: any later open in this process would wait for that
+			// lock for ever. It is refused at once instead.
+			broken.Store(path, true)
 			return nil, fmt.Errorf("open archive %s: %w", path, err)
 		}
 		if err == nil && replaced(path, before, beforeErr) {
