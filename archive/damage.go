@@ -197,7 +197,33 @@ func checkSize(path string) error {
 	if !ok {
 		return nil
 	}
-	return checkMeta(path, m, st.Size())
+	if err := checkMeta(path, m, st.Size()); err != nil {
+		return err
+	}
+	return checkFreelistSize(f, path, m)
+}
+
+// checkFreelistSize checks that the free list holds no more page IDs than
+// its pages have room for: bbolt reads the free list while it opens the
+// file, and allocates what its count says before reading it.
+func checkFreelistSize(f io.ReaderAt, path string, m meta) error {
+	if m.freelist == noFreelist {
+		return nil
+	}
+	ps := uint64(m.pageSize)
+	var h [pageHeaderSize + 8]byte
+	if n, _ := f.ReadAt(h[:], int64(m.freelist*ps)); n < len(h) {
+		return damagedf(path, "the free list's page %d lies past the end of the file", m.freelist)
+	}
+	count, overflow := uint64(le.Uint16(h[10:])), uint64(le.Uint32(h[12:]))
+	room := (overflow+1)*ps - pageHeaderSize
+	if count == 0xFFFF {
+		count, room = le.Uint64(h[pageHeaderSize:]), room-8
+	}
+	if m.freelist+overflow >= m.pgid || count > maxFreelistSize || count*8 > room {
+		return damagedf(path, "the free list's page %d says it holds %d page IDs, more than fit in it", m.freelist, count)
+	}
+	return nil
 }
 
 func checkMeta(path string, m meta, size int64) error {
