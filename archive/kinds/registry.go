@@ -140,7 +140,7 @@ var drsRecoveryInstance = &Spec{
 // server): what a launch of the server would do, a new record when it
 // changes, filed under the server's ID.
 var drsLaunchConfiguration = &Spec{
-	Kind: DRSLaunchConfiguration, Code: 8, Short: "launch-cfg", Noun: "DRS launch configuration", Plural: "DRS launch configurations",
+	Kind: DRSLaunchConfiguration, Code: 8, Short: "launch", Noun: "DRS launch configuration", Plural: "DRS launch configurations",
 	Source: SourceDRS, Operation: "GetLaunchConfiguration", PerParent: "source server",
 	IDMember: "sourceServerID",
 	Class:    Observation, Sweep: SweepListing,
@@ -154,7 +154,7 @@ var drsLaunchConfiguration = &Spec{
 // source server): how the server replicates and which recovery points it
 // keeps, a new record when they change, filed under the server's ID.
 var drsReplicationConfiguration = &Spec{
-	Kind: DRSReplicationConfiguration, Code: 9, Short: "repl-cfg", Noun: "DRS replication configuration", Plural: "DRS replication configurations",
+	Kind: DRSReplicationConfiguration, Code: 9, Short: "repl", Noun: "DRS replication configuration", Plural: "DRS replication configurations",
 	Source: SourceDRS, Operation: "GetReplicationConfiguration", PerParent: "source server",
 	IDMember: "sourceServerID",
 	Class:    Observation, Sweep: SweepListing,
