@@ -12,6 +12,7 @@ import (
 
 	"github.com/archiver-dev/archiver/archive"
 	"github.com/archiver-dev/archiver/archive/kinds"
+	"github.com/archiver-dev/archiver/archive/synclock"
 )
 
 // ImportOptions configure an import of saved AWS CLI output.
@@ -152,11 +153,11 @@ func Import(ctx context.Context, o ImportOptions, paths []string) (ImportResult,
 		files = append(files, f)
 		res.Files = append(res.Files, ImportedFile{Name: f.name, SHA256: f.sha, Kind: f.kind, Items: f.n})
 	}
-	lock, err := waitSync(ctx, o.ArchiveDir, time.Now, o.LockTimeout, o.Waiting)
+	lock, err := synclock.Wait(ctx, o.ArchiveDir, time.Now, o.LockTimeout, o.Waiting)
 	if err != nil {
 		return res, err
 	}
-	defer lock.unlock()
+	defer lock.Unlock()
 	st, err := archive.Open(ctx, o.ArchiveDir, archive.Options{LockTimeout: o.LockTimeout, Waiting: o.Waiting})
 	if err != nil {
 		return res, err

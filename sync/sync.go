@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/synclock"
 	"github.com/archiver-dev/archiver/index"
 )
 
@@ -26,11 +27,11 @@ func Run(ctx context.Context, o Options, stats *Stats) (err error) {
 		return fmt.Errorf("no archive directory")
 	}
 	stats.Started, stats.Sources = o.Now(), o.Sources
-	lock, err := lockSync(o.ArchiveDir, stats.Started)
+	lock, err := synclock.Take(o.ArchiveDir, stats.Started)
 	if err != nil {
 		return err
 	}
-	defer lock.unlock()
+	defer lock.Unlock()
 	rep := newReport(o, stats)
 	defer func() { err = rep.finish(ctx, err) }()
 
@@ -282,11 +283,11 @@ func runDRS(ctx context.Context, r *drsRun, workers int) error {
 // old index until the switch. It returns the number of records indexed.
 func Reindex(ctx context.Context, o Options) (int, error) {
 	o = o.withDefaults()
-	lock, err := waitSync(ctx, o.ArchiveDir, o.Now, o.LockTimeout, o.Waiting)
+	lock, err := synclock.Wait(ctx, o.ArchiveDir, o.Now, o.LockTimeout, o.Waiting)
 	if err != nil {
 		return 0, err
 	}
-	defer lock.unlock()
+	defer lock.Unlock()
 	st, err := archive.Open(ctx, o.ArchiveDir, archive.Options{ReadOnly: true, LockTimeout: o.LockTimeout, Waiting: o.Waiting})
 	if err != nil {
 		return 0, fmt.Errorf("reindex: %w", err)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/archiver-dev/archiver/archive"
 	"github.com/archiver-dev/archiver/archive/kinds"
+	"github.com/archiver-dev/archiver/archive/synclock"
 	"github.com/archiver-dev/archiver/internal/archivetest"
 	"github.com/archiver-dev/archiver/internal/emulator"
 	archsync "github.com/archiver-dev/archiver/sync"
@@ -321,14 +322,14 @@ func TestSyncRefusesSecondRun(t *testing.T) {
 	}()
 	// Wait until the first sync holds its lock, then start a second one.
 	for i := 0; i < 500; i++ {
-		if b, _ := os.ReadFile(filepath.Join(dir, archsync.LockFileName)); bytes.Contains(b, []byte("pid")) {
+		if b, _ := os.ReadFile(filepath.Join(dir, synclock.FileName)); bytes.Contains(b, []byte("pid")) {
 			break
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
 	var st archsync.Stats
 	err := archsync.Run(context.Background(), o, &st)
-	if !errors.Is(err, archsync.ErrSyncRunning) {
+	if !errors.Is(err, synclock.ErrRunning) {
 		t.Errorf("second sync: %v, want ErrSyncRunning", err)
 	}
 	if err := <-errc; err != nil {

@@ -15,10 +15,10 @@ import (
 	"time"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/synclock"
 	"github.com/archiver-dev/archiver/index"
 	"github.com/archiver-dev/archiver/internal/outfile"
 	"github.com/archiver-dev/archiver/query/export"
-	"github.com/archiver-dev/archiver/sync"
 )
 
 // RunOptions are those of a prune, as the prune command takes them.
@@ -56,11 +56,11 @@ func Run(ctx context.Context, o RunOptions, stdout, stderr io.Writer) error {
 	if _, err := os.Stat(filepath.Join(o.ArchiveDir, archive.FileName)); err != nil {
 		return fmt.Errorf("prune: %s: %w", o.ArchiveDir, archive.ErrNoArchive)
 	}
-	unlock, err := sync.Lock(o.ArchiveDir)
+	lock, err := synclock.Take(o.ArchiveDir, time.Now())
 	if err != nil {
 		return fmt.Errorf("prune: %w", err)
 	}
-	defer unlock()
+	defer lock.Unlock()
 	if o.Location == nil {
 		o.Location = time.UTC
 	}

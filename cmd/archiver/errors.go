@@ -9,6 +9,7 @@ import (
 	"syscall"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/synclock"
 	archsync "github.com/archiver-dev/archiver/sync"
 )
 
@@ -84,14 +85,14 @@ func exitCode(err error, stderr io.Writer) int {
 	case errors.Is(err, context.Canceled):
 		code = exitInterrupted
 		err = errors.New("interrupted; pages committed so far are kept, and the next sync resumes")
-	case errors.Is(err, archsync.ErrSyncRunning):
+	case errors.Is(err, synclock.ErrRunning):
 		hint = "wait for it to finish, or check for a stuck process"
 	case errors.As(err, &busy):
 		// The lock wait timed out. Say who holds the archive, as one line
 		// without the wrapping: a running sync by its lock file, or else
 		// some other archiver process.
 		b := *busy
-		if h, ok := archsync.RunningSync(b.Dir); ok && b.Holder == "" {
+		if h, ok := synclock.Running(b.Dir); ok && b.Holder == "" {
 			b.Holder = h.String()
 		}
 		err = &b

@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/archiver-dev/archiver/archive/synclock"
 	"github.com/archiver-dev/archiver/internal/archivetest"
 	"github.com/archiver-dev/archiver/internal/emulator"
-	archsync "github.com/archiver-dev/archiver/sync"
 )
 
 // currentIndex returns the path of the index directory in use.
@@ -117,13 +117,13 @@ func TestLeftoverIndexesRemoved(t *testing.T) {
 
 	// A builder holding the sync lock (as reindex does) keeps its
 	// directory: a sync meanwhile waits for the lock and removes nothing.
-	unlock, err := archsync.Lock(dir)
+	lock, err := synclock.Take(dir, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
 	building := leave("index-ba9876543210.bleve")
 	code, _, _ := runCLI(t, "--archive", dir, "sync", "--endpoint-url", emu.URL(), "--lock-timeout", (200 * time.Millisecond).String())
-	unlock()
+	lock.Unlock()
 	if code == 0 {
 		t.Fatal("sync ran beside the lock holder: the test proves nothing")
 	}

@@ -10,10 +10,10 @@ import (
 	"time"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/synclock"
 	"github.com/archiver-dev/archiver/index"
 	"github.com/archiver-dev/archiver/internal/archivetest"
 	"github.com/archiver-dev/archiver/internal/emulator"
-	archsync "github.com/archiver-dev/archiver/sync"
 )
 
 // TestLockTimeoutMessages: every command that opens the archive gives up
@@ -100,10 +100,10 @@ func TestLockTimeoutMessages(t *testing.T) {
 	go func() {
 		syncDone <- run(context.Background(), []string{"archiver", "--archive", dir, "sync", "--endpoint-url", emu.URL()}, &syncOut, &syncErr)
 	}()
-	var holder archsync.Holder
+	var holder synclock.Holder
 	for {
 		var ok bool
-		if holder, ok = archsync.RunningSync(dir); ok {
+		if holder, ok = synclock.Running(dir); ok {
 			break
 		}
 		select {
@@ -131,7 +131,7 @@ func TestLockTimeoutMessages(t *testing.T) {
 	if code := <-syncDone; code != 0 {
 		t.Errorf("the sync, once the archive was free: exit %d: %s", code, syncErr.String())
 	}
-	if _, ok := archsync.RunningSync(dir); ok {
+	if _, ok := synclock.Running(dir); ok {
 		t.Error("the sync lock still names a running sync after the sync ended")
 	}
 }

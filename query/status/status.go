@@ -14,8 +14,8 @@ import (
 
 	"github.com/archiver-dev/archiver/archive"
 	"github.com/archiver-dev/archiver/archive/kinds"
+	"github.com/archiver-dev/archiver/archive/synclock"
 	"github.com/archiver-dev/archiver/index"
-	archsync "github.com/archiver-dev/archiver/sync"
 )
 
 // Options are a status request.
@@ -130,7 +130,7 @@ func Gather(ctx context.Context, o Options, stderr io.Writer) (Report, error) {
 	if fi, err := os.Stat(st.Path()); err == nil {
 		rep.Archive.SizeBytes = fi.Size()
 	}
-	if h, ok := archsync.RunningSync(o.ArchiveDir); ok {
+	if h, ok := synclock.Running(o.ArchiveDir); ok {
 		rep.Running = &Running{PID: h.PID, Since: h.Since}
 	}
 	x, ixErr := index.Open(o.ArchiveDir, index.Options{ReadOnly: true, LockTimeout: o.LockTimeout})

@@ -1,4 +1,9 @@
-package sync
+// Package synclock is the sync lock of an archive directory: the lock file
+// one running sync holds, and that every other writer of the archive (an
+// import, a prune, a reindex) takes or waits for, so that they never
+// interleave. It is separate from the archive file's own lock, which a sync
+// takes only for the moment of each commit.
+package synclock
 
 import (
 	"context"
@@ -15,22 +20,24 @@ import (
 	"github.com/archiver-dev/archiver/internal/process"
 )
 
-// LockFileName is the file in the archive directory that one running sync
+// FileName is the file in the archive directory that one running sync
 // holds, so that two syncs (an overlapping cron run, say) never interleave.
-// It is separate from the archive file's own lock, which sync takes only for
-// the moment of each commit.
-const LockFileName = "sync.lock"
+const FileName = "sync.lock"
 
-// ErrSyncRunning is returned when another sync holds the archive's sync lock.
-var ErrSyncRunning = errors.New("another sync is running on this archive")
+// ErrRunning is returned when another sync holds the archive's sync lock.
+var ErrRunning = errors.New("another sync is running on this archive")
 
-type syncLock struct{ f *os.File }
+// Lock is the sync lock, held.
+type Lock struct{ f *os.File }
 
-func lockSync(dir string, now time.Time) (*syncLock, error) {
+// Take takes the sync lock of the archive in dir at once, writing this
+// process's ID and now into the lock file, or fails with ErrRunning
+// naming the holder.
+func Take(dir string, now time.Time) (*Lock, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create archive directory %s: %w", dir, err)
 	}
-	path := filepath.Join(dir, LockFileName)
+	path := filepath.Join(dir, FileName)
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("open sync lock: %w", err)
@@ -43,39 +50,39 @@ func lockSync(dir string, now time.Time) (*syncLock, error) {
 			if h == "" {
 				h = "unknown process"
 			}
-			return nil, fmt.Errorf("%w (%s)", ErrSyncRunning, h)
+			return nil, fmt.Errorf("%w (%s)", ErrRunning, h)
 		}
 		return nil, fmt.Errorf("lock %s: %w", path, err)
 	}
 	_ = f.Truncate(0)
 	_, _ = fmt.Fprintf(f, "pid %d, since %s\n", os.Getpid(), now.UTC().Format(time.RFC3339))
-	return &syncLock{f: f}, nil
+	return &Lock{f: f}, nil
 }
 
-// syncPoll is how often waitSync tries the sync lock again, and waitNotice
+// syncPoll is how often Wait tries the sync lock again, and waitNotice
 // how long it waits before saying so.
 const (
 	syncPoll   = 50 * time.Millisecond
 	waitNotice = 500 * time.Millisecond
 )
 
-// waitSync takes the sync lock of the archive in dir like lockSync, but
+// Wait takes the sync lock of the archive in dir like Take, but
 // waits up to timeout for a running sync to end, telling waiting once. Import
 // and reindex wait; sync itself refuses at once, so that an overlapping cron
 // run ends rather than queues. On timeout the error is an archive.BusyError
 // naming the sync.
-func waitSync(ctx context.Context, dir string, now func() time.Time, timeout time.Duration, waiting func(string)) (*syncLock, error) {
+func Wait(ctx context.Context, dir string, now func() time.Time, timeout time.Duration, waiting func(string)) (*Lock, error) {
 	start := time.Now()
 	deadline := start.Add(timeout)
 	told := false
 	for {
-		l, err := lockSync(dir, now())
-		if !errors.Is(err, ErrSyncRunning) {
+		l, err := Take(dir, now())
+		if !errors.Is(err, ErrRunning) {
 			return l, err
 		}
 		if time.Now().After(deadline) {
 			busy := &archive.BusyError{Dir: dir, Waited: timeout}
-			if h, ok := RunningSync(dir); ok {
+			if h, ok := Running(dir); ok {
 				busy.Holder = h.String()
 			}
 			return nil, busy
@@ -109,13 +116,13 @@ func (h Holder) String() string {
 	return fmt.Sprintf("sync running since %s (pid %d)", h.Since.UTC().Format(time.RFC3339), h.PID)
 }
 
-// RunningSync reads the sync lock file of the archive in dir and returns
+// Running reads the sync lock file of the archive in dir and returns
 // the sync that holds it, if one does. A sync empties the file when it ends;
 // one that was killed leaves its line behind, so the process must also
 // still exist. It only reads: it never takes the lock, which would make a
 // sync starting at that moment fail.
-func RunningSync(dir string) (Holder, bool) {
-	b, err := os.ReadFile(filepath.Join(dir, LockFileName))
+func Running(dir string) (Holder, bool) {
+	b, err := os.ReadFile(filepath.Join(dir, FileName))
 	if err != nil {
 		return Holder{}, false
 	}
@@ -129,7 +136,7 @@ func RunningSync(dir string) (Holder, bool) {
 	return h, true
 }
 
-// parseHolder reads the line lockSync writes: "pid N, since T".
+// parseHolder reads the line Take writes: "pid N, since T".
 func parseHolder(s string) (Holder, bool) {
 	var h Holder
 	pidPart, sincePart, ok := strings.Cut(strings.TrimSpace(s), ", since ")
@@ -148,7 +155,8 @@ func parseHolder(s string) (Holder, bool) {
 	return h, true
 }
 
-func (l *syncLock) unlock() {
+// Unlock releases the lock, emptying the lock file first.
+func (l *Lock) Unlock() {
 	_ = l.f.Truncate(0)
 	_ = filelock.Unlock(l.f)
 	_ = l.f.Close()
