@@ -104,6 +104,23 @@ func history(t *testing.T, emu *emulator.Server, seen time.Time) []item {
 		}
 		out = append(out, item{name: "instance " + h.RecoveryInstanceID, kind: kinds.DRSRecoveryInstance, at: at, data: obj(raw)})
 	}
+	// Settings and source networks are observations, timed by capture.
+	for _, set := range []struct {
+		prefix string
+		kind   archive.Kind
+		member string
+		raws   []json.RawMessage
+	}{
+		{"launch ", kinds.DRSLaunchConfiguration, "sourceServerID", emu.LaunchConfigurations()},
+		{"repl ", kinds.DRSReplicationConfiguration, "sourceServerID", emu.ReplicationConfigurations()},
+		{"network ", kinds.DRSSourceNetwork, "sourceNetworkID", emu.SourceNetworks()},
+	} {
+		for _, raw := range set.raws {
+			m := obj(raw)
+			id, _ := m[set.member].(string)
+			out = append(out, item{name: set.prefix + id, kind: set.kind, at: seen, data: m})
+		}
+	}
 	return out
 }
 
@@ -128,6 +145,12 @@ func name(rec archive.Record) string {
 		return "snapshot " + rec.ID
 	case kinds.DRSRecoveryInstance:
 		return "instance " + rec.ID
+	case kinds.DRSLaunchConfiguration:
+		return "launch " + rec.ID
+	case kinds.DRSReplicationConfiguration:
+		return "repl " + rec.ID
+	case kinds.DRSSourceNetwork:
+		return "network " + rec.ID
 	default:
 		return "server " + rec.ID
 	}

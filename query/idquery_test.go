@@ -47,6 +47,10 @@ func idHistory(t *testing.T, emu *emulator.Server, seen time.Time) []idItem {
 			ii.id, _ = it.data["snapshotID"].(string)
 		case kinds.DRSRecoveryInstance:
 			ii.id, _ = it.data["recoveryInstanceID"].(string)
+		case kinds.DRSLaunchConfiguration, kinds.DRSReplicationConfiguration:
+			ii.id, _ = it.data["sourceServerID"].(string)
+		case kinds.DRSSourceNetwork:
+			ii.id, _ = it.data["sourceNetworkID"].(string)
 		}
 		out = append(out, ii)
 	}
@@ -139,6 +143,12 @@ func TestQueryIDs(t *testing.T) {
 	snapshot := firstOf(t, h, "recovery snapshot", kindIs(kinds.DRSRecoverySnapshot))
 	instance := firstOf(t, h, "recovery instance", kindIs(kinds.DRSRecoveryInstance))
 	staging := firstOf(t, h, "staging account", kindIs(kinds.DRSStagingAccount))
+	network := firstOf(t, h, "source network", kindIs(kinds.DRSSourceNetwork))
+	firstOf(t, h, "launch configuration", kindIs(kinds.DRSLaunchConfiguration))
+	// hasID selects the records whose own ID is id, of whatever kind.
+	hasID := func(id string) func(idItem) bool {
+		return func(it idItem) bool { return it.id == id && it.kind != kinds.DRSJob && it.kind != kinds.DRSJobLogItem }
+	}
 	var clusters []string
 	for _, it := range h {
 		if it.kind == kinds.SnowballJob && !slices.Contains(clusters, it.cluster) {
@@ -171,16 +181,18 @@ func TestQueryIDs(t *testing.T) {
 		{"id: DRS job", query.Filters{IDs: []string{failed.job}}, ofJob(failed.job)},
 		{"id: Snowball job", query.Filters{IDs: []string{snowball.id}}, ofJob(snowball.job)},
 		{"id: SMS job", query.Filters{IDs: []string{sms.id}}, ofJob(sms.job)},
-		{"id: source server", query.Filters{IDs: []string{server.id}}, func(it idItem) bool { return it.kind == kinds.DRSSourceServer && it.id == server.id }},
+		// A source server's ID names the server and its settings.
+		{"id: source server", query.Filters{IDs: []string{server.id}}, hasID(server.id)},
+		{"id: source network", query.Filters{IDs: []string{network.id}}, hasID(network.id)},
 		{"id: recovery snapshot", query.Filters{IDs: []string{snapshot.id}}, func(it idItem) bool { return it.kind == kinds.DRSRecoverySnapshot && it.id == snapshot.id }},
 		{"id: recovery instance", query.Filters{IDs: []string{instance.id}}, func(it idItem) bool { return it.kind == kinds.DRSRecoveryInstance && it.id == instance.id }},
 		{"id: staging account", query.Filters{IDs: []string{staging.id}}, func(it idItem) bool { return it.kind == kinds.DRSStagingAccount && it.id == staging.id }},
 		{"id: Snowball cluster", query.Filters{IDs: []string{clusters[0]}}, func(it idItem) bool { return it.kind == kinds.SnowballJob && it.cluster == clusters[0] }},
 		{"job id in upper case", query.Filters{JobIDs: []string{failed.job[:7] + strings.ToUpper(failed.job[7:])}}, ofJob(failed.job)},
-		{"id: source server in upper case", query.Filters{IDs: []string{"s-" + strings.ToUpper(server.id[2:])}}, func(it idItem) bool { return it.kind == kinds.DRSSourceServer && it.id == server.id }},
+		{"id: source server in upper case", query.Filters{IDs: []string{"s-" + strings.ToUpper(server.id[2:])}}, hasID(server.id)},
 		{"id: Snowball cluster in upper case", query.Filters{IDs: []string{strings.ToUpper(clusters[0])}}, func(it idItem) bool { return it.kind == kinds.SnowballJob && it.cluster == clusters[0] }},
 		{"ids of several kinds", query.Filters{IDs: []string{server.id, snapshot.id, clusters[1]}}, func(it idItem) bool {
-			return it.kind == kinds.DRSSourceServer && it.id == server.id || it.kind == kinds.DRSRecoverySnapshot && it.id == snapshot.id ||
+			return hasID(server.id)(it) || it.kind == kinds.DRSRecoverySnapshot && it.id == snapshot.id ||
 				it.kind == kinds.SnowballJob && it.cluster == clusters[1]
 		}},
 		{"id and job id", query.Filters{IDs: []string{clusters[0], clusters[1]}, JobIDs: []string{snowball.job, sms.job}}, ofJob(snowball.job)},

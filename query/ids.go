@@ -8,60 +8,56 @@ import (
 
 	"github.com/archiver-dev/archiver/archive"
 	"github.com/archiver-dev/archiver/archive/kinds"
-	"github.com/archiver-dev/archiver/internal/awsid"
 )
 
-// The IDs --job-id and --id take. Each names records of one kind, by the
-// record's own ID (idForm.match) or, for a Snowball cluster, by the
-// cluster its jobs belong to.
-
-// idForm is one shape of ID that --job-id or --id takes, and the records it
-// selects.
-type idForm struct {
-	matches func(s string) bool
-	// job says that --job-id takes it.
-	job bool
-	// kind is the kind of the records it names. A DRS job ID names its job
-	// and that job's log items as well.
-	kind archive.Kind
-	// match reports whether rec (of kind) is one the ID names.
-	match func(rec archive.Record, id string) bool
-}
+// The IDs --job-id and --id take are those of the forms package kinds
+// declares: an ID of a kind's IDForm names the records of that kind with
+// that own ID (and, for the kind whose objects own a log, the log's items
+// too); an ID of a kind's ParentForm (a Snowball cluster) names every
+// record listed under that parent.
 
 // ownID reports whether rec's own ID is id. Case does not count, as in
 // every ID filter: AWS IDs are hex digits or letters AWS hands out in one
 // case, so a differently cased copy names the same object.
 func ownID(rec archive.Record, id string) bool { return strings.EqualFold(rec.ID, id) }
 
-// idForms lists the IDs --job-id and --id take, in the order jobForms and
-// allForms name them. Their shapes do not overlap, so at most one form
-// matches an ID.
-var idForms = []idForm{
-	{matches: awsid.IsJobID, job: true, kind: kinds.DRSJob},
-	{matches: awsid.IsSnowballJobID, job: true, kind: kinds.SnowballJob, match: ownID},
-	{matches: awsid.IsSMSJobID, job: true, kind: kinds.SMSJob, match: ownID},
-	{matches: awsid.IsSourceServerID, kind: kinds.DRSSourceServer, match: ownID},
-	{matches: awsid.IsRecoverySnapshotID, kind: kinds.DRSRecoverySnapshot, match: ownID},
-	{matches: awsid.IsInstanceID, kind: kinds.DRSRecoveryInstance, match: ownID},
-	{matches: awsid.IsClusterID, kind: kinds.SnowballJob,
-		match: func(rec archive.Record, id string) bool { return strings.EqualFold(rec.ClusterID, id) }},
-	{matches: awsid.IsAccount, kind: kinds.DRSStagingAccount, match: ownID},
+// named is one kind whose records an ID names, and how.
+type named struct {
+	spec *kinds.Spec
+	// parent says the ID is the parent's, not the records' own.
+	parent bool
 }
 
-// formOf returns the form of id, which must be trimmed.
-func formOf(id string) (idForm, bool) {
-	for _, f := range idForms {
-		if f.matches(id) {
-			return f, true
+// namedBy returns the kinds whose records id, which must be trimmed,
+// names, and whether --job-id takes it.
+func namedBy(id string) (out []named, job bool) {
+	for _, spec := range kinds.All() {
+		switch {
+		case spec.IDForm != nil && spec.IDForm.Matches(id):
+			out = append(out, named{spec: spec})
+			job = job || spec.JobForm
+		case spec.ParentForm != nil && spec.ParentForm.Matches(id):
+			out = append(out, named{spec: spec, parent: true})
 		}
 	}
-	return idForm{}, false
+	return out, job
+}
+
+// formNames lists the names of forms, for messages: "a, b or c".
+func formNames(forms []*kinds.IDForm) string {
+	names := make([]string, len(forms))
+	for i, f := range forms {
+		names[i] = f.Name
+	}
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
 }
 
 var (
-	jobForms = "want a DRS job (drsjob-…), Snowball job (JID…) or SMS replication job (sms-job-…) ID"
-	allForms = "want the ID of a DRS job (drsjob-…), Snowball job (JID…), SMS replication job (sms-job-…), " +
-		"source server (s-…), recovery snapshot (pit-…), recovery instance (i-…), Snowball cluster (CID…) or staging account (12 digits)"
+	jobForms = "want a " + formNames(kinds.Forms(true)) + " ID"
+	allForms = "want the ID of a " + formNames(kinds.Forms(false))
 )
 
 // ParseAnyJobID returns s, trimmed, if it is the ID of a job of any service
@@ -70,20 +66,19 @@ var (
 // quoted input and names the forms accepted.
 func ParseAnyJobID(s string) (string, error) {
 	s = strings.TrimSpace(s)
-	if f, ok := formOf(s); ok && f.job {
+	if _, job := namedBy(s); job {
 		return s, nil
 	}
 	return "", fmt.Errorf("%q: not a job ID (%s)", s, jobForms)
 }
 
 // ParseRecordID returns s, trimmed, if it is the own ID of a record kind
-// archiver keeps, or a Snowball cluster ID: any form ParseAnyJobID takes,
-// a source server (s-…), recovery snapshot (pit-…), recovery instance
-// (i-…), Snowball cluster (CID…) or staging account (12 digits). The error
-// is one line, starts with the quoted input and names the forms accepted.
+// archiver keeps, or the ID of a parent records are listed under (a
+// Snowball cluster), as package kinds declares their forms. The error is
+// one line, starts with the quoted input and names the forms accepted.
 func ParseRecordID(s string) (string, error) {
 	s = strings.TrimSpace(s)
-	if _, ok := formOf(s); ok {
+	if n, _ := namedBy(s); len(n) > 0 {
 		return s, nil
 	}
 	return "", fmt.Errorf("%q: not a record ID (%s)", s, allForms)
@@ -132,39 +127,44 @@ func idSelection(r *archive.Reader, f Filters) (map[archive.Key]archive.Kind, bo
 	return sel, sel != nil, nil
 }
 
-// eachRecordOf calls fn with every record id names, as idForms says. An ID
-// of no known form names nothing.
+// eachRecordOf calls fn with every record id names (see namedBy). An ID of
+// no known form names nothing.
 func eachRecordOf(r *archive.Reader, id string, rng Range, fn func(archive.Record) error) error {
-	form, ok := formOf(id)
-	switch {
-	case !ok:
-		return nil
-	case form.kind == kinds.DRSJob:
-		// The archive keys a job's records by its ID as DRS spells it, in
-		// lower case; an ID given otherwise is looked up as given too.
-		found := false
-		counted := func(rec archive.Record) error { found = true; return fn(rec) }
-		for _, spelling := range slices.Compact([]string{strings.ToLower(id), id}) {
-			if err := r.JobRecords(spelling, counted); err != nil {
-				return fmt.Errorf("read records of job %s: %w", id, err)
+	for _, n := range func() []named { out, _ := namedBy(id); return out }() {
+		if n.spec.Index.OwnJob && !n.parent {
+			// The archive keys a job's records (the job and its log) by its
+			// ID as DRS spells it, in lower case; an ID given otherwise is
+			// looked up as given too.
+			found := false
+			counted := func(rec archive.Record) error { found = true; return fn(rec) }
+			for _, spelling := range slices.Compact([]string{strings.ToLower(id), id}) {
+				if err := r.JobRecords(spelling, counted); err != nil {
+					return fmt.Errorf("read records of job %s: %w", id, err)
+				}
+				if found {
+					break
+				}
 			}
-			if found {
-				break
+			continue
+		}
+		match := ownID
+		if n.parent {
+			spec := n.spec
+			match = func(rec archive.Record, id string) bool { return strings.EqualFold(spec.ParentIn(rec.JobID, rec.ClusterID), id) }
+		}
+		err := r.EachBetween(n.spec.Kind, rng.From, rng.To, func(rec archive.Record) error {
+			if match(rec, id) {
+				return fn(rec)
 			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("read records of %s: %w", id, err)
 		}
-		return nil
-	}
-	err := r.EachBetween(form.kind, rng.From, rng.To, func(rec archive.Record) error {
-		if form.match(rec, id) {
-			return fn(rec)
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("read records of %s: %w", id, err)
 	}
 	return nil
 }
+
 
 // indexIDHits answers f from the index (see indexHits), with the ID
 // filters answered from the archive: the index knows the job of DRS
@@ -187,10 +187,17 @@ func indexIDHits(ctx context.Context, src Source, f Filters) ([]hit, error) {
 				continue
 			}
 		}
-		if f.drsJobsOnly() && h.kind != kinds.DRSJob {
+		if f.drsJobsOnly() && !isJobKind(h.kind) {
 			continue
 		}
 		out = append(out, h)
 	}
 	return out, nil
+}
+
+// isJobKind reports whether kind's records are DRS jobs, those
+// --initiated-by and --type select among.
+func isJobKind(kind archive.Kind) bool {
+	spec := kinds.Of(kind)
+	return spec != nil && spec.Index.OwnJob
 }

@@ -28,7 +28,7 @@ func init() {
 const (
 	jobForms = `want a DRS job (drsjob-…), Snowball job (JID…) or SMS replication job (sms-job-…) ID`
 	allForms = `want the ID of a DRS job (drsjob-…), Snowball job (JID…), SMS replication job (sms-job-…), ` +
-		`source server (s-…), recovery snapshot (pit-…), recovery instance (i-…), Snowball cluster (CID…) or staging account (12 digits)`
+		`source server (s-…), staging account (12 digits), recovery snapshot (pit-…), recovery instance (i-…), source network (sn-…) or Snowball cluster (CID…)`
 )
 
 func TestParseRecordIDs(t *testing.T) {

@@ -108,18 +108,7 @@ func sweepOf(spec *kinds.Spec, seen *lister, region, account string, at time.Tim
 	case kinds.SweepListing:
 		return seen.sweep(spec.Kind, region, account, at, nil)
 	case kinds.SweepParent:
-		return seen.sweep(spec.Kind, region, account, at, func(rec archive.Record) bool { return parentOf(spec, rec) == parent })
+		return seen.sweep(spec.Kind, region, account, at, func(rec archive.Record) bool { return spec.ParentIn(rec.JobID, rec.ClusterID) == parent })
 	}
 	return nil
-}
-
-// parentOf returns the parent rec was listed under.
-func parentOf(spec *kinds.Spec, rec archive.Record) string {
-	switch spec.Parent {
-	case kinds.ParentJob:
-		return rec.JobID
-	case kinds.ParentCluster:
-		return rec.ClusterID
-	}
-	return ""
 }

@@ -14,6 +14,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/archiver-dev/archiver/internal/awsid"
 )
 
 // Kind names the AWS object type of a record, such as "drs.job".
@@ -111,12 +113,65 @@ type Spec struct {
 	// CLI is the AWS CLI command whose saved output import reads, such as
 	// "aws drs describe-jobs".
 	CLI string
+	// IDForm is the shape of the objects' own IDs, which --id takes (nil
+	// for objects without one); JobForm says --job-id takes them too (the
+	// kind's objects are jobs). ParentForm is the shape of the parent's ID
+	// (a Snowball cluster), which --id takes for every object listed under
+	// it.
+	IDForm, ParentForm *IDForm
+	JobForm            bool
 	// Marks are members only this kind's objects have among those sharing
 	// its ListMember, in the order import tries kinds (see Detect).
 	Marks []string
 	// Progress is the noun a sync's progress line counts the kind's
 	// objects by ("log item"); "" leaves them out.
 	Progress string
+}
+
+// IDForm is a shape of AWS ID, as users give IDs to --id and --job-id.
+type IDForm struct {
+	// Name says what an ID of the form names, with its look: "source
+	// server (s-…)".
+	Name string
+	// Matches reports whether a trimmed string has the form.
+	Matches func(s string) bool
+}
+
+// The forms of the IDs of the kinds' objects. The forms do not overlap: an
+// ID has at most one.
+var (
+	FormDRSJob           = &IDForm{"DRS job (drsjob-…)", awsid.IsJobID}
+	FormSourceServer     = &IDForm{"source server (s-…)", awsid.IsSourceServerID}
+	FormStagingAccount   = &IDForm{"staging account (12 digits)", awsid.IsAccount}
+	FormRecoverySnapshot = &IDForm{"recovery snapshot (pit-…)", awsid.IsRecoverySnapshotID}
+	FormRecoveryInstance = &IDForm{"recovery instance (i-…)", awsid.IsInstanceID}
+	FormSourceNetwork    = &IDForm{"source network (sn-…)", awsid.IsSourceNetworkID}
+	FormSnowballJob      = &IDForm{"Snowball job (JID…)", awsid.IsSnowballJobID}
+	FormSnowballCluster  = &IDForm{"Snowball cluster (CID…)", awsid.IsClusterID}
+	FormSMSJob           = &IDForm{"SMS replication job (sms-job-…)", awsid.IsSMSJobID}
+)
+
+// Forms returns every ID form, once each, jobs first, then in registry
+// order: those --id takes (only the job forms when jobs is true).
+func Forms(jobs bool) []*IDForm {
+	var out []*IDForm
+	add := func(f *IDForm) {
+		if f != nil && !slices.Contains(out, f) {
+			out = append(out, f)
+		}
+	}
+	for _, s := range registry {
+		if s.JobForm {
+			add(s.IDForm)
+		}
+	}
+	if !jobs {
+		for _, s := range registry {
+			add(s.IDForm)
+			add(s.ParentForm)
+		}
+	}
+	return out
 }
 
 // Summary is what a table row or CSV line shows of an object besides its
@@ -209,6 +264,19 @@ func Sources() []string {
 // region and account said (import's --region and --account): its objects
 // carry no ARN, and are not the log of a job the archive knows.
 func (s *Spec) NeedsWhere() bool { return s.ARNMember == "" && s.Parent != ParentJob }
+
+// ParentIn returns the parent an object was listed under, of the header
+// fields that may keep it (a record's JobID and ClusterID): "" for kinds
+// listed on their own.
+func (s *Spec) ParentIn(jobID, clusterID string) string {
+	switch s.Parent {
+	case ParentJob:
+		return jobID
+	case ParentCluster:
+		return clusterID
+	}
+	return ""
+}
 
 // Observed reports whether records of the kind are observations: each
 // carries the time it was captured.

@@ -35,7 +35,8 @@ var drsJob = &Spec{
 	Source: SourceDRS, Operation: "DescribeJobs", ListMember: "items",
 	IDMember: "jobID", TimeMember: "creationDateTime", ARNMember: "arn",
 	Class: Latest, Sweep: SweepListing,
-	Index:   IndexRule{OwnJob: true},
+	Index:  IndexRule{OwnJob: true},
+	IDForm: FormDRSJob, JobForm: true,
 	Summary: drsJobSummary,
 	CLI:     "aws drs describe-jobs", Progress: "job",
 	Marks: []string{"jobID"},
@@ -77,6 +78,7 @@ var drsSourceServer = &Spec{
 		},
 	},
 	Index:   IndexRule{IDIsServer: true},
+	IDForm:  FormSourceServer,
 	Summary: drsSourceServerSummary,
 	CLI:     "aws drs describe-source-servers", Progress: "server",
 	Marks: []string{"sourceServerID"},
@@ -88,6 +90,7 @@ var drsStagingAccount = &Spec{
 	Source: SourceDRS, Operation: "ListStagingAccounts", ListMember: "accounts",
 	IDMember: "accountID",
 	Class:    Observation,
+	IDForm:   FormStagingAccount,
 	Summary:  func(id string, _ []byte) Summary { return Summary{ID: id} },
 	CLI:      "aws drs list-staging-accounts",
 }
@@ -100,6 +103,7 @@ var drsRecoverySnapshot = &Spec{
 	IDMember: "snapshotID", ParentMember: "sourceServerID", TimeMember: "timestamp",
 	Class:   Latest,
 	Index:   IndexRule{IDIsText: true},
+	IDForm:  FormRecoverySnapshot,
 	Summary: recoverySnapshotSummary,
 	CLI:     "aws drs describe-recovery-snapshots --source-server-id s-...",
 	Marks:   []string{"snapshotID"},
@@ -131,6 +135,7 @@ var drsRecoveryInstance = &Spec{
 		}
 		return nil
 	}},
+	IDForm:  FormRecoveryInstance,
 	Summary: recoveryInstanceSummary,
 	CLI:     "aws drs describe-recovery-instances",
 	Marks:   []string{"recoveryInstanceID"},
@@ -145,6 +150,7 @@ var drsLaunchConfiguration = &Spec{
 	IDMember: "sourceServerID",
 	Class:    Observation, Sweep: SweepListing,
 	Index:   IndexRule{IDIsServer: true},
+	IDForm:  FormSourceServer,
 	Summary: launchConfigurationSummary,
 	CLI:     "aws drs get-launch-configuration --source-server-id s-...",
 	Marks:   []string{"launchDisposition", "targetInstanceTypeRightSizingMethod", "ec2LaunchTemplateID"},
@@ -159,6 +165,7 @@ var drsReplicationConfiguration = &Spec{
 	IDMember: "sourceServerID",
 	Class:    Observation, Sweep: SweepListing,
 	Index:   IndexRule{IDIsServer: true},
+	IDForm:  FormSourceServer,
 	Summary: replicationConfigurationSummary,
 	CLI:     "aws drs get-replication-configuration --source-server-id s-...",
 	Marks:   []string{"replicationServerInstanceType", "stagingAreaSubnetId", "pitPolicy"},
@@ -177,6 +184,7 @@ var drsSourceNetwork = &Spec{
 		}
 		return nil
 	}},
+	IDForm:  FormSourceNetwork,
 	Summary: sourceNetworkSummary,
 	CLI:     "aws drs describe-source-networks",
 	Marks:   []string{"sourceNetworkID"},
@@ -189,7 +197,8 @@ var snowballJob = &Spec{
 	Source: SourceSnowball, Operation: "ListClusterJobs", PerParent: "cluster", Parent: ParentCluster, ListMember: "JobListEntries",
 	IDMember: "JobId", TimeMember: "CreationDate",
 	Class: Observation, Sweep: SweepParent,
-	State:   State{Adjust: func(m map[string]any) { normalizeTimes(m, "CreationDate") }},
+	State:  State{Adjust: func(m map[string]any) { normalizeTimes(m, "CreationDate") }},
+	IDForm: FormSnowballJob, JobForm: true, ParentForm: FormSnowballCluster,
 	Summary: snowballJobSummary,
 	CLI:     "aws snowball list-cluster-jobs --cluster-id CID...", Progress: "Snowball job",
 }
@@ -219,6 +228,7 @@ var smsJob = &Spec{
 			}
 		},
 	},
+	IDForm: FormSMSJob, JobForm: true,
 	Summary: smsJobSummary,
 	CLI:     "aws sms get-replication-jobs", Progress: "SMS job",
 }

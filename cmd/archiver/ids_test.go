@@ -136,7 +136,7 @@ func TestQueryByID(t *testing.T) {
 		args []string
 		msg  string
 	}{
-		{[]string{"--id", "job-1"}, `--id "job-1": not a record ID (want the ID of a DRS job (drsjob-…), Snowball job (JID…), SMS replication job (sms-job-…), source server (s-…), recovery snapshot (pit-…), recovery instance (i-…), Snowball cluster (CID…) or staging account (12 digits))`},
+		{[]string{"--id", "job-1"}, `--id "job-1": not a record ID (want the ID of a DRS job (drsjob-…), Snowball job (JID…), SMS replication job (sms-job-…), source server (s-…), staging account (12 digits), recovery snapshot (pit-…), recovery instance (i-…), source network (sn-…) or Snowball cluster (CID…))`},
 		{[]string{"--job-id", cluster}, fmt.Sprintf(`--job-id %q: not a job ID`, cluster)},
 		{[]string{"--job-id", "sms-job-x"}, `--job-id "sms-job-x": not a job ID`},
 		{[]string{"--initiated-by", "start drill"}, `--initiated-by "start drill"`},

@@ -112,7 +112,16 @@ var (
 		what: "an SMS replication job ID", want: "sms-job- and 8 to 32 hex digits"}
 	snapshotIDShape = idShape{prefix: "pit-", min: 17, max: 17, ok: isAlnum,
 		what: "a DRS recovery snapshot ID", want: "pit- and 17 letters or digits"}
+	sourceNetworkIDShape = idShape{prefix: "sn-", min: 17, max: 17, ok: isAlnum,
+		what: "a DRS source network ID", want: "sn- and 17 letters or digits"}
 )
+
+// ParseSourceNetworkID returns s, trimmed, if it is a DRS source network
+// ID: sn- and 17 ASCII letters or digits.
+func ParseSourceNetworkID(s string) (string, error) { return sourceNetworkIDShape.parse(s) }
+
+// IsSourceNetworkID reports whether s is a DRS source network ID.
+func IsSourceNetworkID(s string) bool { return sourceNetworkIDShape.matches(s) }
 
 // uuidShape is an AWS ID made of a prefix and a UUID: Snowball's JID and CID.
 type uuidShape struct {
