@@ -93,7 +93,7 @@ func (r *Reader) PlanPrune(before time.Time) (PrunePlan, error) {
 		return p, err
 	}
 	for _, kind := range kinds.Names() {
-		if kind == kinds.DRSJob || kind == kinds.DRSJobLogItem {
+		if kinds.OwnsLog(kind) || kinds.IsLogItem(kind) {
 			continue
 		}
 		err := r.Each(kind, func(rec Record) error {
@@ -129,7 +129,7 @@ func (w *Writer) Prune(p PrunePlan, note []byte) error {
 			return err
 		}
 		for _, k := range p.byKind[kind] {
-			if kind != kinds.DRSJobLogItem {
+			if !kinds.IsLogItem(kind) {
 				raw := b.Get(k[:])
 				if raw == nil {
 					return fmt.Errorf("prune: %s record %x is gone", kind, k)

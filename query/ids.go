@@ -198,6 +198,5 @@ func indexIDHits(ctx context.Context, src Source, f Filters) ([]hit, error) {
 // isJobKind reports whether kind's records are DRS jobs, those
 // --initiated-by and --type select among.
 func isJobKind(kind archive.Kind) bool {
-	spec := kinds.Of(kind)
-	return spec != nil && spec.Index.OwnJob
+	return kinds.OwnsLog(kind)
 }

@@ -313,7 +313,7 @@ func (c *csvWriter) Write(rec archive.Record, _ []string) error {
 	}
 	r := RowOf(rec)
 	var pos, captured string
-	if r.Kind == kinds.DRSJobLogItem {
+	if kinds.IsLogItem(r.Kind) {
 		pos = strconv.Itoa(r.Pos)
 	}
 	if !r.CapturedAt.IsZero() {

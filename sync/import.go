@@ -202,7 +202,7 @@ func Import(ctx context.Context, o ImportOptions, paths []string) (ImportResult,
 
 // ownsLog reports whether kind's objects own the logs of a log-item kind:
 // their own ID is the job their log items name.
-func ownsLog(kind archive.Kind) bool { return specOf(kind).Index.OwnJob }
+func ownsLog(kind archive.Kind) bool { return kinds.OwnsLog(kind) }
 
 func boolOrder(b bool) int {
 	if b {

@@ -73,7 +73,7 @@ func Run(ctx context.Context, o RunOptions, stdout, stderr io.Writer) error {
 	}
 	var parts []string
 	for _, k := range kinds.Names() {
-		if n := counts[k]; n > 0 || k == kinds.DRSJob {
+		if n := counts[k]; n > 0 || kinds.OwnsLog(k) {
 			parts = append(parts, fmt.Sprintf("%d %s", n, k))
 		}
 	}

@@ -278,6 +278,19 @@ func (s *Spec) ParentIn(jobID, clusterID string) string {
 	return ""
 }
 
+// OwnsLog reports whether kind's objects own logs of items (DRS jobs):
+// their own ID is the job their log items name.
+func OwnsLog(kind Kind) bool {
+	s := byKind[kind]
+	return s != nil && s.Index.OwnJob
+}
+
+// IsLogItem reports whether kind's objects are the items of a log.
+func IsLogItem(kind Kind) bool {
+	s := byKind[kind]
+	return s != nil && s.Class == LogItem
+}
+
 // Observed reports whether records of the kind are observations: each
 // carries the time it was captured.
 func (s *Spec) Observed() bool { return s.Class == Observation }

@@ -315,7 +315,7 @@ func writeRecords(ctx context.Context, r *archive.Reader, rw *recordWriter, m *M
 		return fmt.Errorf("export: %w", err)
 	}
 	for _, k := range kinds.Names() {
-		if k == kinds.DRSJob {
+		if kinds.OwnsLog(k) {
 			continue // written above
 		}
 		err := r.Each(k, func(rec archive.Record) error {
