@@ -1,10 +1,14 @@
 package kinds
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
+
+	"github.com/archiver-dev/archiver/internal/jsonscan"
 )
 
 // Head is what files an object: its own ID, the parent it names, its time
@@ -22,57 +26,61 @@ type Head struct {
 }
 
 // HeadOf reads the Head of an object of the kind. It fails when the object
-// is no JSON object or lacks its ID (for kinds whose objects have one).
+// is no JSON object or lacks its ID (for kinds whose objects have one). It
+// reads only the members it needs, without decoding the rest: every record
+// sync and import file passes here.
 func (s *Spec) HeadOf(data []byte) (Head, error) {
-	var top map[string]json.RawMessage
-	if err := json.Unmarshal(data, &top); err != nil {
-		return Head{}, err
-	}
-	if top == nil {
+	want := [4]string{s.IDMember, s.ParentMember, s.TimeMember, s.ARNMember}
+	var got [4][]byte
+	ok := jsonscan.Members(data, func(quoted, value []byte) bool {
+		name := quoted[1 : len(quoted)-1]
+		if bytes.IndexByte(name, '\\') >= 0 {
+			name = []byte(jsonscan.MemberName(quoted))
+		}
+		for i, w := range want {
+			// As encoding/json fills a struct field: any member whose name
+			// differs only in case, the last one met.
+			if w != "" && (string(name) == w || strings.EqualFold(string(name), w)) {
+				got[i] = value
+			}
+		}
+		return true
+	})
+	if !ok || len(bytes.TrimSpace(data)) == 0 || bytes.TrimSpace(data)[0] != '{' {
 		return Head{}, fmt.Errorf("not a JSON object")
 	}
 	var h Head
 	if s.IDMember != "" {
-		h.ID = stringMember(top, s.IDMember)
+		h.ID = stringValue(got[0])
 		if h.ID == "" {
 			return h, fmt.Errorf("no %s", s.IDMember)
 		}
 	}
-	if s.ParentMember != "" {
-		h.Parent = stringMember(top, s.ParentMember)
-	}
+	h.Parent = stringValue(got[1])
 	if s.TimeMember != "" {
-		h.Time, h.HasTime = RawTime(member(top, s.TimeMember))
+		h.Time, h.HasTime = RawTime(got[2])
 	}
 	if s.ARNMember != "" {
-		h.ARN = stringMember(top, s.ARNMember)
+		h.ARN = stringValue(got[3])
 		h.Region, h.Account = ARNRegion(h.ARN), ARNAccount(h.ARN)
 	}
 	return h, nil
 }
 
-// member returns the raw value of the member name of top: the one spelt
-// exactly so, else one whose name differs only in case (as encoding/json
-// matches struct fields).
-func member(top map[string]json.RawMessage, name string) json.RawMessage {
-	if v, ok := top[name]; ok {
-		return v
-	}
-	for k, v := range top {
-		if strings.EqualFold(k, name) {
-			return v
-		}
-	}
-	return nil
-}
-
-// stringMember returns the string value of the member name of top, or "".
-func stringMember(top map[string]json.RawMessage, name string) string {
-	var s string
-	if json.Unmarshal(member(top, name), &s) != nil {
+// stringValue returns the string a raw JSON value holds, or "" when it
+// holds none.
+func stringValue(raw []byte) string {
+	if len(raw) < 2 || raw[0] != '"' {
 		return ""
 	}
-	return s
+	if bytes.IndexByte(raw, '\\') < 0 && utf8.Valid(raw) {
+		return string(raw[1 : len(raw)-1])
+	}
+	var v string
+	if json.Unmarshal(raw, &v) != nil {
+		return ""
+	}
+	return v
 }
 
 // ARNAccount returns the account field of an ARN, or "" if s is no ARN.

@@ -106,6 +106,18 @@ func RawTime(raw []byte) (time.Time, bool) {
 	if len(raw) == 0 {
 		return time.Time{}, false
 	}
+	if len(raw) >= 2 && raw[0] == '"' && bytes.IndexByte(raw, '\\') < 0 {
+		// Text without escapes, as AWS writes timestamps.
+		if t, err := awstime.Parse(string(raw[1 : len(raw)-1])); err == nil {
+			return t, true
+		}
+		t, err := awstime.ParseEpoch(string(raw[1 : len(raw)-1]))
+		return t, err == nil
+	}
+	if c := raw[0]; c == '-' || '0' <= c && c <= '9' {
+		t, err := awstime.ParseEpoch(string(raw))
+		return t, err == nil
+	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	var v any

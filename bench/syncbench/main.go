@@ -194,7 +194,8 @@ func fetchOnly(ctx context.Context, o archsync.Options) (time.Duration, int, err
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		// Source servers, then each one's recovery snapshots, then the
+		// Source servers, then each one's recovery snapshots and launch and
+		// replication configurations, the source networks, then the
 		// recovery instances, as sync reads them; and the staging accounts.
 		// Only the servers count as items, as in sync's check.
 		var servers []string
@@ -217,6 +218,21 @@ func fetchOnly(ctx context.Context, o archsync.Options) (time.Duration, int, err
 					add(0, err)
 					return
 				}
+			}
+			if _, err := c.GetLaunchConfiguration(ctx, &drs.GetLaunchConfigurationInput{SourceServerID: aws.String(id)}); err != nil {
+				add(0, err)
+				return
+			}
+			if _, err := c.GetReplicationConfiguration(ctx, &drs.GetReplicationConfigurationInput{SourceServerID: aws.String(id)}); err != nil {
+				add(0, err)
+				return
+			}
+		}
+		np := drs.NewDescribeSourceNetworksPaginator(c, &drs.DescribeSourceNetworksInput{MaxResults: aws.Int32(1000)})
+		for np.HasMorePages() {
+			if _, err := np.NextPage(ctx); err != nil {
+				add(0, err)
+				return
 			}
 		}
 		ip := drs.NewDescribeRecoveryInstancesPaginator(c, &drs.DescribeRecoveryInstancesInput{MaxResults: aws.Int32(1000)})
