@@ -33,9 +33,7 @@ would list) to FILE as one JSON document:
      "seal": {"sha256", "signature", "keyID"}
    }
 
-Each record object has a "kind" (drs.job, drs.jobLogItem, drs.sourceServer,
-drs.stagingAccount, drs.recoverySnapshot, drs.recoveryInstance,
-snowball.clusterJob, sms.replicationJob), its provenance
+Each record object has a "kind" (` + kindList(0, 33, 78) + `), its provenance
 (region, account, firstSeen, lastSeen; the file for imported records) and
 "data": the AWS object exactly as AWS sent it. Log items carry "jobID" and
 follow their job; snapshots carry "capturedAt". Every record appears

@@ -20,17 +20,12 @@ func importCommand() *cli.Command {
 		Description: `Reads the JSON that these AWS CLI commands print and merges its records into
 the archive, to keep history from before archiver was installed:
 
-   aws drs describe-jobs                    DRS jobs
-   aws drs describe-job-log-items           the log items of one job
-   aws drs describe-source-servers          source-server snapshots
-   aws drs list-staging-accounts            DRS staging accounts
-   aws drs describe-recovery-instances      recovery instances
-   aws drs describe-recovery-snapshots      the recovery snapshots of one
-                                            source server
-   aws snowball list-cluster-jobs           the jobs of one Snowball cluster
-   aws sms get-replication-jobs             SMS replication jobs (SMS was shut
-                                            down in 2023: saved output is often
-                                            all that is left of its history)
+` + importCommands() + `
+
+(SMS was shut down in 2023: saved output of get-replication-jobs is often
+all that is left of its history.) The get-... commands answer with one
+object each; a file may hold several, one after another, as a loop over
+the source servers prints them.
 
 A file may hold one page, the CLI's merged pagination output, or several
 pages one after another. Each file holds the output of one command.

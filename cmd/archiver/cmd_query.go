@@ -21,22 +21,15 @@ func queryCommand() *cli.Command {
 		Usage:     "answer questions from the archive, offline",
 		UsageText: "archiver [--archive DIR] query [filters] [--output table|json|jsonl|csv] [--wide] [--max-items N [--starting-token T]]",
 		Description: `Lists the archived records that match every filter given, oldest first:
-DRS jobs, job log items, source-server snapshots and staging accounts,
-Snowball cluster jobs and SMS replication jobs. It reads the archive and its
+every kind archiver keeps (see --kind). It reads the archive and its
 full-text index only: no network, no credentials. It can run while a sync
 runs, and answers from everything that sync has committed.
 
 FILTERS (combined with AND; a repeated flag matches any of its values):
    --from, --to       record time, inclusive. The record time of each kind:
-                        drs.job              creationDateTime
-                        drs.jobLogItem       logDateTime
-                        drs.sourceServer     capture time (when a sync or
-                        drs.stagingAccount   import first saw that state)
-                        drs.recoverySnapshot timestamp
-                        drs.recoveryInstance pointInTimeSnapshotDateTime
-                        snowball.clusterJob  CreationDate
-                        sms.replicationJob   seedReplicationTime
-                      (the capture time where AWS gave none). So --from 7d
+` + kindTimes(24) + `
+                      (the capture time, when a sync or import first saw
+                      that state, also where AWS gave none). So --from 7d
                       finds Snowball jobs created, and SMS jobs first
                       seeded, in the last week, not the jobs that changed:
                       --captured-from finds those.
@@ -72,14 +65,13 @@ FILTERS (combined with AND; a repeated flag matches any of its values):
                       (drsjob-...), every observation of a Snowball job
                       (JID...) or of an SMS replication job (sms-job-...)
    --id ID            a record by its own ID, every observation of it: a job
-                      as --job-id, a source server (s-...), recovery snapshot
-                      (pit-...), recovery instance (i-...), staging account
-                      (12 digits), or the jobs of a Snowball cluster (CID...)
+                      as --job-id, a source server (s-..., with its launch
+                      and replication configurations), source network
+                      (sn-...), recovery snapshot (pit-...), recovery
+                      instance (i-...), staging account (12 digits), or the
+                      jobs of a Snowball cluster (CID...)
    --source-server ID records about that source server (s-...)
-   --kind KIND        drs.job, drs.jobLogItem, drs.sourceServer,
-                      drs.stagingAccount, drs.recoverySnapshot,
-                      drs.recoveryInstance, snowball.clusterJob,
-                      sms.replicationJob
+   --kind KIND        ` + kindList(22, 22, 78) + `
    --region REGION    records from that AWS region (us-east-1)
    --account ID       records from that AWS account (12 digits)
    --event EVENT      log item event, such as LAUNCH_FAILED
@@ -188,7 +180,7 @@ func filterFlags() []cli.Flag {
 		&cli.StringSliceFlag{Name: "region", Usage: "AWS region the records came from (repeatable)"},
 		&cli.StringSliceFlag{Name: "account", Usage: "AWS account the records came from (repeatable)"},
 		&cli.BoolFlag{Name: "deleted", Usage: "only the latest records of objects AWS no longer lists (deleted upstream)"},
-		&cli.StringSliceFlag{Name: "id", Usage: "record ID: a job, source server, recovery snapshot or instance, staging account or Snowball cluster (repeatable)"},
+		&cli.StringSliceFlag{Name: "id", Usage: "record ID: a job, source server (its settings too), source network, recovery snapshot or instance, staging account or Snowball cluster (repeatable)"},
 		&cli.StringSliceFlag{Name: "initiated-by", Usage: "DRS job initiatedBy, such as START_DRILL (repeatable)"},
 		&cli.StringSliceFlag{Name: "type", Usage: "DRS job type, such as LAUNCH (repeatable)"},
 	}

@@ -26,20 +26,20 @@ archive every --commit-interval, each API page whole, in one transaction.
 Every field AWS returns is kept verbatim, including fields this build does
 not know.
 
-   drs       DescribeJobs, the DescribeJobLogItems of every job, a snapshot of
-             each source server (DescribeSourceServers, extended servers of
-             every staging account included), ListStagingAccounts, the
-             DescribeRecoverySnapshots of every source server (only those
-             newer than the newest archived) and DescribeRecoveryInstances
-   snowball  ListClusters, then ListClusterJobs of every cluster (or of each
-             --snowball-cluster-id)
-   sms       GetReplicationJobs, with every replication run
+` + sourceCalls() + `
+
+Source servers are read whole (extended servers of every staging account
+included); recovery snapshots only from the newest archived one on;
+Snowball clusters are those ListClusters lists, or each
+--snowball-cluster-id.
 
 A DRS job's log is read until the job is COMPLETED and never again after
-that. Source servers, staging accounts, recovery instances, Snowball jobs and
-SMS jobs get a new record only when their state changed (replication state,
-lag band, errors; EC2 state; JobState; job and run states...), so the archive
-shows when each change happened. A recovery snapshot is kept once. A crash or kill loses nothing already committed: run sync again and
+that. Observed kinds (source servers, staging accounts, recovery instances,
+launch and replication configurations, source networks, Snowball and SMS
+jobs) get a new record only when their state changed (replication state,
+lag band, errors; EC2 state; settings; JobState; job and run states...), so
+the archive shows when each change happened. A recovery snapshot is kept
+once. A crash or kill loses nothing already committed: run sync again and
 it finishes the work.
 
 Each --profile is one account and each --region one region; every profile is

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
@@ -642,4 +643,19 @@ func clip(s []string) string {
 		return strings.Join(s[:6], "\n\t") + fmt.Sprintf("\n\t(and %d more)", len(s)-6)
 	}
 	return strings.Join(s, "\n\t")
+}
+
+// TestREADMEPolicyCoversEveryKind: the IAM policy the README gives allows
+// the call that lists every kind archiver keeps.
+func TestREADMEPolicyCoversEveryKind(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, spec := range kinds.All() {
+		action := fmt.Sprintf("%q", spec.Source+":"+spec.Operation)
+		if !strings.Contains(string(b), action) {
+			t.Errorf("the README's policy lacks %s, which %s needs", action, spec.Kind)
+		}
+	}
 }
