@@ -933,6 +933,10 @@ func checkDeleted(t *testing.T, spec *kinds.Spec) {
 	if want := []string{string(spec.Kind) + " " + id}; !slices.Equal(got, want) {
 		t.Errorf("marked %v, want %v", got, want)
 	}
+	// The object's records stay: a marking says it is gone upstream.
+	if !slices.ContainsFunc(readRecords(t, dir)[spec.Kind], func(rec archive.Record) bool { return rec.ID == id }) {
+		t.Errorf("%s: the records of the object deleted upstream are gone", id)
+	}
 }
 
 // checkImport: the kind's objects saved as AWS CLI output give, imported
