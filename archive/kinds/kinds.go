@@ -291,6 +291,34 @@ func IsLogItem(kind Kind) bool {
 	return s != nil && s.Class == LogItem
 }
 
+// Columns returns the members the kind's record objects carry beside
+// their data, in the order an export writes them (query/object.go): the
+// columns of a table over its exported lines. A log item has no ID of its
+// own but its job's; an observation its capture time; a kind a complete
+// listing sweeps, the time it was marked deleted upstream; an imported
+// record the file it came from ("imported", an object of file and sha256).
+// Region, the partition of the S3 layout, is not among them.
+func (s *Spec) Columns() []string {
+	cols := []string{"kind"}
+	if s.IDMember != "" {
+		cols = append(cols, "id")
+	}
+	switch s.Parent {
+	case ParentJob:
+		cols = append(cols, "jobID")
+	case ParentCluster:
+		cols = append(cols, "clusterID")
+	}
+	if s.Observed() {
+		cols = append(cols, "capturedAt")
+	}
+	cols = append(cols, "account", "firstSeen", "lastSeen")
+	if s.Sweep != NoSweep {
+		cols = append(cols, "deletedUpstreamAt")
+	}
+	return append(cols, "imported", "data")
+}
+
 // Observed reports whether records of the kind are observations: each
 // carries the time it was captured.
 func (s *Spec) Observed() bool { return s.Class == Observation }

@@ -14,7 +14,7 @@ import (
 // each line indented by indent spaces, the times in one column after the
 // shorter names.
 func kindTimes(indent int) string {
-	const width = len("drs.recoveryInstance")
+	const width = 20 // the times of most kinds line up; longer names push theirs
 	var b strings.Builder
 	for i, s := range kinds.All() {
 		if i > 0 {

@@ -599,6 +599,9 @@ type exports struct {
 	json map[kinds.Kind][]archive.Record
 	// s3 maps the kind=... directory of each line to its record.
 	s3 map[string][]archive.Record
+	// members holds, by kind, the members the lines of the JSON export
+	// and the S3 export carry.
+	members map[kinds.Kind]map[string]bool
 }
 
 func exportAll(t *testing.T, dir string) exports {
@@ -621,11 +624,21 @@ func exportAll(t *testing.T, dir string) exports {
 	if err != nil {
 		t.Fatalf("export: %v", err)
 	}
-	out := exports{json: map[kinds.Kind][]archive.Record{}, s3: map[string][]archive.Record{}}
+	out := exports{json: map[kinds.Kind][]archive.Record{}, s3: map[string][]archive.Record{}, members: map[kinds.Kind]map[string]bool{}}
 	decode := func(line []byte) archive.Record {
 		var rec archive.Record
 		if err := json.Unmarshal(line, &rec); err != nil {
 			t.Fatalf("export line: %v: %.200s", err, line)
+		}
+		var top map[string]json.RawMessage
+		if err := json.Unmarshal(line, &top); err != nil {
+			t.Fatalf("export line: %v: %.200s", err, line)
+		}
+		if out.members[rec.Kind] == nil {
+			out.members[rec.Kind] = map[string]bool{}
+		}
+		for m := range top {
+			out.members[rec.Kind][m] = true
 		}
 		return rec
 	}
@@ -763,7 +776,7 @@ func TestConformance(t *testing.T) {
 				}
 				exported(t, spec, "the S3 export under "+dir+"/", exp.s3[dir], recs)
 			})
-			t.Run("ddl", func(t *testing.T) { checkDDL(t, spec) })
+			t.Run("ddl", func(t *testing.T) { checkDDL(t, spec, exp.members[spec.Kind]) })
 		})
 	}
 }
@@ -1153,8 +1166,18 @@ func checkRows(t *testing.T, spec *kinds.Spec, recs []archive.Record) {
 
 // checkDDL: Athena and Trino DDL each have a table for the kind that reads
 // its directory of a partitioned export.
-func checkDDL(t *testing.T, spec *kinds.Spec) {
+func checkDDL(t *testing.T, spec *kinds.Spec, members map[string]bool) {
 	const location = "s3://bucket/prefix"
+	// Every member the kind's exported lines carry is a column of its
+	// table (region is the partition's).
+	if len(members) == 0 {
+		t.Fatalf("no exported line of %s: the check proves nothing", spec.Plural)
+	}
+	for m := range members {
+		if m != "region" && !slices.Contains(spec.Columns(), m) {
+			t.Errorf("the exported lines carry %q, which is no column of the kind's table", m)
+		}
+	}
 	for _, dialect := range []string{ddl.Athena, ddl.Trino} {
 		stmts, err := ddl.Statements(dialect, location)
 		if err != nil {
@@ -1167,6 +1190,11 @@ func checkDDL(t *testing.T, spec *kinds.Spec) {
 				found = true
 				if !strings.Contains(s, dir) {
 					t.Errorf("%s: table %s does not read %s:\n%s", dialect, name, dir, s)
+				}
+				for _, c := range spec.Columns() {
+					if !strings.Contains(strings.ToLower(s), "\n  "+strings.ToLower(c)+" ") {
+						t.Errorf("%s: table %s has no column %s", dialect, name, c)
+					}
 				}
 			}
 		}

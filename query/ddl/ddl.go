@@ -44,29 +44,23 @@ func TableName(kind archive.Kind) string {
 
 // Statements returns CREATE TABLE statements, one per kind, for a partitioned
 // export at location (s3://bucket/prefix) in the given dialect. Each table
-// reads one kind's directory; region and dt are its partition columns (the
-// region member of each line is the partition's); data is the AWS object
-// as a JSON string, for json_extract.
+// reads one kind's directory, with a column for each member the kind's
+// lines carry (kinds.Spec.Columns); region and dt are its partition columns
+// (the region member of each line is the partition's); data is the AWS
+// object as a JSON string, for json_extract.
 func Statements(dialect, location string) (string, error) {
 	location = strings.TrimRight(location, "/")
 	var b strings.Builder
 	if dialect == Trino {
 		fmt.Fprintf(&b, "-- Trino, Hive connector: run in schema %s (or change %q in the CALLs).\n\n", TrinoSchema, TrinoSchema)
 	}
-	for _, kind := range kinds.Names() {
+	for _, spec := range kinds.All() {
+		kind := spec.Kind
 		dir := location + "/kind=" + string(kind) + "/"
 		switch dialect {
 		case Athena:
 			fmt.Fprintf(&b, `CREATE EXTERNAL TABLE IF NOT EXISTS %s (
-  kind string,
-  id string,
-  jobID string,
-  clusterID string,
-  capturedAt string,
-  account string,
-  firstSeen string,
-  lastSeen string,
-  data string
+%s
 )
 PARTITIONED BY (region string, dt string)
 ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe'
@@ -85,18 +79,10 @@ TBLPROPERTIES (
   'storage.location.template' = '%sregion=${region}/dt=${dt}/'
 );
 
-`, TableName(kind), dir, strings.Join(Regions, ","), dir)
+`, TableName(kind), columns(spec, "string", false), dir, strings.Join(Regions, ","), dir)
 		case Trino:
 			fmt.Fprintf(&b, `CREATE TABLE IF NOT EXISTS %s (
-  kind varchar,
-  id varchar,
-  jobid varchar,
-  clusterid varchar,
-  capturedat varchar,
-  account varchar,
-  firstseen varchar,
-  lastseen varchar,
-  data varchar,
+%s,
   region varchar,
   dt varchar
 )
@@ -107,10 +93,33 @@ WITH (
 );
 CALL system.sync_partition_metadata('%s', '%s', 'ADD');
 
-`, TableName(kind), dir, TrinoSchema, TableName(kind))
+`, TableName(kind), columns(spec, "varchar", true), dir, TrinoSchema, TableName(kind))
 		default:
 			return "", fmt.Errorf("unknown DDL dialect %q (want %s or %s)", dialect, Athena, Trino)
 		}
 	}
 	return b.String(), nil
+}
+
+// columns lists the columns of a kind's table, the members its exported
+// lines carry (kinds.Spec.Columns), each of type typ, one a line; lower
+// cases the names where the engine does.
+func columns(spec *kinds.Spec, typ string, lower bool) string {
+	cols := spec.Columns()
+	lines := make([]string, len(cols))
+	for i, c := range cols {
+		t := typ
+		if c == "imported" {
+			// The file an imported record came from, and its SHA-256.
+			t = "struct<file:string,sha256:string>"
+			if lower {
+				t = "row(file varchar, sha256 varchar)"
+			}
+		}
+		if lower {
+			c = strings.ToLower(c)
+		}
+		lines[i] = "  " + c + " " + t
+	}
+	return strings.Join(lines, ",\n")
 }
