@@ -140,8 +140,7 @@ func kindCounts(t *testing.T, dir string) map[archive.Kind]int {
 }
 
 // importedKinds are the kinds saved AWS CLI output holds.
-var importedKinds = []archive.Kind{kinds.DRSJob, kinds.DRSJobLogItem, kinds.DRSSourceServer, kinds.DRSStagingAccount,
-	kinds.DRSRecoverySnapshot, kinds.DRSRecoveryInstance, kinds.SnowballJob, kinds.SMSJob}
+var importedKinds = kinds.Names()
 
 // checkJSONL runs query --output jsonl and checks that it prints one
 // parseable record object a line, every record of the archive.
@@ -183,8 +182,8 @@ func verifyClean(t *testing.T, dir, when string) {
 // TestImportAWSCLIOutputAgreesWithSync saves the output of the real AWS CLI
 // from an emulator that serves members the CLI does not know, and imports
 // it into a fresh archive and into one sync filled from the same emulator:
-// DRS jobs, job logs, source servers, staging accounts, recovery instances
-// and snapshots, Snowball cluster jobs and SMS replication jobs: every
+// every kind (the SMS jobs rendered as the CLI would print them, since the
+// installed CLI has no sms commands): every
 // imported record is the emulator's object less what the CLI dropped,
 // query --output jsonl prints one record a line, verify is clean, and a
 // sync after the import adds no record of an imported kind. The imported
@@ -212,7 +211,11 @@ func TestImportAWSCLIOutputAgreesWithSync(t *testing.T) {
 			files = append(files, saveAWS(t, emu, src, "snapshots-"+h.SourceServerID+".json",
 				"drs", "describe-recovery-snapshots", "--source-server-id", h.SourceServerID))
 		}
+		files = append(files,
+			saveAWS(t, emu, src, "launch-"+h.SourceServerID+".json", "drs", "get-launch-configuration", "--source-server-id", h.SourceServerID),
+			saveAWS(t, emu, src, "replication-"+h.SourceServerID+".json", "drs", "get-replication-configuration", "--source-server-id", h.SourceServerID))
 	}
+	files = append(files, saveAWS(t, emu, src, "networks.json", "drs", "describe-source-networks"))
 	for _, c := range emu.ClusterIDs() {
 		files = append(files, saveAWS(t, emu, src, c+".json", "snowball", "list-cluster-jobs", "--cluster-id", c))
 	}
@@ -264,6 +267,21 @@ func TestImportAWSCLIOutputAgreesWithSync(t *testing.T) {
 		}
 		json.Unmarshal(j, &h)
 		want["sms.replicationJob "+h.ID] = j
+	}
+	for _, set := range []struct {
+		kind   archive.Kind
+		member string
+		raws   []json.RawMessage
+	}{
+		{kinds.DRSLaunchConfiguration, "sourceServerID", emu.LaunchConfigurations()},
+		{kinds.DRSReplicationConfiguration, "sourceServerID", emu.ReplicationConfigurations()},
+		{kinds.DRSSourceNetwork, "sourceNetworkID", emu.SourceNetworks()},
+	} {
+		for _, raw := range set.raws {
+			var m map[string]any
+			json.Unmarshal(raw, &m)
+			want[fmt.Sprintf("%s %v", set.kind, m[set.member])] = raw
+		}
 	}
 	wantCounts := map[archive.Kind]int{}
 	for k := range want {
