@@ -379,23 +379,14 @@ func (r Range) Contains(t time.Time) bool {
 // The ID and region parsers of the query filters are those of package
 // awsid, which sync and import share.
 
-// ParseJobID is awsid.ParseJobID: a DRS job ID.
-func ParseJobID(s string) (string, error) { return awsid.ParseJobID(s) }
-
 // ParseSourceServerID is awsid.ParseSourceServerID: a DRS source server ID.
 func ParseSourceServerID(s string) (string, error) { return awsid.ParseSourceServerID(s) }
-
-// ParseInstanceID is awsid.ParseInstanceID: an EC2 instance ID.
-func ParseInstanceID(s string) (string, error) { return awsid.ParseInstanceID(s) }
 
 // ParseAccount is awsid.ParseAccount: an AWS account ID.
 func ParseAccount(s string) (string, error) { return awsid.ParseAccount(s) }
 
 // ParseRegion is awsid.ParseRegion: the shape of an AWS region name.
 func ParseRegion(s string) (string, error) { return awsid.ParseRegion(s) }
-
-// ParseClusterID is awsid.ParseClusterID: a Snowball cluster ID.
-func ParseClusterID(s string) (string, error) { return awsid.ParseClusterID(s) }
 
 // ParseSnowballJobID is awsid.ParseSnowballJobID: a Snowball job ID.
 func ParseSnowballJobID(s string) (string, error) { return awsid.ParseSnowballJobID(s) }

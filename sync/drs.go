@@ -12,7 +12,6 @@ import (
 
 	"github.com/archiver-dev/archiver/archive"
 	"github.com/archiver-dev/archiver/archive/kinds"
-	"github.com/archiver-dev/archiver/internal/awstime"
 )
 
 // drsFetcher pages through the DRS APIs and returns raw items. It never
@@ -198,15 +197,6 @@ type jobHead struct {
 	Status           string `json:"status"`
 }
 
-// timeOr parses an AWS timestamp, falling back to def when it is absent or
-// unreadable, so that a record is never refused for its time alone.
-func timeOr(s string, def time.Time) time.Time {
-	if t, err := awstime.Parse(s); err == nil {
-		return t
-	}
-	return def
-}
-
 type serverHead struct {
 	SourceServerID string `json:"sourceServerID"`
 	Arn            string `json:"arn"`
@@ -224,15 +214,6 @@ type drsRun struct {
 	// newestSnapshot is the time of the newest archived recovery snapshot
 	// of each source server, read before the run.
 	newestSnapshot map[snapshotKey]time.Time
-}
-
-// accountOf returns the account named in arn, or the account of the
-// credentials when arn names none.
-func (r *drsRun) accountOf(arn string) string {
-	if a := kinds.ARNAccount(arn); a != "" {
-		return a
-	}
-	return r.account
 }
 
 // scope is the region and account the run reads.

@@ -211,14 +211,6 @@ func boolOrder(b bool) int {
 	return 0
 }
 
-// orElse returns a, or b when a is empty.
-func orElse(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
-}
-
 // merger writes imported records into one transaction.
 type merger struct {
 	w   *archive.Writer

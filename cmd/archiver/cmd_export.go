@@ -171,14 +171,6 @@ EXAMPLES:
 	}
 }
 
-func openReadOnly(ctx context.Context, dir string, lockTimeout time.Duration, stderr io.Writer) (*archive.Store, error) {
-	return archive.Open(ctx, dir, archive.Options{
-		ReadOnly:    true,
-		LockTimeout: lockTimeout,
-		Waiting:     func(msg string) { fmt.Fprintf(stderr, "archiver: %s\n", msg) },
-	})
-}
-
 // signKey reads the export signing key: from the file named by path, or
 // else from pemText (the ARCHIVER_SIGN_KEY environment variable). Neither
 // gives nil.

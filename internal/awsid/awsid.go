@@ -116,10 +116,6 @@ var (
 		what: "a DRS source network ID", want: "sn- and 17 letters or digits"}
 )
 
-// ParseSourceNetworkID returns s, trimmed, if it is a DRS source network
-// ID: sn- and 17 ASCII letters or digits.
-func ParseSourceNetworkID(s string) (string, error) { return sourceNetworkIDShape.parse(s) }
-
 // IsSourceNetworkID reports whether s is a DRS source network ID.
 func IsSourceNetworkID(s string) bool { return sourceNetworkIDShape.matches(s) }
 

@@ -124,16 +124,6 @@ func (p partition) dir() string {
 	return "kind=" + string(p.kind) + "/region=" + p.region + "/dt=" + p.dt
 }
 
-// PartKey returns the key of part n of an export in the partition of a
-// record of kind in region at time t, under prefix.
-func PartKey(prefix string, kind archive.Kind, region string, t time.Time, exportID string, n int) string {
-	if region == "" {
-		region = NoRegion
-	}
-	p := partition{kind: kind, region: region, dt: t.UTC().Format(time.DateOnly)}
-	return joinKey(prefix, fmt.Sprintf("%s/part-%s-%05d.jsonl.gz", p.dir(), exportID, n))
-}
-
 // ManifestKey returns the key of the manifest of an export generated at t.
 func ManifestKey(prefix string, t time.Time) string {
 	return joinKey(prefix, "manifest-"+t.UTC().Format("20060102T150405.000000000Z")+".json")
