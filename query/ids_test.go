@@ -22,7 +22,7 @@ func init() {
 	sms := `sms-job-[0-9a-fA-F]{8,32}`
 	idParsers["ParseAnyJobID"] = idParser{query.ParseAnyJobID, regexp.MustCompile(`^(` + drs + `|` + snowball + `|` + sms + `)$`), 40}
 	idParsers["ParseRecordID"] = idParser{query.ParseRecordID, regexp.MustCompile(`^(` + drs + `|` + snowball + `|` + sms +
-		`|s-[0-9a-zA-Z]{17}|pit-[0-9a-zA-Z]{17}|i-[0-9a-fA-F]{8,253}|CID` + uuid + `|[0-9]{12})$`), 255}
+		`|s-[0-9a-zA-Z]{17}|sn-[0-9a-zA-Z]{17}|pit-[0-9a-zA-Z]{17}|i-[0-9a-fA-F]{8,253}|CID` + uuid + `|[0-9]{12})$`), 255}
 }
 
 const (
