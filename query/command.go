@@ -99,3 +99,32 @@ func openIndex(dir string, timeout time.Duration, say func(string)) (*index.Inde
 	say("waiting for a running sync to finish updating the full-text index")
 	return index.Open(dir, index.Options{ReadOnly: true, LockTimeout: timeout})
 }
+
+// SelectKeys returns the key selection of an export filtered by f: it runs
+// the filters against the archive (and its index, when they need it) and
+// returns the keys of the records they select. Waits for the index lock are
+// told on stderr.
+func SelectKeys(f Filters, dir string, lockTimeout time.Duration, stderr io.Writer) func(context.Context, *archive.Store) (map[archive.Key]bool, error) {
+	return func(ctx context.Context, st *archive.Store) (map[archive.Key]bool, error) {
+		say := func(msg string) { fmt.Fprintf(stderr, "archiver: %s\n", msg) }
+		x, err := OpenIndexFor(f, dir, lockTimeout, say, func(string) {})
+		if err != nil {
+			return nil, fmt.Errorf("export: %w", err)
+		}
+		if x != nil {
+			defer x.Close()
+		}
+		keys := map[archive.Key]bool{}
+		err = st.View(func(r *archive.Reader) error {
+			_, err := Run(ctx, Source{Archive: r, Index: x}, Request{Filters: f}, func(rec archive.Record, _ []string) error {
+				keys[rec.Key] = true
+				return nil
+			})
+			return err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("export: %w", err)
+		}
+		return keys, nil
+	}
+}

@@ -1,17 +1,14 @@
 package main
 
 import (
-	"context"
 	"crypto/ed25519"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/archiver-dev/archiver/archive"
 	"github.com/archiver-dev/archiver/query"
 	"github.com/archiver-dev/archiver/query/export"
 	"github.com/archiver-dev/archiver/query/export/s3dest"
@@ -164,7 +161,7 @@ EXAMPLES:
 				if err != nil {
 					return usageError{err: err, command: "export"}
 				}
-				o.Select, o.Filters = selectKeys(&f, o.ArchiveDir, o.LockTimeout, c.App.ErrWriter), filterManifest(c)
+				o.Select, o.Filters = query.SelectKeys(f, o.ArchiveDir, o.LockTimeout, c.App.ErrWriter), filterManifest(c)
 			}
 			return export.Run(c.Context, o, c.App.Writer, c.App.ErrWriter)
 		},
@@ -194,32 +191,4 @@ func signKey(path, pemText string) (ed25519.PrivateKey, error) {
 		return nil, fmt.Errorf("%s: %w (want a PEM PKCS #8 key: openssl genpkey -algorithm ed25519)", from, err)
 	}
 	return k, nil
-}
-
-// selectKeys returns the key selection of an export: it runs the filters f
-// as a query over the archive in dir and returns the keys of the records
-// they select.
-func selectKeys(f *query.Filters, dir string, lockTimeout time.Duration, stderr io.Writer) func(context.Context, *archive.Store) (map[archive.Key]bool, error) {
-	return func(ctx context.Context, st *archive.Store) (map[archive.Key]bool, error) {
-		say := func(msg string) { fmt.Fprintf(stderr, "archiver: %s\n", msg) }
-		x, err := indexFor(*f, dir, lockTimeout, say, func(string) {})
-		if err != nil {
-			return nil, fmt.Errorf("export: %w", err)
-		}
-		if x != nil {
-			defer x.Close()
-		}
-		keys := map[archive.Key]bool{}
-		err = st.View(func(r *archive.Reader) error {
-			_, err := query.Run(ctx, query.Source{Archive: r, Index: x}, query.Request{Filters: *f}, func(rec archive.Record, _ []string) error {
-				keys[rec.Key] = true
-				return nil
-			})
-			return err
-		})
-		if err != nil {
-			return nil, fmt.Errorf("export: %w", err)
-		}
-		return keys, nil
-	}
 }

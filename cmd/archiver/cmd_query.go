@@ -11,7 +11,6 @@ import (
 	"golang.org/x/term"
 
 	"github.com/archiver-dev/archiver/archive/kinds"
-	"github.com/archiver-dev/archiver/index"
 	"github.com/archiver-dev/archiver/query"
 )
 
@@ -367,12 +366,6 @@ func filterManifest(c *cli.Context) map[string]any {
 
 // anyFilter reports whether any filter flag was given.
 func anyFilter(c *cli.Context) bool { return len(filterParts(c)) > 0 }
-
-// indexFor opens the full-text index for reading when the filters need it
-// (see query.OpenIndexFor).
-func indexFor(f query.Filters, dir string, timeout time.Duration, say, warn func(string)) (*index.Index, error) {
-	return query.OpenIndexFor(f, dir, timeout, say, warn)
-}
 
 // parseIDFilters reads --id, --initiated-by and --type into f.
 func parseIDFilters(c *cli.Context, f *query.Filters) error {
