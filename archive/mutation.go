@@ -110,6 +110,9 @@ func (w *Writer) flushMutations() error {
 		links = append(links, chain.Link{Op: byte(OpEvent), Kind: eventKind, Key: e.Key, Sum: e.Sum})
 	}
 	v, head := chain.AppendEntry(make([]byte, 0, len(links)*chain.LinkLen+chain.TrailerLen), head, links)
+	if err := w.appendLeaves(links); err != nil {
+		return err
+	}
 	if err := meta.Put([]byte(metaChainHead), chain.AppendHead(nil, head)); err != nil {
 		return fmt.Errorf("hash chain: %w", err)
 	}

@@ -2,8 +2,10 @@ package migrations
 
 import (
 	"bytes"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,6 +14,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/transparency-dev/merkle/rfc6962"
 
 	"github.com/archiver-dev/archiver/internal/chain"
 	"github.com/archiver-dev/archiver/internal/recfmt"
@@ -124,6 +128,12 @@ var steps = []Step{
 		Desc:    "add the buckets of DRS launch configurations, replication configurations and source networks",
 		Apply:   v11SettingsBuckets,
 		Present: hasBuckets("drs.launchConfiguration", "drs.replicationConfiguration", "drs.sourceNetwork"),
+	},
+	{
+		Version: 12,
+		Name:    "transparency-log",
+		Desc:    "start the transparency log: an RFC 6962 Merkle tree whose first leaf anchors the hash chain's head and whose later leaves are the chain's later links; the log's name",
+		Apply:   v12TransparencyLog,
 	},
 }
 
@@ -493,6 +503,43 @@ func v11SettingsBuckets(tx *bolt.Tx) error {
 	for _, name := range []string{"drs.launchConfiguration", "drs.replicationConfiguration", "drs.sourceNetwork"} {
 		if _, err := tx.CreateBucketIfNotExists([]byte(name)); err != nil {
 			return fmt.Errorf("create bucket %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// v12TransparencyLog starts the transparency log (see archive/tlog.go): its
+// first leaf anchors the chain as it stands (0x00, the head's link count
+// and hash), the tree's right edge is that one leaf's hash, and the log
+// gets a name of its own. The layouts are spelled out: this step must do
+// the same thing forever.
+func v12TransparencyLog(tx *bolt.Tx) error {
+	meta := tx.Bucket([]byte(MetaBucket))
+	if meta == nil {
+		return fmt.Errorf("no meta bucket")
+	}
+	var head chain.Head
+	if v := meta.Get([]byte("chainHead")); v != nil {
+		h, err := chain.ParseHead(v)
+		if err != nil {
+			return fmt.Errorf("hash chain head: %w", err)
+		}
+		head = h
+	}
+	leaf := chain.AppendHead([]byte{0x00}, head)
+	edge := binary.BigEndian.AppendUint64(nil, 1)
+	edge = append(edge, rfc6962.DefaultHasher.HashLeaf(leaf)...)
+	var id [16]byte
+	if _, err := rand.Read(id[:]); err != nil {
+		return fmt.Errorf("name the log: %w", err)
+	}
+	for k, v := range map[string][]byte{
+		"logStart": binary.BigEndian.AppendUint64(nil, head.N),
+		"logRange": edge,
+		"logID":    []byte("archiver.invalid/log/" + hex.EncodeToString(id[:])),
+	} {
+		if err := meta.Put([]byte(k), v); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -22,6 +22,8 @@
 //	schema10.db              the same, with the steps applied recorded
 //	                         by name (step 10 added nothing to a file that
 //	                         had step 7)
+//	schema11.db              the buckets of DRS launch and replication
+//	                         configurations and source networks (empty)
 //
 // Regenerate them, from the module root, with
 //
@@ -91,6 +93,7 @@ var layouts = []layout{
 	{"schema8.db", 8, true, true},
 	{"schema9.db", 9, true, true},
 	{"schema10.db", 10, true, true},
+	{"schema11.db", 11, true, true},
 }
 
 const (
@@ -242,6 +245,9 @@ func (f *file) create() {
 		if f.l.deleted {
 			names = append(names, "deleted")
 		}
+		if f.l.version >= 11 {
+			names = append(names, "drs.launchConfiguration", "drs.replicationConfiguration", "drs.sourceNetwork")
+		}
 		for _, n := range names {
 			if _, err := w.tx.CreateBucket([]byte(n)); err != nil {
 				log.Fatal(err)
@@ -254,7 +260,10 @@ func (f *file) create() {
 			must(meta.Put([]byte("chainStart"), binary.BigEndian.AppendUint64(nil, 1)))
 		}
 		must(meta.Put([]byte("schemaVersion"), binary.BigEndian.AppendUint32(nil, uint32(f.l.version))))
-		if f.l.version >= 10 {
+		switch {
+		case f.l.version >= 11:
+			must(meta.Put([]byte("schemaSteps"), []byte(stepsRecord10+"11 drs-settings-and-source-networks\n")))
+		case f.l.version >= 10:
 			// From schema 10 a file records the steps applied to it by
 			// name; a new file had every step up to its version.
 			must(meta.Put([]byte("schemaSteps"), []byte(stepsRecord10)))
