@@ -56,7 +56,7 @@ func Run(ctx context.Context, o RunOptions, stdout, stderr io.Writer) error {
 		if err != nil {
 			problems = append(problems, err)
 		}
-		return nil
+		return r.VerifyDerived(func(err error) { problems = append(problems, err) })
 	})
 	if err != nil {
 		problems = append(problems, err)

@@ -1,0 +1,146 @@
+package archive
+
+import (
+	"bytes"
+	"fmt"
+
+	"github.com/archiver-dev/archiver/archive/kinds"
+)
+
+// VerifyDerived recomputes the buckets derived from the records and
+// reports every way the stored ones differ: an insider who deletes or edits
+// an entry of the identity index or of a job-log index changes what queries
+// and exports answer without touching a record, so verify checks them
+// against the records themselves.
+//
+//   - ids: every object with an ID has an entry, and every entry points at
+//     a record of that very object (kind, ID, region, account).
+//   - joblog: every log item is in exactly one job's list, the list of its
+//     job, and every listed key is a log item of that job, in position
+//     order from 0.
+func (r *Reader) VerifyDerived(report func(error)) error {
+	ids, err := r.bucket(bucketIDs)
+	if err != nil {
+		return err
+	}
+	// Every identity of the records, and whether the index points at one
+	// of its records.
+	type seen struct{ pointed bool }
+	identities := map[string]*seen{}
+	for _, spec := range kinds.All() {
+		if spec.IDMember == "" {
+			continue
+		}
+		err := r.Each(spec.Kind, func(rec Record) error {
+			identities[string(identity(rec.Kind, rec.ID, rec.Region, rec.Account))] = &seen{}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	err = ids.ForEach(func(id, v []byte) error {
+		kind, _, _ := bytes.Cut(id, []byte{0})
+		if len(v) < KeyLen {
+			report(fmt.Errorf("identity index: the entry of %q is malformed", printable(id)))
+			return nil
+		}
+		b, err := r.bucket(string(kind))
+		if err != nil {
+			report(fmt.Errorf("identity index: the entry of %q names no kind archiver keeps", printable(id)))
+			return nil
+		}
+		raw := b.Get(v[:KeyLen])
+		if raw == nil {
+			report(fmt.Errorf("identity index: the entry of %q points at record %x, which is not archived", printable(id), v[:KeyLen]))
+			return nil
+		}
+		rec, err := decodeRecord(v[:KeyLen], raw)
+		if err != nil {
+			return err
+		}
+		if !bytes.Equal(identity(rec.Kind, rec.ID, rec.Region, rec.Account), id) {
+			report(fmt.Errorf("identity index: the entry of %q points at record %x of another object", printable(id), v[:KeyLen]))
+			return nil
+		}
+		if s := identities[string(id)]; s != nil {
+			s.pointed = true
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for id, s := range identities {
+		if !s.pointed {
+			report(fmt.Errorf("identity index: %q has records but no entry: the entry was removed", printable([]byte(id))))
+		}
+	}
+	return r.verifyJobLogs(report)
+}
+
+// verifyJobLogs checks the job-log index against the log items.
+func (r *Reader) verifyJobLogs(report func(error)) error {
+	idx, err := r.bucket(bucketJobLog)
+	if err != nil {
+		return err
+	}
+	var logKinds []Kind
+	for _, spec := range kinds.All() {
+		if spec.Class == kinds.LogItem {
+			logKinds = append(logKinds, spec.Kind)
+		}
+	}
+	listed := map[Key]bool{}
+	for _, lk := range logKinds {
+		items, err := r.bucket(string(lk))
+		if err != nil {
+			return err
+		}
+		err = idx.ForEach(func(job, list []byte) error {
+			parts := bytes.Split(bytes.TrimSuffix(job, []byte{0}), []byte{0})
+			if len(parts) != 3 || len(list)%KeyLen != 0 {
+				report(fmt.Errorf("job-log index: the entry %q is malformed", printable(job)))
+				return nil
+			}
+			ref := JobRef{JobID: string(parts[0]), Region: string(parts[1]), Account: string(parts[2])}
+			for i := 0; i < len(list); i += KeyLen {
+				var k Key
+				copy(k[:], list[i:i+KeyLen])
+				raw := items.Get(k[:])
+				if raw == nil {
+					report(fmt.Errorf("job-log index: the log of %s lists record %x, which is not archived", ref.JobID, k))
+					continue
+				}
+				rec, err := decodeRecord(k[:], raw)
+				if err != nil {
+					return err
+				}
+				if rec.JobID != ref.JobID || rec.Region != ref.Region || rec.Account != ref.Account || rec.Pos == nil || *rec.Pos != i/KeyLen {
+					report(fmt.Errorf("job-log index: item %d of the log of %s is record %x, which is not that item", i/KeyLen, ref.JobID, k))
+				}
+				if listed[k] {
+					report(fmt.Errorf("job-log index: record %x is listed twice", k))
+				}
+				listed[k] = true
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		err = r.Each(lk, func(rec Record) error {
+			if !listed[rec.Key] {
+				report(fmt.Errorf("job-log index: log item %x of %s is in no job's list: the entry was removed or edited", rec.Key, rec.JobID))
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// printable shows an index key with its NUL separators as slashes.
+func printable(k []byte) string { return string(bytes.ReplaceAll(k, []byte{0}, []byte{'/'})) }
