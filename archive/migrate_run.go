@@ -14,7 +14,7 @@ import (
 // RunMigrate lists the pending schema steps of the archive in dir on stdout
 // and, unless dryRun, applies them in one transaction (see Migrate);
 // o.Waiting, when nil, says waits for the archive's lock on stderr.
-func RunMigrate(ctx context.Context, dir string, dryRun bool, o Options, stdout, stderr io.Writer) error {
+func RunMigrate(ctx context.Context, dir string, dryRun bool, o Options, cp CheckpointOptions, stdout, stderr io.Writer) error {
 	if o.Waiting == nil {
 		o.Waiting = func(msg string) { fmt.Fprintf(stderr, "archiver: %s\n", msg) }
 	}
@@ -40,6 +40,9 @@ func RunMigrate(ctx context.Context, dir string, dryRun bool, o Options, stdout,
 	if len(done) == 0 {
 		fmt.Fprintf(stdout, "archiver migrate: schema %d, up to date; nothing to do\n", from)
 		return nil
+	}
+	if _, err := PublishCheckpoint(ctx, dir, o, cp); err != nil {
+		return fmt.Errorf("migrate: %w", err)
 	}
 	fmt.Fprintf(stdout, "archiver migrate: schema %d; applied %s in one transaction:\n", from, steps(len(done)))
 	printSteps(stdout, done)

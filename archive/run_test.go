@@ -77,7 +77,7 @@ func TestRunMigrate(t *testing.T) {
 		{false, fmt.Sprintf("archiver migrate: schema %d, up to date; nothing to do\n", migrations.Latest())},
 	} {
 		var stdout bytes.Buffer
-		if err := archive.RunMigrate(context.Background(), dir, tc.dryRun, o, &stdout, io.Discard); err != nil {
+		if err := archive.RunMigrate(context.Background(), dir, tc.dryRun, o, archive.CheckpointOptions{}, &stdout, io.Discard); err != nil {
 			t.Fatalf("migrate (dry run %v): %v", tc.dryRun, err)
 		}
 		if !strings.Contains(stdout.String(), tc.want) {

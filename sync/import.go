@@ -19,6 +19,9 @@ import (
 type ImportOptions struct {
 	// ArchiveDir is the archive directory.
 	ArchiveDir string
+	// Checkpoint says how the archive is checkpointed once the import is
+	// committed (see archive.PublishCheckpoint).
+	Checkpoint archive.CheckpointOptions
 	// JobID is the job of every file of log items. Empty: each such file
 	// names its job in its file name (drsjob-...).
 	JobID string
@@ -189,6 +192,9 @@ func Import(ctx context.Context, o ImportOptions, paths []string) (ImportResult,
 		err = cerr
 	}
 	if err != nil {
+		return res, fmt.Errorf("import: %w", err)
+	}
+	if _, err := archive.PublishCheckpoint(ctx, o.ArchiveDir, archive.Options{LockTimeout: o.LockTimeout, Waiting: o.Waiting}, o.Checkpoint); err != nil {
 		return res, fmt.Errorf("import: %w", err)
 	}
 	if !o.NoIndex {

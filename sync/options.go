@@ -50,6 +50,10 @@ func ParseSources(s string) ([]Source, error) {
 
 // Options configure one sync run.
 type Options struct {
+	// Checkpoint says how the archive's transparency log is checkpointed
+	// once the run's writes are committed: signed, and copied to a witness
+	// directory, when set.
+	Checkpoint archive.CheckpointOptions
 	// ArchiveDir is the archive directory.
 	ArchiveDir string
 	// Sources to read; default DRS.

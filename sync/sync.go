@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"slices"
 	gosync "sync"
 	"time"
@@ -86,6 +89,14 @@ func Run(ctx context.Context, o Options, stats *Stats) (err error) {
 		return commitErr
 	case ctx.Err() != nil:
 		return ctx.Err()
+	}
+	// The log as committed, even before a failure, is checkpointed and
+	// published to the witness.
+	if err := checkpointRun(ctx, o); err != nil {
+		if fetchErr != nil {
+			return fetchErr
+		}
+		return err
 	}
 	// Whatever was committed, even before a failure, goes into the index.
 	if !o.NoIndex {
@@ -311,4 +322,15 @@ func Reindex(ctx context.Context, o Options) (int, error) {
 		return n, fmt.Errorf("reindex: %w", err)
 	}
 	return n, nil
+}
+
+// checkpointRun checkpoints the archive a run wrote to (see
+// archive.PublishCheckpoint); a run that never created the archive has
+// nothing to checkpoint.
+func checkpointRun(ctx context.Context, o Options) error {
+	if _, err := os.Stat(filepath.Join(o.ArchiveDir, archive.FileName)); errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	_, err := archive.PublishCheckpoint(ctx, o.ArchiveDir, archive.Options{LockTimeout: o.LockTimeout, Waiting: o.Waiting}, o.Checkpoint)
+	return err
 }

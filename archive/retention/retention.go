@@ -37,6 +37,9 @@ type RunOptions struct {
 	// for none. Force replaces an existing regular file.
 	Export string
 	Force  bool
+	// Checkpoint says how the archive is checkpointed once records are
+	// removed (see archive.PublishCheckpoint).
+	Checkpoint archive.CheckpointOptions
 	// ExportOptions are those of the export (version, build, signing key);
 	// the schema version, scratch directory, records and filters are set
 	// by Run.
@@ -98,6 +101,9 @@ func Run(ctx context.Context, o RunOptions, stdout, stderr io.Writer) error {
 	case !res.Removed:
 		fmt.Fprintf(stdout, "archiver prune: would remove %d records older than %s (%s); nothing removed: add --confirm\n", res.Records, o.Before.In(o.Location).Format(time.RFC3339), what)
 		return nil
+	}
+	if _, err := st.PublishCheckpoint(o.Checkpoint); err != nil {
+		return fmt.Errorf("prune: %w", err)
 	}
 	// The index drops what was removed.
 	err = st.View(func(r *archive.Reader) error {

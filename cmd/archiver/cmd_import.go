@@ -79,7 +79,7 @@ EXAMPLES:
    archiver import jobs.json drsjob-0123456789abcdef0.json
 
    archiver import --region eu-west-1 --account 123456789012 --captured-at 2023-03-01 sms-jobs.json`,
-		Flags: []cli.Flag{
+		Flags: append(checkpointFlags(true),
 			&cli.StringFlag{Name: "job-id", Usage: "job of the job log items files (default: the drsjob-... in each file name)"},
 			&cli.StringFlag{Name: "snowball-cluster-id", Usage: "cluster of the Snowball cluster-job files (default: the CID... in each file name)"},
 			&cli.StringFlag{Name: "region", Usage: "AWS region of records whose data does not say it"},
@@ -88,7 +88,7 @@ EXAMPLES:
 			&cli.BoolFlag{Name: "no-index", Usage: "leave the full-text index as it is; the next sync (or 'archiver reindex') brings it up to date"},
 			&cli.DurationFlag{Name: "lock-timeout", Value: 10 * time.Minute, Usage: "longest wait for a running sync to finish, and for the archive file lock"},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print nothing on success"},
-		},
+		),
 		Action: func(c *cli.Context) error {
 			o, files, err := importOptions(c, time.Now())
 			if err != nil {
@@ -101,7 +101,12 @@ EXAMPLES:
 
 // importOptions reads and checks the import command line.
 func importOptions(c *cli.Context, now time.Time) (archsync.ImportOptions, []string, error) {
+	cp, err := checkpointOptions(c)
+	if err != nil {
+		return archsync.ImportOptions{}, nil, err
+	}
 	o := archsync.ImportOptions{
+		Checkpoint: cp,
 		ArchiveDir:  c.String("archive"),
 		NoIndex:     c.Bool("no-index"),
 		LockTimeout: c.Duration("lock-timeout"),
@@ -110,7 +115,6 @@ func importOptions(c *cli.Context, now time.Time) (archsync.ImportOptions, []str
 	if len(files) == 0 {
 		return o, nil, fmt.Errorf("no file to import")
 	}
-	var err error
 	if s := c.String("job-id"); s != "" {
 		if o.JobID, err = awsid.ParseJobID(s); err != nil {
 			return o, nil, fmt.Errorf("--job-id %w", err)

@@ -49,10 +49,10 @@ EXAMPLES:
    archiver migrate
 
    archiver --archive /var/lib/archiver migrate`,
-		Flags: []cli.Flag{
+		Flags: append(checkpointFlags(true),
 			&cli.BoolFlag{Name: "dry-run", Aliases: []string{"n"}, Usage: "list the pending steps and change nothing"},
 			&cli.DurationFlag{Name: "lock-timeout", Value: 10 * time.Minute, Usage: "longest wait for the archive file lock held by another process"},
-		},
+		),
 		Action: func(c *cli.Context) error {
 			if err := noArgs(c); err != nil {
 				return err
@@ -60,7 +60,11 @@ EXAMPLES:
 			if c.Duration("lock-timeout") <= 0 {
 				return usageError{err: fmt.Errorf("--lock-timeout must be positive"), command: "migrate"}
 			}
-			return archive.RunMigrate(c.Context, c.String("archive"), c.Bool("dry-run"), archive.Options{LockTimeout: c.Duration("lock-timeout")}, c.App.Writer, c.App.ErrWriter)
+			cp, err := checkpointOptions(c)
+			if err != nil {
+				return usageError{err: err, command: "migrate"}
+			}
+			return archive.RunMigrate(c.Context, c.String("archive"), c.Bool("dry-run"), archive.Options{LockTimeout: c.Duration("lock-timeout")}, cp, c.App.Writer, c.App.ErrWriter)
 		},
 	}
 }

@@ -62,7 +62,7 @@ EXAMPLES:
    archiver prune --before 2024-01-01 --export pruned-2023.json --sign-key export-signing.pem --confirm
    archiver prune --before 400d --no-export --confirm
    archiver prune --before 2y --tz Europe/Berlin --export pruned.json --confirm`,
-		Flags: []cli.Flag{
+		Flags: append(checkpointFlags(false),
 			&cli.StringFlag{Name: "before", Usage: "remove records older than this: " + timeForms},
 			tzFlag(),
 			&cli.BoolFlag{Name: "confirm", Usage: "remove the records (without it, only say what would go)"},
@@ -71,7 +71,7 @@ EXAMPLES:
 			&cli.BoolFlag{Name: "no-export", Usage: "remove the records without exporting them"},
 			&cli.StringFlag{Name: "sign-key", Usage: "sign the export with this ed25519 private key (PEM file; or the PEM itself in ARCHIVER_SIGN_KEY)"},
 			&cli.DurationFlag{Name: "lock-timeout", Value: time.Minute, Usage: "longest wait for the archive file lock"},
-		},
+		),
 		Action: func(c *cli.Context) error {
 			if err := noArgs(c); err != nil {
 				return err
@@ -87,6 +87,11 @@ EXAMPLES:
 
 func pruneOptions(c *cli.Context, now time.Time) (retention.RunOptions, error) {
 	o := retention.RunOptions{ArchiveDir: c.String("archive"), Confirm: c.Bool("confirm"), Export: c.String("export"), Force: c.Bool("force"), LockTimeout: c.Duration("lock-timeout"), Location: time.UTC}
+	cp, err := checkpointOptions(c)
+	if err != nil {
+		return o, err
+	}
+	o.Checkpoint = cp
 	b := strings.TrimSpace(c.String("before"))
 	if b == "" {
 		return o, fmt.Errorf("--before DATE is required")

@@ -99,7 +99,7 @@ EXAMPLES:
    archiver sync --source drs,snowball --region us-east-1 --region us-west-2 --profile prod --profile staging
    archiver --archive /var/lib/archiver sync --region us-east-1 --endpoint-url http://127.0.0.1:4566
    archiver sync --region us-east-1 --quiet --metrics-file /var/lib/node_exporter/textfile/archiver.prom`,
-		Flags: []cli.Flag{
+		Flags: append(checkpointFlags(true),
 			&cli.StringFlag{Name: "source", Value: "drs", Usage: "comma-separated sources to read: drs, snowball, sms"},
 			&cli.StringSliceFlag{Name: "region", Usage: "AWS region; repeat it to read several (default: AWS_REGION or the profile's region)"},
 			&cli.StringSliceFlag{Name: "profile", Usage: "shared config profile, one account each; repeat it to read several accounts (default: AWS_PROFILE or default)"},
@@ -114,7 +114,7 @@ EXAMPLES:
 			&cli.BoolFlag{Name: "no-index", Usage: "leave the full-text index as it is; the next sync (or 'archiver reindex') brings it up to date"},
 			&cli.StringFlag{Name: "metrics-file", Usage: "write Prometheus metrics of every run here, for node_exporter's textfile collector (a .prom file in its directory)"},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print nothing on success"},
-		},
+		),
 		Action: func(c *cli.Context) error {
 			if err := noArgs(c); err != nil {
 				return err
@@ -181,8 +181,13 @@ func syncOptions(c *cli.Context) (archsync.Options, error) {
 	if err := archsync.CheckProfiles(c.Context, profiles); err != nil {
 		return archsync.Options{}, usageError{err: fmt.Errorf("--profile: %w", err), command: "sync"}
 	}
+	cp, err := checkpointOptions(c)
+	if err != nil {
+		return archsync.Options{}, usageError{err: err, command: "sync"}
+	}
 	return archsync.Options{
 		ArchiveDir: c.String("archive"),
+		Checkpoint: cp,
 		Sources:    sources,
 		Regions:    regions,
 		Profiles:   profiles,
