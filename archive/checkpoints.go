@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"fmt"
+	"io"
 	"os"
 
 	bolt "go.etcd.io/bbolt"
@@ -120,4 +121,37 @@ func (s *Store) PublishCheckpoint(o CheckpointOptions) ([]byte, error) {
 		}
 	}
 	return text, nil
+}
+
+// RunCheckpoint prints the latest checkpoint of the archive in dir on
+// stdout, as it was written (a signed note, or a bare body). An archive
+// that has written none yet gets the checkpoint of its log as it stands,
+// unsigned, and a line on stderr saying so.
+func RunCheckpoint(ctx context.Context, dir string, o Options, stdout, stderr io.Writer) error {
+	o.ReadOnly = true
+	st, err := Open(ctx, dir, o)
+	if err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	defer st.Close()
+	var text []byte
+	err = st.View(func(r *Reader) error {
+		latest, ok, err := r.LatestCheckpoint()
+		if err != nil || ok {
+			text = latest
+			return err
+		}
+		c, err := r.CheckpointOf()
+		if err != nil {
+			return err
+		}
+		text = c.Marshal()
+		fmt.Fprintln(stderr, "archiver checkpoint: no checkpoint written yet (the next sync, import, prune or migrate writes one); this is the log as it stands, unsigned")
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	_, err = stdout.Write(text)
+	return err
 }

@@ -6,6 +6,7 @@ package check
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"io"
@@ -24,6 +25,11 @@ type RunOptions struct {
 	// for a sync to release it.
 	ArchiveDir  string
 	LockTimeout time.Duration
+	// Against names witnesses: checkpoint files and directories of them,
+	// kept outside the archive. The archive must extend every one.
+	Against []string
+	// PublicKey, when set, is the key every witness must be signed with.
+	PublicKey ed25519.PublicKey
 }
 
 // Run checks the archive in o.ArchiveDir: it prints each problem found on
@@ -32,6 +38,13 @@ type RunOptions struct {
 func Run(ctx context.Context, o RunOptions, stdout, stderr io.Writer) error {
 	dir, lockTimeout := o.ArchiveDir, o.LockTimeout
 	waiting := func(msg string) { fmt.Fprintf(stderr, "archiver: %s\n", msg) }
+	var ws []witness
+	if len(o.Against) > 0 {
+		var err error
+		if ws, err = readWitnesses(o.Against, o.PublicKey); err != nil {
+			return fmt.Errorf("verify --against: %w", err)
+		}
+	}
 	st, err := archive.Open(ctx, dir, archive.Options{ReadOnly: true, LockTimeout: lockTimeout, Waiting: waiting})
 	if err != nil {
 		return fmt.Errorf("verify: %w", err)
@@ -41,6 +54,7 @@ func Run(ctx context.Context, o RunOptions, stdout, stderr io.Writer) error {
 	counts := map[archive.Kind]int{}
 	var chainRep archive.ChainReport
 	var logHead archive.TreeHead
+	witnessNote := "only its own consistency was checked: give --against a checkpoint kept outside it to prove its history"
 	err = st.View(func(r *archive.Reader) error {
 		for _, k := range kinds.Names() {
 			if err := r.Each(k, func(archive.Record) error { counts[k]++; return nil }); err != nil {
@@ -56,7 +70,18 @@ func Run(ctx context.Context, o RunOptions, stdout, stderr io.Writer) error {
 		if err != nil {
 			problems = append(problems, err)
 		}
-		return r.VerifyDerived(func(err error) { problems = append(problems, err) })
+		if err := r.VerifyDerived(func(err error) { problems = append(problems, err) }); err != nil {
+			return err
+		}
+		if len(ws) > 0 {
+			latest, err := checkAgainst(r, ws)
+			if err != nil {
+				problems = append(problems, err)
+			} else {
+				witnessNote = fmt.Sprintf("extends %d checkpoints kept outside it, the latest %s (%d entries)", len(ws), latest.from, latest.c.Size)
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		problems = append(problems, err)
@@ -85,8 +110,8 @@ func Run(ctx context.Context, o RunOptions, stdout, stderr io.Writer) error {
 			parts = append(parts, fmt.Sprintf("%d %s", n, k))
 		}
 	}
-	fmt.Fprintf(stdout, "archiver verify: ok: %s, schema %d, %d records (%s); hash chain of %d links intact, head %x; transparency log of %d leaves, root %x; %s\n",
-		st.Path(), migrations.Latest(), total, strings.Join(parts, ", "), chainRep.Head.N, chainRep.Head.Hash, logHead.Size, logHead.Hash, indexNote)
+	fmt.Fprintf(stdout, "archiver verify: ok: %s, schema %d, %d records (%s); hash chain of %d links intact, head %x; transparency log of %d leaves, root %x; %s; %s\n",
+		st.Path(), migrations.Latest(), total, strings.Join(parts, ", "), chainRep.Head.N, chainRep.Head.Hash, logHead.Size, logHead.Hash, witnessNote, indexNote)
 	return nil
 }
 

@@ -106,6 +106,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			queryCommand(),
 			exportCommand(),
 			verifyCommand(),
+			checkpointCommand(),
 			reindexCommand(),
 			pruneCommand(),
 			migrateCommand(),

@@ -4,6 +4,7 @@ import (
 	"crypto/ed25519"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -16,12 +17,24 @@ func verifyCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "verify",
 		Usage:     "check the archive file's consistency",
-		UsageText: "archiver [--archive DIR] verify\n   archiver verify --export FILE [--public-key FILE]",
+		UsageText: "archiver [--archive DIR] verify [--against FILE|DIR]... [--public-key FILE]\n   archiver verify --export FILE [--public-key FILE]",
 		Description: `Runs bbolt's consistency check over every page of the archive file,
 decodes every record, recomputes the hash chain and checks every record
 against it (a record changed, added or removed other than by archiver breaks
 it), and checks that the full-text index holds exactly the archive's
-records, as of the same change. It reports each problem found.
+records, as of the same change. It recomputes the identity and job-log
+indexes from the records, and the transparency log (an RFC 6962 Merkle tree
+of every write) from the change log. It reports each problem found.
+
+All of that checks the file against itself: whoever can write the file can
+rewrite all of it consistently. What proves the history is a checkpoint
+kept outside the file (sync, import, prune and migrate write one to
+--checkpoint-dir): with --against FILE or DIR (repeatable), verify proves
+from the change log that the archive is an append-only extension of every
+checkpoint there. A record changed, removed or inserted before a
+checkpoint, or an older copy of the archive put back, fails naming the
+first checkpoint the archive no longer extends. With --public-key, every
+checkpoint must be signed with that key.
 Exit status 0 means all is sound; 1 means a problem was found (each is
 printed) or the archive could not be opened. An index problem is mended by
 the next sync or by 'archiver reindex'; the archive is the source of truth.
@@ -35,34 +48,46 @@ signature, which is what shows a forger who rewrote every hash.
 EXAMPLES:
    archiver verify
    archiver --archive /var/lib/archiver verify
+   archiver verify --against /mnt/witness/archiver-checkpoints
+   archiver verify --against /mnt/witness/archiver-checkpoints --public-key checkpoint-signing.pub.pem
    archiver verify --export drs-history.json
    archiver verify --export audit.json --public-key export-signing.pub.pem`,
 		Flags: []cli.Flag{
 			&cli.DurationFlag{Name: "lock-timeout", Value: time.Minute, Usage: "longest wait for a sync to release the archive"},
 			&cli.StringFlag{Name: "export", Usage: "check this export file instead of the archive (offline, no archive needed)"},
-			&cli.StringFlag{Name: "public-key", Usage: "with --export: check the export's signature with this ed25519 public key (PEM)"},
+			&cli.StringFlag{Name: "public-key", Usage: "check the signature of the export (--export) or of every checkpoint (--against) with the ed25519 public key in `FILE` (PEM)"},
+			&cli.StringSliceFlag{Name: "against", Usage: "prove the archive extends the checkpoints in `FILE` or directory (repeatable)"},
 		},
 		Action: func(c *cli.Context) error {
 			if err := noArgs(c); err != nil {
 				return err
 			}
+			var pub ed25519.PublicKey
+			if k := c.String("public-key"); k != "" {
+				b, err := os.ReadFile(k)
+				if err != nil {
+					return usageError{err: fmt.Errorf("--public-key: %w", err), command: "verify"}
+				}
+				if pub, err = export.ParsePublicKey(b); err != nil {
+					return usageError{err: fmt.Errorf("--public-key %s: %w (want a PEM public key: openssl pkey -pubout)", k, err), command: "verify"}
+				}
+			}
+			against := c.StringSlice("against")
 			if f := c.String("export"); f != "" {
-				var pub ed25519.PublicKey
-				if k := c.String("public-key"); k != "" {
-					b, err := os.ReadFile(k)
-					if err != nil {
-						return usageError{err: fmt.Errorf("--public-key: %w", err), command: "verify"}
-					}
-					if pub, err = export.ParsePublicKey(b); err != nil {
-						return usageError{err: fmt.Errorf("--public-key %s: %w (want a PEM public key: openssl pkey -pubout)", k, err), command: "verify"}
-					}
+				if len(against) > 0 {
+					return usageError{err: fmt.Errorf("--against checks the archive, --export an export: give one of them"), command: "verify"}
 				}
 				return export.RunVerify(f, pub, c.App.Writer, c.App.ErrWriter)
 			}
-			if c.String("public-key") != "" {
-				return usageError{err: fmt.Errorf("--public-key checks an export: give --export FILE too"), command: "verify"}
+			if pub != nil && len(against) == 0 {
+				return usageError{err: fmt.Errorf("--public-key checks an export (--export FILE) or checkpoints (--against FILE|DIR): give one of them"), command: "verify"}
 			}
-			return check.Run(c.Context, check.RunOptions{ArchiveDir: c.String("archive"), LockTimeout: c.Duration("lock-timeout")}, c.App.Writer, c.App.ErrWriter)
+			for _, a := range against {
+				if _, err := os.Stat(a); err != nil && !strings.HasPrefix(a, "s3://") {
+					return usageError{err: fmt.Errorf("--against %w", err), command: "verify"}
+				}
+			}
+			return check.Run(c.Context, check.RunOptions{ArchiveDir: c.String("archive"), LockTimeout: c.Duration("lock-timeout"), Against: against, PublicKey: pub}, c.App.Writer, c.App.ErrWriter)
 		},
 	}
 }

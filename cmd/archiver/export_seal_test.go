@@ -63,7 +63,7 @@ func TestSignedExport(t *testing.T) {
 		{"signature not checked", []string{"verify", "--export", out}, 0, "signature not checked"},
 		{"another key", []string{"verify", "--export", out, "--public-key", otherPub}, 1, "signature does not verify"},
 		{"a private key as public", []string{"verify", "--export", out, "--public-key", priv}, 2, "--public-key"},
-		{"public key without export", []string{"--archive", dir, "verify", "--public-key", pub}, 2, "give --export FILE too"},
+		{"public key without export", []string{"--archive", dir, "verify", "--public-key", pub}, 2, "give one of them"},
 		{"no such export", []string{"verify", "--export", out + ".missing"}, 1, "no such file"},
 		{"bad sign key", []string{"--archive", dir, "export", "--out", out + ".2", "--sign-key", pub}, 2, "--sign-key"},
 	} {

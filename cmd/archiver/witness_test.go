@@ -1,0 +1,96 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/mod/sumdb/note"
+
+	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/checkpoint"
+	"github.com/archiver-dev/archiver/internal/archivetest"
+	"github.com/archiver-dev/archiver/internal/emulator"
+	"github.com/archiver-dev/archiver/query/export"
+)
+
+// TestCheckpointsAndWitness: each sync writes a signed checkpoint into the
+// witness directory; `checkpoint` prints the latest, which the note package
+// verifies with the public key; verify --against the witness passes on the
+// archive, and fails naming the rollback when an older copy of the archive
+// is put back.
+func TestCheckpointsAndWitness(t *testing.T) {
+	hermeticEnv(t)
+	emu := archivetest.Emulator(t, emulator.Options{Seed: 8, Jobs: 5})
+	dir := archivetest.Dir(t)
+	witness := filepath.Join(t.TempDir(), "witness")
+	priv, pub := writeKeyPair(t, 3)
+	sync := func() {
+		t.Helper()
+		if code, _, stderr := runCLI(t, "--archive", dir, "sync", "--endpoint-url", emu.URL(), "--quiet", "--sign-key", priv, "--checkpoint-dir", witness); code != 0 {
+			t.Fatalf("sync: exit %d: %s", code, stderr)
+		}
+	}
+	sync()
+	old, err := os.ReadFile(filepath.Join(dir, archive.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	emu.Advance(time.Hour)
+	sync()
+
+	files, err := checkpoint.ReadFiles(witness)
+	if err != nil || len(files) != 2 {
+		t.Fatalf("witness holds %d checkpoints, %v; want one per sync", len(files), err)
+	}
+	if files[0].Checkpoint.Size >= files[1].Checkpoint.Size {
+		t.Errorf("the second sync's checkpoint (%d entries) does not grow the log (%d)", files[1].Checkpoint.Size, files[0].Checkpoint.Size)
+	}
+	code, stdout, stderr := runCLI(t, "--archive", dir, "checkpoint")
+	if code != 0 || stdout != string(files[1].Data) {
+		t.Fatalf("checkpoint: exit %d %s, printed %q; want the witness's latest %q", code, stderr, stdout, files[1].Data)
+	}
+	pemPub, err := os.ReadFile(pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := export.ParsePublicKey(pemPub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vkey, err := checkpoint.VerifierKey(checkpoint.KeyName(key), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := note.NewVerifier(vkey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := note.Open([]byte(stdout), note.VerifierList(v)); err != nil {
+		t.Errorf("the printed checkpoint does not verify with the public key: %v", err)
+	}
+
+	code, stdout, stderr = runCLI(t, "--archive", dir, "verify", "--against", witness, "--public-key", pub)
+	if code != 0 || !strings.Contains(stdout, "extends 2 checkpoints") {
+		t.Fatalf("verify --against the witness: exit %d: %s%s", code, stdout, stderr)
+	}
+	if code, stdout, _ := runCLI(t, "--archive", dir, "verify"); code != 0 || !strings.Contains(stdout, "only its own consistency was checked") {
+		t.Errorf("verify without --against: exit %d: %s", code, stdout)
+	}
+	_, otherPub := writeKeyPair(t, 4)
+	if code, _, stderr := runCLI(t, "--archive", dir, "verify", "--against", witness, "--public-key", otherPub); code != 1 || !strings.Contains(stderr, "signature") && !strings.Contains(stderr, "signed") {
+		t.Errorf("verify --against with another key: exit %d: %s", code, stderr)
+	}
+
+	// An older copy put back: a rollback.
+	if err := os.WriteFile(filepath.Join(dir, archive.FileName), old, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(filepath.Join(dir, archive.FileName+".checked"))
+	code, _, stderr = runCLI(t, "--archive", dir, "verify", "--against", witness)
+	if code != 1 || !strings.Contains(stderr, "rolled back") || !strings.Contains(stderr, filepath.Base(files[1].Path)) {
+		t.Errorf("verify --against after a rollback: exit %d: %s", code, stderr)
+	}
+}
