@@ -43,7 +43,10 @@ With --export FILE, checks an export on its own, offline, with no archive:
 its seal (the SHA-256 of every byte before it), the manifest's hash of the
 records and of each record, and the counts. Any change to the file shows.
 With --public-key (a PEM ed25519 public key) it also checks the export's
-signature, which is what shows a forger who rewrote every hash.
+signature, which is what shows a forger who rewrote every hash; a signed
+export checked without a key says "signature NOT checked", and fails with
+--require-signature. The export carries the checkpoint of the archive's
+transparency log at its moment, printed with the result.
 
 EXAMPLES:
    archiver verify
@@ -56,6 +59,7 @@ EXAMPLES:
 			&cli.DurationFlag{Name: "lock-timeout", Value: time.Minute, Usage: "longest wait for a sync to release the archive"},
 			&cli.StringFlag{Name: "export", Usage: "check this export file instead of the archive (offline, no archive needed)"},
 			&cli.StringFlag{Name: "public-key", Usage: "check the signature of the export (--export) or of every checkpoint (--against) with the ed25519 public key in `FILE` (PEM)"},
+			&cli.BoolFlag{Name: "require-signature", Usage: "with --export: fail unless the export's signature was checked (it is signed, and --public-key verifies it)"},
 			&cli.StringSliceFlag{Name: "against", Usage: "prove the archive extends the checkpoints in `FILE` or directory (repeatable)"},
 		},
 		Action: func(c *cli.Context) error {
@@ -77,7 +81,7 @@ EXAMPLES:
 				if len(against) > 0 {
 					return usageError{err: fmt.Errorf("--against checks the archive, --export an export: give one of them"), command: "verify"}
 				}
-				return export.RunVerify(f, pub, c.App.Writer, c.App.ErrWriter)
+				return export.RunVerify(f, pub, c.Bool("require-signature"), c.App.Writer, c.App.ErrWriter)
 			}
 			if pub != nil && len(against) == 0 {
 				return usageError{err: fmt.Errorf("--public-key checks an export (--export FILE) or checkpoints (--against FILE|DIR): give one of them"), command: "verify"}

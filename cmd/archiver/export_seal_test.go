@@ -60,7 +60,8 @@ func TestSignedExport(t *testing.T) {
 		want string
 	}{
 		{"signature checked", []string{"verify", "--export", out, "--public-key", pub}, 0, "signature verified"},
-		{"signature not checked", []string{"verify", "--export", out}, 0, "signature not checked"},
+		{"signature not checked", []string{"verify", "--export", out}, 0, "signature NOT checked"},
+		{"signature required", []string{"verify", "--export", out, "--require-signature"}, 1, "signature NOT checked"},
 		{"another key", []string{"verify", "--export", out, "--public-key", otherPub}, 1, "signature does not verify"},
 		{"a private key as public", []string{"verify", "--export", out, "--public-key", priv}, 2, "--public-key"},
 		{"public key without export", []string{"--archive", dir, "verify", "--public-key", pub}, 2, "give one of them"},

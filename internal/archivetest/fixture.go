@@ -3,13 +3,17 @@ package archivetest
 import (
 	"encoding/json"
 	"maps"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
+
 	"github.com/archiver-dev/archiver/archive"
 	"github.com/archiver-dev/archiver/archive/kinds"
+	"github.com/archiver-dev/archiver/migrations"
 )
 
 // Fixture fills an archive with a small, fixed history: two jobs (one with a
@@ -18,7 +22,6 @@ import (
 func Fixture(t *testing.T, dir string) {
 	t.Helper()
 	st := Open(t, dir)
-	defer st.Close()
 	seen := time.Date(2026, 11, 20, 2, 17, 0, 0, time.UTC)
 	later := seen.Add(24 * time.Hour)
 	at := func(s string) time.Time { t, _ := time.Parse(time.RFC3339Nano, s); return t }
@@ -88,4 +91,23 @@ func Fixture(t *testing.T, dir string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// The log's name is random per archive; the fixture's is fixed, so that
+	// its exports (which carry the log's checkpoint) are the same each time.
+	db, err := bolt.Open(filepath.Join(dir, archive.FileName), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	err = db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket([]byte(migrations.MetaBucket)).Put([]byte("logID"), []byte(FixtureLogID))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
+
+// FixtureLogID is the name of the transparency log of Fixture's archive.
+const FixtureLogID = "archiver.invalid/log/fixture"

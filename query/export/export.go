@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/checkpoint"
 	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/internal/buildinfo"
 	"github.com/archiver-dev/archiver/internal/outfile"
@@ -61,6 +62,11 @@ type Manifest struct {
 	// RecordHashes holds the hex SHA-256 of each record object, byte for
 	// byte as it stands in "records", in the same order.
 	RecordHashes []string `json:"recordHashes"`
+	// Checkpoint is the checkpoint of the archive's transparency log when
+	// the export was written (archive/checkpoint: the log's name, size and
+	// root hash), signed with the export's key when it is signed; absent
+	// from exports of archives without a log.
+	Checkpoint string `json:"checkpoint,omitempty"`
 }
 
 // DeletedUpstream is one object deleted upstream, as a manifest lists it.
@@ -150,6 +156,11 @@ func Write(ctx context.Context, r *archive.Reader, w io.Writer, o Options) (Mani
 		SchemaVersion: o.SchemaVersion, Filters: map[string]any{}, Counts: map[archive.Kind]int{},
 		RecordHashes: []string{},
 	}
+	cp, err := checkpointText(r, o.SignKey)
+	if err != nil {
+		return m, fmt.Errorf("export: %w", err)
+	}
+	m.Checkpoint = cp
 	if o.Filters != nil {
 		m.Filters = o.Filters
 	}
@@ -356,4 +367,18 @@ func ForPrune(w io.Writer, o Options, m *Manifest) func(ctx context.Context, r *
 			GeneratedAt: got.GeneratedAt,
 		}, nil
 	}
+}
+
+// checkpointText returns the checkpoint of the log r sees, signed with key
+// when it is set.
+func checkpointText(r *archive.Reader, key ed25519.PrivateKey) (string, error) {
+	c, err := r.CheckpointOf()
+	if err != nil {
+		return "", err
+	}
+	if key == nil {
+		return string(c.Marshal()), nil
+	}
+	signed, err := checkpoint.Sign(c, checkpoint.KeyName(key.Public().(ed25519.PublicKey)), key)
+	return string(signed), err
 }

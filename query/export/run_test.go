@@ -53,7 +53,7 @@ func TestRunAndRunVerify(t *testing.T) {
 
 	stdout.Reset()
 	stderr.Reset()
-	if err := export.RunVerify(out, pub, &stdout, &stderr); err != nil {
+	if err := export.RunVerify(out, pub, false, &stdout, &stderr); err != nil {
 		t.Fatalf("verify: %v: %s", err, stderr.String())
 	}
 	if !strings.Contains(stdout.String(), fmt.Sprintf("ok: %s, %s, %d records", out, export.Format, want)) || !strings.Contains(stdout.String(), "signature verified") {
@@ -70,7 +70,7 @@ func TestRunAndRunVerify(t *testing.T) {
 	}
 	stdout.Reset()
 	stderr.Reset()
-	err = export.RunVerify(out, nil, &stdout, &stderr)
+	err = export.RunVerify(out, nil, false, &stdout, &stderr)
 	if err == nil || stdout.Len() != 0 {
 		t.Fatalf("verify of a changed export: %v, said %q", err, stdout.String())
 	}

@@ -11,6 +11,7 @@ import (
 	"fmt"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/checkpoint"
 	"github.com/archiver-dev/archiver/archive/kinds"
 )
 
@@ -22,6 +23,11 @@ type Report struct {
 	Signed, Verified bool
 	// KeyID names the key the export says it was signed with.
 	KeyID string
+	// Checkpoint is the checkpoint of the archive's log the export carries
+	// (its signature checked when a key was given), and HasCheckpoint
+	// whether it carries one.
+	Checkpoint    checkpoint.Checkpoint
+	HasCheckpoint bool
 }
 
 // ErrInvalid is wrapped by every problem Verify reports.
@@ -88,6 +94,19 @@ func Verify(doc []byte, pub ed25519.PublicKey) (Report, []error) {
 	m := rep.Manifest
 	if m.Format != Format {
 		bad("format %q, want %q", m.Format, Format)
+	}
+	if m.Checkpoint != "" {
+		var err error
+		if rep.Verified {
+			// Signed with the export's key: checked with it too.
+			rep.Checkpoint, err = checkpoint.Open([]byte(m.Checkpoint), pub, checkpoint.KeyName(pub))
+		} else {
+			rep.Checkpoint, _, err = checkpoint.ParseUnverified([]byte(m.Checkpoint))
+		}
+		if err != nil {
+			bad("the manifest's checkpoint: %v", err)
+		}
+		rep.HasCheckpoint = err == nil
 	}
 	rs := sha256.Sum256(d.Records)
 	if hex.EncodeToString(rs[:]) != m.RecordsSHA256 {

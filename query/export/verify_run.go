@@ -13,12 +13,22 @@ import (
 // Verify), with the public key pub when it is not nil: it prints each
 // problem found on stderr, one a line, and returns an error saying how many
 // there were; with none it prints what the export holds on stdout.
-func RunVerify(path string, pub ed25519.PublicKey, stdout, stderr io.Writer) error {
+//
+// With requireSignature, an export whose signature was not checked (it is
+// unsigned, or no key was given) fails.
+func RunVerify(path string, pub ed25519.PublicKey, requireSignature bool, stdout, stderr io.Writer) error {
 	doc, err := os.ReadFile(path)
 	if err != nil {
 		return fmt.Errorf("verify: %w", err)
 	}
 	rep, problems := Verify(doc, pub)
+	if requireSignature && len(problems) == 0 && !rep.Verified {
+		if rep.Signed {
+			problems = append(problems, fmt.Errorf("%w: signature NOT checked, and --require-signature was given: give --public-key", ErrInvalid))
+		} else {
+			problems = append(problems, fmt.Errorf("%w: the export is not signed, and --require-signature was given", ErrInvalid))
+		}
+	}
 	for _, p := range problems {
 		fmt.Fprintf(stderr, "archiver verify: %s\n", oneLine(p.Error()))
 	}
@@ -31,7 +41,7 @@ func RunVerify(path string, pub ed25519.PublicKey, stdout, stderr io.Writer) err
 	case rep.Verified:
 		sig = "signature verified (key " + rep.KeyID[:16] + ")"
 	case rep.Signed:
-		sig = "signed by key " + rep.KeyID[:16] + ", signature not checked (give --public-key)"
+		sig = "signed by key " + rep.KeyID[:16] + ", signature NOT checked (give --public-key)"
 	}
 	red := ""
 	if len(m.Redacted) > 0 {
@@ -41,8 +51,12 @@ func RunVerify(path string, pub ed25519.PublicKey, stdout, stderr io.Writer) err
 	if m.ArchiverBuild != nil {
 		writer = m.ArchiverBuild.String()
 	}
-	fmt.Fprintf(stdout, "archiver verify: ok: %s, %s, %d records, written %s by archiver %s from chain head %.16s at link %d; %s%s\n",
-		path, m.Format, m.Records, m.GeneratedAt.Format(time.RFC3339), writer, m.Chain.Head, m.Chain.Links, sig, red)
+	cp := ""
+	if rep.HasCheckpoint {
+		cp = fmt.Sprintf("; log checkpoint %s", rep.Checkpoint)
+	}
+	fmt.Fprintf(stdout, "archiver verify: ok: %s, %s, %d records, written %s by archiver %s from chain head %.16s at link %d%s; %s%s\n",
+		path, m.Format, m.Records, m.GeneratedAt.Format(time.RFC3339), writer, m.Chain.Head, m.Chain.Links, cp, sig, red)
 	return nil
 }
 
