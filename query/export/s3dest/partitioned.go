@@ -99,6 +99,9 @@ type Manifest struct {
 	Counts  map[archive.Kind]int `json:"counts"`
 	// Objects lists every part written, in key order.
 	Objects []PartObject `json:"objects"`
+	// Checkpoint is the checkpoint of the archive's transparency log when
+	// it was read (archive/checkpoint, unsigned).
+	Checkpoint string `json:"checkpoint,omitempty"`
 }
 
 // PartObject is one part of a partitioned export.
@@ -157,6 +160,11 @@ func Write(ctx context.Context, r *archive.Reader, store ObjectStore, o Options)
 	if o.Now.IsZero() {
 		m.GeneratedAt = time.Now().UTC()
 	}
+	c, err := r.CheckpointOf()
+	if err != nil {
+		return m, fmt.Errorf("export: %w", err)
+	}
+	m.Checkpoint = string(c.Marshal())
 	if o.Filters != nil {
 		m.Filters = o.Filters
 	}
