@@ -84,6 +84,18 @@ type CheckpointOptions struct {
 	// disk, a mount the archive's writer cannot rewrite) that receives a
 	// copy of each checkpoint, one file each, never replaced.
 	WitnessDir string
+	// Witnesses receive a copy of each checkpoint too (an S3 prefix, say).
+	Witnesses []Witness
+}
+
+// Witness keeps copies of checkpoints where the archive's writer cannot
+// take them back.
+type Witness interface {
+	// Publish keeps c, whose text is text (a signed note, or the bare
+	// body), and never replaces a checkpoint it keeps already.
+	Publish(ctx context.Context, c checkpoint.Checkpoint, text []byte) error
+	// String names the witness in messages.
+	String() string
 }
 
 // PublishCheckpoint opens the archive in dir and publishes its checkpoint
@@ -93,7 +105,7 @@ func PublishCheckpoint(ctx context.Context, dir string, open Options, o Checkpoi
 	if err != nil {
 		return nil, err
 	}
-	text, err := st.PublishCheckpoint(o)
+	text, err := st.PublishCheckpoint(ctx, o)
 	if cerr := st.Close(); err == nil && cerr != nil {
 		err = cerr
 	}
@@ -103,7 +115,7 @@ func PublishCheckpoint(ctx context.Context, dir string, open Options, o Checkpoi
 // PublishCheckpoint writes the checkpoint of the archive as its writes
 // stand (see WriteCheckpoint) and copies it to o.WitnessDir when set. It
 // returns the checkpoint's text.
-func (s *Store) PublishCheckpoint(o CheckpointOptions) ([]byte, error) {
+func (s *Store) PublishCheckpoint(ctx context.Context, o CheckpointOptions) ([]byte, error) {
 	c, text, err := s.WriteCheckpoint(o.SignKey)
 	if err != nil {
 		return nil, err
@@ -118,6 +130,11 @@ func (s *Store) PublishCheckpoint(o CheckpointOptions) ([]byte, error) {
 		}
 		if _, err := checkpoint.WriteFile(o.WitnessDir, c, signed); err != nil {
 			return text, fmt.Errorf("checkpoint witness: %w", err)
+		}
+	}
+	for _, w := range o.Witnesses {
+		if err := w.Publish(ctx, c, text); err != nil {
+			return text, fmt.Errorf("checkpoint witness %s: %w", w, err)
 		}
 	}
 	return text, nil

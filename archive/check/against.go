@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"slices"
-	"strings"
 
 	"github.com/archiver-dev/archiver/archive"
 	"github.com/archiver-dev/archiver/archive/checkpoint"
@@ -27,7 +26,7 @@ var ErrNotExtended = errors.New("the archive does not extend a checkpoint")
 // (a signed note or a bare body) and directories of them (see
 // checkpoint.ReadFiles). With pub, every checkpoint must carry a valid
 // signature by that key.
-func readWitnesses(sources []string, pub ed25519.PublicKey) ([]witness, error) {
+func readWitnesses(sources []string, fetched []checkpoint.File, pub ed25519.PublicKey) ([]witness, error) {
 	var out []witness
 	add := func(from string, data []byte) error {
 		var c checkpoint.Checkpoint
@@ -43,10 +42,12 @@ func readWitnesses(sources []string, pub ed25519.PublicKey) ([]witness, error) {
 		out = append(out, witness{from: from, c: c})
 		return nil
 	}
-	for _, src := range sources {
-		if strings.HasPrefix(src, "s3://") {
-			return nil, fmt.Errorf("%s: checkpoints kept in S3 cannot be read yet; copy them to a directory and give that", src)
+	for _, f := range fetched {
+		if err := add(f.Path, f.Data); err != nil {
+			return nil, err
 		}
+	}
+	for _, src := range sources {
 		info, err := os.Stat(src)
 		if err != nil {
 			return nil, err

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/checkpoint"
 	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/index"
 	"github.com/archiver-dev/archiver/migrations"
@@ -28,6 +29,9 @@ type RunOptions struct {
 	// Against names witnesses: checkpoint files and directories of them,
 	// kept outside the archive. The archive must extend every one.
 	Against []string
+	// Fetched are more checkpoints, read by the caller from where Against
+	// cannot reach (an S3 prefix), named by their URLs.
+	Fetched []checkpoint.File
 	// PublicKey, when set, is the key every witness must be signed with.
 	PublicKey ed25519.PublicKey
 }
@@ -39,9 +43,9 @@ func Run(ctx context.Context, o RunOptions, stdout, stderr io.Writer) error {
 	dir, lockTimeout := o.ArchiveDir, o.LockTimeout
 	waiting := func(msg string) { fmt.Fprintf(stderr, "archiver: %s\n", msg) }
 	var ws []witness
-	if len(o.Against) > 0 {
+	if len(o.Against) > 0 || len(o.Fetched) > 0 {
 		var err error
-		if ws, err = readWitnesses(o.Against, o.PublicKey); err != nil {
+		if ws, err = readWitnesses(o.Against, o.Fetched, o.PublicKey); err != nil {
 			return fmt.Errorf("verify --against: %w", err)
 		}
 	}

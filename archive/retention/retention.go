@@ -102,7 +102,7 @@ func Run(ctx context.Context, o RunOptions, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "archiver prune: would remove %d records older than %s (%s); nothing removed: add --confirm\n", res.Records, o.Before.In(o.Location).Format(time.RFC3339), what)
 		return nil
 	}
-	if _, err := st.PublishCheckpoint(o.Checkpoint); err != nil {
+	if _, err := st.PublishCheckpoint(ctx, o.Checkpoint); err != nil {
 		return fmt.Errorf("prune: %w", err)
 	}
 	// The index drops what was removed.

@@ -4,13 +4,14 @@ import (
 	"crypto/ed25519"
 	"fmt"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/archiver-dev/archiver/archive/check"
+	"github.com/archiver-dev/archiver/archive/checkpoint"
 	"github.com/archiver-dev/archiver/query/export"
+	"github.com/archiver-dev/archiver/query/export/s3dest"
 )
 
 func verifyCommand() *cli.Command {
@@ -29,7 +30,8 @@ of every write) from the change log. It reports each problem found.
 All of that checks the file against itself: whoever can write the file can
 rewrite all of it consistently. What proves the history is a checkpoint
 kept outside the file (sync, import, prune and migrate write one to
---checkpoint-dir): with --against FILE or DIR (repeatable), verify proves
+--checkpoint-dir and --checkpoint-to): with --against FILE, DIR or
+s3://BUCKET/PREFIX (repeatable), verify proves
 from the change log that the archive is an append-only extension of every
 checkpoint there. A record changed, removed or inserted before a
 checkpoint, or an older copy of the archive put back, fails naming the
@@ -53,6 +55,7 @@ EXAMPLES:
    archiver --archive /var/lib/archiver verify
    archiver verify --against /mnt/witness/archiver-checkpoints
    archiver verify --against /mnt/witness/archiver-checkpoints --public-key checkpoint-signing.pub.pem
+   archiver verify --against s3://dr-audit/archiver-checkpoints
    archiver verify --export drs-history.json
    archiver verify --export audit.json --public-key export-signing.pub.pem`,
 		Flags: []cli.Flag{
@@ -86,12 +89,34 @@ EXAMPLES:
 			if pub != nil && len(against) == 0 {
 				return usageError{err: fmt.Errorf("--public-key checks an export (--export FILE) or checkpoints (--against FILE|DIR): give one of them"), command: "verify"}
 			}
+			var local []string
+			var fetched []checkpoint.File
 			for _, a := range against {
-				if _, err := os.Stat(a); err != nil && !strings.HasPrefix(a, "s3://") {
+				if !s3dest.IsURL(a) {
+					if _, err := os.Stat(a); err != nil {
+						return usageError{err: fmt.Errorf("--against %w", err), command: "verify"}
+					}
+					local = append(local, a)
+					continue
+				}
+				bucket, prefix, err := s3dest.ParseURL(a)
+				if err != nil {
 					return usageError{err: fmt.Errorf("--against %w", err), command: "verify"}
 				}
+				client, err := s3dest.NewClient(c.Context, s3dest.ClientOptions{})
+				if err != nil {
+					return fmt.Errorf("verify --against %s: %w", a, err)
+				}
+				files, err := s3dest.NewWitness(client, bucket, prefix, s3dest.StoreOptions{}).Checkpoints(c.Context)
+				if err != nil {
+					return fmt.Errorf("verify --against: %w", err)
+				}
+				if len(files) == 0 {
+					return fmt.Errorf("verify --against: %s holds no checkpoint (*%s)", a, checkpoint.Ext)
+				}
+				fetched = append(fetched, files...)
 			}
-			return check.Run(c.Context, check.RunOptions{ArchiveDir: c.String("archive"), LockTimeout: c.Duration("lock-timeout"), Against: against, PublicKey: pub}, c.App.Writer, c.App.ErrWriter)
+			return check.Run(c.Context, check.RunOptions{ArchiveDir: c.String("archive"), LockTimeout: c.Duration("lock-timeout"), Against: local, Fetched: fetched, PublicKey: pub}, c.App.Writer, c.App.ErrWriter)
 		},
 	}
 }

@@ -94,3 +94,54 @@ func TestCheckpointsAndWitness(t *testing.T) {
 		t.Errorf("verify --against after a rollback: exit %d: %s", code, stderr)
 	}
 }
+
+// TestCheckpointWitnessInS3: --checkpoint-to writes each sync's checkpoint
+// to S3 (moto), locked; verify --against the S3 prefix passes, and fails
+// naming the rollback when an older copy of the archive is put back.
+func TestCheckpointWitnessInS3(t *testing.T) {
+	url := archivetest.Moto(t)
+	s3Env(t, url)
+	c := archivetest.S3Client(url)
+	archivetest.LockedBucket(t, c, "witness")
+	emu := archivetest.Emulator(t, emulator.Options{Seed: 9, Jobs: 4})
+	dir := archivetest.Dir(t)
+	sync := func() {
+		t.Helper()
+		if code, _, stderr := runCLI(t, "--archive", dir, "sync", "--endpoint-url", emu.URL(), "--quiet",
+			"--checkpoint-to", "s3://witness/archiver", "--checkpoint-lock-mode", "GOVERNANCE", "--checkpoint-retain-days", "2"); code != 0 {
+			t.Fatalf("sync: exit %d: %s", code, stderr)
+		}
+	}
+	sync()
+	old, err := os.ReadFile(filepath.Join(dir, archive.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	emu.Advance(time.Hour)
+	sync()
+	var keys []string
+	for _, k := range archivetest.ListKeys(t, c, "witness") {
+		if strings.HasPrefix(k, "archiver/") && strings.HasSuffix(k, checkpoint.Ext) {
+			keys = append(keys, k)
+			_, out := archivetest.GetObject(t, c, "witness", k)
+			if out.ObjectLockMode != "GOVERNANCE" || out.ObjectLockRetainUntilDate == nil || !out.ObjectLockRetainUntilDate.After(time.Now().Add(47*time.Hour)) {
+				t.Errorf("%s: lock %q until %v, want GOVERNANCE for 2 days", k, out.ObjectLockMode, out.ObjectLockRetainUntilDate)
+			}
+		}
+	}
+	if len(keys) != 2 {
+		t.Fatalf("the S3 witness holds %v, want one checkpoint per sync", keys)
+	}
+	code, stdout, stderr := runCLI(t, "--archive", dir, "verify", "--against", "s3://witness/archiver")
+	if code != 0 || !strings.Contains(stdout, "extends 2 checkpoints") {
+		t.Fatalf("verify --against s3://: exit %d: %s%s", code, stdout, stderr)
+	}
+	if err := os.WriteFile(filepath.Join(dir, archive.FileName), old, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(filepath.Join(dir, archive.FileName+".checked"))
+	code, _, stderr = runCLI(t, "--archive", dir, "verify", "--against", "s3://witness/archiver")
+	if code != 1 || !strings.Contains(stderr, "rolled back") || !strings.Contains(stderr, "s3://witness/"+keys[1]) {
+		t.Errorf("verify --against s3:// after a rollback: exit %d: %s", code, stderr)
+	}
+}
