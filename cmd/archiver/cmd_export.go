@@ -47,6 +47,15 @@ signature too. A signing key is made with:
    openssl genpkey -algorithm ed25519 -out export-signing.pem
    openssl pkey -in export-signing.pem -pubout -out export-signing.pub.pem
 
+The manifest also carries the checkpoint of the archive's transparency log
+(see 'archiver checkpoint'), signed with --sign-key when given. An export
+with filters gives an auditor part of the history: each of its records then
+carries a proof that it is in the log at that checkpoint ("proof": its key,
+leaf, stored header and inclusion path), which 'archiver verify --export'
+checks record by record, offline; a record changed after the export fails
+alone, whatever hashes were recomputed around it. (With --redact-tags the
+data is no longer what the log holds, and no proofs are written.)
+
 --redact-tags replaces the value of every tag (each "tags" member of the
 data) with "REDACTED", and the manifest says so; those records are then no
 longer verbatim.

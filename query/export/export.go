@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -161,6 +162,24 @@ func Write(ctx context.Context, r *archive.Reader, w io.Writer, o Options) (Mani
 		return m, fmt.Errorf("export: %w", err)
 	}
 	m.Checkpoint = cp
+	// A filtered export carries a proof for each record that it is in the
+	// log at the export's checkpoint: an auditor given part of the history
+	// checks each record offline.
+	var tree *archive.LogTree
+	var size uint64
+	if o.Only != nil && !o.RedactTags {
+		c, err := r.CheckpointOf()
+		if err != nil {
+			return m, fmt.Errorf("export: %w", err)
+		}
+		if tree, err = r.LogTree(); err != nil {
+			return m, fmt.Errorf("export: %w", err)
+		}
+		if tree.Size() != c.Size {
+			return m, fmt.Errorf("export: the archive's log recomputes to %d entries, its checkpoint says %d: run archiver verify", tree.Size(), c.Size)
+		}
+		size = c.Size
+	}
 	if o.Filters != nil {
 		m.Filters = o.Filters
 	}
@@ -186,7 +205,7 @@ func Write(ctx context.Context, r *archive.Reader, w io.Writer, o Options) (Mani
 	defer scratch.Close()
 
 	h := sha256.New()
-	rw := &recordWriter{w: bufio.NewWriterSize(io.MultiWriter(scratch, h), 1<<20), m: &m, redact: o.RedactTags}
+	rw := &recordWriter{w: bufio.NewWriterSize(io.MultiWriter(scratch, h), 1<<20), m: &m, redact: o.RedactTags, r: r, tree: tree, size: size}
 	keep := func(rec archive.Record) bool { return o.Only == nil || o.Only[rec.Key] }
 	if rw.deleted, err = r.DeletedLatest(); err != nil {
 		return m, fmt.Errorf("export: %w", err)
@@ -196,6 +215,9 @@ func Write(ctx context.Context, r *archive.Reader, w io.Writer, o Options) (Mani
 	}
 	if err := writeRecords(ctx, r, rw, &m, keep); err != nil {
 		return m, err
+	}
+	if rw.err != nil {
+		return m, fmt.Errorf("export: prove records: %w", rw.err)
 	}
 	if err := rw.w.Flush(); err != nil {
 		return m, fmt.Errorf("export: write scratch file: %w", err)
@@ -247,6 +269,12 @@ type recordWriter struct {
 	n       int
 	line    []byte
 	deleted map[archive.Key]archive.Marking // latest records of objects deleted upstream
+	// tree, when set, proves each record's inclusion in the log of size
+	// leaves (read through r).
+	r    *archive.Reader
+	tree *archive.LogTree
+	size uint64
+	err  error
 }
 
 // deletedManifest lists in m the objects deleted upstream whose latest
@@ -278,7 +306,13 @@ func (rw *recordWriter) put(rec archive.Record) {
 		at := d.DeletedUpstreamAt
 		rec.DeletedUpstreamAt = &at
 	}
-	rw.line = query.AppendRecord(rw.line[:0], rec)
+	if rw.tree != nil {
+		rw.line = query.AppendObject(rw.line[:0], rec)
+		rw.line = rw.appendProof(rw.line, rec)
+		rw.line = append(rw.line, '}')
+	} else {
+		rw.line = query.AppendRecord(rw.line[:0], rec)
+	}
 	if rw.n == 0 {
 		rw.w.WriteString("[\n")
 	} else {
@@ -381,4 +415,41 @@ func checkpointText(r *archive.Reader, key ed25519.PrivateKey) (string, error) {
 	}
 	signed, err := checkpoint.Sign(c, checkpoint.KeyName(key.Public().(ed25519.PublicKey)), key)
 	return string(signed), err
+}
+
+// Proof is the inclusion proof a record line of a filtered export carries:
+// the record's key (hex), the leaf of its latest write and that write's op,
+// its stored header (base64; the stored value is the header, then the
+// line's data byte for byte) and the RFC 6962 inclusion path (base64
+// hashes) up to the root of the manifest's checkpoint.
+type Proof struct {
+	Key    string   `json:"key"`
+	Leaf   uint64   `json:"leaf"`
+	Op     byte     `json:"op"`
+	Header string   `json:"header"`
+	Path   []string `json:"path"`
+}
+
+// appendProof appends the record's "proof" member, or notes the error.
+func (rw *recordWriter) appendProof(b []byte, rec archive.Record) []byte {
+	stored, err := rw.r.Stored(rec.Kind, rec.Key)
+	if err != nil {
+		rw.err = cmp.Or(rw.err, err)
+		return b
+	}
+	p, err := rw.tree.RecordProof(rec, stored, rw.size)
+	if errors.Is(err, archive.ErrNoLeaf) {
+		return b // written before the log began: no proof of its own
+	}
+	if err != nil {
+		rw.err = cmp.Or(rw.err, err)
+		return b
+	}
+	out := Proof{Key: hex.EncodeToString(rec.Key[:]), Leaf: p.Index, Op: p.Op, Header: base64.StdEncoding.EncodeToString(p.Header)}
+	for _, h := range p.Path {
+		out.Path = append(out.Path, base64.StdEncoding.EncodeToString(h))
+	}
+	j, _ := json.Marshal(out)
+	b = append(b, `,"proof":`...)
+	return append(b, j...)
 }

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/archiver-dev/archiver/archive"
 	"github.com/archiver-dev/archiver/archive/checkpoint"
@@ -28,6 +29,9 @@ type Report struct {
 	// whether it carries one.
 	Checkpoint    checkpoint.Checkpoint
 	HasCheckpoint bool
+	// Proven counts the records whose inclusion proof held against the
+	// checkpoint.
+	Proven int
 }
 
 // ErrInvalid is wrapped by every problem Verify reports.
@@ -138,6 +142,13 @@ func Verify(doc []byte, pub ed25519.PublicKey) (Report, []error) {
 			bad("record %d: %v", i, err)
 		}
 		counts[head.Kind]++
+		if err := checkProof(rec, rep); errors.Is(err, errNoProof) {
+			continue
+		} else if err != nil {
+			bad("record %d: %v", i, err)
+		} else {
+			rep.Proven++
+		}
 	}
 	total := 0
 	for k, n := range m.Counts {
@@ -155,4 +166,69 @@ func Verify(doc []byte, pub ed25519.PublicKey) (Report, []error) {
 		bad("the manifest's counts add up to %d, its record total is %d", total, m.Records)
 	}
 	return rep, problems
+}
+
+// errNoProof says a record line carries no inclusion proof.
+var errNoProof = errors.New("no proof")
+
+// checkProof checks the inclusion proof of one record line against the
+// export's checkpoint, and that the stored header it proves says what the
+// line says of the record: kind, ID, job, cluster, region, account and
+// times.
+func checkProof(line []byte, rep Report) error {
+	var rec struct {
+		Kind       archive.Kind    `json:"kind"`
+		ID         string          `json:"id"`
+		JobID      string          `json:"jobID"`
+		ClusterID  string          `json:"clusterID"`
+		CapturedAt *time.Time      `json:"capturedAt"`
+		Region     string          `json:"region"`
+		Account    string          `json:"account"`
+		FirstSeen  time.Time       `json:"firstSeen"`
+		LastSeen   time.Time       `json:"lastSeen"`
+		Data       json.RawMessage `json:"data"`
+		Proof      *Proof          `json:"proof"`
+	}
+	if err := json.Unmarshal(line, &rec); err != nil {
+		return err
+	}
+	if rec.Proof == nil {
+		return errNoProof
+	}
+	name := rec.ID
+	if name == "" {
+		name = rec.JobID
+	}
+	if !rep.HasCheckpoint {
+		return fmt.Errorf("%s carries a proof, but the manifest no checkpoint to check it against", name)
+	}
+	p := archive.RecordProof{Index: rec.Proof.Leaf, Op: rec.Proof.Op}
+	var err error
+	if p.Header, err = base64.StdEncoding.DecodeString(rec.Proof.Header); err != nil {
+		return fmt.Errorf("%s: the proof's header: %v", name, err)
+	}
+	for _, s := range rec.Proof.Path {
+		h, err := base64.StdEncoding.DecodeString(s)
+		if err != nil {
+			return fmt.Errorf("%s: the proof's path: %v", name, err)
+		}
+		p.Path = append(p.Path, h)
+	}
+	kb, err := hex.DecodeString(rec.Proof.Key)
+	if err != nil || len(kb) != archive.KeyLen {
+		return fmt.Errorf("%s: the proof's key %q is not a record key", name, rec.Proof.Key)
+	}
+	var k archive.Key
+	copy(k[:], kb)
+	c := rep.Checkpoint
+	h, err := archive.VerifyRecordProof(rec.Kind, k, rec.Data, p, c.Size, c.Hash[:])
+	if err != nil {
+		return fmt.Errorf("%s %s: %v", rec.Kind, name, err)
+	}
+	captured := h.HasCaptured == (rec.CapturedAt != nil) && (!h.HasCaptured || h.CapturedAt.Equal(*rec.CapturedAt))
+	if h.ID != rec.ID || h.JobID != rec.JobID || h.ClusterID != rec.ClusterID || h.Region != rec.Region || h.Account != rec.Account ||
+		!h.FirstSeen.Equal(rec.FirstSeen) || !h.LastSeen.Equal(rec.LastSeen) || !captured {
+		return fmt.Errorf("%s %s: the record says other than what its log entry holds (ID, job, cluster, region, account or times)", rec.Kind, name)
+	}
+	return nil
 }

@@ -55,6 +55,9 @@ func RunVerify(path string, pub ed25519.PublicKey, requireSignature bool, stdout
 	if rep.HasCheckpoint {
 		cp = fmt.Sprintf("; log checkpoint %s", rep.Checkpoint)
 	}
+	if rep.Proven > 0 {
+		cp += fmt.Sprintf("; %d records proven in the log at it", rep.Proven)
+	}
 	fmt.Fprintf(stdout, "archiver verify: ok: %s, %s, %d records, written %s by archiver %s from chain head %.16s at link %d%s; %s%s\n",
 		path, m.Format, m.Records, m.GeneratedAt.Format(time.RFC3339), writer, m.Chain.Head, m.Chain.Links, cp, sig, red)
 	return nil
