@@ -168,6 +168,7 @@ func (r *Reader) verifyMarks(marks map[[1 + KeyLen]byte]last, report func(error)
 			report(fmt.Errorf("hash chain: deleted-upstream marking of %s %s: %w", m.Kind, m.ID, err))
 			return nil
 		}
+		r.checkMarkedRecord(m, report)
 		var id [1 + KeyLen]byte
 		id[0] = code
 		copy(id[1:], m.Key[:])
@@ -192,4 +193,29 @@ func (r *Reader) verifyMarks(marks map[[1 + KeyLen]byte]last, report func(error)
 		}
 	}
 	return nil
+}
+
+// checkMarkedRecord reports a marking filed under another object than the
+// record it names, when that record is still archived: the chain's mark
+// link covers the marking's value (which names the record) but not the
+// object it is filed under, so a marking moved to another object would
+// otherwise go unnoticed.
+func (r *Reader) checkMarkedRecord(m Marking, report func(error)) {
+	b, err := r.bucket(string(m.Kind))
+	if err != nil {
+		return
+	}
+	raw := b.Get(m.Key[:])
+	if raw == nil {
+		return // pruned, or replaced since: nothing to compare with
+	}
+	rec, err := decodeRecord(m.Key[:], raw)
+	if err != nil {
+		report(fmt.Errorf("hash chain: the deleted-upstream marking of %s %s: %w", m.Kind, m.ID, err))
+		return
+	}
+	if rec.ID != m.ID || rec.Region != m.Region || rec.Account != m.Account {
+		report(fmt.Errorf("hash chain: the deleted-upstream marking of %s %s (%s, %s) names record %x, which is of another object (%s in %s, %s): it was moved other than by archiver",
+			m.Kind, m.ID, m.Region, m.Account, m.Key, rec.ID, rec.Region, rec.Account))
+	}
 }
