@@ -487,20 +487,43 @@ func (x *Index) Diff(ctx context.Context, r *archive.Reader, fn func(where strin
 	return len(pending), nil
 }
 
-// eachID calls fn with the ID of every document in the index, in ID order.
+// eachID calls fn with the ID of every document in the index, in the
+// index's own order, reading the documents' IDs directly: one pass, however
+// many documents there are.
 func (x *Index) eachID(ctx context.Context, fn func(id string) error) error {
-	var bad error
-	err := x.each(ctx, All(), func(id string) error {
-		if err := fn(id); err != nil {
-			bad = err
-			return err
-		}
-		return nil
-	})
-	if err != nil && bad == nil {
+	adv, err := x.bi.Advanced()
+	if err != nil {
 		return fmt.Errorf("list index documents: %w", err)
 	}
-	return err
+	rd, err := adv.Reader()
+	if err != nil {
+		return fmt.Errorf("list index documents: %w", err)
+	}
+	defer rd.Close()
+	ids, err := rd.DocIDReaderAll()
+	if err != nil {
+		return fmt.Errorf("list index documents: %w", err)
+	}
+	defer ids.Close()
+	for n := 0; ; n++ {
+		if n%4096 == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		internal, err := ids.Next()
+		if err != nil {
+			return fmt.Errorf("list index documents: %w", err)
+		}
+		if internal == nil {
+			return nil
+		}
+		id, err := rd.ExternalID(internal)
+		if err != nil {
+			return fmt.Errorf("list index documents: %w", err)
+		}
+		if err := fn(id); err != nil {
+			return err
+		}
+	}
 }
 
 // Sync brings the index of the archive in dir up to the snapshot r: it
