@@ -2,6 +2,7 @@ package check
 
 import (
 	"crypto/ed25519"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -29,6 +30,10 @@ var ErrNotExtended = errors.New("the archive does not extend a checkpoint")
 func readWitnesses(sources []string, fetched []checkpoint.File, pub ed25519.PublicKey) ([]witness, error) {
 	var out []witness
 	add := func(from string, data []byte) error {
+		if text, ok := exportCheckpoint(data); ok {
+			// An earlier export: the checkpoint its manifest carries.
+			data = text
+		}
 		var c checkpoint.Checkpoint
 		var err error
 		if pub != nil {
@@ -120,4 +125,21 @@ func checkAgainst(r *archive.Reader, ws []witness) (witness, error) {
 		}
 	}
 	return ws[len(ws)-1], nil
+}
+
+// exportCheckpoint returns the checkpoint an export document's manifest
+// carries, and whether data is such a document.
+func exportCheckpoint(data []byte) ([]byte, bool) {
+	if len(data) == 0 || data[0] != '{' {
+		return nil, false
+	}
+	var doc struct {
+		Manifest struct {
+			Checkpoint string `json:"checkpoint"`
+		} `json:"manifest"`
+	}
+	if json.Unmarshal(data, &doc) != nil || doc.Manifest.Checkpoint == "" {
+		return nil, false
+	}
+	return []byte(doc.Manifest.Checkpoint), true
 }

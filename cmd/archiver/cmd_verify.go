@@ -30,13 +30,15 @@ of every write) from the change log. It reports each problem found.
 All of that checks the file against itself: whoever can write the file can
 rewrite all of it consistently. What proves the history is a checkpoint
 kept outside the file (sync, import, prune and migrate write one to
---checkpoint-dir and --checkpoint-to): with --against FILE, DIR or
-s3://BUCKET/PREFIX (repeatable), verify proves
-from the change log that the archive is an append-only extension of every
-checkpoint there. A record changed, removed or inserted before a
-checkpoint, or an older copy of the archive put back, fails naming the
-first checkpoint the archive no longer extends. With --public-key, every
-checkpoint must be signed with that key.
+--checkpoint-dir and --checkpoint-to; every export carries one): with
+--against FILE, DIR or s3://BUCKET/PREFIX (repeatable; a FILE may be a
+checkpoint or an earlier export), verify proves from the change log that
+the archive is an append-only extension of every checkpoint there. A
+record changed, removed or inserted before a checkpoint, or an older copy
+of the archive put back, fails naming the first checkpoint the archive no
+longer extends. With --public-key, every checkpoint must be signed with
+that key.
+
 Exit status 0 means all is sound; 1 means a problem was found (each is
 printed) or the archive could not be opened. An index problem is mended by
 the next sync or by 'archiver reindex'; the archive is the source of truth.

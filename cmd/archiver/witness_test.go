@@ -80,6 +80,15 @@ func TestCheckpointsAndWitness(t *testing.T) {
 	if code != 0 || !strings.Contains(stdout, "extends 2 checkpoints") {
 		t.Fatalf("verify --against the witness: exit %d: %s%s", code, stdout, stderr)
 	}
+	// An earlier export is a witness too: its manifest carries the
+	// checkpoint of its moment.
+	exp := filepath.Join(t.TempDir(), "export.json")
+	if code, _, stderr := runCLI(t, "--archive", dir, "export", "--out", exp); code != 0 {
+		t.Fatalf("export: %s", stderr)
+	}
+	if code, stdout, stderr := runCLI(t, "--archive", dir, "verify", "--against", exp); code != 0 || !strings.Contains(stdout, "extends 1 checkpoints") {
+		t.Errorf("verify --against an export: exit %d: %s%s", code, stdout, stderr)
+	}
 	if code, stdout, _ := runCLI(t, "--archive", dir, "verify"); code != 0 || !strings.Contains(stdout, "only its own consistency was checked") {
 		t.Errorf("verify without --against: exit %d: %s", code, stdout)
 	}
@@ -96,6 +105,9 @@ func TestCheckpointsAndWitness(t *testing.T) {
 	code, _, stderr = runCLI(t, "--archive", dir, "verify", "--against", witness)
 	if code != 1 || !strings.Contains(stderr, "rolled back") || !strings.Contains(stderr, filepath.Base(files[1].Path)) {
 		t.Errorf("verify --against after a rollback: exit %d: %s", code, stderr)
+	}
+	if code, _, stderr := runCLI(t, "--archive", dir, "verify", "--against", exp); code != 1 || !strings.Contains(stderr, "rolled back") {
+		t.Errorf("verify --against the later export after a rollback: exit %d: %s", code, stderr)
 	}
 }
 
