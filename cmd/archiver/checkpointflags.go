@@ -1,7 +1,9 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"time"
 
@@ -36,6 +38,14 @@ func checkpointOptions(c *cli.Context) (archive.CheckpointOptions, error) {
 		return archive.CheckpointOptions{}, err
 	}
 	o := archive.CheckpointOptions{SignKey: key, WitnessDir: c.String("checkpoint-dir")}
+	if d := o.WitnessDir; d != "" {
+		// Checked before any work: a sync must not fail at its end.
+		if info, err := os.Stat(d); err == nil && !info.IsDir() {
+			return o, fmt.Errorf("--checkpoint-dir %s: not a directory", d)
+		} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return o, fmt.Errorf("--checkpoint-dir %w", err)
+		}
+	}
 	mode, err := s3dest.ParseLockMode(c.String("checkpoint-lock-mode"))
 	if err != nil {
 		return o, fmt.Errorf("--checkpoint-lock-mode %w", err)

@@ -93,6 +93,13 @@ func TestFlagsCheckedBeforeWork(t *testing.T) {
 		{"reindex negative lock timeout", on("reindex", "--lock-timeout", "-1s"), "--lock-timeout must be positive", false},
 		{"status negative lock timeout", on("status", "--lock-timeout", "-1s"), "--lock-timeout must be positive", false},
 		{"migrate negative lock timeout", on("migrate", "--lock-timeout", "-1s"), "--lock-timeout must be positive", false},
+		{"sync checkpoint dir is a file", syncArgs("--checkpoint-dir", file), "--checkpoint-dir " + file + ": not a directory", false},
+		{"import checkpoint dir is a file", on("import", "--checkpoint-dir", file, jobs), "--checkpoint-dir " + file + ": not a directory", false},
+		{"sync checkpoint lock without days", syncArgs("--checkpoint-to", "s3://b/p", "--checkpoint-lock-mode", "GOVERNANCE"), "--checkpoint-lock-mode and --checkpoint-retain-days go together", false},
+		{"sync checkpoint lock mode unknown", syncArgs("--checkpoint-lock-mode", "FOREVER"), `--checkpoint-lock-mode "FOREVER": want GOVERNANCE or COMPLIANCE`, false},
+		{"sync checkpoint to no bucket", syncArgs("--checkpoint-to", "s3://"), "--checkpoint-to s3://: no bucket", false},
+		{"sync sign key missing", syncArgs("--sign-key", filepath.Join(missing, "k.pem")), "--sign-key: ", false},
+		{"verify against missing", on("verify", "--against", filepath.Join(missing, "cp")), "--against ", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
