@@ -150,7 +150,9 @@ func eachRecordOf(r *archive.Reader, id string, rng Range, fn func(archive.Recor
 		match := ownID
 		if n.parent {
 			spec := n.spec
-			match = func(rec archive.Record, id string) bool { return strings.EqualFold(spec.ParentIn(rec.JobID, rec.ClusterID), id) }
+			match = func(rec archive.Record, id string) bool {
+				return strings.EqualFold(spec.ParentIn(rec.JobID, rec.ClusterID), id)
+			}
 		}
 		err := r.EachBetween(n.spec.Kind, rng.From, rng.To, func(rec archive.Record) error {
 			if match(rec, id) {
@@ -164,7 +166,6 @@ func eachRecordOf(r *archive.Reader, id string, rng Range, fn func(archive.Recor
 	}
 	return nil
 }
-
 
 // indexIDHits answers f from the index (see indexHits), with the ID
 // filters answered from the archive: the index knows the job of DRS
@@ -187,16 +188,10 @@ func indexIDHits(ctx context.Context, src Source, f Filters) ([]hit, error) {
 				continue
 			}
 		}
-		if f.drsJobsOnly() && !isJobKind(h.kind) {
+		if f.drsJobsOnly() && !kinds.OwnsLog(h.kind) {
 			continue
 		}
 		out = append(out, h)
 	}
 	return out, nil
-}
-
-// isJobKind reports whether kind's records are DRS jobs, those
-// --initiated-by and --type select among.
-func isJobKind(kind archive.Kind) bool {
-	return kinds.OwnsLog(kind)
 }

@@ -176,7 +176,7 @@ func Import(ctx context.Context, o ImportOptions, paths []string) (ImportResult,
 		// their region and account.
 		ordered := slices.Clone(files)
 		slices.SortStableFunc(ordered, func(a, b *importFile) int {
-			return boolOrder(!ownsLog(a.kind)) - boolOrder(!ownsLog(b.kind))
+			return boolOrder(!kinds.OwnsLog(a.kind)) - boolOrder(!kinds.OwnsLog(b.kind))
 		})
 		for _, f := range ordered {
 			var conflict *conflictError
@@ -205,10 +205,6 @@ func Import(ctx context.Context, o ImportOptions, paths []string) (ImportResult,
 	}
 	return res, err
 }
-
-// ownsLog reports whether kind's objects own the logs of a log-item kind:
-// their own ID is the job their log items name.
-func ownsLog(kind archive.Kind) bool { return kinds.OwnsLog(kind) }
 
 func boolOrder(b bool) int {
 	if b {
@@ -272,7 +268,7 @@ func (m *merger) mergeLog(f *importFile) error {
 	if ref.Region == "" || ref.Account == "" {
 		var found []archive.JobRef
 		err := m.w.JobRecords(ref.JobID, func(rec archive.Record) error {
-			if ownsLog(rec.Kind) {
+			if kinds.OwnsLog(rec.Kind) {
 				found = append(found, archive.JobRef{JobID: rec.ID, Region: rec.Region, Account: rec.Account})
 			}
 			return nil
