@@ -106,7 +106,7 @@ func importOptions(c *cli.Context, now time.Time) (archsync.ImportOptions, []str
 		return archsync.ImportOptions{}, nil, err
 	}
 	o := archsync.ImportOptions{
-		Checkpoint: cp,
+		Checkpoint:  cp,
 		ArchiveDir:  c.String("archive"),
 		NoIndex:     c.Bool("no-index"),
 		LockTimeout: c.Duration("lock-timeout"),
