@@ -14,15 +14,33 @@ import (
 const bucketDeleted = "deleted"
 
 // The hash-chain operations of markings. A mark link names the kind and key
-// of the identity's record when it was marked and carries the SHA-256 of
-// the marking's stored value; an unmark link carries no sum. Neither is a
-// write of a record: MutationsSince leaves them out.
+// of the identity's record when it was marked and carries a sum of the
+// marking; an unmark link carries no sum. Neither is a write of a record:
+// MutationsSince leaves them out.
 const (
-	// OpMark: a complete listing no longer held the object.
+	// OpMark: a complete listing no longer held the object. The sum is
+	// the SHA-256 of the marking's stored value. Written before schema 13.
 	OpMark Op = 6
 	// OpUnmark: the object was listed again.
 	OpUnmark Op = 7
+	// OpMarkFiled: as OpMark, with a sum that covers the identity the
+	// marking is filed under too (filedSum of the identity and the stored
+	// value), so that a marking moved to another object is found. Every
+	// mark link from schema 13 on.
+	OpMarkFiled Op = 8
 )
+
+// isMark reports whether op is a mark or unmark link's.
+func (o Op) isMark() bool { return o == OpMark || o == OpUnmark || o == OpMarkFiled }
+
+// markSum is the sum a mark link of op carries for the marking stored as v
+// under identity ident.
+func markSum(op Op, ident, v []byte) [sha256.Size]byte {
+	if op == OpMark {
+		return sha256.Sum256(v)
+	}
+	return filedSum(ident, v)
+}
 
 // Marking says that an object the archive holds was deleted upstream: a
 // complete listing of its region and account no longer contained it.
@@ -112,11 +130,13 @@ func (r *Reader) EachDeleted(fn func(Marking) error) error {
 	})
 }
 
-// noteMark links a marking op into the hash chain.
-func (w *Writer) noteMark(op Op, kind Kind, k Key, value []byte) {
+// noteMark links a marking op into the hash chain: the marking of
+// identity ident, naming record k of kind, now stored as value (nil for an
+// unmark).
+func (w *Writer) noteMark(op Op, kind Kind, k Key, ident, value []byte) {
 	m := Mutation{Op: op, Kind: kind, Key: k}
 	if value != nil {
-		m.Sum = sha256.Sum256(value)
+		m.Sum = markSum(op, ident, value)
 	}
 	w.muts = append(w.muts, m)
 }
@@ -171,7 +191,7 @@ func (w *Writer) putMarking(ident []byte, k Key, mv markingValue) error {
 	if err := del.Put(ident, v); err != nil {
 		return fmt.Errorf("mark %s %s deleted: %w", kind, id, err)
 	}
-	w.noteMark(OpMark, kind, k, v)
+	w.noteMark(OpMarkFiled, kind, k, ident, v)
 	return nil
 }
 
@@ -194,7 +214,7 @@ func (w *Writer) Unmark(kind Kind, id, region, account string) (bool, error) {
 	if err := del.Delete(ident); err != nil {
 		return false, fmt.Errorf("unmark %s %s: %w", kind, id, err)
 	}
-	w.noteMark(OpUnmark, kind, m.Key, nil)
+	w.noteMark(OpUnmark, kind, m.Key, ident, nil)
 	return true, nil
 }
 

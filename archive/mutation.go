@@ -50,6 +50,16 @@ const (
 // eventKind is the kind code of event links.
 const eventKind = 0xFF
 
+// writesRecord reports whether a link of op is a write of a record (and so
+// a mutation the index follows), not a marking, event or job state.
+func (o Op) writesRecord() bool {
+	switch o {
+	case OpPut, OpTouch, OpDelete, OpAnchor:
+		return true
+	}
+	return false
+}
+
 // Mutation is one entry of the change log: what happened to which record.
 type Mutation struct {
 	Op   Op
@@ -83,7 +93,7 @@ func (w *Writer) note(op Op, kind Kind, k []byte, value []byte) {
 // flushMutations appends the transaction's mutations to the change log,
 // linked into the hash chain.
 func (w *Writer) flushMutations() error {
-	if len(w.muts) == 0 && len(w.events) == 0 {
+	if len(w.muts) == 0 && len(w.extra) == 0 {
 		return nil
 	}
 	b, err := w.bucket(bucketChanges)
@@ -106,9 +116,7 @@ func (w *Writer) flushMutations() error {
 		}
 		links[i] = chain.Link{Op: byte(m.Op), Kind: code, Key: m.Key, Sum: m.Sum}
 	}
-	for _, e := range w.events {
-		links = append(links, chain.Link{Op: byte(OpEvent), Kind: eventKind, Key: e.Key, Sum: e.Sum})
-	}
+	links = append(links, w.extra...)
 	v, head := chain.AppendEntry(make([]byte, 0, len(links)*chain.LinkLen+chain.TrailerLen), head, links)
 	if err := w.appendLeaves(links); err != nil {
 		return err
@@ -255,7 +263,7 @@ func chainMutations(v []byte) ([]Mutation, error) {
 	}
 	muts := make([]Mutation, 0, len(links))
 	for _, l := range links {
-		if op := Op(l.Op); op == OpEvent || op == OpMark || op == OpUnmark {
+		if !Op(l.Op).writesRecord() {
 			continue
 		}
 		name, ok := recfmt.KindName(byte(l.Kind))

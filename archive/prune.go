@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/archiver-dev/archiver/archive/kinds"
+	"github.com/archiver-dev/archiver/internal/chain"
 	"github.com/archiver-dev/archiver/migrations"
 )
 
@@ -163,8 +164,11 @@ func (w *Writer) Prune(p PrunePlan, note []byte) error {
 		if err := idx.Delete(jobPrefix(j)); err != nil {
 			return err
 		}
-		if err := st.Delete(jobPrefix(j)); err != nil {
-			return err
+		if prefix := jobPrefix(j); st.Get(prefix) != nil {
+			if err := st.Delete(prefix); err != nil {
+				return err
+			}
+			w.noteState(prefix, nil)
 		}
 	}
 	return w.noteEvent(note)
@@ -189,7 +193,7 @@ func (w *Writer) noteEvent(note []byte) error {
 	if err := meta.Put(append([]byte(metaEventPrefix), id[:]...), note); err != nil {
 		return err
 	}
-	w.events = append(w.events, Mutation{Op: OpEvent, Key: id, Sum: sha256.Sum256(note)})
+	w.extra = append(w.extra, chain.Link{Op: byte(OpEvent), Kind: eventKind, Key: id, Sum: sha256.Sum256(note)})
 	return nil
 }
 

@@ -151,7 +151,7 @@ func (w *Writer) Checkpoint() error {
 	if err != nil {
 		return fmt.Errorf("copy of the archive: %w", err)
 	}
-	w.tx, w.muts, w.events, w.written = tx, w.muts[:0], nil, 0
+	w.tx, w.muts, w.extra, w.written = tx, w.muts[:0], nil, 0
 	return nil
 }
 

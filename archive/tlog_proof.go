@@ -34,11 +34,10 @@ func (r *Reader) LogTree() (*LogTree, error) {
 			var id [1 + KeyLen]byte
 			id[0] = data[2]
 			copy(id[1:], data[3:3+KeyLen])
-			switch Op(data[1]) {
-			case OpDelete:
+			switch op := Op(data[1]); {
+			case op == OpDelete:
 				delete(t.latest, id)
-			case OpMark, OpUnmark, OpEvent:
-			default:
+			case op.writesRecord():
 				t.latest[id] = latestLeaf{index: i, op: data[1]}
 			}
 		}

@@ -59,6 +59,7 @@ func (r *Reader) VerifyChain(problem func(error)) (ChainReport, error) {
 	latest := map[[1 + KeyLen]byte]last{}
 	marks := map[[1 + KeyLen]byte]last{}
 	events := map[[KeyLen]byte]bool{}
+	states := map[Key][sha256.Size]byte{}
 	var head chain.Head
 	c := b.Cursor()
 	for k, v := c.Seek(binary.BigEndian.AppendUint64(nil, start)); k != nil; k, v = c.Next() {
@@ -82,8 +83,12 @@ func (r *Reader) VerifyChain(problem func(error)) (ChainReport, error) {
 			var id [1 + KeyLen]byte
 			id[0] = l.Kind
 			copy(id[1:], l.Key[:])
-			if op := Op(l.Op); op == OpMark || op == OpUnmark {
+			if op := Op(l.Op); op.isMark() {
 				marks[id] = last{op, l.Sum}
+				continue
+			}
+			if Op(l.Op) == OpJobState {
+				states[l.Key] = l.Sum
 				continue
 			}
 			latest[id] = last{Op(l.Op), l.Sum}
@@ -141,6 +146,9 @@ func (r *Reader) VerifyChain(problem func(error)) (ChainReport, error) {
 	if err := r.verifyMarks(marks, report); err != nil {
 		return rep, err
 	}
+	if err := r.verifyStates(states, report); err != nil {
+		return rep, err
+	}
 	for id, l := range latest {
 		if l.op != OpDelete {
 			report(fmt.Errorf("hash chain: record %x of kind code %d is missing: it was removed other than by archiver", id[1:], id[0]))
@@ -179,7 +187,7 @@ func (r *Reader) verifyMarks(marks map[[1 + KeyLen]byte]last, report func(error)
 			report(fmt.Errorf("hash chain: the deleted-upstream marking of %s %s is in no link: it was added other than by archiver", m.Kind, m.ID))
 		case l.op == OpUnmark:
 			report(fmt.Errorf("hash chain: the deleted-upstream marking of %s %s was removed by link, yet it is there", m.Kind, m.ID))
-		case sha256.Sum256(v) != l.sum:
+		case markSum(l.op, k, v) != l.sum:
 			report(fmt.Errorf("hash chain: the deleted-upstream marking of %s %s does not hash to its last link: it was changed other than by archiver", m.Kind, m.ID))
 		}
 		return nil
@@ -188,7 +196,7 @@ func (r *Reader) verifyMarks(marks map[[1 + KeyLen]byte]last, report func(error)
 		return err
 	}
 	for id, l := range marks {
-		if l.op == OpMark {
+		if l.op != OpUnmark {
 			report(fmt.Errorf("hash chain: the deleted-upstream marking of record %x of kind code %d is missing: it was removed other than by archiver", id[1:], id[0]))
 		}
 	}
@@ -196,10 +204,10 @@ func (r *Reader) verifyMarks(marks map[[1 + KeyLen]byte]last, report func(error)
 }
 
 // checkMarkedRecord reports a marking filed under another object than the
-// record it names, when that record is still archived: the chain's mark
-// link covers the marking's value (which names the record) but not the
-// object it is filed under, so a marking moved to another object would
-// otherwise go unnoticed.
+// record it names, when that record is still archived. Mark links from
+// schema 13 on (OpMarkFiled) cover the object a marking is filed under;
+// this says what is wrong in plain words, and catches it for a marking
+// whose last link is older (OpMark, whose sum covers the value alone).
 func (r *Reader) checkMarkedRecord(m Marking, report func(error)) {
 	b, err := r.bucket(string(m.Kind))
 	if err != nil {

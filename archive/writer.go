@@ -12,6 +12,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/archiver-dev/archiver/archive/kinds"
+	"github.com/archiver-dev/archiver/internal/chain"
 	"github.com/archiver-dev/archiver/migrations"
 )
 
@@ -33,8 +34,9 @@ type Writer struct {
 	Reader
 	// muts is what this transaction did, for the change log.
 	muts []Mutation
-	// events are the events it recorded (prunes), linked after muts.
-	events []Mutation
+	// extra are the links of this transaction that write no record (events
+	// such as prunes, job states), linked after muts.
+	extra []chain.Link
 	// steps is set for a Writer of UpdateInSteps, and written counts the
 	// bytes written since its last commit.
 	steps   *stepper
@@ -580,7 +582,9 @@ func (w *Writer) TrimLog(j JobRef, n int) (int, error) {
 	return len(doomed) / KeyLen, nil
 }
 
-// SetJobState records what sync knows about job j's log.
+// SetJobState records what sync knows about job j's log. A state that
+// changes is a link of the hash chain (OpJobState); the same state again
+// writes nothing.
 func (w *Writer) SetJobState(j JobRef, st JobState) error {
 	b, err := w.bucket(bucketJobState)
 	if err != nil {
@@ -590,8 +594,13 @@ func (w *Writer) SetJobState(j JobRef, st JobState) error {
 	if err != nil {
 		return err
 	}
-	if err := b.Put(jobPrefix(j), v); err != nil {
+	prefix := jobPrefix(j)
+	if bytes.Equal(b.Get(prefix), v) {
+		return nil
+	}
+	if err := b.Put(prefix, v); err != nil {
 		return fmt.Errorf("set state of job %s: %w", j.JobID, err)
 	}
+	w.noteState(prefix, v)
 	return nil
 }

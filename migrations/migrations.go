@@ -15,6 +15,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/transparency-dev/merkle/compact"
 	"github.com/transparency-dev/merkle/rfc6962"
 
 	"github.com/archiver-dev/archiver/internal/chain"
@@ -134,6 +135,12 @@ var steps = []Step{
 		Name:    "transparency-log",
 		Desc:    "start the transparency log: an RFC 6962 Merkle tree whose first leaf anchors the hash chain's head and whose later leaves are the chain's later links; the log's name",
 		Apply:   v12TransparencyLog,
+	},
+	{
+		Version: 13,
+		Name:    "log-job-states-and-markings",
+		Desc:    "link every job's log state and every deleted-upstream marking into the hash chain and the transparency log, with sums that cover the job or object each is filed under",
+		Apply:   v13StatesAndMarkings,
 	},
 }
 
@@ -543,6 +550,119 @@ func v12TransparencyLog(tx *bolt.Tx) error {
 		}
 	}
 	return nil
+}
+
+// v13StatesAndMarkings links, in one change-log entry, every deleted-upstream
+// marking (op 8: the marking's kind code and record key, and the SHA-256 of
+// the identity's length as 4 bytes big-endian, the identity and the stored
+// marking) and every job state (op 9, kind code 0xFE: the first 16 bytes of
+// the SHA-256 of the job's jobstate key, and the same sum of that key and
+// the stored state), in bucket and key order; it appends their leaves (0x01,
+// op, kind code, key, sum) to the transparency log and moves the chain's
+// head. From then on the archive writes these links whenever a state or a
+// marking changes, so verify checks both buckets against the chain. The
+// layouts are spelled out: this step must do the same thing forever.
+func v13StatesAndMarkings(tx *bolt.Tx) error {
+	meta := tx.Bucket([]byte(MetaBucket))
+	changes := tx.Bucket([]byte("changes"))
+	if meta == nil || changes == nil {
+		return fmt.Errorf("no meta or changes bucket")
+	}
+	filed := func(key, v []byte) [32]byte {
+		h := sha256.New()
+		h.Write(binary.BigEndian.AppendUint32(nil, uint32(len(key))))
+		h.Write(key)
+		h.Write(v)
+		var s [32]byte
+		h.Sum(s[:0])
+		return s
+	}
+	var links []chain.Link
+	if del := tx.Bucket([]byte("deleted")); del != nil {
+		err := del.ForEach(func(ident, v []byte) error {
+			kind, _, _ := bytes.Cut(ident, []byte{0})
+			code, err := recfmt.KindCode(string(kind))
+			if err != nil {
+				return fmt.Errorf("deleted-upstream marking %q: %w", ident, err)
+			}
+			var mv struct {
+				Key string `json:"key"`
+			}
+			if err := json.Unmarshal(v, &mv); err != nil {
+				return fmt.Errorf("deleted-upstream marking %q: %w", ident, err)
+			}
+			k, err := hex.DecodeString(mv.Key)
+			if err != nil || len(k) != chain.KeyLen {
+				return fmt.Errorf("deleted-upstream marking %q names a malformed record key", ident)
+			}
+			l := chain.Link{Op: 8, Kind: code, Sum: filed(ident, v)}
+			copy(l.Key[:], k)
+			links = append(links, l)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	if st := tx.Bucket([]byte("jobstate")); st != nil {
+		err := st.ForEach(func(k, v []byte) error {
+			id := sha256.Sum256(k)
+			l := chain.Link{Op: 9, Kind: 0xFE, Sum: filed(k, v)}
+			copy(l.Key[:], id[:chain.KeyLen])
+			links = append(links, l)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	if len(links) == 0 {
+		return nil
+	}
+	var head chain.Head
+	if v := meta.Get([]byte("chainHead")); v != nil {
+		h, err := chain.ParseHead(v)
+		if err != nil {
+			return fmt.Errorf("hash chain head: %w", err)
+		}
+		head = h
+	}
+	entry, head := chain.AppendEntry(nil, head, links)
+	seq, err := changes.NextSequence()
+	if err != nil {
+		return err
+	}
+	if err := changes.Put(binary.BigEndian.AppendUint64(nil, seq), entry); err != nil {
+		return err
+	}
+	if err := meta.Put([]byte("chainHead"), chain.AppendHead(nil, head)); err != nil {
+		return err
+	}
+	edge := meta.Get([]byte("logRange"))
+	if len(edge) < 8 || (len(edge)-8)%32 != 0 {
+		return fmt.Errorf("transparency log: meta logRange is malformed")
+	}
+	var hashes [][]byte
+	for i := 8; i < len(edge); i += 32 {
+		hashes = append(hashes, bytes.Clone(edge[i:i+32]))
+	}
+	rf := compact.RangeFactory{Hash: rfc6962.DefaultHasher.HashChildren}
+	rg, err := rf.NewRange(0, binary.BigEndian.Uint64(edge), hashes)
+	if err != nil {
+		return fmt.Errorf("transparency log: %w", err)
+	}
+	for _, l := range links {
+		leaf := append([]byte{0x01, l.Op, l.Kind}, l.Key[:]...)
+		leaf = append(leaf, l.Sum[:]...)
+		if err := rg.Append(rfc6962.DefaultHasher.HashLeaf(leaf), nil); err != nil {
+			return fmt.Errorf("transparency log: %w", err)
+		}
+	}
+	out := binary.BigEndian.AppendUint64(nil, rg.End())
+	for _, h := range rg.Hashes() {
+		out = append(out, h...)
+	}
+	return meta.Put([]byte("logRange"), out)
 }
 
 // v6HashChain starts the hash chain (package chain). Change-log entries from

@@ -240,6 +240,8 @@ func TestForgeriesNeedACheckpoint(t *testing.T) {
 		{"delete", "chain", "removed other than by archiver"},
 		{"insert", "chain", "is in no link"},
 		{"unmark", "chain", "is missing"},
+		{"state", "chain", "does not hash to its last link"},
+		{"drop state", "chain", "is missing"},
 		{"reorder", "log", "transparency log does not match"},
 		{"data", "log", "transparency log does not match"},
 	} {
@@ -254,9 +256,8 @@ func TestForgeriesNeedACheckpoint(t *testing.T) {
 		})
 	}
 
-	// A marking moved to another object of its kind: its value (which
-	// names the record key the chain links) is unchanged, so no link is;
-	// the object it is filed under is not in its hash. verify must find
+	// A marking moved to another object of its kind, its value (which
+	// names the record key the chain links) unchanged: verify must find
 	// the marking filed under an object whose record it does not name.
 	t.Run("marking moved to another object", func(t *testing.T) {
 		p := plan{dir: filepath.Join(t.TempDir(), "archive")}
@@ -348,7 +349,7 @@ func forgeSloppy(t *testing.T, base []byte, covered uint64, seed int64, edit, sl
 	}
 	defer db.Close()
 	rnd := rand.New(rand.NewSource(seed))
-	edits := []string{"data", "seen", "delete", "insert", "mark", "unmark", "make mark", "reorder"}
+	edits := []string{"data", "seen", "delete", "insert", "mark", "unmark", "make mark", "reorder", "state", "drop state"}
 	steps := 1
 	p.kind = edits[rnd.Intn(len(edits))]
 	if rnd.Intn(5) == 0 {
@@ -417,6 +418,20 @@ func (f *forger) apply(kind string) error {
 			}
 		case "reorder":
 			err = f.reorder()
+		case "state", "drop state":
+			states, serr := f.states()
+			if serr != nil {
+				return serr
+			}
+			if len(states) == 0 {
+				return fmt.Errorf("no job state in history")
+			}
+			s := states[f.rnd.Intn(len(states))]
+			if kind == "state" {
+				err = f.editState(s)
+			} else {
+				err = f.deleteState(s)
+			}
 		default:
 			return fmt.Errorf("no edit %q", kind)
 		}

@@ -44,22 +44,46 @@ const (
 )
 
 // object is what a link names: a record (kind code and key), or the
-// marking of a record (mark and unmark links), or an event.
+// marking of a record (mark and unmark links), or an event, or a job's log
+// state.
 type object struct {
 	code byte
 	key  [chain.KeyLen]byte
-	// class: 'r' a record, 'm' a marking, 'e' an event.
+	// class: 'r' a record, 'm' a marking, 'e' an event, 's' a job state.
 	class byte
 }
 
 func classOf(op byte) byte {
 	switch archive.Op(op) {
-	case archive.OpMark, archive.OpUnmark:
+	case archive.OpMark, archive.OpUnmark, archive.OpMarkFiled:
 		return 'm'
 	case archive.OpEvent:
 		return 'e'
+	case archive.OpJobState:
+		return 's'
 	}
 	return 'r'
+}
+
+// stateKind is the kind code of job-state links (archive/jobstate.go).
+const stateKind = 0xFE
+
+// filedSum is the sum of a value filed under a bucket key that job-state
+// and OpMarkFiled links carry (archive/jobstate.go): SHA-256 of the key's
+// length (4 bytes, big-endian), the key and the value.
+func filedSum(key, v []byte) [sha256.Size]byte {
+	b := binary.BigEndian.AppendUint32(nil, uint32(len(key)))
+	b = append(b, key...)
+	return sha256.Sum256(append(b, v...))
+}
+
+// stateObject is the object of the job-state links of the job whose
+// jobstate key is jk: its key is the first bytes of the key's SHA-256.
+func stateObject(jk []byte) object {
+	s := sha256.Sum256(jk)
+	o := object{code: stateKind, class: 's'}
+	copy(o.key[:], s[:])
+	return o
 }
 
 func objectOf(l chain.Link) object { return object{l.Kind, l.Key, classOf(l.Op)} }
@@ -139,14 +163,21 @@ func (f *forger) inHistory(o object) bool {
 	return false
 }
 
-// setLatest gives the latest link naming o the SHA-256 of value: what
-// verify compares the stored value with.
-func (f *forger) setLatest(o object, value []byte) error {
+// setLatest gives the latest link naming o the sum of value (filed under
+// bucket key filed, for the links whose sums cover it): what verify
+// compares the stored value with.
+func (f *forger) setLatest(o object, filed, value []byte) error {
 	refs := f.linksOf(o)
 	if len(refs) == 0 {
 		return fmt.Errorf("no link names %c %d %x", o.class, o.code, o.key)
 	}
-	f.link(refs[len(refs)-1]).Sum = sha256.Sum256(value)
+	l := f.link(refs[len(refs)-1])
+	switch archive.Op(l.Op) {
+	case archive.OpMarkFiled, archive.OpJobState:
+		l.Sum = filedSum(filed, value)
+	default:
+		l.Sum = sha256.Sum256(value)
+	}
 	return nil
 }
 
@@ -221,7 +252,7 @@ func (f *forger) put(r record, h recfmt.Header, data []byte) error {
 	if err := f.bucket(string(r.spec.Kind)).Put(r.key[:], v); err != nil {
 		return err
 	}
-	return f.setLatest(r.object(), v)
+	return f.setLatest(r.object(), nil, v)
 }
 
 // identity is the ids-bucket key of an object (archive/key.go).
@@ -408,8 +439,67 @@ func (f *forger) relist(h recfmt.Header, edit func(list [][]byte) ([][]byte, err
 		if err != nil {
 			return err
 		}
-		return states.Put(jk, nv)
+		if bytes.Equal(nv, sv) {
+			return nil
+		}
+		if err := states.Put(jk, nv); err != nil {
+			return err
+		}
+		return f.setLatest(stateObject(jk), jk, nv)
 	}
+	return nil
+}
+
+// state is one stored job state.
+type state struct {
+	jk []byte
+	st archive.JobState
+}
+
+// states returns the stored job states whose history the first checkpoint
+// covers.
+func (f *forger) states() ([]state, error) {
+	var out []state
+	err := f.bucket(bucketJobState).ForEach(func(k, v []byte) error {
+		s := state{jk: bytes.Clone(k)}
+		if err := json.Unmarshal(v, &s.st); err != nil {
+			return err
+		}
+		if f.inHistory(stateObject(k)) {
+			out = append(out, s)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// editState changes what the archive remembers of a job's log: complete
+// or not, and how many items it has.
+func (f *forger) editState(s state) error {
+	if f.rnd.Intn(2) == 0 {
+		s.st.LogComplete = !s.st.LogComplete
+	} else {
+		s.st.LogItems += 1 + f.rnd.Intn(5)
+	}
+	v, err := json.Marshal(s.st)
+	if err != nil {
+		return err
+	}
+	if err := f.bucket(bucketJobState).Put(s.jk, v); err != nil {
+		return err
+	}
+	f.did = append(f.did, fmt.Sprintf("edit log state of %q", s.jk))
+	return f.setLatest(stateObject(s.jk), s.jk, v)
+}
+
+// deleteState removes a job's log state and its links: the job's log
+// would be read again from the start.
+func (f *forger) deleteState(s state) error {
+	f.did = append(f.did, fmt.Sprintf("delete log state of %q", s.jk))
+	if err := f.bucket(bucketJobState).Delete(s.jk); err != nil {
+		return err
+	}
+	f.removeLinks(stateObject(s.jk))
 	return nil
 }
 
@@ -526,7 +616,7 @@ func (f *forger) putMarking(m marking) error {
 	if err := f.bucket(bucketDeleted).Put(m.ident, v); err != nil {
 		return err
 	}
-	return f.setLatest(m.object(), v)
+	return f.setLatest(m.object(), m.ident, v)
 }
 
 // editMark moves when an object was deleted upstream.
@@ -602,7 +692,7 @@ func (f *forger) insertMark(r record) error {
 		return err
 	}
 	f.did = append(f.did, fmt.Sprintf("insert marking %q", ident))
-	return f.insertOld(chain.Link{Op: byte(archive.OpMark), Kind: r.spec.Code, Key: r.key, Sum: sha256.Sum256(v)}, f.linksOf(r.object())[0].e)
+	return f.insertOld(chain.Link{Op: byte(archive.OpMarkFiled), Kind: r.spec.Code, Key: r.key, Sum: filedSum(ident, v)}, f.linksOf(r.object())[0].e)
 }
 
 // reorder swaps two links of history that name different objects, with

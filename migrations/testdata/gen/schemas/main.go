@@ -24,6 +24,9 @@
 //	                         had step 7)
 //	schema11.db              the buckets of DRS launch and replication
 //	                         configurations and source networks (empty)
+//	schema12.db              the transparency log: its first leaf anchors
+//	                         the empty chain of a new file, one leaf per
+//	                         link after it
 //
 // Regenerate them, from the module root, with
 //
@@ -70,6 +73,8 @@ import (
 	"strings"
 	"time"
 
+	merkle "github.com/transparency-dev/merkle/compact"
+	"github.com/transparency-dev/merkle/rfc6962"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -94,6 +99,7 @@ var layouts = []layout{
 	{"schema9.db", 9, true, true},
 	{"schema10.db", 10, true, true},
 	{"schema11.db", 11, true, true},
+	{"schema12.db", 12, true, true},
 }
 
 const (
@@ -260,7 +266,19 @@ func (f *file) create() {
 			must(meta.Put([]byte("chainStart"), binary.BigEndian.AppendUint64(nil, 1)))
 		}
 		must(meta.Put([]byte("schemaVersion"), binary.BigEndian.AppendUint32(nil, uint32(f.l.version))))
+		if f.l.version >= 12 {
+			// A new file's log: leaf 0 anchors the empty chain (0x00, link
+			// count 0, zero hash), and the log's name is the file's own.
+			anchor := make([]byte, 1+8+32)
+			edge := binary.BigEndian.AppendUint64(nil, 1)
+			edge = append(edge, rfc6962.DefaultHasher.HashLeaf(anchor)...)
+			must(meta.Put([]byte("logStart"), binary.BigEndian.AppendUint64(nil, 0)))
+			must(meta.Put([]byte("logRange"), edge))
+			must(meta.Put([]byte("logID"), []byte("archiver.invalid/log/5c4e0a2b9d7f41e6a3b8c1d2e4f60718")))
+		}
 		switch {
+		case f.l.version >= 12:
+			must(meta.Put([]byte("schemaSteps"), []byte(stepsRecord10+"11 drs-settings-and-source-networks\n12 transparency-log\n")))
 		case f.l.version >= 11:
 			must(meta.Put([]byte("schemaSteps"), []byte(stepsRecord10+"11 drs-settings-and-source-networks\n")))
 		case f.l.version >= 10:
@@ -343,11 +361,43 @@ func (w *txw) flush() {
 		head := append(binary.BigEndian.AppendUint64(nil, n), hash[:]...)
 		v = append(v, head...)
 		must(meta.Put([]byte("chainHead"), head))
+		if w.f.l.version >= 12 {
+			w.appendLeaves(meta)
+		}
 	}
 	changes := w.tx.Bucket([]byte("changes"))
 	seq, err := changes.NextSequence()
 	must(err)
 	must(changes.Put(binary.BigEndian.AppendUint64(nil, seq), v))
+}
+
+// appendLeaves adds a leaf per link of the transaction to the transparency
+// log (schema 12): 0x01, op, kind code, record key, value SHA-256 (zero for
+// a delete), its RFC 6962 leaf hash appended to the tree's right edge in
+// meta (8-byte size, then the edge's hashes).
+func (w *txw) appendLeaves(meta *bolt.Bucket) {
+	edge := meta.Get([]byte("logRange"))
+	var hashes [][]byte
+	for i := 8; i < len(edge); i += 32 {
+		hashes = append(hashes, bytes.Clone(edge[i:i+32]))
+	}
+	rf := merkle.RangeFactory{Hash: rfc6962.DefaultHasher.HashChildren}
+	rg, err := rf.NewRange(0, binary.BigEndian.Uint64(edge), hashes)
+	must(err)
+	for _, m := range w.muts {
+		var sum [32]byte
+		if m.value != nil {
+			sum = sha256.Sum256(m.value)
+		}
+		leaf := append([]byte{0x01, m.op, kindCode(m.kind)}, m.key...)
+		leaf = append(leaf, sum[:]...)
+		must(rg.Append(rfc6962.DefaultHasher.HashLeaf(leaf), nil))
+	}
+	out := binary.BigEndian.AppendUint64(nil, rg.End())
+	for _, h := range rg.Hashes() {
+		out = append(out, h...)
+	}
+	must(meta.Put([]byte("logRange"), out))
 }
 
 // key makes a record key for a record of time t: its Unix nanoseconds,
