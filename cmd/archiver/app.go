@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -126,12 +127,12 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		},
 	}
 	app.OnUsageError = func(_ *cli.Context, err error, _ bool) error {
-		return usageError{err: err}
+		return usageError{err: errors.New(twoDashes(err.Error()))}
 	}
 	for _, cmd := range app.Commands {
 		name := cmd.Name
 		cmd.OnUsageError = func(_ *cli.Context, err error, _ bool) error {
-			return usageError{err: err, command: name}
+			return usageError{err: errors.New(twoDashes(err.Error())), command: name}
 		}
 		cmd.Description += "\n\n" + exitStatusHelp
 		withFlagCheck(cmd)
@@ -142,6 +143,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 // run executes the CLI and returns the process exit status.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	app := newApp(stdout, stderr)
+	args = hoistGlobalFlags(app, args)
 	err := app.RunContext(ctx, args)
 	if ue, ok := err.(usageError); ok && ue.command == "" {
 		// Attribute the error to the command being run, for the hint.

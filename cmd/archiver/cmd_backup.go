@@ -46,7 +46,7 @@ EXAMPLES:
    cp /backup/archiver.db /var/lib/archiver-restored/archive.db
    archiver --archive /var/lib/archiver-restored reindex`,
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "file to write the copy to (a FIFO or device is written in place)"},
+			&cli.StringFlag{Name: "out", Usage: "file to write the copy to (a FIFO or device is written in place)"},
 			&cli.BoolFlag{Name: "force", Usage: "replace FILE if it is an existing regular file"},
 			&cli.DurationFlag{Name: "lock-timeout", Value: time.Minute, Usage: "longest wait for a running sync to release the archive"},
 		},

@@ -129,7 +129,7 @@ EXAMPLES:
    archiver export --out s3://dr-audit/archiver --from 2026-01-01 --to 2026-06-30 --kind drs.job
    archiver export --ddl athena --out s3://dr-audit/archiver`,
 		Flags: append([]cli.Flag{
-			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "file to write (- for stdout; a FIFO or device is written in place), or s3://BUCKET/PREFIX for a partitioned export to S3"},
+			&cli.StringFlag{Name: "out", Usage: "file to write (- for stdout; a FIFO or device is written in place), or s3://BUCKET/PREFIX for a partitioned export to S3"},
 			&cli.BoolFlag{Name: "force", Usage: "replace FILE if it is an existing regular file"},
 			&cli.StringFlag{Name: "sign-key", EnvVars: []string{"ARCHIVER_SIGN_KEY_FILE"}, Usage: "sign the export with this ed25519 private key (PEM file; or the PEM itself in ARCHIVER_SIGN_KEY)"},
 			&cli.BoolFlag{Name: "redact-tags", Usage: "replace every tag value in the data with REDACTED"},
