@@ -98,6 +98,9 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 				Name:  "version",
 				Usage: "print archiver's version and build (as 'archiver version')",
 			},
+			// The help command is archiver's own (help.go), so urfave/cli
+			// adds no --help: it is declared here.
+			cli.HelpFlag,
 		},
 		HideVersion:    true,
 		ExitErrHandler: func(*cli.Context, error) {},
@@ -115,6 +118,9 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			backupCommand(),
 			demoCommand(),
 			versionCommand(),
+			completionCommand(),
+			manCommand(),
+			helpCommand(),
 		},
 		Action: func(c *cli.Context) error {
 			if c.Args().Present() {
@@ -129,12 +135,15 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 	app.OnUsageError = func(_ *cli.Context, err error, _ bool) error {
 		return usageError{err: errors.New(twoDashes(err.Error()))}
 	}
+	cli.HelpPrinter = printHelp
 	for _, cmd := range app.Commands {
+		if cmd.Name == "help" {
+			continue
+		}
 		name := cmd.Name
 		cmd.OnUsageError = func(_ *cli.Context, err error, _ bool) error {
 			return usageError{err: errors.New(twoDashes(err.Error())), command: name}
 		}
-		cmd.Description += "\n\n" + exitStatusHelp
 		withFlagCheck(cmd)
 	}
 	return app

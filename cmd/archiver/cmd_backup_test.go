@@ -185,8 +185,8 @@ func TestOpsHelpTeaches(t *testing.T) {
 		cmd  string
 		want []string
 	}{
-		{"status", []string{"EXAMPLES:", "EXIT STATUS:", "archiver status --output json", "index"}},
-		{"backup", []string{"EXAMPLES:", "EXIT STATUS:", "archiver backup --out", "--force", "reindex"}},
+		{"status", []string{"EXAMPLES:", "archiver help exit-codes", "archiver status --output json", "index"}},
+		{"backup", []string{"EXAMPLES:", "archiver help exit-codes", "archiver backup --out", "--force", "reindex"}},
 		{"sync", []string{"--metrics-file", "archiver_sync_last_success_timestamp_seconds", "0644"}},
 		{"import", []string{"--lock-timeout"}},
 	}

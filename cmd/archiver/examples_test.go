@@ -448,59 +448,37 @@ func readmeQueryExamples(t *testing.T) []string {
 	return out
 }
 
-// helpQueryExamples returns the example lines of `archiver query --help`.
+// helpQueryExamples returns the example lines of `archiver query --help`,
+// continuation lines joined.
 func helpQueryExamples(t *testing.T) []string {
 	t.Helper()
 	code, stdout, stderr := runCLI(t, "query", "--help")
 	if code != 0 {
 		t.Fatalf("query --help: exit %d: %s", code, stderr)
 	}
-	_, examples, ok := strings.Cut(stdout, "EXAMPLES:")
-	if !ok {
-		t.Fatal("query --help has no EXAMPLES")
-	}
 	var out []string
-	for _, line := range strings.Split(examples, "\n") {
-		if line = strings.TrimSpace(line); strings.HasPrefix(line, "archiver query ") {
+	for _, line := range examplesOf(stdout) {
+		if strings.HasPrefix(line, "archiver query ") {
 			out = append(out, line)
 		}
+	}
+	if len(out) == 0 {
+		t.Fatal("query --help has no EXAMPLES")
 	}
 	return out
 }
 
-// shellWords splits an example command line as a shell does: at spaces,
-// with single and double quotes.
-func shellWords(t *testing.T, line string) []string {
+// argv splits an example command line as a shell does, quotes removed.
+func argv(t *testing.T, line string) []string {
 	t.Helper()
-	var out []string
-	var cur strings.Builder
-	in, quote := false, rune(0)
-	for _, c := range line {
-		switch {
-		case quote != 0 && c == quote:
-			quote = 0
-		case quote != 0:
-			cur.WriteRune(c)
-		case c == '\'' || c == '"':
-			quote, in = c, true
-		case c == ' ':
-			if in {
-				out = append(out, cur.String())
-				cur.Reset()
-				in = false
-			}
-		default:
-			cur.WriteRune(c)
-			in = true
-		}
+	words := shellWords(line)
+	for i, w := range words {
+		words[i] = unquote(w)
 	}
-	if quote != 0 {
+	if strings.Count(line, "'")%2 != 0 {
 		t.Fatalf("unclosed quote in %q", line)
 	}
-	if in {
-		out = append(out, cur.String())
-	}
-	return out
+	return words
 }
 
 // answerIdents names each record of a query's output as exRecord.ident
@@ -580,7 +558,7 @@ func TestDocumentedQueryExamples(t *testing.T) {
 			if ex.relative {
 				fx = recent
 			}
-			words := shellWords(t, placeholders.Replace(line))
+			words := argv(t, placeholders.Replace(line))
 			now := time.Now()
 			code, stdout, stderr := runCLI(t, append([]string{"--archive", fx.dir}, words[1:]...)...)
 			if code != 0 {

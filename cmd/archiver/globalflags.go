@@ -92,9 +92,10 @@ func hoistGlobalFlags(app *cli.App, args []string) []string {
 			continue
 		}
 		spec, global := globals[name]
-		if !global || name == "version" {
+		if !global || name == "version" || name == "help" || name == "h" {
 			// --version after a command would be ignored and the command
-			// run: it stays where it is, for the command to refuse.
+			// run: it stays where it is, for the command to refuse; --help
+			// after a command asks for the command's help.
 			rest = append(rest, tok)
 			continue
 		}

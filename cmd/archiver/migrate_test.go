@@ -336,7 +336,7 @@ func TestMigrateUsage(t *testing.T) {
 	if code != 0 {
 		t.Errorf("migrate --help: exit %d", code)
 	}
-	for _, want := range []string{"EXAMPLES:", "EXIT STATUS:", "archiver migrate --dry-run", "--dry-run", "one transaction"} {
+	for _, want := range []string{"EXAMPLES:", "archiver help exit-codes", "archiver migrate --dry-run", "--dry-run", "one transaction"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("migrate --help lacks %q", want)
 		}
