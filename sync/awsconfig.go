@@ -61,6 +61,7 @@ func loadAWSConfig(ctx context.Context, o Options, profile, region string) (aws.
 		config.WithLogger(logging.Nop{}),
 		config.WithClientLogMode(0),
 	)
+	opts = append(opts, debugOptions(o.Debug)...)
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		if profile != "" {

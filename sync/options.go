@@ -2,6 +2,7 @@ package sync
 
 import (
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -50,6 +51,9 @@ func ParseSources(s string) ([]Source, error) {
 
 // Options configure one sync run.
 type Options struct {
+	// Debug, when set, receives a line per AWS call and the SDK's log of
+	// each request, response and retry, credentials redacted (--debug).
+	Debug io.Writer
 	// Checkpoint says how the archive's transparency log is checkpointed
 	// once the run's writes are committed: signed, and copied to a witness
 	// directory, when set.

@@ -98,6 +98,11 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 				Name:  "version",
 				Usage: "print archiver's version and build (as 'archiver version')",
 			},
+			&cli.BoolFlag{
+				Name:    "debug",
+				Usage:   "show every AWS call on stderr: operation, HTTP status, attempts and time, and each request's and response's headers (access keys, session tokens and signatures redacted)",
+				EnvVars: []string{"ARCHIVER_DEBUG"},
+			},
 			// The help command is archiver's own (help.go), so urfave/cli
 			// adds no --help: it is declared here.
 			cli.HelpFlag,
@@ -171,6 +176,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 func noArgs(c *cli.Context) error {
 	if c.Args().Present() {
 		return usageError{err: fmt.Errorf("unexpected argument %q", c.Args().First()), command: c.Command.Name}
+	}
+	return nil
+}
+
+// debugOutput is where --debug sends its lines: stderr, or nil without it.
+func debugOutput(c *cli.Context) io.Writer {
+	if c.Bool("debug") {
+		return c.App.ErrWriter
 	}
 	return nil
 }

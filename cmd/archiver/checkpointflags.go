@@ -64,7 +64,7 @@ func checkpointOptions(c *cli.Context) (archive.CheckpointOptions, error) {
 		if err != nil {
 			return o, fmt.Errorf("--checkpoint-to %w", err)
 		}
-		client, err := s3dest.NewClient(c.Context, s3dest.ClientOptions{})
+		client, err := s3dest.NewClient(c.Context, s3dest.ClientOptions{Debug: debugOutput(c)})
 		if err != nil {
 			return o, fmt.Errorf("--checkpoint-to %s: %w", to, err)
 		}

@@ -61,7 +61,7 @@ func exportS3Action(c *cli.Context) error {
 		ArchiveDir: c.String("archive"), Destination: dest, Bucket: bucket, Prefix: prefix,
 		LockTimeout: c.Duration("lock-timeout"), SinceLast: c.Bool("since-last"),
 		RetainDays: c.Int("retain-days"), KMSKeyID: c.String("sse-kms-key-id"),
-		Client:  s3dest.ClientOptions{EndpointURL: c.String("endpoint-url"), Region: c.String("s3-region"), Profile: c.String("profile")},
+		Client:  s3dest.ClientOptions{EndpointURL: c.String("endpoint-url"), Region: c.String("s3-region"), Profile: c.String("profile"), Debug: debugOutput(c)},
 		Version: archiverVersion(), Build: archiverBuildRef(),
 	}
 	// A signing key from the environment is for --out exports; one given

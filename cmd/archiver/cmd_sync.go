@@ -203,6 +203,7 @@ func syncOptions(c *cli.Context) (archsync.Options, error) {
 		CommitInterval: c.Duration("commit-interval"),
 		NoIndex:        c.Bool("no-index"),
 		MetricsFile:    c.String("metrics-file"),
+		Debug:          debugOutput(c),
 	}, nil
 }
 
@@ -210,7 +211,13 @@ func syncOptions(c *cli.Context) (archsync.Options, error) {
 // line otherwise.
 func runSync(ctx context.Context, opts archsync.Options, quiet bool, stdout, stderr io.Writer) error {
 	var stats archsync.Stats
-	prog := startProgress(stderr, &stats, quiet)
+	progOut := stderr
+	if opts.Debug != nil {
+		// Debug lines would break a progress line redrawn in place: the
+		// summary line is printed at the end instead.
+		progOut = struct{ io.Writer }{stderr}
+	}
+	prog := startProgress(progOut, &stats, quiet)
 	opts.Waiting = prog.say
 	opts.Build = archiverBuildRef()
 	opts.Retrying = prog.say

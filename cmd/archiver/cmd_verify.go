@@ -105,7 +105,7 @@ EXAMPLES:
 				if err != nil {
 					return usageError{err: fmt.Errorf("--against %w", err), command: "verify"}
 				}
-				client, err := s3dest.NewClient(c.Context, s3dest.ClientOptions{})
+				client, err := s3dest.NewClient(c.Context, s3dest.ClientOptions{Debug: debugOutput(c)})
 				if err != nil {
 					return fmt.Errorf("verify --against %s: %w", a, err)
 				}

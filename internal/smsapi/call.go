@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httputil"
 	"net/url"
 	"os"
 	"runtime"
@@ -21,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/smithy-go"
+	smithylog "github.com/aws/smithy-go/logging"
 	smithyrand "github.com/aws/smithy-go/rand"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
@@ -152,7 +154,25 @@ func (c *Client) attempt(ctx context.Context, o *Options, a attempt, decode func
 		return attemptResult{err: err}
 	}
 	sentAt := time.Now()
+	logging := o.Logger != nil && o.ClientLogMode&(aws.LogRequest|aws.LogResponse) != 0
+	if logging && o.ClientLogMode.IsRequest() {
+		if dump, derr := httputil.DumpRequestOut(req, false); derr == nil {
+			o.Logger.Logf(smithylog.Debug, "Request\n%s", dump)
+		}
+	}
 	resp, err := o.HTTPClient.Do(req)
+	if logging {
+		status := "no answer"
+		if err == nil {
+			status = fmt.Sprintf("HTTP %d", resp.StatusCode)
+			if o.ClientLogMode.IsResponse() {
+				if dump, derr := httputil.DumpResponse(resp, false); derr == nil {
+					o.Logger.Logf(smithylog.Debug, "Response\n%s", dump)
+				}
+			}
+		}
+		o.Logger.Logf(smithylog.Debug, "SMS %s: %s, attempt %d, %s", a.op, status, a.n, time.Since(sentAt).Round(time.Millisecond))
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return attemptResult{err: &smithy.CanceledError{Err: ctx.Err()}}

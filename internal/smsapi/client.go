@@ -5,6 +5,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/smithy-go/logging"
 )
 
 // ServiceID is the SDK ID of Server Migration Service. It names the
@@ -47,6 +48,10 @@ type Options struct {
 
 	// AppID is added to the User-Agent as app/AppID.
 	AppID string
+	// Logger and ClientLogMode log each attempt's request and response
+	// (headers only) and a line per attempt, as the SDK's clients do.
+	Logger        logging.Logger
+	ClientLogMode aws.ClientLogMode
 
 	// UseFIPSEndpoint selects the FIPS variant of the regional endpoint. It
 	// cannot be combined with a base endpoint.
@@ -106,6 +111,8 @@ func NewFromConfig(cfg aws.Config, optFns ...func(*Options)) *Client {
 		HTTPClient:       cfg.HTTPClient,
 		RetryMaxAttempts: cfg.RetryMaxAttempts,
 		AppID:            cfg.AppID,
+		Logger:           cfg.Logger,
+		ClientLogMode:    cfg.ClientLogMode,
 	}
 	switch {
 	case cfg.Retryer != nil:

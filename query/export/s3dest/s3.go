@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"time"
@@ -44,13 +45,15 @@ type ClientOptions struct {
 	Region string
 	// Profile is the AWS shared-config profile; "" for the default chain.
 	Profile string
+	// Debug, when set, receives every S3 call (see sync.Options.Debug).
+	Debug io.Writer
 }
 
 // NewClient makes the S3 client of an export: the configuration chain sync
 // uses, with path-style addressing when an endpoint URL is given (by
 // o.EndpointURL, AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL).
 func NewClient(ctx context.Context, o ClientOptions) (*s3.Client, error) {
-	so := sync.Options{EndpointURL: o.EndpointURL}
+	so := sync.Options{EndpointURL: o.EndpointURL, Debug: o.Debug}
 	if o.Region != "" {
 		so.Regions = []string{o.Region}
 	}
