@@ -185,3 +185,7 @@ func editDistance(a, b string) int {
 	}
 	return prev[len(rb)]
 }
+
+// Closest returns the word of known nearest to s (edit distance, case
+// ignored), for "did you mean" hints.
+func Closest(s string, known []string) string { return closest(s, known) }

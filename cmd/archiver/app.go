@@ -79,6 +79,14 @@ EXAMPLES:
 // newApp builds the command tree. Each command's action only turns flags
 // into options and calls a run function.
 func newApp(stdout, stderr io.Writer) *cli.App {
+	return newAppWithArgs(stdout, stderr, nil)
+}
+
+// newAppWithArgs is newApp for a run with arguments args, which the
+// configuration report reads to tell flags given from values the
+// environment or the file set.
+func newAppWithArgs(stdout, stderr io.Writer, args []string) *cli.App {
+	cfg := &configState{args: args}
 	app := &cli.App{
 		Name:        "archiver",
 		Usage:       "keep AWS disaster-recovery job history and query it offline",
@@ -103,6 +111,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 				Usage:   "show every AWS call on stderr: operation, HTTP status, attempts and time, and each request's and response's headers (access keys, session tokens and signatures redacted)",
 				EnvVars: []string{"ARCHIVER_DEBUG"},
 			},
+			configFlag(),
 			// The help command is archiver's own (help.go), so urfave/cli
 			// adds no --help: it is declared here.
 			cli.HelpFlag,
@@ -125,6 +134,8 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			versionCommand(),
 			completionCommand(),
 			manCommand(),
+			configCommand(cfg),
+			emulatorCommand(),
 			helpCommand(),
 		},
 		Action: func(c *cli.Context) error {
@@ -137,6 +148,8 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			return cli.ShowAppHelp(c)
 		},
 	}
+	app.Before = cfg.load
+	app.Metadata = map[string]any{"config": cfg}
 	app.OnUsageError = func(_ *cli.Context, err error, _ bool) error {
 		return usageError{err: errors.New(twoDashes(err.Error()))}
 	}
@@ -150,13 +163,14 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			return usageError{err: errors.New(twoDashes(err.Error())), command: name}
 		}
 		withFlagCheck(cmd)
+		withConfig(cmd, cfg)
 	}
 	return app
 }
 
 // run executes the CLI and returns the process exit status.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	app := newApp(stdout, stderr)
+	app := newAppWithArgs(stdout, stderr, args)
 	args = hoistGlobalFlags(app, args)
 	err := app.RunContext(ctx, args)
 	if ue, ok := err.(usageError); ok && ue.command == "" {

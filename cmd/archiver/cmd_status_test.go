@@ -72,8 +72,9 @@ func TestStatus(t *testing.T) {
 	if rep.Archive.Records[kinds.DRSJob] != len(emu.Jobs()) {
 		t.Errorf("archive records %v; the emulator serves %d jobs", rep.Archive.Records, len(emu.Jobs()))
 	}
-	if fi, err := os.Stat(filepath.Join(dir, archive.FileName)); err != nil || fi.Size() != rep.Archive.SizeBytes {
-		t.Errorf("archive size %d, file %v", rep.Archive.SizeBytes, fi)
+	if fi, err := os.Stat(filepath.Join(dir, archive.FileName)); err != nil || fi.Size() != rep.Archive.SizeBytes ||
+		rep.Archive.DiskBytes <= 0 || rep.Archive.DiskBytes > fi.Size()+4096 {
+		t.Errorf("archive size %d on disk %d, file %v", rep.Archive.SizeBytes, rep.Archive.DiskBytes, fi)
 	}
 	if rep.Index.State != status.IndexCurrent || rep.Index.RecordsBehind != 0 || rep.Index.SizeBytes == 0 {
 		t.Errorf("index after a sync: %+v", rep.Index)

@@ -30,7 +30,17 @@ func TestMain(m *testing.M) {
 		brokenPipeIsAnError()
 		os.Exit(run(context.Background(), append([]string{"archiver"}, os.Args[1:]...), os.Stdout, os.Stderr))
 	}
-	os.Exit(m.Run())
+	// No configuration file of this machine's user is read by a test (nor
+	// by the processes tests start, which inherit the environment).
+	dir, err := os.MkdirTemp("", "archiver-test-config")
+	if err != nil {
+		panic(err)
+	}
+	os.Setenv("XDG_CONFIG_HOME", dir)
+	os.Unsetenv("ARCHIVER_CONFIG")
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
 }
 
 // hermeticEnv points the AWS SDK at nothing of this machine's: static test

@@ -39,9 +39,12 @@ type Report struct {
 
 // Archive describes the archive file and its records.
 type Archive struct {
-	Path      string `json:"path"`
-	SizeBytes int64  `json:"sizeBytes"`
-	Schema    int    `json:"schemaVersion"`
+	Path string `json:"path"`
+	// SizeBytes is the file's apparent size; DiskBytes what it takes on
+	// disk (bbolt grows its file ahead of use, sparsely).
+	SizeBytes int64 `json:"sizeBytes"`
+	DiskBytes int64 `json:"diskBytes"`
+	Schema    int   `json:"schemaVersion"`
 	// Position is the change-log position: it grows with every commit.
 	Position uint64               `json:"position"`
 	Records  map[archive.Kind]int `json:"records"`
@@ -64,6 +67,7 @@ const (
 type Index struct {
 	State     string `json:"state"`
 	SizeBytes int64  `json:"sizeBytes"`
+	DiskBytes int64  `json:"diskBytes"`
 	// Position is the archive change-log position the index reflects.
 	Position uint64 `json:"position"`
 	// ChangesBehind counts the commits, and RecordsBehind the records they
@@ -128,7 +132,7 @@ func Gather(ctx context.Context, o Options, stderr io.Writer) (Report, error) {
 	defer st.Close()
 	rep.Archive.Path = st.Path()
 	if fi, err := os.Stat(st.Path()); err == nil {
-		rep.Archive.SizeBytes = fi.Size()
+		rep.Archive.SizeBytes, rep.Archive.DiskBytes = fi.Size(), diskBytes(fi)
 	}
 	if h, ok := synclock.Running(o.ArchiveDir); ok {
 		rep.Running = &Running{PID: h.PID, Since: h.Since}
@@ -215,7 +219,7 @@ func indexOf(dir string, x *index.Index, openErr error, r *archive.Reader) Index
 		s.State, s.Note = IndexBroken, oneLine(openErr.Error())+" ('archiver reindex' rebuilds it)"
 	}
 	if name, err := os.ReadFile(filepath.Join(dir, index.CurrentFile)); err == nil {
-		s.SizeBytes = dirSize(filepath.Join(dir, strings.TrimSpace(string(name))))
+		s.SizeBytes, s.DiskBytes = dirSize(filepath.Join(dir, strings.TrimSpace(string(name))))
 	}
 	if openErr != nil {
 		return s
@@ -247,19 +251,20 @@ func indexOf(dir string, x *index.Index, openErr error, r *archive.Reader) Index
 	return s
 }
 
-// dirSize adds up the sizes of the files under dir.
-func dirSize(dir string) int64 {
-	var n int64
+// dirSize adds up the apparent sizes of the files under dir, and what
+// they take on disk.
+func dirSize(dir string) (size, disk int64) {
 	_ = filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return nil
 		}
 		if fi, err := d.Info(); err == nil && fi.Mode().IsRegular() {
-			n += fi.Size()
+			size += fi.Size()
+			disk += diskBytes(fi)
 		}
 		return nil
 	})
-	return n
+	return size, disk
 }
 
 // oneLine folds a multi-line message onto one line.

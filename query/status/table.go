@@ -57,7 +57,8 @@ func WriteTable(w io.Writer, rep Report, now time.Time) error {
 	a := rep.Archive
 	top := []kv{
 		{"archive", a.Path},
-		{"size", fmt.Sprintf("%s (schema %d, change %d)", humanize.IBytes(uint64(a.SizeBytes)), a.Schema, a.Position)},
+		{"size", fmt.Sprintf("%s on disk (file %s)", humanize.IBytes(uint64(a.DiskBytes)), humanize.IBytes(uint64(a.SizeBytes)))},
+		{"schema", fmt.Sprintf("%d, change %d", a.Schema, a.Position)},
 		{"records", humanize.Comma(int64(a.Total))},
 	}
 	for _, k := range kinds.Names() {
@@ -78,10 +79,10 @@ func WriteTable(w io.Writer, rep Report, now time.Time) error {
 	ix := rep.Index
 	switch ix.State {
 	case IndexCurrent:
-		top = append(top, kv{"index", humanize.IBytes(uint64(ix.SizeBytes)) + ", up to date"})
+		top = append(top, kv{"index", humanize.IBytes(uint64(ix.DiskBytes)) + " on disk, up to date"})
 	case IndexBehind:
 		top = append(top, kv{"index", fmt.Sprintf("%s, %s not indexed yet (%s behind); the next sync indexes them",
-			humanize.IBytes(uint64(ix.SizeBytes)), Plural(int64(ix.RecordsBehind), "record"), Plural(int64(ix.ChangesBehind), "commit"))})
+			humanize.IBytes(uint64(ix.DiskBytes))+" on disk", Plural(int64(ix.RecordsBehind), "record"), Plural(int64(ix.ChangesBehind), "commit"))})
 	default:
 		top = append(top, kv{"index", ix.Note})
 	}

@@ -66,9 +66,9 @@ func TestStatusTable(t *testing.T) {
 		{
 			name: "ok-failed-behind-running",
 			rep: status.Report{
-				Archive: status.Archive{Path: "/srv/archiver/archive.db", SizeBytes: 3 << 20, Schema: 5, Position: 12, Records: records, Total: 1955,
+				Archive: status.Archive{Path: "/srv/archiver/archive.db", SizeBytes: 16 << 20, DiskBytes: 3 << 20, Schema: 5, Position: 12, Records: records, Total: 1955,
 					Deleted: map[archive.Kind]int{kinds.DRSJob: 2}},
-				Index:   status.Index{State: status.IndexBehind, SizeBytes: 512 << 10, Position: 10, ChangesBehind: 2, RecordsBehind: 31},
+				Index:   status.Index{State: status.IndexBehind, SizeBytes: 512 << 10, DiskBytes: 520 << 10, Position: 10, ChangesBehind: 2, RecordsBehind: 31},
 				Running: &status.Running{PID: 4242, Since: now.Add(-2 * time.Minute)},
 				Syncs: []status.Sync{
 					{Source: "drs", Region: "us-east-1", Account: "123456789012", Started: started, Finished: started.Add(4213 * time.Millisecond),
@@ -84,7 +84,7 @@ func TestStatusTable(t *testing.T) {
 		{
 			name: "no-index-no-sync",
 			rep: status.Report{
-				Archive: status.Archive{Path: "/a/archive.db", SizeBytes: 32 << 10, Schema: 5, Records: map[archive.Kind]int{}},
+				Archive: status.Archive{Path: "/a/archive.db", SizeBytes: 32 << 10, DiskBytes: 32 << 10, Schema: 5, Records: map[archive.Kind]int{}},
 				Index:   status.Index{State: status.IndexMissing, Note: "no full-text index yet; the next sync or 'archiver reindex' makes one"},
 			},
 		},
