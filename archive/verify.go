@@ -4,9 +4,11 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
+	"time"
 
 	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/internal/chain"
+	"github.com/archiver-dev/archiver/internal/recfmt"
 )
 
 // ChainReport is what VerifyChain found.
@@ -122,11 +124,11 @@ func (r *Reader) VerifyChain(problem func(error)) (ChainReport, error) {
 			delete(latest, id)
 			switch {
 			case !ok:
-				report(fmt.Errorf("hash chain: %s record %x is in no link: it was added other than by archiver", kind, k))
+				report(fmt.Errorf("hash chain: %s is in no link: it was added other than by archiver", recordName(kind, k, v)))
 			case l.op == OpDelete:
-				report(fmt.Errorf("hash chain: %s record %x was deleted by link, yet it is there", kind, k))
+				report(fmt.Errorf("hash chain: %s was deleted by link, yet it is there", recordName(kind, k, v)))
 			case sha256.Sum256(v) != l.sum:
-				report(fmt.Errorf("hash chain: %s record %x does not hash to its last link: it was changed other than by archiver", kind, k))
+				report(fmt.Errorf("hash chain: %s does not hash to its last link: it was changed other than by archiver", recordName(kind, k, v)))
 			}
 			return nil
 		})
@@ -151,7 +153,7 @@ func (r *Reader) VerifyChain(problem func(error)) (ChainReport, error) {
 	}
 	for id, l := range latest {
 		if l.op != OpDelete {
-			report(fmt.Errorf("hash chain: record %x of kind code %d is missing: it was removed other than by archiver", id[1:], id[0]))
+			report(fmt.Errorf("hash chain: %s is missing: it was removed other than by archiver", keyName(id[0], id[1:])))
 		}
 	}
 	return rep, nil
@@ -197,7 +199,7 @@ func (r *Reader) verifyMarks(marks map[[1 + KeyLen]byte]last, report func(error)
 	}
 	for id, l := range marks {
 		if l.op != OpUnmark {
-			report(fmt.Errorf("hash chain: the deleted-upstream marking of record %x of kind code %d is missing: it was removed other than by archiver", id[1:], id[0]))
+			report(fmt.Errorf("hash chain: the deleted-upstream marking of %s is missing: it was removed other than by archiver", keyName(id[0], id[1:])))
 		}
 	}
 	return nil
@@ -226,4 +228,33 @@ func (r *Reader) checkMarkedRecord(m Marking, report func(error)) {
 		report(fmt.Errorf("hash chain: the deleted-upstream marking of %s %s (%s, %s) names record %x, which is of another object (%s in %s, %s): it was moved other than by archiver",
 			m.Kind, m.ID, m.Region, m.Account, m.Key, rec.ID, rec.Region, rec.Account))
 	}
+}
+
+// recordName names a stored record in a message as a person looks for it:
+// its kind, its ID (or job and place in the job's log), its time, region
+// and account, then its key.
+func recordName(kind Kind, k, v []byte) string {
+	rec, err := decodeRecord(k, v)
+	if err != nil {
+		var key Key
+		copy(key[:], k)
+		return fmt.Sprintf("%s record of %s (key %x)", kind, key.Time().UTC().Format(time.RFC3339), k)
+	}
+	what := rec.ID
+	if what == "" && rec.JobID != "" {
+		what = fmt.Sprintf("item %d of the log of %s", rec.Pos, rec.JobID)
+	}
+	return fmt.Sprintf("%s %s of %s (%s, %s; key %x)", kind, what, rec.Time.UTC().Format(time.RFC3339), rec.Region, rec.Account, k)
+}
+
+// keyName names a record that is gone by what its link says: its kind and
+// the time its key holds.
+func keyName(code byte, k []byte) string {
+	var key Key
+	copy(key[:], k)
+	kind, ok := recfmt.KindName(code)
+	if !ok {
+		kind = fmt.Sprintf("kind code %d", code)
+	}
+	return fmt.Sprintf("the %s record of %s (key %x)", kind, key.Time().UTC().Format(time.RFC3339), k)
 }

@@ -67,7 +67,8 @@ type ImportResult struct {
 
 // RefusedFile is a file an import refused, and why.
 type RefusedFile struct {
-	Name, Reason string
+	Name   string `json:"file"`
+	Reason string `json:"reason"`
 }
 
 // ImportRefusedError is returned by an import that wrote the files it

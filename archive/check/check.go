@@ -7,6 +7,7 @@ package check
 import (
 	"context"
 	"crypto/ed25519"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -34,6 +35,40 @@ type RunOptions struct {
 	Fetched []checkpoint.File
 	// PublicKey, when set, is the key every witness must be signed with.
 	PublicKey ed25519.PublicKey
+	// JSON prints the outcome as one Report document on stdout, problems
+	// included, instead of lines.
+	JSON bool
+}
+
+// ReportVersion is the version of Report's JSON form; it changes only when
+// a member changes meaning or goes.
+const ReportVersion = 1
+
+// Report is the outcome of a verify: the form of 'archiver verify
+// --output json'.
+type Report struct {
+	Version int  `json:"version"`
+	OK      bool `json:"ok"`
+	// Archive is the file checked and Schema its schema version.
+	Archive string `json:"archive"`
+	Schema  int    `json:"schemaVersion"`
+	// Records counts the records by kind; TotalRecords all of them.
+	Records      map[string]int `json:"records"`
+	TotalRecords int            `json:"totalRecords"`
+	// ChainLinks and ChainHead are the hash chain's, LogSize and LogRoot
+	// the transparency log's, as recomputed.
+	ChainLinks uint64 `json:"chainLinks"`
+	ChainHead  string `json:"chainHead"`
+	LogSize    uint64 `json:"logSize"`
+	LogRoot    string `json:"logRoot"`
+	// Witnesses says what was proved against checkpoints kept outside the
+	// file (or that only the file's own consistency was checked); Index
+	// the full-text index's state.
+	Witnesses string `json:"witnesses"`
+	Index     string `json:"index"`
+	// Problems are the problems found, one a line, as text output prints
+	// them.
+	Problems []string `json:"problems"`
 }
 
 // Run checks the archive in o.ArchiveDir: it prints each problem found on
@@ -98,15 +133,35 @@ func Run(ctx context.Context, o RunOptions, stdout, stderr io.Writer) error {
 	}
 	indexNote, indexProblems := verifyIndex(ctx, st, dir, lockTimeout)
 	problems = append(problems, indexProblems...)
-	for _, p := range problems {
-		fmt.Fprintf(stderr, "archiver verify: %s\n", oneLine(p.Error()))
+	total := 0
+	for _, n := range counts {
+		total += n
+	}
+	if o.JSON {
+		rep := Report{Version: ReportVersion, OK: len(problems) == 0, Archive: st.Path(), Schema: migrations.Latest(),
+			Records: map[string]int{}, TotalRecords: total, ChainLinks: chainRep.Head.N, ChainHead: fmt.Sprintf("%x", chainRep.Head.Hash),
+			LogSize: logHead.Size, LogRoot: fmt.Sprintf("%x", logHead.Hash), Witnesses: witnessNote, Index: indexNote, Problems: []string{}}
+		for k, n := range counts {
+			rep.Records[string(k)] = n
+		}
+		for _, p := range problems {
+			rep.Problems = append(rep.Problems, oneLine(p.Error()))
+		}
+		b, err := json.Marshal(rep)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%s\n", b)
+	} else {
+		for _, p := range problems {
+			fmt.Fprintf(stderr, "archiver verify: %s\n", oneLine(p.Error()))
+		}
 	}
 	if len(problems) > 0 {
 		return fmt.Errorf("verify: %d problems in %s", len(problems), st.Path())
 	}
-	total := 0
-	for _, n := range counts {
-		total += n
+	if o.JSON {
+		return nil
 	}
 	var parts []string
 	for _, k := range kinds.Names() {

@@ -201,3 +201,21 @@ func debugOutput(c *cli.Context) io.Writer {
 	}
 	return nil
 }
+
+// summaryOutputFlag is the --output of commands whose result is a
+// summary: a line of text, or a JSON document of a documented schema.
+func summaryOutputFlag() cli.Flag {
+	return &cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "the summary as text or json (one JSON document; its members are in the README)"}
+}
+
+// summaryAsJSON reads --output of a summary.
+func summaryAsJSON(c *cli.Context) (bool, error) {
+	switch o := c.String("output"); o {
+	case "text", "":
+		return false, nil
+	case "json":
+		return true, nil
+	default:
+		return false, usageError{err: fmt.Errorf("--output %q: want text or json", o), command: c.Command.Name}
+	}
+}

@@ -88,13 +88,18 @@ EXAMPLES:
 			&cli.BoolFlag{Name: "no-index", Usage: "leave the full-text index as it is; the next sync (or 'archiver reindex') brings it up to date"},
 			&cli.DurationFlag{Name: "lock-timeout", Value: 10 * time.Minute, Usage: "longest wait for a running sync to finish, and for the archive file lock"},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print nothing on success"},
+			summaryOutputFlag(),
 		),
 		Action: func(c *cli.Context) error {
 			o, files, err := importOptions(c, time.Now())
 			if err != nil {
 				return usageError{err: err, command: "import"}
 			}
-			return archsync.RunImport(c.Context, o, files, c.Bool("quiet"), c.App.Writer, c.App.ErrWriter)
+			asJSON, err := summaryAsJSON(c)
+			if err != nil {
+				return err
+			}
+			return archsync.RunImport(c.Context, o, files, c.Bool("quiet"), asJSON, c.App.Writer, c.App.ErrWriter)
 		},
 	}
 }

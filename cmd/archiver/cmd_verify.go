@@ -66,6 +66,7 @@ EXAMPLES:
 			&cli.StringFlag{Name: "public-key", Usage: "check the signature of the export (--export) or of every checkpoint (--against) with the ed25519 public key in `FILE` (PEM)"},
 			&cli.BoolFlag{Name: "require-signature", Usage: "with --export: fail unless the export's signature was checked (it is signed, and --public-key verifies it)"},
 			&cli.StringSliceFlag{Name: "against", Usage: "prove the archive extends the checkpoints in `FILE` or directory (repeatable)"},
+			summaryOutputFlag(),
 		},
 		Action: func(c *cli.Context) error {
 			if err := noArgs(c); err != nil {
@@ -82,7 +83,14 @@ EXAMPLES:
 				}
 			}
 			against := c.StringSlice("against")
+			asJSON, err := summaryAsJSON(c)
+			if err != nil {
+				return err
+			}
 			if f := c.String("export"); f != "" {
+				if asJSON {
+					return usageError{err: fmt.Errorf("--output json reports on the archive; --export prints its lines as text"), command: "verify"}
+				}
 				if len(against) > 0 {
 					return usageError{err: fmt.Errorf("--against checks the archive, --export an export: give one of them"), command: "verify"}
 				}
@@ -118,7 +126,7 @@ EXAMPLES:
 				}
 				fetched = append(fetched, files...)
 			}
-			return check.Run(c.Context, check.RunOptions{ArchiveDir: c.String("archive"), LockTimeout: c.Duration("lock-timeout"), Against: local, Fetched: fetched, PublicKey: pub}, c.App.Writer, c.App.ErrWriter)
+			return check.Run(c.Context, check.RunOptions{ArchiveDir: c.String("archive"), LockTimeout: c.Duration("lock-timeout"), Against: local, Fetched: fetched, PublicKey: pub, JSON: asJSON}, c.App.Writer, c.App.ErrWriter)
 		},
 	}
 }
