@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -16,6 +17,9 @@ type target struct {
 	region  string
 	account string
 	cfg     aws.Config
+	// role is the ARN of the role assumed in account (--org-role), "" when
+	// the profile's own credentials are used.
+	role string
 }
 
 // String names the target in messages: "us-east-1, account 123456789012
@@ -36,11 +40,20 @@ func (t target) String() string {
 // profile's credentials belong to. Every record sync writes carries that
 // region and account.
 func resolveTargets(ctx context.Context, o Options) ([]target, error) {
+	if o.OrgRole != "" {
+		return resolveOrgTargets(ctx, o)
+	}
 	profiles := o.Profiles
 	if len(profiles) == 0 {
 		profiles = []string{""}
 	}
 	regions := o.Regions
+	if slices.Contains(regions, AllRegions) {
+		var err error
+		if regions, err = expandRegions(regions, homeRegion(ctx, o, profiles[0])); err != nil {
+			return nil, err
+		}
+	}
 	if len(regions) == 0 {
 		regions = []string{""}
 	}

@@ -22,8 +22,18 @@ import (
 // form of its protocol, naming the region and key: UnrecognizedClientException
 // for rest-json and JSON 1.1, InvalidClientTokenId for STS.
 type Mux struct {
-	mu      sync.RWMutex // guards servers
+	mu      sync.RWMutex // guards servers and the organization's state
 	servers map[credentialScope]*Server
+
+	// org, when set, is the organization served (see SetOrganization);
+	// byAccount routes by region and the account (in accessKeyID) that
+	// assumed credentials belong to, and assumed maps the access key IDs
+	// AssumeRole issued to their accounts.
+	org         *Organization
+	byAccount   map[credentialScope]*Server
+	assumed     map[string]string
+	assumeCalls []AssumeRoleCall
+	orgCalls    int
 
 	requests atomic.Uint64
 	ep       endpoint
@@ -75,8 +85,14 @@ func (m *Mux) Close() {
 // refuses it.
 func (m *Mux) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	key, region := signedScope(r)
+	if m.serveOrganization(w, r, key) {
+		return
+	}
 	m.mu.RLock()
 	s := m.servers[credentialScope{region, key}]
+	if account, ok := m.accountOfKey(key); s == nil && ok {
+		s = m.byAccount[credentialScope{region, account}]
+	}
 	m.mu.RUnlock()
 	if s != nil {
 		s.serveHTTP(w, r)
