@@ -1,8 +1,8 @@
 package sync_test
 
 import (
-	"errors"
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"

@@ -14,8 +14,9 @@ import (
 // runTargets reads the targets side by side, o.TargetConcurrency at a
 // time, all feeding the one committer. Each target has clients of its own,
 // and so retryers of their own: a throttled target backs off alone. A
-// target that fails stops only itself; its error is noted in rep and the
-// others go on. A target where DRS is not initialised is noted as such and
+// target that fails stops only itself; its error is noted in rep, its
+// pages not yet committed are dropped (what it committed before stays), and
+// the others go on. A target where DRS is not initialised is noted as such and
 // is no failure. Once ctx is cancelled (an interrupt, a failed commit), no
 // further target starts.
 //
@@ -33,7 +34,10 @@ func runTargets(ctx context.Context, o Options, targets []target, com *committer
 			for i := range work {
 				t := targets[i]
 				start := time.Now()
-				uninit, err := readTarget(ctx, o, t, com, complete, newest, seen, stats)
+				uninit, err := readTarget(withTarget(ctx, i+1), o, t, com, complete, newest, seen, stats)
+				if err != nil {
+					com.drop(i + 1)
+				}
 				took := time.Since(start)
 				stats.TargetTime.Add(int64(took))
 				stats.TargetsDone.Add(1)
