@@ -275,6 +275,10 @@ func runDRS(ctx context.Context, r *drsRun, workers int) error {
 		err := r.listJobs(ctx, tasks)
 		if err == nil {
 			r.stats.JobListingsDone.Add(1)
+		} else {
+			// This listing never completes: the job logs pending are
+			// those of the other targets' listings.
+			r.stats.JobListings.Add(-1)
 		}
 		return err
 	})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	gosync "sync"
 	"time"
@@ -85,6 +86,9 @@ func runTargets(ctx context.Context, o Options, targets []target, com *committer
 func readTarget(ctx context.Context, o Options, t target, com *committer, complete map[archive.JobRef]bool,
 	newest map[snapshotKey]time.Time, seen time.Time, stats *Stats) (uninit bool, err error) {
 	if err := assumeRole(ctx, t); err != nil {
+		if slices.Contains(o.Sources, SourceDRS) {
+			stats.JobListings.Add(-1) // its job listing never starts
+		}
 		return false, err
 	}
 	var flag uninitFlag

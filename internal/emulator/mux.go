@@ -18,6 +18,11 @@ import (
 // account with its credentials and the region with its configuration, as
 // it would against AWS. The signature itself is not checked.
 //
+// With an Organization (SetOrganization), the Mux answers AWS Organizations
+// and STS AssumeRole itself, and routes requests signed with the
+// credentials AssumeRole issued by the region and the account they belong
+// to (AddAccount).
+//
 // A request whose region and key match no Server is answered 403 in the
 // form of its protocol, naming the region and key: UnrecognizedClientException
 // for rest-json and JSON 1.1, InvalidClientTokenId for STS.
