@@ -367,3 +367,56 @@ func TestRegionAll(t *testing.T) {
 		t.Errorf("%d run records say DRS is not initialised, want %d", notes, len(all)-2)
 	}
 }
+
+// TestTargetThrottledAlone: a target throttled past its tries fails alone;
+// one throttled less backs off and finishes; the other targets are read
+// whole all the same.
+func TestTargetThrottledAlone(t *testing.T) {
+	f := newOrgFixture(t, 3, []string{"us-east-1"}, emulator.Organization{})
+	hard := emulator.Place{Account: f.accounts[0], Region: "us-east-1"}
+	soft := emulator.Place{Account: f.accounts[1], Region: "us-east-1"}
+	f.servers[hard].SetFaults(emulator.Faults{ThrottleRate: 1})
+	f.servers[soft].SetFaults(emulator.Faults{ThrottleRate: 0.3})
+	dir := archivetest.Dir(t)
+	o := f.options(dir)
+	o.OrgExternalID = ""
+	o.MaxAttempts = 30
+	var st archsync.Stats
+	err := archsync.Run(context.Background(), o, &st)
+	var te *archsync.TargetsError
+	if !errors.As(err, &te) || len(te.Failed) != 1 || te.Failed[0].Account != hard.Account || !strings.Contains(err.Error(), "Throttling") {
+		t.Fatalf("sync: %v; want the target of %s alone failed, throttled", err, hard.Account)
+	}
+	// The same organization unthrottled takes fewer calls there.
+	clean := newOrgFixture(t, 3, []string{"us-east-1"}, emulator.Organization{})
+	co := clean.options(archivetest.Dir(t))
+	co.OrgExternalID = ""
+	runSync(t, co)
+	if got, want := totalCalls(f.servers[soft]), totalCalls(clean.servers[soft]); got <= want || want == 0 {
+		t.Errorf("the target of %s made %d calls throttled, %d not: it was never throttled, the test proves nothing", soft.Account, got, want)
+	}
+	for _, p := range []emulator.Place{soft, {Account: f.accounts[2], Region: "us-east-1"}} {
+		jobs, logs, _ := placeContent(t, dir, p)
+		wantJobs, wantLogs := servedContent(f.servers[p])
+		if len(wantJobs) == 0 || !mapsEqual(jobs, wantJobs) {
+			t.Errorf("%v: %d jobs archived, want %d", p, len(jobs), len(wantJobs))
+		}
+		for id, l := range wantLogs {
+			if !slices.Equal(logs[id], l) {
+				t.Errorf("%v: job %s log of %d items, want %d", p, id, len(logs[id]), len(l))
+			}
+		}
+	}
+}
+
+// totalCalls counts the calls s answered, throttled ones included.
+func totalCalls(s *emulator.Server) int {
+	n := 0
+	for _, op := range []string{emulator.OpDescribeJobs, emulator.OpDescribeJobLogItems, emulator.OpDescribeSourceServers,
+		emulator.OpListStagingAccounts, emulator.OpDescribeRecoverySnapshots, emulator.OpDescribeRecoveryInstances,
+		emulator.OpGetLaunchConfiguration, emulator.OpGetReplicationConfiguration, emulator.OpDescribeSourceNetworks,
+		emulator.OpGetReplicationJobs} {
+		n += s.Calls(op)
+	}
+	return n
+}
