@@ -420,3 +420,39 @@ func totalCalls(s *emulator.Server) int {
 	}
 	return n
 }
+
+// TestProfileFailsAlone: of several profiles, one whose credentials are
+// refused (a revoked key or role) fails its own targets, recorded under
+// their region without an account; the other profile is read whole.
+func TestProfileFailsAlone(t *testing.T) {
+	writeProfiles(t, map[string]string{"prod": "AKIDPRODGOOD", "revoked": "AKIDREVOKED"})
+	mux, emus := muxPlaces(t, "AKIDPRODGOOD", "111111111111", "us-east-1", "eu-west-1")
+	dir := archivetest.Dir(t)
+	o := archsync.Options{
+		ArchiveDir: dir, EndpointURL: mux.URL(), MaxBackoff: 5 * time.Millisecond, MaxAttempts: 2,
+		Sources:  []archsync.Source{archsync.SourceDRS},
+		Profiles: []string{"revoked", "prod"}, Regions: []string{"us-east-1", "eu-west-1"},
+	}
+	var st archsync.Stats
+	err := archsync.Run(context.Background(), o, &st)
+	var te *archsync.TargetsError
+	if !errors.As(err, &te) || te.Total != 4 || len(te.Failed) != 2 || !strings.Contains(err.Error(), "(profile revoked): ") ||
+		!strings.Contains(err.Error(), "InvalidClientTokenId") {
+		t.Fatalf("sync: %v; want the two targets of profile revoked failed", err)
+	}
+	for region, emu := range emus {
+		jobs, _, _ := placeContent(t, dir, emulator.Place{Account: "111111111111", Region: region})
+		if want, _ := servedContent(emu); len(want) == 0 || !mapsEqual(jobs, want) {
+			t.Errorf("%s: %d jobs archived, want %d", region, len(jobs), len(want))
+		}
+	}
+	runs := syncRuns(t, dir)
+	for _, region := range []string{"us-east-1", "eu-west-1"} {
+		if s := runs[archive.SyncRunKey("drs", region, "111111111111")]; !s.OK() {
+			t.Errorf("drs in %s of prod: %+v", region, s)
+		}
+		if s, ok := runs[archive.SyncRunKey("drs", region, "")]; !ok || s.OK() || !strings.Contains(s.Error, "InvalidClientTokenId") {
+			t.Errorf("drs in %s of the revoked profile: %+v, want its failure", region, s)
+		}
+	}
+}

@@ -235,6 +235,19 @@ func (rp *report) record(ctx context.Context, runs []archive.SyncRun) ([]archive
 	if err != nil {
 		return nil, err
 	}
+	// Records without an account go last: those of a profile whose
+	// account could not be had stay beside the other profiles' records of
+	// the same region, which supersede older ones without an account.
+	runs = slices.Clone(runs)
+	slices.SortStableFunc(runs, func(a, b archive.SyncRun) int {
+		switch {
+		case a.Account == "" && b.Account != "":
+			return 1
+		case a.Account != "" && b.Account == "":
+			return -1
+		}
+		return 0
+	})
 	var all []archive.SyncRun
 	err = st.Update(func(w *archive.Writer) error {
 		for _, cur := range runs {

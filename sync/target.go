@@ -20,6 +20,9 @@ type target struct {
 	// role is the ARN of the role assumed in account (--org-role), "" when
 	// the profile's own credentials are used.
 	role string
+	// failed, when set, is why the profile's credentials or account could
+	// not be had: the target fails with it, without a call.
+	failed error
 }
 
 // String names the target in messages: "us-east-1, account 123456789012
@@ -61,6 +64,7 @@ func resolveTargets(ctx context.Context, o Options) ([]target, error) {
 	seen := map[[2]string]bool{}
 	for _, p := range profiles {
 		account := ""
+		var failed error // the profile's credentials or account could not be had
 		for _, r := range regions {
 			cfg, err := loadAWSConfig(ctx, o, p, r)
 			if err != nil {
@@ -71,15 +75,19 @@ func resolveTargets(ctx context.Context, o Options) ([]target, error) {
 				continue
 			}
 			seen[[2]string{p, t.region}] = true
-			if account == "" {
-				if err := checkCredentials(ctx, cfg, p); err != nil {
-					return nil, fmt.Errorf("%s: %w", t, err)
+			if account == "" && failed == nil {
+				failed = checkCredentials(ctx, cfg, p)
+				if failed == nil {
+					account, failed = callerAccount(ctx, cfg, o.EndpointURL)
 				}
-				if account, err = callerAccount(ctx, cfg, o.EndpointURL); err != nil {
-					return nil, fmt.Errorf("%s: %w", t, err)
+				// One profile is the whole run; of several, a profile
+				// whose credentials fail (a revoked role, an expired SSO
+				// session) fails its own targets only.
+				if failed != nil && (len(profiles) == 1 || ctx.Err() != nil) {
+					return nil, fmt.Errorf("%s: %w", t, failed)
 				}
 			}
-			t.account = account
+			t.account, t.failed = account, failed
 			out = append(out, t)
 		}
 	}

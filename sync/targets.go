@@ -85,7 +85,11 @@ func runTargets(ctx context.Context, o Options, targets []target, com *committer
 // with no error, and the other sources are read as usual.
 func readTarget(ctx context.Context, o Options, t target, com *committer, complete map[archive.JobRef]bool,
 	newest map[snapshotKey]time.Time, seen time.Time, stats *Stats) (uninit bool, err error) {
-	if err := assumeRole(ctx, t); err != nil {
+	err = t.failed
+	if err == nil {
+		err = assumeRole(ctx, t)
+	}
+	if err != nil {
 		if slices.Contains(o.Sources, SourceDRS) {
 			stats.JobListings.Add(-1) // its job listing never starts
 		}

@@ -62,7 +62,8 @@ gives the role's trust and permission policies.
 Every account and region is a target. Targets are read side by side,
 --target-concurrency at a time, each with its own clients and retries, so a
 throttled target backs off without slowing the others. A target that fails
-(a role that cannot be assumed, a permission missing) stops only itself:
+(a role that cannot be assumed, a permission missing, of several
+profiles one whose credentials are refused) stops only itself:
 the others are read to their end and committed, the failure is recorded
 for that target (status, metrics file), the summary line says how many
 failed, and sync exits 1 at the end naming each failed target and why. A
