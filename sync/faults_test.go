@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -338,6 +339,7 @@ func TestUninitializedDRS(t *testing.T) {
 	o := faultOptions(dir, emu, faultOps[0])
 	o.Regions = []string{"us-west-2"}
 	o.Sources = []archsync.Source{archsync.SourceDRS, archsync.SourceSnowball, archsync.SourceSMS}
+	o.MetricsFile = filepath.Join(t.TempDir(), "archiver.prom")
 	st := runSync(t, o)
 	if n := st.TargetsUninitialised.Load(); n != 1 {
 		t.Errorf("%d targets with DRS not initialised, want 1", n)
@@ -357,6 +359,18 @@ func TestUninitializedDRS(t *testing.T) {
 		}
 		if !ok || !s.OK() || s.Note != wantNote {
 			t.Errorf("run record of %s: %+v, want no error and note %q", src, s, wantNote)
+		}
+		labels := `source="` + src + `",region="us-west-2",account="` + emu.Account() + `"`
+		prom := parseProm(t, o.MetricsFile)
+		want := 0.0
+		if src == "drs" {
+			want = 1
+		}
+		if got := prom.value(t, archsync.MetricNotInitialised, labels); got != want {
+			t.Errorf("%s{%s} = %v, want %v", archsync.MetricNotInitialised, labels, got, want)
+		}
+		if got := prom.value(t, archsync.MetricSuccess, labels); got != 1 {
+			t.Errorf("%s{%s} = %v, want 1", archsync.MetricSuccess, labels, got)
 		}
 	}
 }

@@ -68,7 +68,8 @@ the others are read to their end and committed, the failure is recorded
 for that target (status, metrics file), the summary line says how many
 failed, and sync exits 1 at the end naming each failed target and why. A
 region where DRS is not initialised is recorded as "DRS not initialised",
-which is no failure.
+which is no failure (archiver_sync_not_initialised is 1 there in the
+metrics file).
 
 Throttling and 5xx answers are retried with capped exponential backoff
 (--max-attempts tries per call). A malformed answer stops the sync with exit
