@@ -344,6 +344,9 @@ func TestUninitializedDRS(t *testing.T) {
 	if n := st.TargetsUninitialised.Load(); n != 1 {
 		t.Errorf("%d targets with DRS not initialised, want 1", n)
 	}
+	if s := st.Summary(time.Second); !strings.Contains(s, " (DRS not initialised); ") {
+		t.Errorf("summary %q does not say DRS is not initialised", s)
+	}
 	if n := countKinds(t, dir, kinds.DRSJob, kinds.DRSSourceServer, kinds.DRSStagingAccount); n != 0 {
 		t.Errorf("%d DRS records from an uninitialized region", n)
 	}

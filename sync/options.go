@@ -265,6 +265,8 @@ func (s *Stats) Summary(d time.Duration) string {
 		if n := s.TargetsUninitialised.Load(); n > 0 {
 			where += fmt.Sprintf(" (%s with DRS not initialised)", count(n, "target"))
 		}
+	} else if s.TargetsUninitialised.Load() > 0 {
+		where = " (DRS not initialised)"
 	}
 	return fmt.Sprintf("%s%s; %s in %s, %s indexed, %s", strings.Join(parts, ", "), where,
 		count(s.PagesCommitted.Load(), "page"), count(s.Commits.Load(), "commit"), count(s.Indexed.Load(), "record"),
