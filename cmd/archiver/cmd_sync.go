@@ -126,7 +126,7 @@ EXAMPLES:
    archiver sync --region us-east-1 --quiet --metrics-file /var/lib/node_exporter/textfile/archiver.prom`,
 		Flags: append(checkpointFlags(true),
 			&cli.StringFlag{Name: "source", Value: "drs", Usage: "comma-separated sources to read: drs, snowball, sms"},
-			&cli.StringSliceFlag{Name: "region", Usage: "AWS region; repeat it to read several (default: AWS_REGION or the profile's region)"},
+			&cli.StringSliceFlag{Name: "region", Usage: "AWS region, or all for every region of the partition where DRS is offered; repeat it to read several (default: AWS_REGION or the profile's region)"},
 			&cli.StringSliceFlag{Name: "profile", Usage: "shared config profile, one account each; repeat it to read several accounts (default: AWS_PROFILE or default)"},
 			&cli.StringFlag{Name: "org-role", Usage: "read every active account AWS Organizations lists, assuming this role (by name) in each"},
 			&cli.StringFlag{Name: "org-external-id", Usage: "external ID to pass when assuming --org-role"},
