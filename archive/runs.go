@@ -39,6 +39,10 @@ type SyncRun struct {
 	// Error is the one-line error that ended the run for this source,
 	// region and account; empty means success.
 	Error string `json:"error,omitempty"`
+	// Note says, for a run without error, what it could not read and why
+	// that is no failure: "DRS not initialised" when DRS was never set up
+	// in the region of the account.
+	Note string `json:"note,omitempty"`
 	// LastSuccess is when a run for them last ended without error; zero if
 	// none ever did.
 	LastSuccess time.Time `json:"lastSuccess,omitzero"`

@@ -20,3 +20,6 @@ for latency in 0s 2ms 5ms 10ms 50ms; do
 	echo "== sync vs fetch-only, emulator latency $latency per call"
 	"${TMPDIR:-/tmp}/archiver-syncbench" -log-items 50000 -runs "$n" -latency "$latency"
 done
+
+echo "== an organization: 20 accounts x 10 regions, 50 ms per call, at several target concurrencies"
+go run ./bench/orgbench -accounts 20 -regions 10 -jobs 50 -log-items 20 -latency 50ms -concurrency 1,4,8,16

@@ -54,6 +54,18 @@ type commit struct {
 	items int
 	apply func(w *archive.Writer, d *delta) error
 	log   *logPage
+	// target is the number of the target that fetched the page (from 1;
+	// 0 for none), taken from the context it was sent with.
+	target int
+}
+
+// targetKey is the context key of the number of the target a fetch reads.
+type targetKey struct{}
+
+// withTarget returns ctx marked as the context of target number n (from 1):
+// pages sent with it belong to that target.
+func withTarget(ctx context.Context, n int) context.Context {
+	return context.WithValue(ctx, targetKey{}, n)
 }
 
 // logPage is one page of a job's log: items from position start on. On the
@@ -178,6 +190,7 @@ func (c *committer) send(ctx context.Context, cm commit) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	cm.target, _ = ctx.Value(targetKey{}).(int)
 	c.pending = append(c.pending, cm)
 	c.items += cm.items
 	if len(c.pending) == 1 {
@@ -185,6 +198,25 @@ func (c *committer) send(ctx context.Context, cm commit) error {
 		c.signal()
 	}
 	return nil
+}
+
+// drop removes the pages of target number n that wait for their commit: a
+// target that failed commits nothing after its failure, as a sync of one
+// target never did. The other targets' pages stay.
+func (c *committer) drop(n int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	kept := c.pending[:0]
+	items := 0
+	for _, cm := range c.pending {
+		if cm.target != n {
+			kept = append(kept, cm)
+			items += cm.items
+		}
+	}
+	clear(c.pending[len(kept):])
+	c.pending, c.items = kept, items
+	c.cond.Broadcast()
 }
 
 // take waits until pages are waiting and their batch is due (and not

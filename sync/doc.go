@@ -28,15 +28,24 @@
 //     one when, under the kind's state rule, the archived one holds each of
 //     its members with the same value (sameImportedState); a sync compares
 //     an imported current observation the same way.
-//   - target: one region and account, the credentials of one profile.
+//   - target: one region and account, the credentials of one profile or,
+//     with --org-role, of the role assumed in an account AWS Organizations
+//     lists (org.go). Targets are read side by side, TargetConcurrency at
+//     a time, all feeding the one committer (targets.go); each has clients
+//     and retryers of its own. A target that fails stops only itself: its
+//     pages not yet committed are dropped, the others go on, and Run ends
+//     with a TargetsError naming each failure.
+//   - DRS not initialised: DRS's UninitializedAccountException in a target.
+//     No failure: DRS is left out there, the run record carries the note
+//     NotInitialised, and the other sources are read.
 //   - run record: at the end of every run, good or failed, one small write
 //     transaction records for each source and target what the run read and
 //     added and how it ended (archive.SyncRun); --metrics-file gets the same
 //     as Prometheus text. Credentials never reach either: messages quoting
 //     them are redacted, in every form they travel in (see redactor).
 //
-// Sync never holds the archive open while it waits on the network: fetchers
-// only fetch, and the committer opens the file when it has pages to write,
+// Sync never holds the archive open while it waits on the network, however
+// many targets are in flight: fetchers only fetch, and the committer opens the file when it has pages to write,
 // writes them, and closes it again, so that queries can run between batches.
 // Sync never reads the index or the query layer.
 package sync

@@ -248,7 +248,7 @@ func (r *drsRun) listJobs(ctx context.Context, tasks chan<- logTask) error {
 				todo = append(todo, logTask{ref: ref, completed: aws.ToString((*string)(&p.out.Items[i].Status)) == "COMPLETED"})
 			}
 		}
-		r.stats.AddRead(spec.Kind, int64(p.fresh))
+		r.stats.addReadAt(spec.Kind, r.region, r.account, int64(p.fresh))
 		r.stats.JobLogsPending.Add(int64(len(todo)))
 		listed := seen.add(recs)
 		var sw *sweep
@@ -279,7 +279,7 @@ func (r *drsRun) listJobs(ctx context.Context, tasks chan<- logTask) error {
 func (r *drsRun) readLog(ctx context.Context, t logTask) error {
 	err := r.f.jobLog(ctx, r.scope(), t.ref.JobID, func(p page[*drs.DescribeJobLogItemsOutput]) error {
 		spec := kinds.Of(kinds.DRSJobLogItem)
-		r.stats.AddRead(spec.Kind, int64(p.fresh))
+		r.stats.addReadAt(spec.Kind, r.region, r.account, int64(p.fresh))
 		recs, err := filePage(spec, "DescribeJobLogItems "+t.ref.JobID, p.n, p.items, r.filing(t.ref.JobID))
 		if err != nil {
 			return err
@@ -315,7 +315,7 @@ func (r *drsRun) listServers(ctx context.Context, ids chan<- string) error {
 				todo = append(todo, rec.ID)
 			}
 		}
-		r.stats.AddRead(spec.Kind, int64(p.fresh))
+		r.stats.addReadAt(spec.Kind, r.region, r.account, int64(p.fresh))
 		listed := seen.add(recs)
 		var sw *sweep
 		if p.last {
@@ -348,7 +348,7 @@ func (r *drsRun) listStagingAccounts(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		r.stats.AddRead(spec.Kind, int64(p.fresh))
+		r.stats.addReadAt(spec.Kind, r.region, r.account, int64(p.fresh))
 		cm, err := keepCommit(spec, fmt.Sprintf("ListStagingAccounts page %d", p.n), recs)
 		if err != nil {
 			return err

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -326,9 +327,9 @@ func TestAccessDenied(t *testing.T) {
 	}
 }
 
-// TestUninitializedDRS: DRS never initialized in a region fails a DRS sync
-// there with a message naming the region and account; Snowball and SMS are
-// read as usual.
+// TestUninitializedDRS: DRS never initialised in a region is no failure:
+// the run record of DRS there says "DRS not initialised", nothing of DRS is
+// archived, and Snowball and SMS are read as usual.
 func TestUninitializedDRS(t *testing.T) {
 	h := faultHistory
 	h.Region = "us-west-2"
@@ -338,26 +339,41 @@ func TestUninitializedDRS(t *testing.T) {
 	o := faultOptions(dir, emu, faultOps[0])
 	o.Regions = []string{"us-west-2"}
 	o.Sources = []archsync.Source{archsync.SourceDRS, archsync.SourceSnowball, archsync.SourceSMS}
-	err := syncErr(t, o)
-	// Whichever of the DRS listings that start side by side fails first.
-	var listings []string
-	for _, spec := range kinds.OfSource(kinds.SourceDRS) {
-		if spec.PerParent == "" {
-			listings = append(listings, spec.Operation)
-		}
+	o.MetricsFile = filepath.Join(t.TempDir(), "archiver.prom")
+	st := runSync(t, o)
+	if n := st.TargetsUninitialised.Load(); n != 1 {
+		t.Errorf("%d targets with DRS not initialised, want 1", n)
 	}
-	matches(t, err.Error(), `^(`+strings.Join(listings, "|")+`) page 1: DRS is not initialized in us-west-2 for account 123456789012$`)
-	var ue *archsync.UninitializedError
-	if !errors.As(err, &ue) || ue.Region != "us-west-2" || ue.Account != emu.Account() {
-		t.Errorf("error %v is no UninitializedError of us-west-2 and %s", err, emu.Account())
+	if s := st.Summary(time.Second); !strings.Contains(s, " (DRS not initialised); ") {
+		t.Errorf("summary %q does not say DRS is not initialised", s)
 	}
 	if n := countKinds(t, dir, kinds.DRSJob, kinds.DRSSourceServer, kinds.DRSStagingAccount); n != 0 {
 		t.Errorf("%d DRS records from an uninitialized region", n)
 	}
-
-	o.Sources = []archsync.Source{archsync.SourceSnowball, archsync.SourceSMS}
-	runSync(t, o)
-	if n, want := countKinds(t, dir, kinds.SnowballJob, kinds.SMSJob), h.SnowballClusters*h.SnowballJobsPerCluster+h.SMSJobs; n != want {
+	if n, want := countKinds(t, dir, kinds.SnowballJob, kinds.SMSJob), h.SnowballClusters*h.SnowballJobsPerCluster+h.SMSJobs; n != want || want == 0 {
 		t.Errorf("%d Snowball and SMS records, want %d", n, want)
+	}
+	runs := syncRuns(t, dir)
+	for _, src := range []string{"drs", "snowball", "sms"} {
+		s, ok := runs[archive.SyncRunKey(src, "us-west-2", emu.Account())]
+		wantNote := ""
+		if src == "drs" {
+			wantNote = archsync.NotInitialised
+		}
+		if !ok || !s.OK() || s.Note != wantNote {
+			t.Errorf("run record of %s: %+v, want no error and note %q", src, s, wantNote)
+		}
+		labels := `source="` + src + `",region="us-west-2",account="` + emu.Account() + `"`
+		prom := parseProm(t, o.MetricsFile)
+		want := 0.0
+		if src == "drs" {
+			want = 1
+		}
+		if got := prom.value(t, archsync.MetricNotInitialised, labels); got != want {
+			t.Errorf("%s{%s} = %v, want %v", archsync.MetricNotInitialised, labels, got, want)
+		}
+		if got := prom.value(t, archsync.MetricSuccess, labels); got != 1 {
+			t.Errorf("%s{%s} = %v, want 1", archsync.MetricSuccess, labels, got)
+		}
 	}
 }

@@ -33,6 +33,9 @@ const (
 	MetricRecordsAdded = "archiver_sync_records_added_total"
 	MetricErrors       = "archiver_sync_errors_total"
 	MetricRuns         = "archiver_sync_runs_total"
+	// MetricNotInitialised is 1 where the last sync found the service not
+	// initialised (DRS; see NotInitialised), which is no failure.
+	MetricNotInitialised = "archiver_sync_not_initialised"
 )
 
 // metricFamily is one metric's HELP and TYPE, and how a run record gives
@@ -75,6 +78,14 @@ var metricFamilies = []metricFamily{
 	{name: MetricRuns, typ: "counter",
 		help:  "Syncs of this source, region and account.",
 		value: func(s archive.SyncRun) float64 { return float64(s.Runs) }},
+	{name: MetricNotInitialised, typ: "gauge",
+		help: "Whether the last sync of this source, region and account found the service not initialised there (1), which is no failure, or not (0).",
+		value: func(s archive.SyncRun) float64 {
+			if s.Note == NotInitialised {
+				return 1
+			}
+			return 0
+		}},
 }
 
 func unixSeconds(t time.Time) float64 {

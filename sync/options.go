@@ -5,6 +5,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	gosync "sync"
 	"sync/atomic"
 	"time"
 
@@ -62,12 +63,32 @@ type Options struct {
 	ArchiveDir string
 	// Sources to read; default DRS.
 	Sources []Source
-	// Regions are read one after the other; none means the SDK's region
-	// chain (AWS_REGION, the profile's region).
+	// Regions are read side by side with the accounts (see
+	// TargetConcurrency); none means the SDK's region chain (AWS_REGION,
+	// the profile's region). AllRegions stands for every region of the
+	// partition where DRS is offered.
 	Regions []string
 	// Profiles are shared-config profiles, one account each, every one read
 	// in every region; none means the SDK's default credential chain.
 	Profiles []string
+	// OrgRole, if set, makes the accounts read those AWS Organizations
+	// lists (to the credentials of the first profile, or the default
+	// chain: the management account or a delegated administrator), each
+	// read with the credentials of its role of this name, assumed with STS
+	// AssumeRole (session name RoleSessionName).
+	OrgRole string
+	// OrgExternalID is the external ID passed to AssumeRole, if set.
+	OrgExternalID string
+	// OrgUnit, if set, lists only the accounts directly in this
+	// organizational unit ("ou-...", or a root "r-...").
+	OrgUnit string
+	// OrgIncludeAccounts, if not empty, keeps only these of the listed
+	// accounts; OrgExcludeAccounts leaves these out.
+	OrgIncludeAccounts, OrgExcludeAccounts []string
+	// TargetConcurrency is how many targets (account and region) are read
+	// at once; default 8. A target that fails is reported and the others
+	// go on.
+	TargetConcurrency int
 	// Credentials, if set, replaces the SDK's credential chain for every
 	// profile (the demo and tests use static keys against the emulator).
 	Credentials aws.CredentialsProvider
@@ -125,6 +146,9 @@ func (o *Options) withDefaults() Options {
 	if c.Concurrency <= 0 {
 		c.Concurrency = 4
 	}
+	if c.TargetConcurrency <= 0 {
+		c.TargetConcurrency = DefaultTargetConcurrency
+	}
 	if c.MaxAttempts <= 0 {
 		c.MaxAttempts = 12
 	}
@@ -177,6 +201,45 @@ type Stats struct {
 	// added counts the records the run's commits added, by kind, region and
 	// account. Only the committer writes it; it is read when the run ends.
 	added map[addedKey]int64
+
+	// TargetsDone counts the targets whose read ended, TargetsFailed those
+	// of them that failed, and TargetsUninitialised those where DRS is not
+	// initialised. TargetTime adds up the time each target's read took,
+	// in nanoseconds: beside the run's wall time, it shows how much the
+	// targets overlapped.
+	TargetsDone, TargetsFailed, TargetsUninitialised, TargetTime atomic.Int64
+
+	// readMu guards readAt, the objects listed by kind, region and account.
+	readMu gosync.Mutex
+	readAt map[addedKey]int64
+}
+
+// DefaultTargetConcurrency is how many targets are read at once unless
+// Options.TargetConcurrency says otherwise.
+const DefaultTargetConcurrency = 8
+
+// addReadAt counts n more objects of kind listed in region and account.
+func (s *Stats) addReadAt(kind archive.Kind, region, account string, n int64) {
+	s.AddRead(kind, n)
+	s.readMu.Lock()
+	defer s.readMu.Unlock()
+	if s.readAt == nil {
+		s.readAt = map[addedKey]int64{}
+	}
+	s.readAt[addedKey{kind, region, account}] += n
+}
+
+// readIn returns the objects listed in region and account, by kind.
+func (s *Stats) readIn(region, account string) map[archive.Kind]int64 {
+	s.readMu.Lock()
+	defer s.readMu.Unlock()
+	out := map[archive.Kind]int64{}
+	for k, n := range s.readAt {
+		if k.region == region && k.account == account {
+			out[k.kind] += n
+		}
+	}
+	return out
 }
 
 // Summary renders the counts as one line, for cron mail and logs: for
@@ -200,6 +263,14 @@ func (s *Stats) Summary(d time.Duration) string {
 	where := ""
 	if len(s.Targets) > 1 {
 		where = fmt.Sprintf(" in %d regions and accounts", len(s.Targets))
+		if n := s.TargetsFailed.Load(); n > 0 {
+			where += fmt.Sprintf(" (%d failed)", n)
+		}
+		if n := s.TargetsUninitialised.Load(); n > 0 {
+			where += fmt.Sprintf(" (%s with DRS not initialised)", count(n, "target"))
+		}
+	} else if s.TargetsUninitialised.Load() > 0 {
+		where = " (DRS not initialised)"
 	}
 	return fmt.Sprintf("%s%s; %s in %s, %s indexed, %s", strings.Join(parts, ", "), where,
 		count(s.PagesCommitted.Load(), "page"), count(s.Commits.Load(), "commit"), count(s.Indexed.Load(), "record"),

@@ -102,7 +102,7 @@ func (r *drsRun) readSnapshots(ctx context.Context, serverID string) error {
 		if err != nil {
 			return err
 		}
-		r.stats.AddRead(spec.Kind, int64(p.fresh))
+		r.stats.addReadAt(spec.Kind, r.region, r.account, int64(p.fresh))
 		cm, err := keepCommit(spec, fmt.Sprintf("%s page %d", what, p.n), recs)
 		if err != nil {
 			return err
@@ -125,7 +125,7 @@ func (r *drsRun) listRecoveryInstances(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		r.stats.AddRead(spec.Kind, int64(p.fresh))
+		r.stats.addReadAt(spec.Kind, r.region, r.account, int64(p.fresh))
 		cm, err := keepCommit(spec, fmt.Sprintf("DescribeRecoveryInstances page %d", p.n), recs)
 		if err != nil {
 			return err

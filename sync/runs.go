@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
+	gosync "sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -35,8 +37,9 @@ type report struct {
 	stats *Stats
 
 	resolved []target // every target of the run, once known
-	done     []targetRun
-	before   map[archive.Kind]int64 // item counts when the current target began
+
+	mu   gosync.Mutex // guards done: targets end side by side
+	done []targetRun
 }
 
 // targetRun is what the fetch of one target did.
@@ -44,6 +47,8 @@ type targetRun struct {
 	t     target
 	items map[archive.Kind]int64
 	err   error
+	// uninit says DRS is not initialised in the target.
+	uninit bool
 }
 
 func newReport(o Options, stats *Stats) *report {
@@ -53,21 +58,13 @@ func newReport(o Options, stats *Stats) *report {
 // targets notes the targets the run will read.
 func (rp *report) targets(ts []target) { rp.resolved = ts }
 
-// begin notes that the fetch of a target starts.
-func (rp *report) begin() {
-	rp.before = map[archive.Kind]int64{}
-	for _, k := range kinds.Names() {
-		rp.before[k] = rp.stats.Read(k)
-	}
-}
-
-// end notes that the fetch of t ended, with err.
-func (rp *report) end(t target, err error) {
-	items := map[archive.Kind]int64{}
-	for _, k := range kinds.Names() {
-		items[k] = rp.stats.Read(k) - rp.before[k]
-	}
-	rp.done = append(rp.done, targetRun{t: t, items: items, err: err})
+// end notes that the fetch of t ended, with err; uninit says DRS is not
+// initialised there.
+func (rp *report) end(t target, uninit bool, err error) {
+	items := rp.stats.readIn(t.region, t.account)
+	rp.mu.Lock()
+	defer rp.mu.Unlock()
+	rp.done = append(rp.done, targetRun{t: t, items: items, err: err, uninit: uninit})
 }
 
 // sourceError tags a fetch error with the source whose fetch failed.
@@ -147,6 +144,8 @@ func (rp *report) finish(ctx context.Context, runErr error) error {
 // or, before it knew any, on each source and region with no account.
 func (rp *report) runs(runErr error, red *redactor) []archive.SyncRun {
 	finished := rp.o.Now().UTC()
+	rp.mu.Lock()
+	defer rp.mu.Unlock()
 	mk := func(src Source, region, account string, items map[archive.Kind]int64, err error) archive.SyncRun {
 		s := archive.SyncRun{
 			Source: string(src), Region: region, Account: account,
@@ -186,7 +185,11 @@ func (rp *report) runs(runErr error, red *redactor) []archive.SyncRun {
 				case failed != nil && failed.src != src:
 					err = fmt.Errorf("stopped when %s failed", failed.src)
 				}
-				out = append(out, mk(src, d.t.region, d.t.account, d.items, err))
+				s := mk(src, d.t.region, d.t.account, d.items, err)
+				if src == SourceDRS && d.uninit && s.OK() {
+					s.Note = NotInitialised
+				}
+				out = append(out, s)
 			}
 		}
 	case len(rp.resolved) > 0:
@@ -232,6 +235,19 @@ func (rp *report) record(ctx context.Context, runs []archive.SyncRun) ([]archive
 	if err != nil {
 		return nil, err
 	}
+	// Records without an account go last: those of a profile whose
+	// account could not be had stay beside the other profiles' records of
+	// the same region, which supersede older ones without an account.
+	runs = slices.Clone(runs)
+	slices.SortStableFunc(runs, func(a, b archive.SyncRun) int {
+		switch {
+		case a.Account == "" && b.Account != "":
+			return 1
+		case a.Account != "" && b.Account == "":
+			return -1
+		}
+		return 0
+	})
 	var all []archive.SyncRun
 	err = st.Update(func(w *archive.Writer) error {
 		for _, cur := range runs {
@@ -390,9 +406,17 @@ func newRedactor(ctx context.Context, o Options, targets []target) *redactor {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
+	var asked []aws.CredentialsProvider
 	for _, p := range providers {
 		if p == nil {
 			continue
+		}
+		// The targets of one account share its credentials: ask once.
+		if reflect.TypeOf(p).Comparable() {
+			if slices.Contains(asked, p) {
+				continue
+			}
+			asked = append(asked, p)
 		}
 		if c, err := p.Retrieve(ctx); err == nil {
 			add(&keys, c.AccessKeyID)

@@ -2,6 +2,7 @@ package sync_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -164,16 +165,21 @@ func TestRunRecords(t *testing.T) {
 		}
 	}
 
-	// Fourth run, eu-west-1 first: it fails again, and us-east-1 is never
-	// reached, so its record stays as it was.
+	// Fourth run, eu-west-1 first, one target at a time: it fails again,
+	// and us-east-1 is read all the same; the run's error names the
+	// target that failed.
 	clock = clock.Add(24 * time.Hour)
 	o.Regions = []string{"eu-west-1", "us-east-1"}
-	if err := archsync.Run(context.Background(), o, &archsync.Stats{}); err == nil {
-		t.Fatal("sync against a malformed DescribeJobs answer succeeded")
+	o.TargetConcurrency = 1
+	err := archsync.Run(context.Background(), o, &archsync.Stats{})
+	var te *archsync.TargetsError
+	if !errors.As(err, &te) || te.Total != 2 || len(te.Failed) != 1 || te.Failed[0].Region != "eu-west-1" ||
+		!strings.HasPrefix(err.Error(), "1 of 2 targets failed: eu-west-1, account "+account+": DescribeJobs page 1: ") {
+		t.Fatalf("sync against a malformed DescribeJobs answer in eu-west-1: %v", err)
 	}
 	runs = syncRuns(t, dir)
-	if s := runs[archive.SyncRunKey("drs", "us-east-1", account)]; s.Runs != 3 || !s.Finished.Equal(clock.Add(-24*time.Hour)) {
-		t.Errorf("drs in us-east-1, not reached: %+v", s)
+	if s := runs[archive.SyncRunKey("drs", "us-east-1", account)]; s.Runs != 4 || !s.OK() || !s.LastSuccess.Equal(clock) {
+		t.Errorf("drs in us-east-1, read after eu-west-1 failed: %+v", s)
 	}
 	if s := runs[archive.SyncRunKey("drs", "eu-west-1", account)]; s.Runs != 4 || s.Failures != 2 || !s.LastSuccess.Equal(good) {
 		t.Errorf("drs in eu-west-1, failed twice: %+v", s)

@@ -94,7 +94,7 @@ func (r *drsRun) readSettings(ctx context.Context, serverID string, seen *settin
 		if err != nil {
 			return err
 		}
-		r.stats.AddRead(spec.Kind, 1)
+		r.stats.addReadAt(spec.Kind, r.region, r.account, 1)
 		cm, err := keepCommit(spec, what, recs)
 		if err != nil {
 			return err
@@ -151,7 +151,7 @@ func (r *drsRun) listSourceNetworks(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		r.stats.AddRead(spec.Kind, int64(p.fresh))
+		r.stats.addReadAt(spec.Kind, r.region, r.account, int64(p.fresh))
 		listed := seen.add(recs)
 		var sw *sweep
 		if p.last {

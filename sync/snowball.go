@@ -112,7 +112,7 @@ func (r *snowballRun) listClusterJobs(ctx context.Context, clusterID string) err
 		if err != nil {
 			return err
 		}
-		r.stats.AddRead(spec.Kind, int64(p.fresh))
+		r.stats.addReadAt(spec.Kind, r.region, r.account, int64(p.fresh))
 		listed := seen.add(recs)
 		var sw *sweep
 		if p.last {

@@ -16,12 +16,17 @@ import (
 	"github.com/archiver-dev/archiver/index"
 )
 
-// Run performs one sync: for each source it pages through the APIs and
-// commits every page to the archive in o.ArchiveDir. stats is updated as it
-// goes and may be read concurrently (for a progress display).
+// Run performs one sync: for each target (account and region, read side by
+// side) and each source it pages through the APIs and commits every page
+// to the archive in o.ArchiveDir. stats is updated as it goes and may be
+// read concurrently (for a progress display).
 //
-// Run returns the first error that stopped it. Pages committed before the
-// error stay committed; the next run picks up the rest. Whatever the
+// A target that fails stops only itself: the others are read to their end,
+// and Run then returns a *TargetsError naming each target that failed (the
+// target's own error when it is the only one). An error of the whole run
+// (an interrupt, a failed commit) stops every target and is returned
+// instead. Pages committed before an error stay committed; the next run
+// picks up the rest. Whatever the
 // outcome, the run is recorded at its end for each source, region and
 // account (see report), and in o.MetricsFile if set.
 func Run(ctx context.Context, o Options, stats *Stats) (err error) {
@@ -69,21 +74,12 @@ func Run(ctx context.Context, o Options, stats *Stats) (err error) {
 	com := newCommitter(o.ArchiveDir, o, stats, cancel)
 	go com.run(ctx)
 	seen := o.Now().UTC()
-	var fetchErr error
-	for _, t := range targets {
-		rep.begin()
-		fetchErr = fetchTarget(fetchCtx, o, t, com, complete, newest, seen, stats)
-		rep.end(t, fetchErr)
-		if fetchErr != nil {
-			if len(targets) > 1 {
-				fetchErr = fmt.Errorf("%s: %w", t, fetchErr)
-			}
-			break
-		}
-	}
-	// After a failure, pages fetched but not yet committed are dropped, so
-	// the archive holds only what was committed before it.
-	commitErr := com.finish(fetchErr != nil || ctx.Err() != nil)
+	fetchErr := runTargets(fetchCtx, o, targets, com, complete, newest, seen, stats, rep)
+	// After an interrupt or a failed commit, pages fetched but not yet
+	// committed are dropped, so the archive holds only what was committed
+	// before it. A target that failed takes nothing from the others: what
+	// they fetched, and what it fetched before it failed, is committed.
+	commitErr := com.finish(ctx.Err() != nil || fetchCtx.Err() != nil)
 	switch {
 	case commitErr != nil:
 		return commitErr
@@ -112,8 +108,10 @@ func Run(ctx context.Context, o Options, stats *Stats) (err error) {
 
 // fetchTarget reads every source in one region and account, the sources
 // side by side, and returns the first error; the others are then cancelled.
+// DRS answering that it is not initialised there is no error: it is noted
+// in uninit and the other sources go on.
 func fetchTarget(ctx context.Context, o Options, t target, com *committer, complete map[archive.JobRef]bool,
-	newest map[snapshotKey]time.Time, seen time.Time, stats *Stats) error {
+	newest map[snapshotKey]time.Time, seen time.Time, stats *Stats, uninit *uninitFlag) error {
 	g := newGroup(ctx)
 	for _, src := range o.Sources {
 		switch src {
@@ -129,7 +127,7 @@ func fetchTarget(ctx context.Context, o Options, t target, com *committer, compl
 
 				newestSnapshot: newest,
 			}
-			g.run(bySource(src, func(ctx context.Context) error { return runDRS(ctx, run, o.Concurrency) }))
+			g.run(bySource(src, drsOrUninitialised(uninit, func(ctx context.Context) error { return runDRS(ctx, run, o.Concurrency) })))
 		case SourceSnowball:
 			run := &snowballRun{
 				client: NewSnowballClient(t.cfg, o.EndpointURL, true), com: com, region: t.region, account: t.account,
@@ -277,6 +275,10 @@ func runDRS(ctx context.Context, r *drsRun, workers int) error {
 		err := r.listJobs(ctx, tasks)
 		if err == nil {
 			r.stats.JobListingsDone.Add(1)
+		} else {
+			// This listing never completes: the job logs pending are
+			// those of the other targets' listings.
+			r.stats.JobListings.Add(-1)
 		}
 		return err
 	})

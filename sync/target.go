@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -16,6 +17,12 @@ type target struct {
 	region  string
 	account string
 	cfg     aws.Config
+	// role is the ARN of the role assumed in account (--org-role), "" when
+	// the profile's own credentials are used.
+	role string
+	// failed, when set, is why the profile's credentials or account could
+	// not be had: the target fails with it, without a call.
+	failed error
 }
 
 // String names the target in messages: "us-east-1, account 123456789012
@@ -36,11 +43,20 @@ func (t target) String() string {
 // profile's credentials belong to. Every record sync writes carries that
 // region and account.
 func resolveTargets(ctx context.Context, o Options) ([]target, error) {
+	if o.OrgRole != "" {
+		return resolveOrgTargets(ctx, o)
+	}
 	profiles := o.Profiles
 	if len(profiles) == 0 {
 		profiles = []string{""}
 	}
 	regions := o.Regions
+	if slices.Contains(regions, AllRegions) {
+		var err error
+		if regions, err = expandRegions(regions, homeRegion(ctx, o, profiles[0])); err != nil {
+			return nil, err
+		}
+	}
 	if len(regions) == 0 {
 		regions = []string{""}
 	}
@@ -48,6 +64,7 @@ func resolveTargets(ctx context.Context, o Options) ([]target, error) {
 	seen := map[[2]string]bool{}
 	for _, p := range profiles {
 		account := ""
+		var failed error // the profile's credentials or account could not be had
 		for _, r := range regions {
 			cfg, err := loadAWSConfig(ctx, o, p, r)
 			if err != nil {
@@ -58,15 +75,19 @@ func resolveTargets(ctx context.Context, o Options) ([]target, error) {
 				continue
 			}
 			seen[[2]string{p, t.region}] = true
-			if account == "" {
-				if err := checkCredentials(ctx, cfg, p); err != nil {
-					return nil, fmt.Errorf("%s: %w", t, err)
+			if account == "" && failed == nil {
+				failed = checkCredentials(ctx, cfg, p)
+				if failed == nil {
+					account, failed = callerAccount(ctx, cfg, o.EndpointURL)
 				}
-				if account, err = callerAccount(ctx, cfg, o.EndpointURL); err != nil {
-					return nil, fmt.Errorf("%s: %w", t, err)
+				// One profile is the whole run; of several, a profile
+				// whose credentials fail (a revoked role, an expired SSO
+				// session) fails its own targets only.
+				if failed != nil && (len(profiles) == 1 || ctx.Err() != nil) {
+					return nil, fmt.Errorf("%s: %w", t, failed)
 				}
 			}
-			t.account = account
+			t.account, t.failed = account, failed
 			out = append(out, t)
 		}
 	}

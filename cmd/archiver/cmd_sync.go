@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -20,7 +21,7 @@ func syncCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "sync",
 		Usage:     "read new job history from AWS into the archive",
-		UsageText: "archiver [--archive DIR] sync [--source drs,snowball,sms] [--region REGION]... [--profile NAME]... [--endpoint-url URL]",
+		UsageText: "archiver [--archive DIR] sync [--source drs,snowball,sms] [--region REGION|all]... [--profile NAME]... [--org-role NAME [--org-unit OU] [--org-exclude-account ID]...] [--endpoint-url URL]",
 		Description: `Reads the job history of each --source and commits what arrives to the
 archive every --commit-interval, each API page whole, in one transaction.
 Every field AWS returns is kept verbatim, including fields this build does
@@ -45,7 +46,30 @@ it finishes the work.
 Each --profile is one account and each --region one region; every profile is
 read in every region, and every record carries its region and account (the
 account is asked of STS GetCallerIdentity). The same job ID in two regions
-or accounts is two records.
+or accounts is two records. --region all reads every region of the
+partition where DRS is offered.
+
+With --org-role NAME the accounts are those AWS Organizations lists
+(ListAccounts, or ListAccountsForParent with --org-unit), asked with the
+credentials of the management account or a delegated administrator (the
+first --profile, or the default chain). Active accounts only, narrowed by
+--org-include-account and --org-exclude-account. In each, sync assumes
+arn:aws:iam::ACCOUNT:role/NAME with STS AssumeRole (session name archiver,
+--org-external-id if the role's trust policy asks for one); the SDK
+refreshes the credentials before they expire. README "AWS Organizations"
+gives the role's trust and permission policies.
+
+Every account and region is a target. Targets are read side by side,
+--target-concurrency at a time, each with its own clients and retries, so a
+throttled target backs off without slowing the others. A target that fails
+(a role that cannot be assumed, a permission missing, of several
+profiles one whose credentials are refused) stops only itself:
+the others are read to their end and committed, the failure is recorded
+for that target (status, metrics file), the summary line says how many
+failed, and sync exits 1 at the end naming each failed target and why. A
+region where DRS is not initialised is recorded as "DRS not initialised",
+which is no failure (archiver_sync_not_initialised is 1 there in the
+metrics file).
 
 Throttling and 5xx answers are retried with capped exponential backoff
 (--max-attempts tries per call). A malformed answer stops the sync with exit
@@ -97,12 +121,19 @@ EXAMPLES:
    archiver sync --region us-east-1
    AWS_PROFILE=dr-audit archiver sync --region eu-west-1 --quiet
    archiver sync --source drs,snowball --region us-east-1 --region us-west-2 --profile prod --profile staging
+   archiver sync --profile org-management --org-role ArchiverReadOnly --region all --org-exclude-account 111122223333
    archiver --archive /var/lib/archiver sync --region us-east-1 --endpoint-url http://127.0.0.1:4566
    archiver sync --region us-east-1 --quiet --metrics-file /var/lib/node_exporter/textfile/archiver.prom`,
 		Flags: append(checkpointFlags(true),
 			&cli.StringFlag{Name: "source", Value: "drs", Usage: "comma-separated sources to read: drs, snowball, sms"},
-			&cli.StringSliceFlag{Name: "region", Usage: "AWS region; repeat it to read several (default: AWS_REGION or the profile's region)"},
+			&cli.StringSliceFlag{Name: "region", Usage: "AWS region, or all for every region of the partition where DRS is offered; repeat it to read several (default: AWS_REGION or the profile's region)"},
 			&cli.StringSliceFlag{Name: "profile", Usage: "shared config profile, one account each; repeat it to read several accounts (default: AWS_PROFILE or default)"},
+			&cli.StringFlag{Name: "org-role", Usage: "read every active account AWS Organizations lists, assuming this role (by name) in each"},
+			&cli.StringFlag{Name: "org-external-id", Usage: "external ID to pass when assuming --org-role"},
+			&cli.StringFlag{Name: "org-unit", Usage: "with --org-role, only the accounts directly in this organizational unit (ou-...) or root (r-...)"},
+			&cli.StringSliceFlag{Name: "org-include-account", Usage: "with --org-role, read only this account (repeatable)"},
+			&cli.StringSliceFlag{Name: "org-exclude-account", Usage: "with --org-role, leave this account out (repeatable)"},
+			&cli.IntFlag{Name: "target-concurrency", Value: archsync.DefaultTargetConcurrency, Usage: "targets (account and region) read at once, 1-64"},
 			&cli.StringSliceFlag{Name: "snowball-cluster-id", Usage: "read the jobs of this Snowball cluster only (repeatable; default: every cluster ListClusters returns)"},
 			&cli.StringFlag{Name: "endpoint-url", Usage: "send API calls to this URL instead of the AWS endpoint"},
 			&cli.IntFlag{Name: "page-size", Value: 1000, Usage: "items asked for per API call (maxResults), 1-1000"},
@@ -150,6 +181,10 @@ func syncOptions(c *cli.Context) (archsync.Options, error) {
 	}
 	var regions, clusters []string
 	for _, s := range c.StringSlice("region") {
+		if strings.TrimSpace(s) == archsync.AllRegions {
+			regions = append(regions, archsync.AllRegions)
+			continue
+		}
 		r, err := awsid.ParseRegion(s)
 		if err != nil {
 			return archsync.Options{}, usageError{err: fmt.Errorf("--region %w", err), command: "sync"}
@@ -185,7 +220,11 @@ func syncOptions(c *cli.Context) (archsync.Options, error) {
 	if err != nil {
 		return archsync.Options{}, usageError{err: err, command: "sync"}
 	}
-	return archsync.Options{
+	org, err := orgOptions(c)
+	if err != nil {
+		return archsync.Options{}, usageError{err: err, command: "sync"}
+	}
+	o := archsync.Options{
 		ArchiveDir: c.String("archive"),
 		Checkpoint: cp,
 		Sources:    sources,
@@ -204,7 +243,11 @@ func syncOptions(c *cli.Context) (archsync.Options, error) {
 		NoIndex:        c.Bool("no-index"),
 		MetricsFile:    c.String("metrics-file"),
 		Debug:          debugOutput(c),
-	}, nil
+	}
+	o.OrgRole, o.OrgExternalID, o.OrgUnit = org.OrgRole, org.OrgExternalID, org.OrgUnit
+	o.OrgIncludeAccounts, o.OrgExcludeAccounts = org.OrgIncludeAccounts, org.OrgExcludeAccounts
+	o.TargetConcurrency = org.TargetConcurrency
+	return o, nil
 }
 
 // runSync runs one sync with a progress display on a terminal and a summary
@@ -224,6 +267,12 @@ func runSync(ctx context.Context, opts archsync.Options, quiet bool, stdout, std
 	start := time.Now()
 	err := archsync.Run(ctx, opts, &stats)
 	prog.stop()
+	var failed *archsync.TargetsError
+	if err != nil && errors.As(err, &failed) && !quiet {
+		// The targets that went well are in the archive: the summary
+		// says what they brought, the error what failed.
+		fmt.Fprintf(stdout, "archiver sync: %s\n", stats.Summary(time.Since(start)))
+	}
 	if err != nil {
 		return fmt.Errorf("sync: %w", err)
 	}

@@ -59,12 +59,6 @@ func TestSyncFaultMessages(t *testing.T) {
 			faults: emulator.Faults{AccessDenied: map[string]bool{emulator.OpGetReplicationJobs: true}},
 			want:   `archiver: sync: GetReplicationJobs page 1: access denied: the credentials lack sms:GetReplicationJobs \(add it to the role's policy; see README "IAM permissions"\)`,
 		},
-		{
-			name:   "DRS not initialized",
-			region: "us-west-2",
-			faults: emulator.Faults{UninitializedAccount: true},
-			want:   `archiver: sync: (DescribeJobs|DescribeSourceServers|ListStagingAccounts) page 1: DRS is not initialized in us-west-2 for account 123456789012 \(initialize it in the console, or leave the region out of --region\)`,
-		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

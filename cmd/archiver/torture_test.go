@@ -36,6 +36,12 @@ type tortureConfig struct {
 	// seed is used when tortureSeedEnv is not set; zero means a new seed
 	// each run.
 	seed uint64
+	// org, when set, makes the history that of an organization: every
+	// member account has history in every one of orgRegions, and sync
+	// reads them all side by side (--org-role), orgArgs added.
+	org        *emulator.Organization
+	orgRegions []string
+	orgArgs    []string
 }
 
 // TestTortureShort is the torture test at a size for every test run: ten
@@ -89,11 +95,35 @@ func torture(t *testing.T, cfg tortureConfig) {
 	t.Logf("torture seed %d (replay with %s=%d)", seed, tortureSeedEnv, seed)
 	rng := rand.New(rand.NewPCG(seed, 0x746f7274757265))
 
-	emu := archivetest.Emulator(t, cfg.history)
-	emu.SetFaults(emulator.Faults{Latency: 2 * time.Millisecond})
+	var endpoint string
+	var setFaults func(emulator.Faults)
+	var extra []string
+	if cfg.org != nil {
+		mux, servers := emulator.NewOrgMux(emulator.OrgSetup{Organization: *cfg.org, Regions: cfg.orgRegions, History: cfg.history})
+		if err := mux.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(mux.Close)
+		endpoint = mux.URL()
+		setFaults = func(f emulator.Faults) {
+			for _, s := range servers {
+				s.SetFaults(f)
+			}
+		}
+		env = append(env, "AWS_ACCESS_KEY_ID="+cfg.org.ManagementKey)
+		t.Setenv("AWS_ACCESS_KEY_ID", cfg.org.ManagementKey)
+		for _, r := range cfg.orgRegions {
+			extra = append(extra, "--region", r)
+		}
+		extra = append(extra, cfg.orgArgs...)
+	} else {
+		emu := archivetest.Emulator(t, cfg.history)
+		endpoint, setFaults = emu.URL(), emu.SetFaults
+	}
+	setFaults(emulator.Faults{Latency: 2 * time.Millisecond})
 	syncArgs := func(dir string) []string {
-		return []string{"--archive", dir, "sync", "--source", "drs,snowball,sms", "--endpoint-url", emu.URL(),
-			"--page-size", "4", "--concurrency", "4", "--commit-interval", "1ms", "--quiet"}
+		return append([]string{"--archive", dir, "sync", "--source", "drs,snowball,sms", "--endpoint-url", endpoint,
+			"--page-size", "4", "--concurrency", "4", "--commit-interval", "1ms", "--quiet"}, extra...)
 	}
 
 	// The reference: one uninterrupted sync into a fresh archive, in a
@@ -176,7 +206,7 @@ func torture(t *testing.T, cfg tortureConfig) {
 		t.Fatalf("%d of %d kills landed in a running sync, %d in one midway through the history: the kills did not interrupt the work", landed, cfg.kills, midway)
 	}
 
-	emu.SetFaults(emulator.Faults{})
+	setFaults(emulator.Faults{})
 	if code, stderr := syncProcess(t, env, syncArgs(killed), nil); code != 0 {
 		t.Fatalf("sync after the kills: exit %d: %s", code, stderr)
 	}

@@ -26,7 +26,13 @@
 //   - a Mux that puts several Servers behind one listener and routes each
 //     request by the region and access key ID of its SigV4 credential
 //     scope, so one endpoint URL serves two regions and two accounts
-//     (profiles). A lone Server ignores Authorization.
+//     (profiles). A lone Server ignores Authorization. A Mux can also
+//     serve an AWS organization (SetOrganization, NewOrgMux): AWS
+//     Organizations ListAccounts and ListAccountsForParent (JSON 1.1, to
+//     the management account's key only) and STS AssumeRole (query
+//     protocol), whose credentials route to the Server of the role's
+//     account (AddAccount); roles can be marked missing, and an external ID
+//     required.
 //
 // The protocols, as the SDK serializers send them:
 //

@@ -18,12 +18,27 @@ import (
 // account with its credentials and the region with its configuration, as
 // it would against AWS. The signature itself is not checked.
 //
+// With an Organization (SetOrganization), the Mux answers AWS Organizations
+// and STS AssumeRole itself, and routes requests signed with the
+// credentials AssumeRole issued by the region and the account they belong
+// to (AddAccount).
+//
 // A request whose region and key match no Server is answered 403 in the
 // form of its protocol, naming the region and key: UnrecognizedClientException
 // for rest-json and JSON 1.1, InvalidClientTokenId for STS.
 type Mux struct {
-	mu      sync.RWMutex // guards servers
+	mu      sync.RWMutex // guards servers and the organization's state
 	servers map[credentialScope]*Server
+
+	// org, when set, is the organization served (see SetOrganization);
+	// byAccount routes by region and the account (in accessKeyID) that
+	// assumed credentials belong to, and assumed maps the access key IDs
+	// AssumeRole issued to their accounts.
+	org         *Organization
+	byAccount   map[credentialScope]*Server
+	assumed     map[string]string
+	assumeCalls []AssumeRoleCall
+	orgCalls    int
 
 	requests atomic.Uint64
 	ep       endpoint
@@ -75,8 +90,14 @@ func (m *Mux) Close() {
 // refuses it.
 func (m *Mux) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	key, region := signedScope(r)
+	if m.serveOrganization(w, r, key) {
+		return
+	}
 	m.mu.RLock()
 	s := m.servers[credentialScope{region, key}]
+	if account, ok := m.accountOfKey(key); s == nil && ok {
+		s = m.byAccount[credentialScope{region, account}]
+	}
 	m.mu.RUnlock()
 	if s != nil {
 		s.serveHTTP(w, r)

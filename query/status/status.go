@@ -97,6 +97,7 @@ type Sync struct {
 	AddedByKind     map[archive.Kind]int64 `json:"recordsAddedByKind"`
 	OK              bool                   `json:"ok"`
 	Error           string                 `json:"error,omitempty"`
+	Note            string                 `json:"note,omitempty"`
 	LastSuccess     *time.Time             `json:"lastSuccess,omitempty"`
 	Runs            int64                  `json:"runs"`
 	Failures        int64                  `json:"failures"`
@@ -190,7 +191,7 @@ func syncOf(s archive.SyncRun) Sync {
 		Source: s.Source, Region: s.Region, Account: s.Account,
 		Started: s.Started, Finished: s.Finished, DurationSeconds: s.Duration().Seconds(),
 		ItemsByKind: s.ItemsRead, AddedByKind: s.RecordsAdded,
-		OK: s.OK(), Error: s.Error, Runs: s.Runs, Failures: s.Failures,
+		OK: s.OK(), Error: s.Error, Note: s.Note, Runs: s.Runs, Failures: s.Failures,
 	}
 	for _, n := range s.ItemsRead {
 		out.ItemsRead += n

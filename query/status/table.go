@@ -105,6 +105,9 @@ func WriteTable(w io.Writer, rep Report, now time.Time) error {
 			last = s.LastSuccess.UTC().Format(timeLayout) + " (" + humanize.RelTime(*s.LastSuccess, now, "ago", "from now") + ")"
 		}
 		outcome := "ok"
+		if s.Note != "" {
+			outcome = "ok: " + s.Note
+		}
 		if !s.OK {
 			outcome = "failed: " + s.Error
 		}
