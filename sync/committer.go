@@ -20,8 +20,18 @@ type delta struct {
 	// items trimmed.
 	updated    map[archive.Kind]int64
 	logRemoved int64
-	// added counts the new records by kind, region and account.
-	added map[addedKey]int64
+	// added counts the new records by kind, region and account; updatedAt
+	// the records replaced and marked the objects marked deleted upstream,
+	// the same way.
+	added, updatedAt, marked map[addedKey]int64
+}
+
+// bump adds n to m[k], making m as needed.
+func bump(m *map[addedKey]int64, k addedKey, n int64) {
+	if *m == nil {
+		*m = map[addedKey]int64{}
+	}
+	(*m)[k] += n
 }
 
 // count counts rec as ch says: added, updated or unchanged.
@@ -34,6 +44,7 @@ func (d *delta) count(rec archive.Record, ch archive.Change) {
 			d.updated = map[archive.Kind]int64{}
 		}
 		d.updated[rec.Kind]++
+		bump(&d.updatedAt, addedKey{rec.Kind, rec.Region, rec.Account}, 1)
 	}
 }
 
@@ -381,6 +392,15 @@ func (c *committer) add(d delta, pages int) {
 	for k, n := range d.added {
 		s.added[k] += n
 		s.counter(s.addedN[:], k.kind).Add(n)
+	}
+	s.byTargetMu.Lock()
+	defer s.byTargetMu.Unlock()
+	for k, n := range d.updatedAt {
+		bump(&s.updatedAt, k, n)
+	}
+	for k, n := range d.marked {
+		bump(&s.marked, k, n)
+		s.DeletedUpstream.Add(n)
 	}
 }
 

@@ -73,8 +73,12 @@ func withMarks(cm commit, listed []ident, sw *sweep) commit {
 		if sw == nil {
 			return nil
 		}
-		if _, err := w.SweepDeleted(sw.kind, sw.region, sw.account, sw.listed, sw.at, sw.match); err != nil {
+		n, err := w.SweepDeleted(sw.kind, sw.region, sw.account, sw.listed, sw.at, sw.match)
+		if err != nil {
 			return fmt.Errorf("%s: mark what the listing lacked: %w", cm.what, err)
+		}
+		if n > 0 {
+			bump(&d.marked, addedKey{sw.kind, sw.region, sw.account}, int64(n))
 		}
 		return nil
 	}

@@ -209,6 +209,16 @@ type Stats struct {
 	// targets overlapped.
 	TargetsDone, TargetsFailed, TargetsUninitialised, TargetTime atomic.Int64
 
+	// DeletedUpstream counts the objects the run marked deleted upstream.
+	DeletedUpstream atomic.Int64
+	// byTargetMu guards updatedAt and marked, the records replaced and the
+	// objects marked deleted upstream by kind, region and account, and
+	// notInit, the targets where DRS is not initialised.
+	byTargetMu        gosync.Mutex
+	updatedAt, marked map[addedKey]int64
+	notInit           map[[2]string]bool
+	targetRefs        [][2]string
+
 	// readMu guards readAt, the objects listed by kind, region and account.
 	readMu gosync.Mutex
 	readAt map[addedKey]int64
@@ -271,6 +281,9 @@ func (s *Stats) Summary(d time.Duration) string {
 		}
 	} else if s.TargetsUninitialised.Load() > 0 {
 		where = " (DRS not initialised)"
+	}
+	if n := s.DeletedUpstream.Load(); n > 0 {
+		where += fmt.Sprintf(", %d deleted upstream", n)
 	}
 	return fmt.Sprintf("%s%s; %s in %s, %s indexed, %s", strings.Join(parts, ", "), where,
 		count(s.PagesCommitted.Load(), "page"), count(s.Commits.Load(), "commit"), count(s.Indexed.Load(), "record"),

@@ -50,6 +50,7 @@ func Run(ctx context.Context, o Options, stats *Stats) (err error) {
 	rep.targets(targets)
 	for _, t := range targets {
 		stats.Targets = append(stats.Targets, t.String())
+		stats.targetRefs = append(stats.targetRefs, [2]string{t.region, t.account})
 	}
 	if slices.Contains(o.Sources, SourceDRS) {
 		stats.JobListings.Store(int64(len(targets)))

@@ -47,6 +47,7 @@ func runTargets(ctx context.Context, o Options, targets []target, com *committer
 					stats.TargetsFailed.Add(1)
 				case uninit:
 					stats.TargetsUninitialised.Add(1)
+					stats.noteNotInitialised(t.region, t.account)
 				}
 				rep.end(t, uninit, err)
 			}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -145,6 +146,7 @@ EXAMPLES:
 			&cli.BoolFlag{Name: "no-index", Usage: "leave the full-text index as it is; the next sync (or 'archiver reindex') brings it up to date"},
 			&cli.StringFlag{Name: "metrics-file", Usage: "write Prometheus metrics of every run here, for node_exporter's textfile collector (a .prom file in its directory)"},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print nothing on success"},
+			summaryOutputFlag(),
 		),
 		Action: func(c *cli.Context) error {
 			if err := noArgs(c); err != nil {
@@ -154,7 +156,11 @@ EXAMPLES:
 			if err != nil {
 				return err
 			}
-			return runSync(c.Context, opts, c.Bool("quiet"), c.App.Writer, c.App.ErrWriter)
+			asJSON, err := summaryAsJSON(c)
+			if err != nil {
+				return err
+			}
+			return runSync(c.Context, opts, syncSay{quiet: c.Bool("quiet"), json: asJSON}, c.App.Writer, c.App.ErrWriter)
 		},
 	}
 }
@@ -252,7 +258,8 @@ func syncOptions(c *cli.Context) (archsync.Options, error) {
 
 // runSync runs one sync with a progress display on a terminal and a summary
 // line otherwise.
-func runSync(ctx context.Context, opts archsync.Options, quiet bool, stdout, stderr io.Writer) error {
+func runSync(ctx context.Context, opts archsync.Options, say syncSay, stdout, stderr io.Writer) error {
+	quiet := say.quiet
 	var stats archsync.Stats
 	progOut := stderr
 	if opts.Debug != nil {
@@ -268,19 +275,39 @@ func runSync(ctx context.Context, opts archsync.Options, quiet bool, stdout, std
 	err := archsync.Run(ctx, opts, &stats)
 	prog.stop()
 	var failed *archsync.TargetsError
-	if err != nil && errors.As(err, &failed) && !quiet {
-		// The targets that went well are in the archive: the summary
-		// says what they brought, the error what failed.
-		fmt.Fprintf(stdout, "archiver sync: %s\n", stats.Summary(time.Since(start)))
+	if err != nil && !errors.As(err, &failed) {
+		return fmt.Errorf("sync: %w", err)
+	}
+	// The targets that went well are in the archive: the summary says what
+	// they brought, the error what failed.
+	if !quiet {
+		took := time.Since(start)
+		switch {
+		case say.json:
+			b, jerr := json.Marshal(stats.RunSummary(took, err))
+			if jerr != nil {
+				return jerr
+			}
+			fmt.Fprintf(stdout, "%s\n", b)
+		case isTerminal(stdout):
+			sum := stats.RunSummary(took, err)
+			fmt.Fprintf(stdout, "archiver sync: %s\n", sum.Header())
+			for _, l := range sum.Lines() {
+				fmt.Fprintf(stdout, "  %s\n", l)
+			}
+		default:
+			fmt.Fprintf(stdout, "archiver sync: %s\n", stats.Summary(took))
+		}
 	}
 	if err != nil {
 		return fmt.Errorf("sync: %w", err)
 	}
-	if !quiet {
-		fmt.Fprintf(stdout, "archiver sync: %s\n", stats.Summary(time.Since(start)))
-	}
 	return nil
 }
+
+// syncSay is how sync reports when it ends: nothing (quiet), a JSON
+// document, or text (lines on a terminal, one line otherwise).
+type syncSay struct{ quiet, json bool }
 
 // isTerminal reports whether w is a terminal.
 func isTerminal(w io.Writer) bool {
