@@ -111,6 +111,8 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			pruneCommand(),
 			migrateCommand(),
 			statusCommand(),
+			reportCommand(),
+			checkCommand(),
 			backupCommand(),
 			demoCommand(),
 			versionCommand(),

@@ -116,8 +116,8 @@ type Server struct {
 	DaysSinceDrill *int       `json:"daysSinceDrill,omitempty"`
 	// LastTimeToLaunch and LastRecoveryPoint are those of its latest launch
 	// in the period that measured them.
-	LastTimeToLaunch  *Measure `json:"lastTimeToLaunch,omitempty"`
-	LastRecoveryPoint *Measure `json:"lastRecoveryPoint,omitempty"`
+	LastTimeToLaunch  *Measure    `json:"lastTimeToLaunch,omitempty"`
+	LastRecoveryPoint *Measure    `json:"lastRecoveryPoint,omitempty"`
 	Snapshots         Snapshots   `json:"snapshots"`
 	Replication       Replication `json:"replication"`
 	// Failures groups its failed and skipped launches by cause.
