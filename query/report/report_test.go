@@ -17,7 +17,7 @@ import (
 	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/internal/archivetest"
 	"github.com/archiver-dev/archiver/internal/awstime"
-	"github.com/archiver-dev/archiver/internal/buildinfo"
+	bi "github.com/archiver-dev/archiver/internal/buildinfo"
 	"github.com/archiver-dev/archiver/internal/emulator"
 	"github.com/archiver-dev/archiver/query"
 	"github.com/archiver-dev/archiver/query/report"
@@ -218,7 +218,7 @@ func makeReport(t *testing.T, h *history, sel report.Selection) *report.Report {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return report.Compute(d, sel, now, buildinfo.Info{Version: "test"})
+	return report.Compute(d, sel, now, buildinfo("test"))
 }
 
 func opt(f *float64) float64 {
@@ -504,3 +504,7 @@ func TestErrorCode(t *testing.T) {
 		}
 	}
 }
+
+// buildinfo is a fixed build, for reports that must not depend on the test
+// binary.
+func buildinfo(version string) bi.Info { return bi.Info{Version: version} }
