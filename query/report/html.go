@@ -14,7 +14,8 @@ import (
 // sortScript sorts a table by the column whose header is clicked (again:
 // the other way), by each cell's data-sort value, else its text. It is the
 // page's only script; the CSP admits it by its hash alone.
-const sortScript = `document.querySelectorAll("table.sortable").forEach(function (t) {
+const sortScript = `document.documentElement.setAttribute("data-sortable", "ready");
+document.querySelectorAll("table.sortable").forEach(function (t) {
   t.querySelectorAll("th").forEach(function (th, col) {
     th.addEventListener("click", function () {
       var body = t.tBodies[0], rows = Array.prototype.slice.call(body.rows);
