@@ -1,7 +1,10 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"io"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -9,9 +12,12 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/synclock"
 	"github.com/archiver-dev/archiver/internal/outfile"
 	"github.com/archiver-dev/archiver/query"
 	"github.com/archiver-dev/archiver/query/report"
+	archsync "github.com/archiver-dev/archiver/sync"
 )
 
 // exitPolicy is the exit status of 'archiver check' when a server breaks
@@ -268,5 +274,19 @@ EXIT STATUS:
 			}
 			return report.RunCheck(c.Context, o, now, c.App.Writer, c.App.ErrWriter)
 		},
+	}
+}
+
+// appendServerGauges adds the per-server gauges of the archive, as the sync
+// run left it, to the --metrics-file the run wrote. A run that never got
+// the archive (locked, interrupted) leaves the file as it is. Trouble is
+// told on stderr; it does not fail the sync.
+func appendServerGauges(ctx context.Context, opts archsync.Options, runErr error, stderr io.Writer) {
+	if opts.MetricsFile == "" || errors.Is(runErr, context.Canceled) || errors.Is(runErr, archive.ErrLocked) || errors.Is(runErr, synclock.ErrRunning) {
+		return
+	}
+	err := report.AppendGauges(ctx, opts.MetricsFile, opts.ArchiveDir, opts.LockTimeout, time.Now(), archiverBuild())
+	if err != nil {
+		fmt.Fprintf(stderr, "archiver: sync: %v\n", err)
 	}
 }

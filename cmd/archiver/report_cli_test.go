@@ -4,11 +4,15 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/archiver-dev/archiver/internal/archivetest"
+	"github.com/archiver-dev/archiver/internal/awstime"
 	"github.com/archiver-dev/archiver/internal/emulator"
 	"github.com/archiver-dev/archiver/query/report"
 )
@@ -147,6 +151,101 @@ func TestReportCLI(t *testing.T) {
 		code, _, stderr := runCLI(t, append([]string{"--archive", dir}, tc.args...)...)
 		if code != 2 || !strings.Contains(stderr, tc.want) || strings.Count(stderr, "\n") != 1 {
 			t.Errorf("%v: exit %d, want 2 and one line naming %s: %s", tc.args, code, tc.want, stderr)
+		}
+	}
+}
+
+// TestSyncServerGauges syncs with --metrics-file and checks the per-server
+// gauges against the emulator's jobs and logs: each server's last drill
+// that launched, and the time to launch of its latest launch.
+func TestSyncServerGauges(t *testing.T) {
+	hermeticEnv(t)
+	now := time.Now().UTC().Truncate(time.Second)
+	emu := archivetest.Emulator(t, emulator.Options{Seed: 31, Servers: 6, Now: now})
+	dir := archivetest.Dir(t)
+	prom := filepath.Join(t.TempDir(), "archiver.prom")
+	if code, _, stderr := runCLI(t, "--archive", dir, "sync", "--endpoint-url", emu.URL(), "--quiet", "--metrics-file", prom); code != 0 {
+		t.Fatalf("sync: exit %d: %s", code, stderr)
+	}
+	b, err := os.ReadFile(prom)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(b)
+	if !strings.Contains(text, "archiver_sync_runs_total{") {
+		t.Errorf("the sync metrics are gone:\n%s", text)
+	}
+
+	type launch struct {
+		start, launched time.Time
+		drill           bool
+	}
+	latest := map[string]launch{}    // server -> latest launch that launched
+	lastDrill := map[string]launch{} // server -> last drill that launched
+	for _, raw := range emu.Jobs() {
+		var j struct {
+			JobID, InitiatedBy   string
+			ParticipatingServers []struct{ SourceServerID, LaunchStatus string }
+		}
+		json.Unmarshal(raw, &j)
+		if j.InitiatedBy != "START_DRILL" && j.InitiatedBy != "START_RECOVERY" {
+			continue
+		}
+		var start time.Time
+		launched := map[string]time.Time{}
+		for _, li := range emu.JobLog(j.JobID) {
+			var it struct {
+				Event, LogDateTime string
+				EventData          struct{ SourceServerID string }
+			}
+			json.Unmarshal(li, &it)
+			at, _ := awstime.Parse(it.LogDateTime)
+			switch it.Event {
+			case "JOB_START":
+				start = at
+			case "LAUNCH_START":
+				launched[it.EventData.SourceServerID] = at
+			}
+		}
+		for _, p := range j.ParticipatingServers {
+			at, ok := launched[p.SourceServerID]
+			if !ok || p.LaunchStatus != "LAUNCHED" && p.LaunchStatus != "TERMINATED" {
+				continue
+			}
+			l := launch{start: start, launched: at, drill: j.InitiatedBy == "START_DRILL"}
+			if cur, ok := latest[p.SourceServerID]; !ok || l.start.After(cur.start) {
+				latest[p.SourceServerID] = l
+			}
+			if cur, ok := lastDrill[p.SourceServerID]; l.drill && (!ok || l.launched.After(cur.launched)) {
+				lastDrill[p.SourceServerID] = l
+			}
+		}
+	}
+	if len(latest) == 0 || len(lastDrill) == 0 {
+		t.Fatal("no launches: the test proves nothing")
+	}
+	_, all := drilledServers(t, emu)
+	sample := func(name, id string) (float64, bool) {
+		re := regexp.MustCompile(`(?m)^` + name + `\{source_server="` + id + `",[^}]*\} (\S+)$`)
+		m := re.FindStringSubmatch(text)
+		if m == nil {
+			return 0, false
+		}
+		v, err := strconv.ParseFloat(m[1], 64)
+		return v, err == nil
+	}
+	for _, id := range all {
+		want := 0.0
+		if l, ok := lastDrill[id]; ok {
+			want = float64(l.launched.UnixMilli()) / 1000
+		}
+		if got, ok := sample(report.GaugeLastDrill, id); !ok || got != want {
+			t.Errorf("%s: last drill gauge %v (present %v), want %v", id, got, ok, want)
+		}
+		l, ok := latest[id]
+		got, present := sample(report.GaugeTimeToLaunch, id)
+		if ok != present || ok && got != l.launched.Sub(l.start).Seconds() {
+			t.Errorf("%s: time to launch gauge %v (present %v), want %v (present %v)", id, got, present, l.launched.Sub(l.start).Seconds(), ok)
 		}
 	}
 }
