@@ -12,6 +12,7 @@ import (
 	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/internal/awstime"
 	"github.com/archiver-dev/archiver/internal/buildinfo"
+	"github.com/archiver-dev/archiver/internal/jsonscan"
 )
 
 // Job log events the report reads (the DRS API's JobLogEvent values).
@@ -40,7 +41,7 @@ var Notes = []string{
 	"Snapshot gaps: the largest time between two consecutive recovery snapshots (their timestamp) taken in the period.",
 	"Replication: each archived observation of a source server holds from its capture until the next observation, the last one until the last sync that saw it; time no observation covers is unobserved. Lag bands are those of dataReplicationInfo.lagDuration ('none' when there is no lag, as when disconnected).",
 	"Error codes are read from rawError: '(Code) when calling', '<Code>Code</Code>', or a 'CamelCaseCode:' prefix; failures are grouped by step and code. A failure is fixed when a later launch of the same server launched.",
-	"Coverage: protected servers (archived and not deleted upstream before the period) with a drill that launched in the period, over all protected servers.",
+	"Coverage: protected servers with a drill that launched in the period, over all protected servers. Protected: observed by the period's end, or taking part in a launch of the period, and not deleted upstream before it.",
 	"Every figure names its job and log times: 'archiver query --job-id JOB' shows the records it came from.",
 }
 
@@ -67,20 +68,33 @@ func Compute(d *Data, sel Selection, now time.Time, build buildinfo.Info) *Repor
 		return s
 	}
 
-	// Observations, oldest first: the hostname, and time per state.
+	// Observations, oldest first: the hostname, and time per state. A
+	// server first observed after the period is protected in it only if it
+	// took part in a launch of the period (below); its hostname is read
+	// all the same.
 	obs := map[string][]archive.Record{}
 	for _, rec := range d.Servers {
 		k := serverKey(rec.ID, rec.Region, rec.Account)
 		if at, gone := d.Deleted[k]; gone && at.Before(sel.Range.From) {
 			continue
 		}
-		get(rec.ID, rec.Region, rec.Account)
 		obs[k] = append(obs[k], rec)
 	}
+	names := map[string]string{}
 	for k, list := range obs {
 		slices.SortStableFunc(list, func(a, b archive.Record) int { return a.Time.Compare(b.Time) })
-		s := servers[k]
-		s.Hostname = hostname(list[len(list)-1].Data)
+		last := list[0]
+		for _, rec := range list {
+			if !rec.Time.After(sel.Range.To) {
+				last = rec
+			}
+		}
+		names[k] = hostname(last.Data)
+		if list[0].Time.After(sel.Range.To) {
+			continue
+		}
+		s := get(last.ID, last.Region, last.Account)
+		s.Hostname = names[k]
 		s.Replication = replication(list, sel.Range.From, sel.Range.To)
 	}
 
@@ -97,12 +111,13 @@ func Compute(d *Data, sel Selection, now time.Time, build buildinfo.Info) *Repor
 		if err != nil {
 			continue
 		}
+		log := parseLog(items)
 		for _, p := range j.Servers {
 			if len(sel.ServerIDs) > 0 && !slices.Contains(sel.ServerIDs, p.SourceServerID) {
 				continue
 			}
 			k := serverKey(p.SourceServerID, rec.Region, rec.Account)
-			l := launchOf(rec, j, p, items, inst)
+			l := launchOf(rec, j, p, log, inst)
 			if l.Kind == KindDrill && l.Result == ResultLaunched {
 				if prev := lastDrill[k]; prev == nil || l.LaunchedAt.After(prev.LaunchedAt) {
 					lastDrill[k] = &LaunchRef{JobID: l.JobID, Kind: l.Kind, LaunchedAt: *l.LaunchedAt, TimeToLaunchSeconds: *l.TimeToLaunchSeconds}
@@ -117,6 +132,10 @@ func Compute(d *Data, sel Selection, now time.Time, build buildinfo.Info) *Repor
 					continue
 				}
 				s = get(p.SourceServerID, rec.Region, rec.Account)
+				s.Hostname = names[k]
+				if list := obs[k]; len(list) > 0 {
+					s.Replication = replication(list, sel.Range.From, sel.Range.To)
+				}
 			}
 			s.Launches = append(s.Launches, l)
 		}
@@ -218,8 +237,74 @@ type logItem struct {
 	} `json:"eventData"`
 }
 
+// parsedItem is a log item read once for every server of its job.
+type parsedItem struct {
+	logItem
+	at time.Time
+}
+
+// parseLog reads the items of a job's log that a report measures by (see
+// measured), scanning their JSON rather than decoding it whole: a large
+// period holds a million of them.
+func parseLog(items []archive.Record) []parsedItem {
+	out := make([]parsedItem, 0, len(items))
+	for _, it := range items {
+		var li parsedItem
+		var data []byte
+		jsonscan.Members(it.Data, func(name, v []byte) bool {
+			switch string(name) {
+			case `"event"`:
+				li.Event = jsonString(v)
+			case `"eventData"`:
+				data = v
+			}
+			return true
+		})
+		if !measured(li.Event) {
+			continue
+		}
+		jsonscan.Members(data, func(name, v []byte) bool {
+			switch string(name) {
+			case `"sourceServerID"`:
+				li.EventData.SourceServerID = jsonString(v)
+			case `"rawError"`:
+				li.EventData.RawError = jsonString(v)
+			case `"conversionProperties"`:
+				jsonscan.Members(v, func(name, v []byte) bool {
+					if string(name) == `"dataTimestamp"` {
+						li.EventData.ConversionProperties.DataTimestamp = jsonString(v)
+					}
+					return true
+				})
+			}
+			return true
+		})
+		li.at = it.Time.UTC()
+		out = append(out, li)
+	}
+	return out
+}
+
+// measured says whether a report reads log items of event.
+func measured(event string) bool {
+	switch event {
+	case evJobStart, evJobCancel, evServerSkipped, evConversionEnd, evLaunchStart:
+		return true
+	}
+	return failing(event)
+}
+
+// jsonString returns the string a JSON value spells, or "" for another
+// kind of value.
+func jsonString(v []byte) string {
+	if len(v) < 2 || v[0] != '"' {
+		return ""
+	}
+	return jsonscan.MemberName(v)
+}
+
 // launchOf measures server p's part in job rec (j), from its log items.
-func launchOf(rec archive.Record, j jobData, p participant, items []archive.Record, inst map[string]time.Time) Launch {
+func launchOf(rec archive.Record, j jobData, p participant, items []parsedItem, inst map[string]time.Time) Launch {
 	l := Launch{
 		JobID: j.JobID, Kind: kindOf(j.InitiatedBy), InitiatedBy: j.InitiatedBy,
 		JobStart: rec.Time.UTC(), JobStartFrom: "creationDateTime", LaunchStatus: p.LaunchStatus,
@@ -229,12 +314,8 @@ func launchOf(rec archive.Record, j jobData, p participant, items []archive.Reco
 	}
 	var launched, cancelled bool
 	var launchedAt time.Time
-	for _, it := range items {
-		var li logItem
-		if json.Unmarshal(it.Data, &li) != nil {
-			continue
-		}
-		at := it.Time.UTC()
+	for _, li := range items {
+		at := li.at
 		switch {
 		case li.Event == evJobStart && l.JobStartFrom != evJobStart:
 			l.JobStart, l.JobStartFrom = at, evJobStart

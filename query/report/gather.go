@@ -48,8 +48,8 @@ type Data struct {
 	Jobs []archive.Record
 	// Logs are the logs of the jobs the report measures.
 	Logs map[archive.JobRef][]archive.Record
-	// Servers are every observation of the selected source servers up to
-	// the period's end; Deleted when a complete listing noticed each
+	// Servers are every observation of the selected source servers (those
+	// after the period name a server's hostname); Deleted when a complete listing noticed each
 	// server gone (by serverKey).
 	Servers []archive.Record
 	Deleted map[string]time.Time
@@ -108,7 +108,7 @@ func (d *Data) read(ctx context.Context, r *archive.Reader, sel Selection) error
 	}
 	server := func(id string) bool { return len(sel.ServerIDs) == 0 || slices.Contains(sel.ServerIDs, id) }
 
-	err = r.EachBetween(kinds.DRSSourceServer, time.Time{}, to, func(rec archive.Record) error {
+	err = r.Each(kinds.DRSSourceServer, func(rec archive.Record) error {
 		if where(rec) && server(rec.ID) {
 			d.Servers = append(d.Servers, rec)
 		}

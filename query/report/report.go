@@ -63,7 +63,8 @@ type Filters struct {
 
 // Summary is the report across servers.
 type Summary struct {
-	// Protected counts the source servers the archive knows in the period;
+	// Protected counts the source servers observed by the period's end or
+	// taking part in a launch of it, and not deleted upstream before it;
 	// Drilled those of them with a drill that launched in the period.
 	Protected int `json:"protected"`
 	Drilled   int `json:"drilled"`
