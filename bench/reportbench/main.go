@@ -16,6 +16,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"runtime/pprof"
 	"slices"
 	"syscall"
 	"time"
@@ -31,13 +32,26 @@ func main() {
 	from := flag.String("from", "2026-07-01", "start of the period")
 	to := flag.String("to", "2026-11-02", "end of the period")
 	runs := flag.Int("runs", 3, "runs of each measure; the median is reported")
+	profile := flag.String("cpuprofile", "", "write a CPU profile of the in-process phases to this `file`")
 	flag.Parse()
+	if *profile != "" {
+		f, err := os.Create(*profile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "reportbench: %v\n", err)
+			os.Exit(1)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	if *dir == "" {
 		fmt.Fprintln(os.Stderr, "reportbench: -archive is required")
 		os.Exit(2)
 	}
 	if err := run(*dir, *bin, *from, *to, *runs); err != nil {
 		fmt.Fprintf(os.Stderr, "reportbench: %v\n", err)
+		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 }
