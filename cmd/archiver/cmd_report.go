@@ -161,7 +161,7 @@ EXAMPLES:
 ` + exitStatusHelp,
 		Flags: append(selectionFlags(),
 			&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Usage: "html, markdown, json or table (default: by --out's extension, else table)"},
-			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "file to write the report to (- or none: standard output)"},
+			&cli.StringFlag{Name: "out", Usage: "file to write the report to (- or none: standard output)"},
 			&cli.BoolFlag{Name: "force", Usage: "replace an existing --out file"},
 		),
 		Action: func(c *cli.Context) error {

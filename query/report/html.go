@@ -197,13 +197,16 @@ svg.timeline { width: 100%; height: auto; max-width: 60em; display: block; }
 .legend span { display: inline-block; margin-right: 1em; }
 .legend i { display: inline-block; width: .9em; height: .9em; margin-right: .3em; vertical-align: middle; }
 .server { break-inside: avoid-page; }
-.raw { font-size: .8em; color: #444; word-break: break-word; }
+.raw { font-size: .8em; color: #444; word-break: break-word; min-width: 16em; }
+.wide { overflow-x: auto; }
 @media print {
   body { max-width: none; margin: 0; font-size: 10pt; }
   a { color: inherit; text-decoration: none; }
   table.sortable th::after { content: none; }
   .server { break-before: page; }
   h2 { break-after: avoid; }
+  .wide { overflow: visible; }
+  tr { break-inside: avoid; }
 }
 </style>
 </head>
@@ -260,8 +263,8 @@ Made at {{stamp .GeneratedAt}} by archiver {{.Archiver}} from the archive <code>
 <p>{{.Region}}, account {{.Account}}. Last drill that launched: {{if .LastDrill}}<code>{{.LastDrill.JobID}}</code> at {{stamp .LastDrill.LaunchedAt}}, {{daysSince .Server}} before the period's end{{else}}never{{end}}.
 Records: <code>archiver query --id {{.SourceServerID}} --from {{rfc3339 $.Filters.From}} --to {{rfc3339 $.Filters.To}}</code></p>
 {{.Timeline}}
-{{if .Launches}}<table class="sortable launches"><thead><tr><th>Job</th><th>Kind</th><th>Job start</th><th>Result</th><th>Launched</th><th>Time to launch</th><th>Snapshot used</th><th>Recovery point</th><th>Failed step</th><th>Error code</th><th>rawError</th></tr></thead><tbody>
-{{.LaunchRows}}</tbody></table>{{else}}<p>No drills or recoveries in the period.</p>{{end}}
+{{if .Launches}}<div class="wide"><table class="sortable launches"><thead><tr><th>Job</th><th>Kind</th><th>Job start</th><th>Result</th><th>Launched</th><th>Time to launch</th><th>Snapshot used</th><th>Recovery point</th><th>Failed step</th><th>Error code</th><th>rawError</th></tr></thead><tbody>
+{{.LaunchRows}}</tbody></table></div>{{else}}<p>No drills or recoveries in the period.</p>{{end}}
 <p>Recovery snapshots in the period: {{.Snapshots.Count}}{{if .Snapshots.LargestGapSeconds}}; largest gap {{gap .Server}}, from <code>{{.Snapshots.GapFromID}}</code> ({{optStamp .Snapshots.GapFrom}}) to <code>{{.Snapshots.GapToID}}</code> ({{optStamp .Snapshots.GapTo}}){{end}}.</p>
 <p>Replication ({{.Replication.Observations}} observations): {{duration .Replication.OutsideContinuousSeconds}} outside CONTINUOUS, {{duration .Replication.UnobservedSeconds}} unobserved. States: {{secs .Replication.States}}. Lag: {{secs .Replication.LagBands}}.</p>
 {{if .Failures}}<table class="failures"><thead><tr><th>Step</th><th>Error code</th><th>Count</th><th>Jobs</th><th>Fixed by</th></tr></thead><tbody>
