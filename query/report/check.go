@@ -54,16 +54,18 @@ type Breach struct {
 
 // CheckResult is the outcome of a check; its JSON is --output json.
 type CheckResult struct {
-	Schema   string       `json:"schema"`
-	Checked  time.Time    `json:"checkedAt"`
-	Filters  Filters      `json:"filters"`
-	Policy   policyJSON   `json:"policy"`
-	Archive  ArchiveState `json:"archive"`
-	Servers  int          `json:"servers"`
-	Breaches []Breach     `json:"breaches"`
+	Schema   string        `json:"schema"`
+	Checked  time.Time     `json:"checkedAt"`
+	Filters  Filters       `json:"filters"`
+	Policy   PolicySeconds `json:"policy"`
+	Archive  ArchiveState  `json:"archive"`
+	Servers  int           `json:"servers"`
+	Breaches []Breach      `json:"breaches"`
 }
 
-type policyJSON struct {
+// PolicySeconds is a Policy in seconds, as --output json states it (0: the
+// rule was not given).
+type PolicySeconds struct {
 	MaxDrillAgeSeconds float64 `json:"maxDrillAgeSeconds,omitempty"`
 	MaxRTOSeconds      float64 `json:"maxRTOSeconds,omitempty"`
 	MaxRPOSeconds      float64 `json:"maxRPOSeconds,omitempty"`
@@ -73,7 +75,7 @@ type policyJSON struct {
 func Check(rep *Report, p Policy) CheckResult {
 	res := CheckResult{
 		Schema: CheckSchemaVersion, Checked: rep.GeneratedAt, Filters: rep.Filters, Archive: rep.Archive,
-		Policy:   policyJSON{p.MaxDrillAge.Seconds(), p.MaxRTO.Seconds(), p.MaxRPO.Seconds()},
+		Policy:   PolicySeconds{p.MaxDrillAge.Seconds(), p.MaxRTO.Seconds(), p.MaxRPO.Seconds()},
 		Servers:  len(rep.Servers),
 		Breaches: []Breach{},
 	}

@@ -55,7 +55,11 @@ func Timeline(s Server, from, to time.Time) ([]byte, error) {
 	p := plot.New()
 	p.X.Min, p.X.Max = unix(from), unix(to)
 	p.Y.Min, p.Y.Max = 0, 3
-	p.X.Tick.Marker = plot.TimeTicks{Format: "2006-01-02"}
+	format := "2006-01-02"
+	if to.Sub(from) < 4*24*time.Hour {
+		format = "01-02 15:04"
+	}
+	p.X.Tick.Marker = plot.TimeTicks{Format: format}
 	p.Y.Tick.Marker = plot.ConstantTicks([]plot.Tick{
 		{Value: rowReplication, Label: "replication"},
 		{Value: rowSnapshots, Label: "snapshots"},
