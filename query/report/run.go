@@ -58,7 +58,7 @@ func Run(ctx context.Context, o Options, now time.Time, stdout, stderr io.Writer
 		_, err := stdout.Write(buf.Bytes())
 		return "", err
 	}
-	f, err := outfile.Create(ctx, o.Out, outfile.Options{Force: o.Force, Mode: 0o644, Stdout: stdout})
+	f, err := outfile.Create(ctx, o.Out, outfile.Options{Force: o.Force, Stdout: stdout})
 	if err != nil {
 		return "", fmt.Errorf("report: %w", err)
 	}
