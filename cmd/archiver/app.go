@@ -135,7 +135,9 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		cmd.OnUsageError = func(_ *cli.Context, err error, _ bool) error {
 			return usageError{err: err, command: name}
 		}
-		cmd.Description += "\n\n" + exitStatusHelp
+		if !listsExitStatus(cmd.Description) {
+			cmd.Description += "\n\n" + exitStatusHelp
+		}
 		withFlagCheck(cmd)
 	}
 	return app

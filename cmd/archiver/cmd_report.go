@@ -156,9 +156,7 @@ EXAMPLES:
    archiver report --out drills-2026-q3.html
    archiver report --from 2026-07 --to 2026-09 --format markdown --out q3.md
    archiver report --region eu-west-1 --format json | jq '.summary.coverage'
-   archiver report --source-server s-0123456789abcdef0
-
-` + exitStatusHelp,
+   archiver report --source-server s-0123456789abcdef0`,
 		Flags: append(selectionFlags(),
 			&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Usage: "html, markdown, json or table (default: by --out's extension, else table)"},
 			&cli.StringFlag{Name: "out", Usage: "file to write the report to (- or none: standard output)"},
@@ -235,7 +233,8 @@ EXIT STATUS:
    0    every server meets the policy
    1    runtime error (archive or file trouble; the message says which)
    2    usage error (bad flag, argument or value)
-   3    at least one server breaks the policy (each is printed)`,
+   3    at least one server breaks the policy (each is printed)
+   130  interrupted`,
 		Flags: append(selectionFlags(),
 			&cli.StringFlag{Name: "max-drill-age", Usage: "longest time since a server's last drill that launched, such as 90d"},
 			&cli.StringFlag{Name: "max-rto", Usage: "longest time to launch of a server's latest launch, such as 1h"},
@@ -289,4 +288,11 @@ func appendServerGauges(ctx context.Context, opts archsync.Options, runErr error
 	if err != nil {
 		fmt.Fprintf(stderr, "archiver: sync: %v\n", err)
 	}
+}
+
+// listsExitStatus reports whether a command's help lists its exit statuses
+// itself (check has one of its own, 3), so that the common list is not
+// added.
+func listsExitStatus(description string) bool {
+	return strings.Contains(description, "\nEXIT STATUS:")
 }
