@@ -178,7 +178,11 @@ func (d *Data) read(ctx context.Context, r *archive.Reader, sel Selection) error
 	if err != nil {
 		return err
 	}
-	drilled := map[string]bool{}
+	// A job's launchStatus says LAUNCHED; its log decides (Compute). A few
+	// candidates per server, newest first, stand in for a log that
+	// disagrees.
+	const candidates = 3
+	drills := map[string]int{}
 	for _, rec := range slices.Backward(older) {
 		j, _ := parseJob(rec.Data)
 		if kindOf(j.InitiatedBy) != KindDrill {
@@ -186,8 +190,8 @@ func (d *Data) read(ctx context.Context, r *archive.Reader, sel Selection) error
 		}
 		for _, p := range j.Servers {
 			k := serverKey(p.SourceServerID, rec.Region, rec.Account)
-			if server(p.SourceServerID) && launchedStatus(p.LaunchStatus) && !drilled[k] {
-				drilled[k] = true
+			if server(p.SourceServerID) && launchedStatus(p.LaunchStatus) && drills[k] < candidates {
+				drills[k]++
 				d.Logs[jobRef(rec)] = nil
 			}
 		}
