@@ -135,9 +135,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		cmd.OnUsageError = func(_ *cli.Context, err error, _ bool) error {
 			return usageError{err: err, command: name}
 		}
-		if !listsExitStatus(cmd.Description) {
-			cmd.Description += "\n\n" + exitStatusHelp
-		}
+		cmd.Description += "\n\n" + exitStatusHelp
 		withFlagCheck(cmd)
 	}
 	return app

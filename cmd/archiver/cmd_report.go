@@ -222,19 +222,15 @@ report: by default the last 90 days.
 in seconds, the archive's checkpoint, and "breaches", each with the
 server, rule, limitSeconds, valueSeconds, jobID and evidence.
 
-For cron mail and CI: the exit status says whether the policy holds.
+For cron mail and CI the exit status says whether the policy holds: 0 when
+every server meets it, 3 when at least one breaks it (each is printed, and
+one line on stderr counts them); 1 and 2 are runtime and usage errors, as
+for every command.
 
 EXAMPLES:
    archiver check --max-drill-age 90d --max-rto 1h --max-rpo 15m
    archiver check --max-drill-age 30d --source-server s-0123456789abcdef0
-   archiver check --max-rto 45m --output json | jq '.breaches[].sourceServerID'
-
-EXIT STATUS:
-   0    every server meets the policy
-   1    runtime error (archive or file trouble; the message says which)
-   2    usage error (bad flag, argument or value)
-   3    at least one server breaks the policy (each is printed)
-   130  interrupted`,
+   archiver check --max-rto 45m --output json | jq '.breaches[].sourceServerID'`,
 		Flags: append(selectionFlags(),
 			&cli.StringFlag{Name: "max-drill-age", Usage: "longest time since a server's last drill that launched, such as 90d"},
 			&cli.StringFlag{Name: "max-rto", Usage: "longest time to launch of a server's latest launch, such as 1h"},
@@ -288,11 +284,4 @@ func appendServerGauges(ctx context.Context, opts archsync.Options, runErr error
 	if err != nil {
 		fmt.Fprintf(stderr, "archiver: sync: %v\n", err)
 	}
-}
-
-// listsExitStatus reports whether a command's help lists its exit statuses
-// itself (check has one of its own, 3), so that the common list is not
-// added.
-func listsExitStatus(description string) bool {
-	return strings.Contains(description, "\nEXIT STATUS:")
 }

@@ -222,8 +222,8 @@ func runSync(ctx context.Context, opts archsync.Options, quiet bool, stdout, std
 	opts.Retrying = prog.say
 	start := time.Now()
 	err := archsync.Run(ctx, opts, &stats)
-	prog.stop()
 	appendServerGauges(ctx, opts, err, stderr)
+	prog.stop()
 	if err != nil {
 		return fmt.Errorf("sync: %w", err)
 	}
