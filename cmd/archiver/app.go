@@ -129,6 +129,8 @@ func newAppWithArgs(stdout, stderr io.Writer, args []string) *cli.App {
 			pruneCommand(),
 			migrateCommand(),
 			statusCommand(),
+			reportCommand(),
+			checkCommand(),
 			backupCommand(),
 			demoCommand(),
 			versionCommand(),

@@ -19,7 +19,10 @@ func demoCommand() *cli.Command {
 (drills, recoveries, failed launches, servers whose replication state changes),
 syncs it into an archive, lets the history move on, syncs again, and prints
 what a post-incident reviewer would ask: the latest jobs, the failed launches
-with their raw errors, and each source server's replication history.
+with their raw errors, and each source server's replication history. It
+ends by writing the recoverability report of its archive ('archiver report',
+as HTML) to recoverability-report.html in the archive's directory, and
+prints its path.
 
 No AWS account or network is used. The demo archive goes to a new temporary
 directory, unless --archive (or ARCHIVER_ARCHIVE) is given; it is kept so that
@@ -41,7 +44,7 @@ EXAMPLES:
 			if err := noArgs(c); err != nil {
 				return err
 			}
-			o := demo.Options{ArchiveDir: c.String("archive"), Seed: c.Int64("seed")}
+			o := demo.Options{ArchiveDir: c.String("archive"), Seed: c.Int64("seed"), Build: archiverBuild()}
 			if !c.IsSet("archive") || o.ArchiveDir == "" {
 				d, err := os.MkdirTemp("", "archiver-demo-")
 				if err != nil {

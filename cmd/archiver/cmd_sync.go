@@ -113,7 +113,13 @@ written to in place. The metrics are: archiver_sync_last_success_timestamp_secon
 archiver_sync_last_run_timestamp_seconds, archiver_sync_success,
 archiver_sync_duration_seconds, archiver_sync_items_total,
 archiver_sync_records_added_total, archiver_sync_errors_total and
-archiver_sync_runs_total, labelled by source, region and account (and kind).
+archiver_sync_runs_total, labelled by source, region and account (and kind);
+and, per DRS source server (labelled source_server, hostname, region and
+account), the measures of 'archiver report' over the last 90 days:
+archiver_drs_server_last_drill_timestamp_seconds (0: never drilled),
+archiver_drs_server_time_to_launch_seconds and
+archiver_drs_server_recovery_point_seconds of its latest launch that
+measured them.
 
 When another process holds the archive for longer than --lock-timeout, sync
 stops with "archive busy: ..." naming the holder.
@@ -273,6 +279,7 @@ func runSync(ctx context.Context, opts archsync.Options, say syncSay, stdout, st
 	opts.Retrying = prog.say
 	start := time.Now()
 	err := archsync.Run(ctx, opts, &stats)
+	appendServerGauges(ctx, opts, err, stderr)
 	prog.stop()
 	var failed *archsync.TargetsError
 	if err != nil && !errors.As(err, &failed) {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/archiver-dev/archiver/archive"
 	"github.com/archiver-dev/archiver/archive/synclock"
+	"github.com/archiver-dev/archiver/query/report"
 	archsync "github.com/archiver-dev/archiver/sync"
 )
 
@@ -65,8 +66,13 @@ func exitCode(err error, stderr io.Writer) int {
 		diskFull *archsync.DiskFullError
 		creds    *archsync.CredentialsError
 		damaged  *archive.DamagedError
+		policy   *report.PolicyError
 	)
 	switch {
+	case errors.As(err, &policy):
+		// Not a failure of archiver: the answer 'archiver check' was
+		// asked for, each breach already printed.
+		code = exitPolicy
 	case errors.As(err, &ue):
 		code = exitUsage
 		if ue.command != "" {

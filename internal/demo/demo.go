@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"path/filepath"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -23,7 +24,9 @@ import (
 
 	"github.com/archiver-dev/archiver/archive"
 	"github.com/archiver-dev/archiver/archive/kinds"
+	"github.com/archiver-dev/archiver/internal/buildinfo"
 	"github.com/archiver-dev/archiver/internal/emulator"
+	"github.com/archiver-dev/archiver/query/report"
 	archsync "github.com/archiver-dev/archiver/sync"
 )
 
@@ -36,6 +39,8 @@ type Options struct {
 	// Temporary says that ArchiveDir is a new temporary directory made for
 	// this run; the report then says how to remove it.
 	Temporary bool
+	// Build is the running archiver's build, stated in the HTML report.
+	Build buildinfo.Info
 }
 
 // shellQuote quotes s for a POSIX shell when it needs quoting.
@@ -100,7 +105,7 @@ func Run(ctx context.Context, o Options, w io.Writer) error {
 		return err
 	}
 	defer st.Close()
-	return st.View(func(r *archive.Reader) error {
+	err = st.View(func(r *archive.Reader) error {
 		if err := latestJobs(r, w, 8); err != nil {
 			return err
 		}
@@ -123,11 +128,35 @@ func Run(ctx context.Context, o Options, w io.Writer) error {
 			"  archiver --archive %s query --kind snowball.clusterJob --output table\n"+
 			"  archiver --archive %s export --out drs-history.json\n"+
 			"  archiver --archive %s verify\n", a, a, a, a, a)
+		fmt.Fprintf(w, "  archiver --archive %s check --max-drill-age 30d --max-rto 20m\n", a)
 		if o.Temporary {
 			fmt.Fprintf(w, "\nThe demo archive stays in %s until you remove it:\n  rm -rf %s\n", a, shellQuote(a))
 		}
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	st.Close()
+	return writeReport(ctx, o, emu.Now(), w)
+}
+
+// ReportName is the file, in the demo archive's directory, that the demo
+// writes the report of its archive to.
+const ReportName = "recoverability-report.html"
+
+// writeReport writes the HTML report of the demo archive over the 90 days
+// before the emulated now, and says where it is.
+func writeReport(ctx context.Context, o Options, now time.Time, w io.Writer) error {
+	path, err := report.Run(ctx, report.Options{
+		ArchiveDir: o.ArchiveDir, Format: report.FormatHTML, Out: filepath.Join(o.ArchiveDir, ReportName), Force: true,
+		LockTimeout: time.Minute, Build: o.Build,
+	}, now, w, w)
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	fmt.Fprintf(w, "\nRecoverability report of this archive (archiver report; open it in a browser, offline):\n  %s\n", path)
+	return nil
 }
 
 type jobView struct {

@@ -380,14 +380,17 @@ func (h *history) planLaunch(j *job, servers []*server, drill, cancellable bool)
 	fates := make([]int, len(servers))
 	for i, s := range servers {
 		j.parts = append(j.parts, participant{serverID: s.id, planned: "i-" + h.uniqueHex(), status: statusPending})
+		// The default rate keeps the thresholds, and the history, as
+		// they were before the rate could be set.
+		f := h.opts.LaunchFailureRate / DefaultLaunchFailureRate
 		switch x := r.Float64(); {
-		case x < 0.02:
+		case x < 0.02*f:
 			fates[i] = fateSkipped
-		case x < 0.045:
+		case x < 0.045*f:
 			fates[i] = fateSnapshotFails
-		case x < 0.08:
+		case x < 0.08*f:
 			fates[i] = fateConversionFails
-		case x < 0.12:
+		case x < 0.12*f:
 			fates[i] = fateLaunchFails
 		}
 	}

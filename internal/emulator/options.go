@@ -83,7 +83,22 @@ type Options struct {
 	// clusters and jobs, SMS replication jobs and runs, and DRS launch and
 	// replication configurations and source networks.
 	NoUnknownFields bool
+	// SnapshotInterval is how often a replicating source server takes a
+	// recovery snapshot. Zero selects DefaultSnapshotInterval.
+	SnapshotInterval time.Duration
+	// LaunchFailureRate is the fraction of servers in a drill or recovery
+	// whose launch is skipped or fails (at its snapshot, conversion or
+	// launch, in the default proportions). Zero selects
+	// DefaultLaunchFailureRate; a negative value means none fails.
+	LaunchFailureRate float64
 }
+
+// DefaultSnapshotInterval and DefaultLaunchFailureRate are the defaults of
+// Options.SnapshotInterval and Options.LaunchFailureRate.
+const (
+	DefaultSnapshotInterval  = 4 * time.Hour
+	DefaultLaunchFailureRate = 0.12
+)
 
 // resolved returns o with every default filled in.
 func (o Options) resolved() Options {
@@ -126,6 +141,15 @@ func (o Options) resolved() Options {
 	o.SnowballJobsPerCluster = countOrDefault(o.SnowballJobsPerCluster, DefaultSnowballJobsPerCluster)
 	o.SMSJobs = countOrDefault(o.SMSJobs, DefaultSMSJobs)
 	o.SourceNetworks = countOrDefault(o.SourceNetworks, DefaultSourceNetworks)
+	if o.SnapshotInterval <= 0 {
+		o.SnapshotInterval = DefaultSnapshotInterval
+	}
+	switch {
+	case o.LaunchFailureRate == 0:
+		o.LaunchFailureRate = DefaultLaunchFailureRate
+	case o.LaunchFailureRate < 0:
+		o.LaunchFailureRate = 0
+	}
 	if o.StagingAccounts == nil {
 		o.StagingAccounts = []string{DefaultStagingAccount}
 	} else {

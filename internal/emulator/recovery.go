@@ -14,13 +14,11 @@ import (
 // answer as it was.
 const recoveryStream = 0x7265636f76657279
 
-// Recovery snapshots are taken every snapshotInterval per replicating
-// server, within snapshotWindow of the history's end (older ones are never
-// generated, so a long Advance does not make thousands of them).
-const (
-	snapshotInterval = 4 * time.Hour
-	snapshotWindow   = 48 * time.Hour
-)
+// Recovery snapshots are taken every Options.SnapshotInterval per
+// replicating server, within snapshotWindow of the history's end (older
+// ones are never generated, so a long Advance does not make thousands of
+// them).
+const snapshotWindow = 48 * time.Hour
 
 // EC2 instance states a recovery instance moves between.
 const (
@@ -54,6 +52,7 @@ type recoveryHistory struct {
 	rng             *rand.Rand
 	noUnknown       bool
 	region, account string
+	interval        time.Duration                  // Options.SnapshotInterval
 	snaps           map[string][]*recoverySnapshot // by source server ID, oldest first
 	next            map[string]time.Time           // when each server's next snapshot is due
 	instances       map[string]*recoveryInstance   // by recovery instance ID
@@ -68,6 +67,7 @@ func newRecoveryHistory(h *history) *recoveryHistory {
 		noUnknown: h.opts.NoUnknownFields,
 		region:    h.opts.Region,
 		account:   h.opts.Account,
+		interval:  h.opts.SnapshotInterval,
 		snaps:     map[string][]*recoverySnapshot{},
 		next:      map[string]time.Time{},
 		instances: map[string]*recoveryInstance{},
@@ -90,9 +90,9 @@ func (rh *recoveryHistory) advance(h *history, now time.Time) {
 	for _, s := range h.servers {
 		due, ok := rh.next[s.id]
 		if !ok || due.Before(now.Add(-snapshotWindow)) {
-			due = now.Add(-snapshotWindow + between(r, 0, snapshotInterval))
+			due = now.Add(-snapshotWindow + between(r, 0, rh.interval))
 		}
-		for ; !due.After(now); due = due.Add(snapshotInterval) {
+		for ; !due.After(now); due = due.Add(rh.interval) {
 			if !replicating(s.state) {
 				continue
 			}
