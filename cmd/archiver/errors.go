@@ -27,6 +27,7 @@ const exitStatusHelp = `EXIT STATUS:
    0    success
    1    runtime error (AWS, archive or file trouble; the message says which)
    2    usage error (bad flag, argument or value)
+   3    'archiver check': a server breaks the policy (the output says which)
    130  interrupted; everything committed before the interrupt is kept
    141  the output was a pipe whose reader stopped early (as in
         'archiver export --out - | head'); nothing is printed, and scratch
