@@ -66,9 +66,14 @@ type commit struct {
 	apply func(w *archive.Writer, d *delta) error
 	log   *logPage
 	// target is the number of the target that fetched the page (from 1;
-	// 0 for none), taken from the context it was sent with.
+	// 0 for none) and source the source whose fetch it is, taken from the
+	// context it was sent with.
 	target int
+	source Source
 }
+
+// sourceKey is the context key of the source a fetch reads.
+type sourceKey struct{}
 
 // targetKey is the context key of the number of the target a fetch reads.
 type targetKey struct{}
@@ -202,6 +207,7 @@ func (c *committer) send(ctx context.Context, cm commit) error {
 		return err
 	}
 	cm.target, _ = ctx.Value(targetKey{}).(int)
+	cm.source, _ = ctx.Value(sourceKey{}).(Source)
 	c.pending = append(c.pending, cm)
 	c.items += cm.items
 	if len(c.pending) == 1 {
@@ -214,13 +220,17 @@ func (c *committer) send(ctx context.Context, cm commit) error {
 // drop removes the pages of target number n that wait for their commit: a
 // target that failed commits nothing after its failure, as a sync of one
 // target never did. The other targets' pages stay.
-func (c *committer) drop(n int) {
+func (c *committer) drop(n int) { c.dropSource(n, "") }
+
+// dropSource drops the pages of target n fetched for source src (every
+// source when src is "") that are still waiting for their commit.
+func (c *committer) dropSource(n int, src Source) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	kept := c.pending[:0]
 	items := 0
 	for _, cm := range c.pending {
-		if cm.target != n {
+		if cm.target != n || (src != "" && cm.source != src) {
 			kept = append(kept, cm)
 			items += cm.items
 		}

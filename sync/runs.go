@@ -67,6 +67,25 @@ func (rp *report) end(t target, uninit bool, err error) {
 	rp.done = append(rp.done, targetRun{t: t, items: items, err: err, uninit: uninit})
 }
 
+// errorOfSource returns the error of source src among the errors of a
+// target's sources (nil when src did not fail).
+func errorOfSource(err error, src Source) error {
+	var each []error
+	var many sourceErrors
+	if errors.As(err, &many) {
+		each = many
+	} else {
+		each = []error{err}
+	}
+	for _, e := range each {
+		var se *sourceError
+		if errors.As(e, &se) && se.src == src {
+			return se
+		}
+	}
+	return nil
+}
+
 // sourceError tags a fetch error with the source whose fetch failed.
 type sourceError struct {
 	src Source
@@ -175,15 +194,18 @@ func (rp *report) runs(runErr error, red *redactor) []archive.SyncRun {
 	switch {
 	case len(rp.done) > 0:
 		for _, d := range rp.done {
-			var failed *sourceError
-			errors.As(d.err, &failed)
 			for _, src := range rp.o.Sources {
 				err := d.err
 				switch {
 				case err == nil:
 					err = runLevel
-				case failed != nil && failed.src != src:
-					err = fmt.Errorf("stopped when %s failed", failed.src)
+				case onlySourceErrors(err):
+					// Sources fail on their own: this one carries its
+					// own error, or none.
+					err = errorOfSource(d.err, src)
+					if err == nil {
+						err = runLevel
+					}
 				}
 				s := mk(src, d.t.region, d.t.account, d.items, err)
 				if src == SourceDRS && d.uninit && s.OK() {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	gosync "sync"
 	"time"
 
@@ -108,12 +109,33 @@ func Run(ctx context.Context, o Options, stats *Stats) (err error) {
 }
 
 // fetchTarget reads every source in one region and account, the sources
-// side by side, and returns the first error; the others are then cancelled.
+// side by side and each on its own: a source that fails stops neither the
+// others nor their commits, and its own pages not yet committed are
+// dropped. It returns the failed sources' errors together (sourceErrors).
 // DRS answering that it is not initialised there is no error: it is noted
-// in uninit and the other sources go on.
+// in uninit.
 func fetchTarget(ctx context.Context, o Options, t target, com *committer, complete map[archive.JobRef]bool,
 	newest map[snapshotKey]time.Time, seen time.Time, stats *Stats, uninit *uninitFlag) error {
-	g := newGroup(ctx)
+	var (
+		wg   gosync.WaitGroup
+		mu   gosync.Mutex
+		errs []error
+	)
+	target, _ := ctx.Value(targetKey{}).(int)
+	start := func(src Source, fn func(ctx context.Context) error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := fn(context.WithValue(ctx, sourceKey{}, src))
+			if err == nil {
+				return
+			}
+			com.dropSource(target, src)
+			mu.Lock()
+			errs = append(errs, err)
+			mu.Unlock()
+		}()
+	}
 	for _, src := range o.Sources {
 		switch src {
 		case SourceDRS:
@@ -128,23 +150,45 @@ func fetchTarget(ctx context.Context, o Options, t target, com *committer, compl
 
 				newestSnapshot: newest,
 			}
-			g.run(bySource(src, drsOrUninitialised(uninit, func(ctx context.Context) error { return runDRS(ctx, run, o.Concurrency) })))
+			start(src, bySource(src, drsOrUninitialised(uninit, func(ctx context.Context) error { return runDRS(ctx, run, o.Concurrency) })))
 		case SourceSnowball:
 			run := &snowballRun{
 				client: NewSnowballClient(t.cfg, o.EndpointURL, true), com: com, region: t.region, account: t.account,
 				seen: seen, pageSize: o.PageSize, clusters: o.SnowballClusters, stats: stats,
 			}
-			g.run(bySource(src, run.run))
+			start(src, bySource(src, run.run))
 		case SourceSMS:
 			run := &smsRun{
 				client: NewSMSClient(t.cfg, o.EndpointURL), com: com, region: t.region, account: t.account,
 				seen: seen, pageSize: o.PageSize, stats: stats,
 			}
-			g.run(bySource(src, run.run))
+			start(src, bySource(src, run.run))
 		}
 	}
-	return g.wait()
+	wg.Wait()
+	switch len(errs) {
+	case 0:
+		return nil
+	case 1:
+		return errs[0]
+	}
+	return sourceErrors(errs)
 }
+
+// sourceErrors are the errors of several sources of one target.
+type sourceErrors []error
+
+// Error says each source's error, on one line.
+func (e sourceErrors) Error() string {
+	parts := make([]string, len(e))
+	for i, err := range e {
+		parts[i] = err.Error()
+	}
+	return strings.Join(parts, "; ")
+}
+
+// Unwrap returns each source's error.
+func (e sourceErrors) Unwrap() []error { return e }
 
 // group runs functions side by side. The first error cancels the others'
 // context and is the one wait returns.

@@ -36,7 +36,10 @@ func runTargets(ctx context.Context, o Options, targets []target, com *committer
 				t := targets[i]
 				start := time.Now()
 				uninit, err := readTarget(withTarget(ctx, i+1), o, t, com, complete, newest, seen, stats)
-				if err != nil {
+				if err != nil && !onlySourceErrors(err) {
+					// A failure of the whole target (its role, its
+					// account): whatever it fetched waits no longer. A
+					// source's failure dropped its own pages already.
 					com.drop(i + 1)
 				}
 				took := time.Since(start)
@@ -170,4 +173,19 @@ func (e *TargetsError) Unwrap() []error {
 		out[i] = f.Err
 	}
 	return out
+}
+
+// onlySourceErrors reports whether err is the failure of sources of a
+// target (one or several), each of which dropped its own pages, and not of
+// the target as a whole or of the run.
+func onlySourceErrors(err error) bool {
+	if errors.Is(err, context.Canceled) {
+		return false
+	}
+	var many sourceErrors
+	if errors.As(err, &many) {
+		return true
+	}
+	var one *sourceError
+	return errors.As(err, &one)
 }
