@@ -151,7 +151,7 @@ EXAMPLES:
 					return usageError{err: fmt.Errorf("--until: %w", err), command: "export"}
 				}
 			}
-			if s3dest.IsURL(c.String("out")) || c.String("ddl") != "" {
+			if s3dest.IsURL(c.String("out")) || c.String("ddl") != "" || c.String("out-dir") != "" {
 				return exportS3Action(c)
 			}
 			out := c.String("out")

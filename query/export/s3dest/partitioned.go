@@ -23,8 +23,40 @@ import (
 // Format names the layout of a partitioned export's manifest.
 const Format = "archiver-partitioned/1"
 
-// DefaultPartBytes is the default bound on a part's uncompressed size.
-const DefaultPartBytes = 64 << 20
+// DefaultPartBytes is the default bound on a part's uncompressed size:
+// engines read objects of tens to hundreds of MB best.
+const DefaultPartBytes = 128 << 20
+
+// Partition granularities: the dt partition of a record is its day
+// (YYYY-MM-DD) or its month (YYYY-MM), in UTC.
+const (
+	PartitionDay   = "day"
+	PartitionMonth = "month"
+)
+
+// DefaultPartition is the default partition granularity.
+const DefaultPartition = PartitionMonth
+
+// ParsePartition reads a partition granularity, day or month in any case;
+// "" is DefaultPartition.
+func ParsePartition(s string) (string, error) {
+	switch p := strings.ToLower(strings.TrimSpace(s)); p {
+	case "":
+		return DefaultPartition, nil
+	case PartitionDay, PartitionMonth:
+		return p, nil
+	}
+	return "", fmt.Errorf("%q: want day or month", s)
+}
+
+// PartitionValue returns the dt partition value of time t at granularity
+// partition (PartitionDay or PartitionMonth).
+func PartitionValue(partition string, t time.Time) string {
+	if partition == PartitionDay {
+		return t.UTC().Format(time.DateOnly)
+	}
+	return t.UTC().Format("2006-01")
+}
 
 // NoRegion is the region partition of records that name no region.
 const NoRegion = ddl.NoRegion
@@ -56,6 +88,9 @@ type Options struct {
 	// PartBytes bounds the uncompressed size of a part; zero means
 	// DefaultPartBytes. A record longer than the bound gets a part alone.
 	PartBytes int
+	// Partition is the granularity of the dt partition, PartitionDay or
+	// PartitionMonth; "" means DefaultPartition.
+	Partition string
 	// Only, when not nil, limits the export to the records with these keys.
 	Only map[archive.Key]bool
 	// Filters is recorded in the manifest.
@@ -94,6 +129,9 @@ type Manifest struct {
 	Position uint64 `json:"position"`
 	// Chain is the head of the archive's hash chain when it was read.
 	Chain export.ChainHead `json:"chain"`
+	// Partition is the granularity of the dt partitions, day or month
+	// (absent in exports made before months: day).
+	Partition string `json:"partition,omitempty"`
 	// Records is the number of records written; Counts per kind.
 	Records int                  `json:"records"`
 	Counts  map[archive.Kind]int `json:"counts"`
@@ -143,9 +181,10 @@ func joinKey(prefix, rest string) string {
 // Write writes the records r can see (limited by o.Only and
 // o.Since) to store as gzip'd JSON Lines in Hive layout,
 //
-//	PREFIX/kind=KIND/region=REGION/dt=YYYY-MM-DD/part-EXPORTID-NNNNN.jsonl.gz
+//	PREFIX/kind=KIND/region=REGION/dt=YYYY-MM/part-EXPORTID-NNNNN.jsonl.gz
 //
 // one record object per line as query.AppendRecord renders it, dt being the
+// month (or with o.Partition PartitionDay the day, YYYY-MM-DD) of the
 // record's time in UTC. Within a partition records come in key (time)
 // order; a part ends when the next line would take it past o.PartBytes
 // uncompressed. It returns the manifest of what it wrote, which it does not
@@ -171,6 +210,10 @@ func Write(ctx context.Context, r *archive.Reader, store ObjectStore, o Options)
 	if o.PartBytes <= 0 {
 		o.PartBytes = DefaultPartBytes
 	}
+	if o.Partition == "" {
+		o.Partition = DefaultPartition
+	}
+	m.Partition = o.Partition
 	for _, k := range kinds.Names() {
 		m.Counts[k] = 0
 	}
@@ -218,7 +261,7 @@ func Write(ctx context.Context, r *archive.Reader, store ObjectStore, o Options)
 			if region == "" {
 				region = NoRegion
 			}
-			p := partition{kind: kind, region: region, dt: rec.Key.Time().UTC().Format(time.DateOnly)}
+			p := partition{kind: kind, region: region, dt: PartitionValue(o.Partition, rec.Key.Time())}
 			parts[p] = append(parts[p], rec.Key)
 			return nil
 		})
@@ -232,6 +275,12 @@ func Write(ctx context.Context, r *archive.Reader, store ObjectStore, o Options)
 	}
 	slices.SortFunc(order, func(a, b partition) int { return strings.Compare(a.dir(), b.dir()) })
 
+	// The latest record of an object deleted upstream carries when that was
+	// noticed, as in an export to a file.
+	deleted, err := r.DeletedLatest()
+	if err != nil {
+		return m, fmt.Errorf("export: %w", err)
+	}
 	var line []byte
 	for _, p := range order {
 		pw := &partWriter{ctx: ctx, store: store, m: &m, limit: o.PartBytes,
@@ -243,6 +292,10 @@ func Write(ctx context.Context, r *archive.Reader, store ObjectStore, o Options)
 			}
 			if !ok {
 				continue
+			}
+			if d, ok := deleted[k]; ok {
+				at := d.DeletedUpstreamAt
+				rec.DeletedUpstreamAt = &at
 			}
 			line = append(query.AppendRecord(line[:0], rec), '\n')
 			if err := pw.add(line); err != nil {
