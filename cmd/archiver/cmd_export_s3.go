@@ -25,6 +25,7 @@ func s3ExportFlags() []cli.Flag {
 		&cli.BoolFlag{Name: "since-last", Usage: "with --out s3://...: export only what was added or changed since the last export there"},
 		&cli.StringFlag{Name: "part-size", Value: "128MiB", Usage: "with --out s3://... or --out-dir: largest uncompressed part (e.g. 128MiB)"},
 		&cli.StringFlag{Name: "partition", Value: s3dest.DefaultPartition, Usage: "with --out s3://..., --out-dir or --ddl: dt partitions by day (YYYY-MM-DD) or month (YYYY-MM)"},
+		&cli.StringFlag{Name: "format", Value: s3dest.FormatJSONLines, Usage: "with --out s3://..., --out-dir or --ddl: parts as gzip'd JSON Lines (jsonl) or Parquet with zstd (parquet)"},
 		&cli.StringFlag{Name: "out-dir", Usage: "write the partitioned layout of --out s3://... into this directory instead"},
 		&cli.StringFlag{Name: "object-lock-mode", Usage: "with --out s3://...: write WORM objects, GOVERNANCE or COMPLIANCE (needs --retain-days)"},
 		&cli.IntFlag{Name: "retain-days", Usage: "with --object-lock-mode: days every object is locked for"},
@@ -56,8 +57,12 @@ func exportS3Action(c *cli.Context) error {
 	if err != nil {
 		return usage(fmt.Errorf("--partition %w", err))
 	}
+	format, err := s3dest.ParseFormat(c.String("format"))
+	if err != nil {
+		return usage(fmt.Errorf("--format %w", err))
+	}
 	if d := c.String("ddl"); d != "" {
-		return printDDL(c, strings.ToLower(strings.TrimSpace(d)), dest, dir, partition)
+		return printDDL(c, strings.ToLower(strings.TrimSpace(d)), dest, dir, partition, format)
 	}
 	if dir != "" {
 		abs, err := filepath.Abs(dir)
@@ -76,7 +81,7 @@ func exportS3Action(c *cli.Context) error {
 	}
 	o := s3dest.RunOptions{
 		ArchiveDir: c.String("archive"), Destination: dest, Bucket: bucket, Prefix: prefix, Dir: dest,
-		LockTimeout: c.Duration("lock-timeout"), SinceLast: c.Bool("since-last"), Partition: partition,
+		LockTimeout: c.Duration("lock-timeout"), SinceLast: c.Bool("since-last"), Partition: partition, Format: format,
 		RetainDays: c.Int("retain-days"), KMSKeyID: c.String("sse-kms-key-id"),
 		Client:  s3dest.ClientOptions{EndpointURL: c.String("endpoint-url"), Region: c.String("s3-region"), Profile: c.String("profile")},
 		Version: archiverVersion(), Build: archiverBuildRef(),
@@ -120,7 +125,7 @@ func exportS3Action(c *cli.Context) error {
 
 // printDDL prints the --ddl statements over the export at dest (s3://...)
 // or dir, for the layout the archive's records have.
-func printDDL(c *cli.Context, dialect, dest, dir, partition string) error {
+func printDDL(c *cli.Context, dialect, dest, dir, partition, format string) error {
 	usage := func(err error) error { return usageError{err: err, command: "export"} }
 	location := dest
 	if location == "" && dir != "" {
@@ -148,7 +153,7 @@ func printDDL(c *cli.Context, dialect, dest, dir, partition string) error {
 	if endpoint == "" {
 		endpoint = os.Getenv("AWS_ENDPOINT_URL")
 	}
-	text, err := ddl.Statements(ddl.Options{Dialect: dialect, Location: location, Endpoint: endpoint, Layout: layout})
+	text, err := ddl.Statements(ddl.Options{Dialect: dialect, Location: location, Endpoint: endpoint, Format: format, Layout: layout})
 	if err != nil {
 		return usage(fmt.Errorf("--ddl: %w", err))
 	}

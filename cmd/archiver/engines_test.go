@@ -185,16 +185,21 @@ func TestEnginesReadTheExport(t *testing.T) {
 	c := archivetest.S3Client(url)
 	archivetest.LockedBucket(t, c, "engines")
 	dir, _, want := engineHistory(t)
-	out := filepath.Join(t.TempDir(), "export")
-	for _, args := range [][]string{{"--out", "s3://engines/history"}, {"--out-dir", out}} {
-		code, _, stderr := runCLI(t, append([]string{"--archive", dir, "export"}, args...)...)
-		if code != 0 {
-			t.Fatalf("export %v: exit %d: %s", args, code, stderr)
+	out := t.TempDir()
+	for _, format := range []string{"jsonl", "parquet"} {
+		for _, args := range [][]string{{"--out", "s3://engines/" + format}, {"--out-dir", filepath.Join(out, format)}} {
+			code, _, stderr := runCLI(t, append([]string{"--archive", dir, "export", "--format", format}, args...)...)
+			if code != 0 {
+				t.Fatalf("export %v: exit %d: %s", args, code, stderr)
+			}
 		}
 	}
-	ms := manifests(t, c, "engines", "history")
+	ms := manifests(t, c, "engines", "jsonl")
 	if len(ms) != 1 || ms[0].Partition != s3dest.PartitionMonth {
 		t.Fatalf("%d manifests (%+v); want one, by month", len(ms), ms)
+	}
+	if pm := manifests(t, c, "engines", "parquet"); len(pm) != 1 || pm[0].Records != ms[0].Records || pm[0].PartFormat != s3dest.FormatParquet {
+		t.Fatalf("parquet manifests %+v; want one of %d records", pm, ms[0].Records)
 	}
 	ddlOf := func(dialect string, where ...string) string {
 		t.Helper()
@@ -207,37 +212,42 @@ func TestEnginesReadTheExport(t *testing.T) {
 	questions := []string{"failed-launches", "drills-per-server-month", "deleted-jobs"}
 	wants := [][]string{want.failed, want.drills, want.deleted}
 
-	t.Run("clickhouse", func(t *testing.T) {
-		enginetest.Need(t, enginetest.ClickHouse)
-		setup := ddlOf("clickhouse", "--out", "s3://engines/history", "--endpoint-url", url)
-		var qs []string
-		for _, q := range questions {
-			qs = append(qs, readmeSQL(t, q+" clickhouse"))
-		}
-		got := enginetest.Query(t, enginetest.ClickHouse, setup, qs...)
-		for i, q := range questions {
-			diffAnswers(t, "clickhouse "+q, answer(got[i]), wants[i])
-		}
-	})
-	t.Run("duckdb", func(t *testing.T) {
-		enginetest.Need(t, enginetest.DuckDB)
-		setup := ddlOf("duckdb", "--out-dir", out)
-		var qs []string
-		for _, q := range questions {
-			qs = append(qs, readmeSQL(t, q+" duckdb"))
-		}
-		got := enginetest.Query(t, enginetest.DuckDB, setup, qs...)
-		for i, q := range questions {
-			diffAnswers(t, "duckdb "+q, answer(got[i]), wants[i])
-		}
-	})
+	for _, format := range []string{"jsonl", "parquet"} {
+		t.Run("clickhouse "+format, func(t *testing.T) {
+			enginetest.Need(t, enginetest.ClickHouse)
+			setup := ddlOf("clickhouse", "--format", format, "--out", "s3://engines/"+format, "--endpoint-url", url)
+			var qs []string
+			for _, q := range questions {
+				qs = append(qs, readmeSQL(t, q+" clickhouse"))
+			}
+			got := enginetest.Query(t, enginetest.ClickHouse, setup, qs...)
+			for i, q := range questions {
+				diffAnswers(t, "clickhouse "+format+" "+q, answer(got[i]), wants[i])
+			}
+		})
+		t.Run("duckdb "+format, func(t *testing.T) {
+			enginetest.Need(t, enginetest.DuckDB)
+			setup := ddlOf("duckdb", "--format", format, "--out-dir", filepath.Join(out, format))
+			var qs []string
+			for _, q := range questions {
+				qs = append(qs, readmeSQL(t, q+" duckdb"))
+			}
+			got := enginetest.Query(t, enginetest.DuckDB, setup, qs...)
+			for i, q := range questions {
+				diffAnswers(t, "duckdb "+format+" "+q, answer(got[i]), wants[i])
+			}
+		})
+	}
 	t.Run("athena and trino parse", func(t *testing.T) {
 		enginetest.Need(t, enginetest.Hive)
-		athena := ddlOf("athena", "--out", "s3://engines/history")
+		var athena, trino string
+		for _, format := range []string{"jsonl", "parquet"} {
+			athena += ddlOf("athena", "--format", format, "--out", "s3://engines/"+format)
+			trino += ddlOf("trino", "--format", format, "--out", "s3://engines/"+format)
+		}
 		if errs := enginetest.Parse(t, enginetest.Hive, athena); len(errs) > 0 {
 			t.Errorf("the Athena DDL does not parse as Hive: %+v\n%s", errs, athena)
 		}
-		trino := ddlOf("trino", "--out", "s3://engines/history")
 		if errs := enginetest.Parse(t, enginetest.Trino, trino); len(errs) > 0 {
 			t.Errorf("the Trino DDL does not parse as Trino: %+v\n%s", errs, trino)
 		}
@@ -248,7 +258,9 @@ func TestEnginesReadTheExport(t *testing.T) {
 		}
 	})
 	t.Run("athena projection", func(t *testing.T) {
-		checkProjection(t, ddlOf("athena", "--out", "s3://engines/history"), "s3://engines/", ms[0], time.Now())
+		checkProjection(t, ddlOf("athena", "--out", "s3://engines/jsonl"), "s3://engines/", ms[0], time.Now())
+		pm := manifests(t, c, "engines", "parquet")
+		checkProjection(t, ddlOf("athena", "--format", "parquet", "--out", "s3://engines/parquet"), "s3://engines/", pm[0], time.Now())
 	})
 }
 

@@ -39,6 +39,31 @@ const (
 	Month = "month"
 )
 
+// Part formats (as s3dest writes them).
+const (
+	JSONLines = "jsonl"
+	Parquet   = "parquet"
+)
+
+// Column is a typed column of the Parquet parts.
+type Column struct {
+	// Name is the column's name in the Parquet file.
+	Name string
+	// Timestamp says the column is a UTC timestamp; otherwise it is text.
+	Timestamp bool
+}
+
+// ParquetColumns are the columns of every Parquet part, in order, besides
+// region (a partition column here): the record members with a type, the
+// data's event and status, and data, the AWS object as JSON text.
+var ParquetColumns = []Column{
+	{Name: "kind"}, {Name: "account"}, {Name: "id"}, {Name: "jobID"}, {Name: "clusterID"},
+	{Name: "time", Timestamp: true}, {Name: "capturedAt", Timestamp: true},
+	{Name: "event"}, {Name: "status"},
+	{Name: "firstSeen", Timestamp: true}, {Name: "lastSeen", Timestamp: true}, {Name: "deletedUpstreamAt", Timestamp: true},
+	{Name: "imported"}, {Name: "data"},
+}
+
 // TrinoSchema is the schema the Trino statements are meant to run in.
 const TrinoSchema = "default"
 
@@ -71,6 +96,8 @@ type Options struct {
 	// Location is the export's root: s3://bucket/prefix, or for ClickHouse
 	// and DuckDB a directory.
 	Location string
+	// Format is the parts' format, JSONLines or Parquet ("" is JSONLines).
+	Format string
 	// Endpoint, for ClickHouse over S3, is the S3 endpoint to read from
 	// (path-style, as http://host:port); "" means AWS
 	// (https://BUCKET.s3.amazonaws.com).
@@ -126,6 +153,12 @@ func Statements(o Options) (string, error) {
 	if o.Partition != Day && o.Partition != Month {
 		return "", fmt.Errorf("unknown partition %q (want day or month)", o.Partition)
 	}
+	if o.Format == "" {
+		o.Format = JSONLines
+	}
+	if o.Format != JSONLines && o.Format != Parquet {
+		return "", fmt.Errorf("unknown format %q (want jsonl or parquet)", o.Format)
+	}
 	s3 := strings.HasPrefix(o.Location, "s3://")
 	if !s3 && (o.Dialect == Athena || o.Dialect == Trino) {
 		return "", fmt.Errorf("%s reads an export in S3: give its location as s3://bucket/prefix", o.Dialect)
@@ -153,14 +186,16 @@ func Statements(o Options) (string, error) {
 			return "", fmt.Errorf("unknown kind %q", kind)
 		}
 		dir := location + "/kind=" + string(kind) + "/"
-		switch o.Dialect {
-		case Athena:
+		switch {
+		case o.Format == Parquet:
+			parquetTable(&b, o.Dialect, spec, dir, o)
+		case o.Dialect == Athena:
 			athena(&b, spec, dir, o.Layout)
-		case Trino:
+		case o.Dialect == Trino:
 			trino(&b, spec, dir, o.Layout)
-		case ClickHouse:
+		case o.Dialect == ClickHouse:
 			clickhouse(&b, spec, dir, o)
-		case DuckDB:
+		case o.Dialect == DuckDB:
 			duckdb(&b, spec, dir)
 		}
 	}
@@ -264,16 +299,7 @@ func clickhouse(b *strings.Builder, spec *kinds.Spec, dir string, o Options) {
 		}
 		structure[i] = c + " " + t
 	}
-	glob := dir + "region=*/dt=*/*.jsonl.gz"
-	source := fmt.Sprintf("file('%s', 'JSONEachRow', '%s')", glob, strings.Join(structure, ", "))
-	if strings.HasPrefix(dir, "s3://") {
-		bucket, key, _ := strings.Cut(strings.TrimPrefix(glob, "s3://"), "/")
-		url := "https://" + bucket + ".s3.amazonaws.com/" + key
-		if o.Endpoint != "" {
-			url = strings.TrimRight(o.Endpoint, "/") + "/" + bucket + "/" + key
-		}
-		source = fmt.Sprintf("s3('%s', 'JSONEachRow', '%s')", url, strings.Join(structure, ", "))
-	}
+	source := clickhouseSource(dir+"region=*/dt=*/*.jsonl.gz", "JSONEachRow", strings.Join(structure, ", "), o.Endpoint)
 	fmt.Fprintf(b, `CREATE VIEW IF NOT EXISTS %s AS
 SELECT *, region, dt
 FROM %s
@@ -299,6 +325,104 @@ FROM read_json('%sregion=*/dt=*/*.jsonl.gz',
   columns = {%s});
 
 `, TableName(spec.Kind), dir, strings.Join(members, ", "))
+}
+
+// parquetTable writes the table or view of a kind over its Parquet parts.
+func parquetTable(b *strings.Builder, dialect string, spec *kinds.Spec, dir string, o Options) {
+	name := TableName(spec.Kind)
+	glob := dir + "region=*/dt=*/*.parquet"
+	switch dialect {
+	case Athena, Trino:
+		format, unit, first := projection(o.Layout)
+		cols := make([]string, len(ParquetColumns))
+		for i, c := range ParquetColumns {
+			if dialect == Athena {
+				t := "string"
+				if c.Timestamp {
+					t = "timestamp"
+				}
+				cols[i] = fmt.Sprintf("  `%s` %s", strings.ToLower(c.Name), t)
+			} else {
+				t := "varchar"
+				if c.Timestamp {
+					t = "timestamp(6)"
+				}
+				cols[i] = fmt.Sprintf("  \"%s\" %s", strings.ToLower(c.Name), t)
+			}
+		}
+		if dialect == Athena {
+			fmt.Fprintf(b, `CREATE EXTERNAL TABLE IF NOT EXISTS %s (
+%s
+)
+PARTITIONED BY (region string, dt string)
+STORED AS PARQUET
+LOCATION '%s'
+TBLPROPERTIES (
+  'projection.enabled' = 'true',
+  'projection.region.type' = 'enum',
+  'projection.region.values' = '%s',
+  'projection.dt.type' = 'date',
+  'projection.dt.format' = '%s',
+  'projection.dt.range' = '%s,NOW',
+  'projection.dt.interval' = '1',
+  'projection.dt.interval.unit' = '%s',
+  'storage.location.template' = '%sregion=${region}/dt=${dt}/'
+);
+
+`, name, strings.Join(cols, ",\n"), dir, strings.Join(o.Regions, ","), format, first, unit, dir)
+			return
+		}
+		regions := make([]string, len(o.Regions))
+		for i, r := range o.Regions {
+			regions[i] = "'" + r + "'"
+		}
+		fmt.Fprintf(b, `CREATE TABLE IF NOT EXISTS %s (
+%s,
+  region varchar WITH (partition_projection_type = 'enum', partition_projection_values = ARRAY[%s]),
+  dt varchar WITH (partition_projection_type = 'date', partition_projection_format = '%s', partition_projection_range = ARRAY['%s', 'NOW'], partition_projection_interval = 1, partition_projection_interval_unit = '%s')
+)
+WITH (
+  external_location = '%s',
+  format = 'PARQUET',
+  partitioned_by = ARRAY['region', 'dt'],
+  partition_projection_enabled = true,
+  partition_projection_location_template = '%sregion=${region}/dt=${dt}/'
+);
+
+`, name, strings.Join(cols, ",\n"), strings.Join(regions, ", "), format, first, unit, dir, dir)
+	case ClickHouse:
+		fmt.Fprintf(b, `CREATE VIEW IF NOT EXISTS %s AS
+SELECT *
+FROM %s
+SETTINGS use_hive_partitioning = 1;
+
+`, name, clickhouseSource(glob, "Parquet", "", o.Endpoint))
+	case DuckDB:
+		fmt.Fprintf(b, `CREATE VIEW IF NOT EXISTS %s AS
+SELECT *
+FROM read_parquet('%s', hive_partitioning = true, hive_types_autocast = false);
+
+`, name, glob)
+	}
+}
+
+// clickhouseSource returns the table function that reads the files glob
+// matches (s3:// or a directory) in format, with the given structure (""
+// to read the files' own).
+func clickhouseSource(glob, format, structure, endpoint string) string {
+	args := "'" + format + "'"
+	if structure != "" {
+		args += ", '" + structure + "'"
+	}
+	if !strings.HasPrefix(glob, "s3://") {
+		return fmt.Sprintf("file('%s', %s)", glob, args)
+	}
+	bucket, key, _ := strings.Cut(strings.TrimPrefix(glob, "s3://"), "/")
+	url := "https://" + bucket + ".s3.amazonaws.com/" + key
+	if endpoint != "" {
+		url = strings.TrimRight(endpoint, "/") + "/" + bucket + "/" + key
+	}
+	return fmt.Sprintf("s3('%s', %s)", url, args)
 }
 
 // columns lists the columns of a kind's table, the members its exported

@@ -91,6 +91,9 @@ type Options struct {
 	// Partition is the granularity of the dt partition, PartitionDay or
 	// PartitionMonth; "" means DefaultPartition.
 	Partition string
+	// Format is the parts' format, FormatJSONLines or FormatParquet; ""
+	// means FormatJSONLines.
+	Format string
 	// Only, when not nil, limits the export to the records with these keys.
 	Only map[archive.Key]bool
 	// Filters is recorded in the manifest.
@@ -132,6 +135,9 @@ type Manifest struct {
 	// Partition is the granularity of the dt partitions, day or month
 	// (absent in exports made before months: day).
 	Partition string `json:"partition,omitempty"`
+	// PartFormat is the parts' format, jsonl or parquet (absent in
+	// exports made before Parquet: jsonl).
+	PartFormat string `json:"partFormat,omitempty"`
 	// Records is the number of records written; Counts per kind.
 	Records int                  `json:"records"`
 	Counts  map[archive.Kind]int `json:"counts"`
@@ -214,6 +220,10 @@ func Write(ctx context.Context, r *archive.Reader, store ObjectStore, o Options)
 		o.Partition = DefaultPartition
 	}
 	m.Partition = o.Partition
+	if o.Format == "" {
+		o.Format = FormatJSONLines
+	}
+	m.PartFormat = o.Format
 	for _, k := range kinds.Names() {
 		m.Counts[k] = 0
 	}
@@ -283,7 +293,7 @@ func Write(ctx context.Context, r *archive.Reader, store ObjectStore, o Options)
 	}
 	var line []byte
 	for _, p := range order {
-		pw := &partWriter{ctx: ctx, store: store, m: &m, limit: o.PartBytes,
+		pw := &partWriter{ctx: ctx, store: store, m: &m, limit: o.PartBytes, parquet: o.Format == FormatParquet,
 			base: joinKey(o.Prefix, p.dir()+"/part-"+o.ExportID)}
 		for _, k := range parts[p] {
 			rec, ok, err := r.Get(p.kind, k)
@@ -297,9 +307,15 @@ func Write(ctx context.Context, r *archive.Reader, store ObjectStore, o Options)
 				at := d.DeletedUpstreamAt
 				rec.DeletedUpstreamAt = &at
 			}
-			line = append(query.AppendRecord(line[:0], rec), '\n')
-			if err := pw.add(line); err != nil {
-				return m, err
+			if pw.parquet {
+				if err := pw.addRow(rec); err != nil {
+					return m, err
+				}
+			} else {
+				line = append(query.AppendRecord(line[:0], rec), '\n')
+				if err := pw.add(line); err != nil {
+					return m, err
+				}
 			}
 			m.Counts[p.kind]++
 			m.Records++
@@ -323,6 +339,9 @@ type partWriter struct {
 	gz    *gzip.Writer
 	raw   int
 	lines int
+	// parquet gathers rows instead of lines.
+	parquet bool
+	rows    []parquetRow
 }
 
 func (pw *partWriter) add(line []byte) error {
@@ -344,20 +363,33 @@ func (pw *partWriter) add(line []byte) error {
 }
 
 func (pw *partWriter) flush() error {
+	if pw.parquet {
+		return pw.flushParquet()
+	}
 	if pw.gz == nil {
 		return nil
 	}
 	if err := pw.gz.Close(); err != nil {
 		return fmt.Errorf("export: compress: %w", err)
 	}
-	key := fmt.Sprintf("%s-%05d.jsonl.gz", pw.base, pw.n)
+	if err := pw.put(".jsonl.gz", "application/gzip"); err != nil {
+		return err
+	}
+	pw.gz = nil
+	return nil
+}
+
+// put stores pw.buf as the next part, with the file name extension ext,
+// and lists it in the manifest.
+func (pw *partWriter) put(ext, contentType string) error {
+	key := fmt.Sprintf("%s-%05d%s", pw.base, pw.n, ext)
 	body := pw.buf.Bytes()
-	if err := pw.store.Put(pw.ctx, key, body, "application/gzip"); err != nil {
+	if err := pw.store.Put(pw.ctx, key, body, contentType); err != nil {
 		return err
 	}
 	sum := sha256.Sum256(body)
 	pw.m.Objects = append(pw.m.Objects, PartObject{Key: key, Bytes: int64(len(body)), SHA256: hex.EncodeToString(sum[:]), Records: pw.lines})
 	pw.n++
-	pw.gz, pw.raw, pw.lines = nil, 0, 0
+	pw.raw, pw.lines = 0, 0
 	return nil
 }

@@ -43,6 +43,8 @@ type RunOptions struct {
 	PartBytes int
 	// Partition is the dt granularity, PartitionDay or PartitionMonth.
 	Partition string
+	// Format is the parts' format, FormatJSONLines or FormatParquet.
+	Format string
 	// LockMode and RetainDays lock every object; KMSKeyID encrypts it.
 	LockMode   types.ObjectLockMode
 	RetainDays int
@@ -102,7 +104,7 @@ func Run(ctx context.Context, o RunOptions, stdout, stderr io.Writer) error {
 	}
 	po := Options{
 		Version: o.Version, Build: o.Build, Now: now, ExportID: NewExportID(now), SchemaVersion: schema,
-		Destination: o.Destination, Prefix: o.Prefix, PartBytes: o.PartBytes, Partition: o.Partition, Filters: o.Filters,
+		Destination: o.Destination, Prefix: o.Prefix, PartBytes: o.PartBytes, Partition: o.Partition, Format: o.Format, Filters: o.Filters,
 	}
 	if o.Select != nil {
 		if po.Only, err = o.Select(ctx, st); err != nil {
