@@ -74,3 +74,21 @@ func FuzzParsePartition(f *testing.F) {
 		}
 	})
 }
+
+func FuzzParseFormat(f *testing.F) {
+	for _, s := range []string{"", "jsonl", "parquet", "PARQUET", " jsonl ", "json", "csv"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		p, err := s3dest.ParseFormat(s)
+		if err != nil {
+			if p != "" || !strings.Contains(err.Error(), "want jsonl or parquet") {
+				t.Errorf("ParseFormat(%q) = %q, %v", s, p, err)
+			}
+			return
+		}
+		if p != s3dest.FormatJSONLines && p != s3dest.FormatParquet {
+			t.Errorf("ParseFormat(%q) = %q", s, p)
+		}
+	})
+}
