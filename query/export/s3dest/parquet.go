@@ -48,8 +48,9 @@ type parquetRow struct {
 	ClusterID  *string    `parquet:"clusterID,optional"`
 	Time       time.Time  `parquet:"time,timestamp(microsecond)"`
 	CapturedAt *time.Time `parquet:"capturedAt,optional,timestamp(microsecond)"`
-	// Event is the data's event member (log items), Status its status
-	// (status, JobState, State or the kind's status members).
+	// Event is the data's event member (log items), Status its status:
+	// the kind's status members (kinds.IndexRule.StatusMembers), else its
+	// status, JobState or State member.
 	Event             *string    `parquet:"event,optional,dict"`
 	Status            *string    `parquet:"status,optional,dict"`
 	FirstSeen         time.Time  `parquet:"firstSeen,timestamp(microsecond)"`
@@ -60,10 +61,6 @@ type parquetRow struct {
 	// Data is the AWS object exactly as AWS sent it, as JSON text.
 	Data string `parquet:"data"`
 }
-
-// statusMembers are the members whose string value is a record's status
-// in the status column, besides the kind's own StatusMembers.
-var statusMembers = []string{"status", "jobstate", "state"}
 
 // rowOf returns the Parquet row of rec, and its size as JSON, which counts
 // toward the part size bound.
@@ -93,25 +90,34 @@ func rowOf(rec archive.Record) (parquetRow, int) {
 		b, _ := json.Marshal(map[string]string{"file": rec.Imported.File, "sha256": rec.Imported.SHA256})
 		row.Imported = opt(string(b))
 	}
-	var top map[string]json.RawMessage
+	// The members named here are found whatever their case, as
+	// encoding/json matches them; values that are no string are left out.
+	var top struct {
+		Event, Status, JobState, State json.RawMessage
+	}
 	if json.Unmarshal(rec.Data, &top) == nil {
-		str := func(name string) *string {
-			for k, v := range top {
-				var s string
-				if strings.EqualFold(k, name) && json.Unmarshal(v, &s) == nil {
-					return opt(s)
+		str := func(v json.RawMessage) *string {
+			var s string
+			if len(v) == 0 || json.Unmarshal(v, &s) != nil {
+				return nil
+			}
+			return opt(s)
+		}
+		row.Event = str(top.Event)
+		if spec != nil && len(spec.Index.StatusMembers) > 0 {
+			var all map[string]json.RawMessage
+			json.Unmarshal(rec.Data, &all)
+			for _, n := range spec.Index.StatusMembers {
+				for k, v := range all {
+					if row.Status == nil && strings.EqualFold(k, n) {
+						row.Status = str(v)
+					}
 				}
 			}
-			return nil
 		}
-		row.Event = str("event")
-		names := statusMembers
-		if spec != nil {
-			names = append(append([]string(nil), spec.Index.StatusMembers...), names...)
-		}
-		for _, n := range names {
-			if row.Status = str(n); row.Status != nil {
-				break
+		for _, v := range []json.RawMessage{top.Status, top.JobState, top.State} {
+			if row.Status == nil {
+				row.Status = str(v)
 			}
 		}
 	}
