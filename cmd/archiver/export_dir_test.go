@@ -107,6 +107,26 @@ func TestExportDirSinceLast(t *testing.T) {
 					t.Errorf("%s is listed by no manifest", p)
 				}
 			}
+
+			// verify --export DIR checks every part against its manifest.
+			code, stdout, stderr := runCLI(t, "verify", "--export", out)
+			if code != 0 || !strings.Contains(stdout, "ok:") || !strings.Contains(stdout, "2 exports") {
+				t.Fatalf("verify --export DIR: exit %d: %s%s", code, stdout, stderr)
+			}
+			var part string
+			for p := range listed {
+				part = p
+				break
+			}
+			b, _ := os.ReadFile(filepath.Join(out, part))
+			b[len(b)/2] ^= 1
+			os.WriteFile(filepath.Join(out, part), b, 0o644)
+			extra := strings.Replace(part, "/part-", "/part-x", 1)
+			os.WriteFile(filepath.Join(out, extra), b, 0o644)
+			code, _, stderr = runCLI(t, "verify", "--export", out)
+			if code != 1 || !strings.Contains(stderr, part+":") || !strings.Contains(stderr, extra+" is listed by no manifest") {
+				t.Errorf("verify --export DIR of a changed part and an added one: exit %d: %s", code, stderr)
+			}
 		})
 	}
 }
