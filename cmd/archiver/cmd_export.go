@@ -112,8 +112,10 @@ another name for --to.
 
 --since-last exports only the records added or given new contents since the
 last export to the same destination (the archive keeps, per destination,
-the change-log position each export reached; the first exports everything):
-new parts go beside the old ones, which are never rewritten. A record whose
+the change-log position each export reached; the first exports everything),
+and again the latest record of each object noticed deleted upstream since,
+with its deletedUpstreamAt: new parts go beside the old ones, which are
+never rewritten. A record whose
 only change is its lastSeen is not sent again. With nothing new it writes
 nothing and says so.
 --object-lock-mode GOVERNANCE|COMPLIANCE with --retain-days N locks every

@@ -62,6 +62,13 @@ func TestExportDirSinceLast(t *testing.T) {
 			}
 			first := step()
 			emu.Advance(24 * time.Hour)
+			// A job exported already goes away upstream: the next export
+			// sends its record again, marked.
+			ids := emu.JobIDs()
+			gone := ids[len(ids)-1]
+			if err := emu.DeleteJob(gone); err != nil {
+				t.Fatal(err)
+			}
 			second := step()
 			for p, sum := range first {
 				if second[p] != sum {
@@ -97,6 +104,21 @@ func TestExportDirSinceLast(t *testing.T) {
 					if !strings.Contains(o.Key, "/dt="+o.Key[strings.Index(o.Key, "/dt=")+4:][:7]+"/") {
 						t.Errorf("%s is not in a month partition", o.Key)
 					}
+				}
+			}
+			if format == s3dest.FormatJSONLines {
+				marked := false
+				for p := range second {
+					if _, ok := first[p]; ok || !strings.HasSuffix(p, ".jsonl.gz") {
+						continue
+					}
+					b, _ := os.ReadFile(filepath.Join(out, p))
+					for _, l := range archivetest.GunzipLines(t, b) {
+						marked = marked || strings.Contains(l, `"id":"`+gone+`"`) && strings.Contains(l, `"deletedUpstreamAt":`)
+					}
+				}
+				if !marked {
+					t.Errorf("the second export lacks job %s marked deleted upstream", gone)
 				}
 			}
 			if manifests != 2 {

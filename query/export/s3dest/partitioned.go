@@ -99,8 +99,11 @@ type Options struct {
 	// Filters is recorded in the manifest.
 	Filters map[string]any
 	// Since, when not nil, limits the export to the records put (added or
-	// given new contents) after that change-log position.
-	Since *uint64
+	// given new contents) after that change-log position, and those whose
+	// object was noticed deleted upstream after SinceTime (a marking is
+	// no write of a record, so the change log does not show it).
+	Since     *uint64
+	SinceTime time.Time
 }
 
 // Manifest describes a partitioned export: every object it wrote
@@ -236,6 +239,12 @@ func Write(ctx context.Context, r *archive.Reader, store ObjectStore, o Options)
 		return m, fmt.Errorf("export: %w", err)
 	}
 
+	// The latest record of an object deleted upstream carries when that was
+	// noticed, as in an export to a file.
+	deleted, err := r.DeletedLatest()
+	if err != nil {
+		return m, fmt.Errorf("export: %w", err)
+	}
 	var changed map[archive.Key]bool
 	if o.Since != nil {
 		m.SinceLast, m.FromPosition = true, *o.Since
@@ -250,6 +259,11 @@ func Write(ctx context.Context, r *archive.Reader, store ObjectStore, o Options)
 		})
 		if err != nil {
 			return m, fmt.Errorf("export: read change log: %w", err)
+		}
+		for k, d := range deleted {
+			if d.DeletedUpstreamAt.After(o.SinceTime) {
+				changed[k] = true
+			}
 		}
 	}
 	keep := func(k archive.Key) bool {
@@ -285,12 +299,6 @@ func Write(ctx context.Context, r *archive.Reader, store ObjectStore, o Options)
 	}
 	slices.SortFunc(order, func(a, b partition) int { return strings.Compare(a.dir(), b.dir()) })
 
-	// The latest record of an object deleted upstream carries when that was
-	// noticed, as in an export to a file.
-	deleted, err := r.DeletedLatest()
-	if err != nil {
-		return m, fmt.Errorf("export: %w", err)
-	}
 	var line []byte
 	for _, p := range order {
 		pw := &partWriter{ctx: ctx, store: store, m: &m, limit: o.PartBytes, parquet: o.Format == FormatParquet,

@@ -120,7 +120,7 @@ func Run(ctx context.Context, o RunOptions, stdout, stderr io.Writer) error {
 			return fmt.Errorf("export: %w", err)
 		}
 		if o.SinceLast && hadLast {
-			po.Since = &last.Position
+			po.Since, po.SinceTime = &last.Position, last.At
 		}
 		m, err = Write(ctx, r, store, po)
 		return err
