@@ -261,6 +261,15 @@ func TestEnginesReadTheExport(t *testing.T) {
 		checkProjection(t, ddlOf("athena", "--out", "s3://engines/jsonl"), "s3://engines/", ms[0], time.Now())
 		pm := manifests(t, c, "engines", "parquet")
 		checkProjection(t, ddlOf("athena", "--format", "parquet", "--out", "s3://engines/parquet"), "s3://engines/", pm[0], time.Now())
+		// And by day.
+		if code, _, stderr := runCLI(t, "--archive", dir, "export", "--partition", "day", "--out", "s3://engines/day"); code != 0 {
+			t.Fatalf("export --partition day: exit %d: %s", code, stderr)
+		}
+		dm := manifests(t, c, "engines", "day")
+		if len(dm) != 1 || dm[0].Partition != s3dest.PartitionDay || len(dm[0].Objects) <= len(ms[0].Objects) {
+			t.Fatalf("day manifests %+v; want one, with more parts than by month", dm)
+		}
+		checkProjection(t, ddlOf("athena", "--partition", "day", "--out", "s3://engines/day"), "s3://engines/", dm[0], time.Now())
 	})
 }
 
