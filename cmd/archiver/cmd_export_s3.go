@@ -64,12 +64,16 @@ func exportS3Action(c *cli.Context) error {
 	if d := c.String("ddl"); d != "" {
 		return printDDL(c, strings.ToLower(strings.TrimSpace(d)), dest, dir, partition, format)
 	}
+	outDir := ""
 	if dir != "" {
 		abs, err := filepath.Abs(dir)
 		if err != nil {
 			return usage(fmt.Errorf("--out-dir %w", err))
 		}
-		dest = abs
+		if fi, err := os.Stat(abs); err == nil && !fi.IsDir() {
+			return usage(fmt.Errorf("--out-dir %s: is no directory", dir))
+		}
+		dest, outDir = abs, abs
 	}
 	var bucket, prefix string
 	if dir == "" {
@@ -80,14 +84,11 @@ func exportS3Action(c *cli.Context) error {
 		return usage(fmt.Errorf("--object-lock-mode and --sse-kms-key-id are for an export to S3, not --out-dir"))
 	}
 	o := s3dest.RunOptions{
-		ArchiveDir: c.String("archive"), Destination: dest, Bucket: bucket, Prefix: prefix, Dir: dest,
+		ArchiveDir: c.String("archive"), Destination: dest, Bucket: bucket, Prefix: prefix, Dir: outDir,
 		LockTimeout: c.Duration("lock-timeout"), SinceLast: c.Bool("since-last"), Partition: partition, Format: format,
 		RetainDays: c.Int("retain-days"), KMSKeyID: c.String("sse-kms-key-id"),
 		Client:  s3dest.ClientOptions{EndpointURL: c.String("endpoint-url"), Region: c.String("s3-region"), Profile: c.String("profile")},
 		Version: archiverVersion(), Build: archiverBuildRef(),
-	}
-	if dir == "" {
-		o.Dir = ""
 	}
 	// A signing key from the environment is for --out exports; one given
 	// here by flag is a mistake.

@@ -292,6 +292,10 @@ func duckCount(t *testing.T, c *s3.Client, dir, bucket, prefix string, want int)
 func TestExportS3Usage(t *testing.T) {
 	hermeticEnv(t)
 	dir := archivetest.Dir(t)
+	aFile := filepath.Join(t.TempDir(), "a-file")
+	if err := os.WriteFile(aFile, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	for _, args := range [][]string{
 		{"export", "--to", "s3://b/p", "--out", "x.json"},
 		{"export", "--to", "s3://b/p"},
@@ -308,6 +312,7 @@ func TestExportS3Usage(t *testing.T) {
 		{"export", "--out", "x.json", "--out-dir", "d"},
 		{"export", "--out", "s3://b/p", "--out-dir", "d"},
 		{"export", "--out-dir", "d", "--object-lock-mode", "COMPLIANCE", "--retain-days", "3"},
+		{"export", "--out-dir", aFile},
 		{"export", "--out", "-", "--to", "1d", "--until", "2d"},
 	} {
 		code, _, stderr := runCLI(t, append([]string{"--archive", dir}, args...)...)
