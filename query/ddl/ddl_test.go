@@ -43,6 +43,19 @@ func TestDDLDialects(t *testing.T) {
 		{"clickhouse over a directory", ddl.Options{Dialect: ddl.ClickHouse, Location: "/srv/export", Layout: layout}, true, []string{
 			"file('/srv/export/kind=drs.job/region=*/dt=*/*.jsonl.gz', 'JSONEachRow'",
 		}},
+		{"unknown format", ddl.Options{Dialect: ddl.DuckDB, Location: "/srv/export", Format: "csv", Layout: layout}, false, nil},
+		{"athena parquet", ddl.Options{Dialect: ddl.Athena, Location: "s3://b/p", Format: ddl.Parquet, Layout: layout}, true, []string{
+			"STORED AS PARQUET", "`time` timestamp", "`jobid` string", "`data` string", "'projection.region.values' = 'ap-southeast-6,cn-north-1,none'",
+		}},
+		{"trino parquet", ddl.Options{Dialect: ddl.Trino, Location: "s3://b/p", Format: ddl.Parquet, Layout: layout}, true, []string{
+			"format = 'PARQUET'", "\"time\" timestamp(6)", "partition_projection_range = ARRAY['2024-03', 'NOW']",
+		}},
+		{"clickhouse parquet", ddl.Options{Dialect: ddl.ClickHouse, Location: "/srv/export", Format: ddl.Parquet, Layout: layout}, true, []string{
+			"file('/srv/export/kind=drs.job/region=*/dt=*/*.parquet', 'Parquet')",
+		}},
+		{"duckdb parquet", ddl.Options{Dialect: ddl.DuckDB, Location: "/srv/export", Format: ddl.Parquet, Layout: layout}, true, []string{
+			"read_parquet('/srv/export/kind=drs.job/region=*/dt=*/*.parquet', hive_partitioning = true",
+		}},
 		{"duckdb", ddl.Options{Dialect: ddl.DuckDB, Location: "/srv/export", Layout: layout}, true, []string{
 			"read_json('/srv/export/kind=drs.job/region=*/dt=*/*.jsonl.gz'", "data: 'JSON'", "hive_partitioning = true",
 		}},
