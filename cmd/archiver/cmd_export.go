@@ -18,7 +18,7 @@ func exportCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "export",
 		Usage:     "write the archive as one JSON document with a verifiable manifest",
-		UsageText: "archiver [--archive DIR] export --out FILE [--force] [filters]\narchiver [--archive DIR] export --out s3://BUCKET/PREFIX [--since-last] [--object-lock-mode MODE --retain-days N] [--sse-kms-key-id ID] [filters]\narchiver export --ddl athena|trino [--out s3://BUCKET/PREFIX]",
+		UsageText: "archiver [--archive DIR] export --out FILE [--force] [filters]\narchiver [--archive DIR] export --out s3://BUCKET/PREFIX [--since-last] [--object-lock-mode MODE --retain-days N] [--sse-kms-key-id ID] [filters]\narchiver [--archive DIR] export --out-dir DIR [--since-last] [--format jsonl|parquet] [--partition month|day] [filters]\narchiver [--archive DIR] export --ddl athena|trino|clickhouse|duckdb --out s3://BUCKET/PREFIX|--out-dir DIR [--format jsonl|parquet] [--partition month|day]",
 		Description: `Writes every archived record (or, with filters, those 'archiver query'
 would list) to FILE as one JSON document:
 
@@ -80,22 +80,30 @@ end, on an interrupt, and when a reader of stdout stops early (exit 141).
 What a killed archiver leaves behind, the next one removes.
 Export needs no network and no credentials, and can run during a sync.
 
-EXPORT TO S3 (for Athena and Trino):
+EXPORT TO S3 OR A DIRECTORY (for Athena, Trino, ClickHouse and DuckDB):
 
 --out s3://BUCKET/PREFIX writes the records instead as gzip'd JSON Lines in
 Hive layout, one record object per line (as 'archiver query --output jsonl'
 prints it):
 
-   PREFIX/kind=KIND/region=REGION/dt=YYYY-MM-DD/part-EXPORTID-NNNNN.jsonl.gz
+   PREFIX/kind=KIND/region=REGION/dt=YYYY-MM/part-EXPORTID-NNNNN.jsonl.gz
 
-dt is the record's time (UTC); REGION is "none" for records with no region.
-A part holds at most --part-size bytes uncompressed (default 64MiB).
+dt is the month of the record's time (UTC); --partition day makes it the
+day, YYYY-MM-DD. REGION is "none" for records with no region. A part holds
+at most --part-size bytes uncompressed (default 128MiB): engines read
+objects of tens to hundreds of MB best. --format parquet writes Parquet
+parts (zstd, .parquet) instead: a row per record with typed columns (kind,
+region, account, id, jobID, clusterID, time, capturedAt, event, status,
+firstSeen, lastSeen, deletedUpstreamAt, imported) and data, the AWS object
+verbatim as JSON text. --out-dir DIR writes the same layout into a
+directory instead of S3.
 EXPORTID is the export's time and a random suffix, so no export ever
-overwrites another's parts; every object is written with If-None-Match, so
-S3 refuses to replace an existing one. Last comes the manifest,
-PREFIX/manifest-GENERATEDAT.json: every part's key, size, SHA-256 and record
-count, the record counts, the filters, the change-log position read and the
-hash chain's head. Parts that no manifest lists belong to a failed export.
+overwrites another's parts; every object is written with If-None-Match (a
+file: created only if absent), so nothing is ever replaced. Last comes the
+manifest, PREFIX/manifest-GENERATEDAT.json: every part's key, size, SHA-256
+and record count, the record counts, the partition and format, the filters,
+the change-log position read and the hash chain's head. Parts that no
+manifest lists belong to a failed export.
 
 The filters are the same as for a file: --to is always a time, the end of
 the time range, and the destination is always --out (--to s3://... is
@@ -104,9 +112,12 @@ another name for --to.
 
 --since-last exports only the records added or given new contents since the
 last export to the same destination (the archive keeps, per destination,
-the change-log position each export reached; the first exports everything).
-A record whose only change is its lastSeen is not sent again. With nothing
-new it writes nothing and says so.
+the change-log position each export reached; the first exports everything),
+and again the latest record of each object noticed deleted upstream since,
+with its deletedUpstreamAt: new parts go beside the old ones, which are
+never rewritten. A record whose
+only change is its lastSeen is not sent again. With nothing new it writes
+nothing and says so.
 --object-lock-mode GOVERNANCE|COMPLIANCE with --retain-days N locks every
 object (the bucket needs Object Lock); --sse-kms-key-id ID encrypts every
 object with that KMS key. Credentials and region come from the AWS
@@ -114,10 +125,15 @@ configuration chain, as for sync (--profile, --s3-region, AWS_REGION);
 --endpoint-url, AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL sends the calls
 elsewhere, with path-style addressing.
 
---ddl athena|trino prints a CREATE TABLE statement per kind over the layout
-at --out s3://BUCKET/PREFIX (Athena: OpenX JSON SerDe with partition
-projection on region and dt; Trino: Hive connector, OPENX_JSON format), and
-exports nothing.
+--ddl athena|trino|clickhouse|duckdb prints a table (or view) per kind the
+archive holds over the export at --out s3://BUCKET/PREFIX or --out-dir DIR
+(ClickHouse and DuckDB only), for the --format and --partition given, and
+exports nothing. Athena: OpenX JSON SerDe keeping key case, with partition
+projection over exactly the regions the archive holds, and dt from its
+earliest record's partition to NOW; Trino: the Hive connector, with the same
+projection; ClickHouse: views over s3() or file() with
+use_hive_partitioning; DuckDB: views over read_json or read_parquet with
+hive_partitioning. Print it again after a sync brings a new region.
 
 EXAMPLES:
    archiver export --out drs-history.json
@@ -127,7 +143,9 @@ EXAMPLES:
    archiver verify --export audit.json --public-key export-signing.pub.pem
    archiver export --out s3://dr-audit/archiver --since-last --object-lock-mode COMPLIANCE --retain-days 2555
    archiver export --out s3://dr-audit/archiver --from 2026-01-01 --to 2026-06-30 --kind drs.job
-   archiver export --ddl athena --out s3://dr-audit/archiver`,
+   archiver export --ddl athena --out s3://dr-audit/archiver
+   archiver export --out-dir /srv/drs-history --since-last --format parquet
+   archiver export --ddl duckdb --out-dir /srv/drs-history --format parquet`,
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "out", Usage: "file to write (- for stdout; a FIFO or device is written in place), or s3://BUCKET/PREFIX for a partitioned export to S3"},
 			&cli.BoolFlag{Name: "force", Usage: "replace FILE if it is an existing regular file"},
@@ -151,7 +169,7 @@ EXAMPLES:
 					return usageError{err: fmt.Errorf("--until: %w", err), command: "export"}
 				}
 			}
-			if s3dest.IsURL(c.String("out")) || c.String("ddl") != "" {
+			if s3dest.IsURL(c.String("out")) || c.String("ddl") != "" || c.String("out-dir") != "" {
 				return exportS3Action(c)
 			}
 			out := c.String("out")

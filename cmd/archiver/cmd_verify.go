@@ -52,6 +52,10 @@ export checked without a key says "signature NOT checked", and fails with
 --require-signature. The export carries the checkpoint of the archive's
 transparency log at its moment, printed with the result.
 
+With --export DIR, a partitioned export written with 'export --out-dir',
+checks every part each manifest in DIR lists against its size, SHA-256 and
+record count, and that no part is listed by no manifest.
+
 EXAMPLES:
    archiver verify
    archiver --archive /var/lib/archiver verify
@@ -59,7 +63,8 @@ EXAMPLES:
    archiver verify --against /mnt/witness/archiver-checkpoints --public-key checkpoint-signing.pub.pem
    archiver verify --against s3://dr-audit/archiver-checkpoints
    archiver verify --export drs-history.json
-   archiver verify --export audit.json --public-key export-signing.pub.pem`,
+   archiver verify --export audit.json --public-key export-signing.pub.pem
+   archiver verify --export /srv/drs-history`,
 		Flags: []cli.Flag{
 			&cli.DurationFlag{Name: "lock-timeout", Value: time.Minute, Usage: "longest wait for a sync to release the archive"},
 			&cli.StringFlag{Name: "export", Usage: "check this export file instead of the archive (offline, no archive needed)"},
@@ -93,6 +98,10 @@ EXAMPLES:
 				}
 				if len(against) > 0 {
 					return usageError{err: fmt.Errorf("--against checks the archive, --export an export: give one of them"), command: "verify"}
+				}
+				if fi, err := os.Stat(f); err == nil && fi.IsDir() {
+					// A partitioned export written with --out-dir.
+					return s3dest.RunVerifyDir(f, c.App.Writer, c.App.ErrWriter)
 				}
 				return export.RunVerify(f, pub, c.Bool("require-signature"), c.App.Writer, c.App.ErrWriter)
 			}

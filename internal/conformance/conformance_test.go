@@ -1179,7 +1179,7 @@ func checkDDL(t *testing.T, spec *kinds.Spec, members map[string]bool) {
 		}
 	}
 	for _, dialect := range []string{ddl.Athena, ddl.Trino} {
-		stmts, err := ddl.Statements(dialect, location)
+		stmts, err := ddl.Statements(ddl.Options{Dialect: dialect, Location: location, Layout: ddl.Layout{Regions: []string{"us-east-1"}}})
 		if err != nil {
 			t.Fatalf("%s: %v", dialect, err)
 		}

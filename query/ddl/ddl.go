@@ -1,10 +1,19 @@
-// Package ddl writes the CREATE TABLE statements that let Athena or Trino
-// read a partitioned export (see package s3dest) where it lies in S3.
+// Package ddl writes the statements that let an engine read a partitioned
+// export (see package s3dest) where it lies: Athena and Trino tables over
+// S3, ClickHouse and DuckDB views over S3 or a directory.
+//
+// The statements are built from the layout the export actually has (its
+// regions, its earliest partition, its partition granularity), read from
+// the archive by Survey: never from a fixed list of regions, which would
+// hide every region added after it was written.
 package ddl
 
 import (
+	"context"
 	"fmt"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/archiver-dev/archiver/archive"
 	"github.com/archiver-dev/archiver/archive/kinds"
@@ -15,25 +24,48 @@ const NoRegion = "none"
 
 // DDL dialects.
 const (
-	Athena = "athena"
-	Trino  = "trino"
+	Athena     = "athena"
+	Trino      = "trino"
+	ClickHouse = "clickhouse"
+	DuckDB     = "duckdb"
 )
 
-// TrinoSchema is the schema Trino DDL's partition sync names: the statements
-// create their tables in the current schema, which should be this one.
-const TrinoSchema = "default"
+// Dialects lists the dialects Statements writes.
+var Dialects = []string{Athena, Trino, ClickHouse, DuckDB}
 
-// Regions lists the AWS regions an Athena table's region partition is
-// projected over, with NoRegion for records that name none.
-var Regions = []string{
-	"af-south-1", "ap-east-1", "ap-east-2", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3",
-	"ap-south-1", "ap-south-2", "ap-southeast-1", "ap-southeast-2", "ap-southeast-3",
-	"ap-southeast-4", "ap-southeast-5", "ap-southeast-7", "ca-central-1", "ca-west-1",
-	"eu-central-1", "eu-central-2", "eu-north-1", "eu-south-1", "eu-south-2", "eu-west-1",
-	"eu-west-2", "eu-west-3", "il-central-1", "me-central-1", "me-south-1", "mx-central-1",
-	"sa-east-1", "us-east-1", "us-east-2", "us-gov-east-1", "us-gov-west-1", "us-west-1",
-	"us-west-2", NoRegion,
+// Partition granularities of the dt partition (as s3dest writes them).
+const (
+	Day   = "day"
+	Month = "month"
+)
+
+// Part formats (as s3dest writes them).
+const (
+	JSONLines = "jsonl"
+	Parquet   = "parquet"
+)
+
+// Column is a typed column of the Parquet parts.
+type Column struct {
+	// Name is the column's name in the Parquet file.
+	Name string
+	// Timestamp says the column is a UTC timestamp; otherwise it is text.
+	Timestamp bool
 }
+
+// ParquetColumns are the columns of every Parquet part, in order, besides
+// region (a partition column here): the record members with a type, the
+// data's event and status, and data, the AWS object as JSON text.
+var ParquetColumns = []Column{
+	{Name: "kind"}, {Name: "account"}, {Name: "id"}, {Name: "jobID"}, {Name: "clusterID"},
+	{Name: "time", Timestamp: true}, {Name: "capturedAt", Timestamp: true},
+	{Name: "event"}, {Name: "status"},
+	{Name: "firstSeen", Timestamp: true}, {Name: "lastSeen", Timestamp: true}, {Name: "deletedUpstreamAt", Timestamp: true},
+	{Name: "imported"}, {Name: "data"},
+}
+
+// TrinoSchema is the schema the Trino statements are meant to run in.
+const TrinoSchema = "default"
 
 // TableName returns the table name DDL gives the records of kind:
 // archiver_ and the kind in lower case, dots as underscores
@@ -42,28 +74,170 @@ func TableName(kind archive.Kind) string {
 	return "archiver_" + strings.ToLower(strings.ReplaceAll(string(kind), ".", "_"))
 }
 
-// Statements returns CREATE TABLE statements, one per kind, for a partitioned
-// export at location (s3://bucket/prefix) in the given dialect. Each table
-// reads one kind's directory, with a column for each member the kind's
-// lines carry (kinds.Spec.Columns); region and dt are its partition columns
-// (the region member of each line is the partition's); data is the AWS
-// object as a JSON string, for json_extract.
-func Statements(dialect, location string) (string, error) {
-	location = strings.TrimRight(location, "/")
-	var b strings.Builder
-	if dialect == Trino {
-		fmt.Fprintf(&b, "-- Trino, Hive connector: run in schema %s (or change %q in the CALLs).\n\n", TrinoSchema, TrinoSchema)
+// Layout is what the statements must know of an export.
+type Layout struct {
+	// Kinds are the kinds the export holds, one table each; nil means
+	// every kind of the registry.
+	Kinds []archive.Kind
+	// Regions are the region partitions the export holds (NoRegion for
+	// records that name none). Athena's projection lists exactly these.
+	Regions []string
+	// Earliest is the time of the export's earliest record: the dt
+	// projection starts at its partition.
+	Earliest time.Time
+	// Partition is the dt granularity, Day or Month ("" is Month).
+	Partition string
+}
+
+// Options say which statements to write.
+type Options struct {
+	// Dialect is one of Dialects.
+	Dialect string
+	// Location is the export's root: s3://bucket/prefix, or for ClickHouse
+	// and DuckDB a directory.
+	Location string
+	// Format is the parts' format, JSONLines or Parquet ("" is JSONLines).
+	Format string
+	// Endpoint, for ClickHouse over S3, is the S3 endpoint to read from
+	// (path-style, as http://host:port); "" means AWS
+	// (https://BUCKET.s3.amazonaws.com).
+	Endpoint string
+	Layout
+}
+
+// Survey reads from the archive the layout an export of everything in it
+// has: its kinds, its regions and its earliest record.
+func Survey(r *archive.Reader) (Layout, error) {
+	var l Layout
+	regions := map[string]bool{}
+	for _, kind := range kinds.Names() {
+		n := 0
+		err := r.Each(kind, func(rec archive.Record) error {
+			n++
+			region := rec.Region
+			if region == "" {
+				region = NoRegion
+			}
+			regions[region] = true
+			if t := rec.Key.Time(); l.Earliest.IsZero() || t.Before(l.Earliest) {
+				l.Earliest = t
+			}
+			return nil
+		})
+		if err != nil {
+			return l, fmt.Errorf("ddl: read %s: %w", kind, err)
+		}
+		if n > 0 {
+			l.Kinds = append(l.Kinds, kind)
+		}
 	}
-	for _, spec := range kinds.All() {
-		kind := spec.Kind
+	for r := range regions {
+		l.Regions = append(l.Regions, r)
+	}
+	slices.Sort(l.Regions)
+	return l, nil
+}
+
+// Statements returns the statements, one table or view per kind, over a
+// partitioned export in the given dialect. Each reads one kind's
+// directory, with a column for each member the kind's lines carry
+// (kinds.Spec.Columns), keeping the members' case; region and dt are the
+// partition columns; data is the AWS object as JSON text.
+func Statements(o Options) (string, error) {
+	if !slices.Contains(Dialects, o.Dialect) {
+		return "", fmt.Errorf("unknown DDL dialect %q (want %s)", o.Dialect, strings.Join(Dialects, ", "))
+	}
+	if o.Partition == "" {
+		o.Partition = Month
+	}
+	if o.Partition != Day && o.Partition != Month {
+		return "", fmt.Errorf("unknown partition %q (want day or month)", o.Partition)
+	}
+	if o.Format == "" {
+		o.Format = JSONLines
+	}
+	if o.Format != JSONLines && o.Format != Parquet {
+		return "", fmt.Errorf("unknown format %q (want jsonl or parquet)", o.Format)
+	}
+	s3 := strings.HasPrefix(o.Location, "s3://")
+	if !s3 && (o.Dialect == Athena || o.Dialect == Trino) {
+		return "", fmt.Errorf("%s reads an export in S3: give its location as s3://bucket/prefix", o.Dialect)
+	}
+	if (o.Dialect == Athena || o.Dialect == Trino) && len(o.Regions) == 0 {
+		return "", fmt.Errorf("%s: the export holds no records, so no region to project (export something first)", o.Dialect)
+	}
+	location := strings.TrimRight(o.Location, "/")
+	ks := o.Kinds
+	if ks == nil {
+		ks = kinds.Names()
+	}
+	var b strings.Builder
+	switch o.Dialect {
+	case Trino:
+		fmt.Fprintf(&b, "-- Trino, Hive connector: run in schema %s.\n\n", TrinoSchema)
+	case ClickHouse:
+		b.WriteString("-- ClickHouse (clickhouse-local, chDB or a server): views over the export.\n\n")
+	case DuckDB:
+		b.WriteString("-- DuckDB: views over the export.\n\n")
+	}
+	for _, kind := range ks {
+		spec := kinds.Of(kind)
+		if spec == nil {
+			return "", fmt.Errorf("unknown kind %q", kind)
+		}
 		dir := location + "/kind=" + string(kind) + "/"
-		switch dialect {
-		case Athena:
-			fmt.Fprintf(&b, `CREATE EXTERNAL TABLE IF NOT EXISTS %s (
+		switch {
+		case o.Format == Parquet:
+			parquetTable(&b, o.Dialect, spec, dir, o)
+		case o.Dialect == Athena:
+			athena(&b, spec, dir, o.Layout)
+		case o.Dialect == Trino:
+			trino(&b, spec, dir, o.Layout)
+		case o.Dialect == ClickHouse:
+			clickhouse(&b, spec, dir, o)
+		case o.Dialect == DuckDB:
+			duckdb(&b, spec, dir)
+		}
+	}
+	return b.String(), nil
+}
+
+// projection returns the Java date format, interval unit and first
+// partition of the dt projection.
+func projection(l Layout) (format, unit, first string) {
+	if l.Partition == Day {
+		return "yyyy-MM-dd", "DAYS", l.Earliest.UTC().Format(time.DateOnly)
+	}
+	return "yyyy-MM", "MONTHS", l.Earliest.UTC().Format("2006-01")
+}
+
+// mappings returns the JSON key of each lower-cased column whose name is
+// not all lower case: with case.insensitive false, the OpenX SerDe matches
+// columns to keys by these.
+func mappings(spec *kinds.Spec) (cols, keys []string) {
+	for _, c := range spec.Columns() {
+		if l := strings.ToLower(c); l != c {
+			cols, keys = append(cols, l), append(keys, c)
+		}
+	}
+	return cols, keys
+}
+
+func athena(b *strings.Builder, spec *kinds.Spec, dir string, l Layout) {
+	format, unit, first := projection(l)
+	serde := []string{"  'case.insensitive' = 'false'"}
+	cols, keys := mappings(spec)
+	for i := range cols {
+		serde = append(serde, fmt.Sprintf("  'mapping.%s' = '%s'", cols[i], keys[i]))
+	}
+	fmt.Fprintf(b, `CREATE EXTERNAL TABLE IF NOT EXISTS %s (
 %s
 )
 PARTITIONED BY (region string, dt string)
 ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe'
+WITH SERDEPROPERTIES (
+%s
+)
 STORED AS INPUTFORMAT 'org.apache.hadoop.mapred.TextInputFormat'
 OUTPUTFORMAT 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat'
 LOCATION '%s'
@@ -72,33 +246,183 @@ TBLPROPERTIES (
   'projection.region.type' = 'enum',
   'projection.region.values' = '%s',
   'projection.dt.type' = 'date',
-  'projection.dt.format' = 'yyyy-MM-dd',
-  'projection.dt.range' = '2015-01-01,NOW',
+  'projection.dt.format' = '%s',
+  'projection.dt.range' = '%s,NOW',
   'projection.dt.interval' = '1',
-  'projection.dt.interval.unit' = 'DAYS',
+  'projection.dt.interval.unit' = '%s',
   'storage.location.template' = '%sregion=${region}/dt=${dt}/'
 );
 
-`, TableName(kind), columns(spec, "string", false), dir, strings.Join(Regions, ","), dir)
-		case Trino:
-			fmt.Fprintf(&b, `CREATE TABLE IF NOT EXISTS %s (
+`, TableName(spec.Kind), columns(spec, "string", false), strings.Join(serde, ",\n"), dir,
+		strings.Join(l.Regions, ","), format, first, unit, dir)
+}
+
+func trino(b *strings.Builder, spec *kinds.Spec, dir string, l Layout) {
+	format, unit, first := projection(l)
+	cols, keys := mappings(spec)
+	props := []string{"'case.insensitive'"}
+	vals := []string{"'false'"}
+	for i := range cols {
+		props = append(props, "'mapping."+cols[i]+"'")
+		vals = append(vals, "'"+keys[i]+"'")
+	}
+	regions := make([]string, len(l.Regions))
+	for i, r := range l.Regions {
+		regions[i] = "'" + r + "'"
+	}
+	fmt.Fprintf(b, `CREATE TABLE IF NOT EXISTS %s (
 %s,
-  region varchar,
-  dt varchar
+  region varchar WITH (partition_projection_type = 'enum', partition_projection_values = ARRAY[%s]),
+  dt varchar WITH (partition_projection_type = 'date', partition_projection_format = '%s', partition_projection_range = ARRAY['%s', 'NOW'], partition_projection_interval = 1, partition_projection_interval_unit = '%s')
 )
 WITH (
   external_location = '%s',
   format = 'OPENX_JSON',
-  partitioned_by = ARRAY['region', 'dt']
+  partitioned_by = ARRAY['region', 'dt'],
+  partition_projection_enabled = true,
+  partition_projection_location_template = '%sregion=${region}/dt=${dt}/',
+  extra_properties = MAP(ARRAY[%s], ARRAY[%s])
 );
-CALL system.sync_partition_metadata('%s', '%s', 'ADD');
 
-`, TableName(kind), columns(spec, "varchar", true), dir, TrinoSchema, TableName(kind))
-		default:
-			return "", fmt.Errorf("unknown DDL dialect %q (want %s or %s)", dialect, Athena, Trino)
+`, TableName(spec.Kind), columns(spec, "varchar", true), strings.Join(regions, ", "), format, first, unit,
+		dir, dir, strings.Join(props, ", "), strings.Join(vals, ", "))
+}
+
+func clickhouse(b *strings.Builder, spec *kinds.Spec, dir string, o Options) {
+	cols := spec.Columns()
+	structure := make([]string, len(cols))
+	for i, c := range cols {
+		// Every line has data; a member a line lacks is NULL.
+		t := "Nullable(String)"
+		if c == "data" {
+			t = "String"
 		}
+		structure[i] = c + " " + t
 	}
-	return b.String(), nil
+	source := clickhouseSource(dir+"region=*/dt=*/*.jsonl.gz", "JSONEachRow", strings.Join(structure, ", "), o.Endpoint)
+	fmt.Fprintf(b, `CREATE VIEW IF NOT EXISTS %s AS
+SELECT *, region, dt
+FROM %s
+SETTINGS use_hive_partitioning = 1, input_format_json_read_objects_as_strings = 1;
+
+`, TableName(spec.Kind), source)
+}
+
+func duckdb(b *strings.Builder, spec *kinds.Spec, dir string) {
+	cols := spec.Columns()
+	members := make([]string, len(cols))
+	for i, c := range cols {
+		t := "VARCHAR"
+		if c == "data" || c == "imported" {
+			t = "JSON"
+		}
+		members[i] = fmt.Sprintf("%s: '%s'", c, t)
+	}
+	fmt.Fprintf(b, `CREATE VIEW IF NOT EXISTS %s AS
+SELECT *
+FROM read_json('%sregion=*/dt=*/*.jsonl.gz',
+  format = 'newline_delimited', hive_partitioning = true, hive_types_autocast = false,
+  columns = {%s});
+
+`, TableName(spec.Kind), dir, strings.Join(members, ", "))
+}
+
+// parquetTable writes the table or view of a kind over its Parquet parts.
+func parquetTable(b *strings.Builder, dialect string, spec *kinds.Spec, dir string, o Options) {
+	name := TableName(spec.Kind)
+	glob := dir + "region=*/dt=*/*.parquet"
+	switch dialect {
+	case Athena, Trino:
+		format, unit, first := projection(o.Layout)
+		cols := make([]string, len(ParquetColumns))
+		for i, c := range ParquetColumns {
+			if dialect == Athena {
+				t := "string"
+				if c.Timestamp {
+					t = "timestamp"
+				}
+				cols[i] = fmt.Sprintf("  `%s` %s", strings.ToLower(c.Name), t)
+			} else {
+				t := "varchar"
+				if c.Timestamp {
+					t = "timestamp(6)"
+				}
+				cols[i] = fmt.Sprintf("  \"%s\" %s", strings.ToLower(c.Name), t)
+			}
+		}
+		if dialect == Athena {
+			fmt.Fprintf(b, `CREATE EXTERNAL TABLE IF NOT EXISTS %s (
+%s
+)
+PARTITIONED BY (region string, dt string)
+STORED AS PARQUET
+LOCATION '%s'
+TBLPROPERTIES (
+  'projection.enabled' = 'true',
+  'projection.region.type' = 'enum',
+  'projection.region.values' = '%s',
+  'projection.dt.type' = 'date',
+  'projection.dt.format' = '%s',
+  'projection.dt.range' = '%s,NOW',
+  'projection.dt.interval' = '1',
+  'projection.dt.interval.unit' = '%s',
+  'storage.location.template' = '%sregion=${region}/dt=${dt}/'
+);
+
+`, name, strings.Join(cols, ",\n"), dir, strings.Join(o.Regions, ","), format, first, unit, dir)
+			return
+		}
+		regions := make([]string, len(o.Regions))
+		for i, r := range o.Regions {
+			regions[i] = "'" + r + "'"
+		}
+		fmt.Fprintf(b, `CREATE TABLE IF NOT EXISTS %s (
+%s,
+  region varchar WITH (partition_projection_type = 'enum', partition_projection_values = ARRAY[%s]),
+  dt varchar WITH (partition_projection_type = 'date', partition_projection_format = '%s', partition_projection_range = ARRAY['%s', 'NOW'], partition_projection_interval = 1, partition_projection_interval_unit = '%s')
+)
+WITH (
+  external_location = '%s',
+  format = 'PARQUET',
+  partitioned_by = ARRAY['region', 'dt'],
+  partition_projection_enabled = true,
+  partition_projection_location_template = '%sregion=${region}/dt=${dt}/'
+);
+
+`, name, strings.Join(cols, ",\n"), strings.Join(regions, ", "), format, first, unit, dir, dir)
+	case ClickHouse:
+		fmt.Fprintf(b, `CREATE VIEW IF NOT EXISTS %s AS
+SELECT *
+FROM %s
+SETTINGS use_hive_partitioning = 1;
+
+`, name, clickhouseSource(glob, "Parquet", "", o.Endpoint))
+	case DuckDB:
+		fmt.Fprintf(b, `CREATE VIEW IF NOT EXISTS %s AS
+SELECT *
+FROM read_parquet('%s', hive_partitioning = true, hive_types_autocast = false);
+
+`, name, glob)
+	}
+}
+
+// clickhouseSource returns the table function that reads the files glob
+// matches (s3:// or a directory) in format, with the given structure (""
+// to read the files' own).
+func clickhouseSource(glob, format, structure, endpoint string) string {
+	args := "'" + format + "'"
+	if structure != "" {
+		args += ", '" + structure + "'"
+	}
+	if !strings.HasPrefix(glob, "s3://") {
+		return fmt.Sprintf("file('%s', %s)", glob, args)
+	}
+	bucket, key, _ := strings.Cut(strings.TrimPrefix(glob, "s3://"), "/")
+	url := "https://" + bucket + ".s3.amazonaws.com/" + key
+	if endpoint != "" {
+		url = strings.TrimRight(endpoint, "/") + "/" + bucket + "/" + key
+	}
+	return fmt.Sprintf("s3('%s', %s)", url, args)
 }
 
 // columns lists the columns of a kind's table, the members its exported
@@ -122,4 +446,21 @@ func columns(spec *kinds.Spec, typ string, lower bool) string {
 		lines[i] = "  " + c + " " + t
 	}
 	return strings.Join(lines, ",\n")
+}
+
+// SurveyArchive opens the archive in dir read-only and surveys it (see
+// Survey).
+func SurveyArchive(ctx context.Context, dir string, lockTimeout time.Duration) (Layout, error) {
+	st, err := archive.Open(ctx, dir, archive.Options{ReadOnly: true, LockTimeout: lockTimeout})
+	if err != nil {
+		return Layout{}, fmt.Errorf("ddl: %w", err)
+	}
+	defer st.Close()
+	var l Layout
+	err = st.View(func(r *archive.Reader) error {
+		var err error
+		l, err = Survey(r)
+		return err
+	})
+	return l, err
 }

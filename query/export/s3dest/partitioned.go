@@ -23,8 +23,40 @@ import (
 // Format names the layout of a partitioned export's manifest.
 const Format = "archiver-partitioned/1"
 
-// DefaultPartBytes is the default bound on a part's uncompressed size.
-const DefaultPartBytes = 64 << 20
+// DefaultPartBytes is the default bound on a part's uncompressed size:
+// engines read objects of tens to hundreds of MB best.
+const DefaultPartBytes = 128 << 20
+
+// Partition granularities: the dt partition of a record is its day
+// (YYYY-MM-DD) or its month (YYYY-MM), in UTC.
+const (
+	PartitionDay   = "day"
+	PartitionMonth = "month"
+)
+
+// DefaultPartition is the default partition granularity.
+const DefaultPartition = PartitionMonth
+
+// ParsePartition reads a partition granularity, day or month in any case;
+// "" is DefaultPartition.
+func ParsePartition(s string) (string, error) {
+	switch p := strings.ToLower(strings.TrimSpace(s)); p {
+	case "":
+		return DefaultPartition, nil
+	case PartitionDay, PartitionMonth:
+		return p, nil
+	}
+	return "", fmt.Errorf("%q: want day or month", s)
+}
+
+// PartitionValue returns the dt partition value of time t at granularity
+// partition (PartitionDay or PartitionMonth).
+func PartitionValue(partition string, t time.Time) string {
+	if partition == PartitionDay {
+		return t.UTC().Format(time.DateOnly)
+	}
+	return t.UTC().Format("2006-01")
+}
 
 // NoRegion is the region partition of records that name no region.
 const NoRegion = ddl.NoRegion
@@ -56,13 +88,22 @@ type Options struct {
 	// PartBytes bounds the uncompressed size of a part; zero means
 	// DefaultPartBytes. A record longer than the bound gets a part alone.
 	PartBytes int
+	// Partition is the granularity of the dt partition, PartitionDay or
+	// PartitionMonth; "" means DefaultPartition.
+	Partition string
+	// Format is the parts' format, FormatJSONLines or FormatParquet; ""
+	// means FormatJSONLines.
+	Format string
 	// Only, when not nil, limits the export to the records with these keys.
 	Only map[archive.Key]bool
 	// Filters is recorded in the manifest.
 	Filters map[string]any
 	// Since, when not nil, limits the export to the records put (added or
-	// given new contents) after that change-log position.
-	Since *uint64
+	// given new contents) after that change-log position, and those whose
+	// object was noticed deleted upstream after SinceTime (a marking is
+	// no write of a record, so the change log does not show it).
+	Since     *uint64
+	SinceTime time.Time
 }
 
 // Manifest describes a partitioned export: every object it wrote
@@ -94,6 +135,12 @@ type Manifest struct {
 	Position uint64 `json:"position"`
 	// Chain is the head of the archive's hash chain when it was read.
 	Chain export.ChainHead `json:"chain"`
+	// Partition is the granularity of the dt partitions, day or month
+	// (absent in exports made before months: day).
+	Partition string `json:"partition,omitempty"`
+	// PartFormat is the parts' format, jsonl or parquet (absent in
+	// exports made before Parquet: jsonl).
+	PartFormat string `json:"partFormat,omitempty"`
 	// Records is the number of records written; Counts per kind.
 	Records int                  `json:"records"`
 	Counts  map[archive.Kind]int `json:"counts"`
@@ -143,9 +190,10 @@ func joinKey(prefix, rest string) string {
 // Write writes the records r can see (limited by o.Only and
 // o.Since) to store as gzip'd JSON Lines in Hive layout,
 //
-//	PREFIX/kind=KIND/region=REGION/dt=YYYY-MM-DD/part-EXPORTID-NNNNN.jsonl.gz
+//	PREFIX/kind=KIND/region=REGION/dt=YYYY-MM/part-EXPORTID-NNNNN.jsonl.gz
 //
 // one record object per line as query.AppendRecord renders it, dt being the
+// month (or with o.Partition PartitionDay the day, YYYY-MM-DD) of the
 // record's time in UTC. Within a partition records come in key (time)
 // order; a part ends when the next line would take it past o.PartBytes
 // uncompressed. It returns the manifest of what it wrote, which it does not
@@ -171,6 +219,14 @@ func Write(ctx context.Context, r *archive.Reader, store ObjectStore, o Options)
 	if o.PartBytes <= 0 {
 		o.PartBytes = DefaultPartBytes
 	}
+	if o.Partition == "" {
+		o.Partition = DefaultPartition
+	}
+	m.Partition = o.Partition
+	if o.Format == "" {
+		o.Format = FormatJSONLines
+	}
+	m.PartFormat = o.Format
 	for _, k := range kinds.Names() {
 		m.Counts[k] = 0
 	}
@@ -183,6 +239,12 @@ func Write(ctx context.Context, r *archive.Reader, store ObjectStore, o Options)
 		return m, fmt.Errorf("export: %w", err)
 	}
 
+	// The latest record of an object deleted upstream carries when that was
+	// noticed, as in an export to a file.
+	deleted, err := r.DeletedLatest()
+	if err != nil {
+		return m, fmt.Errorf("export: %w", err)
+	}
 	var changed map[archive.Key]bool
 	if o.Since != nil {
 		m.SinceLast, m.FromPosition = true, *o.Since
@@ -197,6 +259,11 @@ func Write(ctx context.Context, r *archive.Reader, store ObjectStore, o Options)
 		})
 		if err != nil {
 			return m, fmt.Errorf("export: read change log: %w", err)
+		}
+		for k, d := range deleted {
+			if d.DeletedUpstreamAt.After(o.SinceTime) {
+				changed[k] = true
+			}
 		}
 	}
 	keep := func(k archive.Key) bool {
@@ -218,7 +285,7 @@ func Write(ctx context.Context, r *archive.Reader, store ObjectStore, o Options)
 			if region == "" {
 				region = NoRegion
 			}
-			p := partition{kind: kind, region: region, dt: rec.Key.Time().UTC().Format(time.DateOnly)}
+			p := partition{kind: kind, region: region, dt: PartitionValue(o.Partition, rec.Key.Time())}
 			parts[p] = append(parts[p], rec.Key)
 			return nil
 		})
@@ -234,7 +301,7 @@ func Write(ctx context.Context, r *archive.Reader, store ObjectStore, o Options)
 
 	var line []byte
 	for _, p := range order {
-		pw := &partWriter{ctx: ctx, store: store, m: &m, limit: o.PartBytes,
+		pw := &partWriter{ctx: ctx, store: store, m: &m, limit: o.PartBytes, parquet: o.Format == FormatParquet,
 			base: joinKey(o.Prefix, p.dir()+"/part-"+o.ExportID)}
 		for _, k := range parts[p] {
 			rec, ok, err := r.Get(p.kind, k)
@@ -244,9 +311,19 @@ func Write(ctx context.Context, r *archive.Reader, store ObjectStore, o Options)
 			if !ok {
 				continue
 			}
-			line = append(query.AppendRecord(line[:0], rec), '\n')
-			if err := pw.add(line); err != nil {
-				return m, err
+			if d, ok := deleted[k]; ok {
+				at := d.DeletedUpstreamAt
+				rec.DeletedUpstreamAt = &at
+			}
+			if pw.parquet {
+				if err := pw.addRow(rec); err != nil {
+					return m, err
+				}
+			} else {
+				line = append(query.AppendRecord(line[:0], rec), '\n')
+				if err := pw.add(line); err != nil {
+					return m, err
+				}
 			}
 			m.Counts[p.kind]++
 			m.Records++
@@ -270,6 +347,9 @@ type partWriter struct {
 	gz    *gzip.Writer
 	raw   int
 	lines int
+	// parquet gathers rows instead of lines.
+	parquet bool
+	rows    []parquetRow
 }
 
 func (pw *partWriter) add(line []byte) error {
@@ -291,20 +371,33 @@ func (pw *partWriter) add(line []byte) error {
 }
 
 func (pw *partWriter) flush() error {
+	if pw.parquet {
+		return pw.flushParquet()
+	}
 	if pw.gz == nil {
 		return nil
 	}
 	if err := pw.gz.Close(); err != nil {
 		return fmt.Errorf("export: compress: %w", err)
 	}
-	key := fmt.Sprintf("%s-%05d.jsonl.gz", pw.base, pw.n)
+	if err := pw.put(".jsonl.gz", "application/gzip"); err != nil {
+		return err
+	}
+	pw.gz = nil
+	return nil
+}
+
+// put stores pw.buf as the next part, with the file name extension ext,
+// and lists it in the manifest.
+func (pw *partWriter) put(ext, contentType string) error {
+	key := fmt.Sprintf("%s-%05d%s", pw.base, pw.n, ext)
 	body := pw.buf.Bytes()
-	if err := pw.store.Put(pw.ctx, key, body, "application/gzip"); err != nil {
+	if err := pw.store.Put(pw.ctx, key, body, contentType); err != nil {
 		return err
 	}
 	sum := sha256.Sum256(body)
 	pw.m.Objects = append(pw.m.Objects, PartObject{Key: key, Bytes: int64(len(body)), SHA256: hex.EncodeToString(sum[:]), Records: pw.lines})
 	pw.n++
-	pw.gz, pw.raw, pw.lines = nil, 0, 0
+	pw.raw, pw.lines = 0, 0
 	return nil
 }

@@ -38,35 +38,42 @@ func TestExportPartitioned(t *testing.T) {
 		return m, s
 	}
 
-	// A bound of one byte gives every record a part of its own.
-	m, s := export(s3dest.Options{Now: now, ExportID: "e1", Prefix: "/p/", PartBytes: 1})
+	// A bound of one byte gives every record a part of its own, in the
+	// partition of its day or month.
 	want := map[string]string{} // line -> partition directory
-	st.View(func(r *archive.Reader) error {
-		for _, k := range kinds.Names() {
-			r.Each(k, func(rec archive.Record) error {
-				want[string(query.AppendRecord(nil, rec))] = fmt.Sprintf("p/kind=%s/region=%s/dt=%s/part-e1-", rec.Kind, rec.Region, rec.Key.Time().UTC().Format(time.DateOnly))
-				return nil
-			})
+	for _, tc := range []struct{ partition, layout string }{{s3dest.PartitionDay, time.DateOnly}, {s3dest.PartitionMonth, "2006-01"}, {"", "2006-01"}} {
+		m, s := export(s3dest.Options{Now: now, ExportID: "e1", Prefix: "/p/", PartBytes: 1, Partition: tc.partition})
+		want = map[string]string{}
+		st.View(func(r *archive.Reader) error {
+			for _, k := range kinds.Names() {
+				r.Each(k, func(rec archive.Record) error {
+					want[string(query.AppendRecord(nil, rec))] = fmt.Sprintf("p/kind=%s/region=%s/dt=%s/part-e1-", rec.Kind, rec.Region, rec.Key.Time().UTC().Format(tc.layout))
+					return nil
+				})
+			}
+			return nil
+		})
+		if wantP := tc.partition; m.Partition != wantP && !(wantP == "" && m.Partition == s3dest.DefaultPartition) {
+			t.Errorf("partition %q: manifest says %q", tc.partition, m.Partition)
 		}
-		return nil
-	})
-	if m.Records != len(want) || len(m.Objects) != len(want) || len(s.Objects) != len(want) {
-		t.Fatalf("%d records in %d objects (%d stored); the archive has %d", m.Records, len(m.Objects), len(s.Objects), len(want))
-	}
-	for _, o := range m.Objects {
-		b := s.Objects[o.Key]
-		sum := sha256.Sum256(b)
-		if o.SHA256 != hex.EncodeToString(sum[:]) || o.Bytes != int64(len(b)) || o.Records != 1 {
-			t.Errorf("%s: manifest entry %+v does not match the object", o.Key, o)
+		if m.Records != len(want) || len(m.Objects) != len(want) || len(s.Objects) != len(want) {
+			t.Fatalf("%d records in %d objects (%d stored); the archive has %d", m.Records, len(m.Objects), len(s.Objects), len(want))
 		}
-		lines := archivetest.GunzipLines(t, b)
-		if len(lines) != 1 || !strings.HasPrefix(o.Key, want[lines[0]]) || !strings.HasSuffix(o.Key, ".jsonl.gz") {
-			t.Errorf("%s holds %q", o.Key, lines)
+		for _, o := range m.Objects {
+			b := s.Objects[o.Key]
+			sum := sha256.Sum256(b)
+			if o.SHA256 != hex.EncodeToString(sum[:]) || o.Bytes != int64(len(b)) || o.Records != 1 {
+				t.Errorf("%s: manifest entry %+v does not match the object", o.Key, o)
+			}
+			lines := archivetest.GunzipLines(t, b)
+			if len(lines) != 1 || !strings.HasPrefix(o.Key, want[lines[0]]) || !strings.HasSuffix(o.Key, ".jsonl.gz") {
+				t.Errorf("partition %q: %s holds %q", tc.partition, o.Key, lines)
+			}
 		}
 	}
 
 	// A large bound puts each partition in one part, records in time order.
-	m, s = export(s3dest.Options{Now: now, ExportID: "e2"})
+	m, s := export(s3dest.Options{Now: now, ExportID: "e2"})
 	n := 0
 	for _, o := range m.Objects {
 		if !strings.HasSuffix(o.Key, "/part-e2-00000.jsonl.gz") || strings.HasPrefix(o.Key, "/") {

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
@@ -26,6 +27,10 @@ type RunOptions struct {
 	// in the archive's export marks.
 	Destination    string
 	Bucket, Prefix string
+	// Dir, when set, is the directory the export goes to instead of S3
+	// (Destination is then that directory, as recorded, and Bucket, the
+	// lock, KMS and Client options are not used).
+	Dir string
 	// Select, when not nil, returns the keys of the records to export (the
 	// answer of the filters); nil exports everything.
 	Select func(ctx context.Context, st *archive.Store) (map[archive.Key]bool, error)
@@ -36,6 +41,10 @@ type RunOptions struct {
 	SinceLast bool
 	// PartBytes bounds a part's uncompressed size.
 	PartBytes int
+	// Partition is the dt granularity, PartitionDay or PartitionMonth.
+	Partition string
+	// Format is the parts' format, FormatJSONLines or FormatParquet.
+	Format string
 	// LockMode and RetainDays lock every object; KMSKeyID encrypts it.
 	LockMode   types.ObjectLockMode
 	RetainDays int
@@ -65,14 +74,24 @@ func Run(ctx context.Context, o RunOptions, stdout, stderr io.Writer) error {
 		now = time.Now()
 	}
 	now = now.UTC()
-	client, err := NewClient(ctx, o.Client)
-	if err != nil {
-		return fmt.Errorf("export: %w", err)
+	var store ObjectStore
+	where := "s3://" + o.Bucket + "/"
+	if o.Dir != "" {
+		ds, err := NewDirStore(o.Dir)
+		if err != nil {
+			return err
+		}
+		store, where = ds, strings.TrimRight(o.Dir, "/")+"/"
+	} else {
+		client, err := NewClient(ctx, o.Client)
+		if err != nil {
+			return fmt.Errorf("export: %w", err)
+		}
+		store = NewStore(client, StoreOptions{
+			Bucket: o.Bucket, LockMode: o.LockMode, KMSKeyID: o.KMSKeyID,
+			RetainUntil: now.AddDate(0, 0, o.RetainDays),
+		})
 	}
-	store := NewStore(client, StoreOptions{
-		Bucket: o.Bucket, LockMode: o.LockMode, KMSKeyID: o.KMSKeyID,
-		RetainUntil: now.AddDate(0, 0, o.RetainDays),
-	})
 	waiting := func(msg string) { fmt.Fprintf(stderr, "archiver: %s\n", msg) }
 	st, err := archive.Open(ctx, o.ArchiveDir, archive.Options{ReadOnly: true, LockTimeout: o.LockTimeout, Waiting: waiting})
 	if err != nil {
@@ -85,7 +104,7 @@ func Run(ctx context.Context, o RunOptions, stdout, stderr io.Writer) error {
 	}
 	po := Options{
 		Version: o.Version, Build: o.Build, Now: now, ExportID: NewExportID(now), SchemaVersion: schema,
-		Destination: o.Destination, Prefix: o.Prefix, PartBytes: o.PartBytes, Filters: o.Filters,
+		Destination: o.Destination, Prefix: o.Prefix, PartBytes: o.PartBytes, Partition: o.Partition, Format: o.Format, Filters: o.Filters,
 	}
 	if o.Select != nil {
 		if po.Only, err = o.Select(ctx, st); err != nil {
@@ -101,7 +120,7 @@ func Run(ctx context.Context, o RunOptions, stdout, stderr io.Writer) error {
 			return fmt.Errorf("export: %w", err)
 		}
 		if o.SinceLast && hadLast {
-			po.Since = &last.Position
+			po.Since, po.SinceTime = &last.Position, last.At
 		}
 		m, err = Write(ctx, r, store, po)
 		return err
@@ -135,8 +154,8 @@ func Run(ctx context.Context, o RunOptions, stdout, stderr io.Writer) error {
 	if m.SinceLast {
 		what = "changes since export " + last.ExportID
 	}
-	fmt.Fprintf(stderr, "archiver export: %d records (%s) in %d parts to %s, manifest s3://%s/%s (chain head %.16s at link %d)\n",
-		m.Records, what, len(m.Objects), o.Destination, o.Bucket, manifestKey, m.Chain.Head, m.Chain.Links)
+	fmt.Fprintf(stderr, "archiver export: %d records (%s) in %d parts to %s, manifest %s%s (chain head %.16s at link %d)\n",
+		m.Records, what, len(m.Objects), o.Destination, where, manifestKey, m.Chain.Head, m.Chain.Links)
 	return nil
 }
 
