@@ -152,6 +152,7 @@ EXAMPLES:
 			&cli.StringFlag{Name: "sign-key", EnvVars: []string{"ARCHIVER_SIGN_KEY_FILE"}, Usage: "sign the export with this ed25519 private key (PEM file; or the PEM itself in ARCHIVER_SIGN_KEY)"},
 			&cli.BoolFlag{Name: "redact-tags", Usage: "replace every tag value in the data with REDACTED"},
 			&cli.DurationFlag{Name: "lock-timeout", Value: time.Minute, Usage: "longest wait for a sync to release the archive"},
+			summaryOutputFlag(),
 		}, append(filterFlags(), s3ExportFlags()...)...),
 		Action: func(c *cli.Context) error {
 			if err := noArgs(c); err != nil {
@@ -169,15 +170,22 @@ EXAMPLES:
 					return usageError{err: fmt.Errorf("--until: %w", err), command: "export"}
 				}
 			}
+			asJSON, err := summaryAsJSON(c)
+			if err != nil {
+				return err
+			}
 			if s3dest.IsURL(c.String("out")) || c.String("ddl") != "" || c.String("out-dir") != "" {
-				return exportS3Action(c)
+				return exportS3Action(c, asJSON)
 			}
 			out := c.String("out")
 			if out == "" {
 				return usageError{err: fmt.Errorf("--out FILE is required"), command: "export"}
 			}
+			if out == "-" && asJSON {
+				return usageError{err: fmt.Errorf("--output json prints the summary on stdout, where --out - writes the export: give --out FILE"), command: "export"}
+			}
 			o := export.RunOptions{ArchiveDir: c.String("archive"), Out: out, Force: c.Bool("force"), LockTimeout: c.Duration("lock-timeout"), RedactTags: c.Bool("redact-tags"),
-				Version: archiverVersion(), Build: archiverBuildRef()}
+				Version: archiverVersion(), Build: archiverBuildRef(), JSON: asJSON}
 			key, err := signKey(c.String("sign-key"), os.Getenv("ARCHIVER_SIGN_KEY"))
 			if err != nil {
 				return usageError{err: err, command: "export"}

@@ -39,7 +39,7 @@ func s3ExportFlags() []cli.Flag {
 
 // exportS3Action runs export --out s3://..., export --out-dir and export
 // --ddl.
-func exportS3Action(c *cli.Context) error {
+func exportS3Action(c *cli.Context, asJSON bool) error {
 	usage := func(err error) error { return usageError{err: err, command: "export"} }
 	dest, dir := "", c.String("out-dir")
 	if out := c.String("out"); s3dest.IsURL(out) {
@@ -88,7 +88,7 @@ func exportS3Action(c *cli.Context) error {
 		LockTimeout: c.Duration("lock-timeout"), SinceLast: c.Bool("since-last"), Partition: partition, Format: format,
 		RetainDays: c.Int("retain-days"), KMSKeyID: c.String("sse-kms-key-id"),
 		Client:  s3dest.ClientOptions{EndpointURL: c.String("endpoint-url"), Region: c.String("s3-region"), Profile: c.String("profile"), Debug: debugOutput(c)},
-		Version: archiverVersion(), Build: archiverBuildRef(),
+		Version: archiverVersion(), Build: archiverBuildRef(), JSON: asJSON,
 	}
 	// A signing key from the environment is for --out exports; one given
 	// here by flag is a mistake.

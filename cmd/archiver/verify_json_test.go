@@ -14,6 +14,7 @@ import (
 	"github.com/archiver-dev/archiver/internal/archivetest"
 	"github.com/archiver-dev/archiver/internal/emulator"
 	"github.com/archiver-dev/archiver/internal/recfmt"
+	"github.com/archiver-dev/archiver/query/export"
 )
 
 // TestVerifyJSON checks 'verify --output json' on a synced archive (its
@@ -76,5 +77,35 @@ func TestVerifyJSON(t *testing.T) {
 	}
 	if code, _, _ := runCLI(t, "--archive", dir, "verify", "--output", "yaml"); code != exitUsage {
 		t.Errorf("--output yaml: exit %d, want %d", code, exitUsage)
+	}
+}
+
+// TestExportJSON checks 'export --output json' for a file and a
+// partitioned directory export: the summary's counts are the manifest's.
+func TestExportJSON(t *testing.T) {
+	hermeticEnv(t)
+	emu := archivetest.Emulator(t, emulator.Options{Seed: 10, Jobs: 4})
+	dir := archivetest.Dir(t)
+	if code, _, stderr := runCLI(t, "--archive", dir, "sync", "--endpoint-url", emu.URL(), "--quiet"); code != exitOK {
+		t.Fatalf("sync: %s", stderr)
+	}
+	out := filepath.Join(t.TempDir(), "e.json")
+	code, stdout, stderr := runCLI(t, "--archive", dir, "export", "--out", out, "--output", "json")
+	var sum export.Summary
+	if code != exitOK || json.Unmarshal([]byte(stdout), &sum) != nil || stderr != "" {
+		t.Fatalf("export --output json: exit %d: %q %q", code, stdout, stderr)
+	}
+	m := readExport(t, out).Manifest
+	if sum.Version != export.SummaryVersion || sum.Records != m.Records || sum.RecordsSHA256 != m.RecordsSHA256 || sum.Records == 0 || sum.Destination != out {
+		t.Errorf("summary %+v; manifest has %d records, %s", sum, m.Records, m.RecordsSHA256)
+	}
+	outDir := filepath.Join(t.TempDir(), "parts")
+	code, stdout, stderr = runCLI(t, "--archive", dir, "export", "--out-dir", outDir, "--output", "json")
+	sum = export.Summary{}
+	if code != exitOK || json.Unmarshal([]byte(stdout), &sum) != nil || sum.Records != m.Records || sum.Parts == 0 || sum.Manifest == "" {
+		t.Errorf("export --out-dir --output json: exit %d: %+v (%q %q)", code, sum, stdout, stderr)
+	}
+	if code, _, _ := runCLI(t, "--archive", dir, "export", "--out", "-", "--output", "json"); code != exitUsage {
+		t.Errorf("--out - --output json: exit %d, want %d", code, exitUsage)
 	}
 }

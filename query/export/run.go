@@ -34,6 +34,9 @@ type RunOptions struct {
 	// Version and Build name the archiver in the manifest.
 	Version string
 	Build   *buildinfo.Info
+	// JSON prints the summary as a Summary document on stdout instead of
+	// a line on stderr (not with Out "-").
+	JSON bool
 }
 
 // Run exports the archive in o.ArchiveDir to o.Out (see outfile for how a
@@ -86,6 +89,13 @@ func Run(ctx context.Context, o RunOptions, stdout, stderr io.Writer) error {
 	signed := ""
 	if o.SignKey != nil {
 		signed = ", signed by key " + KeyID(o.SignKey.Public().(ed25519.PublicKey))[:16]
+	}
+	if o.JSON {
+		s := Summary{Destination: o.Out, Records: m.Records, RecordsSHA256: m.RecordsSHA256, ChainHead: m.Chain.Head, ChainLinks: m.Chain.Links}
+		if o.SignKey != nil {
+			s.SignedBy = KeyID(o.SignKey.Public().(ed25519.PublicKey))
+		}
+		return WriteSummary(stdout, s)
 	}
 	fmt.Fprintf(stderr, "archiver export: %d records to %s (records sha256 %s, chain head %.16s at link %d%s)\n",
 		m.Records, o.Out, m.RecordsSHA256, m.Chain.Head, m.Chain.Links, signed)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/archiver-dev/archiver/archive"
 	"github.com/archiver-dev/archiver/internal/buildinfo"
+	"github.com/archiver-dev/archiver/query/export"
 )
 
 // RunOptions are those of an export to S3, as the export command takes
@@ -56,6 +57,9 @@ type RunOptions struct {
 	Build   *buildinfo.Info
 	// Now is the export's time; zero means time.Now.
 	Now time.Time
+	// JSON prints the summary as an export.Summary document on stdout
+	// instead of a line on stderr.
+	JSON bool
 }
 
 // NewExportID names an export: its time and a random suffix.
@@ -129,6 +133,10 @@ func Run(ctx context.Context, o RunOptions, stdout, stderr io.Writer) error {
 		return err
 	}
 	if o.SinceLast && hadLast && m.Records == 0 {
+		if o.JSON {
+			return export.WriteSummary(stdout, export.Summary{Destination: o.Destination, SinceExport: last.ExportID, WroteNothing: true,
+				ChainHead: m.Chain.Head, ChainLinks: m.Chain.Links})
+		}
 		fmt.Fprintf(stderr, "archiver export: nothing added or changed since export %s to %s; wrote nothing\n", last.ExportID, o.Destination)
 		return nil
 	}
@@ -153,6 +161,14 @@ func Run(ctx context.Context, o RunOptions, stdout, stderr io.Writer) error {
 	what := "everything"
 	if m.SinceLast {
 		what = "changes since export " + last.ExportID
+	}
+	if o.JSON {
+		s := export.Summary{Destination: o.Destination, Records: m.Records, Parts: len(m.Objects), Manifest: where + manifestKey,
+			ChainHead: m.Chain.Head, ChainLinks: m.Chain.Links}
+		if m.SinceLast {
+			s.SinceExport = last.ExportID
+		}
+		return export.WriteSummary(stdout, s)
 	}
 	fmt.Fprintf(stderr, "archiver export: %d records (%s) in %d parts to %s, manifest %s%s (chain head %.16s at link %d)\n",
 		m.Records, what, len(m.Objects), o.Destination, where, manifestKey, m.Chain.Head, m.Chain.Links)
