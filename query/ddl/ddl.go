@@ -266,9 +266,17 @@ func trino(b *strings.Builder, spec *kinds.Spec, dir string, l Layout) {
 		props = append(props, "'mapping."+cols[i]+"'")
 		vals = append(vals, "'"+keys[i]+"'")
 	}
-	regions := make([]string, len(l.Regions))
-	for i, r := range l.Regions {
-		regions[i] = "'" + r + "'"
+	trinoTable(b, TableName(spec.Kind), columns(spec, "varchar", true), l.Regions, format, first, unit, dir, "OPENX_JSON",
+		",\n  extra_properties = MAP(ARRAY["+strings.Join(props, ", ")+"], ARRAY["+strings.Join(vals, ", ")+"])")
+}
+
+// trinoTable writes a Trino table over the parts under dir in fileFormat:
+// its columns, region projected as an enum of regions and dt as dates of
+// format from first to now by unit; more ends the table's properties.
+func trinoTable(b *strings.Builder, name, cols string, regions []string, format, first, unit, dir, fileFormat, more string) {
+	quoted := make([]string, len(regions))
+	for i, r := range regions {
+		quoted[i] = "'" + r + "'"
 	}
 	fmt.Fprintf(b, `CREATE TABLE IF NOT EXISTS %s (
 %s,
@@ -277,15 +285,13 @@ func trino(b *strings.Builder, spec *kinds.Spec, dir string, l Layout) {
 )
 WITH (
   external_location = '%s',
-  format = 'OPENX_JSON',
+  format = '%s',
   partitioned_by = ARRAY['region', 'dt'],
   partition_projection_enabled = true,
-  partition_projection_location_template = '%sregion=${region}/dt=${dt}/',
-  extra_properties = MAP(ARRAY[%s], ARRAY[%s])
+  partition_projection_location_template = '%sregion=${region}/dt=${dt}/'%s
 );
 
-`, TableName(spec.Kind), columns(spec, "varchar", true), strings.Join(regions, ", "), format, first, unit,
-		dir, dir, strings.Join(props, ", "), strings.Join(vals, ", "))
+`, name, cols, strings.Join(quoted, ", "), format, first, unit, dir, fileFormat, dir, more)
 }
 
 func clickhouse(b *strings.Builder, spec *kinds.Spec, dir string, o Options) {
@@ -372,24 +378,7 @@ TBLPROPERTIES (
 `, name, strings.Join(cols, ",\n"), dir, strings.Join(o.Regions, ","), format, first, unit, dir)
 			return
 		}
-		regions := make([]string, len(o.Regions))
-		for i, r := range o.Regions {
-			regions[i] = "'" + r + "'"
-		}
-		fmt.Fprintf(b, `CREATE TABLE IF NOT EXISTS %s (
-%s,
-  region varchar WITH (partition_projection_type = 'enum', partition_projection_values = ARRAY[%s]),
-  dt varchar WITH (partition_projection_type = 'date', partition_projection_format = '%s', partition_projection_range = ARRAY['%s', 'NOW'], partition_projection_interval = 1, partition_projection_interval_unit = '%s')
-)
-WITH (
-  external_location = '%s',
-  format = 'PARQUET',
-  partitioned_by = ARRAY['region', 'dt'],
-  partition_projection_enabled = true,
-  partition_projection_location_template = '%sregion=${region}/dt=${dt}/'
-);
-
-`, name, strings.Join(cols, ",\n"), strings.Join(regions, ", "), format, first, unit, dir, dir)
+		trinoTable(b, name, strings.Join(cols, ",\n"), o.Regions, format, first, unit, dir, "PARQUET", "")
 	case ClickHouse:
 		fmt.Fprintf(b, `CREATE VIEW IF NOT EXISTS %s AS
 SELECT *
