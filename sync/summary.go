@@ -69,13 +69,27 @@ func (s *Stats) noteNotInitialised(region, account string) {
 func (s *Stats) RunSummary(d time.Duration, runErr error) RunSummary {
 	sum := RunSummary{Version: SummaryVersion, Targets: []TargetSummary{}, PagesCommitted: s.PagesCommitted.Load(),
 		Commits: s.Commits.Load(), Indexed: s.Indexed.Load(), DurationSeconds: d.Seconds()}
-	failed := map[[2]string]string{}
+	failed := map[[2]string]error{}
 	var te *TargetsError
 	if errors.As(runErr, &te) {
 		for _, f := range te.Failed {
-			failed[[2]string{f.Region, f.Account}] = oneLineErr(f.Err)
+			failed[[2]string{f.Region, f.Account}] = f.Err
 		}
 		sum.Failed = len(te.Failed)
+	}
+	// errorOf is what stopped source src of a target: its own error when
+	// its sources failed on their own, else the target's.
+	errorOf := func(ref [2]string, src Source) string {
+		err := failed[ref]
+		if err == nil {
+			return ""
+		}
+		if onlySourceErrors(err) {
+			if err = errorOfSource(err, src); err == nil {
+				return ""
+			}
+		}
+		return oneLineErr(err)
 	}
 	sources := s.Sources
 	if len(sources) == 0 {
@@ -87,7 +101,7 @@ func (s *Stats) RunSummary(d time.Duration, runErr error) RunSummary {
 		listed := s.readIn(ref[0], ref[1])
 		for _, src := range sources {
 			ts := TargetSummary{Source: string(src), Region: ref[0], Account: ref[1], Kinds: []KindSummary{},
-				Error: failed[ref], NotInitialised: src == SourceDRS && s.notInit[ref]}
+				Error: errorOf(ref, src), NotInitialised: src == SourceDRS && s.notInit[ref]}
 			for _, spec := range kinds.OfSource(string(src)) {
 				k := addedKey{spec.Kind, ref[0], ref[1]}
 				ks := KindSummary{Kind: spec.Kind, Listed: listed[spec.Kind], Added: s.added[k], Updated: s.updatedAt[k], DeletedUpstream: s.marked[k]}
