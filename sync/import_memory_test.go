@@ -197,7 +197,10 @@ func TestImportStreams(t *testing.T) {
 	if n != want {
 		t.Errorf("check pass read %d items, want %d", n, want)
 	}
-	if peak-base > 16<<20 {
+	// A pass that held the file would peak at least its size above the
+	// small file's; half of it leaves room for the collector falling
+	// behind on a busy machine.
+	if peak-base > size/2 {
 		t.Errorf("check pass of a %d MiB file peaked at %d MiB, %d MiB more than on a %d MiB file: it does not stream",
 			size>>20, peak>>20, (peak-base)>>20, small>>20)
 	}
