@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp/syntax"
+	"slices"
 	"strings"
 
 	"github.com/blevesearch/bleve/v2"
@@ -32,6 +33,9 @@ const (
 type Query struct {
 	q     bq.Query // reachSome
 	reach reach
+	// match, when set, tells whether a document matches q without an
+	// index: q tests keyword fields alone (see Pending.Search).
+	match func(d *matchDoc) bool
 }
 
 // All matches every document.
@@ -52,7 +56,9 @@ func Keyword(field string, values ...string) Query {
 	for _, v := range values {
 		qs = append(qs, keywordTerm(field, v))
 	}
-	return some(bleve.NewDisjunctionQuery(qs...))
+	q := some(bleve.NewDisjunctionQuery(qs...))
+	q.match = keywordMatch(field, values...)
+	return q
 }
 
 func keywordTerm(field, v string) bq.Query {
@@ -73,7 +79,9 @@ func Phrase(field, s string) (Query, error) { return words(field, s, true) }
 
 func words(field, s string, phrase bool) (Query, error) {
 	if f, ok := LookupField(field); ok && f.Match == MatchKeyword {
-		return some(keywordTerm(field, s)), nil
+		q := some(keywordTerm(field, s))
+		q.match = keywordMatch(field, s)
+		return q, nil
 	}
 	terms, err := TextTerms(s)
 	if err != nil {
@@ -85,7 +93,12 @@ func words(field, s string, phrase bool) (Query, error) {
 	case len(terms) == 1 && !phrase:
 		q := bleve.NewMatchQuery(s)
 		q.SetField(field)
-		return some(q), nil
+		out := some(q)
+		if field == FieldText {
+			term := terms[0]
+			out.match = func(d *matchDoc) bool { return d.hasTerm(term) }
+		}
+		return out, nil
 	default:
 		q := bleve.NewMatchPhraseQuery(s)
 		q.SetField(field)
@@ -129,42 +142,64 @@ func Fuzzy(field, w string, distance int) Query {
 // And matches the documents every one of qs matches; with none, every
 // document.
 func And(qs ...Query) Query {
-	var parts []bq.Query
+	var parts []Query
 	for _, q := range qs {
 		switch q.reach {
 		case reachNone:
 			return None()
 		case reachSome:
-			parts = append(parts, q.q)
+			parts = append(parts, q)
 		}
 	}
 	switch len(parts) {
 	case 0:
 		return All()
 	case 1:
-		return some(parts[0])
+		return parts[0]
 	}
-	return some(bleve.NewConjunctionQuery(parts...))
+	q := some(bleve.NewConjunctionQuery(bleveQueries(parts)...))
+	if ms := matchers(parts); ms != nil {
+		q.match = func(d *matchDoc) bool {
+			for _, m := range ms {
+				if !m(d) {
+					return false
+				}
+			}
+			return true
+		}
+	}
+	return q
 }
 
 // Or matches the documents any of qs matches; with none, nothing.
 func Or(qs ...Query) Query {
-	var parts []bq.Query
+	var parts []Query
 	for _, q := range qs {
 		switch q.reach {
 		case reachAll:
 			return All()
 		case reachSome:
-			parts = append(parts, q.q)
+			parts = append(parts, q)
 		}
 	}
 	switch len(parts) {
 	case 0:
 		return None()
 	case 1:
-		return some(parts[0])
+		return parts[0]
 	}
-	return some(bleve.NewDisjunctionQuery(parts...))
+	q := some(bleve.NewDisjunctionQuery(bleveQueries(parts)...))
+	if ms := matchers(parts); ms != nil {
+		q.match = func(d *matchDoc) bool {
+			for _, m := range ms {
+				if m(d) {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	return q
 }
 
 // Not matches the documents q does not match.
@@ -178,7 +213,58 @@ func Not(q Query) Query {
 	b := bleve.NewBooleanQuery()
 	b.AddMust(bleve.NewMatchAllQuery())
 	b.AddMustNot(q.q)
-	return some(b)
+	n := some(b)
+	if m := q.match; m != nil {
+		n.match = func(d *matchDoc) bool { return !m(d) }
+	}
+	return n
+}
+
+func bleveQueries(qs []Query) []bq.Query {
+	out := make([]bq.Query, len(qs))
+	for i, q := range qs {
+		out[i] = q.q
+	}
+	return out
+}
+
+// matchers returns the matchers of qs, or nil if any has none.
+func matchers(qs []Query) []func(*matchDoc) bool {
+	out := make([]func(*matchDoc) bool, len(qs))
+	for i, q := range qs {
+		if q.match == nil {
+			return nil
+		}
+		out[i] = q.match
+	}
+	return out
+}
+
+// keywordMatch tells whether a document's keyword field holds any of
+// values, ignoring case, as a term query of the index does; nil for a field
+// that is not a keyword field.
+func keywordMatch(field string, values ...string) func(*matchDoc) bool {
+	f, ok := LookupField(field)
+	if !ok || f.Match != MatchKeyword {
+		return nil
+	}
+	if field != f.Name {
+		// The index's field names are case-sensitive.
+		return func(*matchDoc) bool { return false }
+	}
+	want := make([]string, len(values))
+	for i, v := range values {
+		want[i] = KeywordValue(v)
+	}
+	name := f.Name
+	return func(d *matchDoc) bool {
+		for _, have := range d.doc.keywords(name) {
+			if have != "" && slices.Contains(want, KeywordValue(have)) {
+				return true
+			}
+		}
+		return false
+	}
 }
 
 // Ref names one record: its kind and key.
@@ -239,4 +325,25 @@ func (x *Index) each(ctx context.Context, q Query, fn func(id string) error) err
 		}
 		after = []string{res.Hits[len(res.Hits)-1].ID}
 	}
+}
+
+// matchDoc is a document being matched without an index, with the terms
+// of its text once they are needed.
+type matchDoc struct {
+	doc   Document
+	terms map[string]bool
+}
+
+// hasTerm reports whether the document's text holds term, as the index's
+// text analyzer splits it.
+func (d *matchDoc) hasTerm(term string) bool {
+	if d.terms == nil {
+		d.terms = map[string]bool{}
+		if a, err := textAnalyzer(); err == nil {
+			for _, t := range a.Analyze([]byte(d.doc.Text)) {
+				d.terms[string(t.Term)] = true
+			}
+		}
+	}
+	return d.terms[term]
 }

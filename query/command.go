@@ -43,23 +43,37 @@ func Answer(ctx context.Context, o Options, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("query: %w", err)
 	}
-	defer st.Close()
 	x, err := OpenIndexFor(o.Request.Filters, o.ArchiveDir, o.LockTimeout, say, say)
 	if err != nil {
+		st.Close()
 		return fmt.Errorf("query: %w", err)
-	}
-	if x != nil {
-		defer x.Close()
 	}
 	wo := o.Writer
 	wo.Notes = stderr
 	w := NewWriter(stdout, o.Format, wo)
-	var next string
+	var p *Prepared
 	err = st.View(func(r *archive.Reader) error {
 		var err error
-		next, err = Run(ctx, Source{Archive: r, Index: x}, o.Request, w.Write)
+		p, err = Prepare(ctx, Source{Archive: r, Index: x}, o.Request, w.Write)
 		return err
 	})
+	// What is left to compute reads neither the archive nor the index:
+	// both are let go first, so that a running sync is not held up.
+	if cerr := st.Close(); cerr != nil && err == nil {
+		err = cerr
+	}
+	if x != nil {
+		if cerr := x.Close(); cerr != nil && err == nil {
+			err = cerr
+		}
+	}
+	var next string
+	if err == nil {
+		if n := p.Indexing(); n >= slowIndexing {
+			say(fmt.Sprintf("the full-text index is behind by %d matching records (a sync has not indexed them yet): searching them from the archive takes longer", n))
+		}
+		next, err = p.Finish(ctx, w.Write)
+	}
 	if err != nil {
 		if IsUsage(err) {
 			return err
@@ -68,6 +82,10 @@ func Answer(ctx context.Context, o Options, stdout, stderr io.Writer) error {
 	}
 	return w.Close(next)
 }
+
+// slowIndexing is the number of records a query indexes in memory past
+// which it says on stderr why it takes longer.
+const slowIndexing = 5000
 
 // OpenIndexFor opens the full-text index of the archive in dir for reading
 // when the filters need it (nil otherwise). With no index, or one of
