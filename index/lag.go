@@ -73,7 +73,7 @@ func (x *Index) Lag(r *archive.Reader) (Lag, error) {
 // It holds r for the whole search; a caller that must release the
 // snapshot early uses Collect, then Pending.Search once it has let go.
 func SearchSnapshot(ctx context.Context, r *archive.Reader, x *Index, q Query) ([]Ref, error) {
-	p, err := Collect(ctx, r, x, q)
+	p, err := Collect(ctx, r, x, q, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -98,16 +98,30 @@ type Pending struct {
 
 // Collect reads from the snapshot r what answering q takes: the hits of x
 // for the records it has reached, and a copy of every record it has not
-// (every record when x is nil). It builds nothing: the records are matched
-// by Pending.Search, after the caller has released r.
-func Collect(ctx context.Context, r *archive.Reader, x *Index, q Query) (*Pending, error) {
+// (every record when x is nil) for which keep, when not nil, is true. It
+// builds nothing: the records are matched by Pending.Search, after the
+// caller has released r. keep sees only the kind and key, so that records
+// the caller would drop anyway (another kind, another time) are not read.
+func Collect(ctx context.Context, r *archive.Reader, x *Index, q Query, keep func(archive.Kind, archive.Key) bool) (*Pending, error) {
 	p := &Pending{}
 	if q.reach == reachNone {
 		return p, nil
 	}
+	wanted := func(kind archive.Kind, k archive.Key) bool { return keep == nil || keep(kind, k) }
 	if x == nil {
-		for _, k := range kinds.Names() {
-			if err := r.Each(k, func(rec archive.Record) error { p.Fresh = append(p.Fresh, rec); return nil }); err != nil {
+		for _, kind := range kinds.Names() {
+			err := r.EachKey(kind, func(k archive.Key, decode func() (archive.Record, error)) error {
+				if !wanted(kind, k) {
+					return nil
+				}
+				rec, err := decode()
+				if err != nil {
+					return err
+				}
+				p.Fresh = append(p.Fresh, rec)
+				return nil
+			})
+			if err != nil {
 				return nil, err
 			}
 		}
@@ -124,6 +138,9 @@ func Collect(ctx context.Context, r *archive.Reader, x *Index, q Query) (*Pendin
 		stale[ref.Key] = true
 	}
 	for _, ref := range lag.Records {
+		if !wanted(ref.Kind, ref.Key) {
+			continue
+		}
 		rec, ok, err := r.Get(ref.Kind, ref.Key)
 		if err != nil {
 			return nil, err

@@ -22,8 +22,9 @@ type Options struct {
 	// by Answer.
 	Format Format
 	Writer WriterOptions
-	// LockTimeout bounds the wait for a running sync to release the archive
-	// or the index.
+	// LockTimeout bounds the wait for a running sync to release the
+	// archive. A sync updating the index is not waited for: the query
+	// answers from the archive.
 	LockTimeout time.Duration
 }
 
@@ -43,7 +44,7 @@ func Answer(ctx context.Context, o Options, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("query: %w", err)
 	}
-	x, err := OpenIndexFor(o.Request.Filters, o.ArchiveDir, o.LockTimeout, say, say)
+	x, err := openIndexNoWait(o.Request.Filters, o.ArchiveDir, say)
 	if err != nil {
 		st.Close()
 		return fmt.Errorf("query: %w", err)
@@ -99,6 +100,32 @@ func OpenIndexFor(f Filters, dir string, timeout time.Duration, say, warn func(s
 	switch {
 	case errors.Is(err, index.ErrNoIndex), errors.Is(err, index.ErrOldIndex):
 		warn("no usable full-text index: searching the archive record by record ('archiver reindex' builds the index)")
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("%w (run 'archiver reindex')", err)
+	}
+	return x, nil
+}
+
+// indexWait is how long a query waits for a sync that is updating the
+// full-text index before it answers from the archive instead.
+const indexWait = 300 * time.Millisecond
+
+// openIndexNoWait opens the full-text index for reading, as OpenIndexFor
+// does, but does not wait for a running sync that is updating it (a first
+// sync builds the whole index at its end): after indexWait it says so
+// through say and returns nil, and the query answers from the archive.
+func openIndexNoWait(f Filters, dir string, say func(string)) (*index.Index, error) {
+	if !f.NeedsIndex() {
+		return nil, nil
+	}
+	x, err := index.Open(dir, index.Options{ReadOnly: true, LockTimeout: indexWait})
+	switch {
+	case errors.Is(err, archive.ErrLocked):
+		say("a running sync is updating the full-text index: searching the archive record by record instead of waiting")
+		return nil, nil
+	case errors.Is(err, index.ErrNoIndex), errors.Is(err, index.ErrOldIndex):
+		say("no usable full-text index: searching the archive record by record ('archiver reindex' builds the index)")
 		return nil, nil
 	case err != nil:
 		return nil, fmt.Errorf("%w (run 'archiver reindex')", err)

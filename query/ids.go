@@ -190,10 +190,6 @@ func indexIDHits(ctx context.Context, src Source, f Filters) (indexed, error) {
 	if err != nil {
 		return indexed{}, err
 	}
-	pend, err := index.Collect(ctx, src.Archive, src.Index, q)
-	if err != nil {
-		return indexed{}, err
-	}
 	sel, ok, err := idSelection(src.Archive, f)
 	if err != nil {
 		return indexed{}, err
@@ -209,6 +205,10 @@ func indexIDHits(ctx context.Context, src Source, f Filters) (indexed, error) {
 		}
 		return !f.drsJobsOnly() || kinds.OwnsLog(kind)
 	}
+	pend, err := index.Collect(ctx, src.Archive, src.Index, q, keep)
+	if err != nil {
+		return indexed{}, err
+	}
 	out := indexed{pending: pend, q: q}
 	for _, h := range pend.Hits {
 		if keep(h.Kind, h.Key) {
@@ -216,6 +216,5 @@ func indexIDHits(ctx context.Context, src Source, f Filters) (indexed, error) {
 		}
 	}
 	pend.Hits = nil
-	pend.Fresh = slices.DeleteFunc(pend.Fresh, func(rec archive.Record) bool { return !keep(rec.Kind, rec.Key) })
 	return out, nil
 }

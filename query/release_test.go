@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-
 	"github.com/archiver-dev/archiver/archive"
 	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/index"
@@ -135,4 +134,39 @@ func printed(t *testing.T, dir string, req query.Request) string {
 		t.Fatal(err)
 	}
 	return out.String()
+}
+
+// TestQueryDoesNotWaitForIndex: while a sync holds the full-text index to
+// update it, a query does not wait for it: it answers from the archive,
+// the same records, and says why on stderr.
+func TestQueryDoesNotWaitForIndex(t *testing.T) {
+	emu, dir, seen := syncedFixture(t, 31)
+	h := history(t, emu, seen)
+	req := query.Request{Filters: query.Filters{Events: []string{"LAUNCH_FAILED"}}}
+	names, _, err := ask(t, dir, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameSet(t, "failed launches", names, want(h, func(it item) bool { return it.data["event"] == "LAUNCH_FAILED" }))
+	wantOut := printed(t, dir, req)
+	// A writer holds the index, as a sync updating it does.
+	x, err := index.Open(dir, index.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	var stdout, stderr bytes.Buffer
+	err = query.Answer(context.Background(), query.Options{
+		ArchiveDir: dir, Request: req, Format: query.FormatJSONL, LockTimeout: time.Minute,
+	}, &stdout, &stderr)
+	if err != nil {
+		t.Fatalf("query: %v (stderr %s)", err, stderr.String())
+	}
+	if stdout.String() != wantOut {
+		t.Errorf("the query printed %d lines, with the index %d, or others",
+			strings.Count(stdout.String(), "\n"), strings.Count(wantOut, "\n"))
+	}
+	if !strings.Contains(stderr.String(), "updating the full-text index") {
+		t.Errorf("stderr %q does not say why the query searched the archive", stderr.String())
+	}
 }

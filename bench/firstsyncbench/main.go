@@ -28,12 +28,13 @@ func main() {
 	logItems := flag.Int("log-items", 75000, "log items in the emulated history")
 	perJob := flag.Int("per-job", 100, "log items per job")
 	runs := flag.Int("runs", 3, "syncs of each kind (alone, with queries) per build; medians are reported")
+	unindexed := flag.Int("unindexed-runs", 5, "then, on an archive synced with --no-index, timed runs of each query per build (0: none)")
 	flag.Parse()
 	if *bins == "" {
 		fmt.Fprintln(os.Stderr, "firstsyncbench: -archiver is required")
 		os.Exit(2)
 	}
-	if err := run(*bins, *logItems, *perJob, *runs); err != nil {
+	if err := run(*bins, *logItems, *perJob, *runs, *unindexed); err != nil {
 		fmt.Fprintln(os.Stderr, "firstsyncbench:", err)
 		os.Exit(1)
 	}
@@ -45,7 +46,7 @@ type question struct {
 	args []string
 }
 
-func run(bins string, logItems, perJob, runs int) error {
+func run(bins string, logItems, perJob, runs, unindexed int) error {
 	emu := emulator.New(emulator.Options{Seed: 1, Jobs: logItems / perJob, LogItemsPerJob: perJob})
 	if err := emu.Start(); err != nil {
 		return err
@@ -57,6 +58,8 @@ func run(bins string, logItems, perJob, runs int) error {
 		{"--event", []string{"--event", "LAUNCH_FAILED"}},
 		{"--status", []string{"--status", "FAILED"}},
 		{"--text", []string{"--text", "capacity"}},
+		// A phrase is no single word: it takes an index in memory.
+		{"--text \"…\"", []string{"--text", `"insufficient capacity"`}},
 		{"--job-id", []string{"--job-id", ids[len(ids)/2]}},
 	}
 	for _, pair := range strings.Split(bins, ",") {
@@ -92,17 +95,63 @@ func run(bins string, logItems, perJob, runs int) error {
 		fmt.Printf("\n%s (%s)\n", name, bin)
 		fmt.Printf("  sync alone:        median %v over %d runs\n", median(alone).Round(100*time.Millisecond), runs)
 		fmt.Printf("  sync with queries: median %v over %d runs\n", median(busy).Round(100*time.Millisecond), runs)
-		fmt.Printf("  %-9s %5s %8s %8s %8s %6s\n", "query", "n", "median", "p90", "max", ">2s")
+		fmt.Printf("  %-11s %5s %8s %8s %8s %6s\n", "query", "n", "median", "p90", "max", ">2s")
 		for _, q := range questions {
 			ds := lat[q.name]
 			if len(ds) == 0 {
-				fmt.Printf("  %-9s %5d\n", q.name, 0)
+				fmt.Printf("  %-11s %5d\n", q.name, 0)
 				continue
 			}
-			fmt.Printf("  %-9s %5d %8v %8v %8v %6d\n", q.name, len(ds), quantile(ds, 0.5).Round(10*time.Millisecond),
+			fmt.Printf("  %-11s %5d %8v %8v %8v %6d\n", q.name, len(ds), quantile(ds, 0.5).Round(10*time.Millisecond),
 				quantile(ds, 0.9).Round(10*time.Millisecond), quantile(ds, 1).Round(10*time.Millisecond), slow[q.name])
 		}
 		fmt.Printf("  answers that said on stderr why they were slower: %d\n", notes)
+		if unindexed > 0 {
+			if err := askUnindexed(bin, emu.URL(), questions, unindexed); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// askUnindexed syncs the history with --no-index, the state of a first
+// sync before its index is built, and times each question runs times.
+func askUnindexed(bin, url string, qs []question, runs int) error {
+	dir, err := os.MkdirTemp("", "firstsyncbench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	arch := filepath.Join(dir, "archive")
+	env := append(os.Environ(), "AWS_ACCESS_KEY_ID=BENCH", "AWS_SECRET_ACCESS_KEY=bench", "AWS_REGION=us-east-1")
+	sync := exec.Command(bin, "--archive", arch, "sync", "--region", "us-east-1", "--endpoint-url", url, "--quiet", "--no-index")
+	sync.Env = env
+	if out, err := sync.CombinedOutput(); err != nil {
+		return fmt.Errorf("%s sync --no-index: %v: %s", bin, err, out)
+	}
+	fmt.Printf("  no index (synced with --no-index), %d runs each:\n", runs)
+	for _, q := range qs {
+		var ds []time.Duration
+		lines, note := 0, ""
+		for i := 0; i < runs; i++ {
+			cmd := exec.Command(bin, append([]string{"--archive", arch, "query", "--output", "jsonl"}, q.args...)...)
+			cmd.Env = env
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			t0 := time.Now()
+			if err := cmd.Run(); err != nil {
+				return fmt.Errorf("%s query %s: %v: %s", bin, q.name, err, stderr.String())
+			}
+			ds = append(ds, time.Since(t0))
+			lines = bytes.Count(stdout.Bytes(), []byte("\n"))
+			note = strings.TrimSpace(stderr.String())
+		}
+		fmt.Printf("    %-11s median %8v  max %8v  %6d records", q.name, median(ds).Round(10*time.Millisecond), quantile(ds, 1).Round(10*time.Millisecond), lines)
+		if note != "" {
+			fmt.Printf("  stderr: %s", note)
+		}
+		fmt.Println()
 	}
 	return nil
 }
