@@ -20,6 +20,6 @@
 // SearchSnapshot answers a query as of a snapshot, including the records
 // the index has not reached. Collect copies those records out of the
 // snapshot, so that the caller can release it before Pending.Search
-// matches them: one by one for a query of keyword fields and single words,
-// through an index in memory for other full-text queries.
+// matches them: one by one for a query of keyword fields, words, phrases
+// and regexps, through an index in memory for other (fuzzy) queries.
 package index

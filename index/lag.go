@@ -158,16 +158,17 @@ func Collect(ctx context.Context, r *archive.Reader, x *Index, q Query, keep fun
 }
 
 // Indexes says whether Search answers q by indexing the fresh records in
-// memory (a full-text query) rather than matching them one by one (a query
-// of keyword fields alone, which is far cheaper).
+// memory (a fuzzy query) rather than matching them one by one (keyword
+// fields, words, phrases and regexps, which is far cheaper).
 func (p *Pending) Indexes(q Query) bool {
 	return q.reach == reachSome && q.match == nil && len(p.Fresh) > 0
 }
 
 // Search returns the fresh records q matches, in document ID order. It
 // reads nothing from the archive: call it after releasing the snapshot.
-// Keyword queries are matched against each record's document; full-text
-// queries are answered from a memory index of the fresh records.
+// Queries of keyword fields, words, phrases and regexps are matched
+// against each record's document; others (fuzzy words) are answered from a
+// memory index of the fresh records.
 func (p *Pending) Search(ctx context.Context, q Query) ([]Ref, error) {
 	if len(p.Fresh) == 0 || q.reach == reachNone {
 		return nil, nil

@@ -3,6 +3,7 @@ package index
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"regexp/syntax"
 	"slices"
 	"strings"
@@ -102,8 +103,39 @@ func words(field, s string, phrase bool) (Query, error) {
 	default:
 		q := bleve.NewMatchPhraseQuery(s)
 		q.SetField(field)
-		return some(q), nil
+		out := some(q)
+		if field == FieldText {
+			slots, err := phraseSlots(s)
+			if err != nil {
+				return Query{}, err
+			}
+			out.match = func(d *matchDoc) bool { return d.hasPhrase(slots) }
+		}
+		return out, nil
 	}
+}
+
+// phraseSlots splits s as a phrase query of a text field does: the terms
+// of each position from the first term's, and no term where a common word
+// was left out.
+func phraseSlots(s string) ([][]string, error) {
+	a, err := textAnalyzer()
+	if err != nil {
+		return nil, err
+	}
+	tokens := a.Analyze([]byte(s))
+	if len(tokens) == 0 {
+		return nil, nil
+	}
+	first, last := tokens[0].Position, tokens[0].Position
+	for _, t := range tokens {
+		first, last = min(first, t.Position), max(last, t.Position)
+	}
+	slots := make([][]string, last-first+1)
+	for _, t := range tokens {
+		slots[t.Position-first] = append(slots[t.Position-first], string(t.Term))
+	}
+	return slots, nil
 }
 
 // Regexp matches the terms of field that pattern (Go regexp syntax, see
@@ -111,7 +143,13 @@ func words(field, s string, phrase bool) (Query, error) {
 func Regexp(field, pattern string) Query {
 	q := bleve.NewRegexpQuery(pattern)
 	q.SetField(field)
-	return some(q)
+	out := some(q)
+	if re, err := regexp.Compile(`^(?:` + pattern + `)$`); err == nil {
+		if f, ok := LookupField(field); ok && f.Name == field {
+			out.match = func(d *matchDoc) bool { return d.anyTerm(f, re.MatchString) }
+		}
+	}
+	return out
 }
 
 // CheckRegexp checks that Regexp can search with pattern: that it is valid
@@ -330,20 +368,78 @@ func (x *Index) each(ctx context.Context, q Query, fn func(id string) error) err
 // matchDoc is a document being matched without an index, with the terms
 // of its text once they are needed.
 type matchDoc struct {
-	doc   Document
-	terms map[string]bool
+	doc Document
+	// terms holds the positions of each term of the text.
+	terms map[string][]int
 }
 
-// hasTerm reports whether the document's text holds term, as the index's
-// text analyzer splits it.
-func (d *matchDoc) hasTerm(term string) bool {
-	if d.terms == nil {
-		d.terms = map[string]bool{}
-		if a, err := textAnalyzer(); err == nil {
-			for _, t := range a.Analyze([]byte(d.doc.Text)) {
-				d.terms[string(t.Term)] = true
-			}
+// analyze splits the document's text as the index's text analyzer does,
+// once.
+func (d *matchDoc) analyze() {
+	if d.terms != nil {
+		return
+	}
+	d.terms = map[string][]int{}
+	if a, err := textAnalyzer(); err == nil {
+		for _, t := range a.Analyze([]byte(d.doc.Text)) {
+			d.terms[string(t.Term)] = append(d.terms[string(t.Term)], t.Position)
 		}
 	}
-	return d.terms[term]
+}
+
+// hasTerm reports whether the document's text holds term.
+func (d *matchDoc) hasTerm(term string) bool {
+	d.analyze()
+	return len(d.terms[term]) > 0
+}
+
+// hasPhrase reports whether the document's text holds the terms of slots
+// at consecutive positions, as a phrase query with no slop matches: an
+// empty slot (a common word left out) stands for any term.
+func (d *matchDoc) hasPhrase(slots [][]string) bool {
+	if len(slots) == 0 {
+		return false
+	}
+	d.analyze()
+	at := func(terms []string, pos int) bool {
+		for _, t := range terms {
+			if slices.Contains(d.terms[t], pos) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, first := range slots[0] {
+	starts:
+		for _, p := range d.terms[first] {
+			for i := 1; i < len(slots); i++ {
+				if len(slots[i]) > 0 && !at(slots[i], p+i) {
+					continue starts
+				}
+			}
+			return true
+		}
+	}
+	return false
+}
+
+// anyTerm reports whether any term the document holds in field f makes ok
+// true: the words of a text field, the lower-cased values of a keyword
+// field.
+func (d *matchDoc) anyTerm(f Field, ok func(string) bool) bool {
+	if f.Match == MatchText {
+		d.analyze()
+		for t := range d.terms {
+			if ok(t) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, v := range d.doc.keywords(f.Name) {
+		if v != "" && ok(KeywordValue(v)) {
+			return true
+		}
+	}
+	return false
 }

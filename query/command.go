@@ -71,7 +71,7 @@ func Answer(ctx context.Context, o Options, stdout, stderr io.Writer) error {
 	var next string
 	if err == nil {
 		if n := p.Indexing(); n >= slowIndexing {
-			say(fmt.Sprintf("the full-text index is behind by %d matching records (a sync has not indexed them yet): searching them from the archive takes longer", n))
+			say(fmt.Sprintf("the full-text index has not reached %d records this query may select (a sync has not indexed them yet): indexing them in memory for it takes longer", n))
 		}
 		next, err = p.Finish(ctx, w.Write)
 	}

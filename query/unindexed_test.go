@@ -40,6 +40,12 @@ func TestUnindexedAnswers(t *testing.T) {
 		{"text word and keyword", query.Filters{Text: "InsufficientInstanceCapacity AND event:LAUNCH_FAILED"}},
 		{"text phrase", query.Filters{Text: `"insufficient capacity"`}},
 		{"text wildcard", query.Filters{Text: "Insufficient*"}},
+		{"text phrase of the data", query.Filters{Text: `"request limit exceeded"`}},
+		{"text phrase with common words", query.Filters{Text: `"the launch was not retried"`}},
+		{"text phrase in another order", query.Filters{Text: `"exceeded limit request"`}},
+		{"text regexp", query.Filters{Text: "/capac.*/"}},
+		{"text regexp of a keyword field", query.Filters{Text: "event:/launch_(failed|end)/"}},
+		{"text phrase and keyword", query.Filters{Text: `"request limit" AND NOT event:LAUNCH_END`}},
 		{"text word with events", query.Filters{Text: "capacity", Events: []string{"LAUNCH_FAILED"}}},
 	}
 	nonEmpty := 0
@@ -62,6 +68,7 @@ func TestUnindexedAnswers(t *testing.T) {
 			if len(fromIndex) > 0 {
 				nonEmpty++
 			}
+			t.Logf("%d records", len(fromIndex))
 			// Pages join up to the whole answer.
 			req.MaxItems, req.Fingerprint = 7, "f"
 			var paged []string

@@ -5,7 +5,7 @@
 // same sync with no query beside it. Each archiver binary given is measured
 // the same way, so that two builds can be set side by side.
 //
-//	go run ./bench/firstsyncbench -archiver before=OLD,after=NEW -log-items 75000 -runs 3
+//	go run ./bench/firstsyncbench -archiver before=OLD,after=NEW -log-items 75000 -runs 3 -latency 2ms
 package main
 
 import (
@@ -28,13 +28,14 @@ func main() {
 	logItems := flag.Int("log-items", 75000, "log items in the emulated history")
 	perJob := flag.Int("per-job", 100, "log items per job")
 	runs := flag.Int("runs", 3, "syncs of each kind (alone, with queries) per build; medians are reported")
+	latency := flag.Duration("latency", 0, "added to every emulator response, as a network would (a longer sync leaves time for more queries)")
 	unindexed := flag.Int("unindexed-runs", 5, "then, on an archive synced with --no-index, timed runs of each query per build (0: none)")
 	flag.Parse()
 	if *bins == "" {
 		fmt.Fprintln(os.Stderr, "firstsyncbench: -archiver is required")
 		os.Exit(2)
 	}
-	if err := run(*bins, *logItems, *perJob, *runs, *unindexed); err != nil {
+	if err := run(*bins, *logItems, *perJob, *runs, *unindexed, *latency); err != nil {
 		fmt.Fprintln(os.Stderr, "firstsyncbench:", err)
 		os.Exit(1)
 	}
@@ -46,12 +47,13 @@ type question struct {
 	args []string
 }
 
-func run(bins string, logItems, perJob, runs, unindexed int) error {
+func run(bins string, logItems, perJob, runs, unindexed int, latency time.Duration) error {
 	emu := emulator.New(emulator.Options{Seed: 1, Jobs: logItems / perJob, LogItemsPerJob: perJob})
 	if err := emu.Start(); err != nil {
 		return err
 	}
 	defer emu.Close()
+	emu.SetFaults(emulator.Faults{Latency: latency})
 	ids := emu.JobIDs()
 	fmt.Printf("history: %d jobs, %d log items, %d source servers\n", len(emu.Jobs()), emu.TotalLogItems(), len(emu.SourceServers()))
 	questions := []question{
@@ -214,7 +216,7 @@ func syncWith(bin, url string, qs []question) (time.Duration, []answer, error) {
 			return 0, nil, fmt.Errorf("%s query %s: %v: %s", bin, q.name, err, stderr.String())
 		}
 		if !done.Load() {
-			out = append(out, answer{q.name, d, strings.Contains(stderr.String(), "index is behind")})
+			out = append(out, answer{q.name, d, strings.Contains(stderr.String(), "indexing them in memory")})
 		}
 	}
 	if err := <-finished; err != nil {
