@@ -117,7 +117,7 @@ type Source struct {
 //
 // Records the index has not reached yet (a sync committed them and has not
 // updated the index, or there is no index) are matched one by one, or
-// indexed in memory for a full-text query, so the answer always reflects
+// indexed in memory for a fuzzy query, so the answer always reflects
 // everything committed. Run does that while it holds src.Archive; Answer
 // releases the archive first (see Prepare).
 func Run(ctx context.Context, src Source, req Request, fn func(rec archive.Record, terms []string) error) (string, error) {
@@ -151,7 +151,7 @@ type Prepared struct {
 // archive, and a copy of every record the index has not reached. When
 // there are none, it answers req at once, calling fn; otherwise it calls
 // fn with nothing, and the caller may release src before Finish matches
-// the copies (indexing them in memory for a full-text query), which reads
+// the copies (indexing them in memory for a fuzzy query), which reads
 // neither the archive nor the index.
 func Prepare(ctx context.Context, src Source, req Request, fn func(rec archive.Record, terms []string) error) (*Prepared, error) {
 	var after []byte
@@ -278,7 +278,7 @@ func Prepare(ctx context.Context, src Source, req Request, fn func(rec archive.R
 }
 
 // Indexing returns how many records Finish will index in memory, for a
-// full-text query over records the index has not reached; 0 when it
+// fuzzy query over records the index has not reached; 0 when it
 // matches them one by one, or has nothing left to do.
 func (p *Prepared) Indexing() int {
 	if p.answered || p.pending == nil || !p.pending.Indexes(p.q) {
