@@ -17,6 +17,9 @@
 // queries (Keyword, Words, Phrase, Regexp, Fuzzy, And, Or, Not) and answers
 // them with record references (Search). It also says how far it is behind
 // an archive snapshot (Lag: the records changed after its position), and
-// SearchSnapshot answers a query as of a snapshot, indexing in memory the
-// records the index has not reached.
+// SearchSnapshot answers a query as of a snapshot, including the records
+// the index has not reached. Collect copies those records out of the
+// snapshot, so that the caller can release it before Pending.Search
+// matches them: one by one for a query of keyword fields, words, phrases
+// and regexps, through an index in memory for other (fuzzy) queries.
 package index

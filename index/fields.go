@@ -73,3 +73,26 @@ func FieldNames() []string {
 
 // KeywordValue is the term a keyword field holds for value v.
 func KeywordValue(v string) string { return strings.ToLower(v) }
+
+// keywords returns the values d holds in the keyword field named name.
+func (d *Document) keywords(name string) []string {
+	switch name {
+	case FieldJobID:
+		return []string{d.JobID}
+	case FieldServerID:
+		return d.ServerIDs
+	case FieldInstanceID:
+		return d.InstanceIDs
+	case FieldEvent:
+		return []string{d.Event}
+	case FieldStatus:
+		return d.Status
+	case FieldType:
+		return []string{d.Type}
+	case FieldInitiatedBy:
+		return []string{d.InitiatedBy}
+	case FieldReplicationState:
+		return []string{d.ReplicationState}
+	}
+	return nil
+}

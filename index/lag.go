@@ -3,6 +3,7 @@ package index
 import (
 	"context"
 	"slices"
+	"strings"
 
 	"github.com/archiver-dev/archiver/archive"
 	"github.com/archiver-dev/archiver/archive/kinds"
@@ -65,59 +66,155 @@ func (x *Index) Lag(r *archive.Reader) (Lag, error) {
 }
 
 // SearchSnapshot answers q as of the archive snapshot r: from x for the
-// records it has reached, and from an index in memory of those it has not
-// (every record when x is nil), so that the answer reflects everything
-// committed. Hits from x come first, in document ID order, then those from
-// memory.
+// records it has reached, and from those it has not (every record when x
+// is nil), so that the answer reflects everything committed. Hits from x
+// come first, in document ID order, then the others, in document ID order.
+//
+// It holds r for the whole search; a caller that must release the
+// snapshot early uses Collect, then Pending.Search once it has let go.
 func SearchSnapshot(ctx context.Context, r *archive.Reader, x *Index, q Query) ([]Ref, error) {
-	var fresh []archive.Record
-	var out []Ref
+	p, err := Collect(ctx, r, x, q, nil)
+	if err != nil {
+		return nil, err
+	}
+	hits, err := p.Search(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return append(p.Hits, hits...), nil
+}
+
+// Pending is what Collect copies of an archive snapshot to answer a query:
+// the hits of the index for the records it has reached, and a copy of each
+// record it has not. Nothing in it refers to the snapshot, which may be
+// released before Search.
+type Pending struct {
+	// Hits are the index's hits, in document ID order, without the
+	// records changed after its position (their documents may be stale).
+	Hits []Ref
+	// Fresh are the records the index has not reached, as of the snapshot.
+	Fresh []archive.Record
+}
+
+// Collect reads from the snapshot r what answering q takes: the hits of x
+// for the records it has reached, and a copy of every record it has not
+// (every record when x is nil) for which keep, when not nil, is true. It
+// builds nothing: the records are matched by Pending.Search, after the
+// caller has released r. keep sees only the kind and key, so that records
+// the caller would drop anyway (another kind, another time) are not read.
+func Collect(ctx context.Context, r *archive.Reader, x *Index, q Query, keep func(archive.Kind, archive.Key) bool) (*Pending, error) {
+	p := &Pending{}
+	if q.reach == reachNone {
+		return p, nil
+	}
+	wanted := func(kind archive.Kind, k archive.Key) bool { return keep == nil || keep(kind, k) }
 	if x == nil {
-		for _, k := range kinds.Names() {
-			if err := r.Each(k, func(rec archive.Record) error { fresh = append(fresh, rec); return nil }); err != nil {
-				return nil, err
-			}
-		}
-	} else {
-		lag, err := x.Lag(r)
-		if err != nil {
-			return nil, err
-		}
-		// The index's documents of records changed since its position may
-		// be stale: those records are answered from memory instead.
-		stale := map[archive.Key]bool{}
-		for _, ref := range lag.Records {
-			stale[ref.Key] = true
-		}
-		for _, ref := range lag.Records {
-			rec, ok, err := r.Get(ref.Kind, ref.Key)
+		for _, kind := range kinds.Names() {
+			err := r.EachKey(kind, func(k archive.Key, decode func() (archive.Record, error)) error {
+				if !wanted(kind, k) {
+					return nil
+				}
+				rec, err := decode()
+				if err != nil {
+					return err
+				}
+				p.Fresh = append(p.Fresh, rec)
+				return nil
+			})
 			if err != nil {
 				return nil, err
 			}
-			if ok {
-				fresh = append(fresh, rec)
-			}
 		}
-		hits, err := x.Search(ctx, q)
+		return p, nil
+	}
+	lag, err := x.Lag(r)
+	if err != nil {
+		return nil, err
+	}
+	// The index's documents of records changed since its position may
+	// be stale: those records are answered from their copies instead.
+	stale := map[archive.Key]bool{}
+	for _, ref := range lag.Records {
+		stale[ref.Key] = true
+	}
+	for _, ref := range lag.Records {
+		if !wanted(ref.Kind, ref.Key) {
+			continue
+		}
+		rec, ok, err := r.Get(ref.Kind, ref.Key)
 		if err != nil {
 			return nil, err
 		}
-		out = slices.DeleteFunc(hits, func(h Ref) bool { return stale[h.Key] })
+		if ok {
+			p.Fresh = append(p.Fresh, rec)
+		}
 	}
-	if len(fresh) == 0 {
-		return out, nil
+	hits, err := x.Search(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	p.Hits = slices.DeleteFunc(hits, func(h Ref) bool { return stale[h.Key] })
+	return p, nil
+}
+
+// Indexes says whether Search answers q by indexing the fresh records in
+// memory (a fuzzy query) rather than matching them one by one (keyword
+// fields, words, phrases and regexps, which is far cheaper).
+func (p *Pending) Indexes(q Query) bool {
+	return q.reach == reachSome && q.match == nil && len(p.Fresh) > 0
+}
+
+// Search returns the fresh records q matches, in document ID order. It
+// reads nothing from the archive: call it after releasing the snapshot.
+// Queries of keyword fields, words, phrases and regexps are matched
+// against each record's document; others (fuzzy words) are answered from a
+// memory index of the fresh records.
+func (p *Pending) Search(ctx context.Context, q Query) ([]Ref, error) {
+	if len(p.Fresh) == 0 || q.reach == reachNone {
+		return nil, nil
+	}
+	if q.reach == reachAll || q.match != nil {
+		return p.scan(ctx, q)
 	}
 	mem, err := NewMemory()
 	if err != nil {
 		return nil, err
 	}
 	defer mem.Close()
-	if err := mem.Add(fresh); err != nil {
+	if err := mem.Add(p.Fresh); err != nil {
 		return nil, err
 	}
-	hits, err := mem.Search(ctx, q)
-	if err != nil {
-		return nil, err
+	return mem.Search(ctx, q)
+}
+
+// scan matches each fresh record's document against q, which has a
+// matcher or matches everything.
+func (p *Pending) scan(ctx context.Context, q Query) ([]Ref, error) {
+	type found struct {
+		id  string
+		ref Ref
 	}
-	return append(out, hits...), nil
+	var out []found
+	for i, rec := range p.Fresh {
+		if i%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		// Every record is made a document, as a memory index would.
+		d, err := NewDocument(rec)
+		if err != nil {
+			return nil, err
+		}
+		if q.reach != reachAll && !q.match(&matchDoc{doc: d}) {
+			continue
+		}
+		out = append(out, found{DocID(rec.Kind, rec.Key), Ref{rec.Kind, rec.Key}})
+	}
+	slices.SortFunc(out, func(a, b found) int { return strings.Compare(a.id, b.id) })
+	refs := make([]Ref, len(out))
+	for i, f := range out {
+		refs[i] = f.ref
+	}
+	return refs, nil
 }

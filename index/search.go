@@ -3,7 +3,9 @@ package index
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"regexp/syntax"
+	"slices"
 	"strings"
 
 	"github.com/blevesearch/bleve/v2"
@@ -32,6 +34,9 @@ const (
 type Query struct {
 	q     bq.Query // reachSome
 	reach reach
+	// match, when set, tells whether a document matches q without an
+	// index: q tests keyword fields alone (see Pending.Search).
+	match func(d *matchDoc) bool
 }
 
 // All matches every document.
@@ -52,7 +57,9 @@ func Keyword(field string, values ...string) Query {
 	for _, v := range values {
 		qs = append(qs, keywordTerm(field, v))
 	}
-	return some(bleve.NewDisjunctionQuery(qs...))
+	q := some(bleve.NewDisjunctionQuery(qs...))
+	q.match = keywordMatch(field, values...)
+	return q
 }
 
 func keywordTerm(field, v string) bq.Query {
@@ -73,7 +80,9 @@ func Phrase(field, s string) (Query, error) { return words(field, s, true) }
 
 func words(field, s string, phrase bool) (Query, error) {
 	if f, ok := LookupField(field); ok && f.Match == MatchKeyword {
-		return some(keywordTerm(field, s)), nil
+		q := some(keywordTerm(field, s))
+		q.match = keywordMatch(field, s)
+		return q, nil
 	}
 	terms, err := TextTerms(s)
 	if err != nil {
@@ -85,12 +94,48 @@ func words(field, s string, phrase bool) (Query, error) {
 	case len(terms) == 1 && !phrase:
 		q := bleve.NewMatchQuery(s)
 		q.SetField(field)
-		return some(q), nil
+		out := some(q)
+		if field == FieldText {
+			term := terms[0]
+			out.match = func(d *matchDoc) bool { return d.hasTerm(term) }
+		}
+		return out, nil
 	default:
 		q := bleve.NewMatchPhraseQuery(s)
 		q.SetField(field)
-		return some(q), nil
+		out := some(q)
+		if field == FieldText {
+			slots, err := phraseSlots(s)
+			if err != nil {
+				return Query{}, err
+			}
+			out.match = func(d *matchDoc) bool { return d.hasPhrase(slots) }
+		}
+		return out, nil
 	}
+}
+
+// phraseSlots splits s as a phrase query of a text field does: the terms
+// of each position from the first term's, and no term where a common word
+// was left out.
+func phraseSlots(s string) ([][]string, error) {
+	a, err := textAnalyzer()
+	if err != nil {
+		return nil, err
+	}
+	tokens := a.Analyze([]byte(s))
+	if len(tokens) == 0 {
+		return nil, nil
+	}
+	first, last := tokens[0].Position, tokens[0].Position
+	for _, t := range tokens {
+		first, last = min(first, t.Position), max(last, t.Position)
+	}
+	slots := make([][]string, last-first+1)
+	for _, t := range tokens {
+		slots[t.Position-first] = append(slots[t.Position-first], string(t.Term))
+	}
+	return slots, nil
 }
 
 // Regexp matches the terms of field that pattern (Go regexp syntax, see
@@ -98,7 +143,13 @@ func words(field, s string, phrase bool) (Query, error) {
 func Regexp(field, pattern string) Query {
 	q := bleve.NewRegexpQuery(pattern)
 	q.SetField(field)
-	return some(q)
+	out := some(q)
+	if re, err := regexp.Compile(`^(?:` + pattern + `)$`); err == nil {
+		if f, ok := LookupField(field); ok && f.Name == field {
+			out.match = func(d *matchDoc) bool { return d.anyTerm(f, re.MatchString) }
+		}
+	}
+	return out
 }
 
 // CheckRegexp checks that Regexp can search with pattern: that it is valid
@@ -129,42 +180,64 @@ func Fuzzy(field, w string, distance int) Query {
 // And matches the documents every one of qs matches; with none, every
 // document.
 func And(qs ...Query) Query {
-	var parts []bq.Query
+	var parts []Query
 	for _, q := range qs {
 		switch q.reach {
 		case reachNone:
 			return None()
 		case reachSome:
-			parts = append(parts, q.q)
+			parts = append(parts, q)
 		}
 	}
 	switch len(parts) {
 	case 0:
 		return All()
 	case 1:
-		return some(parts[0])
+		return parts[0]
 	}
-	return some(bleve.NewConjunctionQuery(parts...))
+	q := some(bleve.NewConjunctionQuery(bleveQueries(parts)...))
+	if ms := matchers(parts); ms != nil {
+		q.match = func(d *matchDoc) bool {
+			for _, m := range ms {
+				if !m(d) {
+					return false
+				}
+			}
+			return true
+		}
+	}
+	return q
 }
 
 // Or matches the documents any of qs matches; with none, nothing.
 func Or(qs ...Query) Query {
-	var parts []bq.Query
+	var parts []Query
 	for _, q := range qs {
 		switch q.reach {
 		case reachAll:
 			return All()
 		case reachSome:
-			parts = append(parts, q.q)
+			parts = append(parts, q)
 		}
 	}
 	switch len(parts) {
 	case 0:
 		return None()
 	case 1:
-		return some(parts[0])
+		return parts[0]
 	}
-	return some(bleve.NewDisjunctionQuery(parts...))
+	q := some(bleve.NewDisjunctionQuery(bleveQueries(parts)...))
+	if ms := matchers(parts); ms != nil {
+		q.match = func(d *matchDoc) bool {
+			for _, m := range ms {
+				if m(d) {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	return q
 }
 
 // Not matches the documents q does not match.
@@ -178,7 +251,58 @@ func Not(q Query) Query {
 	b := bleve.NewBooleanQuery()
 	b.AddMust(bleve.NewMatchAllQuery())
 	b.AddMustNot(q.q)
-	return some(b)
+	n := some(b)
+	if m := q.match; m != nil {
+		n.match = func(d *matchDoc) bool { return !m(d) }
+	}
+	return n
+}
+
+func bleveQueries(qs []Query) []bq.Query {
+	out := make([]bq.Query, len(qs))
+	for i, q := range qs {
+		out[i] = q.q
+	}
+	return out
+}
+
+// matchers returns the matchers of qs, or nil if any has none.
+func matchers(qs []Query) []func(*matchDoc) bool {
+	out := make([]func(*matchDoc) bool, len(qs))
+	for i, q := range qs {
+		if q.match == nil {
+			return nil
+		}
+		out[i] = q.match
+	}
+	return out
+}
+
+// keywordMatch tells whether a document's keyword field holds any of
+// values, ignoring case, as a term query of the index does; nil for a field
+// that is not a keyword field.
+func keywordMatch(field string, values ...string) func(*matchDoc) bool {
+	f, ok := LookupField(field)
+	if !ok || f.Match != MatchKeyword {
+		return nil
+	}
+	if field != f.Name {
+		// The index's field names are case-sensitive.
+		return func(*matchDoc) bool { return false }
+	}
+	want := make([]string, len(values))
+	for i, v := range values {
+		want[i] = KeywordValue(v)
+	}
+	name := f.Name
+	return func(d *matchDoc) bool {
+		for _, have := range d.doc.keywords(name) {
+			if have != "" && slices.Contains(want, KeywordValue(have)) {
+				return true
+			}
+		}
+		return false
+	}
 }
 
 // Ref names one record: its kind and key.
@@ -239,4 +363,83 @@ func (x *Index) each(ctx context.Context, q Query, fn func(id string) error) err
 		}
 		after = []string{res.Hits[len(res.Hits)-1].ID}
 	}
+}
+
+// matchDoc is a document being matched without an index, with the terms
+// of its text once they are needed.
+type matchDoc struct {
+	doc Document
+	// terms holds the positions of each term of the text.
+	terms map[string][]int
+}
+
+// analyze splits the document's text as the index's text analyzer does,
+// once.
+func (d *matchDoc) analyze() {
+	if d.terms != nil {
+		return
+	}
+	d.terms = map[string][]int{}
+	if a, err := textAnalyzer(); err == nil {
+		for _, t := range a.Analyze([]byte(d.doc.Text)) {
+			d.terms[string(t.Term)] = append(d.terms[string(t.Term)], t.Position)
+		}
+	}
+}
+
+// hasTerm reports whether the document's text holds term.
+func (d *matchDoc) hasTerm(term string) bool {
+	d.analyze()
+	return len(d.terms[term]) > 0
+}
+
+// hasPhrase reports whether the document's text holds the terms of slots
+// at consecutive positions, as a phrase query with no slop matches: an
+// empty slot (a common word left out) stands for any term.
+func (d *matchDoc) hasPhrase(slots [][]string) bool {
+	if len(slots) == 0 {
+		return false
+	}
+	d.analyze()
+	at := func(terms []string, pos int) bool {
+		for _, t := range terms {
+			if slices.Contains(d.terms[t], pos) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, first := range slots[0] {
+	starts:
+		for _, p := range d.terms[first] {
+			for i := 1; i < len(slots); i++ {
+				if len(slots[i]) > 0 && !at(slots[i], p+i) {
+					continue starts
+				}
+			}
+			return true
+		}
+	}
+	return false
+}
+
+// anyTerm reports whether any term the document holds in field f makes ok
+// true: the words of a text field, the lower-cased values of a keyword
+// field.
+func (d *matchDoc) anyTerm(f Field, ok func(string) bool) bool {
+	if f.Match == MatchText {
+		d.analyze()
+		for t := range d.terms {
+			if ok(t) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, v := range d.doc.keywords(f.Name) {
+		if v != "" && ok(KeywordValue(v)) {
+			return true
+		}
+	}
+	return false
 }

@@ -22,8 +22,9 @@ type Options struct {
 	// by Answer.
 	Format Format
 	Writer WriterOptions
-	// LockTimeout bounds the wait for a running sync to release the archive
-	// or the index.
+	// LockTimeout bounds the wait for a running sync to release the
+	// archive. A sync updating the index is not waited for: the query
+	// answers from the archive.
 	LockTimeout time.Duration
 }
 
@@ -43,23 +44,37 @@ func Answer(ctx context.Context, o Options, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("query: %w", err)
 	}
-	defer st.Close()
-	x, err := OpenIndexFor(o.Request.Filters, o.ArchiveDir, o.LockTimeout, say, say)
+	x, err := openIndexNoWait(o.Request.Filters, o.ArchiveDir, say)
 	if err != nil {
+		st.Close()
 		return fmt.Errorf("query: %w", err)
-	}
-	if x != nil {
-		defer x.Close()
 	}
 	wo := o.Writer
 	wo.Notes = stderr
 	w := NewWriter(stdout, o.Format, wo)
-	var next string
+	var p *Prepared
 	err = st.View(func(r *archive.Reader) error {
 		var err error
-		next, err = Run(ctx, Source{Archive: r, Index: x}, o.Request, w.Write)
+		p, err = Prepare(ctx, Source{Archive: r, Index: x}, o.Request, w.Write)
 		return err
 	})
+	// What is left to compute reads neither the archive nor the index:
+	// both are let go first, so that a running sync is not held up.
+	if cerr := st.Close(); cerr != nil && err == nil {
+		err = cerr
+	}
+	if x != nil {
+		if cerr := x.Close(); cerr != nil && err == nil {
+			err = cerr
+		}
+	}
+	var next string
+	if err == nil {
+		if n := p.Indexing(); n >= slowIndexing {
+			say(fmt.Sprintf("the full-text index has not reached %d records this query may select (a sync has not indexed them yet): indexing them in memory for it takes longer", n))
+		}
+		next, err = p.Finish(ctx, w.Write)
+	}
 	if err != nil {
 		if IsUsage(err) {
 			return err
@@ -68,6 +83,10 @@ func Answer(ctx context.Context, o Options, stdout, stderr io.Writer) error {
 	}
 	return w.Close(next)
 }
+
+// slowIndexing is the number of records a query indexes in memory past
+// which it says on stderr why it takes longer.
+const slowIndexing = 5000
 
 // OpenIndexFor opens the full-text index of the archive in dir for reading
 // when the filters need it (nil otherwise). With no index, or one of
@@ -81,6 +100,32 @@ func OpenIndexFor(f Filters, dir string, timeout time.Duration, say, warn func(s
 	switch {
 	case errors.Is(err, index.ErrNoIndex), errors.Is(err, index.ErrOldIndex):
 		warn("no usable full-text index: searching the archive record by record ('archiver reindex' builds the index)")
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("%w (run 'archiver reindex')", err)
+	}
+	return x, nil
+}
+
+// indexWait is how long a query waits for a sync that is updating the
+// full-text index before it answers from the archive instead.
+const indexWait = 300 * time.Millisecond
+
+// openIndexNoWait opens the full-text index for reading, as OpenIndexFor
+// does, but does not wait for a running sync that is updating it (a first
+// sync builds the whole index at its end): after indexWait it says so
+// through say and returns nil, and the query answers from the archive.
+func openIndexNoWait(f Filters, dir string, say func(string)) (*index.Index, error) {
+	if !f.NeedsIndex() {
+		return nil, nil
+	}
+	x, err := index.Open(dir, index.Options{ReadOnly: true, LockTimeout: indexWait})
+	switch {
+	case errors.Is(err, archive.ErrLocked):
+		say("a running sync is updating the full-text index: searching the archive record by record instead of waiting")
+		return nil, nil
+	case errors.Is(err, index.ErrNoIndex), errors.Is(err, index.ErrOldIndex):
+		say("no usable full-text index: searching the archive record by record ('archiver reindex' builds the index)")
 		return nil, nil
 	case err != nil:
 		return nil, fmt.Errorf("%w (run 'archiver reindex')", err)

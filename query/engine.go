@@ -116,32 +116,73 @@ type Source struct {
 // full-text query, for highlighting.
 //
 // Records the index has not reached yet (a sync committed them and has not
-// updated the index, or there is no index) are indexed in memory for the
-// query, so the answer always reflects everything committed.
+// updated the index, or there is no index) are matched one by one, or
+// indexed in memory for a fuzzy query, so the answer always reflects
+// everything committed. Run does that while it holds src.Archive; Answer
+// releases the archive first (see Prepare).
 func Run(ctx context.Context, src Source, req Request, fn func(rec archive.Record, terms []string) error) (string, error) {
+	p, err := Prepare(ctx, src, req, fn)
+	if err != nil {
+		return "", err
+	}
+	return p.Finish(ctx, fn)
+}
+
+// Prepared is a query whose reads of the archive are done: either it is
+// answered already, or it holds copies of what it still has to match.
+// Nothing in it refers to the archive snapshot it was read from.
+type Prepared struct {
+	req   Request
+	terms []string
+	// answered is set when Prepare gave every record already, and next
+	// is then the token it returned.
+	answered bool
+	next     string
+	// recs are the records found by reads of the archive and the index
+	// that pass every filter, in key order (at most MaxItems+1 of them).
+	recs []archive.Record
+	// pending holds the records the index has not reached that pass every
+	// filter read from the record; q selects among them.
+	pending *index.Pending
+	q       index.Query
+}
+
+// Prepare does the part of answering req that reads src: the index, the
+// archive, and a copy of every record the index has not reached. When
+// there are none, it answers req at once, calling fn; otherwise it calls
+// fn with nothing, and the caller may release src before Finish matches
+// the copies (indexing them in memory for a fuzzy query), which reads
+// neither the archive nor the index.
+func Prepare(ctx context.Context, src Source, req Request, fn func(rec archive.Record, terms []string) error) (*Prepared, error) {
 	var after []byte
 	if req.StartingToken != "" {
 		pos, err := DecodeToken(req.StartingToken, req.Fingerprint)
 		if err != nil {
-			return "", err
+			return nil, err
 		}
 		if len(pos) != archive.KeyLen {
-			return "", fmt.Errorf("%w (bad position)", ErrBadToken)
+			return nil, fmt.Errorf("%w (bad position)", ErrBadToken)
 		}
 		after = pos
 	}
 	if err := CheckText(req.Text); err != nil {
-		return "", err
+		return nil, err
 	}
+	p := &Prepared{req: req, terms: textTerms(req.Text)}
 	var keys []hit
 	var err error
 	if req.NeedsIndex() {
-		keys, err = indexIDHits(ctx, src, req.Filters)
+		var ih indexed
+		ih, err = indexIDHits(ctx, src, req.Filters)
+		keys, p.q = ih.hits, ih.q
+		if ih.pending != nil && len(ih.pending.Fresh) > 0 {
+			p.pending = ih.pending
+		}
 	} else {
 		keys, err = scanHits(src.Archive, req.Filters)
 	}
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	slices.SortFunc(keys, func(a, b hit) int { return bytes.Compare(a.key[:], b.key[:]) })
 	keys = slices.CompactFunc(keys, func(a, b hit) bool { return a.key == b.key })
@@ -159,41 +200,133 @@ func Run(ctx context.Context, src Source, req Request, fn func(rec archive.Recor
 	}
 	deleted, err := src.Archive.DeletedLatest()
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	terms := textTerms(req.Text)
-	n := 0
-	var last archive.Key
-	for _, h := range keys {
-		d, marked := deleted[h.key]
+	// keep checks the filters read from the record, and gives it the
+	// deletion the archive noticed.
+	keep := func(rec *archive.Record) bool {
+		d, marked := deleted[rec.Key]
 		if req.Deleted && !marked {
-			continue
+			return false
 		}
-		rec, ok, err := src.Archive.Get(h.kind, h.key)
-		if err != nil {
-			return "", err
-		}
-		if !ok || !req.keepRecord(rec) {
-			continue
-		}
-		if !req.keepTimes(rec, d, marked) {
-			continue
+		if !req.keepRecord(*rec) || !req.keepTimes(*rec, d, marked) {
+			return false
 		}
 		if marked {
 			at := d.DeletedUpstreamAt
 			rec.DeletedUpstreamAt = &at
 		}
-		if req.MaxItems > 0 && n == req.MaxItems {
-			return EncodeToken(req.Fingerprint, last[:]), nil
+		return true
+	}
+	if p.pending == nil {
+		// Nothing is left to match: the answer is given as it is read.
+		n := 0
+		var last archive.Key
+		for _, h := range keys {
+			if _, marked := deleted[h.key]; req.Deleted && !marked {
+				continue
+			}
+			rec, ok, err := src.Archive.Get(h.kind, h.key)
+			if err != nil {
+				return nil, err
+			}
+			if !ok || !keep(&rec) {
+				continue
+			}
+			if req.MaxItems > 0 && n == req.MaxItems {
+				p.answered, p.next = true, EncodeToken(req.Fingerprint, last[:])
+				return p, nil
+			}
+			if err := fn(rec, p.terms); err != nil {
+				return nil, err
+			}
+			n++
+			last = h.key
 		}
-		if err := fn(rec, terms); err != nil {
+		p.answered = true
+		return p, nil
+	}
+	// Records the index has not reached remain to be matched: the others
+	// are copied, as many as a page can take (one more tells that more
+	// remain), and so are the unreached ones the filters keep.
+	for _, h := range keys {
+		if req.MaxItems > 0 && len(p.recs) > req.MaxItems {
+			break
+		}
+		if _, marked := deleted[h.key]; req.Deleted && !marked {
+			continue
+		}
+		rec, ok, err := src.Archive.Get(h.kind, h.key)
+		if err != nil {
+			return nil, err
+		}
+		if ok && keep(&rec) {
+			p.recs = append(p.recs, rec)
+		}
+	}
+	fresh := p.pending.Fresh[:0]
+	for _, rec := range p.pending.Fresh {
+		if after != nil && bytes.Compare(rec.Key[:], after) <= 0 {
+			continue
+		}
+		if keep(&rec) {
+			fresh = append(fresh, rec)
+		}
+	}
+	p.pending.Fresh = fresh
+	return p, nil
+}
+
+// Indexing returns how many records Finish will index in memory, for a
+// fuzzy query over records the index has not reached; 0 when it
+// matches them one by one, or has nothing left to do.
+func (p *Prepared) Indexing() int {
+	if p.answered || p.pending == nil || !p.pending.Indexes(p.q) {
+		return 0
+	}
+	return len(p.pending.Fresh)
+}
+
+// Finish completes the answer Prepare began: it matches the copied records
+// the index has not reached and gives fn the answer, merged in order with
+// the records Prepare copied. It reads neither the archive nor the index.
+func (p *Prepared) Finish(ctx context.Context, fn func(rec archive.Record, terms []string) error) (string, error) {
+	if p.answered {
+		return p.next, nil
+	}
+	if computeHook != nil {
+		computeHook()
+	}
+	refs, err := p.pending.Search(ctx, p.q)
+	if err != nil {
+		return "", err
+	}
+	matched := make(map[archive.Key]bool, len(refs))
+	for _, r := range refs {
+		matched[r.Key] = true
+	}
+	recs := p.recs
+	for _, rec := range p.pending.Fresh {
+		if matched[rec.Key] {
+			recs = append(recs, rec)
+		}
+	}
+	slices.SortStableFunc(recs, func(a, b archive.Record) int { return bytes.Compare(a.Key[:], b.Key[:]) })
+	recs = slices.CompactFunc(recs, func(a, b archive.Record) bool { return a.Key == b.Key })
+	for n, rec := range recs {
+		if p.req.MaxItems > 0 && n == p.req.MaxItems {
+			return EncodeToken(p.req.Fingerprint, recs[n-1].Key[:]), nil
+		}
+		if err := fn(rec, p.terms); err != nil {
 			return "", err
 		}
-		n++
-		last = h.key
 	}
 	return "", nil
 }
+
+// computeHook, when set (by tests), is called when Finish starts matching
+// the copied records.
+var computeHook func()
 
 // hit is one matching record.
 type hit struct {
@@ -262,26 +395,6 @@ func indexQuery(f Filters) (index.Query, error) {
 		parts = append(parts, q)
 	}
 	return index.And(parts...), nil
-}
-
-// indexHits answers f from the full-text index, and from a memory index of
-// the records the index has not reached (see index.SearchSnapshot).
-func indexHits(ctx context.Context, src Source, f Filters) ([]hit, error) {
-	q, err := indexQuery(f)
-	if err != nil {
-		return nil, err
-	}
-	refs, err := index.SearchSnapshot(ctx, src.Archive, src.Index, q)
-	if err != nil {
-		return nil, err
-	}
-	var out []hit
-	for _, h := range refs {
-		if (len(f.Kinds) == 0 || slices.Contains(f.Kinds, h.Kind)) && f.Range.Contains(h.Key.Time()) {
-			out = append(out, hit{h.Kind, h.Key})
-		}
-	}
-	return out, nil
 }
 
 // textTerms returns the words and phrases a full-text query searches the

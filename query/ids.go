@@ -8,6 +8,7 @@ import (
 
 	"github.com/archiver-dev/archiver/archive"
 	"github.com/archiver-dev/archiver/archive/kinds"
+	"github.com/archiver-dev/archiver/index"
 )
 
 // The IDs --job-id and --id take are those of the forms package kinds
@@ -167,31 +168,53 @@ func eachRecordOf(r *archive.Reader, id string, rng Range, fn func(archive.Recor
 	return nil
 }
 
-// indexIDHits answers f from the index (see indexHits), with the ID
-// filters answered from the archive: the index knows the job of DRS
-// records only, and no record by its own ID.
-func indexIDHits(ctx context.Context, src Source, f Filters) ([]hit, error) {
+// indexed is what indexIDHits found.
+type indexed struct {
+	// hits are the index's, for the records it has reached.
+	hits []hit
+	// pending holds a copy of every record the index has not reached that
+	// the filters read from its key keep, and q is the query they are
+	// still to be matched against.
+	pending *index.Pending
+	q       index.Query
+}
+
+// indexIDHits answers f from the index, with the ID filters, kind and time
+// answered from the archive: the index knows the job of DRS records only,
+// and no record by its own ID. The records the index has not reached are
+// copied, not matched (see index.Collect).
+func indexIDHits(ctx context.Context, src Source, f Filters) (indexed, error) {
 	g := f
 	g.JobIDs, g.IDs = nil, nil
-	hits, err := indexHits(ctx, src, g)
+	q, err := indexQuery(g)
 	if err != nil {
-		return nil, err
+		return indexed{}, err
 	}
 	sel, ok, err := idSelection(src.Archive, f)
 	if err != nil {
-		return nil, err
+		return indexed{}, err
 	}
-	out := hits[:0]
-	for _, h := range hits {
+	keep := func(kind archive.Kind, k archive.Key) bool {
+		if len(f.Kinds) > 0 && !slices.Contains(f.Kinds, kind) || !f.Range.Contains(k.Time()) {
+			return false
+		}
 		if ok {
-			if _, in := sel[h.key]; !in {
-				continue
+			if _, in := sel[k]; !in {
+				return false
 			}
 		}
-		if f.drsJobsOnly() && !kinds.OwnsLog(h.kind) {
-			continue
-		}
-		out = append(out, h)
+		return !f.drsJobsOnly() || kinds.OwnsLog(kind)
 	}
+	pend, err := index.Collect(ctx, src.Archive, src.Index, q, keep)
+	if err != nil {
+		return indexed{}, err
+	}
+	out := indexed{pending: pend, q: q}
+	for _, h := range pend.Hits {
+		if keep(h.Kind, h.Key) {
+			out.hits = append(out.hits, hit{h.Kind, h.Key})
+		}
+	}
+	pend.Hits = nil
 	return out, nil
 }

@@ -141,7 +141,7 @@ EXAMPLES:
 			&cli.IntFlag{Name: "max-items", Usage: "print at most N records and a NextToken to continue"},
 			&cli.BoolFlag{Name: "wide", Usage: "table: every column at full width, whatever the terminal's width"},
 			&cli.StringFlag{Name: "starting-token", Usage: "continue from the NextToken of the same query"},
-			&cli.DurationFlag{Name: "lock-timeout", Value: time.Minute, Usage: "longest wait for a running sync to release the archive or index"},
+			&cli.DurationFlag{Name: "lock-timeout", Value: time.Minute, Usage: "longest wait for a running sync to release the archive (a sync updating the full-text index is not waited for: the query searches the archive)"},
 		),
 		Action: func(c *cli.Context) error {
 			if err := noArgs(c); err != nil {

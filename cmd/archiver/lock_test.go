@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -83,11 +84,33 @@ func TestLockTimeoutMessages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, args := range [][]string{{"query", "--text", "LAUNCH_FAILED"}, {"status"}} {
+	for _, args := range [][]string{{"status"}} {
 		t.Run("index/"+args[0], func(t *testing.T) {
 			check(t, args, "archiver: archive busy: another archiver process holds it\n")
 		})
 	}
+	// A query does not wait for the index: it searches the archive, says
+	// so, and answers what the index would.
+	t.Run("index/query", func(t *testing.T) {
+		code, stdout, stderr := runCLI(t, "--archive", dir, "query", "--lock-timeout", "50ms", "--text", "event:LAUNCH_FAILED", "--output", "jsonl")
+		want := 0
+		for _, id := range emu.JobIDs() {
+			for _, li := range emu.JobLog(id) {
+				if bytes.Contains(li, []byte(`"event":"LAUNCH_FAILED"`)) {
+					want++
+				}
+			}
+		}
+		if want == 0 {
+			t.Fatal("no LAUNCH_FAILED log item in the history: the test proves nothing")
+		}
+		if code != 0 || strings.Count(stdout, "\n") != want {
+			t.Errorf("exit %d, %d records; want 0 and %d (stderr %q)", code, strings.Count(stdout, "\n"), want, stderr)
+		}
+		if !strings.Contains(stderr, "updating the full-text index") {
+			t.Errorf("stderr %q does not say why the query searched the archive", stderr)
+		}
+	})
 	x.Close()
 
 	// A sync runs, waiting for the archive file; everything else waits

@@ -1,0 +1,114 @@
+package query_test
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/kinds"
+	"github.com/archiver-dev/archiver/query"
+)
+
+// TestUnindexedAnswers: records no index has reached are matched one by
+// one (keyword filters, single words) or indexed in memory (other
+// full-text queries); either way the answer is the one the full-text
+// index gives for the same history, page by page.
+func TestUnindexedAnswers(t *testing.T) {
+	const seed = 31
+	emu, indexed, seen := syncedFixture(t, seed)
+	_, bare, _ := unindexedFixture(t, seed)
+	h := history(t, emu, seen)
+	failed := want(h, func(it item) bool { return it.data["event"] == "LAUNCH_FAILED" })
+	capacity := want(h, func(it item) bool { return strings.Contains(it.text, "insufficientinstancecapacity") })
+	if len(failed) == 0 || len(capacity) == 0 {
+		t.Fatal("the history has no failed launch or no capacity error: the test proves nothing")
+	}
+	tests := []struct {
+		name string
+		f    query.Filters
+	}{
+		{"event", query.Filters{Events: []string{"launch_failed", "LAUNCH_END"}}},
+		{"status", query.Filters{Statuses: []string{"COMPLETED"}}},
+		{"type", query.Filters{Types: []string{"LAUNCH"}}},
+		{"initiated by", query.Filters{InitiatedBy: []string{"START_DRILL"}}},
+		{"event and kind", query.Filters{Events: []string{"LAUNCH_FAILED"}, Kinds: []archive.Kind{kinds.DRSJobLogItem}}},
+		{"text keyword", query.Filters{Text: "event:LAUNCH_FAILED"}},
+		{"text keywords or", query.Filters{Text: "event:LAUNCH_FAILED OR event:LAUNCH_END"}},
+		{"text keyword not", query.Filters{Text: "NOT event:LAUNCH_FAILED"}},
+		{"text word", query.Filters{Text: "InsufficientInstanceCapacity"}},
+		{"text word and keyword", query.Filters{Text: "InsufficientInstanceCapacity AND event:LAUNCH_FAILED"}},
+		{"text phrase", query.Filters{Text: `"insufficient capacity"`}},
+		{"text wildcard", query.Filters{Text: "Insufficient*"}},
+		{"text phrase of the data", query.Filters{Text: `"request limit exceeded"`}},
+		{"text phrase with common words", query.Filters{Text: `"the launch was not retried"`}},
+		{"text phrase in another order", query.Filters{Text: `"exceeded limit request"`}},
+		{"text regexp", query.Filters{Text: "/capac.*/"}},
+		{"text regexp of a keyword field", query.Filters{Text: "event:/launch_(failed|end)/"}},
+		{"text phrase and keyword", query.Filters{Text: `"request limit" AND NOT event:LAUNCH_END`}},
+		{"text word with events", query.Filters{Text: "capacity", Events: []string{"LAUNCH_FAILED"}}},
+	}
+	nonEmpty := 0
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			req := query.Request{Filters: tc.f}
+			fromIndex, _, err := ask(t, indexed, req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fromArchive, _, err := ask(t, bare, req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The two archives are synced apart: records of one time may
+			// stand in another order in each.
+			if strings.Join(sorted(fromArchive), "\n") != strings.Join(sorted(fromIndex), "\n") {
+				t.Errorf("without an index: %d records %v; with it: %d %v", len(fromArchive), first(fromArchive), len(fromIndex), first(fromIndex))
+			}
+			if len(fromIndex) > 0 {
+				nonEmpty++
+			}
+			t.Logf("%d records", len(fromIndex))
+			// Pages join up to the whole answer.
+			req.MaxItems, req.Fingerprint = 7, "f"
+			var paged []string
+			for pages := 0; ; pages++ {
+				if pages > len(fromArchive)+1 {
+					t.Fatal("paging does not end")
+				}
+				got, next, err := ask(t, bare, req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				paged = append(paged, got...)
+				if next == "" {
+					break
+				}
+				req.StartingToken = next
+			}
+			if strings.Join(paged, "\n") != strings.Join(fromArchive, "\n") {
+				t.Errorf("pages without an index give %d records, one query %d, or another order", len(paged), len(fromArchive))
+			}
+		})
+	}
+	if nonEmpty < len(tests)/2 {
+		t.Errorf("only %d of %d queries select anything: the test proves little", nonEmpty, len(tests))
+	}
+	// The event filter selects what the history says.
+	got, _, err := ask(t, bare, query.Request{Filters: query.Filters{Events: []string{"LAUNCH_FAILED"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameSet(t, "failed launches without an index", got, failed)
+	got, _, err = ask(t, bare, query.Request{Filters: query.Filters{Text: "InsufficientInstanceCapacity"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameSet(t, "capacity errors without an index", got, capacity)
+}
+
+func sorted(s []string) []string {
+	out := slices.Clone(s)
+	slices.Sort(out)
+	return out
+}
