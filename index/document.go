@@ -1,6 +1,7 @@
 package index
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -93,7 +94,7 @@ func NewDocument(rec archive.Record) (Document, error) {
 		d.JobID = rec.ID
 	}
 	var v any
-	dec := json.NewDecoder(strings.NewReader(string(rec.Data)))
+	dec := json.NewDecoder(bytes.NewReader(rec.Data))
 	dec.UseNumber()
 	if err := dec.Decode(&v); err != nil {
 		return d, fmt.Errorf("index %s record: %w", rec.Kind, err)
