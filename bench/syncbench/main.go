@@ -35,12 +35,20 @@ func main() {
 	latency := flag.Duration("latency", 0, "added to every emulator response, as a network would")
 	interval := flag.Duration("commit-interval", 0, "sync's commit interval (0: its default)")
 	cpuProfile := flag.String("cpuprofile", "", "write CPU profiles of the first sync run to this file, and of the first fetch-only run to this file plus .fetch")
+	indexMode := flag.String("index", "apart", "the full-text index in sync runs: apart (timed after the sync, not in its time), during (built while fetching, in sync's time) or end (built after the last commit, in sync's time)")
 	reindexRuns := flag.Int("reindex", 0, "after the runs, sync once more and rebuild its index this many times, as 'archiver reindex' does; the median is reported")
 	indexProfile := flag.String("index-cpuprofile", "", "write a CPU profile of the first index build after a sync to this file")
 	flag.Parse()
 	profile = *cpuProfile
 	indexProfileFile = *indexProfile
 	reindexes = *reindexRuns
+	switch *indexMode {
+	case "apart", "during", "end":
+		withIndex = *indexMode
+	default:
+		fmt.Fprintln(os.Stderr, "syncbench: -index is apart, during or end")
+		os.Exit(2)
+	}
 	emuLatency = *latency
 	commitInterval = *interval
 	if err := run(*logItems, *perJob, *runs, *conc); err != nil {
@@ -56,6 +64,8 @@ var (
 	emuLatency time.Duration
 	// commitInterval is passed to sync.
 	commitInterval time.Duration
+	// withIndex says how sync runs build the index (-index).
+	withIndex string
 	// reindexes is the number of index rebuilds measured.
 	reindexes int
 	// indexProfileFile names the CPU profile file of the first index build.
@@ -107,7 +117,8 @@ func run(logItems, perJob, runs, conc int) error {
 		o.ArchiveDir = filepath.Join(dir, "archive")
 		// The archive pipeline is measured against fetch-only; the index,
 		// which sync builds after the last commit, is timed on its own.
-		o.NoIndex = true
+		o.NoIndex = withIndex == "apart"
+		o.IndexAtEnd = withIndex == "end"
 		var st archsync.Stats
 		stop, err := startProfile(i)
 		if err != nil {
@@ -119,7 +130,7 @@ func run(logItems, perJob, runs, conc int) error {
 		sync = append(sync, time.Since(start))
 		syncCPU = append(syncCPU, cpuTime()-c0)
 		stop()
-		if err == nil {
+		if err == nil && withIndex == "apart" {
 			var d time.Duration
 			stopI, perr := startProfileNamed(i, indexProfileFile)
 			if perr != nil {
@@ -141,11 +152,17 @@ func run(logItems, perJob, runs, conc int) error {
 	fmt.Printf("fetch-only: median %v over %d runs, %.0f items/s, CPU %v\n", f.Round(time.Millisecond), runs, float64(total)/f.Seconds(), median(fetchCPU).Round(time.Millisecond))
 	fmt.Printf("sync:       median %v over %d runs, %.0f items/s, CPU %v\n", s.Round(time.Millisecond), runs, float64(total)/s.Seconds(), median(syncCPU).Round(time.Millisecond))
 	fmt.Printf("sync / fetch-only: %.2fx\n", s.Seconds()/f.Seconds())
-	ix := median(indexing)
-	fmt.Printf("index build (after the sync, as sync does it): median %v, %.0f records/s\n", ix.Round(time.Millisecond), float64(total)/ix.Seconds())
+	if withIndex != "apart" {
+		fmt.Printf("(sync includes its full-text index, built %s)\n", map[string]string{"during": "while fetching", "end": "after the last commit"}[withIndex])
+	}
 	if reindexes > 0 {
 		return reindex(ctx, opts, reindexes)
 	}
+	if len(indexing) == 0 {
+		return nil
+	}
+	ix := median(indexing)
+	fmt.Printf("index build (after the sync, as sync does it): median %v, %.0f records/s\n", ix.Round(time.Millisecond), float64(total)/ix.Seconds())
 	return nil
 }
 
