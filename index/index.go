@@ -285,7 +285,7 @@ func (x *Index) Close() error {
 }
 
 // persistWait bounds how long persist waits for the persister.
-const persistWait = 5 * time.Minute
+const persistWait = time.Minute
 
 // persist waits until every batch written so far is on disk, synced. scorch
 // closes without writing what its persister has not reached yet, so a
