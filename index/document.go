@@ -93,9 +93,7 @@ func NewDocument(rec archive.Record) (Document, error) {
 		d.JobID = rec.ID
 	}
 	var v any
-	dec := json.NewDecoder(strings.NewReader(string(rec.Data)))
-	dec.UseNumber()
-	if err := dec.Decode(&v); err != nil {
+	if err := json.Unmarshal(rec.Data, &v); err != nil {
 		return d, fmt.Errorf("index %s record: %w", rec.Kind, err)
 	}
 	var text []string

@@ -44,8 +44,9 @@ var formatKey = []byte("archiver.format")
 
 // Format is the layout version this archiver writes and reads. Version 3
 // lower-cases keyword fields and keeps term positions of the text, for
-// phrases.
-const Format = "3"
+// phrases; version 4 drops the composite "_all" field (no query reads it)
+// and the empty fields.
+const Format = "4"
 
 // ErrOldIndex is returned when the index was made in another layout.
 var ErrOldIndex = errors.New("the full-text index was made by another archiver version")
@@ -53,10 +54,25 @@ var ErrOldIndex = errors.New("the full-text index was made by another archiver v
 // batchSize is how many documents go into one bleve batch.
 const batchSize = 5000
 
+// writerConfig is the scorch configuration of a writer. A batch returns
+// once its segment is in memory and searchable (unsafe_batch) rather than
+// after the persister has written and synced it: the persister writes
+// segments behind the batches, and Close waits until it has written
+// everything (see persist). The position is recorded in the same batch as
+// the documents it covers, so a process killed before its batches reached
+// the disk leaves an index at an older position, whose next update writes
+// them again.
+func writerConfig() map[string]any {
+	return map[string]any{"unsafe_batch": true}
+}
+
 // Index is an open full-text index.
 type Index struct {
 	bi   bleve.Index
 	path string
+	// lazy is set on a writer on disk, whose batches the persister writes
+	// behind them (writerConfig).
+	lazy bool
 }
 
 // Options configure Open.
@@ -139,6 +155,11 @@ func openPath(path string, o Options) (*Index, error) {
 		timeout = time.Minute
 	}
 	cfg := map[string]any{"read_only": o.ReadOnly, "bolt_timeout": timeout.String()}
+	if !o.ReadOnly {
+		for k, v := range writerConfig() {
+			cfg[k] = v
+		}
+	}
 	bi, err := openBleve(path, cfg)
 	if errors.Is(err, boltErrors.ErrTimeout) {
 		// A sync holds the index while it brings it up to date.
@@ -147,7 +168,7 @@ func openPath(path string, o Options) (*Index, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open index %s: %w", path, err)
 	}
-	x := &Index{bi: bi, path: path}
+	x := &Index{bi: bi, path: path, lazy: !o.ReadOnly}
 	if o.ReadOnly && !x.current() {
 		x.Close()
 		return nil, fmt.Errorf("open index %s: %w ('archiver reindex' rebuilds it)", path, ErrOldIndex)
@@ -188,7 +209,7 @@ func build(dir string) (*Index, string, error) {
 		return nil, "", err
 	}
 	// A failed creation leaves no directory behind.
-	bi, err := bleve.New(path, m)
+	bi, err := bleve.NewUsing(path, m, bleve.Config.DefaultIndexType, bleve.Config.DefaultKVStore, writerConfig())
 	if err != nil {
 		os.RemoveAll(path)
 		return nil, "", fmt.Errorf("create index %s: %w", path, err)
@@ -198,12 +219,18 @@ func build(dir string) (*Index, string, error) {
 		os.RemoveAll(path)
 		return nil, "", fmt.Errorf("create index %s: %w", path, err)
 	}
+	x := &Index{bi: bi, path: path, lazy: true}
+	if err := x.persist(); err != nil {
+		bi.Close()
+		os.RemoveAll(path)
+		return nil, "", fmt.Errorf("create index %s: %w", path, err)
+	}
 	if err := restrictModes(path); err != nil {
 		bi.Close()
 		os.RemoveAll(path)
 		return nil, "", fmt.Errorf("create index %s: %w", path, err)
 	}
-	return &Index{bi: bi, path: path}, name, nil
+	return x, name, nil
 }
 
 func currentName(dir string) (string, error) {
@@ -244,10 +271,47 @@ func syncFile(path string) error {
 
 // Close closes the index, writing out what it holds.
 func (x *Index) Close() error {
-	if err := x.bi.Close(); err != nil {
+	var err error
+	if x.lazy {
+		err = x.persist()
+	}
+	if cerr := x.bi.Close(); err == nil && cerr != nil {
+		err = cerr
+	}
+	if err != nil {
 		return fmt.Errorf("close index %s: %w", x.path, err)
 	}
 	return nil
+}
+
+// persistWait bounds how long persist waits for the persister.
+const persistWait = time.Minute
+
+// persist waits until every batch written so far is on disk, synced. scorch
+// closes without writing what its persister has not reached yet, so a
+// writer's Close calls it first. It sends an empty batch, which the
+// persister reaches after every batch before it, and waits for it.
+func (x *Index) persist() error {
+	done := make(chan error, 1)
+	b := x.bi.NewBatch()
+	b.SetPersistedCallback(func(err error) {
+		select {
+		case done <- err:
+		default:
+		}
+	})
+	if err := guard(func() error { return x.bi.Batch(b) }); err != nil {
+		return fmt.Errorf("write index to disk: %w", err)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			return fmt.Errorf("write index to disk: %w", err)
+		}
+		return nil
+	case <-time.After(persistWait):
+		return fmt.Errorf("write index to disk: not written after %v", persistWait)
+	}
 }
 
 // SetFormatForTesting records v as the index's layout version, so that
@@ -278,11 +342,19 @@ func (x *Index) Position() (uint64, error) {
 func (x *Index) Count() (uint64, error) { return x.bi.DocCount() }
 
 // batcher fills bleve batches and writes each with the position it reaches.
+// A batch is written in the background while the next one is filled (the
+// records read and turned into documents): at most one batch is being
+// written at a time, in order, so the positions recorded only go forward.
 type batcher struct {
 	x     *Index
+	an    analyzers
 	b     *bleve.Batch
 	n     int
 	total int
+	// writing receives the outcome of the batch being written, of
+	// writingN documents; nil when none is.
+	writing  chan error
+	writingN int
 }
 
 func (bt *batcher) put(rec archive.Record) error {
@@ -291,7 +363,16 @@ func (bt *batcher) put(rec archive.Record) error {
 		return err
 	}
 	bt.n++
-	return bt.b.Index(DocID(rec.Kind, rec.Key), d)
+	return bt.b.IndexAdvanced(bt.an.bleveDocument(DocID(rec.Kind, rec.Key), d))
+}
+
+// newBatcher returns a batcher filling batches of x.
+func (x *Index) newBatcher() (*batcher, error) {
+	an, err := newAnalyzers(x.bi.Mapping())
+	if err != nil {
+		return nil, err
+	}
+	return &batcher{x: x, an: an, b: x.bi.NewBatch()}, nil
 }
 
 func (bt *batcher) del(kind archive.Kind, k archive.Key) {
@@ -299,17 +380,48 @@ func (bt *batcher) del(kind archive.Kind, k archive.Key) {
 	bt.b.Delete(DocID(kind, k))
 }
 
-// flush writes the batch, recording pos as the position it reflects.
+// flush starts writing the batch, recording pos as the position it
+// reflects, once the batch before it is written. wait waits for it.
 func (bt *batcher) flush(pos uint64) error {
 	var v [8]byte
 	binary.BigEndian.PutUint64(v[:], pos)
 	bt.b.SetInternal(positionKey, v[:])
-	if err := bt.x.bi.Batch(bt.b); err != nil {
-		return fmt.Errorf("index batch: %w", err)
+	return bt.start()
+}
+
+// start starts writing the batch as it is, without a position.
+func (bt *batcher) start() error {
+	if err := bt.wait(); err != nil {
+		return err
 	}
-	bt.total += bt.n
+	b, bi, done := bt.b, bt.x.bi, make(chan error, 1)
+	go func() { done <- guard(func() error { return bi.Batch(b) }) }()
+	bt.writing, bt.writingN = done, bt.n
 	bt.b, bt.n = bt.x.bi.NewBatch(), 0
 	return nil
+}
+
+// wait waits for the batch being written, if any, and returns its error.
+func (bt *batcher) wait() error {
+	if bt.writing == nil {
+		return nil
+	}
+	err, n := <-bt.writing, bt.writingN
+	bt.writing, bt.writingN = nil, 0
+	if err != nil {
+		return fmt.Errorf("index batch: %w", err)
+	}
+	bt.total += n
+	return nil
+}
+
+// finish waits for the batch being written and returns err, or the
+// batch's error if err is nil.
+func (bt *batcher) finish(err error) error {
+	if werr := bt.wait(); err == nil {
+		err = werr
+	}
+	return err
 }
 
 // Update brings the index up to the archive snapshot r: it applies every
@@ -318,6 +430,15 @@ func (bt *batcher) flush(pos uint64) error {
 // deleted. An index ahead of the archive (another archive's, or one restored
 // from an older copy) is an error; Rebuild mends it.
 func (x *Index) Update(ctx context.Context, r *archive.Reader) (int, error) {
+	return x.update(ctx, r, 0)
+}
+
+// errEnough ends a limited update's pass over the change log.
+var errEnough = errors.New("enough for one step")
+
+// update is Update, stopping at the end of the first change-log entry by
+// which max documents are written or deleted, if max > 0.
+func (x *Index) update(ctx context.Context, r *archive.Reader, max int) (int, error) {
 	from, err := x.Position()
 	if err != nil {
 		return 0, err
@@ -334,7 +455,10 @@ func (x *Index) Update(ctx context.Context, r *archive.Reader) (int, error) {
 		// log, whose older entries may have been pruned.
 		return fill(ctx, x, r)
 	}
-	bt := &batcher{x: x, b: x.bi.NewBatch()}
+	bt, err := x.newBatcher()
+	if err != nil {
+		return 0, err
+	}
 	err = r.MutationsSince(from, func(pos uint64, muts []archive.Mutation) error {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -366,17 +490,20 @@ func (x *Index) Update(ctx context.Context, r *archive.Reader) (int, error) {
 				}
 			}
 		}
+		if max > 0 && bt.total+bt.writingN+bt.n >= max {
+			to = pos
+			return errEnough
+		}
 		return nil
 	})
-	if err != nil {
-		return bt.total, err
+	if errors.Is(err, errEnough) {
+		err = nil
 	}
-	if bt.n > 0 || from != to {
-		if err := bt.flush(to); err != nil {
-			return bt.total, err
-		}
+	if err == nil && (bt.n > 0 || from != to) {
+		err = bt.flush(to)
 	}
-	return bt.total, nil
+	err = bt.finish(err)
+	return bt.total, err
 }
 
 // Rebuild makes a new index of every record in the archive snapshot r
@@ -412,7 +539,10 @@ func fill(ctx context.Context, x *Index, r *archive.Reader) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	bt := &batcher{x: x, b: x.bi.NewBatch()}
+	bt, err := x.newBatcher()
+	if err != nil {
+		return 0, err
+	}
 	for _, kind := range kinds.Names() {
 		err := r.Each(kind, func(rec archive.Record) error {
 			if err := ctx.Err(); err != nil {
@@ -429,10 +559,11 @@ func fill(ctx context.Context, x *Index, r *archive.Reader) (int, error) {
 			return nil
 		})
 		if err != nil {
-			return bt.total, err
+			return bt.total, bt.finish(err)
 		}
 	}
-	return bt.total + bt.n, bt.flush(pos)
+	err = bt.finish(bt.flush(pos))
+	return bt.total, err
 }
 
 // Diff compares the index with the archive snapshot r and calls fn for
@@ -551,14 +682,14 @@ func NewMemory() (*Index, error) {
 
 // Add indexes recs, without recording any position.
 func (x *Index) Add(recs []archive.Record) error {
-	bt := &batcher{x: x, b: x.bi.NewBatch()}
+	bt, err := x.newBatcher()
+	if err != nil {
+		return err
+	}
 	for _, rec := range recs {
 		if err := bt.put(rec); err != nil {
 			return err
 		}
 	}
-	if err := x.bi.Batch(bt.b); err != nil {
-		return fmt.Errorf("index batch: %w", err)
-	}
-	return nil
+	return bt.finish(bt.start())
 }

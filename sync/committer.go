@@ -181,6 +181,13 @@ type committer struct {
 	ended   bool      // no more pages will come
 	discard bool      // pages still pending at the end are dropped
 	wake    chan struct{}
+	// committed, if set, is called after each commit that succeeds.
+	committed func()
+	// archiveMu, if set, is held while the archive is open, by the
+	// committer and by the indexer that reads it between commits: the
+	// committer never waits for the file lock of its own process (nor says
+	// that it waits).
+	archiveMu *gosync.Mutex
 }
 
 func newCommitter(dir string, o Options, stats *Stats, cancel context.CancelFunc) *committer {
@@ -287,6 +294,9 @@ func (c *committer) run(ctx context.Context) {
 		if len(batch) > 0 && c.err == nil {
 			c.commitBatch(ctx, batch)
 			notBefore = time.Now().Add(readerGap)
+			if c.committed != nil && c.err == nil {
+				c.committed()
+			}
 		}
 		if last {
 			return
@@ -317,6 +327,10 @@ var commitFault func(batch []commit) error
 // the page at fault is named and the others are kept; unless the disk is
 // full, which is no page's fault.
 func (c *committer) commitBatch(ctx context.Context, batch []commit) {
+	if c.archiveMu != nil {
+		c.archiveMu.Lock()
+		defer c.archiveMu.Unlock()
+	}
 	// The open must not be cancelled with the fetchers: queued pages are
 	// still committed after a fetch error or an interrupt.
 	st, err := archive.Open(context.WithoutCancel(ctx), c.dir, archive.Options{LockTimeout: c.opts.LockTimeout, Waiting: c.opts.Waiting})

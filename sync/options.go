@@ -112,6 +112,9 @@ type Options struct {
 	// NoIndex leaves the full-text index alone; the next sync (or
 	// 'archiver reindex') brings it up to date.
 	NoIndex bool
+	// IndexAtEnd builds the full-text index only after the last commit,
+	// rather than in steps between commits while the sync fetches.
+	IndexAtEnd bool
 	// LockTimeout bounds each wait for the archive's file lock; default 10m.
 	LockTimeout time.Duration
 	// Waiting is told, in a sentence, whenever sync has to wait for something

@@ -74,6 +74,14 @@ func Run(ctx context.Context, o Options, stats *Stats) (err error) {
 	fetchCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	com := newCommitter(o.ArchiveDir, o, stats, cancel)
+	// The index follows the commits while the fetch goes on, in bounded
+	// steps between them.
+	var ix *indexer
+	if !o.NoIndex && !o.IndexAtEnd {
+		com.archiveMu = &gosync.Mutex{}
+		ix = startIndexer(ctx, o, stats, com.archiveMu)
+		com.committed = ix.committed
+	}
 	go com.run(ctx)
 	seen := o.Now().UTC()
 	fetchErr := runTargets(fetchCtx, o, targets, com, complete, newest, seen, stats, rep)
@@ -82,6 +90,9 @@ func Run(ctx context.Context, o Options, stats *Stats) (err error) {
 	// before it. A target that failed takes nothing from the others: what
 	// they fetched, and what it fetched before it failed, is committed.
 	commitErr := com.finish(ctx.Err() != nil || fetchCtx.Err() != nil)
+	if ix != nil {
+		ix.finish()
+	}
 	switch {
 	case commitErr != nil:
 		return commitErr

@@ -35,8 +35,20 @@ func main() {
 	latency := flag.Duration("latency", 0, "added to every emulator response, as a network would")
 	interval := flag.Duration("commit-interval", 0, "sync's commit interval (0: its default)")
 	cpuProfile := flag.String("cpuprofile", "", "write CPU profiles of the first sync run to this file, and of the first fetch-only run to this file plus .fetch")
+	indexMode := flag.String("index", "apart", "the full-text index in sync runs: apart (timed after the sync, not in its time), during (built while fetching, in sync's time) or end (built after the last commit, in sync's time)")
+	reindexRuns := flag.Int("reindex", 0, "after the runs, sync once more and rebuild its index this many times, as 'archiver reindex' does; the median is reported")
+	indexProfile := flag.String("index-cpuprofile", "", "write a CPU profile of the first index build after a sync to this file")
 	flag.Parse()
 	profile = *cpuProfile
+	indexProfileFile = *indexProfile
+	reindexes = *reindexRuns
+	switch *indexMode {
+	case "apart", "during", "end":
+		withIndex = *indexMode
+	default:
+		fmt.Fprintln(os.Stderr, "syncbench: -index is apart, during or end")
+		os.Exit(2)
+	}
 	emuLatency = *latency
 	commitInterval = *interval
 	if err := run(*logItems, *perJob, *runs, *conc); err != nil {
@@ -52,6 +64,12 @@ var (
 	emuLatency time.Duration
 	// commitInterval is passed to sync.
 	commitInterval time.Duration
+	// withIndex says how sync runs build the index (-index).
+	withIndex string
+	// reindexes is the number of index rebuilds measured.
+	reindexes int
+	// indexProfileFile names the CPU profile file of the first index build.
+	indexProfileFile string
 )
 
 func run(logItems, perJob, runs, conc int) error {
@@ -99,7 +117,8 @@ func run(logItems, perJob, runs, conc int) error {
 		o.ArchiveDir = filepath.Join(dir, "archive")
 		// The archive pipeline is measured against fetch-only; the index,
 		// which sync builds after the last commit, is timed on its own.
-		o.NoIndex = true
+		o.NoIndex = withIndex == "apart"
+		o.IndexAtEnd = withIndex == "end"
 		var st archsync.Stats
 		stop, err := startProfile(i)
 		if err != nil {
@@ -111,9 +130,14 @@ func run(logItems, perJob, runs, conc int) error {
 		sync = append(sync, time.Since(start))
 		syncCPU = append(syncCPU, cpuTime()-c0)
 		stop()
-		if err == nil {
+		if err == nil && withIndex == "apart" {
 			var d time.Duration
+			stopI, perr := startProfileNamed(i, indexProfileFile)
+			if perr != nil {
+				return perr
+			}
 			d, err = indexOnce(ctx, o.ArchiveDir)
+			stopI()
 			indexing = append(indexing, d)
 		}
 		os.RemoveAll(dir)
@@ -128,8 +152,55 @@ func run(logItems, perJob, runs, conc int) error {
 	fmt.Printf("fetch-only: median %v over %d runs, %.0f items/s, CPU %v\n", f.Round(time.Millisecond), runs, float64(total)/f.Seconds(), median(fetchCPU).Round(time.Millisecond))
 	fmt.Printf("sync:       median %v over %d runs, %.0f items/s, CPU %v\n", s.Round(time.Millisecond), runs, float64(total)/s.Seconds(), median(syncCPU).Round(time.Millisecond))
 	fmt.Printf("sync / fetch-only: %.2fx\n", s.Seconds()/f.Seconds())
+	if withIndex != "apart" {
+		fmt.Printf("(sync includes its full-text index, built %s)\n", map[string]string{"during": "while fetching", "end": "after the last commit"}[withIndex])
+	}
+	if reindexes > 0 {
+		return reindex(ctx, opts, reindexes)
+	}
+	if len(indexing) == 0 {
+		return nil
+	}
 	ix := median(indexing)
 	fmt.Printf("index build (after the sync, as sync does it): median %v, %.0f records/s\n", ix.Round(time.Millisecond), float64(total)/ix.Seconds())
+	return nil
+}
+
+// reindex syncs into a fresh archive without its index, then rebuilds the
+// index runs times, as 'archiver reindex' does, and reports the median.
+func reindex(ctx context.Context, opts archsync.Options, runs int) error {
+	dir, err := os.MkdirTemp("", "syncbench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	o := opts
+	o.ArchiveDir = filepath.Join(dir, "archive")
+	o.NoIndex = true
+	if err := archsync.Run(ctx, o, &archsync.Stats{}); err != nil {
+		return fmt.Errorf("sync: %w", err)
+	}
+	st, err := archive.Open(ctx, o.ArchiveDir, archive.Options{ReadOnly: true})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	var times, cpu []time.Duration
+	var n int
+	for i := 0; i < runs; i++ {
+		c0, start := cpuTime(), time.Now()
+		err := st.View(func(r *archive.Reader) error {
+			var err error
+			n, err = index.Rebuild(ctx, o.ArchiveDir, r)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("reindex: %w", err)
+		}
+		times, cpu = append(times, time.Since(start)), append(cpu, cpuTime()-c0)
+	}
+	d := median(times)
+	fmt.Printf("reindex: median %v over %d runs, %d records, %.0f records/s, CPU %v\n", d.Round(time.Millisecond), runs, n, float64(n)/d.Seconds(), median(cpu).Round(time.Millisecond))
 	return nil
 }
 
@@ -272,7 +343,7 @@ func startProfile(run int) (func(), error) { return startProfileNamed(run, profi
 
 // startProfileNamed starts a CPU profile into name during the first run.
 func startProfileNamed(run int, name string) (func(), error) {
-	if profile == "" || run != 0 {
+	if name == "" || name == ".fetch" || run != 0 {
 		return func() {}, nil
 	}
 	f, err := os.Create(name)
