@@ -21,7 +21,7 @@ func TestTortureOrganization(t *testing.T) {
 	}
 	torture(t, tortureConfig{
 		kills:      20,
-		history:    emulator.Options{Seed: 73, Jobs: 25, LogItemsPerJob: 30, Servers: 3, SnowballClusters: 1, SMSJobs: 2},
+		history:    emulator.Options{Seed: 73, Jobs: 60, LogItemsPerJob: 30, Servers: 3, SnowballClusters: 1, SMSJobs: 2},
 		seed:       2,
 		org:        org,
 		orgRegions: []string{"us-east-1", "eu-west-1"},
