@@ -53,6 +53,9 @@ func SyncWith(ctx context.Context, dir string, r *archive.Reader, o SyncOptions)
 		if !damaged(ctx, err) {
 			return 0, err
 		}
+		if errors.Is(err, ErrOldIndex) {
+			return rebuild("the full-text index was made by another archiver version; rebuilding it")
+		}
 		return rebuild(fmt.Sprintf("the full-text index is damaged (%s); rebuilding it from the archive", oneLine(err.Error())))
 	}
 	pos, perr := x.Position()

@@ -368,7 +368,11 @@ func Reindex(ctx context.Context, o Options) (int, error) {
 	} else if len(removed) > 0 {
 		notice(fmt.Sprintf("removed %d full-text index directories a stopped run left behind", len(removed)))
 	}
-	if err := index.Check(o.ArchiveDir, o.LockTimeout); err != nil && !errors.Is(err, archive.ErrLocked) {
+	switch err := index.Check(o.ArchiveDir, o.LockTimeout); {
+	case err == nil, errors.Is(err, archive.ErrLocked):
+	case errors.Is(err, index.ErrOldIndex):
+		notice("the full-text index was made by another archiver version; rebuilding it from the archive")
+	default:
 		notice(fmt.Sprintf("the full-text index is damaged (%s); rebuilding it from the archive", oneLineErr(err)))
 	}
 	var n int
