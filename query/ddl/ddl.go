@@ -230,16 +230,21 @@ func athena(b *strings.Builder, spec *kinds.Spec, dir string, l Layout) {
 	for i := range cols {
 		serde = append(serde, fmt.Sprintf("  'mapping.%s' = '%s'", cols[i], keys[i]))
 	}
+	storage := "ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe'\nWITH SERDEPROPERTIES (\n" + strings.Join(serde, ",\n") + "\n)\n" +
+		"STORED AS INPUTFORMAT 'org.apache.hadoop.mapred.TextInputFormat'\n" +
+		"OUTPUTFORMAT 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat'"
+	athenaTable(b, TableName(spec.Kind), columns(spec, "string", false), storage, l.Regions, format, first, unit, dir)
+}
+
+// athenaTable writes an Athena table over the parts under dir, stored as
+// storage says: its columns, region projected as an enum of regions and dt
+// as dates of format from first to now by unit.
+func athenaTable(b *strings.Builder, name, cols, storage string, regions []string, format, first, unit, dir string) {
 	fmt.Fprintf(b, `CREATE EXTERNAL TABLE IF NOT EXISTS %s (
 %s
 )
 PARTITIONED BY (region string, dt string)
-ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe'
-WITH SERDEPROPERTIES (
 %s
-)
-STORED AS INPUTFORMAT 'org.apache.hadoop.mapred.TextInputFormat'
-OUTPUTFORMAT 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat'
 LOCATION '%s'
 TBLPROPERTIES (
   'projection.enabled' = 'true',
@@ -253,8 +258,7 @@ TBLPROPERTIES (
   'storage.location.template' = '%sregion=${region}/dt=${dt}/'
 );
 
-`, TableName(spec.Kind), columns(spec, "string", false), strings.Join(serde, ",\n"), dir,
-		strings.Join(l.Regions, ","), format, first, unit, dir)
+`, name, cols, storage, dir, strings.Join(regions, ","), format, first, unit, dir)
 }
 
 func trino(b *strings.Builder, spec *kinds.Spec, dir string, l Layout) {
@@ -357,25 +361,7 @@ func parquetTable(b *strings.Builder, dialect string, spec *kinds.Spec, dir stri
 			}
 		}
 		if dialect == Athena {
-			fmt.Fprintf(b, `CREATE EXTERNAL TABLE IF NOT EXISTS %s (
-%s
-)
-PARTITIONED BY (region string, dt string)
-STORED AS PARQUET
-LOCATION '%s'
-TBLPROPERTIES (
-  'projection.enabled' = 'true',
-  'projection.region.type' = 'enum',
-  'projection.region.values' = '%s',
-  'projection.dt.type' = 'date',
-  'projection.dt.format' = '%s',
-  'projection.dt.range' = '%s,NOW',
-  'projection.dt.interval' = '1',
-  'projection.dt.interval.unit' = '%s',
-  'storage.location.template' = '%sregion=${region}/dt=${dt}/'
-);
-
-`, name, strings.Join(cols, ",\n"), dir, strings.Join(o.Regions, ","), format, first, unit, dir)
+			athenaTable(b, name, strings.Join(cols, ",\n"), "STORED AS PARQUET", o.Regions, format, first, unit, dir)
 			return
 		}
 		trinoTable(b, name, strings.Join(cols, ",\n"), o.Regions, format, first, unit, dir, "PARQUET", "")
