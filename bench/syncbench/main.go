@@ -23,7 +23,6 @@ import (
 	"github.com/archiver-dev/archiver/archive"
 	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/index"
-	"github.com/archiver-dev/archiver/internal/emulator"
 	archsync "github.com/archiver-dev/archiver/sync"
 )
 
@@ -38,7 +37,22 @@ func main() {
 	indexMode := flag.String("index", "apart", "the full-text index in sync runs: apart (timed after the sync, not in its time), during (built while fetching, in sync's time) or end (built after the last commit, in sync's time)")
 	reindexRuns := flag.Int("reindex", 0, "after the runs, sync once more and rebuild its index this many times, as 'archiver reindex' does; the median is reported")
 	indexProfile := flag.String("index-cpuprofile", "", "write a CPU profile of the first index build after a sync to this file")
+	where := flag.String("emulator", "inprocess", "where the emulator runs: inprocess (its CPU time counts in both modes) or process (a child process of its own, over loopback TCP; its CPU time is reported apart)")
+	if spec := os.Getenv(serveEnv); spec != "" {
+		if err := serveEmulator(spec); err != nil {
+			fmt.Fprintln(os.Stderr, "syncbench emulator:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	flag.Parse()
+	switch *where {
+	case "inprocess", "process":
+		emuWhere = *where
+	default:
+		fmt.Fprintln(os.Stderr, "syncbench: -emulator is inprocess or process")
+		os.Exit(2)
+	}
 	profile = *cpuProfile
 	indexProfileFile = *indexProfile
 	reindexes = *reindexRuns
@@ -70,37 +84,39 @@ var (
 	reindexes int
 	// indexProfileFile names the CPU profile file of the first index build.
 	indexProfileFile string
+	// emuWhere says where the emulator runs (-emulator).
+	emuWhere string
 )
 
 func run(logItems, perJob, runs, conc int) error {
 	ctx := context.Background()
-	emu := emulator.New(emulator.Options{Seed: 1, Jobs: logItems / perJob, LogItemsPerJob: perJob, InProgress: 1})
-	if err := emu.Start(); err != nil {
+	emu, err := startEmulator(emuWhere, logItems/perJob, perJob, emuLatency)
+	if err != nil {
 		return err
 	}
-	defer emu.Close()
-	emu.SetFaults(emulator.Faults{Latency: emuLatency})
-	total := emu.TotalLogItems() + len(emu.Jobs()) + len(emu.SourceServers())
+	defer emu.close()
+	total := emu.total()
 	opts := archsync.Options{
 		Regions:     []string{"us-east-1"},
-		EndpointURL: emu.URL(),
+		EndpointURL: emu.url,
 		Credentials: credentials.NewStaticCredentialsProvider("BENCH", "bench", ""),
 		Concurrency: conc,
 
 		CommitInterval: commitInterval,
 	}
-	fmt.Printf("history: %d jobs, %d log items, %d source servers (%d items)\n", len(emu.Jobs()), emu.TotalLogItems(), len(emu.SourceServers()), total)
+	fmt.Printf("history: %d jobs, %d log items, %d source servers (%d items), emulator %s\n", emu.jobs, emu.logItems, emu.servers, total, emuWhere)
 
-	var fetch, sync, fetchCPU, syncCPU, indexing []time.Duration
+	var fetch, sync, fetchCPU, syncCPU, fetchEmuCPU, syncEmuCPU, indexing []time.Duration
 	for i := 0; i < runs; i++ {
 		stopF, err := startProfileNamed(i, profile+".fetch")
 		if err != nil {
 			return err
 		}
-		c0 := cpuTime()
+		c0, e0 := cpuTime(), emu.childCPU()
 		d, n, err := fetchOnly(ctx, opts)
 		stopF()
 		fetchCPU = append(fetchCPU, cpuTime()-c0)
+		fetchEmuCPU = append(fetchEmuCPU, emu.childCPU()-e0)
 		if err != nil {
 			return fmt.Errorf("fetch-only: %w", err)
 		}
@@ -124,11 +140,12 @@ func run(logItems, perJob, runs, conc int) error {
 		if err != nil {
 			return err
 		}
-		c0 = cpuTime()
+		c0, e0 = cpuTime(), emu.childCPU()
 		start := time.Now()
 		err = archsync.Run(ctx, o, &st)
 		sync = append(sync, time.Since(start))
 		syncCPU = append(syncCPU, cpuTime()-c0)
+		syncEmuCPU = append(syncEmuCPU, emu.childCPU()-e0)
 		stop()
 		if err == nil && withIndex == "apart" {
 			var d time.Duration
@@ -152,6 +169,9 @@ func run(logItems, perJob, runs, conc int) error {
 	fmt.Printf("fetch-only: median %v over %d runs, %.0f items/s, CPU %v\n", f.Round(time.Millisecond), runs, float64(total)/f.Seconds(), median(fetchCPU).Round(time.Millisecond))
 	fmt.Printf("sync:       median %v over %d runs, %.0f items/s, CPU %v\n", s.Round(time.Millisecond), runs, float64(total)/s.Seconds(), median(syncCPU).Round(time.Millisecond))
 	fmt.Printf("sync / fetch-only: %.2fx\n", s.Seconds()/f.Seconds())
+	if emuWhere == "process" {
+		fmt.Printf("emulator process CPU: median %v while fetch-only, %v while sync\n", median(fetchEmuCPU).Round(time.Millisecond), median(syncEmuCPU).Round(time.Millisecond))
+	}
 	if withIndex != "apart" {
 		fmt.Printf("(sync includes its full-text index, built %s)\n", map[string]string{"during": "while fetching", "end": "after the last commit"}[withIndex])
 	}
