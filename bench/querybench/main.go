@@ -30,6 +30,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -64,6 +65,7 @@ func main() {
 	jqRuns := flag.Int("jq-runs", 5, "timed runs of each jq and grep command (-measure)")
 	sqlRuns := flag.Int("sqlite-runs", 11, "timed runs of each SQLite question (-measure)")
 	splitRuns := flag.Int("split-runs", 11, "in-process runs of each question for the time split (-measure)")
+	textMax := flag.Int("text-max-items", 0, "also ask the full-text question for its first `N` records (--max-items), so that archives of different sizes compare on answers of one size (-measure)")
 	flag.Parse()
 
 	var err error
@@ -80,6 +82,7 @@ func main() {
 		err = runMeasure(measureOpts{
 			dir: *measure, perJob: *perJob, bin: *bin, empty: *empty, export: *export, db: *db, rawBytes: *raw,
 			runs: *runs, warm: *warm, jqRuns: *jqRuns, sqlRuns: *sqlRuns, splitRuns: *splitRuns,
+			textMax: *textMax,
 		})
 	default:
 		flag.Usage()
@@ -332,6 +335,9 @@ type measureOpts struct {
 	rawBytes                               int64
 	perJob                                 int
 	runs, warm, jqRuns, sqlRuns, splitRuns int
+	// textMax, when above zero, adds the full-text question limited to
+	// its first textMax records.
+	textMax int
 }
 
 // question is one query, asked of every tool.
@@ -340,6 +346,9 @@ type question struct {
 	filters query.Filters
 	args    []string // archiver query flags
 	hits    int      // records the archiver returns, counted in process
+	// maxItems bounds the answer (--max-items); 0 for all. jq, grep and
+	// SQLite are not asked such a question.
+	maxItems int
 }
 
 // timing is the whole-process times of one command.
@@ -361,7 +370,7 @@ func (t timing) usage() string {
 
 func runMeasure(o measureOpts) error {
 	ctx := context.Background()
-	qs, err := pickQuestions(ctx, o.dir, o.perJob)
+	qs, err := pickQuestions(ctx, o.dir, o.perJob, o.textMax)
 	if err != nil {
 		return err
 	}
@@ -430,6 +439,9 @@ func runMeasure(o measureOpts) error {
 	if o.export != "" {
 		fmt.Printf("== jq and grep on the export, whole process: p50 and p90 of %d runs after 1 warm-up run\n", o.jqRuns)
 		for i, q := range qs {
+			if q.maxItems > 0 {
+				continue
+			}
 			for _, c := range exportCommands(q, o.export) {
 				sink := ""
 				if c[0] == "grep" {
@@ -454,6 +466,9 @@ func runMeasure(o measureOpts) error {
 	if o.db != "" {
 		fmt.Printf("== SQLite FTS5, whole process: p50 and p90 of %d runs after %d warm-up runs\n", o.sqlRuns, o.warm)
 		for i, q := range qs {
+			if q.maxItems > 0 {
+				continue
+			}
 			args := []string{o.db, sqliteQuery(q)}
 			t, err := timeCommand("sqlite3", args, o.warm, o.sqlRuns, "")
 			if err != nil {
@@ -496,7 +511,7 @@ func (t timing) count() string {
 // the middle of the history (with typicalLog log items, or up to a fifth
 // more), a time window around the middle holding 500 to
 // 1,000 records, and the capacity error.
-func pickQuestions(ctx context.Context, dir string, typicalLog int) ([]question, error) {
+func pickQuestions(ctx context.Context, dir string, typicalLog, textMax int) ([]question, error) {
 	st, err := archive.Open(ctx, dir, archive.Options{ReadOnly: true})
 	if err != nil {
 		return nil, err
@@ -580,6 +595,12 @@ func pickQuestions(ctx context.Context, dir string, typicalLog int) ([]question,
 		},
 		{name: "full text", filters: query.Filters{Text: theText}, args: []string{"--text", theText}},
 	}
+	if textMax > 0 {
+		qs = append(qs, question{
+			name: fmt.Sprintf("full text, first %d", textMax), filters: query.Filters{Text: theText},
+			args: []string{"--text", theText, "--max-items", strconv.Itoa(textMax)}, maxItems: textMax,
+		})
+	}
 	st2, err := openSource(ctx, dir)
 	if err != nil {
 		return nil, err
@@ -587,7 +608,7 @@ func pickQuestions(ctx context.Context, dir string, typicalLog int) ([]question,
 	defer st2.close()
 	for i := range qs {
 		err := st2.st.View(func(r *archive.Reader) error {
-			_, err := query.Run(ctx, query.Source{Archive: r, Index: st2.x}, query.Request{Filters: qs[i].filters},
+			_, err := query.Run(ctx, query.Source{Archive: r, Index: st2.x}, query.Request{Filters: qs[i].filters, MaxItems: qs[i].maxItems},
 				func(archive.Record, []string) error { qs[i].hits++; return nil })
 			return err
 		})
@@ -788,7 +809,7 @@ func split(ctx context.Context, dir string, qs []question, runs int) error {
 			var d [4]time.Duration
 			err := withSource(ctx, dir, &d, func(r *archive.Reader, x *index.Index) error {
 				w := query.NewWriter(io.Discard, query.FormatJSONL, query.WriterOptions{Notes: io.Discard})
-				if _, err := query.Run(ctx, query.Source{Archive: r, Index: x}, query.Request{Filters: q.filters}, w.Write); err != nil {
+				if _, err := query.Run(ctx, query.Source{Archive: r, Index: x}, query.Request{Filters: q.filters, MaxItems: q.maxItems}, w.Write); err != nil {
 					return err
 				}
 				return w.Close("")
@@ -805,6 +826,11 @@ func split(ctx context.Context, dir string, qs []question, runs int) error {
 				hits, err := lookup(ctx, r, x, q.filters)
 				if err != nil {
 					return err
+				}
+				if q.maxItems > 0 && len(hits) > q.maxItems {
+					// The engine fetches only the records it returns (the
+					// first in time order; here, as many in index order).
+					hits = hits[:q.maxItems]
 				}
 				tl = time.Since(a)
 				if tf, err = fetchAll(r, hits); err != nil {
