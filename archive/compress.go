@@ -186,6 +186,50 @@ type CompressOptions struct {
 	// zero means the default, 2048, which the archive's writes use too.
 	// Lower values are for tests of small archives.
 	TrainAt int
+
+	// kinds, if set, are the only kinds looked at.
+	kinds []Kind
+}
+
+// compressPending returns the kinds CompressRecords has work for: those
+// with a dictionary whose records are not known to be all compressed with
+// it, and those without one that have enough records to train one.
+func (r *Reader) compressPending(o CompressOptions) ([]Kind, error) {
+	if o.TrainAt <= 0 {
+		o.TrainAt = trainAt
+	}
+	if r.tx.Bucket([]byte(reczip.Bucket)) == nil {
+		return nil, nil
+	}
+	var todo []Kind
+	for _, kind := range kinds.Names() {
+		code, err := kindCode(kind)
+		if err != nil {
+			return nil, err
+		}
+		cur, err := r.dicts().Current(code)
+		if err != nil {
+			return nil, err
+		}
+		if cur != 0 {
+			if r.compressedWith(kind) != cur {
+				todo = append(todo, kind)
+			}
+			continue
+		}
+		b, err := r.bucket(string(kind))
+		if err != nil {
+			return nil, err
+		}
+		n, c := 0, b.Cursor()
+		for k, _ := c.First(); k != nil && n < o.TrainAt; k, _ = c.Next() {
+			n++
+		}
+		if n >= o.TrainAt && n >= reczip.MinSamples {
+			todo = append(todo, kind)
+		}
+	}
+	return todo, nil
 }
 
 // CompressResult says what a CompressRecords did.
@@ -211,6 +255,27 @@ func (s *Store) CompressRecords(ctx context.Context, o CompressOptions) (Compres
 // each transaction and closed after it, so that readers and other writers
 // get in between.
 func CompressRecordsIn(ctx context.Context, dir string, o Options, co CompressOptions) (CompressResult, error) {
+	// A look first, with a shared lock: most of the time there is nothing
+	// to do, and no writer need wait.
+	ro := o
+	ro.ReadOnly = true
+	st, err := Open(ctx, dir, ro)
+	if err != nil {
+		return CompressResult{}, err
+	}
+	var todo []Kind
+	err = st.View(func(r *Reader) error {
+		var err error
+		todo, err = r.compressPending(co)
+		return err
+	})
+	if cerr := st.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil || len(todo) == 0 {
+		return CompressResult{}, err
+	}
+	co.kinds = todo
 	o.ReadOnly = false
 	return compressRecords(ctx, co, func(fn func(w *Writer) error) error {
 		st, err := Open(ctx, dir, o)
@@ -234,7 +299,11 @@ func compressRecords(ctx context.Context, o CompressOptions, update func(fn func
 	if o.TrainAt <= 0 {
 		o.TrainAt = trainAt
 	}
-	for _, kind := range kinds.Names() {
+	todo := o.kinds
+	if todo == nil {
+		todo = kinds.Names()
+	}
+	for _, kind := range todo {
 		code, err := kindCode(kind)
 		if err != nil {
 			return res, err

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -435,5 +436,51 @@ func TestDamagedCompressedRecord(t *testing.T) {
 				t.Errorf("the damaged value reads without an error")
 			}
 		})
+	}
+}
+
+// TestSchema13Compressed upgrades the schema 13 fixture (what the archiver
+// before compression wrote) and compresses its records: step 14 adds the
+// dictionaries, the records compress, every hash stays as it was and
+// verify passes.
+func TestSchema13Compressed(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join("..", "migrations", "testdata", "schema13.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := archivetest.Dir(t)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, archive.FileName), src, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	from, done, err := archive.Migrate(context.Background(), dir, archive.Options{})
+	if err != nil || from != 13 || len(done) != 1 || done[0].Version != 14 {
+		t.Fatalf("migrate: from %d, steps %v, %v; want step 14 applied to schema 13", from, done, err)
+	}
+	plain, _ := storedForms(t, dir, kinds.DRSJobLogItem)
+	if plain < reczip.MinSamples {
+		t.Fatalf("the fixture holds %d log items, too few to train a dictionary: the test proves nothing", plain)
+	}
+	before := readHashes(t, dir)
+	res, err := archive.CompressRecordsIn(context.Background(), dir, archive.Options{}, archive.CompressOptions{TrainAt: reczip.MinSamples})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(res.Trained, kinds.DRSJobLogItem) {
+		t.Errorf("trained %v; want the log items' dictionary", res.Trained)
+	}
+	if p, c := storedForms(t, dir, kinds.DRSJobLogItem); p+c != plain || c == 0 {
+		t.Errorf("after: %d plain and %d compressed log items; want some of the %d compressed", p, c, plain)
+	}
+	after := readHashes(t, dir)
+	if after.chainHead != before.chainHead || after.tree != before.tree || after.content != before.content || len(after.values) != len(before.values) {
+		t.Errorf("hashes moved: chain %s -> %s, log %v -> %v", before.chainHead, after.chainHead, before.tree, after.tree)
+	}
+	for k, s := range before.values {
+		if after.values[k] != s {
+			t.Errorf("record %x: logical value changed", k)
+		}
 	}
 }
