@@ -22,8 +22,8 @@ import (
 	"github.com/archiver-dev/archiver/archive/check"
 	"github.com/archiver-dev/archiver/archive/checkpoint"
 	"github.com/archiver-dev/archiver/internal/archivetest"
-	"github.com/archiver-dev/archiver/internal/reczip"
 	"github.com/archiver-dev/archiver/internal/emulator"
+	"github.com/archiver-dev/archiver/internal/reczip"
 	archsync "github.com/archiver-dev/archiver/sync"
 )
 
