@@ -30,12 +30,25 @@ type Reader struct {
 func (r *Reader) bucket(name string) (*bolt.Bucket, error) {
 	b := r.tx.Bucket([]byte(name))
 	if b != nil && r.tx.Writable() {
-		b.FillPercent = 0.9
+		b.FillPercent = fillPercent(name)
 	}
 	if b == nil {
 		return nil, fmt.Errorf("archive has no %s bucket", name)
 	}
 	return b, nil
+}
+
+// fillPercent is how full bbolt fills the pages it splits in the bucket
+// name. Record keys begin with the record's time and the change log's
+// with its position, so those buckets grow mostly at their end: a page
+// left full is rarely split again, and full pages keep the file small.
+// Other buckets (identities, job logs) are written all over their key
+// space and keep room for what comes.
+func fillPercent(name string) float64 {
+	if name == bucketChanges || kinds.Of(Kind(name)) != nil {
+		return 1
+	}
+	return 0.9
 }
 
 // Each calls fn for every record of kind in key order (oldest first). It

@@ -23,7 +23,7 @@ func Train(samples [][]byte, id uint64) ([]byte, error) {
 	}
 	d, err := dict.BuildZstdDict(samples, dict.Options{
 		MaxDictSize: DictSize,
-		HashBytes:   6,
+		HashBytes:   8,
 		ZstdDictID:  uint32(id),
 		ZstdLevel:   Level,
 	})
