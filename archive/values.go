@@ -39,11 +39,22 @@ func (r *Reader) logical(k, v []byte) (out []byte, fresh bool, err error) {
 
 // decode parses the stored value v of the record at key k.
 func (r *Reader) decode(k, v []byte) (Record, error) {
-	lv, fresh, err := r.logical(k, v)
-	if err != nil {
-		return Record{}, fmt.Errorf("decode %w", err)
+	return decodeValue(r.dicts(), k, v, false)
+}
+
+// decodeValue parses the stored value v of the record at key k with the
+// dictionaries of zt; owned says v is the caller's to keep, so that the
+// record's data may be a slice of it.
+func decodeValue(zt *reczip.Table, k, v []byte, owned bool) (Record, error) {
+	lv := v
+	if reczip.IsCompressed(v) {
+		var err error
+		if lv, err = zt.Logical(v); err != nil {
+			return Record{}, fmt.Errorf("decode record %x: %w", k, err)
+		}
+		owned = true
 	}
-	return decodeRecord(k, lv, fresh)
+	return decodeRecord(k, lv, owned)
 }
 
 // storedValue returns the value to store for the logical value v of a

@@ -113,11 +113,17 @@ func (c *codec) appendCompressed(dst, logical []byte) []byte {
 	return dst[:start+n]
 }
 
+// frames holds scratch buffers in which a stored frame gets its magic
+// back before it is decoded.
+var frames = gosync.Pool{New: func() any { return new([]byte) }}
+
 // decompress returns the logical value of a frame stored without its magic.
 func (c *codec) decompress(frame []byte) ([]byte, error) {
-	in := make([]byte, 0, len(magic)+len(frame))
-	in = append(append(in, magic[:]...), frame...)
+	buf := frames.Get().(*[]byte)
+	in := append(append((*buf)[:0], magic[:]...), frame...)
 	out, err := c.dec.DecodeAll(in, nil)
+	*buf = in
+	frames.Put(buf)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrDamaged, err)
 	}

@@ -3,6 +3,7 @@ package reczip
 import (
 	"encoding/binary"
 	"fmt"
+	gosync "sync"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -10,8 +11,10 @@ import (
 )
 
 // Table is the dictionaries of one archive as one transaction sees them,
-// and their codecs. It is not safe for concurrent use; the codecs are.
+// and their codecs. Its reads (Logical, Current, AppendStored) are safe
+// for concurrent use; Add is not.
 type Table struct {
+	mu      gosync.Mutex
 	tx      *bolt.Tx
 	loaded  bool
 	err     error
@@ -30,6 +33,12 @@ type entry struct {
 func For(tx *bolt.Tx) *Table { return &Table{tx: tx} }
 
 func (t *Table) load() error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.loadLocked()
+}
+
+func (t *Table) loadLocked() error {
 	if t.loaded {
 		return t.err
 	}
@@ -54,7 +63,9 @@ func (t *Table) load() error {
 }
 
 func (t *Table) codec(id uint64) (*codec, error) {
-	if err := t.load(); err != nil {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if err := t.loadLocked(); err != nil {
 		return nil, err
 	}
 	if c := t.codecs[id]; c != nil {
@@ -101,7 +112,9 @@ func (t *Table) Logical(v []byte) ([]byte, error) {
 // Current returns the ID of the dictionary new records of the kind with
 // code kind are compressed with, zero if there is none.
 func (t *Table) Current(kind byte) (uint64, error) {
-	if err := t.load(); err != nil {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if err := t.loadLocked(); err != nil {
 		return 0, err
 	}
 	return t.current[kind], nil
@@ -155,6 +168,8 @@ func (t *Table) Add(kind byte, samples [][]byte) (uint64, error) {
 	if err := b.Put(binary.BigEndian.AppendUint64(nil, id), v); err != nil {
 		return 0, fmt.Errorf("new dictionary: %w", err)
 	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
 	t.dicts[id] = entry{kind: kind, dict: v[1:]}
 	t.current[kind] = id
 	return id, nil

@@ -7,7 +7,7 @@ import (
 )
 
 // DictSize is the largest dictionary Train builds.
-const DictSize = 64 << 10
+const DictSize = 32 << 10
 
 // MinSamples is the fewest samples Train accepts: fewer say too little
 // about a kind for a dictionary to pay for itself.
