@@ -31,3 +31,15 @@ func BenchmarkLogical(b *testing.B) {
 		}
 	}
 }
+
+func BenchmarkNewCodec(b *testing.B) {
+	d, err := Train(samples(b, 4000), 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := 0; i < b.N; i++ {
+		if _, err := newCodec(1, d); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

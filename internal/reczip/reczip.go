@@ -69,11 +69,15 @@ func Split(v []byte) (uint64, []byte, error) {
 	return id, v[1+n:], nil
 }
 
-// codec compresses and decompresses with one dictionary.
+// codec compresses and decompresses with one dictionary. Its encoder is
+// made when first needed: most processes only read.
 type codec struct {
-	id  uint64
-	enc *zstd.Encoder
-	dec *zstd.Decoder
+	id      uint64
+	dict    []byte
+	dec     *zstd.Decoder
+	encOnce gosync.Once
+	enc     *zstd.Encoder
+	encErr  error
 }
 
 // Level is the zstd level records are compressed at.
@@ -89,28 +93,39 @@ func newCodec(id uint64, dict []byte) (*codec, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dictionary %d: %w", id, err)
 	}
-	enc, err := zstd.NewWriter(nil,
-		zstd.WithEncoderDict(dict),
-		zstd.WithEncoderLevel(Level),
-		zstd.WithEncoderCRC(false),
-		zstd.WithEncoderConcurrency(n),
-		zstd.WithSingleSegment(true),
-		zstd.WithWindowSize(MaxLogical))
-	if err != nil {
-		return nil, fmt.Errorf("dictionary %d: %w", id, err)
-	}
-	return &codec{id: id, enc: enc, dec: dec}, nil
+	return &codec{id: id, dict: dict, dec: dec}, nil
+}
+
+// encoder returns the codec's encoder, made on first use.
+func (c *codec) encoder() (*zstd.Encoder, error) {
+	c.encOnce.Do(func() {
+		c.enc, c.encErr = zstd.NewWriter(nil,
+			zstd.WithEncoderDict(c.dict),
+			zstd.WithEncoderLevel(Level),
+			zstd.WithEncoderCRC(false),
+			zstd.WithEncoderConcurrency(runtime.GOMAXPROCS(0)),
+			zstd.WithSingleSegment(true),
+			zstd.WithWindowSize(MaxLogical))
+		if c.encErr != nil {
+			c.encErr = fmt.Errorf("dictionary %d: %w", c.id, c.encErr)
+		}
+	})
+	return c.enc, c.encErr
 }
 
 // appendCompressed appends the compressed value of logical to dst.
-func (c *codec) appendCompressed(dst, logical []byte) []byte {
+func (c *codec) appendCompressed(dst, logical []byte) ([]byte, error) {
+	enc, err := c.encoder()
+	if err != nil {
+		return dst, err
+	}
 	dst = append(dst, Marker)
 	dst = binary.AppendUvarint(dst, c.id)
 	start := len(dst)
-	dst = c.enc.EncodeAll(logical, dst)
+	dst = enc.EncodeAll(logical, dst)
 	// The frame's magic is left out: shift the rest over it.
 	n := copy(dst[start:], dst[start+len(magic):])
-	return dst[:start+n]
+	return dst[:start+n], nil
 }
 
 // frames holds scratch buffers in which a stored frame gets its magic

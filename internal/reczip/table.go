@@ -137,7 +137,10 @@ func (t *Table) AppendStored(dst []byte, kind byte, logical []byte) ([]byte, boo
 		return dst, false, err
 	}
 	start := len(dst)
-	out := c.appendCompressed(dst, logical)
+	out, err := c.appendCompressed(dst, logical)
+	if err != nil {
+		return dst, false, err
+	}
 	if len(out)-start >= len(logical) {
 		return append(out[:start], logical...), false, nil
 	}
