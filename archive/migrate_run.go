@@ -47,6 +47,13 @@ func RunMigrate(ctx context.Context, dir string, dryRun bool, o Options, cp Chec
 	}
 	if cres.Records > 0 {
 		fmt.Fprintf(stdout, "archiver migrate: compressed %s records in %s in %s\n", humanize.Comma(int64(cres.Records)), transactions(cres.Transactions), time.Since(cstart).Round(time.Millisecond))
+		// The space the records gave up stays in the file until it is
+		// rewritten.
+		before, after, err := CompactFile(ctx, dir, o)
+		if err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		fmt.Fprintf(stdout, "archiver migrate: archive file rewritten without its free pages: %s -> %s\n", humanize.IBytes(uint64(before)), humanize.IBytes(uint64(after)))
 	}
 	if len(done) == 0 && cres.Records > 0 {
 		fmt.Fprintf(stdout, "archiver migrate: schema %d, up to date\n", from)
