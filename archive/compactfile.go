@@ -31,6 +31,54 @@ func CompactFile(ctx context.Context, dir string, o Options) (before, after int6
 			err = cerr
 		}
 	}()
+	return st.compactFile(ctx)
+}
+
+// Sparse files: a file whose free pages take at least sparseShare of it,
+// and sparseMin bytes, is rewritten by CompactSparseFile.
+// (Variables for the tests.)
+var (
+	sparseShare       = 0.10
+	sparseMin   int64 = 16 << 20
+)
+
+// CompactSparseFile is CompactFile for an archive file whose free pages
+// take a large share of it (a first sync leaves the fragments of its many
+// commits, a prune the space of what it removed); another file is only
+// looked at. It reports whether it rewrote the file.
+func CompactSparseFile(ctx context.Context, dir string, o Options) (before, after int64, done bool, err error) {
+	o.ReadOnly = false
+	st, err := Open(ctx, dir, o)
+	if err != nil {
+		return 0, 0, false, err
+	}
+	defer func() {
+		if cerr := st.Close(); err == nil {
+			err = cerr
+		}
+	}()
+	// The counts of free pages are those of the last transaction ended;
+	// the share is of the pages up to the file's end as bbolt sees it.
+	var used int64
+	if err := st.view(func(tx *bolt.Tx) error { used = tx.Size(); return nil }); err != nil {
+		return 0, 0, false, err
+	}
+	stats := st.db.Stats()
+	free := int64(stats.FreePageN+stats.PendingPageN) * int64(st.db.Info().PageSize)
+	info, err := os.Stat(st.path)
+	if err != nil {
+		return 0, 0, false, fmt.Errorf("compact archive file: %w", err)
+	}
+	if free < sparseMin || float64(free) < sparseShare*float64(used) {
+		return info.Size(), info.Size(), false, nil
+	}
+	before, after, err = st.compactFile(ctx)
+	return before, after, err == nil, err
+}
+
+// compactFile rewrites the file of s, which must be open for writing.
+func (s *Store) compactFile(ctx context.Context) (before, after int64, err error) {
+	st := s
 	target, err := filepath.EvalSymlinks(st.path)
 	if err != nil {
 		return 0, 0, fmt.Errorf("compact archive file: %w", err)
@@ -61,6 +109,9 @@ func CompactFile(ctx context.Context, dir string, o Options) (before, after int6
 		os.Remove(name)
 		return before, 0, fmt.Errorf("compact archive file: %w", err)
 	}
+	// The copy grows a MiB at a time, not bbolt's 16 MiB: its end is
+	// the file's end.
+	cp.AllocSize = 1 << 20
 	placed := false
 	defer func() {
 		if !placed {

@@ -403,6 +403,24 @@ func TestCompressionStoppedMidway(t *testing.T) {
 		t.Errorf("%d log items still plain", plain)
 	}
 	checkLogs(t, dir, want)
+
+	// The records gave up most of their pages: the file counts as sparse
+	// and is rewritten, once.
+	defer archive.SetSparse(0.15, 0)()
+	usedBefore := usedBytes(t, dir)
+	if _, _, done, err := archive.CompactSparseFile(context.Background(), dir, archive.Options{}); err != nil || !done {
+		t.Fatalf("sparse file: rewritten %v, %v; want it rewritten", done, err)
+	}
+	if used := usedBytes(t, dir); used >= usedBefore {
+		t.Errorf("rewritten file: %d bytes of pages, from %d; want fewer", used, usedBefore)
+	}
+	if _, _, done, err := archive.CompactSparseFile(context.Background(), dir, archive.Options{}); err != nil || done {
+		t.Errorf("a file just rewritten: rewritten %v, %v; want it left alone", done, err)
+	}
+	checkLogs(t, dir, want)
+	if after := readHashes(t, dir); after.chainHead != before.chainHead || after.content != before.content {
+		t.Errorf("hashes moved when the file was rewritten")
+	}
 }
 
 // TestDamagedCompressedRecord damages one compressed value in each way a

@@ -19,3 +19,11 @@ func SetCompressHook(fn func(CompressResult) error) (restore func()) {
 // TrainAt is the number of records of a kind whose write trains the
 // kind's dictionary.
 const TrainAt = trainAt
+
+// SetSparse makes CompactSparseFile rewrite files whose free pages take
+// share of them and min bytes.
+func SetSparse(share float64, min int64) (restore func()) {
+	was, wasMin := sparseShare, sparseMin
+	sparseShare, sparseMin = share, min
+	return func() { sparseShare, sparseMin = was, wasMin }
+}

@@ -12,7 +12,14 @@ import (
 // a time, the archive opened for each and closed after it, so that
 // queries get in between. An archive with nothing to compress is only
 // looked at.
+//
+// A file whose free pages take a large share of it (after a first sync,
+// the fragments its commits left) is then rewritten without them.
 func compressRecords(ctx context.Context, o Options) error {
-	_, err := archive.CompressRecordsIn(ctx, o.ArchiveDir, archive.Options{LockTimeout: o.LockTimeout, Waiting: o.Waiting}, archive.CompressOptions{})
+	ao := archive.Options{LockTimeout: o.LockTimeout, Waiting: o.Waiting}
+	if _, err := archive.CompressRecordsIn(ctx, o.ArchiveDir, ao, archive.CompressOptions{}); err != nil {
+		return err
+	}
+	_, _, _, err := archive.CompactSparseFile(ctx, o.ArchiveDir, ao)
 	return err
 }
