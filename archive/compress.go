@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 
 	"github.com/archiver-dev/archiver/archive/kinds"
@@ -99,6 +100,10 @@ func (w *Writer) trainKind(kind Kind, code byte, least int) (trained bool, last 
 		samples = append(samples, lv)
 	}
 	if _, err := w.dicts().Add(code, samples); err != nil {
+		if errors.Is(err, reczip.ErrTrain) {
+			// The kind stays plain, as valid; the write goes on.
+			return false, nil, 0, nil
+		}
 		return false, nil, 0, fmt.Errorf("train %s dictionary: %w", kind, err)
 	}
 	last, n, err = w.compressBatch(kind, code, nil)

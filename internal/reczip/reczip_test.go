@@ -2,6 +2,7 @@ package reczip
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"testing"
@@ -101,4 +102,33 @@ func FuzzLogical(f *testing.F) {
 			t.Fatalf("%x reads as %x, not a record", v, out)
 		}
 	})
+}
+
+// TestTrainRefuses: samples that make no dictionary give ErrTrain, which
+// the archive takes as "store plainly", never a failed write.
+func TestTrainRefuses(t *testing.T) {
+	cases := []struct {
+		name    string
+		samples [][]byte
+	}{
+		{"too few", samples(t, MinSamples-1)},
+		{"empty values", make([][]byte, 100)},
+		{"one byte each", bytes.Split(bytes.Repeat([]byte("a,"), 100), []byte(","))},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			d, err := Train(c.samples, 1)
+			if err == nil {
+				// The builder may still make something of it; then it
+				// must be a dictionary a codec can load.
+				if _, err := newCodec(1, d); err != nil {
+					t.Errorf("trained a dictionary no codec loads: %v", err)
+				}
+				return
+			}
+			if !errors.Is(err, ErrTrain) {
+				t.Errorf("error %v does not wrap ErrTrain", err)
+			}
+		})
+	}
 }
