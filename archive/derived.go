@@ -55,7 +55,7 @@ func (r *Reader) VerifyDerived(report func(error)) error {
 			report(fmt.Errorf("identity index: the entry of %q points at record %x, which is not archived", printable(id), v[:KeyLen]))
 			return nil
 		}
-		rec, err := decodeRecord(v[:KeyLen], raw)
+		rec, err := r.decode(v[:KeyLen], raw)
 		if err != nil {
 			return err
 		}
@@ -112,7 +112,7 @@ func (r *Reader) verifyJobLogs(report func(error)) error {
 					report(fmt.Errorf("job-log index: the log of %s lists record %x, which is not archived", ref.JobID, k))
 					continue
 				}
-				rec, err := decodeRecord(k[:], raw)
+				rec, err := r.decode(k[:], raw)
 				if err != nil {
 					return err
 				}

@@ -37,6 +37,28 @@ func RunMigrate(ctx context.Context, dir string, dryRun bool, o Options, cp Chec
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
+	// Records stored before their kind had a dictionary (all of them, the
+	// first time schema 14 is reached) are compressed in bounded
+	// transactions after the schema's one.
+	cstart := time.Now()
+	cres, err := CompressRecordsIn(ctx, dir, o, CompressOptions{})
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if cres.Records > 0 {
+		fmt.Fprintf(stdout, "archiver migrate: compressed %s records in %s in %s\n", humanize.Comma(int64(cres.Records)), transactions(cres.Transactions), time.Since(cstart).Round(time.Millisecond))
+		// The space the records gave up stays in the file until it is
+		// rewritten.
+		before, after, err := CompactFile(ctx, dir, o)
+		if err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		fmt.Fprintf(stdout, "archiver migrate: archive file rewritten without its free pages: %s -> %s\n", humanize.IBytes(uint64(before)), humanize.IBytes(uint64(after)))
+	}
+	if len(done) == 0 && cres.Records > 0 {
+		fmt.Fprintf(stdout, "archiver migrate: schema %d, up to date\n", from)
+		return nil
+	}
 	if len(done) == 0 {
 		fmt.Fprintf(stdout, "archiver migrate: schema %d, up to date; nothing to do\n", from)
 		return nil
@@ -63,6 +85,14 @@ func printSteps(w io.Writer, steps []migrations.Step) {
 	for _, s := range steps {
 		fmt.Fprintf(w, "   %3d  %-*s  %s\n", s.Version, width, s.Name, s.Desc)
 	}
+}
+
+// transactions renders n transactions, in the plural unless n is 1.
+func transactions(n int) string {
+	if n == 1 {
+		return "1 transaction"
+	}
+	return humanize.Comma(int64(n)) + " transactions"
 }
 
 // steps renders n steps, in the plural unless n is 1.

@@ -237,7 +237,7 @@ func (r *Reader) Get(kind Kind, k Key) (Record, bool, error) {
 	if v == nil {
 		return Record{}, false, nil
 	}
-	rec, err := decodeRecord(k[:], v)
+	rec, err := r.decode(k[:], v)
 	return rec, err == nil, err
 }
 
@@ -251,7 +251,7 @@ func (r *Reader) EachKey(kind Kind, fn func(k Key, decode func() (Record, error)
 	return b.ForEach(func(k, v []byte) error {
 		var key Key
 		copy(key[:], k)
-		return fn(key, func() (Record, error) { return decodeRecord(k, v) })
+		return fn(key, func() (Record, error) { return r.decode(k, v) })
 	})
 }
 

@@ -135,7 +135,7 @@ func (w *Writer) Prune(p PrunePlan, note []byte) error {
 				if raw == nil {
 					return fmt.Errorf("prune: %s record %x is gone", kind, k)
 				}
-				rec, err := decodeRecord(k[:], raw)
+				rec, err := w.decode(k[:], raw)
 				if err != nil {
 					return err
 				}

@@ -9,6 +9,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/archiver-dev/archiver/archive/kinds"
+	"github.com/archiver-dev/archiver/internal/reczip"
 )
 
 // Bucket names of schema 1 that are not kinds.
@@ -21,17 +22,33 @@ const (
 // Reader reads one consistent snapshot of the archive.
 type Reader struct {
 	tx *bolt.Tx
+	// zt is the compression dictionaries as tx sees them (see values.go),
+	// read when first needed.
+	zt *reczip.Table
 }
 
 func (r *Reader) bucket(name string) (*bolt.Bucket, error) {
 	b := r.tx.Bucket([]byte(name))
 	if b != nil && r.tx.Writable() {
-		b.FillPercent = 0.9
+		b.FillPercent = fillPercent(name)
 	}
 	if b == nil {
 		return nil, fmt.Errorf("archive has no %s bucket", name)
 	}
 	return b, nil
+}
+
+// fillPercent is how full bbolt fills the pages it splits in the bucket
+// name. Record keys begin with the record's time and the change log's
+// with its position, so those buckets grow mostly at their end: a page
+// left full is rarely split again, and full pages keep the file small.
+// Other buckets (identities, job logs) are written all over their key
+// space and keep room for what comes.
+func fillPercent(name string) float64 {
+	if name == bucketChanges || kinds.Of(Kind(name)) != nil {
+		return 1
+	}
+	return 0.9
 }
 
 // Each calls fn for every record of kind in key order (oldest first). It
@@ -42,7 +59,7 @@ func (r *Reader) Each(kind Kind, fn func(Record) error) error {
 		return err
 	}
 	return b.ForEach(func(k, v []byte) error {
-		rec, err := decodeRecord(k, v)
+		rec, err := r.decode(k, v)
 		if err != nil {
 			return fmt.Errorf("%s: %w", kind, err)
 		}
@@ -69,12 +86,12 @@ func (r *Reader) JobLog(j JobRef, fn func(Record) error) error {
 	if err != nil {
 		return err
 	}
-	return eachLogItem(items, j.JobID, idx.Get(jobPrefix(j)), fn)
+	return r.eachLogItem(items, j.JobID, idx.Get(jobPrefix(j)), fn)
 }
 
 // eachLogItem calls fn with the records of a job-log index entry, a list of
 // record keys in position order.
-func eachLogItem(items *bolt.Bucket, jobID string, list []byte, fn func(Record) error) error {
+func (r *Reader) eachLogItem(items *bolt.Bucket, jobID string, list []byte, fn func(Record) error) error {
 	if len(list)%KeyLen != 0 {
 		return fmt.Errorf("job log index of %s is malformed", jobID)
 	}
@@ -84,7 +101,7 @@ func eachLogItem(items *bolt.Bucket, jobID string, list []byte, fn func(Record) 
 		if raw == nil {
 			return fmt.Errorf("job log index of %s points at missing record %x", jobID, k)
 		}
-		rec, err := decodeRecord(k, raw)
+		rec, err := r.decode(k, raw)
 		if err != nil {
 			return err
 		}
@@ -157,7 +174,7 @@ func (r *Reader) Latest(kind Kind, id, region, account string) (Record, bool, er
 	if raw == nil {
 		return Record{}, false, fmt.Errorf("identity %s %s points at missing record %x", kind, id, v[:KeyLen])
 	}
-	rec, err := decodeRecord(v[:KeyLen], raw)
+	rec, err := r.decode(v[:KeyLen], raw)
 	return rec, err == nil, err
 }
 
@@ -182,7 +199,7 @@ func (r *Reader) EachBetween(kind Kind, from, to time.Time, fn func(Record) erro
 		if !to.IsZero() && bytes.Compare(k, end[:]) > 0 {
 			return nil
 		}
-		rec, err := decodeRecord(k, v)
+		rec, err := r.decode(k, v)
 		if err != nil {
 			return fmt.Errorf("%s: %w", kind, err)
 		}
@@ -213,7 +230,7 @@ func (r *Reader) JobRecords(jobID string, fn func(Record) error) error {
 		if raw == nil {
 			return fmt.Errorf("identity of job %s points at missing record %x", jobID, v[:KeyLen])
 		}
-		rec, err := decodeRecord(v[:KeyLen], raw)
+		rec, err := r.decode(v[:KeyLen], raw)
 		if err != nil {
 			return err
 		}
@@ -232,7 +249,7 @@ func (r *Reader) JobRecords(jobID string, fn func(Record) error) error {
 	lp := append([]byte(jobID), 0)
 	lc := idx.Cursor()
 	for k, v := lc.Seek(lp); k != nil && bytes.HasPrefix(k, lp); k, v = lc.Next() {
-		if err := eachLogItem(items, jobID, v, fn); err != nil {
+		if err := r.eachLogItem(items, jobID, v, fn); err != nil {
 			return err
 		}
 	}

@@ -109,18 +109,23 @@ func (r *Record) appendEncoded(out []byte) ([]byte, error) {
 	return out, nil
 }
 
-// decodeRecord parses a stored record. Data is copied byte for byte, out of
-// the file's memory. Stored data was validated when it was written.
-func decodeRecord(k, v []byte) (Record, error) {
+// decodeRecord parses the logical value v of a record (see values.go).
+// Data is copied byte for byte, out of the file's memory, unless owned says
+// v is the caller's own to keep. Stored data was validated when it was
+// written.
+func decodeRecord(k, v []byte, owned bool) (Record, error) {
 	var r Record
 	h, data, err := recfmt.Decode(v)
 	if err != nil {
 		return r, fmt.Errorf("decode record %x: %w", k, err)
 	}
+	if !owned {
+		data = append(json.RawMessage(nil), data...)
+	}
 	r = Record{
 		Kind: Kind(h.Kind), ID: h.ID, Region: h.Region, Account: h.Account, JobID: h.JobID, ClusterID: h.ClusterID,
 		Time: h.Time, FirstSeen: h.FirstSeen, LastSeen: h.LastSeen,
-		Data: append(json.RawMessage(nil), data...), dataChecked: true,
+		Data: data, dataChecked: true,
 	}
 	if h.ImportFile != "" || h.ImportSHA256 != "" {
 		r.Imported = &Import{File: h.ImportFile, SHA256: h.ImportSHA256}

@@ -34,7 +34,7 @@ func TestRecordEncodeRoundTrip(t *testing.T) {
 			if !bytes.HasSuffix(b, tc.rec.Data) {
 				t.Fatalf("encoded record does not end with its data byte for byte: %q", b)
 			}
-			got, err := decodeRecord(make([]byte, KeyLen), b)
+			got, err := decodeRecord(make([]byte, KeyLen), b, false)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -339,6 +339,9 @@ func (s *Store) Update(fn func(w *Writer) error) error {
 		if err := fn(w); err != nil {
 			return err
 		}
+		if err := w.autoCompress(); err != nil {
+			return err
+		}
 		return w.flushMutations()
 	})
 }

@@ -112,8 +112,9 @@ func (t *LogTree) RecordProof(rec Record, stored []byte, size uint64) (RecordPro
 	return RecordProof{Index: l.index, Op: l.op, Header: stored[:len(stored)-len(rec.Data)], Path: path}, nil
 }
 
-// Stored returns the stored value of the record of kind at key k: its
-// header and data, as the change log's links hash it.
+// Stored returns the logical value of the record of kind at key k: its
+// header and data, as the change log's links hash it, decompressed if the
+// record is stored compressed.
 func (r *Reader) Stored(kind Kind, k Key) ([]byte, error) {
 	b, err := r.bucket(string(kind))
 	if err != nil {
@@ -122,6 +123,13 @@ func (r *Reader) Stored(kind Kind, k Key) ([]byte, error) {
 	v := b.Get(k[:])
 	if v == nil {
 		return nil, fmt.Errorf("%s record %x is not archived", kind, k)
+	}
+	lv, fresh, err := r.logical(k[:], v)
+	if err != nil {
+		return nil, fmt.Errorf("%s %w", kind, err)
+	}
+	if fresh {
+		return lv, nil
 	}
 	return append([]byte(nil), v...), nil
 }

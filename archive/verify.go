@@ -115,20 +115,25 @@ func (r *Reader) VerifyChain(problem func(error)) (ChainReport, error) {
 		if err != nil {
 			return rep, err
 		}
-		err = kb.ForEach(func(k, v []byte) error {
+		err = kb.ForEach(func(k, sv []byte) error {
 			rep.Records++
 			var id [1 + KeyLen]byte
 			id[0] = code
 			copy(id[1:], k)
 			l, ok := latest[id]
 			delete(latest, id)
+			// The links hash the logical value, whether or not the
+			// record is stored compressed.
+			v, _, lerr := r.logical(k, sv)
 			switch {
+			case lerr != nil:
+				report(fmt.Errorf("hash chain: %s %w: it was changed other than by archiver", kind, lerr))
 			case !ok:
-				report(fmt.Errorf("hash chain: %s is in no link: it was added other than by archiver", recordName(kind, k, v)))
+				report(fmt.Errorf("hash chain: %s is in no link: it was added other than by archiver", r.recordName(kind, k, v)))
 			case l.op == OpDelete:
-				report(fmt.Errorf("hash chain: %s was deleted by link, yet it is there", recordName(kind, k, v)))
+				report(fmt.Errorf("hash chain: %s was deleted by link, yet it is there", r.recordName(kind, k, v)))
 			case sha256.Sum256(v) != l.sum:
-				report(fmt.Errorf("hash chain: %s does not hash to its last link: it was changed other than by archiver", recordName(kind, k, v)))
+				report(fmt.Errorf("hash chain: %s does not hash to its last link: it was changed other than by archiver", r.recordName(kind, k, v)))
 			}
 			return nil
 		})
@@ -219,7 +224,7 @@ func (r *Reader) checkMarkedRecord(m Marking, report func(error)) {
 	if raw == nil {
 		return // pruned, or replaced since: nothing to compare with
 	}
-	rec, err := decodeRecord(m.Key[:], raw)
+	rec, err := r.decode(m.Key[:], raw)
 	if err != nil {
 		report(fmt.Errorf("hash chain: the deleted-upstream marking of %s %s: %w", m.Kind, m.ID, err))
 		return
@@ -233,8 +238,8 @@ func (r *Reader) checkMarkedRecord(m Marking, report func(error)) {
 // recordName names a stored record in a message as a person looks for it:
 // its kind, its ID (or job and place in the job's log), its time, region
 // and account, then its key.
-func recordName(kind Kind, k, v []byte) string {
-	rec, err := decodeRecord(k, v)
+func (r *Reader) recordName(kind Kind, k, v []byte) string {
+	rec, err := r.decode(k, v)
 	if err != nil {
 		var key Key
 		copy(key[:], k)

@@ -65,7 +65,7 @@ func (w *Writer) put(b *bolt.Bucket, rec *Record) (Key, error) {
 	if err != nil {
 		return k, err
 	}
-	if err := b.Put(k[:], v); err != nil {
+	if err := w.putValue(b, rec.Kind, k[:], v); err != nil {
 		return k, fmt.Errorf("put %s record %s: %w", rec.Kind, rec.name(), err)
 	}
 	w.note(OpPut, rec.Kind, k[:], v)
@@ -87,7 +87,7 @@ func (w *Writer) replace(b *bolt.Bucket, old Key, rec *Record) (Key, error) {
 	if err != nil {
 		return old, err
 	}
-	if err := b.Put(old[:], v); err != nil {
+	if err := w.putValue(b, rec.Kind, old[:], v); err != nil {
 		return old, fmt.Errorf("update %s record %s: %w", rec.Kind, rec.name(), err)
 	}
 	w.note(OpPut, rec.Kind, old[:], v)
@@ -105,13 +105,14 @@ func (w *Writer) touch(b *bolt.Bucket, k Key, old Record, seen time.Time) error 
 		return err
 	}
 	w.note(OpTouch, old.Kind, k[:], v)
-	return b.Put(k[:], v)
+	return w.putValue(b, old.Kind, k[:], v)
 }
 
 // identityRef is where the archive keeps the current record of one
 // identity (kind, ID, region, account): the kind's bucket, and the entry of
 // the identity index that points into it.
 type identityRef struct {
+	w      *Writer
 	b, ids *bolt.Bucket
 	id     []byte
 	val    []byte // the index entry: record key, then any fingerprint; nil if new
@@ -130,7 +131,7 @@ func (w *Writer) identityOf(rec *Record) (identityRef, error) {
 	if err != nil {
 		return identityRef{}, err
 	}
-	ref := identityRef{b: b, ids: ids, id: identity(rec.Kind, rec.ID, rec.Region, rec.Account)}
+	ref := identityRef{w: w, b: b, ids: ids, id: identity(rec.Kind, rec.ID, rec.Region, rec.Account)}
 	ref.val = ids.Get(ref.id)
 	return ref, nil
 }
@@ -143,7 +144,7 @@ func (ref identityRef) current(rec *Record) (Key, Record, error) {
 	if raw == nil {
 		return k, Record{}, fmt.Errorf("identity %s %s points at missing record %x", rec.Kind, rec.ID, k)
 	}
-	prev, err := decodeRecord(k[:], raw)
+	prev, err := ref.w.decode(k[:], raw)
 	return k, prev, err
 }
 
@@ -239,7 +240,7 @@ func (w *Writer) Widen(kind Kind, k Key, first, last time.Time) (bool, error) {
 	if raw == nil {
 		return false, fmt.Errorf("widen %s record %x: no such record", kind, k)
 	}
-	rec, err := decodeRecord(k[:], raw)
+	rec, err := w.decode(k[:], raw)
 	if err != nil {
 		return false, err
 	}
@@ -258,7 +259,7 @@ func (w *Writer) Widen(kind Kind, k Key, first, last time.Time) (bool, error) {
 		return false, err
 	}
 	w.note(OpTouch, kind, k[:], v)
-	return true, b.Put(k[:], v)
+	return true, w.putValue(b, kind, k[:], v)
 }
 
 // MergeLatest is PutLatest for a record that may be older than the one
@@ -297,7 +298,7 @@ func (w *Writer) MergeLatest(rec Record, same func(prev Record) bool) (Change, e
 			return 0, err
 		}
 		w.note(OpTouch, prev.Kind, old[:], v)
-		return Unchanged, ref.b.Put(old[:], v)
+		return Unchanged, w.putValue(ref.b, prev.Kind, old[:], v)
 	}
 	if !rec.LastSeen.After(prev.LastSeen) {
 		return Unchanged, nil // the archive holds a later state
@@ -398,6 +399,11 @@ func (lb *LogBatches) Put(items []LogItem) ([]Change, error) {
 	if err != nil {
 		return nil, err
 	}
+	logCode, err := kindCode(kinds.DRSJobLogItem)
+	if err != nil {
+		return nil, err
+	}
+	zt := w.dicts()
 	changes := make([]Change, len(items))
 	recPuts := make([]kv, 0, len(items))
 	var deletes [][]byte
@@ -405,7 +411,7 @@ func (lb *LogBatches) Put(items []LogItem) ([]Change, error) {
 	// one; a slice cut before the arena grows stays valid.
 	size := 0
 	for i := range items {
-		size += len(items[i].Record.Data) + 128
+		size += 2*len(items[i].Record.Data) + 256
 	}
 	arena := make([]byte, 0, size)
 	cut := func(start int) []byte { return arena[start:len(arena):len(arena)] }
@@ -433,7 +439,7 @@ func (lb *LogBatches) Put(items []LogItem) ([]Change, error) {
 			if raw == nil {
 				return nil, fmt.Errorf("job log index of %s[%d] points at missing record %x", it.Job.JobID, it.Pos, old)
 			}
-			r, err := decodeRecord(old[:], raw)
+			r, err := w.decode(old[:], raw)
 			if err != nil {
 				return nil, err
 			}
@@ -481,12 +487,18 @@ func (lb *LogBatches) Put(items []LogItem) ([]Change, error) {
 			return nil, err
 		}
 		vb := cut(start)
-		recPuts = append(recPuts, kv{kb, vb})
 		if changes[i] == Unchanged {
 			w.note(OpTouch, kinds.DRSJobLogItem, k[:], vb)
 		} else {
 			w.note(OpPut, kinds.DRSJobLogItem, k[:], vb)
 		}
+		// The chain's sum is of the logical value vb; the bucket gets
+		// the stored one.
+		start = len(arena)
+		if arena, _, err = zt.AppendStored(arena, logCode, vb); err != nil {
+			return nil, fmt.Errorf("compress log item %s[%d]: %w", it.Job.JobID, it.Pos, err)
+		}
+		recPuts = append(recPuts, kv{kb, cut(start)})
 	}
 	for _, d := range deletes {
 		if err := b.Delete(d); err != nil {

@@ -142,6 +142,12 @@ var steps = []Step{
 		Desc:    "link every job's log state and every deleted-upstream marking into the hash chain and the transparency log, with sums that cover the job or object each is filed under",
 		Apply:   v13StatesAndMarkings,
 	},
+	{
+		Version: 14,
+		Name:    "compressed-records",
+		Desc:    "add the bucket of compression dictionaries: records may from now on be stored compressed with a dictionary of their kind, which older archivers cannot read (migrate then compresses the records already archived, in bounded transactions)",
+		Apply:   v14CompressedRecords,
+	},
 }
 
 // Steps returns every known step in order.
@@ -803,4 +809,19 @@ func v9CompactData(tx *bolt.Tx) error {
 		return err
 	}
 	return meta.Put([]byte("chainHead"), chain.AppendHead(nil, head))
+}
+
+// v14CompressedRecords creates the bucket of compression dictionaries
+// (package reczip): an 8-byte big-endian ID to a kind code and a zstd
+// dictionary. From this version on a record's stored value may be its
+// logical value compressed (marker 0xA2); every hash is of the logical
+// value, so no link changes. The records already archived are compressed
+// after the step, in bounded transactions (archive.CompressRecords), not
+// in the schema's one transaction. The bucket name is spelled out: this
+// step must do the same thing forever.
+func v14CompressedRecords(tx *bolt.Tx) error {
+	if _, err := tx.CreateBucketIfNotExists([]byte("dicts")); err != nil {
+		return fmt.Errorf("create bucket dicts: %w", err)
+	}
+	return nil
 }

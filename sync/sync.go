@@ -116,6 +116,9 @@ func Run(ctx context.Context, o Options, stats *Stats) (err error) {
 			return err
 		}
 	}
+	if err := compressRecords(ctx, o); err != nil && fetchErr == nil {
+		return err
+	}
 	return fetchErr
 }
 

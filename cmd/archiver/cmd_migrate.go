@@ -21,6 +21,13 @@ exactly as it was. It then prints the schema version before and after.
 --dry-run only lists the steps and changes nothing. On an archive that is up
 to date, migrate says so and writes nothing.
 
+Records stored before their kind had a compression dictionary (all of them,
+on the upgrade to schema 14) are then compressed, in transactions of a
+bounded size, and the file is rewritten without the space they gave up. A
+record means the same stored either way, and its hashes do not change, so
+a migrate stopped during this part leaves a valid archive; the next migrate
+or sync carries on.
+
 A newer archiver may keep the archive in a newer layout. Commands that write
 (sync, import) upgrade the file by themselves when they first open it;
 readers (query, export, verify) refuse a file that needs an upgrade and ask

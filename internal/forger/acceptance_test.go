@@ -23,6 +23,7 @@ import (
 	"github.com/archiver-dev/archiver/archive/checkpoint"
 	"github.com/archiver-dev/archiver/internal/archivetest"
 	"github.com/archiver-dev/archiver/internal/emulator"
+	"github.com/archiver-dev/archiver/internal/reczip"
 	archsync "github.com/archiver-dev/archiver/sync"
 )
 
@@ -62,6 +63,13 @@ func history(t *testing.T) (dir, witness string) {
 	jobs := emu.JobIDs()
 
 	sync("")
+	// From here on records are stored compressed, as a larger archive's
+	// are once their kinds have dictionaries: the forger reads them as
+	// verify does, and what it forges it stores plainly.
+	res, err := archive.CompressRecordsIn(context.Background(), dir, archive.Options{}, archive.CompressOptions{TrainAt: reczip.MinSamples})
+	if err != nil || res.Records == 0 {
+		t.Fatalf("compress: %+v, %v; want records compressed", res, err)
+	}
 	for _, err := range []error{emu.DeleteJob(jobs[len(jobs)-1]), emu.DeleteSourceServer(servers[1].ID), emu.DeleteSourceServer(servers[2].ID)} {
 		if err != nil {
 			t.Fatal(err)

@@ -21,6 +21,7 @@ import (
 	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/internal/chain"
 	"github.com/archiver-dev/archiver/internal/recfmt"
+	"github.com/archiver-dev/archiver/internal/reczip"
 	"github.com/archiver-dev/archiver/migrations"
 )
 
@@ -111,6 +112,8 @@ type forger struct {
 	covered uint64
 	// did says what was forged, for messages.
 	did []string
+	// zt reads compressed records.
+	zt *reczip.Table
 	// sloppy leaves something unrecomputed at commit: "chain" the change
 	// log, its head and the log; "log" the log's right edge only. The
 	// forger's own controls use it to show verify would catch it.
@@ -136,6 +139,21 @@ func load(tx *bolt.Tx, rnd *rand.Rand, covered uint64) (*forger, error) {
 }
 
 func (f *forger) bucket(name string) *bolt.Bucket { return f.tx.Bucket([]byte(name)) }
+
+// decode reads a stored record value as the chain hashes it: the logical
+// value (decompressed when the archive stores it compressed), its header
+// and data. The forger writes the values it forges plainly, which is as
+// valid a way to store a record as compressed.
+func (f *forger) decode(v []byte) (logical []byte, h recfmt.Header, data []byte, err error) {
+	if f.zt == nil {
+		f.zt = reczip.For(f.tx)
+	}
+	if logical, err = f.zt.Logical(v); err != nil {
+		return nil, h, nil, err
+	}
+	h, data, err = recfmt.Decode(logical)
+	return logical, h, data, err
+}
 
 func (f *forger) link(r ref) *chain.Link { return &f.entries[r.e].links[r.i] }
 
@@ -226,11 +244,11 @@ func (f *forger) records() ([]record, error) {
 			continue
 		}
 		err := b.ForEach(func(k, v []byte) error {
-			h, data, err := recfmt.Decode(v)
+			lv, h, data, err := f.decode(v)
 			if err != nil {
 				return err
 			}
-			r := record{spec: spec, value: bytes.Clone(v), h: h, data: bytes.Clone(data)}
+			r := record{spec: spec, value: bytes.Clone(lv), h: h, data: bytes.Clone(data)}
 			copy(r.key[:], k)
 			out = append(out, r)
 			return nil
@@ -370,7 +388,7 @@ func (f *forger) deleteRecord(r record) error {
 	// Another record of the same object becomes its current one.
 	var other []byte
 	err := f.bucket(string(r.spec.Kind)).ForEach(func(k, val []byte) error {
-		h, _, err := recfmt.Decode(val)
+		_, h, _, err := f.decode(val)
 		if err == nil && h.ID == r.h.ID && h.Region == r.h.Region && h.Account == r.h.Account {
 			other = bytes.Clone(k)
 		}
@@ -407,7 +425,7 @@ func (f *forger) relist(h recfmt.Header, edit func(list [][]byte) ([][]byte, err
 		if v == nil {
 			continue // the item being inserted, stored by the caller
 		}
-		ih, data, err := recfmt.Decode(v)
+		_, ih, data, err := f.decode(v)
 		if err != nil {
 			return err
 		}

@@ -27,6 +27,9 @@
 //	schema12.db              the transparency log: its first leaf anchors
 //	                         the empty chain of a new file, one leaf per
 //	                         link after it
+//	schema13.db              job log states and deleted-upstream markings
+//	                         linked into the chain as they change, their
+//	                         sums covering the key they are filed under
 //
 // Regenerate them, from the module root, with
 //
@@ -100,6 +103,7 @@ var layouts = []layout{
 	{"schema10.db", 10, true, true},
 	{"schema11.db", 11, true, true},
 	{"schema12.db", 12, true, true},
+	{"schema13.db", 13, true, true},
 }
 
 const (
@@ -277,6 +281,8 @@ func (f *file) create() {
 			must(meta.Put([]byte("logID"), []byte("archiver.invalid/log/5c4e0a2b9d7f41e6a3b8c1d2e4f60718")))
 		}
 		switch {
+		case f.l.version >= 13:
+			must(meta.Put([]byte("schemaSteps"), []byte(stepsRecord10+"11 drs-settings-and-source-networks\n12 transparency-log\n13 log-job-states-and-markings\n")))
 		case f.l.version >= 12:
 			must(meta.Put([]byte("schemaSteps"), []byte(stepsRecord10+"11 drs-settings-and-source-networks\n12 transparency-log\n")))
 		case f.l.version >= 11:
@@ -300,18 +306,45 @@ func must(err error) {
 	}
 }
 
-// txw is one write transaction and the records it wrote.
+// txw is one write transaction and the records it wrote; from schema 13,
+// extra are its job-state links, which follow the others.
 type txw struct {
-	f    *file
-	tx   *bolt.Tx
-	muts []mut
+	f     *file
+	tx    *bolt.Tx
+	muts  []mut
+	extra []mut
 }
 
+// mut is one link: a record written (value, hashed whole), or, when filed
+// is set, a link whose kind code and sum are given (schema 13's job states
+// and markings).
 type mut struct {
 	op    byte
 	kind  string
 	key   []byte
 	value []byte
+	filed bool
+	code  byte
+	sum   [32]byte
+}
+
+// link returns the kind code and sum of m's link.
+func (m mut) link() (byte, [32]byte) {
+	if m.filed {
+		return m.code, m.sum
+	}
+	var sum [32]byte
+	if m.value != nil {
+		sum = sha256.Sum256(m.value)
+	}
+	return kindCode(m.kind), sum
+}
+
+// filedSum is the sum of schema 13's job-state and marking links:
+// SHA-256 of the 4-byte big-endian length of the key a value is filed
+// under, the key, and the value.
+func filedSum(key, v []byte) [32]byte {
+	return sha256.Sum256(append(append(binary.BigEndian.AppendUint32(nil, uint32(len(key))), key...), v...))
 }
 
 // update runs fn in one transaction and appends its change-log entry.
@@ -319,6 +352,7 @@ func (f *file) update(fn func(w *txw)) {
 	err := f.db.Update(func(tx *bolt.Tx) error {
 		w := &txw{f: f, tx: tx}
 		fn(w)
+		w.muts = append(w.muts, w.extra...)
 		w.flush()
 		return nil
 	})
@@ -347,11 +381,8 @@ func (w *txw) flush() {
 			copy(hash[:], h[8:])
 		}
 		for _, m := range w.muts {
-			var sum [32]byte
-			if m.value != nil {
-				sum = sha256.Sum256(m.value)
-			}
-			link := append([]byte{m.op, kindCode(m.kind)}, m.key...)
+			code, sum := m.link()
+			link := append([]byte{m.op, code}, m.key...)
 			link = append(link, sum[:]...)
 			v = append(v, link...)
 			n++
@@ -385,11 +416,8 @@ func (w *txw) appendLeaves(meta *bolt.Bucket) {
 	rg, err := rf.NewRange(0, binary.BigEndian.Uint64(edge), hashes)
 	must(err)
 	for _, m := range w.muts {
-		var sum [32]byte
-		if m.value != nil {
-			sum = sha256.Sum256(m.value)
-		}
-		leaf := append([]byte{0x01, m.op, kindCode(m.kind)}, m.key...)
+		code, sum := m.link()
+		leaf := append([]byte{0x01, m.op, code}, m.key...)
 		leaf = append(leaf, sum[:]...)
 		must(rg.Append(rfc6962.DefaultHasher.HashLeaf(leaf), nil))
 	}
@@ -513,7 +541,7 @@ func (w *txw) put(op byte, h header, k []byte, data string) {
 	v := w.f.encode(h, data)
 	must(w.tx.Bucket([]byte(h.Kind)).Put(k, v))
 	w.f.recs[string(k)] = stored{h, data}
-	w.muts = append(w.muts, mut{op, h.Kind, append([]byte(nil), k...), v})
+	w.muts = append(w.muts, mut{op: op, kind: h.Kind, key: append([]byte(nil), k...), value: v})
 }
 
 // touch moves the lastSeen of the record at k.
@@ -636,7 +664,14 @@ func (w *txw) putLog(jobID string, items []string, from int, seen time.Time, com
 		LogItems    int  `json:"logItems"`
 	}{complete, len(items)})
 	must(err)
-	must(w.tx.Bucket([]byte("jobstate")).Put(prefix, st))
+	states := w.tx.Bucket([]byte("jobstate"))
+	if w.f.l.version >= 13 && !bytes.Equal(states.Get(prefix), st) {
+		// A changed state is a link: op 9, kind code 0xFE, the first 16
+		// bytes of the SHA-256 of the job's key.
+		id := sha256.Sum256(prefix)
+		w.extra = append(w.extra, mut{op: 9, key: id[:16], filed: true, code: 0xFE, sum: filedSum(prefix, st)})
+	}
+	must(states.Put(prefix, st))
 }
 
 // mark records that a complete listing no longer held the object: its
@@ -653,7 +688,12 @@ func (w *txw) mark(kind, id string, at time.Time) {
 	}{hex.EncodeToString(k), at, rec.h.LastSeen, at})
 	must(err)
 	must(w.tx.Bucket([]byte("deleted")).Put(identity(kind, id), v))
-	w.muts = append(w.muts, mut{opMark, kind, k, v})
+	if w.f.l.version >= 13 {
+		// The sum covers the identity the marking is filed under (op 8).
+		w.muts = append(w.muts, mut{op: 8, kind: kind, key: k, filed: true, code: kindCode(kind), sum: filedSum(identity(kind, id), v)})
+		return
+	}
+	w.muts = append(w.muts, mut{op: opMark, kind: kind, key: k, value: v})
 }
 
 func job(id string, created, seen time.Time) header {
