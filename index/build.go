@@ -11,7 +11,7 @@ import (
 )
 
 // Indexing options of the two kinds of field, as the mapping (newMapping)
-// declares them: keyword fields are indexed without frequencies or norms,
+// declares them: keyword values are indexed without frequencies or norms,
 // text with term vectors (positions, for phrases). Nothing is stored.
 const (
 	keywordOptions = bindex.IndexField | bindex.SkipFreqNorm
@@ -21,43 +21,34 @@ const (
 // analyzers are the analyzers of an index's fields, taken once from its
 // mapping.
 type analyzers struct {
-	keyword, text analysis.Analyzer
+	text analysis.Analyzer
 }
 
 func newAnalyzers(m mapping.IndexMapping) (analyzers, error) {
-	a := analyzers{keyword: m.AnalyzerNamed(keywordAnalyzer), text: m.AnalyzerNamed(standard.Name)}
-	if a.keyword == nil || a.text == nil {
-		return a, fmt.Errorf("index mapping: no analyzer %s or %s", keywordAnalyzer, standard.Name)
+	a := analyzers{text: m.AnalyzerNamed(standard.Name)}
+	if a.text == nil {
+		return a, fmt.Errorf("index mapping: no analyzer %s", standard.Name)
 	}
 	return a, nil
 }
 
-// bleveDocument turns d into the bleve document of ID id directly, with
-// the fields the mapping would give it, but without walking d by
-// reflection and without the composite "_all" field, which no query
-// reads. Empty values give no field.
+// bleveDocument turns d into the bleve document of ID id directly, without
+// walking d by reflection and without the composite "_all" field, which no
+// query reads: the values of every keyword field in one field,
+// keywordsField, and the text. Empty values give no term.
 func (a analyzers) bleveDocument(id string, d Document) *document.Document {
 	doc := document.NewDocument(id)
-	one := func(name, v string) {
-		if v != "" {
-			doc.AddField(document.NewTextFieldCustom(name, nil, []byte(v), keywordOptions, a.keyword))
-		}
-	}
-	many := func(name string, vs []string) {
-		for i, v := range vs {
-			if v != "" {
-				doc.AddField(document.NewTextFieldCustom(name, []uint64{uint64(i)}, []byte(v), keywordOptions, a.keyword))
+	kw := &keywordField{}
+	for _, f := range Fields {
+		if prefix, ok := keywordPrefix(f.Name); ok {
+			for _, v := range d.keywords(f.Name) {
+				kw.add(prefix, v)
 			}
 		}
 	}
-	one(FieldJobID, d.JobID)
-	many(FieldServerID, d.ServerIDs)
-	many(FieldInstanceID, d.InstanceIDs)
-	one(FieldEvent, d.Event)
-	many(FieldStatus, d.Status)
-	one(FieldType, d.Type)
-	one(FieldInitiatedBy, d.InitiatedBy)
-	one(FieldReplicationState, d.ReplicationState)
+	if kw.n > 0 {
+		doc.AddField(kw)
+	}
 	if d.Text != "" {
 		doc.AddField(document.NewTextFieldCustom(FieldText, nil, []byte(d.Text), textOptions, a.text))
 	}

@@ -45,8 +45,9 @@ var formatKey = []byte("archiver.format")
 // Format is the layout version this archiver writes and reads. Version 3
 // lower-cases keyword fields and keeps term positions of the text, for
 // phrases; version 4 drops the composite "_all" field (no query reads it)
-// and the empty fields.
-const Format = "4"
+// and the empty fields; version 5 holds the values of every keyword field
+// in one field (keywordsField).
+const Format = "5"
 
 // ErrOldIndex is returned when the index was made in another layout.
 var ErrOldIndex = errors.New("the full-text index was made by another archiver version")
@@ -88,8 +89,8 @@ type Options struct {
 // whatever case the API used.
 const keywordAnalyzer = "keywordLower"
 
-// newMapping is the index layout: keyword fields for IDs and enums, and
-// analysed text with term positions (phrase queries need them). Nothing is
+// newMapping is the index layout: one field of the values of every keyword
+// field, IDs and enums (see keywordsField), and analysed text with term positions (phrase queries need them). Nothing is
 // stored and there are no doc values or composite field: answers come from
 // the archive, which holds every record, so the index keeps only what
 // finding records takes.
@@ -109,11 +110,9 @@ func newMapping() (mapping.IndexMapping, error) {
 	text.IncludeTermVectors = true
 
 	doc := bleve.NewDocumentStaticMapping()
+	doc.AddFieldMappingsAt(keywordsField, kw())
 	for _, f := range Fields {
-		switch f.Match {
-		case MatchKeyword:
-			doc.AddFieldMappingsAt(f.Name, kw())
-		case MatchText:
+		if f.Match == MatchText {
 			doc.AddFieldMappingsAt(f.Name, text)
 		}
 	}

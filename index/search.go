@@ -55,16 +55,25 @@ func Keyword(field string, values ...string) Query {
 	}
 	qs := make([]bq.Query, 0, len(values))
 	for _, v := range values {
-		qs = append(qs, keywordTerm(field, v))
+		qs = append(qs, keywordQuery(field, v))
 	}
 	q := some(bleve.NewDisjunctionQuery(qs...))
 	q.match = keywordMatch(field, values...)
 	return q
 }
 
-func keywordTerm(field, v string) bq.Query {
-	t := bleve.NewTermQuery(KeywordValue(v))
-	t.SetField(field)
+// keywordQuery matches the value v of the keyword field named field: its
+// term in keywordsField. A name in another case names no field, and
+// matches nothing.
+func keywordQuery(field, v string) bq.Query {
+	prefix, ok := keywordPrefix(field)
+	if !ok {
+		t := bleve.NewTermQuery(KeywordValue(v))
+		t.SetField(field)
+		return t
+	}
+	t := bleve.NewTermQuery(keywordTerm(prefix, v))
+	t.SetField(keywordsField)
 	return t
 }
 
@@ -80,7 +89,7 @@ func Phrase(field, s string) (Query, error) { return words(field, s, true) }
 
 func words(field, s string, phrase bool) (Query, error) {
 	if f, ok := LookupField(field); ok && f.Match == MatchKeyword {
-		q := some(keywordTerm(field, s))
+		q := some(keywordQuery(field, s))
 		q.match = keywordMatch(field, s)
 		return q, nil
 	}
@@ -143,6 +152,10 @@ func phraseSlots(s string) ([][]string, error) {
 func Regexp(field, pattern string) Query {
 	q := bleve.NewRegexpQuery(pattern)
 	q.SetField(field)
+	if prefix, ok := keywordPrefix(field); ok {
+		q = bleve.NewRegexpQuery(keywordRegexp(prefix, pattern))
+		q.SetField(keywordsField)
+	}
 	out := some(q)
 	if re, err := regexp.Compile(`^(?:` + pattern + `)$`); err == nil {
 		if f, ok := LookupField(field); ok && f.Name == field {
@@ -172,8 +185,15 @@ func CheckRegexp(pattern string) error {
 // ignoring case.
 func Fuzzy(field, w string, distance int) Query {
 	q := bleve.NewFuzzyQuery(strings.ToLower(w))
-	q.SetFuzziness(distance)
 	q.SetField(field)
+	if prefix, ok := keywordPrefix(field); ok {
+		// The edits between two terms of the same prefix are those
+		// between the values.
+		q = bleve.NewFuzzyQuery(keywordTerm(prefix, w))
+		q.SetPrefix(len(prefix))
+		q.SetField(keywordsField)
+	}
+	q.SetFuzziness(distance)
 	return some(q)
 }
 
