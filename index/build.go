@@ -22,10 +22,12 @@ const (
 // mapping.
 type analyzers struct {
 	text analysis.Analyzer
+	// single caches singleTextTerm's answers.
+	single map[string]string
 }
 
 func newAnalyzers(m mapping.IndexMapping) (analyzers, error) {
-	a := analyzers{text: m.AnalyzerNamed(standard.Name)}
+	a := analyzers{text: m.AnalyzerNamed(standard.Name), single: map[string]string{}}
 	if a.text == nil {
 		return a, fmt.Errorf("index mapping: no analyzer %s", standard.Name)
 	}
@@ -46,11 +48,42 @@ func (a analyzers) bleveDocument(id string, d Document) *document.Document {
 			}
 		}
 	}
+	text := d.Text
+	if t, ok := a.singleTextTerm(d); ok {
+		kw.add(singleTextPrefix, t)
+		text = ""
+	}
 	if kw.n > 0 {
 		doc.AddField(kw)
 	}
-	if d.Text != "" {
-		doc.AddField(document.NewTextFieldCustom(FieldText, nil, []byte(d.Text), textOptions, a.text))
+	if text != "" {
+		doc.AddField(document.NewTextFieldCustom(FieldText, nil, []byte(text), textOptions, a.text))
 	}
 	return doc
+}
+
+// singleCacheMax bounds the texts singleTextTerm remembers.
+const singleCacheMax = 4096
+
+// singleTextTerm returns the one term the text analyzer makes of d's text,
+// if d's text is its event alone (the text of most log items) and makes
+// one term. Such a text needs no text field of its own: queries of one
+// term of the text, the only ones it can match, also look for it in
+// keywordsField, which is far cheaper to build. The analysis of each event
+// is done once.
+func (a analyzers) singleTextTerm(d Document) (string, bool) {
+	if d.Text == "" || d.Text != d.Event {
+		return "", false
+	}
+	if t, ok := a.single[d.Text]; ok {
+		return t, t != ""
+	}
+	var t string
+	if tokens := a.text.Analyze([]byte(d.Text)); len(tokens) == 1 {
+		t = string(tokens[0].Term)
+	}
+	if len(a.single) < singleCacheMax {
+		a.single[d.Text] = t
+	}
+	return t, t != ""
 }

@@ -46,7 +46,8 @@ var formatKey = []byte("archiver.format")
 // lower-cases keyword fields and keeps term positions of the text, for
 // phrases; version 4 drops the composite "_all" field (no query reads it)
 // and the empty fields; version 5 holds the values of every keyword field
-// in one field (keywordsField).
+// in one field (keywordsField), and there too a text that is one term
+// (singleTextPrefix).
 const Format = "5"
 
 // ErrOldIndex is returned when the index was made in another layout.

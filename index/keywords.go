@@ -27,6 +27,13 @@ var keywordCodes = map[string]string{
 	FieldReplicationState: "r",
 }
 
+// singleTextPrefix begins the term of keywordsField that holds the whole
+// text of a document when the text is one term (see singleTextTerm): a
+// log item whose text is its event alone, such as JOB_START. Such a
+// document has no text field, and queries of the text field also match
+// these terms (withSingleTerms).
+const singleTextPrefix = "x:"
+
 // keywordPrefix returns the beginning of the terms of the keyword field
 // named name in keywordsField, and whether name is such a field (the
 // name's case counts, as bleve's field names do).
