@@ -67,7 +67,7 @@ func (f *keywordField) add(prefix, v string) {
 	}
 	t := keywordTerm(prefix, v)
 	if f.freqs == nil {
-		f.freqs = make(bindex.TokenFrequencies, 8)
+		f.freqs = make(bindex.TokenFrequencies, 4)
 	}
 	if _, ok := f.freqs[t]; ok {
 		return
@@ -89,5 +89,6 @@ func (f *keywordField) AnalyzedTokenFrequencies() bindex.TokenFrequencies {
 	return f.freqs
 }
 
-// Size is about the memory the field takes, as bleve counts it.
-func (f *keywordField) Size() int { return 64 + f.freqs.Size() }
+// Size is about the memory the field takes, as bleve counts it: a map
+// entry, a TokenFreq and the term of each value.
+func (f *keywordField) Size() int { return 64 + f.n*96 + f.size }

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/archiver-dev/archiver/archive"
@@ -41,6 +42,9 @@ type jsonScanner struct {
 	scratch []strEvent
 	depth   int
 }
+
+// scanners are jsonScanners to reuse, with their buffers.
+var scanners = sync.Pool{New: func() any { return &jsonScanner{events: make([]strEvent, 0, 16)} }}
 
 // maxDepth is the deepest nesting read; json.Unmarshal refuses deeper.
 const maxDepth = 10000
@@ -362,7 +366,16 @@ var keyClasses = func() map[string]int {
 // record of a kind without a Text rule. ok is false when the JSON is not
 // one scanDocument reads; decodedDocument then builds it.
 func scanDocument(rec archive.Record, rule kinds.IndexRule, d Document) (Document, bool) {
-	sc := jsonScanner{data: rec.Data, events: make([]strEvent, 0, 16)}
+	sc := scanners.Get().(*jsonScanner)
+	defer func() {
+		// Nothing of the record stays referred to.
+		clear(sc.events)
+		clear(sc.top)
+		clear(sc.scratch)
+		sc.data, sc.events, sc.top, sc.scratch = nil, sc.events[:0], sc.top[:0], sc.scratch[:0]
+		scanners.Put(sc)
+	}()
+	sc.data, sc.i, sc.depth = rec.Data, 0, 0
 	if !sc.scan() {
 		return d, false
 	}
