@@ -455,6 +455,7 @@ func (x *Index) update(ctx context.Context, r *archive.Reader, max int) (int, er
 		// log, whose older entries may have been pruned.
 		return fill(ctx, x, r)
 	}
+	defer relaxGC()()
 	bt, err := x.newBatcher()
 	if err != nil {
 		return 0, err
@@ -539,6 +540,7 @@ func fill(ctx context.Context, x *Index, r *archive.Reader) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	defer relaxGC()()
 	bt, err := x.newBatcher()
 	if err != nil {
 		return 0, err
