@@ -345,16 +345,33 @@ func (x *Index) Count() (uint64, error) { return x.bi.DocCount() }
 // A batch is written in the background while the next one is filled (the
 // records read and turned into documents): at most one batch is being
 // written at a time, in order, so the positions recorded only go forward.
+// A batcher of a new index (fill) writes up to two batches at once, whose
+// order does not matter, and the one with the position after all others.
 type batcher struct {
 	x     *Index
 	an    analyzers
 	b     *bleve.Batch
 	n     int
 	total int
-	// writing receives the outcome of the batch being written, of
-	// writingN documents; nil when none is.
-	writing  chan error
-	writingN int
+	// writing are the batches being written, oldest first: at most
+	// parallel of them.
+	writing  []flight
+	parallel int
+}
+
+// flight is a batch being written: its outcome, and its documents.
+type flight struct {
+	done chan error
+	n    int
+}
+
+// inFlight is the number of documents in the batches being written.
+func (bt *batcher) inFlight() int {
+	n := 0
+	for _, f := range bt.writing {
+		n += f.n
+	}
+	return n
 }
 
 func (bt *batcher) put(rec archive.Record) error {
@@ -372,7 +389,7 @@ func (x *Index) newBatcher() (*batcher, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &batcher{x: x, an: an, b: x.bi.NewBatch()}, nil
+	return &batcher{x: x, an: an, b: x.bi.NewBatch(), parallel: 1}, nil
 }
 
 func (bt *batcher) del(kind archive.Kind, k archive.Key) {
@@ -381,44 +398,63 @@ func (bt *batcher) del(kind archive.Kind, k archive.Key) {
 }
 
 // flush starts writing the batch, recording pos as the position it
-// reflects, once the batch before it is written. wait waits for it.
+// reflects, once every batch before it is written. wait waits for it.
 func (bt *batcher) flush(pos uint64) error {
 	var v [8]byte
 	binary.BigEndian.PutUint64(v[:], pos)
 	bt.b.SetInternal(positionKey, v[:])
+	if err := bt.waitAll(); err != nil {
+		return err
+	}
 	return bt.start()
 }
 
-// start starts writing the batch as it is, without a position.
+// start starts writing the batch as it is, without a position, once fewer
+// than bt.parallel batches are being written.
 func (bt *batcher) start() error {
-	if err := bt.wait(); err != nil {
-		return err
+	for len(bt.writing) >= bt.parallel {
+		if err := bt.wait(); err != nil {
+			return err
+		}
 	}
 	b, bi, done := bt.b, bt.x.bi, make(chan error, 1)
 	go func() { done <- guard(func() error { return bi.Batch(b) }) }()
-	bt.writing, bt.writingN = done, bt.n
+	bt.writing = append(bt.writing, flight{done, bt.n})
 	bt.b, bt.n = bt.x.bi.NewBatch(), 0
 	return nil
 }
 
-// wait waits for the batch being written, if any, and returns its error.
+// wait waits for the oldest batch being written, if any, and returns its
+// error.
 func (bt *batcher) wait() error {
-	if bt.writing == nil {
+	if len(bt.writing) == 0 {
 		return nil
 	}
-	err, n := <-bt.writing, bt.writingN
-	bt.writing, bt.writingN = nil, 0
-	if err != nil {
+	f := bt.writing[0]
+	bt.writing = bt.writing[1:]
+	if err := <-f.done; err != nil {
 		return fmt.Errorf("index batch: %w", err)
 	}
-	bt.total += n
+	bt.total += f.n
 	return nil
 }
 
-// finish waits for the batch being written and returns err, or the
+// waitAll waits for every batch being written; it returns the first
+// error.
+func (bt *batcher) waitAll() error {
+	var first error
+	for len(bt.writing) > 0 {
+		if err := bt.wait(); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// finish waits for the batches being written and returns err, or the
 // batch's error if err is nil.
 func (bt *batcher) finish(err error) error {
-	if werr := bt.wait(); err == nil {
+	if werr := bt.waitAll(); err == nil {
 		err = werr
 	}
 	return err
@@ -491,7 +527,7 @@ func (x *Index) update(ctx context.Context, r *archive.Reader, max int) (int, er
 				}
 			}
 		}
-		if max > 0 && bt.total+bt.writingN+bt.n >= max {
+		if max > 0 && bt.total+bt.inFlight()+bt.n >= max {
 			to = pos
 			return errEnough
 		}
@@ -545,6 +581,7 @@ func fill(ctx context.Context, x *Index, r *archive.Reader) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	bt.parallel = 2
 	for _, kind := range kinds.Names() {
 		err := r.Each(kind, func(rec archive.Record) error {
 			if err := ctx.Err(); err != nil {
@@ -555,8 +592,9 @@ func fill(ctx context.Context, x *Index, r *archive.Reader) (int, error) {
 			}
 			if bt.n >= batchSize {
 				r.ReleaseMapped()
-				// The position is reached only when every record is in.
-				return bt.flush(0)
+				// The position is reached only when every record is in:
+				// until then the batches hold none, and any order will do.
+				return bt.start()
 			}
 			return nil
 		})
