@@ -18,6 +18,8 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/standard"
 	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
 	"github.com/blevesearch/bleve/v2/analysis/tokenizer/single"
+	"github.com/blevesearch/bleve/v2/index/scorch"
+	"github.com/blevesearch/bleve/v2/index/scorch/mergeplan"
 	"github.com/blevesearch/bleve/v2/mapping"
 	boltErrors "go.etcd.io/bbolt/errors"
 
@@ -274,6 +276,9 @@ func (x *Index) Close() error {
 	var err error
 	if x.lazy {
 		err = x.persist()
+		if err == nil {
+			err = x.mergeIfMany()
+		}
 	}
 	if cerr := x.bi.Close(); err == nil && cerr != nil {
 		err = cerr
@@ -282,6 +287,35 @@ func (x *Index) Close() error {
 		return fmt.Errorf("close index %s: %w", x.path, err)
 	}
 	return nil
+}
+
+// mergeAbove is how many segments a writer leaves without merging them
+// when it closes.
+const mergeAbove = 16
+
+// mergeIfMany merges the index's segments, as scorch's merger does in the
+// background, if there are more than mergeAbove, and waits until the
+// merged ones are on disk. A writer that closes soon after it opened (a
+// step of a sync) would otherwise stop the merger before it got far, and
+// an index built in many steps would be left in hundreds of small
+// segments, larger and slower to search.
+func (x *Index) mergeIfMany() error {
+	adv, err := x.bi.Advanced()
+	if err != nil {
+		return nil
+	}
+	s, ok := adv.(*scorch.Scorch)
+	if !ok {
+		return nil
+	}
+	if n, _ := s.StatsMap()["TotFileSegmentsAtRoot"].(uint64); n <= mergeAbove {
+		return nil
+	}
+	plan := mergeplan.DefaultMergePlanOptions
+	if err := s.ForceMerge(context.Background(), &plan); err != nil {
+		return fmt.Errorf("merge index segments: %w", err)
+	}
+	return x.persist()
 }
 
 // persistWait bounds how long persist waits for the persister.
