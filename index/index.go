@@ -77,6 +77,9 @@ type Index struct {
 	// lazy is set on a writer on disk, whose batches the persister writes
 	// behind them (writerConfig).
 	lazy bool
+	// mergeMax, when not 0, bounds the documents of a segment that
+	// mergeIfMany makes.
+	mergeMax int64
 }
 
 // Options configure Open.
@@ -312,6 +315,9 @@ func (x *Index) mergeIfMany() error {
 		return nil
 	}
 	plan := mergeplan.DefaultMergePlanOptions
+	if x.mergeMax > 0 {
+		plan.MaxSegmentSize = x.mergeMax
+	}
 	if err := s.ForceMerge(context.Background(), &plan); err != nil {
 		return fmt.Errorf("merge index segments: %w", err)
 	}
