@@ -311,17 +311,30 @@ func (x *Index) mergeIfMany() error {
 	if !ok {
 		return nil
 	}
-	if n, _ := s.StatsMap()["TotFileSegmentsAtRoot"].(uint64); n <= mergeAbove {
-		return nil
+	segments := func() uint64 {
+		n, _ := s.StatsMap()["TotFileSegmentsAtRoot"].(uint64)
+		return n
 	}
 	plan := mergeplan.DefaultMergePlanOptions
 	if x.mergeMax > 0 {
 		plan.MaxSegmentSize = x.mergeMax
 	}
-	if err := s.ForceMerge(context.Background(), &plan); err != nil {
-		return fmt.Errorf("merge index segments: %w", err)
+	// A round of merges the merger had begun may leave the next round
+	// most of the work: a few rounds, while they help.
+	for round, n := 0, segments(); round < 3 && n > mergeAbove; round++ {
+		if err := s.ForceMerge(context.Background(), &plan); err != nil {
+			return fmt.Errorf("merge index segments: %w", err)
+		}
+		if err := x.persist(); err != nil {
+			return err
+		}
+		now := segments()
+		if now >= n {
+			break
+		}
+		n = now
 	}
-	return x.persist()
+	return nil
 }
 
 // persistWait bounds how long persist waits for the persister.
