@@ -96,8 +96,8 @@ type Options struct {
 const keywordAnalyzer = "keywordLower"
 
 // newMapping is the index layout: one field of the values of every keyword
-// field, IDs and enums (see keywordsField), and analysed text with term positions (phrase queries need them). Nothing is
-// stored and there are no doc values or composite field: answers come from
+// field, IDs and enums (see keywordsField), and analysed text with term
+// positions (phrase queries need them). Nothing is stored and there are no doc values or composite field: answers come from
 // the archive, which holds every record, so the index keeps only what
 // finding records takes.
 func newMapping() (mapping.IndexMapping, error) {
@@ -293,8 +293,11 @@ func (x *Index) Close() error {
 }
 
 // mergeAbove is how many segments a writer leaves without merging them
-// when it closes.
-const mergeAbove = 16
+// when it closes, and mergeWait how long it merges at most.
+const (
+	mergeAbove = 16
+	mergeWait  = 2 * time.Minute
+)
 
 // mergeIfMany merges the index's segments, as scorch's merger does in the
 // background, if there are more than mergeAbove, and waits until the
@@ -319,10 +322,14 @@ func (x *Index) mergeIfMany() error {
 	if x.mergeMax > 0 {
 		plan.MaxSegmentSize = x.mergeMax
 	}
+	// Merges left unfinished after mergeWait leave the index as it was,
+	// in more segments: scorch stops a merge whose context ends.
+	ctx, cancel := context.WithTimeout(context.Background(), mergeWait)
+	defer cancel()
 	// A round of merges the merger had begun may leave the next round
 	// most of the work: a few rounds, while they help.
-	for round, n := 0, segments(); round < 3 && n > mergeAbove; round++ {
-		if err := s.ForceMerge(context.Background(), &plan); err != nil {
+	for round, n := 0, segments(); round < 3 && n > mergeAbove && ctx.Err() == nil; round++ {
+		if err := s.ForceMerge(ctx, &plan); err != nil {
 			return fmt.Errorf("merge index segments: %w", err)
 		}
 		if err := x.persist(); err != nil {

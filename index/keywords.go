@@ -9,10 +9,10 @@ import (
 // keywordsField is the one index field that holds the values of every
 // keyword field of a document. Each value is the term made of its field's
 // code, a colon and the value lower-cased (see keywordTerm): `e:launch_failed`
-// for event:LAUNCH_FAILED. bleve's cost of building a segment grows with
-// the fields of each document more than with its terms, and a log item has
-// four keyword fields (jobID, event, serverID, instanceID) but only one or
-// two values in each.
+// for event:LAUNCH_FAILED. bleve does work for every field of every
+// document it adds (analysis, a pass over each field's terms when it
+// builds a segment), and a log item has four keyword fields (jobID, event,
+// serverID, instanceID) of one value or two each.
 const keywordsField = "keywords"
 
 // keywordCodes are the codes of the keyword fields' terms in keywordsField.
