@@ -20,8 +20,8 @@ type StepOptions struct {
 }
 
 // stepMergeMax bounds the segments a step makes when it merges before it
-// closes (see mergeIfMany), in documents: merging them takes about a
-// second.
+// closes (see mergeIfMany), in documents, so that a step stays short: a
+// merge of 1,000,000 documents takes a few seconds.
 const stepMergeMax = 200_000
 
 // ErrStepSkipped is returned by Step when the index needs more than a
