@@ -11,7 +11,7 @@ import (
 )
 
 // Indexing options of the two kinds of field, as the mapping (newMapping)
-// declares them: keyword fields are indexed without frequencies or norms,
+// declares them: keyword values are indexed without frequencies or norms,
 // text with term vectors (positions, for phrases). Nothing is stored.
 const (
 	keywordOptions = bindex.IndexField | bindex.SkipFreqNorm
@@ -21,45 +21,69 @@ const (
 // analyzers are the analyzers of an index's fields, taken once from its
 // mapping.
 type analyzers struct {
-	keyword, text analysis.Analyzer
+	text analysis.Analyzer
+	// single caches singleTextTerm's answers.
+	single map[string]string
 }
 
 func newAnalyzers(m mapping.IndexMapping) (analyzers, error) {
-	a := analyzers{keyword: m.AnalyzerNamed(keywordAnalyzer), text: m.AnalyzerNamed(standard.Name)}
-	if a.keyword == nil || a.text == nil {
-		return a, fmt.Errorf("index mapping: no analyzer %s or %s", keywordAnalyzer, standard.Name)
+	a := analyzers{text: m.AnalyzerNamed(standard.Name), single: map[string]string{}}
+	if a.text == nil {
+		return a, fmt.Errorf("index mapping: no analyzer %s", standard.Name)
 	}
 	return a, nil
 }
 
-// bleveDocument turns d into the bleve document of ID id directly, with
-// the fields the mapping would give it, but without walking d by
-// reflection and without the composite "_all" field, which no query
-// reads. Empty values give no field.
+// bleveDocument turns d into the bleve document of ID id directly, without
+// walking d by reflection and without the composite "_all" field, which no
+// query reads: the values of every keyword field in one field,
+// keywordsField, and the text. Empty values give no term.
 func (a analyzers) bleveDocument(id string, d Document) *document.Document {
 	doc := document.NewDocument(id)
-	one := func(name, v string) {
-		if v != "" {
-			doc.AddField(document.NewTextFieldCustom(name, nil, []byte(v), keywordOptions, a.keyword))
-		}
-	}
-	many := func(name string, vs []string) {
-		for i, v := range vs {
-			if v != "" {
-				doc.AddField(document.NewTextFieldCustom(name, []uint64{uint64(i)}, []byte(v), keywordOptions, a.keyword))
+	kw := &keywordField{}
+	for _, f := range Fields {
+		if prefix, ok := keywordPrefix(f.Name); ok {
+			for _, v := range d.keywords(f.Name) {
+				kw.add(prefix, v)
 			}
 		}
 	}
-	one(FieldJobID, d.JobID)
-	many(FieldServerID, d.ServerIDs)
-	many(FieldInstanceID, d.InstanceIDs)
-	one(FieldEvent, d.Event)
-	many(FieldStatus, d.Status)
-	one(FieldType, d.Type)
-	one(FieldInitiatedBy, d.InitiatedBy)
-	one(FieldReplicationState, d.ReplicationState)
-	if d.Text != "" {
-		doc.AddField(document.NewTextFieldCustom(FieldText, nil, []byte(d.Text), textOptions, a.text))
+	text := d.Text
+	if t, ok := a.singleTextTerm(d); ok {
+		kw.add(singleTextPrefix, t)
+		text = ""
+	}
+	if kw.n > 0 {
+		doc.AddField(kw)
+	}
+	if text != "" {
+		doc.AddField(document.NewTextFieldCustom(FieldText, nil, []byte(text), textOptions, a.text))
 	}
 	return doc
+}
+
+// singleCacheMax bounds the texts singleTextTerm remembers.
+const singleCacheMax = 4096
+
+// singleTextTerm returns the one term the text analyzer makes of d's text,
+// if d's text is its event alone (the text of most log items) and makes
+// one term. Such a text needs no text field of its own: queries of one
+// term of the text, the only ones it can match, also look for it in
+// keywordsField, which is far cheaper to build. The analysis of each event
+// is done once.
+func (a analyzers) singleTextTerm(d Document) (string, bool) {
+	if d.Text == "" || d.Text != d.Event {
+		return "", false
+	}
+	if t, ok := a.single[d.Text]; ok {
+		return t, t != ""
+	}
+	var t string
+	if tokens := a.text.Analyze([]byte(d.Text)); len(tokens) == 1 {
+		t = string(tokens[0].Term)
+	}
+	if len(a.single) < singleCacheMax {
+		a.single[d.Text] = t
+	}
+	return t, t != ""
 }

@@ -92,6 +92,18 @@ func NewDocument(rec archive.Record) (Document, error) {
 	if rule.OwnJob {
 		d.JobID = rec.ID
 	}
+	if rule.Text == nil {
+		if sd, ok := scanDocument(rec, rule, d); ok {
+			return sd, nil
+		}
+	}
+	return decodedDocument(rec, rule, d)
+}
+
+// decodedDocument is NewDocument by decoding rec's JSON into maps and
+// walking them: for kinds with a Text rule, which reads the decoded
+// object, and for JSON scanDocument does not read.
+func decodedDocument(rec archive.Record, rule kinds.IndexRule, d Document) (Document, error) {
 	var v any
 	if err := json.Unmarshal(rec.Data, &v); err != nil {
 		return d, fmt.Errorf("index %s record: %w", rec.Kind, err)
@@ -140,8 +152,13 @@ func NewDocument(rec archive.Record) (Document, error) {
 	if m, ok := v.(map[string]any); ok {
 		// The object's own type and initiator, where it names them, win
 		// over those of what it holds (a launch action's type, say).
-		for k, x := range m {
-			s, ok := x.(string)
+		keys := make([]string, 0, len(m))
+		for k := range m {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys) // the last of several wins, always the same
+		for _, k := range keys {
+			s, ok := m[k].(string)
 			if !ok {
 				continue
 			}

@@ -1,6 +1,11 @@
 package index
 
-import "github.com/blevesearch/bleve/v2"
+import (
+	"github.com/blevesearch/bleve/v2"
+
+	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/kinds"
+)
 
 // Bleve returns the underlying bleve index, for tests that damage or
 // inspect it.
@@ -12,3 +17,21 @@ func Matches(q Query) bool { return q.match != nil }
 // ThroughMemory returns q without its record-by-record matcher, so that
 // Pending.Search answers it through a memory index.
 func ThroughMemory(q Query) Query { q.match = nil; return q }
+
+// BuildBothWays builds rec's document by the one-pass scan and by
+// decoding; scanned is false when the scan left rec to decoding.
+func BuildBothWays(rec archive.Record) (scan Document, scanned bool, decoded Document, err error) {
+	rule := kinds.IndexRule{}
+	if spec := kinds.Of(rec.Kind); spec != nil {
+		rule = spec.Index
+	}
+	d := Document{JobID: rec.JobID}
+	if rule.OwnJob {
+		d.JobID = rec.ID
+	}
+	if rule.Text == nil {
+		scan, scanned = scanDocument(rec, rule, d)
+	}
+	decoded, err = decodedDocument(rec, rule, d)
+	return scan, scanned, decoded, err
+}

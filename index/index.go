@@ -18,6 +18,8 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/standard"
 	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
 	"github.com/blevesearch/bleve/v2/analysis/tokenizer/single"
+	"github.com/blevesearch/bleve/v2/index/scorch"
+	"github.com/blevesearch/bleve/v2/index/scorch/mergeplan"
 	"github.com/blevesearch/bleve/v2/mapping"
 	boltErrors "go.etcd.io/bbolt/errors"
 
@@ -45,8 +47,10 @@ var formatKey = []byte("archiver.format")
 // Format is the layout version this archiver writes and reads. Version 3
 // lower-cases keyword fields and keeps term positions of the text, for
 // phrases; version 4 drops the composite "_all" field (no query reads it)
-// and the empty fields.
-const Format = "4"
+// and the empty fields; version 5 holds the values of every keyword field
+// in one field (keywordsField), and there too a text that is one term
+// (singleTextPrefix).
+const Format = "5"
 
 // ErrOldIndex is returned when the index was made in another layout.
 var ErrOldIndex = errors.New("the full-text index was made by another archiver version")
@@ -73,6 +77,9 @@ type Index struct {
 	// lazy is set on a writer on disk, whose batches the persister writes
 	// behind them (writerConfig).
 	lazy bool
+	// mergeMax, when not 0, bounds the documents of a segment that
+	// mergeIfMany makes.
+	mergeMax int64
 }
 
 // Options configure Open.
@@ -88,9 +95,9 @@ type Options struct {
 // whatever case the API used.
 const keywordAnalyzer = "keywordLower"
 
-// newMapping is the index layout: keyword fields for IDs and enums, and
-// analysed text with term positions (phrase queries need them). Nothing is
-// stored and there are no doc values or composite field: answers come from
+// newMapping is the index layout: one field of the values of every keyword
+// field, IDs and enums (see keywordsField), and analysed text with term
+// positions (phrase queries need them). Nothing is stored and there are no doc values or composite field: answers come from
 // the archive, which holds every record, so the index keeps only what
 // finding records takes.
 func newMapping() (mapping.IndexMapping, error) {
@@ -109,11 +116,9 @@ func newMapping() (mapping.IndexMapping, error) {
 	text.IncludeTermVectors = true
 
 	doc := bleve.NewDocumentStaticMapping()
+	doc.AddFieldMappingsAt(keywordsField, kw())
 	for _, f := range Fields {
-		switch f.Match {
-		case MatchKeyword:
-			doc.AddFieldMappingsAt(f.Name, kw())
-		case MatchText:
+		if f.Match == MatchText {
 			doc.AddFieldMappingsAt(f.Name, text)
 		}
 	}
@@ -274,12 +279,67 @@ func (x *Index) Close() error {
 	var err error
 	if x.lazy {
 		err = x.persist()
+		if err == nil {
+			err = x.mergeIfMany()
+		}
 	}
 	if cerr := x.bi.Close(); err == nil && cerr != nil {
 		err = cerr
 	}
 	if err != nil {
 		return fmt.Errorf("close index %s: %w", x.path, err)
+	}
+	return nil
+}
+
+// mergeAbove is how many segments a writer leaves without merging them
+// when it closes, and mergeWait how long it merges at most.
+const (
+	mergeAbove = 16
+	mergeWait  = 2 * time.Minute
+)
+
+// mergeIfMany merges the index's segments, as scorch's merger does in the
+// background, if there are more than mergeAbove, and waits until the
+// merged ones are on disk. A writer that closes soon after it opened (a
+// step of a sync) would otherwise stop the merger before it got far, and
+// an index built in many steps would be left in hundreds of small
+// segments, larger and slower to search.
+func (x *Index) mergeIfMany() error {
+	adv, err := x.bi.Advanced()
+	if err != nil {
+		return nil
+	}
+	s, ok := adv.(*scorch.Scorch)
+	if !ok {
+		return nil
+	}
+	segments := func() uint64 {
+		n, _ := s.StatsMap()["TotFileSegmentsAtRoot"].(uint64)
+		return n
+	}
+	plan := mergeplan.DefaultMergePlanOptions
+	if x.mergeMax > 0 {
+		plan.MaxSegmentSize = x.mergeMax
+	}
+	// Merges left unfinished after mergeWait leave the index as it was,
+	// in more segments: scorch stops a merge whose context ends.
+	ctx, cancel := context.WithTimeout(context.Background(), mergeWait)
+	defer cancel()
+	// A round of merges the merger had begun may leave the next round
+	// most of the work: a few rounds, while they help.
+	for round, n := 0, segments(); round < 3 && n > mergeAbove && ctx.Err() == nil; round++ {
+		if err := s.ForceMerge(ctx, &plan); err != nil {
+			return fmt.Errorf("merge index segments: %w", err)
+		}
+		if err := x.persist(); err != nil {
+			return err
+		}
+		now := segments()
+		if now >= n {
+			break
+		}
+		n = now
 	}
 	return nil
 }
@@ -345,16 +405,33 @@ func (x *Index) Count() (uint64, error) { return x.bi.DocCount() }
 // A batch is written in the background while the next one is filled (the
 // records read and turned into documents): at most one batch is being
 // written at a time, in order, so the positions recorded only go forward.
+// A batcher of a new index (fill) writes up to two batches at once, whose
+// order does not matter, and the one with the position after all others.
 type batcher struct {
 	x     *Index
 	an    analyzers
 	b     *bleve.Batch
 	n     int
 	total int
-	// writing receives the outcome of the batch being written, of
-	// writingN documents; nil when none is.
-	writing  chan error
-	writingN int
+	// writing are the batches being written, oldest first: at most
+	// parallel of them.
+	writing  []flight
+	parallel int
+}
+
+// flight is a batch being written: its outcome, and its documents.
+type flight struct {
+	done chan error
+	n    int
+}
+
+// inFlight is the number of documents in the batches being written.
+func (bt *batcher) inFlight() int {
+	n := 0
+	for _, f := range bt.writing {
+		n += f.n
+	}
+	return n
 }
 
 func (bt *batcher) put(rec archive.Record) error {
@@ -372,7 +449,7 @@ func (x *Index) newBatcher() (*batcher, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &batcher{x: x, an: an, b: x.bi.NewBatch()}, nil
+	return &batcher{x: x, an: an, b: x.bi.NewBatch(), parallel: 1}, nil
 }
 
 func (bt *batcher) del(kind archive.Kind, k archive.Key) {
@@ -381,44 +458,63 @@ func (bt *batcher) del(kind archive.Kind, k archive.Key) {
 }
 
 // flush starts writing the batch, recording pos as the position it
-// reflects, once the batch before it is written. wait waits for it.
+// reflects, once every batch before it is written. wait waits for it.
 func (bt *batcher) flush(pos uint64) error {
 	var v [8]byte
 	binary.BigEndian.PutUint64(v[:], pos)
 	bt.b.SetInternal(positionKey, v[:])
+	if err := bt.waitAll(); err != nil {
+		return err
+	}
 	return bt.start()
 }
 
-// start starts writing the batch as it is, without a position.
+// start starts writing the batch as it is, without a position, once fewer
+// than bt.parallel batches are being written.
 func (bt *batcher) start() error {
-	if err := bt.wait(); err != nil {
-		return err
+	for len(bt.writing) >= bt.parallel {
+		if err := bt.wait(); err != nil {
+			return err
+		}
 	}
 	b, bi, done := bt.b, bt.x.bi, make(chan error, 1)
 	go func() { done <- guard(func() error { return bi.Batch(b) }) }()
-	bt.writing, bt.writingN = done, bt.n
+	bt.writing = append(bt.writing, flight{done, bt.n})
 	bt.b, bt.n = bt.x.bi.NewBatch(), 0
 	return nil
 }
 
-// wait waits for the batch being written, if any, and returns its error.
+// wait waits for the oldest batch being written, if any, and returns its
+// error.
 func (bt *batcher) wait() error {
-	if bt.writing == nil {
+	if len(bt.writing) == 0 {
 		return nil
 	}
-	err, n := <-bt.writing, bt.writingN
-	bt.writing, bt.writingN = nil, 0
-	if err != nil {
+	f := bt.writing[0]
+	bt.writing = bt.writing[1:]
+	if err := <-f.done; err != nil {
 		return fmt.Errorf("index batch: %w", err)
 	}
-	bt.total += n
+	bt.total += f.n
 	return nil
 }
 
-// finish waits for the batch being written and returns err, or the
+// waitAll waits for every batch being written; it returns the first
+// error.
+func (bt *batcher) waitAll() error {
+	var first error
+	for len(bt.writing) > 0 {
+		if err := bt.wait(); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// finish waits for the batches being written and returns err, or the
 // batch's error if err is nil.
 func (bt *batcher) finish(err error) error {
-	if werr := bt.wait(); err == nil {
+	if werr := bt.waitAll(); err == nil {
 		err = werr
 	}
 	return err
@@ -455,6 +551,7 @@ func (x *Index) update(ctx context.Context, r *archive.Reader, max int) (int, er
 		// log, whose older entries may have been pruned.
 		return fill(ctx, x, r)
 	}
+	defer relaxGC()()
 	bt, err := x.newBatcher()
 	if err != nil {
 		return 0, err
@@ -490,7 +587,7 @@ func (x *Index) update(ctx context.Context, r *archive.Reader, max int) (int, er
 				}
 			}
 		}
-		if max > 0 && bt.total+bt.writingN+bt.n >= max {
+		if max > 0 && bt.total+bt.inFlight()+bt.n >= max {
 			to = pos
 			return errEnough
 		}
@@ -539,10 +636,12 @@ func fill(ctx context.Context, x *Index, r *archive.Reader) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	defer relaxGC()()
 	bt, err := x.newBatcher()
 	if err != nil {
 		return 0, err
 	}
+	bt.parallel = 2
 	for _, kind := range kinds.Names() {
 		err := r.Each(kind, func(rec archive.Record) error {
 			if err := ctx.Err(); err != nil {
@@ -553,8 +652,9 @@ func fill(ctx context.Context, x *Index, r *archive.Reader) (int, error) {
 			}
 			if bt.n >= batchSize {
 				r.ReleaseMapped()
-				// The position is reached only when every record is in.
-				return bt.flush(0)
+				// The position is reached only when every record is in:
+				// until then the batches hold none, and any order will do.
+				return bt.start()
 			}
 			return nil
 		})

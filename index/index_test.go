@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/blevesearch/bleve/v2"
 
 	"github.com/archiver-dev/archiver/archive"
 	"github.com/archiver-dev/archiver/archive/kinds"
@@ -60,7 +59,8 @@ func update(t *testing.T, dir string) int {
 	return n
 }
 
-// search returns the sorted document IDs matching a query string.
+// search returns the sorted document IDs of the index's answer to q: a
+// word of the text, or field:value.
 func search(t *testing.T, dir, q string) []string {
 	t.Helper()
 	x, err := index.Open(dir, index.Options{ReadOnly: true})
@@ -68,14 +68,21 @@ func search(t *testing.T, dir, q string) []string {
 		t.Fatal(err)
 	}
 	defer x.Close()
-	req := bleve.NewSearchRequestOptions(bleve.NewQueryStringQuery(q), 100000, 0, false)
-	res, err := x.Bleve().Search(req)
+	field, value, ok := strings.Cut(q, ":")
+	if !ok {
+		field, value = index.DefaultField, q
+	}
+	iq, err := index.Words(field, value)
+	if err != nil {
+		t.Fatalf("search %q: %v", q, err)
+	}
+	refs, err := x.Search(context.Background(), iq)
 	if err != nil {
 		t.Fatalf("search %q: %v", q, err)
 	}
 	var ids []string
-	for _, h := range res.Hits {
-		ids = append(ids, h.ID)
+	for _, r := range refs {
+		ids = append(ids, index.DocID(r.Kind, r.Key))
 	}
 	sort.Strings(ids)
 	return ids

@@ -55,16 +55,25 @@ func Keyword(field string, values ...string) Query {
 	}
 	qs := make([]bq.Query, 0, len(values))
 	for _, v := range values {
-		qs = append(qs, keywordTerm(field, v))
+		qs = append(qs, keywordQuery(field, v))
 	}
 	q := some(bleve.NewDisjunctionQuery(qs...))
 	q.match = keywordMatch(field, values...)
 	return q
 }
 
-func keywordTerm(field, v string) bq.Query {
-	t := bleve.NewTermQuery(KeywordValue(v))
-	t.SetField(field)
+// keywordQuery matches the value v of the keyword field named field: its
+// term in keywordsField. A name in another case names no field, and
+// matches nothing.
+func keywordQuery(field, v string) bq.Query {
+	prefix, ok := keywordPrefix(field)
+	if !ok {
+		t := bleve.NewTermQuery(KeywordValue(v))
+		t.SetField(field)
+		return t
+	}
+	t := bleve.NewTermQuery(keywordTerm(prefix, v))
+	t.SetField(keywordsField)
 	return t
 }
 
@@ -80,7 +89,7 @@ func Phrase(field, s string) (Query, error) { return words(field, s, true) }
 
 func words(field, s string, phrase bool) (Query, error) {
 	if f, ok := LookupField(field); ok && f.Match == MatchKeyword {
-		q := some(keywordTerm(field, s))
+		q := some(keywordQuery(field, s))
 		q.match = keywordMatch(field, s)
 		return q, nil
 	}
@@ -97,6 +106,7 @@ func words(field, s string, phrase bool) (Query, error) {
 		out := some(q)
 		if field == FieldText {
 			term := terms[0]
+			out = some(withSingleTerms(q, terms))
 			out.match = func(d *matchDoc) bool { return d.hasTerm(term) }
 		}
 		return out, nil
@@ -109,10 +119,28 @@ func words(field, s string, phrase bool) (Query, error) {
 			if err != nil {
 				return Query{}, err
 			}
+			if len(slots) == 1 {
+				// A phrase of one word matches the texts of that word
+				// alone too.
+				out = some(withSingleTerms(q, slots[0]))
+			}
 			out.match = func(d *matchDoc) bool { return d.hasPhrase(slots) }
 		}
 		return out, nil
 	}
+}
+
+// withSingleTerms returns q, a query of the text field, or the documents
+// whose whole text is one of terms, which hold it in keywordsField (see
+// singleTextTerm).
+func withSingleTerms(q bq.Query, terms []string) bq.Query {
+	qs := []bq.Query{q}
+	for _, t := range terms {
+		tq := bleve.NewTermQuery(singleTextPrefix + t)
+		tq.SetField(keywordsField)
+		qs = append(qs, tq)
+	}
+	return bleve.NewDisjunctionQuery(qs...)
 }
 
 // phraseSlots splits s as a phrase query of a text field does: the terms
@@ -143,7 +171,18 @@ func phraseSlots(s string) ([][]string, error) {
 func Regexp(field, pattern string) Query {
 	q := bleve.NewRegexpQuery(pattern)
 	q.SetField(field)
-	out := some(q)
+	var bquery bq.Query = q
+	switch prefix, ok := keywordPrefix(field); {
+	case ok:
+		q = bleve.NewRegexpQuery(keywordRegexp(prefix, pattern))
+		q.SetField(keywordsField)
+		bquery = q
+	case field == FieldText:
+		single := bleve.NewRegexpQuery(keywordRegexp(singleTextPrefix, pattern))
+		single.SetField(keywordsField)
+		bquery = bleve.NewDisjunctionQuery(q, single)
+	}
+	out := some(bquery)
 	if re, err := regexp.Compile(`^(?:` + pattern + `)$`); err == nil {
 		if f, ok := LookupField(field); ok && f.Name == field {
 			out.match = func(d *matchDoc) bool { return d.anyTerm(f, re.MatchString) }
@@ -172,8 +211,23 @@ func CheckRegexp(pattern string) error {
 // ignoring case.
 func Fuzzy(field, w string, distance int) Query {
 	q := bleve.NewFuzzyQuery(strings.ToLower(w))
-	q.SetFuzziness(distance)
 	q.SetField(field)
+	q.SetFuzziness(distance)
+	// The edits between two terms of the same prefix are those between
+	// what follows it.
+	prefixed := func(prefix string) *bq.FuzzyQuery {
+		p := bleve.NewFuzzyQuery(prefix + strings.ToLower(w))
+		p.SetPrefix(len(prefix))
+		p.SetField(keywordsField)
+		p.SetFuzziness(distance)
+		return p
+	}
+	if prefix, ok := keywordPrefix(field); ok {
+		return some(prefixed(prefix))
+	}
+	if field == FieldText {
+		return some(bleve.NewDisjunctionQuery(q, prefixed(singleTextPrefix)))
+	}
 	return some(q)
 }
 

@@ -19,6 +19,11 @@ type StepOptions struct {
 	LockTimeout time.Duration
 }
 
+// stepMergeMax bounds the segments a step makes when it merges before it
+// closes (see mergeIfMany), in documents, so that a step stays short: a
+// merge of 1,000,000 documents takes a few seconds.
+const stepMergeMax = 200_000
+
 // ErrStepSkipped is returned by Step when the index needs more than a
 // bounded step: it is damaged, in another layout, ahead of the archive, or
 // new while the archive already holds more than a few steps' records. The
@@ -47,6 +52,9 @@ func Step(ctx context.Context, dir string, r *archive.Reader, o StepOptions) (n 
 		}
 		return 0, false, err
 	}
+	// A step merges small segments only, so that it stays short; the
+	// update after a sync's last commit merges the rest.
+	x.mergeMax = stepMergeMax
 	defer func() {
 		if cerr := guard(x.Close); err == nil && cerr != nil {
 			err = cerr

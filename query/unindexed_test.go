@@ -47,6 +47,13 @@ func TestUnindexedAnswers(t *testing.T) {
 		{"text regexp of a keyword field", query.Filters{Text: "event:/launch_(failed|end)/"}},
 		{"text phrase and keyword", query.Filters{Text: `"request limit" AND NOT event:LAUNCH_END`}},
 		{"text word with events", query.Filters{Text: "capacity", Events: []string{"LAUNCH_FAILED"}}},
+		{"text word that is an event", query.Filters{Text: "JOB_START"}},
+		{"text word that is an event, not", query.Filters{Text: "NOT job_start AND NOT event:JOB_END"}},
+		{"text phrase of an event and common words", query.Filters{Text: `"the JOB_START"`}},
+		{"text phrase of two events", query.Filters{Text: `"LAUNCH_FAILED JOB_END"`}},
+		{"text regexp of events", query.Filters{Text: "/job_(start|end)/"}},
+		{"text wildcard of events", query.Filters{Text: "launch_*"}},
+		{"text fuzzy word of an event", query.Filters{Text: "JOB_STRAT~2"}},
 	}
 	nonEmpty := 0
 	for _, tc := range tests {
@@ -105,6 +112,18 @@ func TestUnindexedAnswers(t *testing.T) {
 		t.Fatal(err)
 	}
 	sameSet(t, "capacity errors without an index", got, capacity)
+	// A word that is an event finds the records of that event, with the
+	// index and without.
+	started := want(h, func(it item) bool { return it.data["event"] == "JOB_START" || strings.Contains(it.text, "job_start") })
+	for _, f := range []string{"JOB_START", "JOB_STRAT~2", "/job_sta.*/"} {
+		for _, a := range []string{indexed, bare} {
+			got, _, err := ask(t, a, query.Request{Filters: query.Filters{Text: f}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			sameSet(t, f, got, started)
+		}
+	}
 }
 
 func sorted(s []string) []string {

@@ -47,6 +47,11 @@ func Done() {
 }
 
 func release() {
-	debug.SetGCPercent(100)
+	if p := debug.SetGCPercent(100); p != -1 {
+		// An index build set the collector's target meanwhile (package
+		// index): it puts the defaults back when it ends.
+		debug.SetGCPercent(p)
+		return
+	}
 	debug.SetMemoryLimit(math.MaxInt64)
 }

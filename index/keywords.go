@@ -1,0 +1,94 @@
+package index
+
+import (
+	"regexp"
+
+	bindex "github.com/blevesearch/bleve_index_api"
+)
+
+// keywordsField is the one index field that holds the values of every
+// keyword field of a document. Each value is the term made of its field's
+// code, a colon and the value lower-cased (see keywordTerm): `e:launch_failed`
+// for event:LAUNCH_FAILED. bleve does work for every field of every
+// document it adds (analysis, a pass over each field's terms when it
+// builds a segment), and a log item has four keyword fields (jobID, event,
+// serverID, instanceID) of one value or two each.
+const keywordsField = "keywords"
+
+// keywordCodes are the codes of the keyword fields' terms in keywordsField.
+var keywordCodes = map[string]string{
+	FieldJobID:            "j",
+	FieldServerID:         "s",
+	FieldInstanceID:       "i",
+	FieldEvent:            "e",
+	FieldStatus:           "u",
+	FieldType:             "t",
+	FieldInitiatedBy:      "b",
+	FieldReplicationState: "r",
+}
+
+// singleTextPrefix begins the term of keywordsField that holds the whole
+// text of a document when the text is one term (see singleTextTerm): a
+// log item whose text is its event alone, such as JOB_START. Such a
+// document has no text field, and queries of the text field also match
+// these terms (withSingleTerms).
+const singleTextPrefix = "x:"
+
+// keywordPrefix returns the beginning of the terms of the keyword field
+// named name in keywordsField, and whether name is such a field (the
+// name's case counts, as bleve's field names do).
+func keywordPrefix(name string) (string, bool) {
+	code, ok := keywordCodes[name]
+	return code + ":", ok
+}
+
+// keywordTerm is the term of keywordsField that stands for value v of the
+// keyword field whose prefix is prefix.
+func keywordTerm(prefix, v string) string { return prefix + KeywordValue(v) }
+
+// keywordRegexp is the regexp of the terms of keywordsField that stand for
+// the values of the field of prefix that pattern matches whole.
+func keywordRegexp(prefix, pattern string) string {
+	return regexp.QuoteMeta(prefix) + "(?:" + pattern + ")"
+}
+
+// keywordField is the keywordsField of one document, its terms already
+// made: it needs no analyzer.
+type keywordField struct {
+	freqs bindex.TokenFrequencies
+	n     int
+	size  int
+}
+
+// add adds the value v of the keyword field of prefix, if not empty.
+func (f *keywordField) add(prefix, v string) {
+	if v == "" {
+		return
+	}
+	t := keywordTerm(prefix, v)
+	if f.freqs == nil {
+		f.freqs = make(bindex.TokenFrequencies, 4)
+	}
+	if _, ok := f.freqs[t]; ok {
+		return
+	}
+	f.freqs[t] = &bindex.TokenFreq{Term: []byte(t)}
+	f.n++
+	f.size += len(t)
+}
+
+func (f *keywordField) Name() string                         { return keywordsField }
+func (f *keywordField) ArrayPositions() []uint64             { return nil }
+func (f *keywordField) Options() bindex.FieldIndexingOptions { return keywordOptions }
+func (f *keywordField) Analyze()                             {}
+func (f *keywordField) Value() []byte                        { return nil }
+func (f *keywordField) NumPlainTextBytes() uint64            { return uint64(f.size) }
+func (f *keywordField) EncodedFieldType() byte               { return 't' }
+func (f *keywordField) AnalyzedLength() int                  { return f.n }
+func (f *keywordField) AnalyzedTokenFrequencies() bindex.TokenFrequencies {
+	return f.freqs
+}
+
+// Size is about the memory the field takes, as bleve counts it: a map
+// entry, a TokenFreq and the term of each value.
+func (f *keywordField) Size() int { return 64 + f.n*96 + f.size }
