@@ -146,18 +146,22 @@ func (w *Writer) compressBatch(kind Kind, code byte, after []byte) ([]byte, int,
 		if reczip.IsCompressed(v) {
 			continue
 		}
-		sv, ok, err := zt.AppendStored(nil, code, v)
-		if err != nil {
-			return nil, 0, fmt.Errorf("compress %s record %x: %w", kind, k, err)
-		}
-		if ok {
-			puts = append(puts, kv{bytes.Clone(k), sv})
-		}
+		puts = append(puts, kv{bytes.Clone(k), v})
 	}
+	// Every value is read before any is written: the plain ones stay
+	// valid until the first Put.
+	if err := storeCompressed(zt, code, puts); err != nil {
+		return nil, 0, fmt.Errorf("compress %s records: %w", kind, err)
+	}
+	n := 0
 	for _, p := range puts {
+		if !reczip.IsCompressed(p.v) {
+			continue // no smaller compressed: left as it is
+		}
 		if err := b.Put(p.k, p.v); err != nil {
 			return nil, 0, fmt.Errorf("compress %s record %x: %w", kind, p.k, err)
 		}
+		n++
 	}
 	if last == nil {
 		meta, err := w.bucket(migrations.MetaBucket)
@@ -168,7 +172,7 @@ func (w *Writer) compressBatch(kind Kind, code byte, after []byte) ([]byte, int,
 			return nil, 0, err
 		}
 	}
-	return last, len(puts), nil
+	return last, n, nil
 }
 
 // compressedWith returns the dictionary every record of kind stored

@@ -2,6 +2,8 @@ package archive
 
 import (
 	"fmt"
+	"runtime"
+	gosync "sync"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -78,4 +80,61 @@ func (w *Writer) putValue(b *bolt.Bucket, kind Kind, k, v []byte) error {
 		return err
 	}
 	return b.Put(k, sv)
+}
+
+// parallelFrom is the fewest values storeCompressed shares among
+// goroutines; fewer are compressed in line.
+const parallelFrom = 256
+
+// storeCompressed replaces each put's logical value with the value to
+// store for it (compressed with the current dictionary of the kind with
+// code kind, when it has one). Compressing is most of the CPU a write of
+// new records costs, and each value is compressed on its own, so a batch
+// is shared among the machine's cores. Each goroutine cuts its values
+// from an arena of its own; the logical values are left as they are.
+func storeCompressed(zt *reczip.Table, kind byte, puts []kv) error {
+	if id, err := zt.Current(kind); err != nil || id == 0 {
+		return err // nothing to compress with: stored as they are
+	}
+	workers := min(runtime.GOMAXPROCS(0), (len(puts)+parallelFrom-1)/parallelFrom)
+	if workers <= 1 {
+		return compressPuts(zt, kind, puts)
+	}
+	errs := make([]error, workers)
+	var wg gosync.WaitGroup
+	per := (len(puts) + workers - 1) / workers
+	for i := range workers {
+		part := puts[min(i*per, len(puts)):min((i+1)*per, len(puts))]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = compressPuts(zt, kind, part)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// compressPuts is storeCompressed on one goroutine.
+func compressPuts(zt *reczip.Table, kind byte, puts []kv) error {
+	size := 0
+	for _, p := range puts {
+		size += len(p.v) + 16
+	}
+	arena := make([]byte, 0, size)
+	for i := range puts {
+		start := len(arena)
+		var err error
+		if arena, _, err = zt.AppendStored(arena, kind, puts[i].v); err != nil {
+			return fmt.Errorf("record %x: %w", puts[i].k, err)
+		}
+		// A slice cut before the arena grows stays valid.
+		puts[i].v = arena[start:len(arena):len(arena)]
+	}
+	return nil
 }

@@ -411,7 +411,7 @@ func (lb *LogBatches) Put(items []LogItem) ([]Change, error) {
 	// one; a slice cut before the arena grows stays valid.
 	size := 0
 	for i := range items {
-		size += 2*len(items[i].Record.Data) + 256
+		size += len(items[i].Record.Data) + 128
 	}
 	arena := make([]byte, 0, size)
 	cut := func(start int) []byte { return arena[start:len(arena):len(arena)] }
@@ -493,12 +493,11 @@ func (lb *LogBatches) Put(items []LogItem) ([]Change, error) {
 			w.note(OpPut, kinds.DRSJobLogItem, k[:], vb)
 		}
 		// The chain's sum is of the logical value vb; the bucket gets
-		// the stored one.
-		start = len(arena)
-		if arena, _, err = zt.AppendStored(arena, logCode, vb); err != nil {
-			return nil, fmt.Errorf("compress log item %s[%d]: %w", it.Job.JobID, it.Pos, err)
-		}
-		recPuts = append(recPuts, kv{kb, cut(start)})
+		// the stored one, made below.
+		recPuts = append(recPuts, kv{kb, vb})
+	}
+	if err := storeCompressed(zt, logCode, recPuts); err != nil {
+		return nil, fmt.Errorf("compress log items: %w", err)
 	}
 	for _, d := range deletes {
 		if err := b.Delete(d); err != nil {
