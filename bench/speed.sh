@@ -9,7 +9,9 @@
 #   2. queries, start-up and sizes at 1,000,000 log items against SQLite
 #      FTS5, jq and grep over the export, and a Go program that does nothing
 #      (bench/query.sh);
-#   3. the same at 10,000,000 log items beside 1,000,000 (bench/scale.sh).
+#   3. queries started during a first sync of 75,000 log items, and on the
+#      archive of a sync that built no index (bench/firstsyncbench);
+#   4. the same at 10,000,000 log items beside 1,000,000 (bench/scale.sh).
 #
 # Needs what bench/query.sh and bench/scale.sh need (jq, sqlite3 with FTS5,
 # about 17 GB of memory and 10 GB of scratch disk) and about an hour and a
@@ -40,6 +42,10 @@ echo "== reindex throughput"
 
 echo "== 1,000,000 log items"
 WORK=$work/query bash bench/query.sh
+
+echo "== queries during a first sync"
+go build -o "$work/firstsyncbench" ./bench/firstsyncbench
+"$work/firstsyncbench" -archiver "archiver=$work/query/archiver" -log-items 75000 -runs 5 -unindexed-runs 3
 
 echo "== 10,000,000 log items beside 1,000,000"
 mkdir -p "$work/scale"
