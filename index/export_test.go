@@ -35,3 +35,11 @@ func BuildBothWays(rec archive.Record) (scan Document, scanned bool, decoded Doc
 	decoded, err = decodedDocument(rec, rule, d)
 	return scan, scanned, decoded, err
 }
+
+// SetFirstPage makes each ask for n matches at once, until the returned
+// function puts the size back.
+func SetFirstPage(n int) func() {
+	was := firstPage
+	firstPage = n
+	return func() { firstPage = was }
+}

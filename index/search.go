@@ -387,6 +387,12 @@ func (x *Index) Search(ctx context.Context, q Query) ([]Ref, error) {
 
 // each calls fn with the ID of every document q matches, in ID order. It
 // returns fn's errors, and bleve's unwrapped.
+//
+// An answer of up to firstPage documents is asked for unscored and
+// unsorted, in one pass over the matches, and sorted here: sorting by ID
+// in bleve loads the ID of every match to compare it, and each further
+// page passes over every match again. Larger answers are read in pages of
+// that size sorted by ID, so that memory stays bounded.
 func (x *Index) each(ctx context.Context, q Query, fn func(id string) error) error {
 	var bquery bq.Query
 	switch q.reach {
@@ -397,10 +403,30 @@ func (x *Index) each(ctx context.Context, q Query, fn func(id string) error) err
 	default:
 		bquery = q.q
 	}
-	const page = 10000
+	req := bleve.NewSearchRequestOptions(bquery, firstPage, 0, false)
+	req.Score = bleve.ScoreNone
+	res, err := x.bi.SearchInContext(ctx, req)
+	if err != nil {
+		return err
+	}
+	// With no score, bleve stops at the page's size: a full page may not
+	// be all.
+	if len(res.Hits) < firstPage {
+		ids := make([]string, len(res.Hits))
+		for i, h := range res.Hits {
+			ids[i] = h.ID
+		}
+		slices.Sort(ids)
+		for _, id := range ids {
+			if err := fn(id); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	var after []string
 	for {
-		req := bleve.NewSearchRequestOptions(bquery, page, 0, false)
+		req := bleve.NewSearchRequestOptions(bquery, firstPage, 0, false)
 		req.SortBy([]string{"_id"})
 		req.SearchAfter = after
 		res, err := x.bi.SearchInContext(ctx, req)
@@ -412,12 +438,15 @@ func (x *Index) each(ctx context.Context, q Query, fn func(id string) error) err
 				return err
 			}
 		}
-		if len(res.Hits) < page {
+		if len(res.Hits) < firstPage {
 			return nil
 		}
 		after = []string{res.Hits[len(res.Hits)-1].ID}
 	}
 }
+
+// firstPage is the most matches each asks for at once.
+var firstPage = 100000
 
 // matchDoc is a document being matched without an index, with the terms
 // of its text once they are needed.

@@ -3,6 +3,7 @@ package index_test
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"testing"
 
 	"github.com/archiver-dev/archiver/archive"
@@ -115,4 +116,75 @@ func TestSearchAndLag(t *testing.T) {
 		t.Errorf("lag after the update: %+v", l)
 	}
 	check("after the update")
+}
+
+// TestSearchOrderAcrossPages: the index's answers are the same records in
+// document ID order whether they fit the first request unsorted or are
+// read in pages sorted by ID, including pages that end exactly at the
+// last match.
+func TestSearchOrderAcrossPages(t *testing.T) {
+	ctx := context.Background()
+	emu := archivetest.Emulator(t, emulator.Options{Seed: 31, Jobs: 40})
+	dir := archivetest.Dir(t)
+	syncOnce(t, dir, emu)
+	failed := 0
+	for _, id := range emu.JobIDs() {
+		for _, raw := range emu.JobLog(id) {
+			var li struct{ Event string }
+			json.Unmarshal(raw, &li)
+			if li.Event == "LAUNCH_FAILED" {
+				failed++
+			}
+		}
+	}
+	if failed < 3 {
+		t.Fatalf("%d LAUNCH_FAILED items; the test proves little", failed)
+	}
+	st := archivetest.Open(t, dir)
+	x, err := index.Open(dir, index.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	if err := st.View(func(r *archive.Reader) error { _, err := x.Update(ctx, r); return err }); err != nil {
+		t.Fatal(err)
+	}
+	total, err := x.Count()
+	if err != nil {
+		t.Fatal(err)
+	}
+	queries := []struct {
+		name string
+		q    index.Query
+		want int
+	}{
+		{"keyword", index.Keyword(index.FieldEvent, "launch_failed"), failed},
+		{"everything", index.All(), int(total)},
+	}
+	for _, qq := range queries {
+		var first []string
+		for _, page := range []int{100000, qq.want, qq.want - 1, 2, 1} {
+			restore := index.SetFirstPage(page)
+			refs, err := x.Search(ctx, qq.q)
+			restore()
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids := make([]string, len(refs))
+			for i, r := range refs {
+				ids[i] = index.DocID(r.Kind, r.Key)
+			}
+			if len(ids) != qq.want {
+				t.Errorf("%s, page %d: %d records, want %d", qq.name, page, len(ids), qq.want)
+			}
+			if !slices.IsSorted(ids) {
+				t.Errorf("%s, page %d: not in document ID order", qq.name, page)
+			}
+			if first == nil {
+				first = ids
+			} else if !slices.Equal(ids, first) {
+				t.Errorf("%s, page %d: other records than with one request", qq.name, page)
+			}
+		}
+	}
 }
