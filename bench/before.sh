@@ -11,7 +11,7 @@
 # BEFORE_REINDEX and BEFORE_ARCHIVE are the earlier revisions of the two
 # parts; either left empty skips its part. ARCHIVE, if set, is the
 # 1,000,000-item archive of this build (bench/query.sh's WORK/archive) to
-# reuse. Needs git, and about 20 minutes on 2 CPUs; run it on an otherwise
+# reuse. Needs git, and about 5 minutes on 2 CPUs; run it on an otherwise
 # idle machine. WORK, the scratch directory, is kept when set.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -8,7 +8,7 @@
 # asked for its first 2,000 records, an answer of one size in both.
 #
 # Needs about 17 GB of memory (the emulator holds the whole history), 8 GB
-# of scratch disk and an hour on 2 CPUs; run it on an otherwise idle
+# of scratch disk and about 20 minutes on 2 CPUs; run it on an otherwise idle
 # machine. SMALL and LARGE are the jobs of the two histories (default 10000
 # and 100000); WORK, the scratch directory, is kept when set; RUNS is the
 # timed runs of each question.

@@ -14,8 +14,8 @@
 #   4. the same at 10,000,000 log items beside 1,000,000 (bench/scale.sh).
 #
 # Needs what bench/query.sh and bench/scale.sh need (jq, sqlite3 with FTS5,
-# about 17 GB of memory and 10 GB of scratch disk) and about an hour and a
-# half on 2 CPUs; run it on an otherwise idle machine. WORK, the scratch
+# about 17 GB of memory and 10 GB of scratch disk) and about half an hour
+# on 2 CPUs; run it on an otherwise idle machine. WORK, the scratch
 # directory, is kept when set; RUNS is the runs of each syncbench mode.
 set -euo pipefail
 cd "$(dirname "$0")/.."

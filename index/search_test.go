@@ -20,16 +20,7 @@ func TestSearchAndLag(t *testing.T) {
 	emu := archivetest.Emulator(t, emulator.Options{Seed: 29, Jobs: 60})
 	dir := archivetest.Dir(t)
 	syncOnce(t, dir, emu)
-	failed := 0
-	for _, id := range emu.JobIDs() {
-		for _, raw := range emu.JobLog(id) {
-			var li struct{ Event string }
-			json.Unmarshal(raw, &li)
-			if li.Event == "LAUNCH_FAILED" {
-				failed++
-			}
-		}
-	}
+	failed := launchFailed(emu)
 	if failed == 0 {
 		t.Fatal("no LAUNCH_FAILED item; the test proves nothing")
 	}
@@ -118,15 +109,8 @@ func TestSearchAndLag(t *testing.T) {
 	check("after the update")
 }
 
-// TestSearchOrderAcrossPages: the index's answers are the same records in
-// document ID order whether they fit the first request unsorted or are
-// read in pages sorted by ID, including pages that end exactly at the
-// last match.
-func TestSearchOrderAcrossPages(t *testing.T) {
-	ctx := context.Background()
-	emu := archivetest.Emulator(t, emulator.Options{Seed: 31, Jobs: 40})
-	dir := archivetest.Dir(t)
-	syncOnce(t, dir, emu)
+// launchFailed counts the LAUNCH_FAILED items of the emulator's job logs.
+func launchFailed(emu *emulator.Server) int {
 	failed := 0
 	for _, id := range emu.JobIDs() {
 		for _, raw := range emu.JobLog(id) {
@@ -137,6 +121,19 @@ func TestSearchOrderAcrossPages(t *testing.T) {
 			}
 		}
 	}
+	return failed
+}
+
+// TestSearchOrderAcrossPages: the index's answers are the same records in
+// document ID order whether they fit the first request unsorted or are
+// read in pages sorted by ID, including pages that end exactly at the
+// last match.
+func TestSearchOrderAcrossPages(t *testing.T) {
+	ctx := context.Background()
+	emu := archivetest.Emulator(t, emulator.Options{Seed: 31, Jobs: 40})
+	dir := archivetest.Dir(t)
+	syncOnce(t, dir, emu)
+	failed := launchFailed(emu)
 	if failed < 3 {
 		t.Fatalf("%d LAUNCH_FAILED items; the test proves little", failed)
 	}
