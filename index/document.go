@@ -80,10 +80,10 @@ var textKeys = map[string]bool{
 	"event": true,
 }
 
-// NewDocument extracts the indexed fields of rec.
-func NewDocument(rec archive.Record) (Document, error) {
-	// A job's own ID, or the job of a log item; other records (a snapshot
-	// naming its last launch, say) belong to no job.
+// documentBase returns the index rule of rec's kind and its document
+// before its fields are read: a job's own ID, or the job of a log item;
+// other records (a snapshot naming its last launch, say) belong to no job.
+func documentBase(rec archive.Record) (kinds.IndexRule, Document) {
 	rule := kinds.IndexRule{}
 	if spec := kinds.Of(rec.Kind); spec != nil {
 		rule = spec.Index
@@ -92,6 +92,12 @@ func NewDocument(rec archive.Record) (Document, error) {
 	if rule.OwnJob {
 		d.JobID = rec.ID
 	}
+	return rule, d
+}
+
+// NewDocument extracts the indexed fields of rec.
+func NewDocument(rec archive.Record) (Document, error) {
+	rule, d := documentBase(rec)
 	if rule.Text == nil {
 		if sd, ok := scanDocument(rec, rule, d); ok {
 			return sd, nil

@@ -4,7 +4,6 @@ import (
 	"github.com/blevesearch/bleve/v2"
 
 	"github.com/archiver-dev/archiver/archive"
-	"github.com/archiver-dev/archiver/archive/kinds"
 )
 
 // Bleve returns the underlying bleve index, for tests that damage or
@@ -21,14 +20,7 @@ func ThroughMemory(q Query) Query { q.match = nil; return q }
 // BuildBothWays builds rec's document by the one-pass scan and by
 // decoding; scanned is false when the scan left rec to decoding.
 func BuildBothWays(rec archive.Record) (scan Document, scanned bool, decoded Document, err error) {
-	rule := kinds.IndexRule{}
-	if spec := kinds.Of(rec.Kind); spec != nil {
-		rule = spec.Index
-	}
-	d := Document{JobID: rec.JobID}
-	if rule.OwnJob {
-		d.JobID = rec.ID
-	}
+	rule, d := documentBase(rec)
 	if rule.Text == nil {
 		scan, scanned = scanDocument(rec, rule, d)
 	}
