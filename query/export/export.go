@@ -334,6 +334,82 @@ func (rw *recordWriter) close() {
 }
 
 func writeRecords(ctx context.Context, r *archive.Reader, rw *recordWriter, m *Manifest, keep func(archive.Record) bool) error {
+	var err error
+	if rw.tree != nil {
+		// Proofs read the archive as each record is written: one
+		// goroutine does both.
+		err = readRecords(ctx, r, keep, func(rec archive.Record) error { rw.put(rec); return nil })
+	} else {
+		err = pipeRecords(ctx, r, keep, rw.put)
+	}
+	if err != nil {
+		return err
+	}
+	rw.close()
+	m.Records = rw.n
+	return nil
+}
+
+// pipeBatch is how many records pipeRecords hands over at once.
+const pipeBatch = 512
+
+// pipeRecords is readRecords on a goroutine of its own, handing the
+// records over in batches to put, which runs on the caller's: reading
+// (and decompressing) the next records overlaps writing and hashing the
+// ones before. Only the reading goroutine uses r, and it has ended when
+// pipeRecords returns.
+func pipeRecords(ctx context.Context, r *archive.Reader, keep func(archive.Record) bool, put func(archive.Record)) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	batches := make(chan []archive.Record, 4)
+	errc := make(chan error, 1)
+	go func() {
+		defer close(batches)
+		batch := make([]archive.Record, 0, pipeBatch)
+		send := func() error {
+			select {
+			case batches <- batch:
+				batch = make([]archive.Record, 0, pipeBatch)
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		err := readRecords(ctx, r, keep, func(rec archive.Record) error {
+			batch = append(batch, rec)
+			if len(batch) < pipeBatch {
+				return nil
+			}
+			return send()
+		})
+		if err == nil && len(batch) > 0 {
+			err = send()
+		}
+		errc <- err
+	}()
+	// Once the context is done the batches still sent are skipped, not
+	// written; the reader is waited for either way, since r is only
+	// valid until the caller's transaction ends.
+	skipped := false
+	for batch := range batches {
+		if ctx.Err() != nil {
+			skipped = true
+			continue
+		}
+		for _, rec := range batch {
+			put(rec)
+		}
+	}
+	err := <-errc
+	if err == nil && skipped {
+		err = fmt.Errorf("export: %w", ctx.Err())
+	}
+	return err
+}
+
+// readRecords calls fn with every record keep accepts, in export order:
+// each job followed by its log, then the records of every other kind.
+func readRecords(ctx context.Context, r *archive.Reader, keep func(archive.Record) bool, fn func(archive.Record) error) error {
 	written := map[archive.Key]bool{}
 	err := r.Each(kinds.DRSJob, func(job archive.Record) error {
 		if err := ctx.Err(); err != nil {
@@ -342,14 +418,16 @@ func writeRecords(ctx context.Context, r *archive.Reader, rw *recordWriter, m *M
 		if !keep(job) {
 			return nil
 		}
-		rw.put(job)
+		if err := fn(job); err != nil {
+			return err
+		}
 		ref := archive.JobRef{JobID: job.ID, Region: job.Region, Account: job.Account}
 		err := r.JobLog(ref, func(it archive.Record) error {
-			if keep(it) {
-				rw.put(it)
-				written[it.Key] = true
+			if !keep(it) {
+				return nil
 			}
-			return nil
+			written[it.Key] = true
+			return fn(it)
 		})
 		if err != nil {
 			return fmt.Errorf("export log of job %s: %w", job.ID, err)
@@ -368,7 +446,7 @@ func writeRecords(ctx context.Context, r *archive.Reader, rw *recordWriter, m *M
 				return err
 			}
 			if !written[rec.Key] && keep(rec) {
-				rw.put(rec)
+				return fn(rec)
 			}
 			return nil
 		})
@@ -376,8 +454,6 @@ func writeRecords(ctx context.Context, r *archive.Reader, rw *recordWriter, m *M
 			return fmt.Errorf("export: %w", err)
 		}
 	}
-	rw.close()
-	m.Records = rw.n
 	return nil
 }
 
