@@ -25,6 +25,8 @@ type Reader struct {
 	// zt is the compression dictionaries as tx sees them (see values.go),
 	// read when first needed.
 	zt *reczip.Table
+	// blocks holds the block read last (see blocks.go).
+	blocks blockCache
 }
 
 func (r *Reader) bucket(name string) (*bolt.Bucket, error) {
@@ -45,7 +47,7 @@ func (r *Reader) bucket(name string) (*bolt.Bucket, error) {
 // Other buckets (identities, job logs) are written all over their key
 // space and keep room for what comes.
 func fillPercent(name string) float64 {
-	if name == bucketChanges || kinds.Of(Kind(name)) != nil {
+	if name == bucketChanges || name == reczip.BlocksBucket || kinds.Of(Kind(name)) != nil {
 		return 1
 	}
 	return 0.9

@@ -77,7 +77,7 @@ func (w *Writer) put(b *bolt.Bucket, rec *Record) (Key, error) {
 // the record now has.
 func (w *Writer) replace(b *bolt.Bucket, old Key, rec *Record) (Key, error) {
 	if old.Time().UnixNano() != rec.Time.UnixNano() {
-		if err := b.Delete(old[:]); err != nil {
+		if err := w.deleteRecord(b, old[:]); err != nil {
 			return old, fmt.Errorf("move %s record %s: %w", rec.Kind, rec.name(), err)
 		}
 		w.note(OpDelete, rec.Kind, old[:], nil)
@@ -403,7 +403,6 @@ func (lb *LogBatches) Put(items []LogItem) ([]Change, error) {
 	if err != nil {
 		return nil, err
 	}
-	zt := w.dicts()
 	changes := make([]Change, len(items))
 	recPuts := make([]kv, 0, len(items))
 	var deletes [][]byte
@@ -433,6 +432,7 @@ func (lb *LogBatches) Put(items []LogItem) ([]Change, error) {
 		rec.Pos = &p
 		var old Key
 		var prev *Record
+		var prevRaw []byte
 		if it.Pos < n {
 			copy(old[:], list[it.Pos*KeyLen:])
 			raw := b.Get(old[:])
@@ -444,6 +444,7 @@ func (lb *LogBatches) Put(items []LogItem) ([]Change, error) {
 				return nil, err
 			}
 			prev = &r
+			prevRaw = raw
 		}
 		var k Key
 		switch {
@@ -473,6 +474,12 @@ func (lb *LogBatches) Put(items []LogItem) ([]Change, error) {
 				}
 			}
 		}
+		if prev != nil && k == old {
+			// Written over: it no longer holds its place in a block.
+			if err := w.release(prevRaw); err != nil {
+				return nil, err
+			}
+		}
 		if it.Pos < n {
 			copy(list[it.Pos*KeyLen:], k[:])
 		} else {
@@ -496,11 +503,11 @@ func (lb *LogBatches) Put(items []LogItem) ([]Change, error) {
 		// the stored one, made below.
 		recPuts = append(recPuts, kv{kb, vb})
 	}
-	if err := storeCompressed(zt, logCode, recPuts); err != nil {
+	if err := w.storeBlocks(logCode, recPuts); err != nil {
 		return nil, fmt.Errorf("compress log items: %w", err)
 	}
 	for _, d := range deletes {
-		if err := b.Delete(d); err != nil {
+		if err := w.deleteRecord(b, d); err != nil {
 			return nil, fmt.Errorf("replace log item: %w", err)
 		}
 		w.note(OpDelete, kinds.DRSJobLogItem, d, nil)
@@ -577,7 +584,7 @@ func (w *Writer) TrimLog(j JobRef, n int) (int, error) {
 	doomed := append([]byte(nil), list[n*KeyLen:]...)
 	kept := append([]byte(nil), list[:n*KeyLen]...)
 	for i := 0; i < len(doomed); i += KeyLen {
-		if err := b.Delete(doomed[i : i+KeyLen]); err != nil {
+		if err := w.deleteRecord(b, doomed[i:i+KeyLen]); err != nil {
 			return 0, fmt.Errorf("trim log of %s: %w", j.JobID, err)
 		}
 		w.note(OpDelete, kinds.DRSJobLogItem, doomed[i:i+KeyLen], nil)

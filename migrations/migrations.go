@@ -148,6 +148,12 @@ var steps = []Step{
 		Desc:    "add the bucket of compression dictionaries: records may from now on be stored compressed with a dictionary of their kind, which older archivers cannot read (migrate then compresses the records already archived, in bounded transactions)",
 		Apply:   v14CompressedRecords,
 	},
+	{
+		Version: 15,
+		Name:    "log-item-blocks",
+		Desc:    "add the bucket of blocks: log items written together may from now on be stored compressed together in blocks, which older archivers cannot read",
+		Apply:   v15LogItemBlocks,
+	},
 }
 
 // Steps returns every known step in order.
@@ -819,6 +825,15 @@ func v9CompactData(tx *bolt.Tx) error {
 // after the step, in bounded transactions (archive.CompressRecords), not
 // in the schema's one transaction. The bucket name is spelled out: this
 // step must do the same thing forever.
+// v15LogItemBlocks adds the bucket of blocks of log items compressed
+// together (package reczip); records already archived stay as they are.
+func v15LogItemBlocks(tx *bolt.Tx) error {
+	if _, err := tx.CreateBucketIfNotExists([]byte("blocks")); err != nil {
+		return fmt.Errorf("create bucket blocks: %w", err)
+	}
+	return nil
+}
+
 func v14CompressedRecords(tx *bolt.Tx) error {
 	if _, err := tx.CreateBucketIfNotExists([]byte("dicts")); err != nil {
 		return fmt.Errorf("create bucket dicts: %w", err)
