@@ -639,7 +639,7 @@ func v13StatesAndMarkings(tx *bolt.Tx) error {
 		}
 		head = h
 	}
-	entry, head := chain.AppendEntry(nil, head, links)
+	entry, head := chain.AppendPlainEntry(nil, head, links)
 	seq, err := changes.NextSequence()
 	if err != nil {
 		return err
@@ -713,7 +713,7 @@ func v6HashChain(tx *bolt.Tx) error {
 	if len(links) == 0 {
 		return nil
 	}
-	entry, head := chain.AppendEntry(nil, chain.Head{}, links)
+	entry, head := chain.AppendPlainEntry(nil, chain.Head{}, links)
 	seq, err := changes.NextSequence()
 	if err != nil {
 		return err
@@ -806,7 +806,7 @@ func v9CompactData(tx *bolt.Tx) error {
 			return fmt.Errorf("hash chain head: %w", err)
 		}
 	}
-	entry, head := chain.AppendEntry(nil, head, links)
+	entry, head := chain.AppendPlainEntry(nil, head, links)
 	seq, err := changes.NextSequence()
 	if err != nil {
 		return err
