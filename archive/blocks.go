@@ -24,17 +24,27 @@ func inBlocks(kind Kind) bool {
 	return spec != nil && spec.Class == kinds.LogItem
 }
 
-// blockCache holds the records of the block a Reader read last: records
-// are mostly read in key order, and a block's records are neighbours.
+// blockCache holds the records of the blocks a Reader read last. Records
+// are mostly read in key order, which is time order: a block's records
+// are neighbours there, among those of the few other jobs logging at the
+// same time, so a few blocks cover a read in key order.
 type blockCache struct {
-	mu   gosync.Mutex
+	mu gosync.Mutex
+	// recent holds the blocks, the latest read first.
+	recent [blockCacheSize]cachedBlock
+}
+
+// blockCacheSize is how many blocks a Reader keeps.
+const blockCacheSize = 8
+
+type cachedBlock struct {
 	id   uint64
 	recs [][]byte
 }
 
 // blockRecord returns the logical value of the record at key k whose
-// stored value v refers to a block. It is a slice of a buffer no later
-// read reuses.
+// stored value v refers to a block: a slice of the block's records as the
+// cache holds them, to be copied by a caller that keeps or changes it.
 func (r *Reader) blockRecord(k, v []byte) ([]byte, error) {
 	id, i, err := reczip.ParseRef(v)
 	if err != nil {
@@ -52,10 +62,15 @@ func (r *Reader) blockRecord(k, v []byte) ([]byte, error) {
 
 // block returns the records of block id.
 func (r *Reader) block(id uint64) ([][]byte, error) {
-	r.blocks.mu.Lock()
-	defer r.blocks.mu.Unlock()
-	if r.blocks.id == id && r.blocks.recs != nil {
-		return r.blocks.recs, nil
+	c := &r.blocks
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i := range c.recent {
+		if e := c.recent[i]; e.id == id && e.recs != nil {
+			copy(c.recent[1:i+1], c.recent[:i])
+			c.recent[0] = e
+			return e.recs, nil
+		}
 	}
 	b := r.tx.Bucket([]byte(reczip.BlocksBucket))
 	if b == nil {
@@ -69,16 +84,20 @@ func (r *Reader) block(id uint64) ([][]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("block %d: %w", id, err)
 	}
-	r.blocks.id, r.blocks.recs = id, recs
+	copy(c.recent[1:], c.recent[:blockCacheSize-1])
+	c.recent[0] = cachedBlock{id, recs}
 	return recs, nil
 }
 
 // forgetBlock drops block id from the cache.
 func (r *Reader) forgetBlock(id uint64) {
-	r.blocks.mu.Lock()
-	defer r.blocks.mu.Unlock()
-	if r.blocks.id == id {
-		r.blocks.id, r.blocks.recs = 0, nil
+	c := &r.blocks
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i := range c.recent {
+		if c.recent[i].id == id {
+			c.recent[i] = cachedBlock{}
+		}
 	}
 }
 

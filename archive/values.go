@@ -28,8 +28,9 @@ func (r *Reader) dicts() *reczip.Table {
 // naming the record.
 func (r *Reader) logical(k, v []byte) (out []byte, fresh bool, err error) {
 	if reczip.IsRef(v) {
+		// A slice of a cached block: shared, not the caller's to keep.
 		out, err = r.blockRecord(k, v)
-		return out, err == nil, err
+		return out, false, err
 	}
 	if !reczip.IsCompressed(v) {
 		return v, false, nil
@@ -48,7 +49,7 @@ func (r *Reader) decode(k, v []byte) (Record, error) {
 		if err != nil {
 			return Record{}, fmt.Errorf("decode record %x: %w", k, err)
 		}
-		return decodeRecord(k, lv, true)
+		return decodeRecord(k, lv, false)
 	}
 	return decodeValue(r.dicts(), k, v, false)
 }
