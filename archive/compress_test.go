@@ -405,8 +405,9 @@ func TestCompressionStoppedMidway(t *testing.T) {
 	checkLogs(t, dir, want)
 
 	// The records gave up most of their pages: the file counts as sparse
-	// and is rewritten, once.
-	defer archive.SetSparse(0.15, 0)()
+	// and is rewritten, once. (A file just rewritten keeps a couple of free
+	// pages of bbolt's own, some 15% of a file this small.)
+	defer archive.SetSparse(0.2, 0)()
 	usedBefore := usedBytes(t, dir)
 	if _, _, done, err := archive.CompactSparseFile(context.Background(), dir, archive.Options{}); err != nil || !done {
 		t.Fatalf("sparse file: rewritten %v, %v; want it rewritten", done, err)
@@ -546,8 +547,8 @@ func TestSchema13Compressed(t *testing.T) {
 		t.Fatal(err)
 	}
 	from, done, err := archive.Migrate(context.Background(), dir, archive.Options{})
-	if err != nil || from != 13 || len(done) != 1 || done[0].Version != 14 {
-		t.Fatalf("migrate: from %d, steps %v, %v; want step 14 applied to schema 13", from, done, err)
+	if err != nil || from != 13 || len(done) == 0 || done[0].Version != 14 {
+		t.Fatalf("migrate: from %d, steps %v, %v; want step 14 applied to schema 13 first", from, done, err)
 	}
 	plain, _ := storedForms(t, dir, kinds.DRSJobLogItem)
 	if plain < reczip.MinSamples {

@@ -19,6 +19,7 @@ import (
 	"github.com/transparency-dev/merkle/rfc6962"
 
 	"github.com/archiver-dev/archiver/internal/chain"
+	"github.com/archiver-dev/archiver/internal/joblist"
 	"github.com/archiver-dev/archiver/internal/recfmt"
 )
 
@@ -147,6 +148,12 @@ var steps = []Step{
 		Name:    "compressed-records",
 		Desc:    "add the bucket of compression dictionaries: records may from now on be stored compressed with a dictionary of their kind, which older archivers cannot read (migrate then compresses the records already archived, in bounded transactions)",
 		Apply:   v14CompressedRecords,
+	},
+	{
+		Version: 15,
+		Name:    "packed-job-logs",
+		Desc:    "pack each job's entry of the job-log index: its record keys stored as differences from the key before, about 5 bytes a key instead of 16",
+		Apply:   v15PackJobLogs,
 	},
 }
 
@@ -822,6 +829,45 @@ func v9CompactData(tx *bolt.Tx) error {
 func v14CompressedRecords(tx *bolt.Tx) error {
 	if _, err := tx.CreateBucketIfNotExists([]byte("dicts")); err != nil {
 		return fmt.Errorf("create bucket dicts: %w", err)
+	}
+	return nil
+}
+
+// v15PackJobLogs rewrites every entry of the job-log index from a list of
+// raw 16-byte record keys (schemas 4 to 14) to the packed layout of
+// package joblist; the keys, their order, and the entry's key stay. A
+// packed entry is never a multiple of 16 bytes long, so an entry that is
+// already packed is told apart and kept (once it is checked to decode):
+// running the step again changes nothing. The bucket name is spelled
+// out: this step must do the same thing forever.
+func v15PackJobLogs(tx *bolt.Tx) error {
+	b := tx.Bucket([]byte("joblog"))
+	if b == nil {
+		return fmt.Errorf("no joblog bucket")
+	}
+	var keys, vals [][]byte
+	err := b.ForEach(func(k, v []byte) error {
+		if joblist.IsPacked(v) {
+			if _, err := joblist.Decode[[16]byte](nil, v); err != nil {
+				return fmt.Errorf("job-log index entry %q: %w", k, err)
+			}
+			return nil
+		}
+		list := make([][16]byte, len(v)/16)
+		for i := range list {
+			list[i] = [16]byte(v[i*16:])
+		}
+		keys = append(keys, bytes.Clone(k))
+		vals = append(vals, joblist.Append(nil, list))
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for i := range keys {
+		if err := b.Put(keys[i], vals[i]); err != nil {
+			return fmt.Errorf("job-log index entry %q: %w", keys[i], err)
+		}
 	}
 	return nil
 }

@@ -28,6 +28,7 @@ import (
 var schemaFixtures = []string{
 	"schema1.db", "schema2.db", "schema3.db", "schema4.db", "schema5.db", "schema6.db",
 	"schema7.db", "schema8-before-step7.db", "schema8.db", "schema9.db", "schema10.db", "schema11.db", "schema12.db", "schema13.db",
+	"schema14.db",
 }
 
 // TestEverySchemaHasAFixture: every schema version below the one this
