@@ -25,14 +25,14 @@ import (
 
 // schemaFixtures are archives as every schema version main has written
 // laid them out (see migrations/testdata/gen and gen/schemas), with the
-// schema-8 file of the main that had step 8 before step 7. schema14.db is
-// schema13.db as the archiver of schema 14 left it after 'migrate' and
-// compressing its records, one by one, with dictionaries trained from
-// them.
+// schema-8 file of the main that had step 8 before step 7, and
+// schema14-compressed.db: schema13.db as the archiver of schema 14 left it
+// after 'migrate' and compressing its records, one by one, with
+// dictionaries trained from them.
 var schemaFixtures = []string{
 	"schema1.db", "schema2.db", "schema3.db", "schema4.db", "schema5.db", "schema6.db",
 	"schema7.db", "schema8-before-step7.db", "schema8.db", "schema9.db", "schema10.db", "schema11.db", "schema12.db", "schema13.db",
-	"schema14.db",
+	"schema14.db", "schema14-compressed.db",
 }
 
 // TestEverySchemaHasAFixture: every schema version below the one this

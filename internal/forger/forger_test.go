@@ -20,6 +20,7 @@ import (
 	"github.com/archiver-dev/archiver/archive/checkpoint"
 	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/internal/chain"
+	"github.com/archiver-dev/archiver/internal/joblist"
 	"github.com/archiver-dev/archiver/internal/recfmt"
 	"github.com/archiver-dev/archiver/internal/reczip"
 	"github.com/archiver-dev/archiver/migrations"
@@ -27,8 +28,8 @@ import (
 
 // The buckets and meta keys the forger rewrites, spelled out as the
 // layout's documentation (archive/mutation.go, archive/tlog.go,
-// archive/deleted.go, archive/reader.go) gives them: an insider reads them
-// there too.
+// archive/deleted.go, archive/reader.go, archive/joblist.go) gives them: an
+// insider reads them there too.
 const (
 	bucketChanges  = "changes"
 	bucketIDs      = "ids"
@@ -451,16 +452,30 @@ func (f *forger) deleteRecord(r record) error {
 	return ids.Put(ident, append(other, v[chain.KeyLen:]...))
 }
 
+// keyArrays returns the record keys of list as arrays.
+func keyArrays(list [][]byte) [][chain.KeyLen]byte {
+	out := make([][chain.KeyLen]byte, len(list))
+	for i, k := range list {
+		out[i] = [chain.KeyLen]byte(k)
+	}
+	return out
+}
+
 // relist rewrites the log of the job of item h with edit, renumbers every
 // item whose position moved (a new value, so a new latest link), and keeps
 // the job's state's count of items.
 func (f *forger) relist(h recfmt.Header, edit func(list [][]byte) ([][]byte, error)) error {
 	idx := f.bucket(bucketJobLog)
 	jk := jobKey(h)
-	raw := idx.Get(jk)
 	var list [][]byte
-	for i := 0; i+chain.KeyLen <= len(raw); i += chain.KeyLen {
-		list = append(list, bytes.Clone(raw[i:i+chain.KeyLen]))
+	if raw := idx.Get(jk); raw != nil {
+		keys, err := joblist.Decode[[chain.KeyLen]byte](nil, raw)
+		if err != nil {
+			return err
+		}
+		for _, k := range keys {
+			list = append(list, bytes.Clone(k[:]))
+		}
 	}
 	list, err := edit(list)
 	if err != nil {
@@ -491,7 +506,7 @@ func (f *forger) relist(h recfmt.Header, edit func(list [][]byte) ([][]byte, err
 		if err := idx.Delete(jk); err != nil {
 			return err
 		}
-	} else if err := idx.Put(jk, bytes.Join(list, nil)); err != nil {
+	} else if err := idx.Put(jk, joblist.Append(nil, keyArrays(list))); err != nil {
 		return err
 	}
 	states := f.bucket(bucketJobState)
