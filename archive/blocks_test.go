@@ -237,23 +237,7 @@ func TestDamagedBlock(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			st, err := archive.Open(t.Context(), dir, archive.Options{ReadOnly: true})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer st.Close()
-			var problems []string
-			var readErr error
-			err = st.View(func(r *archive.Reader) error {
-				if _, err := r.VerifyChain(func(err error) { problems = append(problems, err.Error()) }); err != nil {
-					return err
-				}
-				readErr = r.Each(kinds.DRSJobLogItem, func(archive.Record) error { return nil })
-				return nil
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
+			problems, readErr := verifyAndRead(t, dir)
 			found := false
 			for _, p := range problems {
 				found = found || strings.Contains(p, report)

@@ -511,23 +511,7 @@ func TestDamagedCompressedRecord(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			st, err := archive.Open(context.Background(), dir, archive.Options{ReadOnly: true})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer st.Close()
-			var problems []string
-			var readErr error
-			err = st.View(func(r *archive.Reader) error {
-				if _, err := r.VerifyChain(func(err error) { problems = append(problems, err.Error()) }); err != nil {
-					return err
-				}
-				readErr = r.Each(kinds.DRSJobLogItem, func(archive.Record) error { return nil })
-				return nil
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
+			problems, readErr := verifyAndRead(t, dir)
 			name := fmt.Sprintf("%x", victim)
 			if len(problems) != 1 || !strings.Contains(problems[0], name) {
 				t.Errorf("verify found %q; want one problem naming record %s", problems, name)
@@ -540,6 +524,29 @@ func TestDamagedCompressedRecord(t *testing.T) {
 			}
 		})
 	}
+}
+
+// verifyAndRead runs verify's checks of the chain on the archive in dir and
+// reads every log item: it returns the problems verify found and the
+// read's error.
+func verifyAndRead(t *testing.T, dir string) (problems []string, readErr error) {
+	t.Helper()
+	st, err := archive.Open(context.Background(), dir, archive.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	err = st.View(func(r *archive.Reader) error {
+		if _, err := r.VerifyChain(func(err error) { problems = append(problems, err.Error()) }); err != nil {
+			return err
+		}
+		readErr = r.Each(kinds.DRSJobLogItem, func(archive.Record) error { return nil })
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return problems, readErr
 }
 
 // TestSchema13Compressed upgrades the schema 13 fixture (what the archiver
