@@ -143,19 +143,23 @@ func (w *Writer) compressBatch(kind Kind, code byte, after []byte) ([]byte, int,
 		}
 		scanned++
 		prev = k
-		if reczip.IsCompressed(v) {
+		if reczip.IsCompressed(v) || reczip.IsRef(v) {
 			continue
 		}
 		puts = append(puts, kv{bytes.Clone(k), v})
 	}
 	// Every value is read before any is written: the plain ones stay
 	// valid until the first Put.
-	if err := storeCompressed(zt, code, puts); err != nil {
+	store := func() error { return storeCompressed(zt, code, puts) }
+	if inBlocks(kind) {
+		store = func() error { return w.storeBlocks(code, puts) }
+	}
+	if err := store(); err != nil {
 		return nil, 0, fmt.Errorf("compress %s records: %w", kind, err)
 	}
 	n := 0
 	for _, p := range puts {
-		if !reczip.IsCompressed(p.v) {
+		if !reczip.IsCompressed(p.v) && !reczip.IsRef(p.v) {
 			continue // no smaller compressed: left as it is
 		}
 		if err := b.Put(p.k, p.v); err != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/archiver-dev/archiver/archive/kinds"
+	"github.com/archiver-dev/archiver/internal/joblist"
 )
 
 // VerifyDerived recomputes the buckets derived from the records and
@@ -99,14 +100,17 @@ func (r *Reader) verifyJobLogs(report func(error)) error {
 		}
 		err = idx.ForEach(func(job, list []byte) error {
 			parts := bytes.Split(bytes.TrimSuffix(job, []byte{0}), []byte{0})
-			if len(parts) != 3 || len(list)%KeyLen != 0 {
+			if len(parts) != 3 {
 				report(fmt.Errorf("job-log index: the entry %q is malformed", printable(job)))
 				return nil
 			}
+			keys, err := joblist.Decode[Key](nil, list)
+			if err != nil {
+				report(fmt.Errorf("job-log index: the entry %q is malformed: %w", printable(job), err))
+				return nil
+			}
 			ref := JobRef{JobID: string(parts[0]), Region: string(parts[1]), Account: string(parts[2])}
-			for i := 0; i < len(list); i += KeyLen {
-				var k Key
-				copy(k[:], list[i:i+KeyLen])
+			for pos, k := range keys {
 				raw := items.Get(k[:])
 				if raw == nil {
 					report(fmt.Errorf("job-log index: the log of %s lists record %x, which is not archived", ref.JobID, k))
@@ -116,8 +120,8 @@ func (r *Reader) verifyJobLogs(report func(error)) error {
 				if err != nil {
 					return err
 				}
-				if rec.JobID != ref.JobID || rec.Region != ref.Region || rec.Account != ref.Account || rec.Pos == nil || *rec.Pos != i/KeyLen {
-					report(fmt.Errorf("job-log index: item %d of the log of %s is record %x, which is not that item", i/KeyLen, ref.JobID, k))
+				if rec.JobID != ref.JobID || rec.Region != ref.Region || rec.Account != ref.Account || rec.Pos == nil || *rec.Pos != pos {
+					report(fmt.Errorf("job-log index: item %d of the log of %s is record %x, which is not that item", pos, ref.JobID, k))
 				}
 				if listed[k] {
 					report(fmt.Errorf("job-log index: record %x is listed twice", k))

@@ -1,6 +1,7 @@
 package archive_test
 
 import (
+	"bytes"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/archiver-dev/archiver/archive"
 	"github.com/archiver-dev/archiver/internal/archivetest"
+	"github.com/archiver-dev/archiver/internal/joblist"
 )
 
 // TestVerifyDerivedCatchesEdits: an entry removed from, or pointed
@@ -84,16 +86,41 @@ func TestVerifyDerivedCatchesEdits(t *testing.T) {
 		}, "of another object"},
 		{"job log removed", func(tx *bolt.Tx) error { return tx.Bucket([]byte("joblog")).Delete(firstKey(tx, "joblog")) }, "in no job's list"},
 		{"job log cut short", func(tx *bolt.Tx) error {
-			b := tx.Bucket([]byte("joblog"))
-			k, v := b.Cursor().First()
-			return b.Put(append([]byte(nil), k...), append([]byte(nil), v[:2*archive.KeyLen]...))
+			return editList(tx, func(keys []archive.Key) []archive.Key { return keys[:2] })
 		}, "in no job's list"},
 		{"job log reordered", func(tx *bolt.Tx) error {
+			return editList(tx, func(keys []archive.Key) []archive.Key {
+				keys[0], keys[1] = keys[1], keys[0]
+				return keys
+			})
+		}, "which is not that item"},
+		{"job log lists a key twice", func(tx *bolt.Tx) error {
+			return editList(tx, func(keys []archive.Key) []archive.Key { return append(keys, keys[0]) })
+		}, "is listed twice"},
+		{"job log lists a record that is not archived", func(tx *bolt.Tx) error {
+			return editList(tx, func(keys []archive.Key) []archive.Key {
+				keys[2][15]++
+				return keys
+			})
+		}, "which is not archived"},
+		{"job log damaged", func(tx *bolt.Tx) error {
 			b := tx.Bucket([]byte("joblog"))
 			k, v := b.Cursor().First()
-			w := append(append(append([]byte(nil), v[archive.KeyLen:2*archive.KeyLen]...), v[:archive.KeyLen]...), v[2*archive.KeyLen:]...)
-			return b.Put(append([]byte(nil), k...), w)
-		}, "which is not that item"},
+			return b.Put(bytes.Clone(k), bytes.Clone(v[:len(v)-1]))
+		}, "is malformed"},
+		{"job log of raw keys", func(tx *bolt.Tx) error {
+			b := tx.Bucket([]byte("joblog"))
+			k, v := b.Cursor().First()
+			keys, err := joblist.Decode[archive.Key](nil, v)
+			if err != nil {
+				return err
+			}
+			var raw []byte
+			for _, key := range keys {
+				raw = append(raw, key[:]...)
+			}
+			return b.Put(bytes.Clone(k), raw)
+		}, "is malformed"},
 	}
 	clean := build(t)
 	if p := problems(t, clean); len(p) != 0 {
@@ -109,4 +136,16 @@ func TestVerifyDerivedCatchesEdits(t *testing.T) {
 			}
 		})
 	}
+}
+
+// editList rewrites the first entry of the job-log index, a job's list of
+// log item keys, with edit.
+func editList(tx *bolt.Tx, edit func([]archive.Key) []archive.Key) error {
+	b := tx.Bucket([]byte("joblog"))
+	k, v := b.Cursor().First()
+	keys, err := joblist.Decode[archive.Key](nil, v)
+	if err != nil {
+		return err
+	}
+	return b.Put(bytes.Clone(k), joblist.Append(nil, edit(keys)))
 }

@@ -47,8 +47,11 @@ func RunMigrate(ctx context.Context, dir string, dryRun bool, o Options, cp Chec
 	}
 	if cres.Records > 0 {
 		fmt.Fprintf(stdout, "archiver migrate: compressed %s records in %s in %s\n", humanize.Comma(int64(cres.Records)), transactions(cres.Transactions), time.Since(cstart).Round(time.Millisecond))
-		// The space the records gave up stays in the file until it is
-		// rewritten.
+	}
+	if cres.Records > 0 || len(done) > 0 {
+		// The space the records gave up, and the pages of what the steps
+		// rewrote (schema 15 packs the job-log index), stay in the file
+		// until it is rewritten.
 		before, after, err := CompactFile(ctx, dir, o)
 		if err != nil {
 			return fmt.Errorf("migrate: %w", err)

@@ -117,7 +117,7 @@ func (w *Writer) flushMutations() error {
 		links[i] = chain.Link{Op: byte(m.Op), Kind: code, Key: m.Key, Sum: m.Sum}
 	}
 	links = append(links, w.extra...)
-	v, head := chain.AppendEntry(make([]byte, 0, len(links)*chain.LinkLen+chain.TrailerLen), head, links)
+	v, head := chain.AppendEntry(make([]byte, 0, len(links)*(chain.LinkLen-8)+chain.TrailerLen+16), head, links)
 	if err := w.appendLeaves(links); err != nil {
 		return err
 	}

@@ -146,7 +146,7 @@ func (w *Writer) Prune(p PrunePlan, note []byte) error {
 					}
 				}
 			}
-			if err := b.Delete(k[:]); err != nil {
+			if err := w.deleteRecord(b, k[:]); err != nil {
 				return fmt.Errorf("prune %s record %x: %w", kind, k, err)
 			}
 			w.note(OpDelete, kind, k[:], nil)

@@ -25,6 +25,8 @@ type Reader struct {
 	// zt is the compression dictionaries as tx sees them (see values.go),
 	// read when first needed.
 	zt *reczip.Table
+	// blocks holds the block read last (see blocks.go).
+	blocks blockCache
 }
 
 func (r *Reader) bucket(name string) (*bolt.Bucket, error) {
@@ -45,7 +47,7 @@ func (r *Reader) bucket(name string) (*bolt.Bucket, error) {
 // Other buckets (identities, job logs) are written all over their key
 // space and keep room for what comes.
 func fillPercent(name string) float64 {
-	if name == bucketChanges || kinds.Of(Kind(name)) != nil {
+	if name == bucketChanges || name == reczip.BlocksBucket || kinds.Of(Kind(name)) != nil {
 		return 1
 	}
 	return 0.9
@@ -86,22 +88,22 @@ func (r *Reader) JobLog(j JobRef, fn func(Record) error) error {
 	if err != nil {
 		return err
 	}
-	return r.eachLogItem(items, j.JobID, idx.Get(jobPrefix(j)), fn)
+	keys, err := jobList(idx, j)
+	if err != nil {
+		return err
+	}
+	return r.eachLogItem(items, j.JobID, keys, fn)
 }
 
-// eachLogItem calls fn with the records of a job-log index entry, a list of
-// record keys in position order.
-func (r *Reader) eachLogItem(items *bolt.Bucket, jobID string, list []byte, fn func(Record) error) error {
-	if len(list)%KeyLen != 0 {
-		return fmt.Errorf("job log index of %s is malformed", jobID)
-	}
-	for i := 0; i < len(list); i += KeyLen {
-		k := list[i : i+KeyLen]
-		raw := items.Get(k)
+// eachLogItem calls fn with the records of the keys of a job-log index
+// entry, in position order.
+func (r *Reader) eachLogItem(items *bolt.Bucket, jobID string, keys []Key, fn func(Record) error) error {
+	for _, k := range keys {
+		raw := items.Get(k[:])
 		if raw == nil {
 			return fmt.Errorf("job log index of %s points at missing record %x", jobID, k)
 		}
-		rec, err := r.decode(k, raw)
+		rec, err := r.decode(k[:], raw)
 		if err != nil {
 			return err
 		}
@@ -249,7 +251,11 @@ func (r *Reader) JobRecords(jobID string, fn func(Record) error) error {
 	lp := append([]byte(jobID), 0)
 	lc := idx.Cursor()
 	for k, v := lc.Seek(lp); k != nil && bytes.HasPrefix(k, lp); k, v = lc.Next() {
-		if err := r.eachLogItem(items, jobID, v, fn); err != nil {
+		keys, err := decodeJobList(jobID, v)
+		if err != nil {
+			return err
+		}
+		if err := r.eachLogItem(items, jobID, keys, fn); err != nil {
 			return err
 		}
 	}

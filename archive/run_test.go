@@ -70,18 +70,22 @@ func TestRunMigrate(t *testing.T) {
 	o := archive.Options{LockTimeout: time.Minute}
 	for _, tc := range []struct {
 		dryRun bool
-		want   string
+		want   []string
 	}{
-		{true, fmt.Sprintf("archiver migrate: schema 1; this archiver writes schema %d; %d steps pending:\n", migrations.Latest(), pending)},
-		{false, fmt.Sprintf("archiver migrate: schema 1 -> %d in ", migrations.Latest())},
-		{false, fmt.Sprintf("archiver migrate: schema %d, up to date; nothing to do\n", migrations.Latest())},
+		{true, []string{fmt.Sprintf("archiver migrate: schema 1; this archiver writes schema %d; %d steps pending:\n", migrations.Latest(), pending)}},
+		// The steps rewrite what they change (the job-log index, packed at
+		// schema 15) and the file is rewritten without the pages they freed.
+		{false, []string{fmt.Sprintf("archiver migrate: schema 1 -> %d in ", migrations.Latest()), "archiver migrate: archive file rewritten without its free pages"}},
+		{false, []string{fmt.Sprintf("archiver migrate: schema %d, up to date; nothing to do\n", migrations.Latest())}},
 	} {
 		var stdout bytes.Buffer
 		if err := archive.RunMigrate(context.Background(), dir, tc.dryRun, o, archive.CheckpointOptions{}, &stdout, io.Discard); err != nil {
 			t.Fatalf("migrate (dry run %v): %v", tc.dryRun, err)
 		}
-		if !strings.Contains(stdout.String(), tc.want) {
-			t.Errorf("migrate (dry run %v) said %q; want %q", tc.dryRun, stdout.String(), tc.want)
+		for _, want := range tc.want {
+			if !strings.Contains(stdout.String(), want) {
+				t.Errorf("migrate (dry run %v) said %q; want %q", tc.dryRun, stdout.String(), want)
+			}
 		}
 	}
 }

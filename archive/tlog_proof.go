@@ -131,7 +131,7 @@ func (r *Reader) Stored(kind Kind, k Key) ([]byte, error) {
 	if fresh {
 		return lv, nil
 	}
-	return append([]byte(nil), v...), nil
+	return append([]byte(nil), lv...), nil
 }
 
 // ErrNotInLog is wrapped by VerifyRecordProof's error for a record that is

@@ -2,8 +2,6 @@ package archive
 
 import (
 	"fmt"
-	"runtime"
-	gosync "sync"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -29,6 +27,11 @@ func (r *Reader) dicts() *reczip.Table {
 // slice, the caller's to keep. A damaged compressed value gives an error
 // naming the record.
 func (r *Reader) logical(k, v []byte) (out []byte, fresh bool, err error) {
+	if reczip.IsRef(v) {
+		// A slice of a cached block: shared, not the caller's to keep.
+		out, err = r.blockRecord(k, v)
+		return out, false, err
+	}
 	if !reczip.IsCompressed(v) {
 		return v, false, nil
 	}
@@ -41,6 +44,13 @@ func (r *Reader) logical(k, v []byte) (out []byte, fresh bool, err error) {
 
 // decode parses the stored value v of the record at key k.
 func (r *Reader) decode(k, v []byte) (Record, error) {
+	if reczip.IsRef(v) {
+		lv, err := r.blockRecord(k, v)
+		if err != nil {
+			return Record{}, fmt.Errorf("decode record %x: %w", k, err)
+		}
+		return decodeRecord(k, lv, false)
+	}
 	return decodeValue(r.dicts(), k, v, false)
 }
 
@@ -79,6 +89,9 @@ func (w *Writer) putValue(b *bolt.Bucket, kind Kind, k, v []byte) error {
 	if err != nil {
 		return err
 	}
+	if err := w.release(b.Get(k)); err != nil {
+		return err
+	}
 	return b.Put(k, sv)
 }
 
@@ -96,28 +109,9 @@ func storeCompressed(zt *reczip.Table, kind byte, puts []kv) error {
 	if id, err := zt.Current(kind); err != nil || id == 0 {
 		return err // nothing to compress with: stored as they are
 	}
-	workers := min(runtime.GOMAXPROCS(0), (len(puts)+parallelFrom-1)/parallelFrom)
-	if workers <= 1 {
-		return compressPuts(zt, kind, puts)
-	}
-	errs := make([]error, workers)
-	var wg gosync.WaitGroup
-	per := (len(puts) + workers - 1) / workers
-	for i := range workers {
-		part := puts[min(i*per, len(puts)):min((i+1)*per, len(puts))]
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[i] = compressPuts(zt, kind, part)
-		}()
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+	return eachShare(len(puts), parallelFrom, func(lo, hi int) error {
+		return compressPuts(zt, kind, puts[lo:hi])
+	})
 }
 
 // compressPuts is storeCompressed on one goroutine.

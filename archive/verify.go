@@ -9,6 +9,7 @@ import (
 	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/internal/chain"
 	"github.com/archiver-dev/archiver/internal/recfmt"
+	"github.com/archiver-dev/archiver/internal/reczip"
 )
 
 // ChainReport is what VerifyChain found.
@@ -106,6 +107,7 @@ func (r *Reader) VerifyChain(problem func(error)) (ChainReport, error) {
 	} else if h != head {
 		report(fmt.Errorf("hash chain: the head in meta (%d %x) is not the last entry's (%d %x)", h.N, h.Hash[:8], head.N, head.Hash[:8]))
 	}
+	refs := map[uint64]int{}
 	for _, kind := range kinds.Names() {
 		code, err := kindCode(kind)
 		if err != nil {
@@ -122,6 +124,11 @@ func (r *Reader) VerifyChain(problem func(error)) (ChainReport, error) {
 			copy(id[1:], k)
 			l, ok := latest[id]
 			delete(latest, id)
+			if reczip.IsRef(sv) {
+				if b, _, err := reczip.ParseRef(sv); err == nil {
+					refs[b]++
+				}
+			}
 			// The links hash the logical value, whether or not the
 			// record is stored compressed.
 			v, _, lerr := r.logical(k, sv)
@@ -141,6 +148,7 @@ func (r *Reader) VerifyChain(problem func(error)) (ChainReport, error) {
 			return rep, err
 		}
 	}
+	r.verifyBlocks(refs, report)
 	err = r.Events(func(id Key, _ []byte) error {
 		if !events[id] {
 			report(fmt.Errorf("hash chain: event %x is in no link: it was added other than by archiver", id))
@@ -162,6 +170,34 @@ func (r *Reader) VerifyChain(problem func(error)) (ChainReport, error) {
 		}
 	}
 	return rep, nil
+}
+
+// verifyBlocks checks the blocks bucket against refs, how many records
+// refer to each block: every block has records referring to it, as many
+// as it counts. A block's records are checked with the records that refer
+// to them (a missing or damaged block makes them unreadable).
+func (r *Reader) verifyBlocks(refs map[uint64]int, report func(error)) {
+	b := r.tx.Bucket([]byte(reczip.BlocksBucket))
+	if b == nil {
+		return
+	}
+	_ = b.ForEach(func(k, v []byte) error {
+		if len(k) != 8 {
+			report(fmt.Errorf("blocks: key %x is not a block ID", k))
+			return nil
+		}
+		id := binary.BigEndian.Uint64(k)
+		live, err := reczip.BlockLive(v)
+		switch {
+		case err != nil:
+			report(fmt.Errorf("block %d: %w", id, err))
+		case refs[id] == 0:
+			report(fmt.Errorf("block %d: no record refers to it: it was left other than by archiver", id))
+		case live != refs[id]:
+			report(fmt.Errorf("block %d: it counts %d records referring to it, %d do: it was changed other than by archiver", id, live, refs[id]))
+		}
+		return nil
+	})
 }
 
 // verifyMarks checks the deleted bucket against the chain's mark links:

@@ -19,6 +19,7 @@ import (
 	"github.com/archiver-dev/archiver/archive"
 	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/internal/archivetest"
+	"github.com/archiver-dev/archiver/internal/chain"
 )
 
 // chainFixture writes a small archive through the archive's own API: jobs
@@ -184,10 +185,17 @@ func TestChainCatchesDirectEdits(t *testing.T) {
 			ch := tx.Bucket([]byte("changes"))
 			c := ch.Cursor()
 			for ek, ev := c.Last(); ek != nil; ek, ev = c.Prev() {
-				e := append([]byte(nil), ev...)
-				for i := 0; i+50 <= len(e)-40; i += 50 {
-					if e[i+1] == 0 && bytes.Equal(e[i+2:i+18], k) {
-						copy(e[i+18:i+50], sum[:])
+				links, head, err := chain.ParseEntry(ev)
+				if err != nil {
+					return err
+				}
+				for i := range links {
+					if links[i].Kind == 0 && bytes.Equal(links[i].Key[:], k) {
+						links[i].Sum = sum
+						// The links change; the head the entry ends on
+						// stays the one stored.
+						e, _ := chain.AppendEntry(nil, chain.Head{}, links)
+						e = chain.AppendHead(e[:len(e)-chain.TrailerLen], head)
 						return ch.Put(ek, e)
 					}
 				}

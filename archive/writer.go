@@ -77,7 +77,7 @@ func (w *Writer) put(b *bolt.Bucket, rec *Record) (Key, error) {
 // the record now has.
 func (w *Writer) replace(b *bolt.Bucket, old Key, rec *Record) (Key, error) {
 	if old.Time().UnixNano() != rec.Time.UnixNano() {
-		if err := b.Delete(old[:]); err != nil {
+		if err := w.deleteRecord(b, old[:]); err != nil {
 			return old, fmt.Errorf("move %s record %s: %w", rec.Kind, rec.name(), err)
 		}
 		w.note(OpDelete, rec.Kind, old[:], nil)
@@ -358,13 +358,13 @@ func (w *Writer) PutLogItems(items []LogItem) ([]Change, error) {
 type LogBatches struct {
 	w *Writer
 	// logs holds each job's list of record keys as the batches leave it.
-	logs  map[JobRef][]byte
+	logs  map[JobRef][]Key
 	order []JobRef
 }
 
 // LogBatch returns an empty LogBatches of w.
 func (w *Writer) LogBatch() *LogBatches {
-	return &LogBatches{w: w, logs: map[JobRef][]byte{}}
+	return &LogBatches{w: w, logs: map[JobRef][]Key{}}
 }
 
 // Flush writes the job-log index of every job the batches put items of.
@@ -375,7 +375,7 @@ func (lb *LogBatches) Flush() error {
 	}
 	idxPuts := make([]kv, len(lb.order))
 	for i, j := range lb.order {
-		idxPuts[i] = kv{jobPrefix(j), lb.logs[j]}
+		idxPuts[i] = kv{jobPrefix(j), encodeJobList(lb.logs[j])}
 	}
 	slices.SortFunc(idxPuts, func(a, b kv) int { return bytes.Compare(a.k, b.k) })
 	for _, p := range idxPuts {
@@ -383,7 +383,7 @@ func (lb *LogBatches) Flush() error {
 			return fmt.Errorf("index log items: %w", err)
 		}
 	}
-	lb.logs, lb.order = map[JobRef][]byte{}, nil
+	lb.logs, lb.order = map[JobRef][]Key{}, nil
 	return nil
 }
 
@@ -403,7 +403,6 @@ func (lb *LogBatches) Put(items []LogItem) ([]Change, error) {
 	if err != nil {
 		return nil, err
 	}
-	zt := w.dicts()
 	changes := make([]Change, len(items))
 	recPuts := make([]kv, 0, len(items))
 	var deletes [][]byte
@@ -420,10 +419,12 @@ func (lb *LogBatches) Put(items []LogItem) ([]Change, error) {
 		it := &items[i]
 		list, ok := logs[it.Job]
 		if !ok {
-			list = append([]byte(nil), idx.Get(jobPrefix(it.Job))...)
+			if list, err = jobList(idx, it.Job); err != nil {
+				return nil, err
+			}
 			lb.order = append(lb.order, it.Job)
 		}
-		n := len(list) / KeyLen
+		n := len(list)
 		if it.Pos < 0 || it.Pos > n {
 			return nil, fmt.Errorf("log item %s[%d]: the log holds %d items; positions must follow on", it.Job.JobID, it.Pos, n)
 		}
@@ -433,8 +434,9 @@ func (lb *LogBatches) Put(items []LogItem) ([]Change, error) {
 		rec.Pos = &p
 		var old Key
 		var prev *Record
+		var prevRaw []byte
 		if it.Pos < n {
-			copy(old[:], list[it.Pos*KeyLen:])
+			old = list[it.Pos]
 			raw := b.Get(old[:])
 			if raw == nil {
 				return nil, fmt.Errorf("job log index of %s[%d] points at missing record %x", it.Job.JobID, it.Pos, old)
@@ -444,6 +446,7 @@ func (lb *LogBatches) Put(items []LogItem) ([]Change, error) {
 				return nil, err
 			}
 			prev = &r
+			prevRaw = raw
 		}
 		var k Key
 		switch {
@@ -473,10 +476,16 @@ func (lb *LogBatches) Put(items []LogItem) ([]Change, error) {
 				}
 			}
 		}
+		if prev != nil && k == old {
+			// Written over: it no longer holds its place in a block.
+			if err := w.release(prevRaw); err != nil {
+				return nil, err
+			}
+		}
 		if it.Pos < n {
-			copy(list[it.Pos*KeyLen:], k[:])
+			list[it.Pos] = k
 		} else {
-			list = append(list, k[:]...)
+			list = append(list, k)
 		}
 		logs[it.Job] = list
 		start := len(arena)
@@ -496,11 +505,11 @@ func (lb *LogBatches) Put(items []LogItem) ([]Change, error) {
 		// the stored one, made below.
 		recPuts = append(recPuts, kv{kb, vb})
 	}
-	if err := storeCompressed(zt, logCode, recPuts); err != nil {
+	if err := w.storeBlocks(logCode, recPuts); err != nil {
 		return nil, fmt.Errorf("compress log items: %w", err)
 	}
 	for _, d := range deletes {
-		if err := b.Delete(d); err != nil {
+		if err := w.deleteRecord(b, d); err != nil {
 			return nil, fmt.Errorf("replace log item: %w", err)
 		}
 		w.note(OpDelete, kinds.DRSJobLogItem, d, nil)
@@ -569,28 +578,30 @@ func (w *Writer) TrimLog(j JobRef, n int) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	prefix := jobPrefix(j)
-	list := idx.Get(prefix)
-	if n < 0 || len(list) <= n*KeyLen {
+	list, err := jobList(idx, j)
+	if err != nil {
+		return 0, err
+	}
+	if n < 0 || len(list) <= n {
 		return 0, nil
 	}
-	doomed := append([]byte(nil), list[n*KeyLen:]...)
-	kept := append([]byte(nil), list[:n*KeyLen]...)
-	for i := 0; i < len(doomed); i += KeyLen {
-		if err := b.Delete(doomed[i : i+KeyLen]); err != nil {
+	doomed := list[n:]
+	for _, k := range doomed {
+		if err := w.deleteRecord(b, k[:]); err != nil {
 			return 0, fmt.Errorf("trim log of %s: %w", j.JobID, err)
 		}
-		w.note(OpDelete, kinds.DRSJobLogItem, doomed[i:i+KeyLen], nil)
+		w.note(OpDelete, kinds.DRSJobLogItem, k[:], nil)
 	}
+	prefix := jobPrefix(j)
 	if n == 0 {
 		err = idx.Delete(prefix)
 	} else {
-		err = idx.Put(prefix, kept)
+		err = idx.Put(prefix, encodeJobList(list[:n]))
 	}
 	if err != nil {
 		return 0, fmt.Errorf("trim log of %s: %w", j.JobID, err)
 	}
-	return len(doomed) / KeyLen, nil
+	return len(doomed), nil
 }
 
 // SetJobState records what sync knows about job j's log. A state that

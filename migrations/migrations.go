@@ -19,6 +19,7 @@ import (
 	"github.com/transparency-dev/merkle/rfc6962"
 
 	"github.com/archiver-dev/archiver/internal/chain"
+	"github.com/archiver-dev/archiver/internal/joblist"
 	"github.com/archiver-dev/archiver/internal/recfmt"
 )
 
@@ -147,6 +148,12 @@ var steps = []Step{
 		Name:    "compressed-records",
 		Desc:    "add the bucket of compression dictionaries: records may from now on be stored compressed with a dictionary of their kind, which older archivers cannot read (migrate then compresses the records already archived, in bounded transactions)",
 		Apply:   v14CompressedRecords,
+	},
+	{
+		Version: 15,
+		Name:    "packed-logs",
+		Desc:    "pack each job's entry of the job-log index (its record keys as differences from the key before, about 5 bytes a key instead of 16) and add the bucket of blocks: from now on log items written together are stored compressed together in blocks, and change-log entries packed, which older archivers cannot read",
+		Apply:   v15PackedLogs,
 	},
 }
 
@@ -633,7 +640,7 @@ func v13StatesAndMarkings(tx *bolt.Tx) error {
 		}
 		head = h
 	}
-	entry, head := chain.AppendEntry(nil, head, links)
+	entry, head := chain.AppendPlainEntry(nil, head, links)
 	seq, err := changes.NextSequence()
 	if err != nil {
 		return err
@@ -707,7 +714,7 @@ func v6HashChain(tx *bolt.Tx) error {
 	if len(links) == 0 {
 		return nil
 	}
-	entry, head := chain.AppendEntry(nil, chain.Head{}, links)
+	entry, head := chain.AppendPlainEntry(nil, chain.Head{}, links)
 	seq, err := changes.NextSequence()
 	if err != nil {
 		return err
@@ -800,7 +807,7 @@ func v9CompactData(tx *bolt.Tx) error {
 			return fmt.Errorf("hash chain head: %w", err)
 		}
 	}
-	entry, head := chain.AppendEntry(nil, head, links)
+	entry, head := chain.AppendPlainEntry(nil, head, links)
 	seq, err := changes.NextSequence()
 	if err != nil {
 		return err
@@ -819,9 +826,66 @@ func v9CompactData(tx *bolt.Tx) error {
 // after the step, in bounded transactions (archive.CompressRecords), not
 // in the schema's one transaction. The bucket name is spelled out: this
 // step must do the same thing forever.
+// v15PackedLogs packs the job-log index and adds the bucket of blocks.
+func v15PackedLogs(tx *bolt.Tx) error {
+	if err := v15PackJobLogs(tx); err != nil {
+		return err
+	}
+	return v15LogItemBlocks(tx)
+}
+
+// v15LogItemBlocks adds the bucket of blocks of log items compressed
+// together (package reczip); records already archived stay as they are,
+// and so do the change log's entries, which are read in either layout.
+func v15LogItemBlocks(tx *bolt.Tx) error {
+	if _, err := tx.CreateBucketIfNotExists([]byte("blocks")); err != nil {
+		return fmt.Errorf("create bucket blocks: %w", err)
+	}
+	return nil
+}
+
 func v14CompressedRecords(tx *bolt.Tx) error {
 	if _, err := tx.CreateBucketIfNotExists([]byte("dicts")); err != nil {
 		return fmt.Errorf("create bucket dicts: %w", err)
+	}
+	return nil
+}
+
+// v15PackJobLogs rewrites every entry of the job-log index from a list of
+// raw 16-byte record keys (schemas 4 to 14) to the packed layout of
+// package joblist; the keys, their order, and the entry's key stay. A
+// packed entry is never a multiple of 16 bytes long, so an entry that is
+// already packed is told apart and kept (once it is checked to decode):
+// running the step again changes nothing. The bucket name is spelled
+// out: this step must do the same thing forever.
+func v15PackJobLogs(tx *bolt.Tx) error {
+	b := tx.Bucket([]byte("joblog"))
+	if b == nil {
+		return fmt.Errorf("no joblog bucket")
+	}
+	var keys, vals [][]byte
+	err := b.ForEach(func(k, v []byte) error {
+		if joblist.IsPacked(v) {
+			if _, err := joblist.Decode[[16]byte](nil, v); err != nil {
+				return fmt.Errorf("job-log index entry %q: %w", k, err)
+			}
+			return nil
+		}
+		list := make([][16]byte, len(v)/16)
+		for i := range list {
+			list[i] = [16]byte(v[i*16:])
+		}
+		keys = append(keys, bytes.Clone(k))
+		vals = append(vals, joblist.Append(nil, list))
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for i := range keys {
+		if err := b.Put(keys[i], vals[i]); err != nil {
+			return fmt.Errorf("job-log index entry %q: %w", keys[i], err)
+		}
 	}
 	return nil
 }

@@ -23,10 +23,11 @@ to date, migrate says so and writes nothing.
 
 Records stored before their kind had a compression dictionary (all of them,
 on the upgrade to schema 14) are then compressed, in transactions of a
-bounded size, and the file is rewritten without the space they gave up. A
-record means the same stored either way, and its hashes do not change, so
-a migrate stopped during this part leaves a valid archive; the next migrate
-or sync carries on.
+bounded size, and the file is rewritten without the space they gave up, or
+that the steps gave up (schema 15 packs the job-log index to about a third
+of its size). A record means the same stored either way, and its hashes do
+not change, so a migrate stopped during this part leaves a valid archive;
+the next migrate or sync carries on.
 
 A newer archiver may keep the archive in a newer layout. Commands that write
 (sync, import) upgrade the file by themselves when they first open it;

@@ -20,6 +20,7 @@ import (
 	"github.com/archiver-dev/archiver/archive/checkpoint"
 	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/internal/chain"
+	"github.com/archiver-dev/archiver/internal/joblist"
 	"github.com/archiver-dev/archiver/internal/recfmt"
 	"github.com/archiver-dev/archiver/internal/reczip"
 	"github.com/archiver-dev/archiver/migrations"
@@ -27,8 +28,8 @@ import (
 
 // The buckets and meta keys the forger rewrites, spelled out as the
 // layout's documentation (archive/mutation.go, archive/tlog.go,
-// archive/deleted.go, archive/reader.go) gives them: an insider reads them
-// there too.
+// archive/deleted.go, archive/reader.go, archive/joblist.go) gives them: an
+// insider reads them there too.
 const (
 	bucketChanges  = "changes"
 	bucketIDs      = "ids"
@@ -140,13 +141,55 @@ func load(tx *bolt.Tx, rnd *rand.Rand, covered uint64) (*forger, error) {
 
 func (f *forger) bucket(name string) *bolt.Bucket { return f.tx.Bucket([]byte(name)) }
 
+// release keeps the count of the block the record of kind at key refers
+// to (if it does) true when the record is written over or removed, as
+// the archiver does: one record fewer, the block gone with its last.
+func (f *forger) release(kind kinds.Kind, key []byte) error {
+	v := f.bucket(string(kind)).Get(key)
+	if !reczip.IsRef(v) {
+		return nil
+	}
+	id, _, err := reczip.ParseRef(v)
+	if err != nil {
+		return err
+	}
+	blocks := f.bucket(reczip.BlocksBucket)
+	bv := blocks.Get(reczip.BlockKey(id))
+	live, err := reczip.BlockLive(bv)
+	if err != nil {
+		return err
+	}
+	if live <= 1 {
+		return blocks.Delete(reczip.BlockKey(id))
+	}
+	nv, err := reczip.WithLive(bv, live-1)
+	if err != nil {
+		return err
+	}
+	return blocks.Put(reczip.BlockKey(id), nv)
+}
+
 // decode reads a stored record value as the chain hashes it: the logical
-// value (decompressed when the archive stores it compressed), its header
-// and data. The forger writes the values it forges plainly, which is as
-// valid a way to store a record as compressed.
+// value (decompressed when the archive stores it compressed, alone or in
+// a block), its header and data. The forger writes the values it forges
+// plainly, which is as valid a way to store a record as compressed.
 func (f *forger) decode(v []byte) (logical []byte, h recfmt.Header, data []byte, err error) {
 	if f.zt == nil {
 		f.zt = reczip.For(f.tx)
+	}
+	if reczip.IsRef(v) {
+		id, i, err := reczip.ParseRef(v)
+		if err != nil {
+			return nil, h, nil, err
+		}
+		recs, err := f.zt.BlockRecords(f.bucket(reczip.BlocksBucket).Get(reczip.BlockKey(id)))
+		if err != nil {
+			return nil, h, nil, err
+		}
+		if i >= len(recs) {
+			return nil, h, nil, fmt.Errorf("block %d has no record %d", id, i)
+		}
+		v = recs[i]
 	}
 	if logical, err = f.zt.Logical(v); err != nil {
 		return nil, h, nil, err
@@ -267,6 +310,9 @@ func (f *forger) put(r record, h recfmt.Header, data []byte) error {
 	if err != nil {
 		return err
 	}
+	if err := f.release(r.spec.Kind, r.key[:]); err != nil {
+		return err
+	}
 	if err := f.bucket(string(r.spec.Kind)).Put(r.key[:], v); err != nil {
 		return err
 	}
@@ -361,6 +407,9 @@ func (f *forger) editSeen(r record) error {
 // there is one), its place in its job's log.
 func (f *forger) deleteRecord(r record) error {
 	f.did = append(f.did, fmt.Sprintf("delete %s %x", r.spec.Kind, r.key))
+	if err := f.release(r.spec.Kind, r.key[:]); err != nil {
+		return err
+	}
 	if err := f.bucket(string(r.spec.Kind)).Delete(r.key[:]); err != nil {
 		return err
 	}
@@ -403,16 +452,30 @@ func (f *forger) deleteRecord(r record) error {
 	return ids.Put(ident, append(other, v[chain.KeyLen:]...))
 }
 
+// keyArrays returns the record keys of list as arrays.
+func keyArrays(list [][]byte) [][chain.KeyLen]byte {
+	out := make([][chain.KeyLen]byte, len(list))
+	for i, k := range list {
+		out[i] = [chain.KeyLen]byte(k)
+	}
+	return out
+}
+
 // relist rewrites the log of the job of item h with edit, renumbers every
 // item whose position moved (a new value, so a new latest link), and keeps
 // the job's state's count of items.
 func (f *forger) relist(h recfmt.Header, edit func(list [][]byte) ([][]byte, error)) error {
 	idx := f.bucket(bucketJobLog)
 	jk := jobKey(h)
-	raw := idx.Get(jk)
 	var list [][]byte
-	for i := 0; i+chain.KeyLen <= len(raw); i += chain.KeyLen {
-		list = append(list, bytes.Clone(raw[i:i+chain.KeyLen]))
+	if raw := idx.Get(jk); raw != nil {
+		keys, err := joblist.Decode[[chain.KeyLen]byte](nil, raw)
+		if err != nil {
+			return err
+		}
+		for _, k := range keys {
+			list = append(list, bytes.Clone(k[:]))
+		}
 	}
 	list, err := edit(list)
 	if err != nil {
@@ -443,7 +506,7 @@ func (f *forger) relist(h recfmt.Header, edit func(list [][]byte) ([][]byte, err
 		if err := idx.Delete(jk); err != nil {
 			return err
 		}
-	} else if err := idx.Put(jk, bytes.Join(list, nil)); err != nil {
+	} else if err := idx.Put(jk, joblist.Append(nil, keyArrays(list))); err != nil {
 		return err
 	}
 	states := f.bucket(bucketJobState)
