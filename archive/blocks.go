@@ -8,6 +8,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/archiver-dev/archiver/archive/kinds"
+	"github.com/archiver-dev/archiver/internal/recfmt"
 	"github.com/archiver-dev/archiver/internal/reczip"
 )
 
@@ -161,13 +162,14 @@ type blockRun struct {
 	value    []byte // the block's value
 }
 
-// storeBlocks replaces each put's logical value (records of the kind with
-// code code, stored in blocks) with the value to store for it: runs of
+// storeBlocks replaces each put's logical value (records of kind, whose
+// code is code, stored in blocks) with the value to store for it: runs of
 // puts, in their order, are compressed together in blocks, written to
 // the blocks bucket, and each put's value becomes its reference. A run of
-// one record is compressed alone. Runs are compressed on every core.
+// one record, and a record the kind's StoreAlone picks, is compressed
+// alone. Runs are compressed on every core.
 // Without a dictionary for the kind, the values are stored as they are.
-func (w *Writer) storeBlocks(code byte, puts []kv) error {
+func (w *Writer) storeBlocks(kind Kind, code byte, puts []kv) error {
 	zt := w.dicts()
 	cur, err := zt.Current(code)
 	if err != nil || cur == 0 {
@@ -178,15 +180,26 @@ func (w *Writer) storeBlocks(code byte, puts []kv) error {
 		// An archive from before blocks: records compressed alone.
 		return storeCompressed(zt, code, puts)
 	}
+	var alone func([]byte) bool
+	if spec := kinds.Of(kind); spec != nil {
+		alone = spec.StoreAlone
+	}
+	single := func(v []byte) bool {
+		if alone == nil {
+			return false
+		}
+		_, data, err := recfmt.Decode(v)
+		return err == nil && alone(data)
+	}
 	var runs []blockRun
 	for i := 0; i < len(puts); {
 		j, size := i, 0
-		for j < len(puts) && j-i < reczip.MaxBlockRecords && size+len(puts[j].v) <= reczip.MaxBlockBytes {
+		for j < len(puts) && j-i < reczip.MaxBlockRecords && size+len(puts[j].v) <= reczip.MaxBlockBytes && !single(puts[j].v) {
 			size += len(puts[j].v)
 			j++
 		}
 		if j == i {
-			j = i + 1 // larger than a block: alone
+			j = i + 1 // larger than a block, or stored alone by its kind's rule
 		}
 		run := blockRun{from: i, to: j}
 		if j-i > 1 {

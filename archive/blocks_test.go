@@ -282,3 +282,66 @@ func copyArchive(t *testing.T, dir string) string {
 	}
 	return out
 }
+
+// TestItemsWithErrorsStoredAlone: log items that carry an error (the
+// kind's StoreAlone rule) are compressed each on its own, the others of
+// their page in blocks, and all read back as written.
+func TestItemsWithErrorsStoredAlone(t *testing.T) {
+	dir := archivetest.Dir(t)
+	want := compressFixture(t, dir, 30, archive.TrainAt/20)
+	ref := archive.JobRef{JobID: "drsjob-00000000000000fail", Region: "us-east-1", Account: "123456789012"}
+	var items []archive.LogItem
+	failing := map[int]bool{}
+	for p := 0; p < 40; p++ {
+		data := logItemData(77, p)
+		if p%7 == 3 {
+			data = strings.Replace(data, `"rawError":""`, `"rawError":"InsufficientInstanceCapacity"`, 1)
+			failing[p] = true
+		}
+		want[ref] = append(want[ref], data)
+		items = append(items, archive.LogItem{Job: ref, Pos: p, Record: archive.Record{
+			Time: t0.Add(77*time.Hour + time.Duration(p)*time.Minute), FirstSeen: t0, LastSeen: t0, Data: json.RawMessage(data)}})
+	}
+	st := archivetest.Open(t, dir)
+	var keys []archive.Key
+	err := st.Update(func(w *archive.Writer) error {
+		if _, err := w.PutLogItems(items); err != nil {
+			return err
+		}
+		return w.JobLog(ref, func(rec archive.Record) error { keys = append(keys, rec.Key); return nil })
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if len(keys) != len(items) {
+		t.Fatalf("the log holds %d items, want %d", len(keys), len(items))
+	}
+	db, err := bolt.Open(filepath.Join(dir, archive.FileName), 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket([]byte(kinds.DRSJobLogItem))
+		for p, k := range keys {
+			v := b.Get(k[:])
+			switch {
+			case failing[p] && !reczip.IsCompressed(v):
+				t.Errorf("item %d carries an error and is not stored alone", p)
+			case !failing[p] && !reczip.IsRef(v) && !((p == 0 || failing[p-1]) && (p == len(keys)-1 || failing[p+1])):
+				// An item between two alone (or the log's end) is a run of
+				// one, itself alone.
+				t.Errorf("item %d carries no error, has a neighbour that carries none, and is not in a block", p)
+			}
+		}
+		return nil
+	})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkBlocks(t, dir, "written")
+	checkLogs(t, dir, want)
+}

@@ -155,7 +155,7 @@ func (w *Writer) compressBatch(kind Kind, code byte, after []byte) ([]byte, int,
 	// valid until the first Put.
 	store := func() error { return storeCompressed(zt, code, puts) }
 	if inBlocks(kind) {
-		store = func() error { return w.storeBlocks(code, puts) }
+		store = func() error { return w.storeBlocks(kind, code, puts) }
 	}
 	if err := store(); err != nil {
 		return nil, 0, fmt.Errorf("compress %s records: %w", kind, err)

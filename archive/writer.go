@@ -505,7 +505,7 @@ func (lb *LogBatches) Put(items []LogItem) ([]Change, error) {
 		// the stored one, made below.
 		recPuts = append(recPuts, kv{kb, vb})
 	}
-	if err := w.storeBlocks(logCode, recPuts); err != nil {
+	if err := w.storeBlocks(kinds.DRSJobLogItem, logCode, recPuts); err != nil {
 		return nil, fmt.Errorf("compress log items: %w", err)
 	}
 	for _, d := range deletes {

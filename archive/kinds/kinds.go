@@ -126,6 +126,11 @@ type Spec struct {
 	// Progress is the noun a sync's progress line counts the kind's
 	// objects by ("log item"); "" leaves them out.
 	Progress string
+	// StoreAlone, for a kind whose records are stored in blocks (log
+	// items, see package archive), picks by their data the records stored
+	// each on its own instead: those searches find one at a time, since a
+	// block is read whole to read any record in it. Nil: none.
+	StoreAlone func(data []byte) bool
 }
 
 // IDForm is a shape of AWS ID, as users give IDs to --id and --job-id.

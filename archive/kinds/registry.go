@@ -51,6 +51,9 @@ var drsJobLogItem = &Spec{
 	Summary:    drsLogItemSummary,
 	CLI:        "aws drs describe-job-log-items --job-id drsjob-...", Progress: "log item",
 	Marks: []string{"event", "logDateTime"},
+	// Items that carry an error are few, and they are what reviewers
+	// search for.
+	StoreAlone: carriesRawError,
 }
 
 // DRS source servers: a new record when the state changes.
