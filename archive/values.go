@@ -89,8 +89,11 @@ func (w *Writer) putValue(b *bolt.Bucket, kind Kind, k, v []byte) error {
 	if err != nil {
 		return err
 	}
-	if err := w.release(b.Get(k)); err != nil {
-		return err
+	if inBlocks(kind) {
+		// Written over, a record kept in a block leaves it.
+		if err := w.release(b.Get(k)); err != nil {
+			return err
+		}
 	}
 	return b.Put(k, sv)
 }
