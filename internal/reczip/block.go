@@ -157,14 +157,7 @@ func (t *Table) AppendBlock(dst []byte, kind byte, logicals [][]byte) ([]byte, e
 	dst = append(dst, BlockMarker)
 	dst = binary.AppendUvarint(dst, id)
 	dst = binary.AppendUvarint(dst, uint64(len(logicals)))
-	enc, err := c.encoder()
-	if err != nil {
-		return dst, err
-	}
-	start := len(dst)
-	dst = enc.EncodeAll(plain, dst)
-	n := copy(dst[start:], dst[start+len(magic):])
-	return dst[:start+n], nil
+	return c.appendFrame(dst, plain)
 }
 
 // BlockRecords returns the logical values of the records of the block of

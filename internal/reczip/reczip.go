@@ -115,15 +115,21 @@ func (c *codec) encoder() (*zstd.Encoder, error) {
 
 // appendCompressed appends the compressed value of logical to dst.
 func (c *codec) appendCompressed(dst, logical []byte) ([]byte, error) {
+	dst = append(dst, Marker)
+	dst = binary.AppendUvarint(dst, c.id)
+	return c.appendFrame(dst, logical)
+}
+
+// appendFrame appends to dst the zstd frame of plain, without the frame's
+// magic (the same for every frame).
+func (c *codec) appendFrame(dst, plain []byte) ([]byte, error) {
 	enc, err := c.encoder()
 	if err != nil {
 		return dst, err
 	}
-	dst = append(dst, Marker)
-	dst = binary.AppendUvarint(dst, c.id)
 	start := len(dst)
-	dst = enc.EncodeAll(logical, dst)
-	// The frame's magic is left out: shift the rest over it.
+	dst = enc.EncodeAll(plain, dst)
+	// The magic is left out: shift the rest over it.
 	n := copy(dst[start:], dst[start+len(magic):])
 	return dst[:start+n], nil
 }
