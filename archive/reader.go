@@ -183,6 +183,29 @@ func (r *Reader) Latest(kind Kind, id, region, account string) (Record, bool, er
 // EachBetween calls fn for every record of kind whose time is within
 // [from, to], in key order. A zero from or to leaves that side open.
 func (r *Reader) EachBetween(kind Kind, from, to time.Time, fn func(Record) error) error {
+	return r.between(kind, from, to, func(k, v []byte) error {
+		rec, err := r.decode(k, v)
+		if err != nil {
+			return fmt.Errorf("%s: %w", kind, err)
+		}
+		return fn(rec)
+	})
+}
+
+// KeysBetween calls fn with the key of every record of kind whose time is
+// within [from, to], in key order, without reading the records: a key
+// leads with its record's time. A zero from or to leaves that side open.
+func (r *Reader) KeysBetween(kind Kind, from, to time.Time, fn func(Key) error) error {
+	return r.between(kind, from, to, func(k, _ []byte) error {
+		var key Key
+		copy(key[:], k)
+		return fn(key)
+	})
+}
+
+// between calls fn with the key and stored value of every record of kind
+// whose key time is within [from, to], in key order.
+func (r *Reader) between(kind Kind, from, to time.Time, fn func(k, v []byte) error) error {
 	b, err := r.bucket(string(kind))
 	if err != nil {
 		return err
@@ -201,11 +224,7 @@ func (r *Reader) EachBetween(kind Kind, from, to time.Time, fn func(Record) erro
 		if !to.IsZero() && bytes.Compare(k, end[:]) > 0 {
 			return nil
 		}
-		rec, err := r.decode(k, v)
-		if err != nil {
-			return fmt.Errorf("%s: %w", kind, err)
-		}
-		if err := fn(rec); err != nil {
+		if err := fn(k, v); err != nil {
 			return err
 		}
 	}

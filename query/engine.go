@@ -337,18 +337,6 @@ type hit struct {
 // scanHits answers time, job and kind filters from the archive alone.
 func scanHits(r *archive.Reader, f Filters) ([]hit, error) {
 	var out []hit
-	keep := func(rec archive.Record) bool {
-		if len(f.Kinds) > 0 && !slices.Contains(f.Kinds, rec.Kind) {
-			return false
-		}
-		return f.Range.Contains(rec.Time)
-	}
-	add := func(rec archive.Record) error {
-		if keep(rec) {
-			out = append(out, hit{rec.Kind, rec.Key})
-		}
-		return nil
-	}
 	if sel, ok, err := idSelection(r, f); err != nil {
 		return nil, err
 	} else if ok {
@@ -363,8 +351,15 @@ func scanHits(r *archive.Reader, f Filters) ([]hit, error) {
 	if len(want) == 0 {
 		want = kinds.Names()
 	}
-	for _, k := range want {
-		if err := r.EachBetween(k, f.Range.From, f.Range.To, add); err != nil {
+	// A key leads with its record's time: the scan reads no record.
+	for _, kind := range want {
+		err := r.KeysBetween(kind, f.Range.From, f.Range.To, func(k archive.Key) error {
+			if f.Range.Contains(k.Time()) {
+				out = append(out, hit{kind, k})
+			}
+			return nil
+		})
+		if err != nil {
 			return nil, err
 		}
 	}

@@ -905,8 +905,12 @@ func lookup(ctx context.Context, r *archive.Reader, x *index.Index, f query.Filt
 		if len(f.JobIDs) > 0 {
 			return out, r.JobRecords(f.JobIDs[0], add)
 		}
-		for _, k := range kinds.Names() {
-			if err := r.EachBetween(k, f.Range.From, f.Range.To, add); err != nil {
+		for _, kind := range kinds.Names() {
+			err := r.KeysBetween(kind, f.Range.From, f.Range.To, func(k archive.Key) error {
+				out = append(out, hit{kind, k})
+				return nil
+			})
+			if err != nil {
 				return nil, err
 			}
 		}
