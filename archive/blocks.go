@@ -28,7 +28,9 @@ func inBlocks(kind Kind) bool {
 // blockCache holds the records of the blocks a Reader read last. Records
 // are mostly read in key order, which is time order: a block's records
 // are neighbours there, among those of the few other jobs logging at the
-// same time, so a few blocks cover a read in key order.
+// same time, so a few blocks cover a read in key order. The block dropped
+// lends its memory to the one read next: a long read makes no new memory
+// for its blocks once the cache is full.
 type blockCache struct {
 	mu gosync.Mutex
 	// recent holds the blocks, the latest read first.
@@ -39,33 +41,36 @@ type blockCache struct {
 const blockCacheSize = 8
 
 type cachedBlock struct {
-	id   uint64
-	recs [][]byte
+	id uint64
+	// plain is the decompressed block and recs its records, slices of it.
+	plain []byte
+	recs  [][]byte
 }
 
-// blockRecord returns the logical value of the record at key k whose
-// stored value v refers to a block: a slice of the block's records as the
-// cache holds them, to be copied by a caller that keeps or changes it.
-func (r *Reader) blockRecord(k, v []byte) ([]byte, error) {
+// blockRecord calls fn with the logical value of the record at key k whose
+// stored value v refers to a block. The value is a slice of the block as
+// the cache holds it, valid only until fn returns: fn copies what it keeps.
+func (r *Reader) blockRecord(k, v []byte, fn func(lv []byte) error) error {
 	id, i, err := reczip.ParseRef(v)
 	if err != nil {
-		return nil, fmt.Errorf("record %x: %w", k, err)
+		return fmt.Errorf("record %x: %w", k, err)
 	}
-	recs, err := r.block(id)
-	if err != nil {
-		return nil, fmt.Errorf("record %x: %w", k, err)
-	}
-	if i >= len(recs) {
-		return nil, fmt.Errorf("record %x: %w: block %d holds %d records, not %d", k, reczip.ErrDamaged, id, len(recs), i+1)
-	}
-	return recs[i], nil
-}
-
-// block returns the records of block id.
-func (r *Reader) block(id uint64) ([][]byte, error) {
 	c := &r.blocks
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	recs, err := r.block(id)
+	if err != nil {
+		return fmt.Errorf("record %x: %w", k, err)
+	}
+	if i >= len(recs) {
+		return fmt.Errorf("record %x: %w: block %d holds %d records, not %d", k, reczip.ErrDamaged, id, len(recs), i+1)
+	}
+	return fn(recs[i])
+}
+
+// block returns the records of block id. The caller holds r.blocks.mu.
+func (r *Reader) block(id uint64) ([][]byte, error) {
+	c := &r.blocks
 	for i := range c.recent {
 		if e := c.recent[i]; e.id == id && e.recs != nil {
 			copy(c.recent[1:i+1], c.recent[:i])
@@ -81,12 +86,15 @@ func (r *Reader) block(id uint64) ([][]byte, error) {
 	if v == nil {
 		return nil, fmt.Errorf("%w: block %d is missing", reczip.ErrDamaged, id)
 	}
-	recs, err := r.dicts().BlockRecords(v)
+	// The oldest block is dropped, and its memory reused.
+	old := c.recent[blockCacheSize-1]
+	c.recent[blockCacheSize-1] = cachedBlock{}
+	plain, recs, err := r.dicts().ReadBlock(old.plain, old.recs, v)
 	if err != nil {
 		return nil, fmt.Errorf("block %d: %w", id, err)
 	}
 	copy(c.recent[1:], c.recent[:blockCacheSize-1])
-	c.recent[0] = cachedBlock{id, recs}
+	c.recent[0] = cachedBlock{id: id, plain: plain, recs: recs}
 	return recs, nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -165,6 +166,62 @@ func TestBlocksFollowTheirRecords(t *testing.T) {
 	checkLogs(t, dir, want)
 	if _, after := blockState(t, dir); len(after) >= len(before) || len(pruned) == 0 {
 		t.Errorf("%d blocks before the prune of %d records, %d after; want fewer", len(before), len(pruned), len(after))
+	}
+}
+
+// TestRecordsOutliveTheirBlocks reads every log item of many more blocks
+// than a reader keeps, in key order and again job by job from the last,
+// keeping each record: the memory of the blocks a reader drops is reused,
+// and no record read before may change with it.
+func TestRecordsOutliveTheirBlocks(t *testing.T) {
+	dir := archivetest.Dir(t)
+	want := compressFixture(t, dir, 30, archive.TrainAt/20)
+	refs, live := blockState(t, dir)
+	if len(live) <= 2*archive.BlockCacheSize || len(refs) == 0 {
+		t.Fatalf("%d blocks: too few to fill a reader's cache twice", len(live))
+	}
+	wantData := map[string]bool{}
+	for _, items := range want {
+		for _, d := range items {
+			wantData[d] = true
+		}
+	}
+	st := archivetest.Open(t, dir)
+	var kept []archive.Record
+	err := st.View(func(r *archive.Reader) error {
+		err := r.EachBetween(kinds.DRSJobLogItem, time.Time{}, time.Time{}, func(rec archive.Record) error {
+			kept = append(kept, rec)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		jobs := make([]archive.JobRef, 0, len(want))
+		for ref := range want {
+			jobs = append(jobs, ref)
+		}
+		slices.SortFunc(jobs, func(a, b archive.JobRef) int { return strings.Compare(b.JobID, a.JobID) })
+		for _, ref := range jobs {
+			err := r.JobLog(ref, func(rec archive.Record) error {
+				kept = append(kept, rec)
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(kept) != 2*len(wantData) {
+		t.Fatalf("read %d log items, want %d twice", len(kept), len(wantData))
+	}
+	for i, rec := range kept {
+		if !wantData[string(rec.Data)] {
+			t.Fatalf("record %d (%x) changed after it was read: %.80s", i, rec.Key, rec.Data)
+		}
 	}
 }
 

@@ -20,6 +20,9 @@ func SetCompressHook(fn func(CompressResult) error) (restore func()) {
 // kind's dictionary.
 const TrainAt = trainAt
 
+// BlockCacheSize is how many blocks a Reader keeps.
+const BlockCacheSize = blockCacheSize
+
 // SetSparse makes CompactSparseFile rewrite files whose free pages take
 // share of them and min bytes.
 func SetSparse(share float64, min int64) (restore func()) {

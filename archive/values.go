@@ -1,6 +1,7 @@
 package archive
 
 import (
+	"bytes"
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
@@ -28,9 +29,12 @@ func (r *Reader) dicts() *reczip.Table {
 // naming the record.
 func (r *Reader) logical(k, v []byte) (out []byte, fresh bool, err error) {
 	if reczip.IsRef(v) {
-		// A slice of a cached block: shared, not the caller's to keep.
-		out, err = r.blockRecord(k, v)
-		return out, false, err
+		// Copied out of the cached block, whose memory is reused.
+		err = r.blockRecord(k, v, func(lv []byte) error {
+			out = bytes.Clone(lv)
+			return nil
+		})
+		return out, err == nil, err
 	}
 	if !reczip.IsCompressed(v) {
 		return v, false, nil
@@ -45,11 +49,17 @@ func (r *Reader) logical(k, v []byte) (out []byte, fresh bool, err error) {
 // decode parses the stored value v of the record at key k.
 func (r *Reader) decode(k, v []byte) (Record, error) {
 	if reczip.IsRef(v) {
-		lv, err := r.blockRecord(k, v)
+		var rec Record
+		var derr error
+		err := r.blockRecord(k, v, func(lv []byte) error {
+			// Not owned: the record copies what it keeps of lv.
+			rec, derr = decodeRecord(k, lv, false)
+			return nil
+		})
 		if err != nil {
 			return Record{}, fmt.Errorf("decode record %x: %w", k, err)
 		}
-		return decodeRecord(k, lv, false)
+		return rec, derr
 	}
 	return decodeValue(r.dicts(), k, v, false)
 }

@@ -165,49 +165,62 @@ func (t *Table) AppendBlock(dst []byte, kind byte, logicals [][]byte) ([]byte, e
 // no room to grow into its neighbour. A damaged block gives an error
 // wrapping ErrDamaged.
 func (t *Table) BlockRecords(v []byte) ([][]byte, error) {
+	_, recs, err := t.ReadBlock(nil, nil, v)
+	return recs, err
+}
+
+// ReadBlock is BlockRecords decompressing into buf and listing the
+// records in recs, reusing their memory (a reader that keeps a few blocks
+// gives it those of the one it drops). It returns the buffer the records
+// are slices of and their list; neither buf nor recs may be used after.
+func (t *Table) ReadBlock(buf []byte, recs [][]byte, v []byte) ([]byte, [][]byte, error) {
 	id, _, _, frame, err := blockHeader(v)
 	if err != nil {
-		return nil, err
+		return buf, recs, err
 	}
 	c, err := t.codec(id)
 	if err != nil {
-		return nil, err
+		return buf, recs, err
 	}
-	plain, err := c.decompress(frame)
+	plain, err := c.decompressTo(buf[:0], frame)
 	if err != nil {
-		return nil, fmt.Errorf("block, dictionary %d: %w", id, err)
+		return buf, recs, fmt.Errorf("block, dictionary %d: %w", id, err)
 	}
-	return splitBlock(plain)
+	recs, err = splitBlock(plain, recs[:0])
+	return plain, recs, err
 }
 
-// splitBlock cuts the decompressed content of a block into its records.
-func splitBlock(plain []byte) ([][]byte, error) {
+// splitBlock appends to out the records of the decompressed content of a
+// block, each a slice of plain with no room to grow into its neighbour.
+func splitBlock(plain []byte, out [][]byte) ([][]byte, error) {
 	n, w := binary.Uvarint(plain)
 	if w <= 0 || n == 0 || n > MaxBlockRecords {
-		return nil, fmt.Errorf("%w: block's record count is malformed", ErrDamaged)
+		return out, fmt.Errorf("%w: block's record count is malformed", ErrDamaged)
 	}
-	at := w
-	lens := make([]int, n)
-	total := 0
-	for i := range lens {
+	// The lengths are read twice, to check they add up before any slice
+	// is cut, rather than kept in a list of their own.
+	at, total := w, uint64(0)
+	for range n {
 		l, w := binary.Uvarint(plain[at:])
 		if w <= 0 || l > uint64(len(plain)) {
-			return nil, fmt.Errorf("%w: block's record lengths are malformed", ErrDamaged)
+			return out, fmt.Errorf("%w: block's record lengths are malformed", ErrDamaged)
 		}
 		at += w
-		lens[i] = int(l)
-		total += int(l)
+		total += l
 	}
-	if total != len(plain)-at {
-		return nil, fmt.Errorf("%w: block's record lengths do not add up", ErrDamaged)
+	if total != uint64(len(plain)-at) {
+		return out, fmt.Errorf("%w: block's record lengths do not add up", ErrDamaged)
 	}
-	out := make([][]byte, n)
-	for i, l := range lens {
-		out[i] = plain[at : at+l : at+l]
-		at += l
-		if l == 0 || out[i][0] != recfmt.Marker {
-			return nil, fmt.Errorf("%w: block's record %d is not a record", ErrDamaged, i)
+	lens := w
+	for i := range int(n) {
+		l, w := binary.Uvarint(plain[lens:])
+		lens += w
+		rec := plain[at : at+int(l) : at+int(l)]
+		at += int(l)
+		if l == 0 || rec[0] != recfmt.Marker {
+			return out, fmt.Errorf("%w: block's record %d is not a record", ErrDamaged, i)
 		}
+		out = append(out, rec)
 	}
 	return out, nil
 }

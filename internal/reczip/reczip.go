@@ -139,10 +139,14 @@ func (c *codec) appendFrame(dst, plain []byte) ([]byte, error) {
 var frames = gosync.Pool{New: func() any { return new([]byte) }}
 
 // decompress returns the logical value of a frame stored without its magic.
-func (c *codec) decompress(frame []byte) ([]byte, error) {
+func (c *codec) decompress(frame []byte) ([]byte, error) { return c.decompressTo(nil, frame) }
+
+// decompressTo appends to dst the logical value of a frame stored without
+// its magic.
+func (c *codec) decompressTo(dst, frame []byte) ([]byte, error) {
 	buf := frames.Get().(*[]byte)
 	in := append(append((*buf)[:0], magic[:]...), frame...)
-	out, err := c.dec.DecodeAll(in, nil)
+	out, err := c.dec.DecodeAll(in, dst)
 	*buf = in
 	frames.Put(buf)
 	if err != nil {
