@@ -24,10 +24,12 @@ type analyzers struct {
 	text analysis.Analyzer
 	// single caches singleTextTerm's answers.
 	single map[string]string
+	// terms caches the terms of keyword values (see keywordField.add).
+	terms termCache
 }
 
 func newAnalyzers(m mapping.IndexMapping) (analyzers, error) {
-	a := analyzers{text: m.AnalyzerNamed(standard.Name), single: map[string]string{}}
+	a := analyzers{text: m.AnalyzerNamed(standard.Name), single: map[string]string{}, terms: termCache{}}
 	if a.text == nil {
 		return a, fmt.Errorf("index mapping: no analyzer %s", standard.Name)
 	}
@@ -44,13 +46,13 @@ func (a analyzers) bleveDocument(id string, d Document) *document.Document {
 	for _, f := range Fields {
 		if prefix, ok := keywordPrefix(f.Name); ok {
 			for _, v := range d.keywords(f.Name) {
-				kw.add(prefix, v)
+				kw.add(a.terms, prefix, v)
 			}
 		}
 	}
 	text := d.Text
 	if t, ok := a.singleTextTerm(d); ok {
-		kw.add(singleTextPrefix, t)
+		kw.add(a.terms, singleTextPrefix, t)
 		text = ""
 	}
 	if kw.n > 0 {

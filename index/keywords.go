@@ -60,21 +60,56 @@ type keywordField struct {
 	size  int
 }
 
-// add adds the value v of the keyword field of prefix, if not empty.
-func (f *keywordField) add(prefix, v string) {
+// termCache holds the term of each keyword value a batcher met, by the
+// value's field prefix and value as the document has it: a log's job ID,
+// event and servers recur in most of its items, and their terms are made
+// once. A term's TokenFreq is shared by the documents that have it; bleve
+// only reads it (it merges frequencies only of a field a document has
+// twice, and keywordsField is one field).
+type termCache map[termKey]cachedTerm
+
+type termKey struct{ prefix, v string }
+
+type cachedTerm struct {
+	term string
+	tf   *bindex.TokenFreq
+}
+
+// termCacheMax bounds a termCache; a full cache starts again empty.
+const termCacheMax = 1 << 16
+
+// term returns the term of value v of the keyword field of prefix, and its
+// TokenFreq.
+func (c termCache) term(prefix, v string) cachedTerm {
+	k := termKey{prefix, v}
+	if t, ok := c[k]; ok {
+		return t
+	}
+	if len(c) >= termCacheMax {
+		clear(c)
+	}
+	term := keywordTerm(prefix, v)
+	t := cachedTerm{term, &bindex.TokenFreq{Term: []byte(term)}}
+	c[k] = t
+	return t
+}
+
+// add adds the value v of the keyword field of prefix, if not empty, its
+// term taken from c.
+func (f *keywordField) add(c termCache, prefix, v string) {
 	if v == "" {
 		return
 	}
-	t := keywordTerm(prefix, v)
+	t := c.term(prefix, v)
 	if f.freqs == nil {
 		f.freqs = make(bindex.TokenFrequencies, 4)
 	}
-	if _, ok := f.freqs[t]; ok {
+	if _, ok := f.freqs[t.term]; ok {
 		return
 	}
-	f.freqs[t] = &bindex.TokenFreq{Term: []byte(t)}
+	f.freqs[t.term] = t.tf
 	f.n++
-	f.size += len(t)
+	f.size += len(t.term)
 }
 
 func (f *keywordField) Name() string                         { return keywordsField }
