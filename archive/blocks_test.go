@@ -225,6 +225,50 @@ func TestRecordsOutliveTheirBlocks(t *testing.T) {
 	}
 }
 
+// TestBorrowedReads reads every log item in place (EachBorrowed,
+// GetBorrowed), copying each while it is valid: the bytes are those the
+// copying reads give.
+func TestBorrowedReads(t *testing.T) {
+	dir := archivetest.Dir(t)
+	compressFixture(t, dir, 12, archive.TrainAt/20)
+	st := archivetest.Open(t, dir)
+	err := st.View(func(r *archive.Reader) error {
+		var copied, borrowed, got []string
+		var keys []archive.Key
+		if err := r.Each(kinds.DRSJobLogItem, func(rec archive.Record) error {
+			copied = append(copied, string(rec.Data))
+			keys = append(keys, rec.Key)
+			return nil
+		}); err != nil {
+			return err
+		}
+		if err := r.EachBorrowed(kinds.DRSJobLogItem, func(rec archive.Record) error {
+			borrowed = append(borrowed, string(rec.Data))
+			return nil
+		}); err != nil {
+			return err
+		}
+		for i := len(keys) - 1; i >= 0; i-- {
+			rec, ok, err := r.GetBorrowed(kinds.DRSJobLogItem, keys[i])
+			if err != nil || !ok {
+				return fmt.Errorf("get %x: %v, found %v", keys[i], err, ok)
+			}
+			got = append(got, string(rec.Data))
+		}
+		slices.Reverse(got)
+		if len(copied) == 0 {
+			return errors.New("no log items: the test proves nothing")
+		}
+		if !slices.Equal(borrowed, copied) || !slices.Equal(got, copied) {
+			return errors.New("borrowed reads differ from copying ones")
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestDamagedBlock damages blocks and references in the ways a file can
 // be damaged: verify reports each, reads fail with an error naming the
 // record, never a panic.

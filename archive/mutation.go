@@ -241,6 +241,21 @@ func (r *Reader) Get(kind Kind, k Key) (Record, bool, error) {
 	return rec, err == nil, err
 }
 
+// GetBorrowed is Get for a caller that keeps nothing of the record's data
+// past its next read of r (see EachBorrowed): the data is not copied.
+func (r *Reader) GetBorrowed(kind Kind, k Key) (Record, bool, error) {
+	b, err := r.bucket(string(kind))
+	if err != nil {
+		return Record{}, false, err
+	}
+	v := b.Get(k[:])
+	if v == nil {
+		return Record{}, false, nil
+	}
+	rec, err := r.decodeBorrowed(k[:], v)
+	return rec, err == nil, err
+}
+
 // EachKey is Each with the key of every record; records are decoded only
 // when fn asks for them through the second argument.
 func (r *Reader) EachKey(kind Kind, fn func(k Key, decode func() (Record, error)) error) error {

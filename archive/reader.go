@@ -69,6 +69,24 @@ func (r *Reader) Each(kind Kind, fn func(Record) error) error {
 	})
 }
 
+// EachBorrowed is Each for a caller that keeps nothing of a record's data
+// once fn returns (an index build, which makes its document of it): the
+// data is read in place, from the file or from a block the Reader holds,
+// and not copied. It is valid until fn returns.
+func (r *Reader) EachBorrowed(kind Kind, fn func(Record) error) error {
+	b, err := r.bucket(string(kind))
+	if err != nil {
+		return err
+	}
+	return b.ForEach(func(k, v []byte) error {
+		rec, err := r.decodeBorrowed(k, v)
+		if err != nil {
+			return fmt.Errorf("%s: %w", kind, err)
+		}
+		return fn(rec)
+	})
+}
+
 // Count returns the number of records of kind.
 func (r *Reader) Count(kind Kind) (int, error) {
 	b, err := r.bucket(string(kind))

@@ -64,6 +64,25 @@ func (r *Reader) decode(k, v []byte) (Record, error) {
 	return decodeValue(r.dicts(), k, v, false)
 }
 
+// decodeBorrowed is decode for a caller that keeps nothing of the
+// record's data past its next read of r (see EachBorrowed): the data is a
+// slice of v, or of the block v refers to, not a copy.
+func (r *Reader) decodeBorrowed(k, v []byte) (Record, error) {
+	if reczip.IsRef(v) {
+		var rec Record
+		var derr error
+		err := r.blockRecord(k, v, func(lv []byte) error {
+			rec, derr = decodeRecord(k, lv, true)
+			return nil
+		})
+		if err != nil {
+			return Record{}, fmt.Errorf("decode record %x: %w", k, err)
+		}
+		return rec, derr
+	}
+	return decodeValue(r.dicts(), k, v, true)
+}
+
 // decodeValue parses the stored value v of the record at key k with the
 // dictionaries of zt; owned says v is the caller's to keep, so that the
 // record's data may be a slice of it.

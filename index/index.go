@@ -563,7 +563,7 @@ func (x *Index) update(ctx context.Context, r *archive.Reader, max int) (int, er
 		for _, m := range muts {
 			switch m.Op {
 			case archive.OpPut:
-				rec, ok, err := r.Get(m.Kind, m.Key)
+				rec, ok, err := r.GetBorrowed(m.Kind, m.Key)
 				if err != nil {
 					return err
 				}
@@ -643,7 +643,9 @@ func fill(ctx context.Context, x *Index, r *archive.Reader) (int, error) {
 	}
 	bt.parallel = 2
 	for _, kind := range kinds.Names() {
-		err := r.Each(kind, func(rec archive.Record) error {
+		// A document keeps nothing of its record: the record's data is
+		// read in place.
+		err := r.EachBorrowed(kind, func(rec archive.Record) error {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
