@@ -228,22 +228,13 @@ func (r *Reader) MutationsSince(pos uint64, fn func(pos uint64, muts []Mutation)
 }
 
 // Get returns the record of kind at key k, and whether there is one.
-func (r *Reader) Get(kind Kind, k Key) (Record, bool, error) {
-	b, err := r.bucket(string(kind))
-	if err != nil {
-		return Record{}, false, err
-	}
-	v := b.Get(k[:])
-	if v == nil {
-		return Record{}, false, nil
-	}
-	rec, err := r.decode(k[:], v)
-	return rec, err == nil, err
-}
+func (r *Reader) Get(kind Kind, k Key) (Record, bool, error) { return r.get(kind, k, false) }
 
 // GetBorrowed is Get for a caller that keeps nothing of the record's data
 // past its next read of r (see EachBorrowed): the data is not copied.
-func (r *Reader) GetBorrowed(kind Kind, k Key) (Record, bool, error) {
+func (r *Reader) GetBorrowed(kind Kind, k Key) (Record, bool, error) { return r.get(kind, k, true) }
+
+func (r *Reader) get(kind Kind, k Key, borrow bool) (Record, bool, error) {
 	b, err := r.bucket(string(kind))
 	if err != nil {
 		return Record{}, false, err
@@ -252,7 +243,7 @@ func (r *Reader) GetBorrowed(kind Kind, k Key) (Record, bool, error) {
 	if v == nil {
 		return Record{}, false, nil
 	}
-	rec, err := r.decodeBorrowed(k[:], v)
+	rec, err := r.decodeAs(k[:], v, borrow)
 	return rec, err == nil, err
 }
 

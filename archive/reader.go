@@ -55,31 +55,23 @@ func fillPercent(name string) float64 {
 
 // Each calls fn for every record of kind in key order (oldest first). It
 // stops at the first error fn returns and returns it.
-func (r *Reader) Each(kind Kind, fn func(Record) error) error {
-	b, err := r.bucket(string(kind))
-	if err != nil {
-		return err
-	}
-	return b.ForEach(func(k, v []byte) error {
-		rec, err := r.decode(k, v)
-		if err != nil {
-			return fmt.Errorf("%s: %w", kind, err)
-		}
-		return fn(rec)
-	})
-}
+func (r *Reader) Each(kind Kind, fn func(Record) error) error { return r.each(kind, false, fn) }
 
 // EachBorrowed is Each for a caller that keeps nothing of a record's data
 // once fn returns (an index build, which makes its document of it): the
 // data is read in place, from the file or from a block the Reader holds,
 // and not copied. It is valid until fn returns.
 func (r *Reader) EachBorrowed(kind Kind, fn func(Record) error) error {
+	return r.each(kind, true, fn)
+}
+
+func (r *Reader) each(kind Kind, borrow bool, fn func(Record) error) error {
 	b, err := r.bucket(string(kind))
 	if err != nil {
 		return err
 	}
 	return b.ForEach(func(k, v []byte) error {
-		rec, err := r.decodeBorrowed(k, v)
+		rec, err := r.decodeAs(k, v, borrow)
 		if err != nil {
 			return fmt.Errorf("%s: %w", kind, err)
 		}

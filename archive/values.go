@@ -47,32 +47,21 @@ func (r *Reader) logical(k, v []byte) (out []byte, fresh bool, err error) {
 }
 
 // decode parses the stored value v of the record at key k.
-func (r *Reader) decode(k, v []byte) (Record, error) {
-	if reczip.IsRef(v) {
-		var rec Record
-		var derr error
-		err := r.blockRecord(k, v, func(lv []byte) error {
-			// Not owned: the record copies what it keeps of lv.
-			rec, derr = decodeRecord(k, lv, false)
-			return nil
-		})
-		if err != nil {
-			return Record{}, fmt.Errorf("decode record %x: %w", k, err)
-		}
-		return rec, derr
-	}
-	return decodeValue(r.dicts(), k, v, false)
-}
+func (r *Reader) decode(k, v []byte) (Record, error) { return r.decodeAs(k, v, false) }
 
 // decodeBorrowed is decode for a caller that keeps nothing of the
 // record's data past its next read of r (see EachBorrowed): the data is a
 // slice of v, or of the block v refers to, not a copy.
-func (r *Reader) decodeBorrowed(k, v []byte) (Record, error) {
+func (r *Reader) decodeBorrowed(k, v []byte) (Record, error) { return r.decodeAs(k, v, true) }
+
+// decodeAs is decode, or decodeBorrowed if borrow is set.
+func (r *Reader) decodeAs(k, v []byte, borrow bool) (Record, error) {
 	if reczip.IsRef(v) {
 		var rec Record
 		var derr error
 		err := r.blockRecord(k, v, func(lv []byte) error {
-			rec, derr = decodeRecord(k, lv, true)
+			// Unless borrowed, the record copies what it keeps of lv.
+			rec, derr = decodeRecord(k, lv, borrow)
 			return nil
 		})
 		if err != nil {
@@ -80,7 +69,7 @@ func (r *Reader) decodeBorrowed(k, v []byte) (Record, error) {
 		}
 		return rec, derr
 	}
-	return decodeValue(r.dicts(), k, v, true)
+	return decodeValue(r.dicts(), k, v, borrow)
 }
 
 // decodeValue parses the stored value v of the record at key k with the
