@@ -47,9 +47,12 @@ type cachedBlock struct {
 	recs  [][]byte
 }
 
-// blockRecord calls fn with the logical value of the record at key k whose
-// stored value v refers to a block. The value is a slice of the block as
-// the cache holds it, valid only until fn returns: fn copies what it keeps.
+// blockRecord calls fn, with the cache locked, with the logical value of
+// the record at key k whose stored value v refers to a block. The value is
+// a slice of the block as the cache holds it: it stays as it is until the
+// cache drops the block and reuses its memory, after eight other blocks
+// are read. A reader is used by one goroutine at a time; what is kept
+// longer is copied.
 func (r *Reader) blockRecord(k, v []byte, fn func(lv []byte) error) error {
 	id, i, err := reczip.ParseRef(v)
 	if err != nil {

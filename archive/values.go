@@ -1,7 +1,6 @@
 package archive
 
 import (
-	"bytes"
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
@@ -29,12 +28,14 @@ func (r *Reader) dicts() *reczip.Table {
 // naming the record.
 func (r *Reader) logical(k, v []byte) (out []byte, fresh bool, err error) {
 	if reczip.IsRef(v) {
-		// Copied out of the cached block, whose memory is reused.
+		// A slice of a cached block, not the caller's to keep: a reader
+		// is used by one goroutine, and the block's memory is reused only
+		// once eight other blocks have been read.
 		err = r.blockRecord(k, v, func(lv []byte) error {
-			out = bytes.Clone(lv)
+			out = lv
 			return nil
 		})
-		return out, err == nil, err
+		return out, false, err
 	}
 	if !reczip.IsCompressed(v) {
 		return v, false, nil
