@@ -1,6 +1,7 @@
 package archive
 
 import (
+	"bytes"
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
@@ -36,3 +37,44 @@ func jobList(idx *bolt.Bucket, j JobRef) ([]Key, error) {
 
 // encodeJobList returns the index entry of a job whose log items have keys.
 func encodeJobList(keys []Key) []byte { return joblist.Append(nil, keys) }
+
+// parseJobPrefix reverses jobPrefix.
+func parseJobPrefix(k []byte) (JobRef, bool) {
+	parts := bytes.Split(bytes.TrimSuffix(k, []byte{0}), []byte{0})
+	if len(parts) != 3 {
+		return JobRef{}, false
+	}
+	return JobRef{JobID: string(parts[0]), Region: string(parts[1]), Account: string(parts[2])}, true
+}
+
+// JobKeys returns the keys of the archived log items of job j in position
+// order: the key of the item at position p is the p'th. None if the job
+// has no archived log.
+func (r *Reader) JobKeys(j JobRef) ([]Key, error) {
+	idx, err := r.bucket(bucketJobLog)
+	if err != nil {
+		return nil, err
+	}
+	return jobList(idx, j)
+}
+
+// EachJobKeys calls fn with every job that has an archived log and the
+// keys of its log items in position order. keys is valid until fn
+// returns.
+func (r *Reader) EachJobKeys(fn func(j JobRef, keys []Key) error) error {
+	idx, err := r.bucket(bucketJobLog)
+	if err != nil {
+		return err
+	}
+	var keys []Key
+	return idx.ForEach(func(k, v []byte) error {
+		j, ok := parseJobPrefix(k)
+		if !ok {
+			return fmt.Errorf("job log index key %q is malformed", k)
+		}
+		if keys, err = joblist.Decode(keys[:0], v); err != nil {
+			return fmt.Errorf("job log index of %s is malformed: %w", j.JobID, err)
+		}
+		return fn(j, keys)
+	})
+}

@@ -157,11 +157,11 @@ func (r *Reader) CompleteLogs() (map[JobRef]bool, error) {
 		if !st.LogComplete {
 			return nil
 		}
-		parts := bytes.Split(bytes.TrimSuffix(k, []byte{0}), []byte{0})
-		if len(parts) != 3 {
+		j, ok := parseJobPrefix(k)
+		if !ok {
 			return fmt.Errorf("job state key %q is malformed", k)
 		}
-		out[JobRef{JobID: string(parts[0]), Region: string(parts[1]), Account: string(parts[2])}] = true
+		out[j] = true
 		return nil
 	})
 	return out, err

@@ -43,13 +43,7 @@ func newAnalyzers(m mapping.IndexMapping) (analyzers, error) {
 func (a analyzers) bleveDocument(id string, d Document) *document.Document {
 	doc := document.NewDocument(id)
 	kw := &keywordField{}
-	for _, f := range Fields {
-		if prefix, ok := keywordPrefix(f.Name); ok {
-			for _, v := range d.keywords(f.Name) {
-				kw.add(a.terms, prefix, v)
-			}
-		}
-	}
+	d.eachKeyword(func(prefix, v string) { kw.add(a.terms, prefix, v) })
 	text := d.Text
 	if t, ok := a.singleTextTerm(d); ok {
 		kw.add(a.terms, singleTextPrefix, t)

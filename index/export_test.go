@@ -35,3 +35,6 @@ func SetFirstPage(n int) func() {
 	firstPage = n
 	return func() { firstPage = was }
 }
+
+// JobDocID is the ID of the job document of j.
+func JobDocID(j archive.JobRef) string { return jobDocID(j) }

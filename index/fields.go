@@ -96,3 +96,27 @@ func (d *Document) keywords(name string) []string {
 	}
 	return nil
 }
+
+// eachKeyword calls fn with the beginning of the terms of each keyword
+// field (see keywordFields) and each value d holds in it, empty ones
+// included, without making a list of them.
+func (d *Document) eachKeyword(fn func(prefix, v string)) {
+	for _, kf := range keywordFields {
+		switch kf.name {
+		case FieldJobID:
+			fn(kf.prefix, d.JobID)
+		case FieldEvent:
+			fn(kf.prefix, d.Event)
+		case FieldType:
+			fn(kf.prefix, d.Type)
+		case FieldInitiatedBy:
+			fn(kf.prefix, d.InitiatedBy)
+		case FieldReplicationState:
+			fn(kf.prefix, d.ReplicationState)
+		default:
+			for _, v := range d.keywords(kf.name) {
+				fn(kf.prefix, v)
+			}
+		}
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -40,6 +41,11 @@ var ErrNoIndex = errors.New("no index yet")
 // reflects.
 var positionKey = []byte("archiver.position")
 
+// seqKey is the bleve internal key of the highest record sequence number
+// (archive.Key.Seq) the index has met: a record put later with a number at
+// or below it was written over, and may have a document to remove.
+var seqKey = []byte("archiver.seq")
+
 // formatKey holds the layout version of an index (document IDs, mapping).
 // An index of another layout is rebuilt rather than read.
 var formatKey = []byte("archiver.format")
@@ -49,14 +55,20 @@ var formatKey = []byte("archiver.format")
 // phrases; version 4 drops the composite "_all" field (no query reads it)
 // and the empty fields; version 5 holds the values of every keyword field
 // in one field (keywordsField), and there too a text that is one term
-// (singleTextPrefix).
-const Format = "5"
+// (singleTextPrefix); version 6 holds the keyword terms of DRS log items
+// in one document per job, each at its item's position (see jobdoc.go).
+const Format = "6"
 
 // ErrOldIndex is returned when the index was made in another layout.
 var ErrOldIndex = errors.New("the full-text index was made by another archiver version")
 
 // batchSize is how many documents go into one bleve batch.
 const batchSize = 5000
+
+// fillBatch is how many records go into one batch of a new index: most
+// are log items, many to a job document, and a batch of fewer than this
+// builds a segment of too few documents to be worth its own.
+const fillBatch = 4 * batchSize
 
 // writerConfig is the scorch configuration of a writer. A batch returns
 // once its segment is in memory and searchable (unsafe_batch) rather than
@@ -67,7 +79,27 @@ const batchSize = 5000
 // the disk leaves an index at an older position, whose next update writes
 // them again.
 func writerConfig() map[string]any {
-	return map[string]any{"unsafe_batch": true}
+	d := mergeplan.DefaultMergePlanOptions
+	return map[string]any{
+		"unsafe_batch": true,
+		// The merge planner sizes segments by their documents, and plans
+		// for at least FloorSegmentSize (2,000 by default) in the first
+		// tier: an index of fewer documents than that is to be one
+		// segment, and every batch written merged into it. A job
+		// document holds a whole job's log, so that the segment of a
+		// batch of thousands of log items holds a few dozen documents:
+		// with no floor, the planner keeps about MaxSegmentsPerTier
+		// segments of each size, as it does for an index of a document
+		// per record. Close merges what is left (mergeIfMany).
+		"scorchMergePlanOptions": map[string]any{
+			"MaxSegmentsPerTier":   d.MaxSegmentsPerTier,
+			"MaxSegmentSize":       d.MaxSegmentSize,
+			"TierGrowth":           d.TierGrowth,
+			"SegmentsPerMergeTask": d.SegmentsPerMergeTask,
+			"FloorSegmentSize":     1,
+			"ReclaimDeletesWeight": d.ReclaimDeletesWeight,
+		},
+	}
 }
 
 // Index is an open full-text index.
@@ -417,7 +449,23 @@ type batcher struct {
 	// parallel of them.
 	writing  []flight
 	parallel int
+	// jobs is set for an index on disk, which holds DRS log items in job
+	// documents (see jobdoc.go); a memory index holds a document for each.
+	jobs bool
+	// touched are the jobs whose documents are to be written again before
+	// the next batch, in the order first met.
+	touched  map[archive.JobRef]bool
+	jobOrder []archive.JobRef
+	// docs are the documents of the log items put since the job
+	// documents were last written, for putJobs.
+	docs map[archive.Key]Document
+	// oldSeq is the highest record sequence number the index had met
+	// before, and maxSeq the highest now.
+	oldSeq, maxSeq uint64
 }
+
+// seen notes the key of a record indexed.
+func (bt *batcher) seen(k archive.Key) { bt.maxSeq = max(bt.maxSeq, k.Seq()) }
 
 // flight is a batch being written: its outcome, and its documents.
 type flight struct {
@@ -434,12 +482,30 @@ func (bt *batcher) inFlight() int {
 	return n
 }
 
+// put indexes rec. In an index on disk a DRS log item is indexed in its
+// job's document, which putJobs writes before the batch, and in one of its
+// own only if its text is more than its event.
 func (bt *batcher) put(rec archive.Record) error {
 	d, err := NewDocument(rec)
 	if err != nil {
 		return err
 	}
+	bt.seen(rec.Key)
 	bt.n++
+	if bt.jobs && inJobDocument(rec) {
+		bt.touch(jobOf(rec))
+		if bt.docs == nil {
+			bt.docs = map[archive.Key]Document{}
+		}
+		bt.docs[rec.Key] = d
+		if _, ok := bt.an.keywordOnly(d); ok {
+			if rec.Key.Seq() <= bt.oldSeq {
+				// Written over: its text may have been more before.
+				bt.b.Delete(DocID(rec.Kind, rec.Key))
+			}
+			return nil
+		}
+	}
 	return bt.b.IndexAdvanced(bt.an.bleveDocument(DocID(rec.Kind, rec.Key), d))
 }
 
@@ -460,9 +526,11 @@ func (bt *batcher) del(kind archive.Kind, k archive.Key) {
 // flush starts writing the batch, recording pos as the position it
 // reflects, once every batch before it is written. wait waits for it.
 func (bt *batcher) flush(pos uint64) error {
-	var v [8]byte
+	var v, seq [8]byte
 	binary.BigEndian.PutUint64(v[:], pos)
 	bt.b.SetInternal(positionKey, v[:])
+	binary.BigEndian.PutUint64(seq[:], bt.maxSeq)
+	bt.b.SetInternal(seqKey, seq[:])
 	if err := bt.waitAll(); err != nil {
 		return err
 	}
@@ -556,6 +624,12 @@ func (x *Index) update(ctx context.Context, r *archive.Reader, max int) (int, er
 	if err != nil {
 		return 0, err
 	}
+	bt.jobs = true
+	if bt.oldSeq, err = x.seq(); err != nil {
+		return 0, err
+	}
+	bt.maxSeq = bt.oldSeq
+	logDeletes := false
 	err = r.MutationsSince(from, func(pos uint64, muts []archive.Mutation) error {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -575,12 +649,16 @@ func (x *Index) update(ctx context.Context, r *archive.Reader, max int) (int, er
 				}
 			case archive.OpDelete:
 				bt.del(m.Kind, m.Key)
+				logDeletes = logDeletes || m.Kind == logKind
 			}
 			if bt.n >= batchSize {
 				// A batch may end inside an entry (a step of a large
 				// import holds tens of thousands of writes): it records
 				// the position before the entry, which is applied again
 				// after a stop, writing the same documents.
+				if err := bt.putJobs(r); err != nil {
+					return err
+				}
 				r.ReleaseMapped()
 				if err := bt.flush(pos - 1); err != nil {
 					return err
@@ -596,11 +674,36 @@ func (x *Index) update(ctx context.Context, r *archive.Reader, max int) (int, er
 	if errors.Is(err, errEnough) {
 		err = nil
 	}
+	if err == nil {
+		err = bt.putJobs(r)
+	}
 	if err == nil && (bt.n > 0 || from != to) {
 		err = bt.flush(to)
 	}
+	if err == nil && logDeletes {
+		// The job documents of deleted log items are found by their
+		// positions, once every batch before is in.
+		if err = bt.waitAll(); err == nil {
+			err = bt.mendJobs(ctx, r)
+		}
+		if err == nil {
+			err = bt.flush(to)
+		}
+	}
 	err = bt.finish(err)
 	return bt.total, err
+}
+
+// seq returns the highest record sequence number the index has met.
+func (x *Index) seq() (uint64, error) {
+	v, err := x.bi.GetInternal(seqKey)
+	if err != nil {
+		return 0, fmt.Errorf("index sequence: %w", err)
+	}
+	if len(v) != 8 {
+		return 0, nil
+	}
+	return binary.BigEndian.Uint64(v), nil
 }
 
 // Rebuild makes a new index of every record in the archive snapshot r
@@ -642,7 +745,33 @@ func fill(ctx context.Context, x *Index, r *archive.Reader) (int, error) {
 		return 0, err
 	}
 	bt.parallel = 2
+	bt.jobs = true
+	// The position is reached only when every record is in: until then
+	// the batches hold none, and any order will do.
+	next := func() error {
+		if bt.n < fillBatch {
+			return nil
+		}
+		r.ReleaseMapped()
+		return bt.start()
+	}
 	for _, kind := range kinds.Names() {
+		if kind == logKind {
+			// Read job by job, into job documents.
+			err := r.EachJobKeys(func(j archive.JobRef, keys []archive.Key) error {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+				if err := bt.putJobKeys(r, j, keys, true); err != nil {
+					return err
+				}
+				return next()
+			})
+			if err != nil {
+				return bt.total, bt.finish(err)
+			}
+			continue
+		}
 		// A document keeps nothing of its record: the record's data is
 		// read in place.
 		err := r.EachBorrowed(kind, func(rec archive.Record) error {
@@ -652,13 +781,7 @@ func fill(ctx context.Context, x *Index, r *archive.Reader) (int, error) {
 			if err := bt.put(rec); err != nil {
 				return err
 			}
-			if bt.n >= batchSize {
-				r.ReleaseMapped()
-				// The position is reached only when every record is in:
-				// until then the batches hold none, and any order will do.
-				return bt.start()
-			}
-			return nil
+			return next()
 		})
 		if err != nil {
 			return bt.total, bt.finish(err)
@@ -668,24 +791,77 @@ func fill(ctx context.Context, x *Index, r *archive.Reader) (int, error) {
 	return bt.total, err
 }
 
+// Difference is one way in which the index and an archive snapshot
+// differ.
+type Difference struct {
+	// Where is where something is that the other does not hold: "archive"
+	// or "index".
+	Where string
+	// Kind and Key name the record, if one is named.
+	Kind archive.Kind
+	Key  archive.Key
+	// Job, when Kind is empty, is the job whose log's document differs,
+	// and Detail says how.
+	Job    archive.JobRef
+	Detail string
+}
+
+// String says what d is, in a sentence without a final stop.
+func (d Difference) String() string {
+	other := "index"
+	if d.Where == "index" {
+		other = "archive"
+	}
+	if d.Kind == "" {
+		return fmt.Sprintf("the index's document of the log of job %s (%s, %s) %s", d.Job.JobID, d.Job.Region, d.Job.Account, d.Detail)
+	}
+	return fmt.Sprintf("%s record %x is in the %s but not the %s", d.Kind, d.Key, d.Where, other)
+}
+
 // Diff compares the index with the archive snapshot r and calls fn for
-// each record that is in one and not the other ("archive" or "index" says
-// where it is). Records the archive changed after the index's position are
-// left out: the index has not reached them yet, which is no fault. It
-// returns how many such records there are.
-func (x *Index) Diff(ctx context.Context, r *archive.Reader, fn func(where string, kind archive.Kind, k archive.Key) error) (int, error) {
+// each way they differ: a record in one and not the other, or a job
+// document whose items are not those of its job's log. Records the archive
+// changed after the index's position are left out: the index has not
+// reached them yet, which is no fault. It returns how many such records
+// there are.
+func (x *Index) Diff(ctx context.Context, r *archive.Reader, fn func(Difference) error) (int, error) {
 	lag, err := x.Lag(r)
 	if err != nil {
 		return 0, err
 	}
+	an, err := newAnalyzers(x.bi.Mapping())
+	if err != nil {
+		return 0, err
+	}
 	pending := map[string]bool{}
+	// Job documents are left out while any log item is pending: a
+	// deleted item's job is not known.
+	logPending := false
 	for _, ref := range lag.Records {
 		pending[DocID(ref.Kind, ref.Key)] = true
+		logPending = logPending || ref.Kind == logKind
 	}
+	// The documents the archive calls for: one for each record, but the
+	// log items whose text is their event alone, which their job's
+	// document holds whole.
 	inArchive := map[string]bool{}
 	for _, kind := range kinds.Names() {
-		err := r.EachKey(kind, func(k archive.Key, _ func() (archive.Record, error)) error {
-			inArchive[DocID(kind, k)] = true
+		err := r.EachKey(kind, func(k archive.Key, decode func() (archive.Record, error)) error {
+			id := DocID(kind, k)
+			if kind == logKind && !pending[id] {
+				rec, err := decode()
+				if err != nil {
+					return err
+				}
+				d, err := NewDocument(rec)
+				if err != nil {
+					return err
+				}
+				if _, ok := an.keywordOnly(d); ok && inJobDocument(rec) {
+					return nil
+				}
+			}
+			inArchive[id] = true
 			return nil
 		})
 		if err != nil {
@@ -697,10 +873,13 @@ func (x *Index) Diff(ctx context.Context, r *archive.Reader, fn func(where strin
 		if err != nil {
 			return err
 		}
-		return fn(where, kind, k)
+		return fn(Difference{Where: where, Kind: kind, Key: k})
 	}
 	seen := map[string]bool{}
 	err = x.eachID(ctx, func(id string) error {
+		if _, ok := parseJobDocID(id); ok {
+			return nil // below
+		}
 		seen[id] = true
 		if !inArchive[id] && !pending[id] {
 			return report("index", id)
@@ -715,6 +894,51 @@ func (x *Index) Diff(ctx context.Context, r *archive.Reader, fn func(where strin
 			if err := report("archive", id); err != nil {
 				return 0, err
 			}
+		}
+	}
+	if logPending {
+		return len(pending), nil
+	}
+	have, err := x.jobPositions(ctx)
+	if err != nil {
+		return 0, err
+	}
+	err = r.EachJobKeys(func(j archive.JobRef, keys []archive.Key) error {
+		id := jobDocID(j)
+		pos := have[id]
+		delete(have, id)
+		held := make(map[int]bool, len(pos))
+		for _, p := range pos {
+			held[p] = true
+		}
+		for i, k := range keys {
+			if !held[i+1] {
+				if err := fn(Difference{Where: "archive", Kind: logKind, Key: k}); err != nil {
+					return err
+				}
+			}
+		}
+		for _, p := range pos {
+			if p < 1 || p > len(keys) {
+				if err := fn(Difference{Where: "index", Job: j, Detail: fmt.Sprintf("holds an item at position %d of a log of %d items", p-1, len(keys))}); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	ids := make([]string, 0, len(have))
+	for id := range have {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		j, _ := parseJobDocID(id)
+		if err := fn(Difference{Where: "index", Job: j, Detail: "is there, but the archive holds no log of the job"}); err != nil {
+			return 0, err
 		}
 	}
 	return len(pending), nil

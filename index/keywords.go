@@ -42,6 +42,23 @@ func keywordPrefix(name string) (string, bool) {
 	return code + ":", ok
 }
 
+// keywordFieldName is a keyword field of Fields and the beginning of its
+// terms.
+type keywordFieldName struct{ name, prefix string }
+
+// keywordFields are the keyword fields of Fields, in order, with the
+// beginnings of their terms: documents are made of them without making
+// the beginnings again.
+var keywordFields = func() []keywordFieldName {
+	var out []keywordFieldName
+	for _, f := range Fields {
+		if prefix, ok := keywordPrefix(f.Name); ok {
+			out = append(out, keywordFieldName{f.Name, prefix})
+		}
+	}
+	return out
+}()
+
 // keywordTerm is the term of keywordsField that stands for value v of the
 // keyword field whose prefix is prefix.
 func keywordTerm(prefix, v string) string { return prefix + KeywordValue(v) }

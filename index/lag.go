@@ -149,7 +149,7 @@ func Collect(ctx context.Context, r *archive.Reader, x *Index, q Query, keep fun
 			p.Fresh = append(p.Fresh, rec)
 		}
 	}
-	hits, err := x.Search(ctx, q)
+	hits, err := x.Search(ctx, r, q)
 	if err != nil {
 		return nil, err
 	}
@@ -184,7 +184,7 @@ func (p *Pending) Search(ctx context.Context, q Query) ([]Ref, error) {
 	if err := mem.Add(p.Fresh); err != nil {
 		return nil, err
 	}
-	return mem.Search(ctx, q)
+	return mem.Search(ctx, nil, q)
 }
 
 // scan matches each fresh record's document against q, which has a

@@ -101,7 +101,7 @@ func TestCloseMergesManySegments(t *testing.T) {
 		{Keyword(FieldEvent, "job_start"), batches * per},
 		{Keyword(FieldJobID, "drsjob-7"), per},
 	} {
-		refs, err := x.Search(context.Background(), tc.q)
+		refs, err := x.Search(context.Background(), nil, tc.q)
 		if err != nil {
 			t.Fatal(err)
 		}

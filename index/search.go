@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/search"
 	bq "github.com/blevesearch/bleve/v2/search/query"
 	vellum "github.com/blevesearch/vellum/regexp"
 
@@ -37,6 +38,37 @@ type Query struct {
 	// match, when set, tells whether a document matches q without an
 	// index: q tests keyword fields alone (see Pending.Search).
 	match func(d *matchDoc) bool
+	// pos, set for a query with a NOT inside, is q with each NOT taken to
+	// match everything: the job documents it matches hold every item q
+	// matches (see Search).
+	pos *Query
+}
+
+// positive returns q with each NOT taken to match everything.
+func (q Query) positive() Query {
+	if q.pos != nil {
+		return *q.pos
+	}
+	return q
+}
+
+// withPositive sets the positive query of out, made of parts by join, if
+// any of parts has a NOT inside.
+func withPositive(out Query, parts []Query, join func(...Query) Query) Query {
+	neg := false
+	for _, p := range parts {
+		neg = neg || p.pos != nil
+	}
+	if !neg {
+		return out
+	}
+	ps := make([]Query, len(parts))
+	for i, p := range parts {
+		ps[i] = p.positive()
+	}
+	pq := join(ps...)
+	out.pos = &pq
+	return out
 }
 
 // All matches every document.
@@ -260,7 +292,7 @@ func And(qs ...Query) Query {
 			return true
 		}
 	}
-	return q
+	return withPositive(q, parts, And)
 }
 
 // Or matches the documents any of qs matches; with none, nothing.
@@ -291,7 +323,7 @@ func Or(qs ...Query) Query {
 			return false
 		}
 	}
-	return q
+	return withPositive(q, parts, Or)
 }
 
 // Not matches the documents q does not match.
@@ -309,6 +341,8 @@ func Not(q Query) Query {
 	if m := q.match; m != nil {
 		n.match = func(d *matchDoc) bool { return !m(d) }
 	}
+	all := All()
+	n.pos = &all
 	return n
 }
 
@@ -366,34 +400,220 @@ type Ref struct {
 }
 
 // Search returns the records of every document of x that q matches, in
-// document ID order.
-func (x *Index) Search(ctx context.Context, q Query) ([]Ref, error) {
-	var out []Ref
+// document ID order. The items of a job document are told by the archive
+// snapshot r, which x reflects: its job-log index names them; r may be nil
+// for an index of no job documents (a memory one).
+func (x *Index) Search(ctx context.Context, r *archive.Reader, q Query) ([]Ref, error) {
+	var own []Ref
+	var jobs []jobHit
 	var bad error
-	err := x.each(ctx, q, func(id string) error {
+	err := x.each(ctx, q, false, func(id string, _ search.FieldTermLocationMap) error {
+		if j, ok := parseJobDocID(id); ok {
+			jobs = append(jobs, jobHit{job: j})
+			return nil
+		}
 		kind, k, err := ParseDocID(id)
 		if err != nil {
 			bad = err
 			return err
 		}
-		out = append(out, Ref{kind, k})
+		own = append(own, Ref{kind, k})
 		return nil
 	})
 	if err != nil && bad == nil {
 		return nil, fmt.Errorf("search index: %w", err)
 	}
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	var items []Ref
+	switch {
+	case q.pos != nil:
+		// A query with a NOT inside matches a job document when no item
+		// of it has what the NOT excludes: its job documents come from
+		// its positive part.
+		items, err = x.negativeItems(ctx, r, q)
+	case len(jobs) > 0 && q.reach == reachSome:
+		// The job documents again, with the locations of what matched
+		// (asked for only now: the locations of every match of a word of
+		// the text would cost a search of the text dearly).
+		jobs = jobs[:0]
+		err = x.each(ctx, some(jobDocsQuery(q.q)), true, func(id string, locs search.FieldTermLocationMap) error {
+			if j, ok := parseJobDocID(id); ok {
+				jobs = append(jobs, jobHit{j, locs[keywordsField]})
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("search index: %w", err)
+		}
+		items, err = x.jobItems(ctx, r, q, jobs)
+	default:
+		items, err = x.jobItems(ctx, r, q, jobs)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(items) == 0 {
+		return own, nil
+	}
+	return mergeRefs(own, items), nil
 }
 
-// each calls fn with the ID of every document q matches, in ID order. It
-// returns fn's errors, and bleve's unwrapped.
+// jobHit is a job document q matched, and the locations of the terms that
+// matched in it.
+type jobHit struct {
+	job  archive.JobRef
+	locs search.TermLocationMap
+}
+
+// jobItems returns the items of the job documents hits that q, a query
+// with no NOT inside, matches.
+func (x *Index) jobItems(ctx context.Context, r *archive.Reader, q Query, hits []jobHit) ([]Ref, error) {
+	if len(hits) == 0 {
+		return nil, nil
+	}
+	if r == nil {
+		return nil, fmt.Errorf("search index: job documents need the archive")
+	}
+	var out []Ref
+	var unsure []archive.Key
+	for _, h := range hits {
+		keys, err := r.JobKeys(h.job)
+		if err != nil {
+			return nil, err
+		}
+		if q.reach == reachAll {
+			for _, k := range keys {
+				out = append(out, Ref{logKind, k})
+			}
+			continue
+		}
+		for pos, d := range itemDocs(h.locs) {
+			if pos < 1 || pos > len(keys) {
+				continue // the log was cut short after the document was made
+			}
+			k := keys[pos-1]
+			switch {
+			case q.match == nil:
+				unsure = append(unsure, k)
+			case q.match(d):
+				out = append(out, Ref{logKind, k})
+			}
+		}
+	}
+	sure, err := matchWhole(ctx, r, q, unsure)
+	return append(out, sure...), err
+}
+
+// negativeItems returns the log items that q, a query with a NOT inside,
+// matches: each item of the job documents its positive part matches, read
+// whole from r and matched.
+func (x *Index) negativeItems(ctx context.Context, r *archive.Reader, q Query) ([]Ref, error) {
+	p := q.positive()
+	var keys []archive.Key
+	switch p.reach {
+	case reachNone:
+		return nil, nil
+	case reachAll:
+		if r == nil {
+			return nil, nil
+		}
+		// Nothing to narrow the jobs by: every log item.
+		err := r.EachJobKeys(func(_ archive.JobRef, ks []archive.Key) error {
+			keys = append(keys, ks...)
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	default:
+		var jobs []archive.JobRef
+		err := x.each(ctx, some(jobDocsQuery(p.q)), false, func(id string, _ search.FieldTermLocationMap) error {
+			if j, ok := parseJobDocID(id); ok {
+				jobs = append(jobs, j)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("search index: %w", err)
+		}
+		if len(jobs) > 0 && r == nil {
+			return nil, fmt.Errorf("search index: job documents need the archive")
+		}
+		for _, j := range jobs {
+			ks, err := r.JobKeys(j)
+			if err != nil {
+				return nil, err
+			}
+			keys = append(keys, ks...)
+		}
+	}
+	return matchWhole(ctx, r, q, keys)
+}
+
+// matchChunk is how many log items matchWhole reads at a time.
+const matchChunk = 4096
+
+// matchWhole returns the log items of keys in r that q matches, each read
+// whole and matched as Pending matches the records an index has not
+// reached.
+func matchWhole(ctx context.Context, r *archive.Reader, q Query, keys []archive.Key) ([]Ref, error) {
+	var out []Ref
+	for len(keys) > 0 {
+		n := min(len(keys), matchChunk)
+		p := &Pending{Fresh: make([]archive.Record, 0, n)}
+		for _, k := range keys[:n] {
+			rec, ok, err := r.Get(logKind, k)
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				p.Fresh = append(p.Fresh, rec)
+			}
+		}
+		keys = keys[n:]
+		refs, err := p.Search(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, refs...)
+	}
+	return out, nil
+}
+
+// mergeRefs returns the refs of a and b, each once, in document ID order;
+// a is in that order already.
+func mergeRefs(a, b []Ref) []Ref {
+	type entry struct {
+		id  string
+		ref Ref
+	}
+	all := make([]entry, 0, len(a)+len(b))
+	for _, refs := range [][]Ref{a, b} {
+		for _, r := range refs {
+			all = append(all, entry{DocID(r.Kind, r.Key), r})
+		}
+	}
+	slices.SortFunc(all, func(x, y entry) int { return strings.Compare(x.id, y.id) })
+	all = slices.CompactFunc(all, func(x, y entry) bool { return x.id == y.id })
+	out := make([]Ref, len(all))
+	for i, e := range all {
+		out[i] = e.ref
+	}
+	return out
+}
+
+// each calls fn with the ID of every document q matches, in ID order, and
+// with locs the locations of the terms that matched in it. It returns
+// fn's errors, and bleve's unwrapped.
 //
 // An answer of up to firstPage documents is asked for unscored and
 // unsorted, in one pass over the matches, and sorted here: sorting by ID
 // in bleve loads the ID of every match to compare it, and each further
 // page passes over every match again. Larger answers are read in pages of
 // that size sorted by ID, so that memory stays bounded.
-func (x *Index) each(ctx context.Context, q Query, fn func(id string) error) error {
+func (x *Index) each(ctx context.Context, q Query, locs bool, fn func(id string, locs search.FieldTermLocationMap) error) error {
 	var bquery bq.Query
 	switch q.reach {
 	case reachNone:
@@ -405,6 +625,7 @@ func (x *Index) each(ctx context.Context, q Query, fn func(id string) error) err
 	}
 	req := bleve.NewSearchRequestOptions(bquery, firstPage, 0, false)
 	req.Score = bleve.ScoreNone
+	req.IncludeLocations = locs
 	res, err := x.bi.SearchInContext(ctx, req)
 	if err != nil {
 		return err
@@ -412,13 +633,10 @@ func (x *Index) each(ctx context.Context, q Query, fn func(id string) error) err
 	// With no score, bleve stops at the page's size: a full page may not
 	// be all.
 	if len(res.Hits) < firstPage {
-		ids := make([]string, len(res.Hits))
-		for i, h := range res.Hits {
-			ids[i] = h.ID
-		}
-		slices.Sort(ids)
-		for _, id := range ids {
-			if err := fn(id); err != nil {
+		hits := slices.Clone(res.Hits)
+		slices.SortFunc(hits, func(a, b *search.DocumentMatch) int { return strings.Compare(a.ID, b.ID) })
+		for _, h := range hits {
+			if err := fn(h.ID, h.Locations); err != nil {
 				return err
 			}
 		}
@@ -429,12 +647,13 @@ func (x *Index) each(ctx context.Context, q Query, fn func(id string) error) err
 		req := bleve.NewSearchRequestOptions(bquery, firstPage, 0, false)
 		req.SortBy([]string{"_id"})
 		req.SearchAfter = after
+		req.IncludeLocations = locs
 		res, err := x.bi.SearchInContext(ctx, req)
 		if err != nil {
 			return err
 		}
 		for _, h := range res.Hits {
-			if err := fn(h.ID); err != nil {
+			if err := fn(h.ID, h.Locations); err != nil {
 				return err
 			}
 		}

@@ -225,14 +225,10 @@ func verifyIndex(ctx context.Context, st *archive.Store, dir string, lockTimeout
 			problems = append(problems, fmt.Errorf("full-text index is at change %d, beyond the archive's %d: it belongs to another archive ('archiver reindex' rebuilds it)", ipos, apos))
 			return nil
 		}
-		pending, err = x.Diff(ctx, r, func(where string, kind archive.Kind, k archive.Key) error {
+		pending, err = x.Diff(ctx, r, func(d index.Difference) error {
 			n++
 			if n <= maxIndexReports {
-				other := "index"
-				if where == "index" {
-					other = "archive"
-				}
-				problems = append(problems, fmt.Errorf("%s record %x is in the %s but not the %s", kind, k, where, other))
+				problems = append(problems, errors.New(d.String()))
 			}
 			return nil
 		})

@@ -920,7 +920,7 @@ func lookup(ctx context.Context, r *archive.Reader, x *index.Index, f query.Filt
 	if err != nil {
 		return nil, err
 	}
-	refs, err := x.Search(ctx, q)
+	refs, err := x.Search(ctx, r, q)
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,407 @@
+package index
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/document"
+	"github.com/blevesearch/bleve/v2/search"
+	bq "github.com/blevesearch/bleve/v2/search/query"
+	bindex "github.com/blevesearch/bleve_index_api"
+
+	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/kinds"
+)
+
+// Job documents.
+//
+// An index on disk holds the keyword terms of every DRS log item in one
+// document per job, its job document, each term at the position of the
+// item in the job's log plus one: `e:launch_failed` at 13 for the item at
+// position 12. A job's log holds tens to thousands of items and bleve's
+// cost is mostly per document, so a job document is several times cheaper
+// to build and to store than a document per item. A hit on a job document
+// names its items by the positions of the terms that matched, and the
+// job-log index of the archive names their keys.
+//
+// An item whose text is more than its event (an error's message) also has
+// a document of its own, with its text, as other records do; an item whose
+// text is its event alone has its event's term (singleTextPrefix) in the
+// job document too, and no document of its own.
+
+// logKind is the kind of record the archive's job-log index lists, in
+// order, for each job: the kind job documents hold.
+const logKind = kinds.DRSJobLogItem
+
+// jobDocPrefix begins the ID of a job document; a record's document ID
+// begins with a digit or a lower-case letter (DocID).
+const jobDocPrefix = "J"
+
+// jobDocTerm is a term of keywordsField that every job document holds,
+// and no other: a search of job documents alone asks for it.
+const jobDocTerm = "#job"
+
+// jobDocsQuery matches the job documents q matches.
+func jobDocsQuery(q bq.Query) bq.Query {
+	t := bleve.NewTermQuery(jobDocTerm)
+	t.SetField(keywordsField)
+	return bleve.NewConjunctionQuery(t, q)
+}
+
+// jobDocID is the ID of the job document of job j.
+func jobDocID(j archive.JobRef) string {
+	b := make([]byte, 0, len(j.JobID)+len(j.Region)+len(j.Account)+2)
+	b = append(append(append(append(append(b, j.JobID...), 0), j.Region...), 0), j.Account...)
+	return jobDocPrefix + base64.RawURLEncoding.EncodeToString(b)
+}
+
+// parseJobDocID reverses jobDocID, and says whether id is a job
+// document's.
+func parseJobDocID(id string) (archive.JobRef, bool) {
+	if !strings.HasPrefix(id, jobDocPrefix) {
+		return archive.JobRef{}, false
+	}
+	b, err := base64.RawURLEncoding.DecodeString(id[len(jobDocPrefix):])
+	if err != nil {
+		return archive.JobRef{}, false
+	}
+	parts := bytes.Split(b, []byte{0})
+	if len(parts) != 3 {
+		return archive.JobRef{}, false
+	}
+	return archive.JobRef{JobID: string(parts[0]), Region: string(parts[1]), Account: string(parts[2])}, true
+}
+
+// inJobDocument reports whether rec is indexed in its job's document: a
+// DRS log item, which names its job.
+func inJobDocument(rec archive.Record) bool {
+	return rec.Kind == logKind && rec.JobID != ""
+}
+
+// jobOf is the job of the log item rec.
+func jobOf(rec archive.Record) archive.JobRef {
+	return archive.JobRef{JobID: rec.JobID, Region: rec.Region, Account: rec.Account}
+}
+
+// keywordOnly reports whether a job document holds all of d: its text is
+// empty, or its event alone and one term (returned).
+func (a analyzers) keywordOnly(d Document) (string, bool) {
+	if d.Text == "" {
+		return "", true
+	}
+	return a.singleTextTerm(d)
+}
+
+// jobField is the keywordsField of a job document: the terms of its items,
+// each at its item's position.
+type jobField struct {
+	freqs bindex.TokenFrequencies
+	// slab holds the locations, allocated in chunks.
+	slab []bindex.TokenLocation
+	n    int
+	size int
+}
+
+// newJobField returns the field of a job document with jobDocTerm alone,
+// at position 0, where no item is.
+func newJobField() *jobField {
+	f := &jobField{freqs: bindex.TokenFrequencies{}}
+	f.slab = append(make([]bindex.TokenLocation, 0, 256), bindex.TokenLocation{Field: keywordsField})
+	f.freqs[jobDocTerm] = &bindex.TokenFreq{Term: []byte(jobDocTerm), Locations: []*bindex.TokenLocation{&f.slab[0]}}
+	f.n, f.size = 1, len(jobDocTerm)
+	return f
+}
+
+// addItem adds the keyword terms of the item at position pos (its place in
+// the log plus one) whose document is d, and the term of its text if
+// single is not empty.
+func (f *jobField) addItem(c termCache, pos int, d Document, single string) {
+	d.eachKeyword(func(prefix, v string) { f.add(c, prefix, v, pos) })
+	if single != "" {
+		f.add(c, singleTextPrefix, single, pos)
+	}
+}
+
+func (f *jobField) add(c termCache, prefix, v string, pos int) {
+	if v == "" {
+		return
+	}
+	t := c.term(prefix, v)
+	tf := f.freqs[t.term]
+	if tf == nil {
+		tf = &bindex.TokenFreq{Term: t.tf.Term}
+		f.freqs[t.term] = tf
+		f.size += len(t.term)
+	} else if last := tf.Locations[len(tf.Locations)-1]; last.Position == pos {
+		return // the item holds the value twice
+	}
+	if len(f.slab) == cap(f.slab) {
+		f.slab = make([]bindex.TokenLocation, 0, 256)
+	}
+	f.slab = append(f.slab, bindex.TokenLocation{Field: keywordsField, Position: pos})
+	tf.Locations = append(tf.Locations, &f.slab[len(f.slab)-1])
+	f.n++
+}
+
+// finish sets the frequency of each term, the number of its locations.
+func (f *jobField) finish() {
+	for _, tf := range f.freqs {
+		tf.SetFrequency(len(tf.Locations))
+	}
+}
+
+func (f *jobField) Name() string             { return keywordsField }
+func (f *jobField) ArrayPositions() []uint64 { return nil }
+func (f *jobField) Options() bindex.FieldIndexingOptions {
+	return bindex.IndexField | bindex.IncludeTermVectors
+}
+func (f *jobField) Analyze()                                          {}
+func (f *jobField) Value() []byte                                     { return nil }
+func (f *jobField) NumPlainTextBytes() uint64                         { return uint64(f.size) }
+func (f *jobField) EncodedFieldType() byte                            { return 't' }
+func (f *jobField) AnalyzedLength() int                               { return f.n }
+func (f *jobField) AnalyzedTokenFrequencies() bindex.TokenFrequencies { return f.freqs }
+
+// Size is about the memory the field takes, as bleve counts it.
+func (f *jobField) Size() int { return 64 + len(f.freqs)*96 + f.n*48 + f.size }
+
+// putJob writes the job document of job j as the archive snapshot r holds
+// its log, or deletes it if r holds none. With own, it also writes the
+// documents of the items that have one (a new index's fill); an update
+// writes those as it meets their changes.
+func (bt *batcher) putJob(r *archive.Reader, j archive.JobRef, own bool) error {
+	keys, err := r.JobKeys(j)
+	if err != nil {
+		return err
+	}
+	return bt.putJobKeys(r, j, keys, own)
+}
+
+// putJobKeys is putJob given the keys of j's log items in r.
+func (bt *batcher) putJobKeys(r *archive.Reader, j archive.JobRef, keys []archive.Key, own bool) error {
+	id := jobDocID(j)
+	if len(keys) == 0 {
+		bt.b.Delete(id)
+		return nil
+	}
+	f := newJobField()
+	for i, k := range keys {
+		if d, ok := bt.docs[k]; ok {
+			// Made by put in this batch.
+			single, _ := bt.an.keywordOnly(d)
+			f.addItem(bt.an.terms, i+1, d, single)
+			continue
+		}
+		rec, ok, err := r.GetBorrowed(logKind, k)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("job log index of %s points at missing record %x", j.JobID, k)
+		}
+		d, err := NewDocument(rec)
+		if err != nil {
+			return err
+		}
+		single, kwOnly := bt.an.keywordOnly(d)
+		f.addItem(bt.an.terms, i+1, d, single)
+		if own {
+			bt.seen(k)
+			bt.n++
+			if !kwOnly {
+				if err := bt.b.IndexAdvanced(bt.an.bleveDocument(DocID(rec.Kind, k), d)); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	f.finish()
+	doc := document.NewDocument(id)
+	doc.AddField(f)
+	return bt.b.IndexAdvanced(doc)
+}
+
+// touch notes that the job document of j is to be written again before
+// the next batch is.
+func (bt *batcher) touch(j archive.JobRef) {
+	if bt.touched == nil {
+		bt.touched = map[archive.JobRef]bool{}
+	}
+	if !bt.touched[j] {
+		bt.touched[j] = true
+		bt.jobOrder = append(bt.jobOrder, j)
+	}
+}
+
+// putJobs writes the job documents touched since the last call.
+func (bt *batcher) putJobs(r *archive.Reader) error {
+	for _, j := range bt.jobOrder {
+		if err := bt.putJob(r, j, false); err != nil {
+			return err
+		}
+	}
+	bt.jobOrder = bt.jobOrder[:0]
+	clear(bt.touched)
+	clear(bt.docs)
+	return nil
+}
+
+// jobPositions returns the positions the job document of each job holds
+// items at, in order, by document ID: the locations of the job ID's term,
+// which every item has.
+func (x *Index) jobPositions(ctx context.Context) (map[string][]int, error) {
+	adv, err := x.bi.Advanced()
+	if err != nil {
+		return nil, fmt.Errorf("read job documents: %w", err)
+	}
+	rd, err := adv.Reader()
+	if err != nil {
+		return nil, fmt.Errorf("read job documents: %w", err)
+	}
+	defer rd.Close()
+	prefix, _ := keywordPrefix(FieldJobID)
+	dict, err := rd.FieldDictPrefix(keywordsField, []byte(prefix))
+	if err != nil {
+		return nil, fmt.Errorf("read job documents: %w", err)
+	}
+	defer dict.Close()
+	out := map[string][]int{}
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		e, err := dict.Next()
+		if err != nil {
+			return nil, fmt.Errorf("read job documents: %w", err)
+		}
+		if e == nil {
+			break
+		}
+		tfr, err := rd.TermFieldReader(ctx, []byte(e.Term), keywordsField, false, false, true)
+		if err != nil {
+			return nil, fmt.Errorf("read job documents: %w", err)
+		}
+		for {
+			d, err := tfr.Next(nil)
+			if err != nil {
+				tfr.Close()
+				return nil, fmt.Errorf("read job documents: %w", err)
+			}
+			if d == nil {
+				break
+			}
+			if len(d.Vectors) == 0 {
+				continue // a record's own document: no positions
+			}
+			id, err := rd.ExternalID(d.ID)
+			if err != nil {
+				tfr.Close()
+				return nil, fmt.Errorf("read job documents: %w", err)
+			}
+			for _, v := range d.Vectors {
+				out[id] = append(out[id], int(v.Pos))
+			}
+		}
+		tfr.Close()
+	}
+	for _, pos := range out {
+		slices.Sort(pos)
+	}
+	return out, nil
+}
+
+// mendJobs writes again the job documents whose positions are not those
+// of their job's log in r, and deletes those of jobs r holds no log of:
+// what deletes of log items leave (a log cut short, a job pruned), whose
+// job the change log does not name.
+func (bt *batcher) mendJobs(ctx context.Context, r *archive.Reader) error {
+	have, err := bt.x.jobPositions(ctx)
+	if err != nil {
+		return err
+	}
+	ids := make([]string, 0, len(have))
+	for id := range have {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		j, ok := parseJobDocID(id)
+		if !ok {
+			continue
+		}
+		keys, err := r.JobKeys(j)
+		if err != nil {
+			return err
+		}
+		pos := have[id]
+		if len(pos) == len(keys) && pos[len(pos)-1] == len(keys) {
+			continue
+		}
+		if err := bt.putJob(r, j, false); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// itemDocs returns the documents, as far as locs tells them, of the items
+// of a job document hit at each position: the keyword values and single
+// text terms that matched there. A query with no NOT matches an item if
+// and only if it matches its document so told.
+func itemDocs(locs search.TermLocationMap) map[int]*matchDoc {
+	out := map[int]*matchDoc{}
+	for term, ls := range locs {
+		code, v, ok := strings.Cut(term, ":")
+		if !ok {
+			continue
+		}
+		for _, l := range ls {
+			pos := int(l.Pos)
+			d := out[pos]
+			if d == nil {
+				d = &matchDoc{terms: map[string][]int{}}
+				out[pos] = d
+			}
+			setTerm(d, code, v)
+		}
+	}
+	return out
+}
+
+// setTerm sets the value v of the term of code (see keywordCodes and
+// singleTextPrefix) in d.
+func setTerm(d *matchDoc, code, v string) {
+	switch code + ":" {
+	case singleTextPrefix:
+		d.terms[v] = []int{1}
+		d.doc.Text = v
+	}
+	for name, c := range keywordCodes {
+		if c != code {
+			continue
+		}
+		switch name {
+		case FieldJobID:
+			d.doc.JobID = v
+		case FieldServerID:
+			d.doc.ServerIDs = append(d.doc.ServerIDs, v)
+		case FieldInstanceID:
+			d.doc.InstanceIDs = append(d.doc.InstanceIDs, v)
+		case FieldEvent:
+			d.doc.Event = v
+		case FieldStatus:
+			d.doc.Status = append(d.doc.Status, v)
+		case FieldType:
+			d.doc.Type = v
+		case FieldInitiatedBy:
+			d.doc.InitiatedBy = v
+		case FieldReplicationState:
+			d.doc.ReplicationState = v
+		}
+	}
+}
