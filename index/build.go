@@ -46,7 +46,9 @@ func (a analyzers) bleveDocument(id string, d Document) *document.Document {
 	d.eachKeyword(func(prefix, v string) { kw.add(a.terms, prefix, v) })
 	text := d.Text
 	if t, ok := a.singleTextTerm(d); ok {
-		kw.add(a.terms, singleTextPrefix, t)
+		if !isKeywordValue(t, d.Event) {
+			kw.add(a.terms, singleTextPrefix, t)
+		}
 		text = ""
 	}
 	if kw.n > 0 {

@@ -74,6 +74,27 @@ func FieldNames() []string {
 // KeywordValue is the term a keyword field holds for value v.
 func KeywordValue(v string) string { return strings.ToLower(v) }
 
+// isKeywordValue reports whether t is KeywordValue(v), without making it
+// for ASCII values.
+func isKeywordValue(t, v string) bool {
+	if len(t) != len(v) {
+		return t == KeywordValue(v)
+	}
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if c >= 0x80 {
+			return t == KeywordValue(v)
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if t[i] != c {
+			return false
+		}
+	}
+	return true
+}
+
 // keywords returns the values d holds in the keyword field named name.
 func (d *Document) keywords(name string) []string {
 	switch name {

@@ -757,17 +757,7 @@ func fill(ctx context.Context, x *Index, r *archive.Reader) (int, error) {
 	}
 	for _, kind := range kinds.Names() {
 		if kind == logKind {
-			// Read job by job, into job documents.
-			err := r.EachJobKeys(func(j archive.JobRef, keys []archive.Key) error {
-				if err := ctx.Err(); err != nil {
-					return err
-				}
-				if err := bt.putJobKeys(r, j, keys, true); err != nil {
-					return err
-				}
-				return next()
-			})
-			if err != nil {
+			if err := bt.fillJobs(ctx, r, next); err != nil {
 				return bt.total, bt.finish(err)
 			}
 			continue

@@ -111,7 +111,7 @@ type jobField struct {
 // at position 0, where no item is.
 func newJobField() *jobField {
 	f := &jobField{freqs: bindex.TokenFrequencies{}}
-	f.slab = append(make([]bindex.TokenLocation, 0, 256), bindex.TokenLocation{Field: keywordsField})
+	f.slab = append(make([]bindex.TokenLocation, 0, 256), bindex.TokenLocation{})
 	f.freqs[jobDocTerm] = &bindex.TokenFreq{Term: []byte(jobDocTerm), Locations: []*bindex.TokenLocation{&f.slab[0]}}
 	f.n, f.size = 1, len(jobDocTerm)
 	return f
@@ -122,7 +122,7 @@ func newJobField() *jobField {
 // single is not empty.
 func (f *jobField) addItem(c termCache, pos int, d Document, single string) {
 	d.eachKeyword(func(prefix, v string) { f.add(c, prefix, v, pos) })
-	if single != "" {
+	if single != "" && !isKeywordValue(single, d.Event) {
 		f.add(c, singleTextPrefix, single, pos)
 	}
 }
@@ -143,7 +143,9 @@ func (f *jobField) add(c termCache, prefix, v string, pos int) {
 	if len(f.slab) == cap(f.slab) {
 		f.slab = make([]bindex.TokenLocation, 0, 256)
 	}
-	f.slab = append(f.slab, bindex.TokenLocation{Field: keywordsField, Position: pos})
+	// A location of no field is of the field that holds it (bleve looks
+	// up a location's field by name otherwise).
+	f.slab = append(f.slab, bindex.TokenLocation{Position: pos})
 	tf.Locations = append(tf.Locations, &f.slab[len(f.slab)-1])
 	f.n++
 }
@@ -171,28 +173,22 @@ func (f *jobField) AnalyzedTokenFrequencies() bindex.TokenFrequencies { return f
 func (f *jobField) Size() int { return 64 + len(f.freqs)*96 + f.n*48 + f.size }
 
 // putJob writes the job document of job j as the archive snapshot r holds
-// its log, or deletes it if r holds none. With own, it also writes the
-// documents of the items that have one (a new index's fill); an update
-// writes those as it meets their changes.
-func (bt *batcher) putJob(r *archive.Reader, j archive.JobRef, own bool) error {
+// its log, or deletes it if r holds none. The documents of the items that
+// have one of their own are not written: an update writes those as it
+// meets their changes.
+func (bt *batcher) putJob(r *archive.Reader, j archive.JobRef) error {
 	keys, err := r.JobKeys(j)
 	if err != nil {
 		return err
 	}
-	return bt.putJobKeys(r, j, keys, own)
-}
-
-// putJobKeys is putJob given the keys of j's log items in r.
-func (bt *batcher) putJobKeys(r *archive.Reader, j archive.JobRef, keys []archive.Key, own bool) error {
-	id := jobDocID(j)
 	if len(keys) == 0 {
-		bt.b.Delete(id)
+		bt.b.Delete(jobDocID(j))
 		return nil
 	}
 	f := newJobField()
 	for i, k := range keys {
 		if d, ok := bt.docs[k]; ok {
-			// Made by put in this batch.
+			// Made by put since the last batch.
 			single, _ := bt.an.keywordOnly(d)
 			f.addItem(bt.an.terms, i+1, d, single)
 			continue
@@ -208,22 +204,106 @@ func (bt *batcher) putJobKeys(r *archive.Reader, j archive.JobRef, keys []archiv
 		if err != nil {
 			return err
 		}
-		single, kwOnly := bt.an.keywordOnly(d)
+		single, _ := bt.an.keywordOnly(d)
 		f.addItem(bt.an.terms, i+1, d, single)
-		if own {
-			bt.seen(k)
-			bt.n++
-			if !kwOnly {
-				if err := bt.b.IndexAdvanced(bt.an.bleveDocument(DocID(rec.Kind, k), d)); err != nil {
-					return err
-				}
-			}
-		}
 	}
+	return bt.putJobField(j, f)
+}
+
+// putJobField writes the job document of j whose field is f.
+func (bt *batcher) putJobField(j archive.JobRef, f *jobField) error {
 	f.finish()
-	doc := document.NewDocument(id)
+	doc := document.NewDocument(jobDocID(j))
 	doc.AddField(f)
 	return bt.b.IndexAdvanced(doc)
+}
+
+// fillJobs writes, into a new index, the documents of every log item r
+// holds that has one of its own and the job document of every job r holds
+// a log of. It reads the items in the archive's order, block by block, and
+// places each by the position it records; a job document is written once
+// its last item is met. The few jobs whose items do not name one place
+// each of their log (an archive written by hand, say) are made from the
+// job-log index after. next is called after each item.
+func (bt *batcher) fillJobs(ctx context.Context, r *archive.Reader, next func() error) error {
+	sizes := map[archive.JobRef]int{}
+	err := r.EachJobKeys(func(j archive.JobRef, keys []archive.Key) error {
+		sizes[j] = len(keys)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	type building struct {
+		f    *jobField
+		held []bool
+		n    int
+	}
+	open := map[archive.JobRef]*building{}
+	odd := map[archive.JobRef]bool{}
+	err = r.EachBorrowed(logKind, func(rec archive.Record) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		d, err := NewDocument(rec)
+		if err != nil {
+			return err
+		}
+		bt.seen(rec.Key)
+		bt.n++
+		single, kwOnly := bt.an.keywordOnly(d)
+		if !kwOnly || !inJobDocument(rec) {
+			if err := bt.b.IndexAdvanced(bt.an.bleveDocument(DocID(rec.Kind, rec.Key), d)); err != nil {
+				return err
+			}
+		}
+		j := jobOf(rec)
+		size, listed := sizes[j]
+		if !inJobDocument(rec) || !listed || odd[j] {
+			return next()
+		}
+		b := open[j]
+		if b == nil {
+			b = &building{f: newJobField(), held: make([]bool, size)}
+			open[j] = b
+		}
+		if rec.Pos == nil || *rec.Pos < 0 || *rec.Pos >= size || b.held[*rec.Pos] {
+			odd[j] = true
+			delete(open, j)
+			return next()
+		}
+		b.held[*rec.Pos] = true
+		b.n++
+		b.f.addItem(bt.an.terms, *rec.Pos+1, d, single)
+		if b.n == size {
+			delete(open, j)
+			if err := bt.putJobField(j, b.f); err != nil {
+				return err
+			}
+		}
+		return next()
+	})
+	if err != nil {
+		return err
+	}
+	// Logs whose index names items that were not met, too.
+	for j := range open {
+		odd[j] = true
+	}
+	jobs := make([]archive.JobRef, 0, len(odd))
+	for j := range odd {
+		jobs = append(jobs, j)
+	}
+	slices.SortFunc(jobs, func(a, b archive.JobRef) int { return strings.Compare(jobDocID(a), jobDocID(b)) })
+	for _, j := range jobs {
+		if err := bt.putJob(r, j); err != nil {
+			return err
+		}
+		if err := next(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // touch notes that the job document of j is to be written again before
@@ -241,7 +321,7 @@ func (bt *batcher) touch(j archive.JobRef) {
 // putJobs writes the job documents touched since the last call.
 func (bt *batcher) putJobs(r *archive.Reader) error {
 	for _, j := range bt.jobOrder {
-		if err := bt.putJob(r, j, false); err != nil {
+		if err := bt.putJob(r, j); err != nil {
 			return err
 		}
 	}
@@ -342,7 +422,7 @@ func (bt *batcher) mendJobs(ctx context.Context, r *archive.Reader) error {
 		if len(pos) == len(keys) && pos[len(pos)-1] == len(keys) {
 			continue
 		}
-		if err := bt.putJob(r, j, false); err != nil {
+		if err := bt.putJob(r, j); err != nil {
 			return err
 		}
 	}
@@ -376,10 +456,9 @@ func itemDocs(locs search.TermLocationMap) map[int]*matchDoc {
 // setTerm sets the value v of the term of code (see keywordCodes and
 // singleTextPrefix) in d.
 func setTerm(d *matchDoc, code, v string) {
-	switch code + ":" {
-	case singleTextPrefix:
+	if slices.Contains(textTermPrefixes, code+":") {
+		// A term of the text too (see textTermPrefixes).
 		d.terms[v] = []int{1}
-		d.doc.Text = v
 	}
 	for name, c := range keywordCodes {
 		if c != code {

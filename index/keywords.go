@@ -31,8 +31,16 @@ var keywordCodes = map[string]string{
 // text of a document when the text is one term (see singleTextTerm): a
 // log item whose text is its event alone, such as JOB_START. Such a
 // document has no text field, and queries of the text field also match
-// these terms (withSingleTerms).
+// these terms (textTermPrefixes). Where the term is the event's value, as
+// for every event AWS names, the event's term (e:job_start) stands for it
+// and the document has no term of this prefix.
 const singleTextPrefix = "x:"
+
+// textTermPrefixes begin the terms of keywordsField that a query of a term
+// of the text field also matches: a text that is one term, and an event,
+// which is in the text of every record that has one (textKeys) and, as
+// AWS names events (LAUNCH_FAILED), is one term of it, its value.
+var textTermPrefixes = []string{singleTextPrefix, keywordCodes[FieldEvent] + ":"}
 
 // keywordPrefix returns the beginning of the terms of the keyword field
 // named name in keywordsField, and whether name is such a field (the

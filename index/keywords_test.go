@@ -36,3 +36,22 @@ func TestTermCache(t *testing.T) {
 		t.Error("a full cache kept its old terms")
 	}
 }
+
+func TestIsKeywordValue(t *testing.T) {
+	for _, tc := range []struct {
+		t, v string
+		want bool
+	}{
+		{"job_start", "JOB_START", true},
+		{"job_start", "job_start", true},
+		{"job_start", "JOB_END", false},
+		{"job_start", "JOB_STARX", false},
+		{"", "", true},
+		{"straße", "STRAẞE", KeywordValue("STRAẞE") == "straße"},
+		{"é", "É", true},
+	} {
+		if got := isKeywordValue(tc.t, tc.v); got != tc.want {
+			t.Errorf("isKeywordValue(%q, %q) = %v", tc.t, tc.v, got)
+		}
+	}
+}

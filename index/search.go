@@ -163,14 +163,16 @@ func words(field, s string, phrase bool) (Query, error) {
 }
 
 // withSingleTerms returns q, a query of the text field, or the documents
-// whose whole text is one of terms, which hold it in keywordsField (see
-// singleTextTerm).
+// that hold one of terms in keywordsField as a term of their text (see
+// textTermPrefixes).
 func withSingleTerms(q bq.Query, terms []string) bq.Query {
 	qs := []bq.Query{q}
 	for _, t := range terms {
-		tq := bleve.NewTermQuery(singleTextPrefix + t)
-		tq.SetField(keywordsField)
-		qs = append(qs, tq)
+		for _, prefix := range textTermPrefixes {
+			tq := bleve.NewTermQuery(prefix + t)
+			tq.SetField(keywordsField)
+			qs = append(qs, tq)
+		}
 	}
 	return bleve.NewDisjunctionQuery(qs...)
 }
@@ -210,9 +212,13 @@ func Regexp(field, pattern string) Query {
 		q.SetField(keywordsField)
 		bquery = q
 	case field == FieldText:
-		single := bleve.NewRegexpQuery(keywordRegexp(singleTextPrefix, pattern))
-		single.SetField(keywordsField)
-		bquery = bleve.NewDisjunctionQuery(q, single)
+		qs := []bq.Query{q}
+		for _, prefix := range textTermPrefixes {
+			single := bleve.NewRegexpQuery(keywordRegexp(prefix, pattern))
+			single.SetField(keywordsField)
+			qs = append(qs, single)
+		}
+		bquery = bleve.NewDisjunctionQuery(qs...)
 	}
 	out := some(bquery)
 	if re, err := regexp.Compile(`^(?:` + pattern + `)$`); err == nil {
@@ -258,7 +264,11 @@ func Fuzzy(field, w string, distance int) Query {
 		return some(prefixed(prefix))
 	}
 	if field == FieldText {
-		return some(bleve.NewDisjunctionQuery(q, prefixed(singleTextPrefix)))
+		qs := []bq.Query{q}
+		for _, prefix := range textTermPrefixes {
+			qs = append(qs, prefixed(prefix))
+		}
+		return some(bleve.NewDisjunctionQuery(qs...))
 	}
 	return some(q)
 }
