@@ -34,18 +34,20 @@ func CompactFile(ctx context.Context, dir string, o Options) (before, after int6
 	return st.compactFile(ctx)
 }
 
-// Sparse files: a file whose free pages take at least sparseShare of it,
-// and sparseMin bytes, is rewritten by CompactSparseFile.
-// (Variables for the tests.)
+// Sparse files: a file of which pages no bucket holds and the unused room
+// of the pages buckets hold take at least sparseShare, and sparseMin
+// bytes, is rewritten by CompactSparseFile. (Variables for the tests.)
 var (
 	sparseShare       = 0.10
 	sparseMin   int64 = 16 << 20
 )
 
-// CompactSparseFile is CompactFile for an archive file whose free pages
-// take a large share of it (a first sync leaves the fragments of its many
-// commits, a prune the space of what it removed); another file is only
-// looked at. It reports whether it rewrote the file.
+// CompactSparseFile is CompactFile for an archive file of which a large
+// share holds nothing: free pages, and the room a page left unused when
+// keys were put out of order (a first sync's many commits into buckets
+// keyed by job leave their pages about half full; a prune frees what it
+// removed). Another file is only looked at. It reports whether it
+// rewrote the file.
 func CompactSparseFile(ctx context.Context, dir string, o Options) (before, after int64, done bool, err error) {
 	o.ReadOnly = false
 	st, err := Open(ctx, dir, o)
@@ -57,19 +59,26 @@ func CompactSparseFile(ctx context.Context, dir string, o Options) (before, afte
 			err = cerr
 		}
 	}()
-	// The counts of free pages are those of the last transaction ended;
-	// the share is of the pages up to the file's end as bbolt sees it.
-	var used int64
-	if err := st.view(func(tx *bolt.Tx) error { used = tx.Size(); return nil }); err != nil {
-		return 0, 0, false, err
+	// The share is of the pages up to the file's end as bbolt sees it;
+	// what the buckets hold is counted page by page (a pass over the
+	// file's pages, in the page cache after a sync).
+	var used, held int64
+	err = st.view(func(tx *bolt.Tx) error {
+		used = tx.Size()
+		return tx.ForEach(func(_ []byte, b *bolt.Bucket) error {
+			s := b.Stats()
+			held += int64(s.BranchInuse + s.LeafInuse)
+			return nil
+		})
+	})
+	if err != nil {
+		return 0, 0, false, fmt.Errorf("compact archive file: %w", err)
 	}
-	stats := st.db.Stats()
-	free := int64(stats.FreePageN+stats.PendingPageN) * int64(st.db.Info().PageSize)
 	info, err := os.Stat(st.path)
 	if err != nil {
 		return 0, 0, false, fmt.Errorf("compact archive file: %w", err)
 	}
-	if free < sparseMin || float64(free) < sparseShare*float64(used) {
+	if empty := used - held; empty < sparseMin || float64(empty) < sparseShare*float64(used) {
 		return info.Size(), info.Size(), false, nil
 	}
 	before, after, err = st.compactFile(ctx)

@@ -23,8 +23,8 @@ const TrainAt = trainAt
 // BlockCacheSize is how many blocks a Reader keeps.
 const BlockCacheSize = blockCacheSize
 
-// SetSparse makes CompactSparseFile rewrite files whose free pages take
-// share of them and min bytes.
+// SetSparse makes CompactSparseFile rewrite files of which what holds
+// nothing takes share and min bytes.
 func SetSparse(share float64, min int64) (restore func()) {
 	was, wasMin := sparseShare, sparseMin
 	sparseShare, sparseMin = share, min
