@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -920,12 +921,7 @@ func (x *Index) Diff(ctx context.Context, r *archive.Reader, fn func(Difference)
 	if err != nil {
 		return 0, err
 	}
-	ids := make([]string, 0, len(have))
-	for id := range have {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	for _, id := range ids {
+	for _, id := range slices.Sorted(maps.Keys(have)) {
 		j, _ := parseJobDocID(id)
 		if err := fn(Difference{Where: "index", Job: j, Detail: "is there, but the archive holds no log of the job"}); err != nil {
 			return 0, err

@@ -60,15 +60,28 @@ func update(t *testing.T, dir string) int {
 	return n
 }
 
+// openBoth opens the archive and the index of dir read-only; done closes
+// both.
+func openBoth(t *testing.T, dir string) (st *archive.Store, x *index.Index, done func()) {
+	t.Helper()
+	st, err := archive.Open(context.Background(), dir, archive.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, err = index.Open(dir, index.Options{ReadOnly: true})
+	if err != nil {
+		st.Close()
+		t.Fatal(err)
+	}
+	return st, x, func() { x.Close(); st.Close() }
+}
+
 // search returns the sorted document IDs of the index's answer to q: a
 // word of the text, or field:value.
 func search(t *testing.T, dir, q string) []string {
 	t.Helper()
-	x, err := index.Open(dir, index.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer x.Close()
+	st, x, done := openBoth(t, dir)
+	defer done()
 	field, value, ok := strings.Cut(q, ":")
 	if !ok {
 		field, value = index.DefaultField, q
@@ -77,11 +90,6 @@ func search(t *testing.T, dir, q string) []string {
 	if err != nil {
 		t.Fatalf("search %q: %v", q, err)
 	}
-	st, err := archive.Open(context.Background(), dir, archive.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
 	var refs []index.Ref
 	err = st.View(func(r *archive.Reader) error {
 		refs, err = x.Search(context.Background(), r, iq)
@@ -203,17 +211,10 @@ func TestIndexCatchesUp(t *testing.T) {
 // counts the records the index has not reached yet.
 func diff(t *testing.T, dir string) ([]string, int) {
 	t.Helper()
-	st, err := archive.Open(context.Background(), dir, archive.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	x, err := index.Open(dir, index.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer x.Close()
+	st, x, done := openBoth(t, dir)
+	defer done()
 	var out []string
+	var err error
 	var pending int
 	st.View(func(r *archive.Reader) error {
 		pending, err = x.Diff(context.Background(), r, func(d index.Difference) error {

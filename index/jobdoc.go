@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -404,12 +405,7 @@ func (bt *batcher) mendJobs(ctx context.Context, r *archive.Reader) error {
 	if err != nil {
 		return err
 	}
-	ids := make([]string, 0, len(have))
-	for id := range have {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	for _, id := range ids {
+	for _, id := range slices.Sorted(maps.Keys(have)) {
 		j, ok := parseJobDocID(id)
 		if !ok {
 			continue

@@ -62,16 +62,8 @@ func jobQueries(t *testing.T, serverID, jobID, event, word, phrase string) []str
 // snapshot.
 func answers(t *testing.T, dir string, q index.Query) (got, want []string) {
 	t.Helper()
-	st, err := archive.Open(context.Background(), dir, archive.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	x, err := index.Open(dir, index.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer x.Close()
+	st, x, done := openBoth(t, dir)
+	defer done()
 	ids := func(refs []index.Ref) []string {
 		out := make([]string, len(refs))
 		for i, r := range refs {
@@ -79,7 +71,7 @@ func answers(t *testing.T, dir string, q index.Query) (got, want []string) {
 		}
 		return out
 	}
-	err = st.View(func(r *archive.Reader) error {
+	err := st.View(func(r *archive.Reader) error {
 		hits, err := x.Search(context.Background(), r, q)
 		if err != nil {
 			return err
