@@ -94,6 +94,10 @@ type Pending struct {
 	Hits []Ref
 	// Fresh are the records the index has not reached, as of the snapshot.
 	Fresh []archive.Record
+	// Whole are log items of the job documents the index matched that it
+	// cannot answer for one by one (a query with a NOT inside): copies, to
+	// be matched whole by Search, as Fresh are.
+	Whole []archive.Record
 }
 
 // Collect reads from the snapshot r what answering q takes: the hits of x
@@ -149,11 +153,23 @@ func Collect(ctx context.Context, r *archive.Reader, x *Index, q Query, keep fun
 			p.Fresh = append(p.Fresh, rec)
 		}
 	}
-	hits, err := x.Search(ctx, r, q)
+	hits, whole, err := x.search(ctx, r, q)
 	if err != nil {
 		return nil, err
 	}
 	p.Hits = slices.DeleteFunc(hits, func(h Ref) bool { return stale[h.Key] })
+	for _, k := range whole {
+		if stale[k] || !wanted(logKind, k) {
+			continue // fresh, or dropped anyway
+		}
+		rec, ok, err := r.Get(logKind, k)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			p.Whole = append(p.Whole, rec)
+		}
+	}
 	return p, nil
 }
 
@@ -161,41 +177,50 @@ func Collect(ctx context.Context, r *archive.Reader, x *Index, q Query, keep fun
 // memory (a fuzzy query) rather than matching them one by one (keyword
 // fields, words, phrases and regexps, which is far cheaper).
 func (p *Pending) Indexes(q Query) bool {
-	return q.reach == reachSome && q.match == nil && len(p.Fresh) > 0
+	return q.reach == reachSome && q.match == nil && len(p.Fresh)+len(p.Whole) > 0
 }
 
-// Search returns the fresh records q matches, in document ID order. It
-// reads nothing from the archive: call it after releasing the snapshot.
-// Queries of keyword fields, words, phrases and regexps are matched
-// against each record's document; others (fuzzy words) are answered from a
-// memory index of the fresh records.
+// records returns the records Search matches: Fresh, then Whole.
+func (p *Pending) records() []archive.Record {
+	if len(p.Whole) == 0 {
+		return p.Fresh
+	}
+	return append(slices.Clip(p.Fresh), p.Whole...)
+}
+
+// Search returns the records of Fresh and Whole that q matches, in
+// document ID order. It reads nothing from the archive: call it after
+// releasing the snapshot. Queries of keyword fields, words, phrases and
+// regexps are matched against each record's document; others (fuzzy
+// words) are answered from a memory index of the records.
 func (p *Pending) Search(ctx context.Context, q Query) ([]Ref, error) {
-	if len(p.Fresh) == 0 || q.reach == reachNone {
+	recs := p.records()
+	if len(recs) == 0 || q.reach == reachNone {
 		return nil, nil
 	}
 	if q.reach == reachAll || q.match != nil {
-		return p.scan(ctx, q)
+		return scanRecords(ctx, recs, q)
 	}
 	mem, err := NewMemory()
 	if err != nil {
 		return nil, err
 	}
 	defer mem.Close()
-	if err := mem.Add(p.Fresh); err != nil {
+	if err := mem.Add(recs); err != nil {
 		return nil, err
 	}
 	return mem.Search(ctx, nil, q)
 }
 
-// scan matches each fresh record's document against q, which has a
+// scanRecords matches the document of each of recs against q, which has a
 // matcher or matches everything.
-func (p *Pending) scan(ctx context.Context, q Query) ([]Ref, error) {
+func scanRecords(ctx context.Context, recs []archive.Record, q Query) ([]Ref, error) {
 	type found struct {
 		id  string
 		ref Ref
 	}
 	var out []found
-	for i, rec := range p.Fresh {
+	for i, rec := range recs {
 		if i%4096 == 0 {
 			if err := ctx.Err(); err != nil {
 				return nil, err

@@ -412,8 +412,29 @@ type Ref struct {
 // Search returns the records of every document of x that q matches, in
 // document ID order. The items of a job document are told by the archive
 // snapshot r, which x reflects: its job-log index names them; r may be nil
-// for an index of no job documents (a memory one).
+// for an index of no job documents (a memory one). The items the index
+// cannot answer for one by one (see search) are read from r and matched
+// here, under r: a caller that must release the snapshot first uses
+// Collect.
 func (x *Index) Search(ctx context.Context, r *archive.Reader, q Query) ([]Ref, error) {
+	hits, whole, err := x.search(ctx, r, q)
+	if err != nil || len(whole) == 0 {
+		return hits, err
+	}
+	matched, err := matchWhole(ctx, r, q, whole)
+	if err != nil {
+		return nil, err
+	}
+	return mergeRefs(hits, matched), nil
+}
+
+// search returns the records of the documents of x that q matches, in
+// document ID order, and the keys of the log items of the job documents it
+// matches that the index cannot tell item by item: each item of the jobs
+// a query with a NOT inside matches, and, for a query of no matcher, those
+// at the positions that matched. Those are to be read and matched whole,
+// and are not among the records returned.
+func (x *Index) search(ctx context.Context, r *archive.Reader, q Query) ([]Ref, []archive.Key, error) {
 	var own []Ref
 	var jobs []jobHit
 	var bad error
@@ -431,18 +452,19 @@ func (x *Index) Search(ctx context.Context, r *archive.Reader, q Query) ([]Ref, 
 		return nil
 	})
 	if err != nil && bad == nil {
-		return nil, fmt.Errorf("search index: %w", err)
+		return nil, nil, fmt.Errorf("search index: %w", err)
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var items []Ref
+	var whole []archive.Key
 	switch {
 	case q.pos != nil:
 		// A query with a NOT inside matches a job document when no item
 		// of it has what the NOT excludes: its job documents come from
 		// its positive part.
-		items, err = x.negativeItems(ctx, r, q)
+		whole, err = x.negativeItems(ctx, r, q)
 	case len(jobs) > 0 && q.reach == reachSome:
 		// The job documents again, with the locations of what matched
 		// (asked for only now: the locations of every match of a word of
@@ -455,19 +477,27 @@ func (x *Index) Search(ctx context.Context, r *archive.Reader, q Query) ([]Ref, 
 			return nil
 		})
 		if err != nil {
-			return nil, fmt.Errorf("search index: %w", err)
+			return nil, nil, fmt.Errorf("search index: %w", err)
 		}
-		items, err = x.jobItems(ctx, r, q, jobs)
+		items, whole, err = x.jobItems(r, q, jobs)
 	default:
-		items, err = x.jobItems(ctx, r, q, jobs)
+		items, whole, err = x.jobItems(r, q, jobs)
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	if len(whole) > 0 {
+		// An item matched whole is not answered by its own document too.
+		drop := make(map[archive.Key]bool, len(whole))
+		for _, k := range whole {
+			drop[k] = true
+		}
+		own = slices.DeleteFunc(own, func(ref Ref) bool { return ref.Kind == logKind && drop[ref.Key] })
 	}
 	if len(items) == 0 {
-		return own, nil
+		return own, whole, nil
 	}
-	return mergeRefs(own, items), nil
+	return mergeRefs(own, items), whole, nil
 }
 
 // jobHit is a job document q matched, and the locations of the terms that
@@ -478,20 +508,21 @@ type jobHit struct {
 }
 
 // jobItems returns the items of the job documents hits that q, a query
-// with no NOT inside, matches.
-func (x *Index) jobItems(ctx context.Context, r *archive.Reader, q Query, hits []jobHit) ([]Ref, error) {
+// with no NOT inside, matches, and for a query of no matcher the keys of
+// the items at the positions that matched, to be matched whole.
+func (x *Index) jobItems(r *archive.Reader, q Query, hits []jobHit) ([]Ref, []archive.Key, error) {
 	if len(hits) == 0 {
-		return nil, nil
+		return nil, nil, nil
 	}
 	if r == nil {
-		return nil, fmt.Errorf("search index: job documents need the archive")
+		return nil, nil, fmt.Errorf("search index: job documents need the archive")
 	}
 	var out []Ref
 	var unsure []archive.Key
 	for _, h := range hits {
 		keys, err := r.JobKeys(h.job)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if q.reach == reachAll {
 			for _, k := range keys {
@@ -512,14 +543,13 @@ func (x *Index) jobItems(ctx context.Context, r *archive.Reader, q Query, hits [
 			}
 		}
 	}
-	sure, err := matchWhole(ctx, r, q, unsure)
-	return append(out, sure...), err
+	return out, unsure, nil
 }
 
-// negativeItems returns the log items that q, a query with a NOT inside,
-// matches: each item of the job documents its positive part matches, read
-// whole from r and matched.
-func (x *Index) negativeItems(ctx context.Context, r *archive.Reader, q Query) ([]Ref, error) {
+// negativeItems returns the keys of the log items that q, a query with a
+// NOT inside, may match: each item of the job documents its positive part
+// matches, to be matched whole.
+func (x *Index) negativeItems(ctx context.Context, r *archive.Reader, q Query) ([]archive.Key, error) {
 	p := q.positive()
 	var keys []archive.Key
 	switch p.reach {
@@ -559,7 +589,7 @@ func (x *Index) negativeItems(ctx context.Context, r *archive.Reader, q Query) (
 			keys = append(keys, ks...)
 		}
 	}
-	return matchWhole(ctx, r, q, keys)
+	return keys, nil
 }
 
 // matchChunk is how many log items matchWhole reads at a time.

@@ -175,7 +175,7 @@ func Prepare(ctx context.Context, src Source, req Request, fn func(rec archive.R
 		var ih indexed
 		ih, err = indexIDHits(ctx, src, req.Filters)
 		keys, p.q = ih.hits, ih.q
-		if ih.pending != nil && len(ih.pending.Fresh) > 0 {
+		if ih.pending != nil && len(ih.pending.Fresh)+len(ih.pending.Whole) > 0 {
 			p.pending = ih.pending
 		}
 	} else {
@@ -264,16 +264,19 @@ func Prepare(ctx context.Context, src Source, req Request, fn func(rec archive.R
 			p.recs = append(p.recs, rec)
 		}
 	}
-	fresh := p.pending.Fresh[:0]
-	for _, rec := range p.pending.Fresh {
-		if after != nil && bytes.Compare(rec.Key[:], after) <= 0 {
-			continue
+	kept := func(recs []archive.Record) []archive.Record {
+		out := recs[:0]
+		for _, rec := range recs {
+			if after != nil && bytes.Compare(rec.Key[:], after) <= 0 {
+				continue
+			}
+			if keep(&rec) {
+				out = append(out, rec)
+			}
 		}
-		if keep(&rec) {
-			fresh = append(fresh, rec)
-		}
+		return out
 	}
-	p.pending.Fresh = fresh
+	p.pending.Fresh, p.pending.Whole = kept(p.pending.Fresh), kept(p.pending.Whole)
 	return p, nil
 }
 
@@ -288,7 +291,8 @@ func (p *Prepared) Indexing() int {
 }
 
 // Finish completes the answer Prepare began: it matches the copied records
-// the index has not reached and gives fn the answer, merged in order with
+// the index has not reached, and the log items it could not answer for one
+// by one (a query with a NOT inside), and gives fn the answer, merged in order with
 // the records Prepare copied. It reads neither the archive nor the index.
 func (p *Prepared) Finish(ctx context.Context, fn func(rec archive.Record, terms []string) error) (string, error) {
 	if p.answered {
@@ -306,7 +310,7 @@ func (p *Prepared) Finish(ctx context.Context, fn func(rec archive.Record, terms
 		matched[r.Key] = true
 	}
 	recs := p.recs
-	for _, rec := range p.pending.Fresh {
+	for _, rec := range slices.Concat(p.pending.Fresh, p.pending.Whole) {
 		if matched[rec.Key] {
 			recs = append(recs, rec)
 		}
