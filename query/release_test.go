@@ -72,42 +72,49 @@ func TestQueryReleasesArchive(t *testing.T) {
 				t.Fatal(err)
 			}
 			sameSet(t, tc.name, names, want(h, tc.want))
-			wantOut := printed(t, dir, req)
-			computed, wrote := false, error(nil)
-			query.SetComputeHook(func() {
-				computed = true
-				// A writer takes the archive's exclusive lock, which a
-				// reader's shared lock or open transaction would keep from
-				// it, and commits.
-				st, err := archive.Open(context.Background(), dir, archive.Options{LockTimeout: 2 * time.Second})
-				if err == nil {
-					err = st.Update(func(*archive.Writer) error { return nil })
-					st.Close()
-				}
-				if wrote == nil {
-					wrote = err
-				}
-			})
-			defer query.SetComputeHook(nil)
-			var stdout, stderr bytes.Buffer
-			err = query.Answer(context.Background(), query.Options{
-				ArchiveDir: dir, Request: req, Format: query.FormatJSONL,
-				LockTimeout: time.Second,
-			}, &stdout, &stderr)
-			if err != nil {
-				t.Fatalf("query: %v (stderr %s)", err, stderr.String())
-			}
-			if !computed {
-				t.Fatal("the query did not reach its compute phase: the test proves nothing")
-			}
-			if wrote != nil {
-				t.Fatalf("a writer could not commit while the query computed: %v", wrote)
-			}
-			if stdout.String() != wantOut {
-				t.Errorf("the query printed %d lines, the snapshot before the sync gives %d, or others",
-					strings.Count(stdout.String(), "\n"), strings.Count(wantOut, "\n"))
-			}
+			answerWhileWriting(t, dir, req, printed(t, dir, req))
 		})
+	}
+}
+
+// answerWhileWriting answers req from the archive in dir, and checks that
+// the query reaches its compute phase, that a writer commits to the
+// archive meanwhile, and that it prints want.
+func answerWhileWriting(t *testing.T, dir string, req query.Request, want string) {
+	t.Helper()
+	computed, wrote := false, error(nil)
+	query.SetComputeHook(func() {
+		computed = true
+		// A writer takes the archive's exclusive lock, which a reader's
+		// shared lock or open transaction would keep from it, and
+		// commits.
+		st, err := archive.Open(context.Background(), dir, archive.Options{LockTimeout: 2 * time.Second})
+		if err == nil {
+			err = st.Update(func(*archive.Writer) error { return nil })
+			st.Close()
+		}
+		if wrote == nil {
+			wrote = err
+		}
+	})
+	defer query.SetComputeHook(nil)
+	var stdout, stderr bytes.Buffer
+	err := query.Answer(context.Background(), query.Options{
+		ArchiveDir: dir, Request: req, Format: query.FormatJSONL,
+		LockTimeout: time.Second,
+	}, &stdout, &stderr)
+	if err != nil {
+		t.Fatalf("query: %v (stderr %s)", err, stderr.String())
+	}
+	if !computed {
+		t.Fatal("the query did not reach its compute phase: the test proves nothing")
+	}
+	if wrote != nil {
+		t.Fatalf("a writer could not commit while the query computed: %v", wrote)
+	}
+	if stdout.String() != want {
+		t.Errorf("the query printed %d lines, the records themselves give %d, or others",
+			strings.Count(stdout.String(), "\n"), strings.Count(want, "\n"))
 	}
 }
 
@@ -135,37 +142,7 @@ func TestQueryWithNotReleasesArchive(t *testing.T) {
 		t.Fatal("no log item; the test proves nothing")
 	}
 	sameSet(t, "NOT event", names, wantNames)
-	wantOut := printed(t, dir, req)
-	computed, wrote := false, error(nil)
-	query.SetComputeHook(func() {
-		computed = true
-		st, err := archive.Open(context.Background(), dir, archive.Options{LockTimeout: 2 * time.Second})
-		if err == nil {
-			err = st.Update(func(*archive.Writer) error { return nil })
-			st.Close()
-		}
-		if wrote == nil {
-			wrote = err
-		}
-	})
-	defer query.SetComputeHook(nil)
-	var stdout, stderr bytes.Buffer
-	err = query.Answer(context.Background(), query.Options{
-		ArchiveDir: dir, Request: req, Format: query.FormatJSONL, LockTimeout: time.Second,
-	}, &stdout, &stderr)
-	if err != nil {
-		t.Fatalf("query: %v (stderr %s)", err, stderr.String())
-	}
-	if !computed {
-		t.Fatal("the query did not reach its compute phase: the test proves nothing")
-	}
-	if wrote != nil {
-		t.Fatalf("a writer could not commit while the query computed: %v", wrote)
-	}
-	if stdout.String() != wantOut {
-		t.Errorf("the query printed %d lines, the records themselves give %d, or others",
-			strings.Count(stdout.String(), "\n"), strings.Count(wantOut, "\n"))
-	}
+	answerWhileWriting(t, dir, req, printed(t, dir, req))
 }
 
 // printed is the JSON Lines output of req against dir, computed while the
