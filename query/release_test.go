@@ -123,14 +123,7 @@ func answerWhileWriting(t *testing.T, dir string, req query.Request, want string
 // copies them under a read transaction and lets the archive go before it
 // matches them; its answer is the records' own.
 func TestQueryWithNotReleasesArchive(t *testing.T) {
-	emu := emulator.New(emulator.Options{Seed: 37})
-	if err := emu.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(emu.Close)
-	dir := archivetest.Dir(t)
-	seen := emu.Now()
-	runSync(t, dir, emu, seen, false)
+	emu, dir, seen := syncedFixture(t, 37)
 	h := history(t, emu, seen)
 	req := query.Request{Filters: query.Filters{Text: "NOT event:JOB_START", Kinds: []archive.Kind{kinds.DRSJobLogItem}}}
 	names, _, err := ask(t, dir, req)
