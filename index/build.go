@@ -8,6 +8,8 @@ import (
 	"github.com/blevesearch/bleve/v2/document"
 	"github.com/blevesearch/bleve/v2/mapping"
 	bindex "github.com/blevesearch/bleve_index_api"
+
+	"github.com/archiver-dev/archiver/archive"
 )
 
 // Indexing options of the two kinds of field, as the mapping (newMapping)
@@ -26,10 +28,12 @@ type analyzers struct {
 	single map[string]string
 	// terms caches the terms of keyword values (see keywordField.add).
 	terms termCache
+	// stretches caches the terms of the stretches of time last met.
+	stretches *stretchCache
 }
 
 func newAnalyzers(m mapping.IndexMapping) (analyzers, error) {
-	a := analyzers{text: m.AnalyzerNamed(standard.Name), single: map[string]string{}, terms: termCache{}}
+	a := analyzers{text: m.AnalyzerNamed(standard.Name), single: map[string]string{}, terms: termCache{}, stretches: &stretchCache{}}
 	if a.text == nil {
 		return a, fmt.Errorf("index mapping: no analyzer %s", standard.Name)
 	}
@@ -39,11 +43,13 @@ func newAnalyzers(m mapping.IndexMapping) (analyzers, error) {
 // bleveDocument turns d into the bleve document of ID id directly, without
 // walking d by reflection and without the composite "_all" field, which no
 // query reads: the values of every keyword field in one field,
-// keywordsField, and the text. Empty values give no term.
-func (a analyzers) bleveDocument(id string, d Document) *document.Document {
+// keywordsField with the terms of the stretches of time that hold key k
+// (see order.go), and the text. Empty values give no term.
+func (a analyzers) bleveDocument(id string, k archive.Key, d Document) *document.Document {
 	doc := document.NewDocument(id)
 	kw := &keywordField{}
 	d.eachKeyword(func(prefix, v string) { kw.add(a.terms, prefix, v) })
+	a.stretches.each(k, kw.addTerm)
 	text := d.Text
 	if t, ok := a.singleTextTerm(d); ok {
 		if !isKeywordValue(t, d.Event) {

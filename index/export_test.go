@@ -38,3 +38,15 @@ func SetFirstPage(n int) func() {
 
 // JobDocID is the ID of the job document of j.
 func JobDocID(j archive.JobRef) string { return jobDocID(j) }
+
+// SetMinStretchRead makes a Stream read a stretch of time whole only when
+// it holds at most n matches (and twice what its caller wants), until the
+// returned function puts the bound back.
+func SetMinStretchRead(n int) func() {
+	was := minStretchRead
+	minStretchRead = n
+	return func() { minStretchRead = was }
+}
+
+// ShortestStretch is the shortest stretch of time that holds k.
+func ShortestStretch(k archive.Key) uint64 { return keyTime(k) >> stretchShifts[len(stretchShifts)-1] }

@@ -57,8 +57,10 @@ var formatKey = []byte("archiver.format")
 // and the empty fields; version 5 holds the values of every keyword field
 // in one field (keywordsField), and there too a text that is one term
 // (singleTextPrefix); version 6 holds the keyword terms of DRS log items
-// in one document per job, each at its item's position (see jobdoc.go).
-const Format = "6"
+// in one document per job, each at its item's position (see jobdoc.go);
+// version 7 adds to every document the terms of the stretches of time its
+// records lie in (see order.go).
+const Format = "7"
 
 // ErrOldIndex is returned when the index was made in another layout.
 var ErrOldIndex = errors.New("the full-text index was made by another archiver version")
@@ -507,7 +509,7 @@ func (bt *batcher) put(rec archive.Record) error {
 			return nil
 		}
 	}
-	return bt.b.IndexAdvanced(bt.an.bleveDocument(DocID(rec.Kind, rec.Key), d))
+	return bt.b.IndexAdvanced(bt.an.bleveDocument(DocID(rec.Kind, rec.Key), rec.Key, d))
 }
 
 // newBatcher returns a batcher filling batches of x.

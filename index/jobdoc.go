@@ -118,10 +118,12 @@ func newJobField() *jobField {
 	return f
 }
 
-// addItem adds the keyword terms of the item at position pos (its place in
-// the log plus one) whose document is d, and the term of its text if
-// single is not empty.
-func (f *jobField) addItem(c termCache, pos int, d Document, single string) {
+// addItem adds the keyword terms of the item of key k at position pos
+// (its place in the log plus one) whose document is d, the term of its
+// text if single is not empty, and the terms of its stretches of time.
+func (f *jobField) addItem(a analyzers, pos int, k archive.Key, d Document, single string) {
+	a.stretches.each(k, func(t cachedTerm) { f.addTerm(t, 0) })
+	c := a.terms
 	d.eachKeyword(func(prefix, v string) { f.add(c, prefix, v, pos) })
 	if single != "" && !isKeywordValue(single, d.Event) {
 		f.add(c, singleTextPrefix, single, pos)
@@ -132,7 +134,11 @@ func (f *jobField) add(c termCache, prefix, v string, pos int) {
 	if v == "" {
 		return
 	}
-	t := c.term(prefix, v)
+	f.addTerm(c.term(prefix, v), pos)
+}
+
+// addTerm adds the term t, made already, at position pos.
+func (f *jobField) addTerm(t cachedTerm, pos int) {
 	tf := f.freqs[t.term]
 	if tf == nil {
 		tf = &bindex.TokenFreq{Term: t.tf.Term}
@@ -191,7 +197,7 @@ func (bt *batcher) putJob(r *archive.Reader, j archive.JobRef) error {
 		if d, ok := bt.docs[k]; ok {
 			// Made by put since the last batch.
 			single, _ := bt.an.keywordOnly(d)
-			f.addItem(bt.an.terms, i+1, d, single)
+			f.addItem(bt.an, i+1, k, d, single)
 			continue
 		}
 		rec, ok, err := r.GetBorrowed(logKind, k)
@@ -206,7 +212,7 @@ func (bt *batcher) putJob(r *archive.Reader, j archive.JobRef) error {
 			return err
 		}
 		single, _ := bt.an.keywordOnly(d)
-		f.addItem(bt.an.terms, i+1, d, single)
+		f.addItem(bt.an, i+1, k, d, single)
 	}
 	return bt.putJobField(j, f)
 }
@@ -254,7 +260,7 @@ func (bt *batcher) fillJobs(ctx context.Context, r *archive.Reader, next func() 
 		bt.n++
 		single, kwOnly := bt.an.keywordOnly(d)
 		if !kwOnly || !inJobDocument(rec) {
-			if err := bt.b.IndexAdvanced(bt.an.bleveDocument(DocID(rec.Kind, rec.Key), d)); err != nil {
+			if err := bt.b.IndexAdvanced(bt.an.bleveDocument(DocID(rec.Kind, rec.Key), rec.Key, d)); err != nil {
 				return err
 			}
 		}
@@ -275,7 +281,7 @@ func (bt *batcher) fillJobs(ctx context.Context, r *archive.Reader, next func() 
 		}
 		b.held[*rec.Pos] = true
 		b.n++
-		b.f.addItem(bt.an.terms, *rec.Pos+1, d, single)
+		b.f.addItem(bt.an, *rec.Pos+1, rec.Key, d, single)
 		if b.n == size {
 			delete(open, j)
 			if err := bt.putJobField(j, b.f); err != nil {

@@ -87,18 +87,18 @@ func answers(t *testing.T, dir string, q index.Query) (got, want []string) {
 	return got, want
 }
 
-// TestJobDocumentsAnswerItemByItem: the index, which holds the log items
-// of each job in one document, answers as the records themselves do,
-// queries whose parts match different items of a job's log included; and
-// so it does after a log is cut short, an item is written over and a job
-// is added, with Diff finding nothing amiss.
-func TestJobDocumentsAnswerItemByItem(t *testing.T) {
-	emu := archivetest.Emulator(t, emulator.Options{Seed: 71, Jobs: 12})
-	dir := archivetest.Dir(t)
-	syncOnce(t, dir, emu)
-	update(t, dir)
+// jobFixture is what jobQueries asks about in an archive: a server, an
+// event whose items have an error of many words, the longest word of the
+// first such error and two long words in a row of it, and the longest log.
+type jobFixture struct {
+	serverID, event, word, phrase string
+	longest                       archive.JobRef
+	longestKeys                   []archive.Key
+}
 
-	// A server and a job of the archive, and the longest log.
+// findJobFixture reads a jobFixture from the archive of dir.
+func findJobFixture(t *testing.T, dir string) jobFixture {
+	t.Helper()
 	st, err := archive.Open(context.Background(), dir, archive.Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
@@ -145,7 +145,22 @@ func TestJobDocumentsAnswerItemByItem(t *testing.T) {
 	if err != nil || serverID == "" || phrase == "" || len(longestKeys) < 4 {
 		t.Fatalf("no server, no error of two long words in a row or no log of 4 items (%v)", err)
 	}
-	queries := jobQueries(t, serverID, longest.JobID, event, word, phrase)
+	return jobFixture{serverID, event, word, phrase, longest, longestKeys}
+}
+
+// TestJobDocumentsAnswerItemByItem: the index, which holds the log items
+// of each job in one document, answers as the records themselves do,
+// queries whose parts match different items of a job's log included; and
+// so it does after a log is cut short, an item is written over and a job
+// is added, with Diff finding nothing amiss.
+func TestJobDocumentsAnswerItemByItem(t *testing.T) {
+	emu := archivetest.Emulator(t, emulator.Options{Seed: 71, Jobs: 12})
+	dir := archivetest.Dir(t)
+	syncOnce(t, dir, emu)
+	update(t, dir)
+	f := findJobFixture(t, dir)
+	longest, longestKeys := f.longest, f.longestKeys
+	queries := jobQueries(t, f.serverID, longest.JobID, f.event, f.word, f.phrase)
 
 	check := func(stage string) {
 		t.Helper()
@@ -197,7 +212,7 @@ func TestJobDocumentsAnswerItemByItem(t *testing.T) {
 	write(func(w *archive.Writer) error {
 		_, err := w.PutLogItems([]archive.LogItem{
 			{Job: longest, Pos: 0, Record: archive.Record{Time: longestKeys[0].Time(), FirstSeen: t0, LastSeen: t0,
-				Data: []byte(fmt.Sprintf(`{"event":"LAUNCH_FAILED","eventData":{"sourceServerID":%q,"rawError":"no capacity left"}}`, serverID))}},
+				Data: []byte(fmt.Sprintf(`{"event":"LAUNCH_FAILED","eventData":{"sourceServerID":%q,"rawError":"no capacity left"}}`, f.serverID))}},
 			{Job: longest, Pos: 1, Record: archive.Record{Time: longestKeys[1].Time(), FirstSeen: t0, LastSeen: t0,
 				Data: []byte(`{"event":"JOB_START"}`)}},
 		})

@@ -125,7 +125,11 @@ func (f *keywordField) add(c termCache, prefix, v string) {
 	if v == "" {
 		return
 	}
-	t := c.term(prefix, v)
+	f.addTerm(c.term(prefix, v))
+}
+
+// addTerm adds the term t, made already.
+func (f *keywordField) addTerm(t cachedTerm) {
 	if f.freqs == nil {
 		f.freqs = make(bindex.TokenFrequencies, 4)
 	}

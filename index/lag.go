@@ -98,6 +98,10 @@ type Pending struct {
 	// cannot answer for one by one (a query with a NOT inside): copies, to
 	// be matched whole by Search, as Fresh are.
 	Whole []archive.Record
+	// Stream, set by CollectFirst in place of Hits, gives the index's
+	// hits oldest first. It reads the snapshot: it is for use before the
+	// snapshot is released, and refers to it.
+	Stream *Stream
 }
 
 // Collect reads from the snapshot r what answering q takes: the hits of x
@@ -107,6 +111,19 @@ type Pending struct {
 // caller has released r. keep sees only the kind and key, so that records
 // the caller would drop anyway (another kind, another time) are not read.
 func Collect(ctx context.Context, r *archive.Reader, x *Index, q Query, keep func(archive.Kind, archive.Key) bool) (*Pending, error) {
+	return collect(ctx, r, x, q, keep, nil)
+}
+
+// CollectFirst is Collect for a caller that wants the first records, in
+// key order, of those q matches within span: the hits of x are left to
+// Pending.Stream, which finds them oldest first and stops where the caller
+// does, and Hits is empty. For a query a Stream cannot answer (one with a
+// NOT inside, or a fuzzy word) it is Collect.
+func CollectFirst(ctx context.Context, r *archive.Reader, x *Index, q Query, keep func(archive.Kind, archive.Key) bool, span Span) (*Pending, error) {
+	return collect(ctx, r, x, q, keep, &span)
+}
+
+func collect(ctx context.Context, r *archive.Reader, x *Index, q Query, keep func(archive.Kind, archive.Key) bool, span *Span) (*Pending, error) {
 	p := &Pending{}
 	if q.reach == reachNone {
 		return p, nil
@@ -152,6 +169,12 @@ func Collect(ctx context.Context, r *archive.Reader, x *Index, q Query, keep fun
 		if ok {
 			p.Fresh = append(p.Fresh, rec)
 		}
+	}
+	if span != nil && q.streams() {
+		p.Stream = &Stream{x: x, r: r, q: q, span: *span, keep: func(kind archive.Kind, k archive.Key) bool {
+			return !stale[k] && wanted(kind, k)
+		}}
+		return p, nil
 	}
 	hits, whole, err := x.search(ctx, r, q)
 	if err != nil {

@@ -170,11 +170,23 @@ func Prepare(ctx context.Context, src Source, req Request, fn func(rec archive.R
 	}
 	p := &Prepared{req: req, terms: textTerms(req.Text)}
 	var keys []hit
+	var stream *index.Stream
 	var err error
 	if req.NeedsIndex() {
+		var first *index.Span
+		if req.MaxItems > 0 {
+			// A page: the index's hits are found oldest first, until
+			// the page is full.
+			first = &index.Span{From: req.Range.From, To: req.Range.To}
+			if after != nil {
+				if t := archive.Key(after).Time(); t.After(first.From) {
+					first.From = t
+				}
+			}
+		}
 		var ih indexed
-		ih, err = indexIDHits(ctx, src, req.Filters)
-		keys, p.q = ih.hits, ih.q
+		ih, err = indexIDHits(ctx, src, req.Filters, first)
+		keys, p.q, stream = ih.hits, ih.q, ih.stream
 		if ih.pending != nil && len(ih.pending.Fresh)+len(ih.pending.Whole) > 0 {
 			p.pending = ih.pending
 		}
@@ -198,6 +210,7 @@ func Prepare(ctx context.Context, src Source, req Request, fn func(rec archive.R
 		}
 		keys = keys[i:]
 	}
+	hits := &hitQueue{keys: keys, stream: stream, after: after}
 	deleted, err := src.Archive.DeletedLatest()
 	if err != nil {
 		return nil, err
@@ -222,7 +235,14 @@ func Prepare(ctx context.Context, src Source, req Request, fn func(rec archive.R
 		// Nothing is left to match: the answer is given as it is read.
 		n := 0
 		var last archive.Key
-		for _, h := range keys {
+		for {
+			h, ok, err := hits.next(ctx, req.MaxItems+1-n)
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				break
+			}
 			if _, marked := deleted[h.key]; req.Deleted && !marked {
 				continue
 			}
@@ -249,8 +269,15 @@ func Prepare(ctx context.Context, src Source, req Request, fn func(rec archive.R
 	// Records the index has not reached remain to be matched: the others
 	// are copied, as many as a page can take (one more tells that more
 	// remain), and so are the unreached ones the filters keep.
-	for _, h := range keys {
+	for {
 		if req.MaxItems > 0 && len(p.recs) > req.MaxItems {
+			break
+		}
+		h, ok, err := hits.next(ctx, req.MaxItems+1-len(p.recs))
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
 			break
 		}
 		if _, marked := deleted[h.key]; req.Deleted && !marked {
@@ -278,6 +305,40 @@ func Prepare(ctx context.Context, src Source, req Request, fn func(rec archive.R
 	}
 	p.pending.Fresh, p.pending.Whole = kept(p.pending.Fresh), kept(p.pending.Whole)
 	return p, nil
+}
+
+// hitQueue gives the hits of a query in key order: keys, sorted already,
+// then those a stream of the index gives.
+type hitQueue struct {
+	keys   []hit
+	stream *index.Stream
+	// after drops the hits at or before it, when not nil.
+	after []byte
+}
+
+// next returns the next hit, if any remain; want is how many more records
+// the caller needs at most.
+func (q *hitQueue) next(ctx context.Context, want int) (hit, bool, error) {
+	for len(q.keys) == 0 {
+		if q.stream == nil {
+			return hit{}, false, nil
+		}
+		refs, err := q.stream.Next(ctx, max(want, 1))
+		if err != nil {
+			return hit{}, false, err
+		}
+		if refs == nil {
+			q.stream = nil
+		}
+		for _, r := range refs {
+			if q.after == nil || bytes.Compare(r.Key[:], q.after) > 0 {
+				q.keys = append(q.keys, hit{r.Kind, r.Key})
+			}
+		}
+	}
+	h := q.keys[0]
+	q.keys = q.keys[1:]
+	return h, true, nil
 }
 
 // Indexing returns how many records Finish will index in memory, for a

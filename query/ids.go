@@ -177,13 +177,18 @@ type indexed struct {
 	// still to be matched against.
 	pending *index.Pending
 	q       index.Query
+	// stream, when not nil, gives the index's hits in key order in place
+	// of hits (see index.CollectFirst); it reads the archive snapshot.
+	stream *index.Stream
 }
 
 // indexIDHits answers f from the index, with the ID filters, kind and time
 // answered from the archive: the index knows the job of DRS records only,
 // and no record by its own ID. The records the index has not reached are
-// copied, not matched (see index.Collect).
-func indexIDHits(ctx context.Context, src Source, f Filters) (indexed, error) {
+// copied, not matched (see index.Collect). With first set, the index's
+// hits are left to a stream that gives them in key order, from the time
+// first.From on (see index.CollectFirst).
+func indexIDHits(ctx context.Context, src Source, f Filters, first *index.Span) (indexed, error) {
 	g := f
 	g.JobIDs, g.IDs = nil, nil
 	q, err := indexQuery(g)
@@ -205,11 +210,17 @@ func indexIDHits(ctx context.Context, src Source, f Filters) (indexed, error) {
 		}
 		return !f.drsJobsOnly() || kinds.OwnsLog(kind)
 	}
-	pend, err := index.Collect(ctx, src.Archive, src.Index, q, keep)
+	var pend *index.Pending
+	if first != nil {
+		pend, err = index.CollectFirst(ctx, src.Archive, src.Index, q, keep, *first)
+	} else {
+		pend, err = index.Collect(ctx, src.Archive, src.Index, q, keep)
+	}
 	if err != nil {
 		return indexed{}, err
 	}
-	out := indexed{pending: pend, q: q}
+	out := indexed{pending: pend, q: q, stream: pend.Stream}
+	pend.Stream = nil
 	for _, h := range pend.Hits {
 		if keep(h.Kind, h.Key) {
 			out.hits = append(out.hits, hit{h.Kind, h.Key})
