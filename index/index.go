@@ -23,6 +23,7 @@ import (
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/index/scorch/mergeplan"
 	"github.com/blevesearch/bleve/v2/mapping"
+	bindex "github.com/blevesearch/bleve_index_api"
 	boltErrors "go.etcd.io/bbolt/errors"
 
 	"github.com/archiver-dev/archiver/archive"
@@ -932,15 +933,20 @@ func (x *Index) Diff(ctx context.Context, r *archive.Reader, fn func(Difference)
 	return len(pending), nil
 }
 
+// reader returns a reader of the index's current snapshot, to be closed.
+func (x *Index) reader() (bindex.IndexReader, error) {
+	adv, err := x.bi.Advanced()
+	if err != nil {
+		return nil, err
+	}
+	return adv.Reader()
+}
+
 // eachID calls fn with the ID of every document in the index, in the
 // index's own order, reading the documents' IDs directly: one pass, however
 // many documents there are.
 func (x *Index) eachID(ctx context.Context, fn func(id string) error) error {
-	adv, err := x.bi.Advanced()
-	if err != nil {
-		return fmt.Errorf("list index documents: %w", err)
-	}
-	rd, err := adv.Reader()
+	rd, err := x.reader()
 	if err != nil {
 		return fmt.Errorf("list index documents: %w", err)
 	}

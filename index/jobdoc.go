@@ -342,11 +342,7 @@ func (bt *batcher) putJobs(r *archive.Reader) error {
 // items at, in order, by document ID: the locations of the job ID's term,
 // which every item has.
 func (x *Index) jobPositions(ctx context.Context) (map[string][]int, error) {
-	adv, err := x.bi.Advanced()
-	if err != nil {
-		return nil, fmt.Errorf("read job documents: %w", err)
-	}
-	rd, err := adv.Reader()
+	rd, err := x.reader()
 	if err != nil {
 		return nil, fmt.Errorf("read job documents: %w", err)
 	}

@@ -96,6 +96,26 @@ type jobFixture struct {
 	longestKeys                   []archive.Key
 }
 
+// syncedJobs syncs the history o describes into a new archive, brings its
+// index up to it, and returns the emulator, the archive's directory and
+// its jobFixture.
+func syncedJobs(t *testing.T, o emulator.Options) (*emulator.Server, string, jobFixture) {
+	t.Helper()
+	emu := archivetest.Emulator(t, o)
+	dir := archivetest.Dir(t)
+	syncOnce(t, dir, emu)
+	update(t, dir)
+	return emu, dir, findJobFixture(t, dir)
+}
+
+// queries are the jobQueries about f.
+func (f jobFixture) queries(t *testing.T) []struct {
+	name string
+	q    index.Query
+} {
+	return jobQueries(t, f.serverID, f.longest.JobID, f.event, f.word, f.phrase)
+}
+
 // findJobFixture reads a jobFixture from the archive of dir.
 func findJobFixture(t *testing.T, dir string) jobFixture {
 	t.Helper()
@@ -154,13 +174,9 @@ func findJobFixture(t *testing.T, dir string) jobFixture {
 // so it does after a log is cut short, an item is written over and a job
 // is added, with Diff finding nothing amiss.
 func TestJobDocumentsAnswerItemByItem(t *testing.T) {
-	emu := archivetest.Emulator(t, emulator.Options{Seed: 71, Jobs: 12})
-	dir := archivetest.Dir(t)
-	syncOnce(t, dir, emu)
-	update(t, dir)
-	f := findJobFixture(t, dir)
+	_, dir, f := syncedJobs(t, emulator.Options{Seed: 71, Jobs: 12})
 	longest, longestKeys := f.longest, f.longestKeys
-	queries := jobQueries(t, f.serverID, longest.JobID, f.event, f.word, f.phrase)
+	queries := f.queries(t)
 
 	check := func(stage string) {
 		t.Helper()

@@ -223,11 +223,7 @@ func stretchQuery(term string) bq.Query {
 // stretchTerms returns the stretch terms of x that begin with prefix, in
 // order.
 func (x *Index) stretchTerms(prefix string) ([]string, error) {
-	adv, err := x.bi.Advanced()
-	if err != nil {
-		return nil, fmt.Errorf("search index: %w", err)
-	}
-	rd, err := adv.Reader()
+	rd, err := x.reader()
 	if err != nil {
 		return nil, fmt.Errorf("search index: %w", err)
 	}

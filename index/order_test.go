@@ -10,7 +10,6 @@ import (
 
 	"github.com/archiver-dev/archiver/archive"
 	"github.com/archiver-dev/archiver/index"
-	"github.com/archiver-dev/archiver/internal/archivetest"
 	"github.com/archiver-dev/archiver/internal/emulator"
 )
 
@@ -20,12 +19,8 @@ import (
 // whole or walks down to the shortest, and for jobs whose logs run over
 // the end of a stretch. Within a span it gives every match of the span.
 func TestStreamGivesMatchesOldestFirst(t *testing.T) {
-	emu := archivetest.Emulator(t, emulator.Options{Seed: 73, Jobs: 120})
-	dir := archivetest.Dir(t)
-	syncOnce(t, dir, emu)
-	update(t, dir)
-	f := findJobFixture(t, dir)
-	queries := jobQueries(t, f.serverID, f.longest.JobID, f.event, f.word, f.phrase)
+	_, dir, f := syncedJobs(t, emulator.Options{Seed: 73, Jobs: 120})
+	queries := f.queries(t)
 
 	st, x, done := openBoth(t, dir)
 	defer done()
