@@ -383,6 +383,27 @@ func TestQueryBeyondIndex(t *testing.T) {
 	sameSet(t, "events after an unindexed sync", got, want(h, func(it item) bool {
 		return it.data["event"] == "LAUNCH_FAILED" || it.data["event"] == "LAUNCH_END"
 	}))
+	// Pages, whose indexed records are found oldest first, merge the
+	// records the index has not reached in their places.
+	var paged []string
+	req := query.Request{Filters: f, MaxItems: 3, Fingerprint: "f"}
+	for pages := 0; ; pages++ {
+		if pages > len(got) {
+			t.Fatal("paging does not end")
+		}
+		page, next, err := ask(t, dir, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		paged = append(paged, page...)
+		if next == "" {
+			break
+		}
+		req.StartingToken = next
+	}
+	if strings.Join(paged, "\n") != strings.Join(got, "\n") {
+		t.Errorf("pages give %d records, one query %d, or another order", len(paged), len(got))
+	}
 }
 
 func TestBadText(t *testing.T) {
