@@ -114,10 +114,10 @@ func Collect(ctx context.Context, r *archive.Reader, x *Index, q Query, keep fun
 	return collect(ctx, r, x, q, keep, nil)
 }
 
-// CollectFirst is Collect for a caller that wants the first records, in
-// key order, of those q matches within span: the hits of x are left to
-// Pending.Stream, which finds them oldest first and stops where the caller
-// does, and Hits is empty. For a query a Stream cannot answer (one with a
+// CollectFirst is Collect for a caller that wants the records q matches
+// within span, in key order, or the first of them: the hits of x are left
+// to Pending.Stream, which finds them oldest first, reads little outside
+// span and stops where the caller does, and Hits is empty. For a query a Stream cannot answer (one with a
 // NOT inside, or a fuzzy word) it is Collect.
 func CollectFirst(ctx context.Context, r *archive.Reader, x *Index, q Query, keep func(archive.Kind, archive.Key) bool, span Span) (*Pending, error) {
 	return collect(ctx, r, x, q, keep, &span)

@@ -33,7 +33,8 @@ import (
 //
 // Stream walks the stretches oldest first: it counts a stretch's matches
 // (which loads no ID) and reads them if they are few enough for what the
-// caller still wants, or else walks the shorter stretches inside it.
+// caller still wants and the stretch lies within the span of time asked
+// for, or else walks the shorter stretches inside it.
 
 // stretchPrefix begins the terms of stretches in keywordsField. No term of
 // a keyword field (a code and a colon) or of jobDocTerm begins with it.
@@ -111,6 +112,13 @@ func (s Span) overlaps(level int, first uint64) bool {
 	return s.To.IsZero() || first <= timeKey(s.To)
 }
 
+// covers reports whether every time of the stretch of level that begins
+// at key time first is in s.
+func (s Span) covers(level int, first uint64) bool {
+	last := first + (uint64(1)<<stretchShifts[level] - 1)
+	return (s.From.IsZero() || first >= timeKey(s.From)) && (s.To.IsZero() || last <= timeKey(s.To))
+}
+
 // timeKey is the key time of t, as archive.Key orders times, clamped to
 // the times a key can hold.
 func timeKey(t time.Time) uint64 {
@@ -153,7 +161,9 @@ func (q Query) streams() bool { return q.reach == reachSome && q.match != nil &&
 // Next returns the records of the next stretches of time that q matches,
 // at least one unless none remain (nil then), in key order, each later
 // than every record Next returned before. want is how many more records
-// the caller needs at most: it sizes the stretches read.
+// the caller needs at most, or 0 for all of them: it sizes the stretches
+// read. A stretch of many matches that runs over an end of the span is
+// walked down too, so that the matches outside are not read.
 func (s *Stream) Next(ctx context.Context, want int) ([]Ref, error) {
 	if !s.started {
 		s.started = true
@@ -172,7 +182,8 @@ func (s *Stream) Next(ctx context.Context, want int) ([]Ref, error) {
 		}
 		sub := s.q
 		sub.q = bleve.NewConjunctionQuery(s.q.q, stretchQuery(term))
-		if level+1 < len(stretchShifts) {
+		covered := s.span.covers(level, first)
+		if level+1 < len(stretchShifts) && (want > 0 || !covered) {
 			n, err := s.x.count(ctx, sub.q)
 			if err != nil {
 				return nil, err
@@ -180,7 +191,7 @@ func (s *Stream) Next(ctx context.Context, want int) ([]Ref, error) {
 			if n == 0 {
 				continue
 			}
-			if n > uint64(max(2*want, minStretchRead)) {
+			if n > uint64(minStretchRead) && (want > 0 && n > uint64(2*want) || !covered) {
 				inner, err := s.x.stretchTerms(stretchPrefix + string(rune('a'+level+1)) + term[2:])
 				if err != nil {
 					return nil, err

@@ -16,8 +16,9 @@ import (
 // TestStreamGivesMatchesOldestFirst: a Stream gives the records a query
 // matches in key order, a stretch of time at a time, each once, the same
 // records Search gives; so it does whether it reads the longest stretches
-// whole or walks down to the shortest, and for jobs whose logs run over
-// the end of a stretch. Within a span it gives every match of the span.
+// whole or walks down to the shortest, whether it is asked for all or
+// for pages, and for jobs whose logs run over the end of a stretch. Within
+// a span it gives every match of the span.
 func TestStreamGivesMatchesOldestFirst(t *testing.T) {
 	_, dir, f := syncedJobs(t, emulator.Options{Seed: 73, Jobs: 120})
 	queries := f.queries(t)
@@ -62,7 +63,7 @@ func TestStreamGivesMatchesOldestFirst(t *testing.T) {
 			for si, span := range spans {
 				want := inSpan(refs, span)
 				for _, minRead := range []int{1, 1 << 20} {
-					for _, page := range []int{1, 6, 1000} {
+					for _, page := range []int{0, 1, 6, 1000} {
 						restore := index.SetMinStretchRead(minRead)
 						got, ok, err := drain(ctx, r, x, tc.q, span, page)
 						restore()
@@ -92,7 +93,7 @@ func TestStreamGivesMatchesOldestFirst(t *testing.T) {
 }
 
 // drain returns what a Stream of q within span gives, each batch asked
-// for with page records wanted, and false if q is not answered by one. It
+// for with page records wanted (0: all), and false if q is not answered by one. It
 // fails the test if a batch is empty or not later than the one before.
 func drain(ctx context.Context, r *archive.Reader, x *index.Index, q index.Query, span index.Span, page int) ([]index.Ref, bool, error) {
 	p, err := index.CollectFirst(ctx, r, x, q, nil, span)

@@ -174,9 +174,9 @@ func Prepare(ctx context.Context, src Source, req Request, fn func(rec archive.R
 	var err error
 	if req.NeedsIndex() {
 		var first *index.Span
-		if req.MaxItems > 0 {
-			// A page: the index's hits are found oldest first, until
-			// the page is full.
+		if req.MaxItems > 0 || !req.Range.From.IsZero() || !req.Range.To.IsZero() {
+			// A page, or a stretch of time: the index's hits are found
+			// oldest first, within the range, until the page is full.
 			first = &index.Span{From: req.Range.From, To: req.Range.To}
 			if after != nil {
 				if t := archive.Key(after).Time(); t.After(first.From) {
@@ -211,6 +211,13 @@ func Prepare(ctx context.Context, src Source, req Request, fn func(rec archive.R
 		keys = keys[i:]
 	}
 	hits := &hitQueue{keys: keys, stream: stream, after: after}
+	// wanted is how many more records a page takes after n, 0 for all.
+	wanted := func(n int) int {
+		if req.MaxItems == 0 {
+			return 0
+		}
+		return req.MaxItems + 1 - n
+	}
 	deleted, err := src.Archive.DeletedLatest()
 	if err != nil {
 		return nil, err
@@ -236,7 +243,7 @@ func Prepare(ctx context.Context, src Source, req Request, fn func(rec archive.R
 		n := 0
 		var last archive.Key
 		for {
-			h, ok, err := hits.next(ctx, req.MaxItems+1-n)
+			h, ok, err := hits.next(ctx, wanted(n))
 			if err != nil {
 				return nil, err
 			}
@@ -273,7 +280,7 @@ func Prepare(ctx context.Context, src Source, req Request, fn func(rec archive.R
 		if req.MaxItems > 0 && len(p.recs) > req.MaxItems {
 			break
 		}
-		h, ok, err := hits.next(ctx, req.MaxItems+1-len(p.recs))
+		h, ok, err := hits.next(ctx, wanted(len(p.recs)))
 		if err != nil {
 			return nil, err
 		}
@@ -317,13 +324,13 @@ type hitQueue struct {
 }
 
 // next returns the next hit, if any remain; want is how many more records
-// the caller needs at most.
+// the caller needs at most, 0 for all.
 func (q *hitQueue) next(ctx context.Context, want int) (hit, bool, error) {
 	for len(q.keys) == 0 {
 		if q.stream == nil {
 			return hit{}, false, nil
 		}
-		refs, err := q.stream.Next(ctx, max(want, 1))
+		refs, err := q.stream.Next(ctx, max(want, 0))
 		if err != nil {
 			return hit{}, false, err
 		}

@@ -186,8 +186,8 @@ type indexed struct {
 // answered from the archive: the index knows the job of DRS records only,
 // and no record by its own ID. The records the index has not reached are
 // copied, not matched (see index.Collect). With first set, the index's
-// hits are left to a stream that gives them in key order, from the time
-// first.From on (see index.CollectFirst).
+// hits are left to a stream that gives them in key order, within the
+// span of time first (see index.CollectFirst).
 func indexIDHits(ctx context.Context, src Source, f Filters, first *index.Span) (indexed, error) {
 	g := f
 	g.JobIDs, g.IDs = nil, nil
