@@ -218,6 +218,32 @@ func ask(t *testing.T, dir string, req query.Request) ([]string, string, error) 
 	return got, next, err
 }
 
+// askPages runs req against dir page by page, from its first page on,
+// and returns the names of the records of every page joined. It fails the
+// test if a page holds more than req.MaxItems records or if more than
+// limit pages come.
+func askPages(t *testing.T, dir string, req query.Request, limit int) []string {
+	t.Helper()
+	var paged []string
+	for pages := 0; ; pages++ {
+		if pages > limit {
+			t.Fatal("paging does not end")
+		}
+		got, next, err := ask(t, dir, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) > req.MaxItems {
+			t.Fatalf("page of %d records, --max-items %d", len(got), req.MaxItems)
+		}
+		paged = append(paged, got...)
+		if next == "" {
+			return paged
+		}
+		req.StartingToken = next
+	}
+}
+
 // want selects the history's records for which keep is true.
 func want(h []item, keep func(item) bool) []string {
 	var out []string
@@ -329,26 +355,9 @@ func TestQueryPages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var paged []string
 	req := base
 	req.MaxItems = 37
-	for pages := 0; ; pages++ {
-		if pages > len(all) {
-			t.Fatal("paging does not end")
-		}
-		got, next, err := ask(t, dir, req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(got) > req.MaxItems {
-			t.Fatalf("page of %d records, --max-items %d", len(got), req.MaxItems)
-		}
-		paged = append(paged, got...)
-		if next == "" {
-			break
-		}
-		req.StartingToken = next
-	}
+	paged := askPages(t, dir, req, len(all))
 	if strings.Join(paged, "\n") != strings.Join(whole, "\n") {
 		t.Errorf("pages joined give %d records, one query %d, or another order", len(paged), len(whole))
 	}
@@ -385,22 +394,7 @@ func TestQueryBeyondIndex(t *testing.T) {
 	}))
 	// Pages, whose indexed records are found oldest first, merge the
 	// records the index has not reached in their places.
-	var paged []string
-	req := query.Request{Filters: f, MaxItems: 3, Fingerprint: "f"}
-	for pages := 0; ; pages++ {
-		if pages > len(got) {
-			t.Fatal("paging does not end")
-		}
-		page, next, err := ask(t, dir, req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		paged = append(paged, page...)
-		if next == "" {
-			break
-		}
-		req.StartingToken = next
-	}
+	paged := askPages(t, dir, query.Request{Filters: f, MaxItems: 3, Fingerprint: "f"}, len(got))
 	if strings.Join(paged, "\n") != strings.Join(got, "\n") {
 		t.Errorf("pages give %d records, one query %d, or another order", len(paged), len(got))
 	}

@@ -84,21 +84,7 @@ func TestUnindexedAnswers(t *testing.T) {
 			}{{bare, "without an index", fromArchive}, {indexed, "with the index", fromIndex}} {
 				req := req
 				req.MaxItems, req.Fingerprint = 7, "f"
-				var paged []string
-				for pages := 0; ; pages++ {
-					if pages > len(a.whole)+1 {
-						t.Fatal("paging does not end")
-					}
-					got, next, err := ask(t, a.dir, req)
-					if err != nil {
-						t.Fatal(err)
-					}
-					paged = append(paged, got...)
-					if next == "" {
-						break
-					}
-					req.StartingToken = next
-				}
+				paged := askPages(t, a.dir, req, len(a.whole)+1)
 				if strings.Join(paged, "\n") != strings.Join(a.whole, "\n") {
 					t.Errorf("pages %s give %d records, one query %d, or another order", a.what, len(paged), len(a.whole))
 				}
