@@ -23,7 +23,24 @@ func makeKey(t time.Time, seq uint64) Key {
 
 // Time returns the time encoded in the key.
 func (k Key) Time() time.Time {
-	return time.Unix(0, int64(binary.BigEndian.Uint64(k[:8])^(1<<63))).UTC()
+	return time.Unix(0, int64(k.TimeBits()^(1<<63))).UTC()
+}
+
+// TimeBits returns the time part of the key, its first 8 bytes, as a
+// number: keys sort by it first.
+func (k Key) TimeBits() uint64 { return binary.BigEndian.Uint64(k[:8]) }
+
+// TimeBits returns the time part of the key of a record of time t (see
+// Key.TimeBits), for bounds: a time before or after those a key can hold
+// (1678 to 2262) gives the least or the greatest.
+func TimeBits(t time.Time) uint64 {
+	switch {
+	case t.Before(time.Unix(0, -1<<63)):
+		return 0
+	case t.After(time.Unix(0, 1<<63-1)):
+		return 1<<64 - 1
+	}
+	return uint64(t.UnixNano()) ^ (1 << 63)
 }
 
 // Seq returns the sequence number encoded in the key.

@@ -49,4 +49,6 @@ func SetMinStretchRead(n int) func() {
 }
 
 // ShortestStretch is the shortest stretch of time that holds k.
-func ShortestStretch(k archive.Key) uint64 { return keyTime(k) >> stretchShifts[len(stretchShifts)-1] }
+func ShortestStretch(k archive.Key) uint64 {
+	return k.TimeBits() >> stretchShifts[len(stretchShifts)-1]
+}

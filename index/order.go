@@ -3,7 +3,6 @@ package index
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"fmt"
 	"slices"
 	"strconv"
@@ -41,11 +40,8 @@ import (
 const stretchPrefix = "@"
 
 // stretchShifts are, for each length of stretch, longest first, the bits
-// of the key's time (big-endian, the first 8 bytes of the key) below it.
+// of the key's time (archive.Key.TimeBits) below it.
 var stretchShifts = [...]uint{52, 48, 44}
-
-// keyTime is the time part of k, in the key's order.
-func keyTime(k archive.Key) uint64 { return binary.BigEndian.Uint64(k[:8]) }
 
 // stretchTerm is the term of the stretch of length level that holds the
 // key time t.
@@ -87,7 +83,7 @@ type stretchCache struct {
 
 // each calls fn with the term of each stretch that holds k.
 func (c *stretchCache) each(k archive.Key, fn func(cachedTerm)) {
-	t := keyTime(k)
+	t := k.TimeBits()
 	for level, shift := range stretchShifts {
 		if c.terms[level].tf == nil || c.at[level] != t>>shift {
 			term := stretchTerm(level, t)
@@ -106,29 +102,17 @@ type Span struct{ From, To time.Time }
 // first may hold a time of s.
 func (s Span) overlaps(level int, first uint64) bool {
 	last := first + (uint64(1)<<stretchShifts[level] - 1)
-	if !s.From.IsZero() && last < timeKey(s.From) {
+	if !s.From.IsZero() && last < archive.TimeBits(s.From) {
 		return false
 	}
-	return s.To.IsZero() || first <= timeKey(s.To)
+	return s.To.IsZero() || first <= archive.TimeBits(s.To)
 }
 
 // covers reports whether every time of the stretch of level that begins
 // at key time first is in s.
 func (s Span) covers(level int, first uint64) bool {
 	last := first + (uint64(1)<<stretchShifts[level] - 1)
-	return (s.From.IsZero() || first >= timeKey(s.From)) && (s.To.IsZero() || last <= timeKey(s.To))
-}
-
-// timeKey is the key time of t, as archive.Key orders times, clamped to
-// the times a key can hold.
-func timeKey(t time.Time) uint64 {
-	switch {
-	case t.Before(time.Unix(0, -1<<63)):
-		return 0
-	case t.After(time.Unix(0, 1<<63-1)):
-		return 1<<64 - 1
-	}
-	return uint64(t.UnixNano()) ^ (1 << 63)
+	return (s.From.IsZero() || first >= archive.TimeBits(s.From)) && (s.To.IsZero() || last <= archive.TimeBits(s.To))
 }
 
 // minStretchRead is the fewest matches Stream reads of a stretch at once,
@@ -208,7 +192,7 @@ func (s *Stream) Next(ctx context.Context, want int) ([]Ref, error) {
 		// are given with their own.
 		shift := stretchShifts[level]
 		refs = slices.DeleteFunc(refs, func(ref Ref) bool {
-			return keyTime(ref.Key)>>shift != first>>shift || s.keep != nil && !s.keep(ref.Kind, ref.Key)
+			return ref.Key.TimeBits()>>shift != first>>shift || s.keep != nil && !s.keep(ref.Kind, ref.Key)
 		})
 		if len(refs) == 0 {
 			continue
