@@ -91,24 +91,30 @@ func (t callTimer) HandleInitialize(ctx context.Context, in middleware.Initializ
 }
 
 // secrets are what Redact removes: signatures and credentials in headers
-// and query strings, session tokens, and access key IDs anywhere.
-var secrets = []struct {
+// and query strings, session tokens, and access key IDs anywhere. They
+// are compiled when first needed, not at start-up.
+var secrets = gosync.OnceValue(func() []secret {
+	return []secret{
+		{regexp.MustCompile(`(?i)(Signature=)[0-9a-f]+`), "${1}REDACTED"},
+		{regexp.MustCompile(`(?i)(Credential=)[^,\s&]+`), "${1}REDACTED"},
+		{regexp.MustCompile(`(?i)(X-Amz-Signature=)[^&\s]+`), "${1}REDACTED"},
+		{regexp.MustCompile(`(?i)(X-Amz-Credential=)[^&\s]+`), "${1}REDACTED"},
+		{regexp.MustCompile(`(?i)(X-Amz-Security-Token[:=]\s*)[^&\s]+`), "${1}REDACTED"},
+		{regexp.MustCompile(`(?i)("?(?:SecretAccessKey|SessionToken|secret_access_key|session_token)"?\s*[:=]\s*"?)[^"\s,&<]+`), "${1}REDACTED"},
+		{regexp.MustCompile(`(?i)(<(?:SecretAccessKey|SessionToken)>)[^<]*`), "${1}REDACTED"},
+		{regexp.MustCompile(`\b(?:AKIA|ASIA|AROA|AIDA)[A-Z0-9]{12,}\b`), "REDACTED-ACCESS-KEY"},
+	}
+})
+
+// secret is a pattern Redact replaces, and what with.
+type secret struct {
 	re   *regexp.Regexp
 	with string
-}{
-	{regexp.MustCompile(`(?i)(Signature=)[0-9a-f]+`), "${1}REDACTED"},
-	{regexp.MustCompile(`(?i)(Credential=)[^,\s&]+`), "${1}REDACTED"},
-	{regexp.MustCompile(`(?i)(X-Amz-Signature=)[^&\s]+`), "${1}REDACTED"},
-	{regexp.MustCompile(`(?i)(X-Amz-Credential=)[^&\s]+`), "${1}REDACTED"},
-	{regexp.MustCompile(`(?i)(X-Amz-Security-Token[:=]\s*)[^&\s]+`), "${1}REDACTED"},
-	{regexp.MustCompile(`(?i)("?(?:SecretAccessKey|SessionToken|secret_access_key|session_token)"?\s*[:=]\s*"?)[^"\s,&<]+`), "${1}REDACTED"},
-	{regexp.MustCompile(`(?i)(<(?:SecretAccessKey|SessionToken)>)[^<]*`), "${1}REDACTED"},
-	{regexp.MustCompile(`\b(?:AKIA|ASIA|AROA|AIDA)[A-Z0-9]{12,}\b`), "REDACTED-ACCESS-KEY"},
 }
 
 // Redact removes credentials and signatures from a debug message.
 func Redact(s string) string {
-	for _, r := range secrets {
+	for _, r := range secrets() {
 		s = r.re.ReplaceAllString(s, r.with)
 	}
 	return s

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	gosync "sync"
 	"time"
 
 	"github.com/archiver-dev/archiver/archive"
@@ -109,9 +110,12 @@ var wantShapes = func() string {
 	return "want the JSON printed by " + strings.Join(cmds[:len(cmds)-1], ", ") + " or " + cmds[len(cmds)-1]
 }()
 
+// The IDs a file's name may hold, compiled when first needed.
 var (
-	jobIDInName     = regexp.MustCompile(`drsjob-[0-9a-zA-Z]{17}`)
-	clusterIDInName = regexp.MustCompile(`CID[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}`)
+	jobIDInName     = gosync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`drsjob-[0-9a-zA-Z]{17}`) })
+	clusterIDInName = gosync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`CID[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}`)
+	})
 )
 
 // Import reads files of saved AWS CLI output and merges their records into

@@ -148,7 +148,7 @@ func (b *recordBuilder) start(kind archive.Kind) error {
 	case kinds.ParentJob:
 		b.parent = o.JobID
 		if b.parent == "" {
-			b.parent = jobIDInName.FindString(b.f.name)
+			b.parent = jobIDInName().FindString(b.f.name)
 		}
 		if b.parent == "" {
 			return b.fail("%s do not name their job: give --job-id, or keep the job ID (drsjob-...) in the file name", spec.Plural)
@@ -159,7 +159,7 @@ func (b *recordBuilder) start(kind archive.Kind) error {
 		}
 		b.parent = o.ClusterID
 		if b.parent == "" {
-			b.parent = clusterIDInName.FindString(b.f.name)
+			b.parent = clusterIDInName().FindString(b.f.name)
 		}
 		if b.parent == "" {
 			return b.fail("%s do not name their cluster: give --snowball-cluster-id, or keep the cluster ID (CID...) in the file name", spec.Plural)

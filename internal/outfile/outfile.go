@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"runtime"
 	"strconv"
+	"sync"
 	"syscall"
 
 	"github.com/archiver-dev/archiver/internal/process"
@@ -369,17 +370,21 @@ func Scratch(dir string) (*os.File, error) {
 // ScratchPrefix begins the name of every scratch file.
 const ScratchPrefix = "archiver-scratch-"
 
+// The names of a writer's temporary and scratch files, compiled when first
+// needed.
 var (
-	tempName    = regexp.MustCompile(`^\..+\.tmp-([0-9]+)-[0-9a-f]{12}$`)
-	scratchName = regexp.MustCompile(`^` + ScratchPrefix + `([0-9]+)-[0-9a-f]{12}$`)
+	tempName    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\..+\.tmp-([0-9]+)-[0-9a-f]{12}$`) })
+	scratchName = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^` + ScratchPrefix + `([0-9]+)-[0-9a-f]{12}$`)
+	})
 )
 
 // Leftover reports whether name (a base name) is a temporary or scratch
 // file of a writer, and that writer's process id.
 func Leftover(name string) (pid int, ok bool) {
-	m := tempName.FindStringSubmatch(name)
+	m := tempName().FindStringSubmatch(name)
 	if m == nil {
-		m = scratchName.FindStringSubmatch(name)
+		m = scratchName().FindStringSubmatch(name)
 	}
 	if m == nil {
 		return 0, false

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
@@ -184,24 +185,27 @@ type partition struct {
 
 // partitions are the SDK's (internal/endpoints/awsrulesfn/partitions.json in
 // aws-sdk-go-v2 v1.47.7). Every one of them supports FIPS and dual-stack.
-var partitions = []partition{
-	{"aws", regexp.MustCompile(`^(us|eu|ap|sa|ca|me|af|il|mx)\-\w+\-\d+$`), "aws-global", "amazonaws.com", "api.aws"},
-	{"aws-cn", regexp.MustCompile(`^cn\-\w+\-\d+$`), "aws-cn-global", "amazonaws.com.cn", "api.amazonwebservices.com.cn"},
-	{"aws-eusc", regexp.MustCompile(`^eusc\-(de)\-\w+\-\d+$`), "", "amazonaws.eu", "api.amazonwebservices.eu"},
-	{"aws-iso", regexp.MustCompile(`^us\-iso\-\w+\-\d+$`), "aws-iso-global", "c2s.ic.gov", "api.aws.ic.gov"},
-	{"aws-iso-b", regexp.MustCompile(`^us\-isob\-\w+\-\d+$`), "aws-iso-b-global", "sc2s.sgov.gov", "api.aws.scloud"},
-	{"aws-iso-e", regexp.MustCompile(`^eu\-isoe\-\w+\-\d+$`), "aws-iso-e-global", "cloud.adc-e.uk", "api.cloud-aws.adc-e.uk"},
-	{"aws-iso-f", regexp.MustCompile(`^us\-isof\-\w+\-\d+$`), "aws-iso-f-global", "csp.hci.ic.gov", "api.aws.hci.ic.gov"},
-	{"aws-us-gov", regexp.MustCompile(`^us\-gov\-\w+\-\d+$`), "aws-us-gov-global", "amazonaws.com", "api.aws"},
-}
+// They are compiled when first needed, not at start-up.
+var partitions = sync.OnceValue(func() []partition {
+	return []partition{
+		{"aws", regexp.MustCompile(`^(us|eu|ap|sa|ca|me|af|il|mx)\-\w+\-\d+$`), "aws-global", "amazonaws.com", "api.aws"},
+		{"aws-cn", regexp.MustCompile(`^cn\-\w+\-\d+$`), "aws-cn-global", "amazonaws.com.cn", "api.amazonwebservices.com.cn"},
+		{"aws-eusc", regexp.MustCompile(`^eusc\-(de)\-\w+\-\d+$`), "", "amazonaws.eu", "api.amazonwebservices.eu"},
+		{"aws-iso", regexp.MustCompile(`^us\-iso\-\w+\-\d+$`), "aws-iso-global", "c2s.ic.gov", "api.aws.ic.gov"},
+		{"aws-iso-b", regexp.MustCompile(`^us\-isob\-\w+\-\d+$`), "aws-iso-b-global", "sc2s.sgov.gov", "api.aws.scloud"},
+		{"aws-iso-e", regexp.MustCompile(`^eu\-isoe\-\w+\-\d+$`), "aws-iso-e-global", "cloud.adc-e.uk", "api.cloud-aws.adc-e.uk"},
+		{"aws-iso-f", regexp.MustCompile(`^us\-isof\-\w+\-\d+$`), "aws-iso-f-global", "csp.hci.ic.gov", "api.aws.hci.ic.gov"},
+		{"aws-us-gov", regexp.MustCompile(`^us\-gov\-\w+\-\d+$`), "aws-us-gov-global", "amazonaws.com", "api.aws"},
+	}
+})
 
 // partitionOf returns the partition of region: the one whose pattern or
 // global pseudo-region matches, else aws, as the SDK falls back to.
 func partitionOf(region string) partition {
-	for _, p := range partitions {
+	for _, p := range partitions() {
 		if region == p.global || p.regionRegex.MatchString(region) {
 			return p
 		}
 	}
-	return partitions[0]
+	return partitions()[0]
 }

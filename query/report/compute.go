@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/archiver-dev/archiver/archive"
@@ -527,18 +528,21 @@ func mergeGroups(servers []Server) []FailureGroup {
 	return out
 }
 
-// The forms an AWS error code takes in a rawError.
-var (
-	codeCalling = regexp.MustCompile(`\(([A-Za-z0-9.]+)\) when calling`)
-	codeXML     = regexp.MustCompile(`<Code>([A-Za-z0-9.]+)</Code>`)
-	codePrefix  = regexp.MustCompile(`(?:^|[\s:])([A-Z][a-z0-9]*[A-Z][A-Za-z0-9]*(?:\.[A-Za-z0-9]+)?):\s`)
-)
+// codeForms are the forms an AWS error code takes in a rawError, in the
+// order ErrorCode tries them, compiled when first needed.
+var codeForms = sync.OnceValue(func() []*regexp.Regexp {
+	return []*regexp.Regexp{
+		regexp.MustCompile(`\(([A-Za-z0-9.]+)\) when calling`),
+		regexp.MustCompile(`<Code>([A-Za-z0-9.]+)</Code>`),
+		regexp.MustCompile(`(?:^|[\s:])([A-Z][a-z0-9]*[A-Z][A-Za-z0-9]*(?:\.[A-Za-z0-9]+)?):\s`),
+	}
+})
 
 // ErrorCode reads the AWS error code out of a rawError: "(Code) when
 // calling ...", "<Code>Code</Code>", or a "CamelCaseCode: " prefix. It
 // returns "" when there is none.
 func ErrorCode(raw string) string {
-	for _, re := range []*regexp.Regexp{codeCalling, codeXML, codePrefix} {
+	for _, re := range codeForms() {
 		if m := re.FindStringSubmatch(raw); m != nil {
 			return m[1]
 		}

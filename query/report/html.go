@@ -8,6 +8,7 @@ import (
 	"image/color"
 	"io"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -115,7 +116,7 @@ func WriteHTML(w io.Writer, rep *Report) error {
 		"continuous": cssColour(colourContinuous), "catchingUp": cssColour(colourCatchingUp), "trouble": cssColour(colourTrouble),
 		"idle": cssColour(colourIdle), "drill": cssColour(colourDrill), "recovery": cssColour(colourRecovery), "snapshot": cssColour(colourSnapshot),
 	}}
-	return pageTemplate.Execute(w, data)
+	return pageTemplate().Execute(w, data)
 }
 
 // anchor is the page-internal link target of a server's section.
@@ -123,49 +124,52 @@ func anchor(s Server) string {
 	return "server-" + s.SourceServerID + "-" + s.Region + "-" + s.Account
 }
 
-var pageTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
-	"stamp":    stamp,
-	"rfc3339":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-	"duration": Duration,
-	"percent":  percent,
-	"optStamp": optStamp,
-	"measure":  optDuration,
-	"measureSort": func(m *Measure) string {
-		if m == nil {
-			return "-1"
-		}
-		return fmt.Sprintf("%.3f", m.Seconds)
-	},
-	"daysSince": daysSince,
-	"daysSort": func(s Server) string {
-		if s.DaysSinceDrill == nil {
-			return "1000000"
-		}
-		return fmt.Sprint(*s.DaysSinceDrill)
-	},
-	"lastDrill": lastDrillCell,
-	"gap":       gapCell,
-	"gapSort": func(s Server) string {
-		if s.Snapshots.LargestGapSeconds == nil {
-			return "-1"
-		}
-		return fmt.Sprintf("%.3f", *s.Snapshots.LargestGapSeconds)
-	},
-	"failed": func(s Server) int { return countResult(s, ResultFailed) + countResult(s, ResultSkipped) },
-	"orDash": orDash,
-	"yesNo":  yesNo,
-	"jobs":   groupJobs,
-	"secs":   secondsMap,
-	"join":   strings.Join,
-	"anchorOf": func(id string, servers []htmlServer) string {
-		for _, s := range servers {
-			if s.SourceServerID == id {
-				return s.Anchor
+// pageTemplate is the report page, parsed when first needed.
+var pageTemplate = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("report").Funcs(template.FuncMap{
+		"stamp":    stamp,
+		"rfc3339":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"duration": Duration,
+		"percent":  percent,
+		"optStamp": optStamp,
+		"measure":  optDuration,
+		"measureSort": func(m *Measure) string {
+			if m == nil {
+				return "-1"
 			}
-		}
-		return ""
-	},
-}).Parse(pageHTML))
+			return fmt.Sprintf("%.3f", m.Seconds)
+		},
+		"daysSince": daysSince,
+		"daysSort": func(s Server) string {
+			if s.DaysSinceDrill == nil {
+				return "1000000"
+			}
+			return fmt.Sprint(*s.DaysSinceDrill)
+		},
+		"lastDrill": lastDrillCell,
+		"gap":       gapCell,
+		"gapSort": func(s Server) string {
+			if s.Snapshots.LargestGapSeconds == nil {
+				return "-1"
+			}
+			return fmt.Sprintf("%.3f", *s.Snapshots.LargestGapSeconds)
+		},
+		"failed": func(s Server) int { return countResult(s, ResultFailed) + countResult(s, ResultSkipped) },
+		"orDash": orDash,
+		"yesNo":  yesNo,
+		"jobs":   groupJobs,
+		"secs":   secondsMap,
+		"join":   strings.Join,
+		"anchorOf": func(id string, servers []htmlServer) string {
+			for _, s := range servers {
+				if s.SourceServerID == id {
+					return s.Anchor
+				}
+			}
+			return ""
+		},
+	}).Parse(pageHTML))
+})
 
 const pageHTML = `<!DOCTYPE html>
 <html lang="en">
