@@ -2,7 +2,7 @@
 // item events and raw errors, source-server replication errors, job and
 // launch statuses and other human-readable messages as text; job, server
 // and instance IDs and enums (event, status, type, initiatedBy, replication
-// state) as keywords; and each record's time.
+// state) as keywords; and the stretches of time each record lies in.
 //
 // The index is derived data. It never reads the network; it follows the
 // archive's change log, and records in each batch the change-log position
@@ -22,4 +22,7 @@
 // snapshot, so that the caller can release it before Pending.Search
 // matches them: one by one for a query of keyword fields, words, phrases
 // and regexps, through an index in memory for other (fuzzy) queries.
+// CollectFirst leaves the index's hits to a Stream, which finds them
+// oldest first, a stretch of time at a time (see order.go), for a caller
+// that wants a page of them or those of a range of time.
 package index
