@@ -823,14 +823,9 @@ func split(ctx context.Context, dir string, qs []question, runs int) error {
 			var tl, tf, ta time.Duration
 			err = withSource(ctx, dir, &d, func(r *archive.Reader, x *index.Index) error {
 				a := time.Now()
-				hits, err := lookup(ctx, r, x, q.filters)
+				hits, err := lookup(ctx, r, x, q.filters, q.maxItems)
 				if err != nil {
 					return err
-				}
-				if q.maxItems > 0 && len(hits) > q.maxItems {
-					// The engine fetches only the records it returns (the
-					// first in time order; here, as many in index order).
-					hits = hits[:q.maxItems]
 				}
 				tl = time.Since(a)
 				if tf, err = fetchAll(r, hits); err != nil {
@@ -897,8 +892,9 @@ type hit struct {
 
 // lookup finds the records matching f the way the engine does: an archive
 // scan for job and time filters, an index search (all hits, in document ID
-// order) for text.
-func lookup(ctx context.Context, r *archive.Reader, x *index.Index, f query.Filters) ([]hit, error) {
+// order) for text, or for a page of maxItems records (maxItems above 0)
+// the index's walk of stretches of time, oldest first, until it is full.
+func lookup(ctx context.Context, r *archive.Reader, x *index.Index, f query.Filters, maxItems int) ([]hit, error) {
 	var out []hit
 	if f.Text == "" {
 		add := func(rec archive.Record) error { out = append(out, hit{rec.Kind, rec.Key}); return nil }
@@ -920,12 +916,34 @@ func lookup(ctx context.Context, r *archive.Reader, x *index.Index, f query.Filt
 	if err != nil {
 		return nil, err
 	}
+	if maxItems > 0 {
+		// A page is found oldest first, as the engine finds it.
+		p, err := index.CollectFirst(ctx, r, x, q, nil, index.Span{})
+		if err != nil {
+			return nil, err
+		}
+		if p.Stream != nil {
+			for len(out) < maxItems {
+				refs, err := p.Stream.Next(ctx, maxItems+1-len(out))
+				if err != nil || refs == nil {
+					return out, err
+				}
+				for _, h := range refs {
+					out = append(out, hit{h.Kind, h.Key})
+				}
+			}
+			return out[:maxItems], nil
+		}
+	}
 	refs, err := x.Search(ctx, r, q)
 	if err != nil {
 		return nil, err
 	}
 	for _, h := range refs {
 		out = append(out, hit{h.Kind, h.Key})
+	}
+	if maxItems > 0 && len(out) > maxItems {
+		out = out[:maxItems] // as many, in index order
 	}
 	return out, nil
 }
