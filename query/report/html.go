@@ -99,10 +99,7 @@ func sortKey(s *float64) string {
 func WriteHTML(w io.Writer, rep *Report) error {
 	var servers []htmlServer
 	for _, s := range rep.Servers {
-		svg, err := Timeline(s, rep.Filters.From, rep.Filters.To)
-		if err != nil {
-			return err
-		}
+		svg := Timeline(s, rep.Filters.From, rep.Filters.To)
 		servers = append(servers, htmlServer{Server: s, Timeline: template.HTML(svg), LaunchRows: launchRows(s.Launches), Anchor: anchor(s)})
 	}
 	data := struct {

@@ -210,6 +210,27 @@ func expectLaunches(t *testing.T, h *history, to time.Time) []wantLaunch {
 	return out
 }
 
+// launchesIn groups by server the launches of all whose job was created
+// at or after from: a job belongs to a period by its creation (JOB_START
+// follows it).
+func launchesIn(t *testing.T, h *history, all []wantLaunch, from time.Time) map[string][]wantLaunch {
+	t.Helper()
+	byServer := map[string][]wantLaunch{}
+	for _, raw := range h.emu.Jobs() {
+		var j struct{ JobID, CreationDateTime string }
+		mustJSON(t, raw, &j)
+		if mustTime(t, j.CreationDateTime).Before(from) {
+			continue
+		}
+		for _, w := range all {
+			if w.job == j.JobID {
+				byServer[w.server] = append(byServer[w.server], w)
+			}
+		}
+	}
+	return byServer
+}
+
 func makeReport(t *testing.T, h *history, sel report.Selection) *report.Report {
 	t.Helper()
 	now := h.syncs[len(h.syncs)-1]
@@ -237,20 +258,7 @@ func TestFigures(t *testing.T) {
 	rep := makeReport(t, h, report.Selection{Range: query.Range{From: from, To: to}})
 
 	all := expectLaunches(t, h, to)
-	// A job belongs to the period by its creation (JOB_START follows it).
-	byServer := map[string][]wantLaunch{}
-	for _, raw := range h.emu.Jobs() {
-		var j struct{ JobID, CreationDateTime string }
-		mustJSON(t, raw, &j)
-		if mustTime(t, j.CreationDateTime).Before(from) {
-			continue
-		}
-		for _, w := range all {
-			if w.job == j.JobID {
-				byServer[w.server] = append(byServer[w.server], w)
-			}
-		}
-	}
+	byServer := launchesIn(t, h, all, from)
 
 	counts := map[string]int{}
 	var rps, gaps, failedWithCode int
