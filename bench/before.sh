@@ -15,6 +15,8 @@
 # idle machine. WORK, the scratch directory, is kept when set.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Binaries as README builds them: pure Go, statically linked.
+export CGO_ENABLED=0
 top=$(pwd)
 if [ -n "${WORK:-}" ]; then
 	work=$WORK

@@ -7,6 +7,8 @@
 #   bash bench/engines.sh [SCRATCH_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Binaries as README builds them: pure Go, statically linked.
+export CGO_ENABLED=0
 repo=$(pwd)
 : "${ARCHIVER_ENGINES_DIR:?set ARCHIVER_ENGINES_DIR to where the engines are installed (see .ci/run)}"
 export ARCHIVER_ENGINES_DIR

@@ -11,6 +11,8 @@
 # SQLITE_RUNS the timed runs; WORK, the scratch directory, is kept when set.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Binaries as README builds them: pure Go, statically linked.
+export CGO_ENABLED=0
 jobs=${JOBS:-10000}
 per_job=${PER_JOB:-100}
 if [ -n "${WORK:-}" ]; then

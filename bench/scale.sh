@@ -14,6 +14,8 @@
 # timed runs of each question.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Binaries as README builds them: pure Go, statically linked.
+export CGO_ENABLED=0
 small=${SMALL:-10000}
 large=${LARGE:-100000}
 runs=${RUNS:-21}
