@@ -39,6 +39,7 @@ import (
 
 	"github.com/archiver-dev/archiver/archive"
 	"github.com/archiver-dev/archiver/archive/kinds"
+	"github.com/archiver-dev/archiver/bench/internal/rusage"
 	"github.com/archiver-dev/archiver/index"
 	"github.com/archiver-dev/archiver/internal/emulator"
 	"github.com/archiver-dev/archiver/query"
@@ -704,7 +705,7 @@ func timeCommand(name string, args []string, warm, runs int, sink string) (timin
 		if err != nil {
 			return 0, fmt.Errorf("%s: %w: %s", shellLine(name, args), err, strings.TrimSpace(stderr.String()))
 		}
-		if u, s, f, ok := rusage(cmd.ProcessState); ok {
+		if u, s, f, ok := rusage.Of(cmd.ProcessState); ok {
 			user = append(user, u)
 			sys = append(sys, s)
 			faults = append(faults, f)

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Measures what every archiver command pays before it does any work
+# (BENCHMARKS.md, "Start-up: what each library adds"): the start-up of
+# 'archiver version' beside a Go program that does nothing and beside
+# programs that only link one of the archiver's libraries each (their
+# package initialisers run, nothing else), all built statically as README
+# builds the archiver, plus the archiver built with cgo (dynamically
+# linked). Also times, warm, the Levenshtein automata that bleve's scorch
+# package builds in its initialiser. BEFORE, a revision, adds the archiver
+# of that build (statically linked too) beside this one. Needs the Go module
+# cache of this checkout and git; takes about 2 minutes. RUNS is the runs of
+# each program; WORK, the scratch directory, is kept when set.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+top=$(pwd)
+export CGO_ENABLED=0
+if [ -n "${WORK:-}" ]; then
+	work=$WORK
+	mkdir -p "$work"
+else
+	work=$(mktemp -d "${TMPDIR:-/tmp}/archiver-startup.XXXXXX")
+	trap 'git -C "$top" worktree prune; rm -rf "$work"' EXIT
+fi
+echo "== machine"
+echo "cpus: $(getconf _NPROCESSORS_ONLN), $(go version), load $(cut -d' ' -f1-3 /proc/loadavg)"
+
+go build -o "$work/startbench" ./bench/startbench
+go build -o "$work/archiver" ./cmd/archiver
+CGO_ENABLED=1 go build -o "$work/archiver-cgo" ./cmd/archiver
+before=()
+if [ -n "${BEFORE:-}" ]; then
+	rm -rf "$work/src-before"
+	git worktree add -q --detach "$work/src-before" "$BEFORE"
+	(cd "$work/src-before" && go build -o "$work/archiver-before" ./cmd/archiver)
+	git worktree remove --force "$work/src-before"
+	before=("archiver-version-$BEFORE=$work/archiver-before version")
+fi
+
+# program NAME BODY PACKAGES... builds $work/NAME from a main package that
+# imports PACKAGES (blank unless BODY uses them) and runs BODY, in a module
+# with this checkout's requirements.
+program() {
+	local name=$1 body=$2
+	shift 2
+	local dir=$work/src/$name
+	mkdir -p "$dir"
+	sed 's#^module .*#module startup/'"$name"'#' "$top/go.mod" >"$dir/go.mod"
+	cp "$top/go.sum" "$dir/go.sum"
+	{
+		echo "package main"
+		echo "import ("
+		for p in "$@"; do
+			case $p in
+			*=*) echo "	${p%%=*} \"${p#*=}\"" ;;
+			*) echo "	_ \"$p\"" ;;
+			esac
+		done
+		echo ")"
+		echo "func main() { $body }"
+	} >"$dir/main.go"
+	(cd "$dir" && GOFLAGS=-mod=mod go build -o "$work/$name" .)
+}
+
+program empty ""
+program bleve "" github.com/blevesearch/bleve/v2
+program sdk "" github.com/aws/aws-sdk-go-v2/config github.com/aws/aws-sdk-go-v2/service/drs \
+	github.com/aws/aws-sdk-go-v2/service/snowball github.com/aws/aws-sdk-go-v2/service/organizations \
+	github.com/aws/aws-sdk-go-v2/service/s3 github.com/aws/aws-sdk-go-v2/service/sts
+program parquet "" github.com/parquet-go/parquet-go
+program cli "" github.com/urfave/cli/v2
+program bbolt-zstd "" go.etcd.io/bbolt github.com/klauspost/compress/zstd
+program all-libraries "" github.com/blevesearch/bleve/v2 github.com/aws/aws-sdk-go-v2/config \
+	github.com/aws/aws-sdk-go-v2/service/drs github.com/aws/aws-sdk-go-v2/service/snowball \
+	github.com/aws/aws-sdk-go-v2/service/organizations github.com/aws/aws-sdk-go-v2/service/s3 \
+	github.com/aws/aws-sdk-go-v2/service/sts github.com/parquet-go/parquet-go github.com/urfave/cli/v2 \
+	go.etcd.io/bbolt github.com/klauspost/compress/zstd
+program levenshtein '
+	var ds []time.Duration
+	for range 7 {
+		start := time.Now()
+		if _, err := lev.NewLevenshteinAutomatonBuilder(1, true); err != nil { panic(err) }
+		if _, err := lev.NewLevenshteinAutomatonBuilder(2, true); err != nil { panic(err) }
+		ds = append(ds, time.Since(start))
+	}
+	slices.Sort(ds)
+	fmt.Printf("the Levenshtein automata of bleve'"'"'s scorch initialiser (edit distances 1 and 2), built warm: median %.1f ms of 7\n", float64(ds[3])/1e6)' \
+	fmt=fmt slices=slices time=time lev=github.com/blevesearch/vellum/levenshtein
+
+echo "== start-up"
+"$work/startbench" -runs "${RUNS:-41}" "empty=$work/empty" "bbolt+zstd=$work/bbolt-zstd" "urfave/cli=$work/cli" \
+	"parquet-go=$work/parquet" "SDK=$work/sdk" "bleve=$work/bleve" "all-libraries=$work/all-libraries" \
+	"archiver-version=$work/archiver version" "archiver-version-cgo=$work/archiver-cgo version" "${before[@]}"
+"$work/levenshtein"
