@@ -241,16 +241,7 @@ func TestRebuild(t *testing.T) {
 	before := search(t, dir, "event:LAUNCH_FAILED")
 	old, _ := os.ReadFile(filepath.Join(dir, index.CurrentFile))
 
-	st, err := archive.Open(context.Background(), dir, archive.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = st.View(func(r *archive.Reader) error {
-		_, err := index.Rebuild(context.Background(), dir, r)
-		return err
-	})
-	st.Close()
-	if err != nil {
+	if err := rebuild(t, dir); err != nil {
 		t.Fatal(err)
 	}
 	now, _ := os.ReadFile(filepath.Join(dir, index.CurrentFile))

@@ -52,10 +52,13 @@ func editLogItems(t *testing.T, dir string, edit func(b *bolt.Bucket) error) {
 	}
 }
 
-// rebuild rebuilds dir's index from its archive.
+// rebuild rebuilds dir's index from its archive, opened read-only.
 func rebuild(t *testing.T, dir string) error {
 	t.Helper()
-	st := archivetest.Open(t, dir)
+	st, err := archive.Open(context.Background(), dir, archive.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer st.Close()
 	return st.View(func(r *archive.Reader) error {
 		_, err := index.Rebuild(context.Background(), dir, r)
