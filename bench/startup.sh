@@ -7,9 +7,14 @@
 # builds the archiver, plus the archiver built with cgo (dynamically
 # linked). Also times, warm, the Levenshtein automata that bleve's scorch
 # package builds in its initialiser. BEFORE, a revision, adds the archiver
-# of that build (statically linked too) beside this one. Needs the Go module
-# cache of this checkout and git; takes about 2 minutes. RUNS is the runs of
-# each program; WORK, the scratch directory, is kept when set.
+# of that build (statically linked too) beside this one. ARCHIVE, an
+# archive directory (bench/query.sh's), with JOB_ID, FROM and TO (the
+# questions query.sh printed), adds 'archiver query' of that job and that
+# stretch of time beside bench/litequery's answers to them: how soon a
+# smaller executable, linking none of the SDK, parquet-go and bleve, could
+# answer. Needs the Go module cache of this checkout and git; takes about 2
+# minutes (4 with ARCHIVE). RUNS is the runs of each program; WORK, the
+# scratch directory, is kept when set.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$(pwd)
@@ -86,8 +91,32 @@ program levenshtein '
 	fmt.Printf("the Levenshtein automata of bleve'"'"'s scorch initialiser (edit distances 1 and 2), built warm: median %.1f ms of 7\n", float64(ds[3])/1e6)' \
 	fmt=fmt slices=slices time=time lev=github.com/blevesearch/vellum/levenshtein
 
+queries=()
+if [ -n "${ARCHIVE:-}" ]; then
+	go build -o "$work/litequery" ./bench/litequery
+	job=(query --job-id "${JOB_ID:?JOB_ID is needed with ARCHIVE}")
+	range=(query --from "${FROM:?FROM is needed with ARCHIVE}" --to "${TO:?TO is needed with ARCHIVE}")
+	# Both answer with the same records.
+	for q in job range; do
+		declare -n args=$q
+		a=$("$work/archiver" --archive "$ARCHIVE" "${args[@]}" --output jsonl | wc -l)
+		l=$("$work/litequery" --archive "$ARCHIVE" "${args[@]}" | wc -l)
+		if [ "$a" != "$l" ]; then
+			echo "startup.sh: ${args[*]}: the archiver answers $a records, litequery $l" >&2
+			exit 1
+		fi
+		echo "$q: ${args[*]}: $a records"
+	done
+	queries=("archiver-job-ID=$work/archiver --archive $ARCHIVE ${job[*]} --output jsonl"
+		"litequery-job-ID=$work/litequery --archive $ARCHIVE ${job[*]}"
+		"archiver-date-range=$work/archiver --archive $ARCHIVE ${range[*]} --output jsonl"
+		"litequery-date-range=$work/litequery --archive $ARCHIVE ${range[*]}"
+		"litequery-version=$work/litequery version")
+fi
+
 echo "== start-up"
 "$work/startbench" -runs "${RUNS:-41}" "empty=$work/empty" "bbolt+zstd=$work/bbolt-zstd" "urfave/cli=$work/cli" \
 	"parquet-go=$work/parquet" "SDK=$work/sdk" "bleve=$work/bleve" "all-libraries=$work/all-libraries" \
-	"archiver-version=$work/archiver version" "archiver-version-cgo=$work/archiver-cgo version" "${before[@]}"
+	"archiver-version=$work/archiver version" "archiver-version-cgo=$work/archiver-cgo version" "${before[@]}" \
+	"${queries[@]}"
 "$work/levenshtein"
