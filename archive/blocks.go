@@ -2,6 +2,7 @@ package archive
 
 import (
 	"fmt"
+	"runtime"
 	gosync "sync"
 
 	bolt "go.etcd.io/bbolt"
@@ -188,7 +189,7 @@ func (w *Writer) storeBlocks(kind Kind, code byte, puts []kv) error {
 	bb, err := w.bucket(reczip.BlocksBucket)
 	if err != nil {
 		// An archive from before blocks: records compressed alone.
-		return storeCompressed(zt, code, puts, w.workers())
+		return storeCompressed(zt, code, puts)
 	}
 	var alone func([]byte) bool
 	if spec := kinds.Of(kind); spec != nil {
@@ -220,7 +221,7 @@ func (w *Writer) storeBlocks(kind Kind, code byte, puts []kv) error {
 		runs = append(runs, run)
 		i = j
 	}
-	err = eachShare(w.workers(), len(runs), parallelFrom/reczip.MaxBlockRecords, func(lo, hi int) error {
+	err = eachShare(len(runs), parallelFrom/reczip.MaxBlockRecords, func(lo, hi int) error {
 		var logicals [][]byte
 		for r := lo; r < hi; r++ {
 			run := &runs[r]
@@ -264,9 +265,10 @@ func (w *Writer) storeBlocks(kind Kind, code byte, puts []kv) error {
 }
 
 // eachShare calls fn with shares [lo, hi) of n items, at least least in
-// each, on up to most goroutines at once, and returns the first error.
-func eachShare(most, n, least int, fn func(lo, hi int) error) error {
-	workers := min(most, (n+least-1)/least)
+// each, on up to GOMAXPROCS goroutines at once, and returns the first
+// error.
+func eachShare(n, least int, fn func(lo, hi int) error) error {
+	workers := min(runtime.GOMAXPROCS(0), (n+least-1)/least)
 	if workers <= 1 {
 		return fn(0, n)
 	}

@@ -153,7 +153,7 @@ func (w *Writer) compressBatch(kind Kind, code byte, after []byte) ([]byte, int,
 	}
 	// Every value is read before any is written: the plain ones stay
 	// valid until the first Put.
-	store := func() error { return storeCompressed(zt, code, puts, w.workers()) }
+	store := func() error { return storeCompressed(zt, code, puts) }
 	if inBlocks(kind) {
 		store = func() error { return w.storeBlocks(kind, code, puts) }
 	}

@@ -65,13 +65,6 @@ type Options struct {
 	// Waiting, if set, is called once when the lock is not free at once,
 	// with a sentence saying what the open is waiting for.
 	Waiting func(msg string)
-	// CompressInLine compresses the records of each write on the
-	// goroutine that commits it. By default a large write shares its
-	// records among the machine's cores, which is quickest when the write
-	// is all the process does; a writer that runs beside other work (a
-	// sync, beside its fetch and its index) leaves those cores to it, and
-	// spends less CPU in all.
-	CompressInLine bool
 }
 
 // Store is an open archive file. Keep it open only for the span of a batch
@@ -83,8 +76,6 @@ type Store struct {
 	// been stopped holding its own locks, so Close does not wait on them
 	// for long.
 	damaged bool
-	// inLine is Options.CompressInLine.
-	inLine bool
 }
 
 // initialMmapSize is the address space mapped when an archive is opened. A
@@ -125,7 +116,7 @@ func Open(ctx context.Context, dir string, o Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{db: db, path: path, inLine: o.CompressInLine}
+	s := &Store{db: db, path: path}
 	if err := s.checkSchema(o.ReadOnly); err != nil {
 		db.Close()
 		return nil, err
@@ -344,7 +335,7 @@ func (s *Store) update(fn func(tx *bolt.Tx) error) error {
 // Update runs fn in one write transaction: all of it commits or none does.
 func (s *Store) Update(fn func(w *Writer) error) error {
 	return s.update(func(tx *bolt.Tx) error {
-		w := &Writer{Reader: Reader{tx: tx}, inLine: s.inLine}
+		w := &Writer{Reader: Reader{tx: tx}}
 		if err := fn(w); err != nil {
 			return err
 		}

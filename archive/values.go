@@ -125,13 +125,13 @@ const parallelFrom = 256
 // store for it (compressed with the current dictionary of the kind with
 // code kind, when it has one). Compressing is most of the CPU a write of
 // new records costs, and each value is compressed on its own, so a batch
-// is shared among up to workers goroutines. Each goroutine cuts its values
+// is shared among the machine's cores. Each goroutine cuts its values
 // from an arena of its own; the logical values are left as they are.
-func storeCompressed(zt *reczip.Table, kind byte, puts []kv, workers int) error {
+func storeCompressed(zt *reczip.Table, kind byte, puts []kv) error {
 	if id, err := zt.Current(kind); err != nil || id == 0 {
 		return err // nothing to compress with: stored as they are
 	}
-	return eachShare(workers, len(puts), parallelFrom, func(lo, hi int) error {
+	return eachShare(len(puts), parallelFrom, func(lo, hi int) error {
 		return compressPuts(zt, kind, puts[lo:hi])
 	})
 }

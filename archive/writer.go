@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"runtime"
 	"slices"
 	"time"
 
@@ -42,18 +41,6 @@ type Writer struct {
 	// bytes written since its last commit.
 	steps   *stepper
 	written int
-	// inLine compresses on the committing goroutine alone (see
-	// Options.CompressInLine).
-	inLine bool
-}
-
-// workers is how many goroutines may compress this transaction's records
-// at once.
-func (w *Writer) workers() int {
-	if w.inLine {
-		return 1
-	}
-	return runtime.GOMAXPROCS(0)
 }
 
 func (w *Writer) nextKey(t time.Time) (Key, error) {

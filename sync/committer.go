@@ -332,10 +332,8 @@ func (c *committer) commitBatch(ctx context.Context, batch []commit) {
 		defer c.archiveMu.Unlock()
 	}
 	// The open must not be cancelled with the fetchers: queued pages are
-	// still committed after a fetch error or an interrupt. A commit
-	// compresses its records on this goroutine alone: the fetchers and
-	// the index steps run beside it.
-	st, err := archive.Open(context.WithoutCancel(ctx), c.dir, archive.Options{LockTimeout: c.opts.LockTimeout, Waiting: c.opts.Waiting, CompressInLine: true})
+	// still committed after a fetch error or an interrupt.
+	st, err := archive.Open(context.WithoutCancel(ctx), c.dir, archive.Options{LockTimeout: c.opts.LockTimeout, Waiting: c.opts.Waiting})
 	if err != nil {
 		if full := diskFull(err); full != nil {
 			err = fmt.Errorf("commit %s: %w", batchName(batch), full)
