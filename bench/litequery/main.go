@@ -33,7 +33,7 @@ func main() {
 	app := &cli.App{
 		Name:  "litequery",
 		Usage: "answer a job ID or a stretch of time from an archive, linking little",
-		Flags: []cli.Flag{&cli.StringFlag{Name: "archive", Usage: "the archive's directory", Required: true}},
+		Flags: []cli.Flag{&cli.StringFlag{Name: "archive", Usage: "the archive's directory (query)"}},
 		Commands: []*cli.Command{
 			{Name: "version", Usage: "print a line and exit (start-up alone)", Action: func(c *cli.Context) error {
 				_, err := fmt.Fprintln(c.App.Writer, "litequery")
@@ -60,10 +60,6 @@ func main() {
 			},
 		},
 	}
-	// litequery version runs without an archive.
-	if len(os.Args) == 2 && os.Args[1] == "version" {
-		app.Flags = nil
-	}
 	if err := app.Run(os.Args); err != nil {
 		fmt.Fprintln(os.Stderr, "litequery:", err)
 		os.Exit(1)
@@ -73,7 +69,10 @@ func main() {
 // answer prints the records of job jobID, or else the jobs and log items
 // whose time lies in [from, to].
 func answer(ctx context.Context, dir, jobID string, from, to time.Time) error {
-	if jobID == "" && (from.IsZero() || to.IsZero()) {
+	switch {
+	case dir == "":
+		return errors.New("query: give --archive")
+	case jobID == "" && (from.IsZero() || to.IsZero()):
 		return errors.New("query: give --job-id, or --from and --to")
 	}
 	st, err := archive.Open(ctx, dir, archive.Options{ReadOnly: true, LockTimeout: time.Second})
