@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/archiver-dev/archiver/archive"
-	"github.com/archiver-dev/archiver/index"
 )
 
 // Options are one 'archiver query': where the archive is, the request, and
@@ -26,6 +25,13 @@ type Options struct {
 	// archive. A sync updating the index is not waited for: the query
 	// answers from the archive.
 	LockTimeout time.Duration
+	// OpenSearch opens the full-text side of a query whose filters take
+	// it (Filters.NeedsIndex), for the archive in dir, telling through
+	// say why it searches the archive record by record, if it does
+	// (package query/search's Open does). Answer calls close once the
+	// query has read what it needs. Without it such filters give
+	// ErrNoSearch.
+	OpenSearch func(f Filters, dir string, say func(string)) (s Searcher, close func() error, err error)
 }
 
 // IsUsage reports whether err, from Answer, is a fault of the command line
@@ -44,10 +50,14 @@ func Answer(ctx context.Context, o Options, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("query: %w", err)
 	}
-	x, err := openIndexNoWait(o.Request.Filters, o.ArchiveDir, say)
-	if err != nil {
-		st.Close()
-		return fmt.Errorf("query: %w", err)
+	var search Searcher
+	closeSearch := func() error { return nil }
+	if o.Request.NeedsIndex() && o.OpenSearch != nil {
+		search, closeSearch, err = o.OpenSearch(o.Request.Filters, o.ArchiveDir, say)
+		if err != nil {
+			st.Close()
+			return fmt.Errorf("query: %w", err)
+		}
 	}
 	wo := o.Writer
 	wo.Notes = stderr
@@ -55,7 +65,7 @@ func Answer(ctx context.Context, o Options, stdout, stderr io.Writer) error {
 	var p *Prepared
 	err = st.View(func(r *archive.Reader) error {
 		var err error
-		p, err = Prepare(ctx, Source{Archive: r, Index: x}, o.Request, w.Write)
+		p, err = Prepare(ctx, Source{Archive: r, Search: search}, o.Request, w.Write)
 		return err
 	})
 	// What is left to compute reads neither the archive nor the index:
@@ -63,10 +73,8 @@ func Answer(ctx context.Context, o Options, stdout, stderr io.Writer) error {
 	if cerr := st.Close(); cerr != nil && err == nil {
 		err = cerr
 	}
-	if x != nil {
-		if cerr := x.Close(); cerr != nil && err == nil {
-			err = cerr
-		}
+	if cerr := closeSearch(); cerr != nil && err == nil {
+		err = cerr
 	}
 	var next string
 	if err == nil {
@@ -87,89 +95,3 @@ func Answer(ctx context.Context, o Options, stdout, stderr io.Writer) error {
 // slowIndexing is the number of records a query indexes in memory past
 // which it says on stderr why it takes longer.
 const slowIndexing = 5000
-
-// OpenIndexFor opens the full-text index of the archive in dir for reading
-// when the filters need it (nil otherwise). With no index, or one of
-// another layout, it returns nil, says so through warn, and the query
-// searches the archive record by record; say tells of a wait for the lock.
-func OpenIndexFor(f Filters, dir string, timeout time.Duration, say, warn func(string)) (*index.Index, error) {
-	if !f.NeedsIndex() {
-		return nil, nil
-	}
-	x, err := openIndex(dir, timeout, say)
-	switch {
-	case errors.Is(err, index.ErrNoIndex), errors.Is(err, index.ErrOldIndex):
-		warn("no usable full-text index: searching the archive record by record ('archiver reindex' builds the index)")
-		return nil, nil
-	case err != nil:
-		return nil, fmt.Errorf("%w (run 'archiver reindex')", err)
-	}
-	return x, nil
-}
-
-// indexWait is how long a query waits for a sync that is updating the
-// full-text index before it answers from the archive instead.
-const indexWait = 300 * time.Millisecond
-
-// openIndexNoWait opens the full-text index for reading, as OpenIndexFor
-// does, but does not wait for a running sync that is updating it (a first
-// sync builds the whole index at its end): after indexWait it says so
-// through say and returns nil, and the query answers from the archive.
-func openIndexNoWait(f Filters, dir string, say func(string)) (*index.Index, error) {
-	if !f.NeedsIndex() {
-		return nil, nil
-	}
-	x, err := index.Open(dir, index.Options{ReadOnly: true, LockTimeout: indexWait})
-	switch {
-	case errors.Is(err, archive.ErrLocked):
-		say("a running sync is updating the full-text index: searching the archive record by record instead of waiting")
-		return nil, nil
-	case errors.Is(err, index.ErrNoIndex), errors.Is(err, index.ErrOldIndex):
-		say("no usable full-text index: searching the archive record by record ('archiver reindex' builds the index)")
-		return nil, nil
-	case err != nil:
-		return nil, fmt.Errorf("%w (run 'archiver reindex')", err)
-	}
-	return x, nil
-}
-
-// openIndex opens the full-text index for reading. A sync updating it holds
-// it for a moment; the wait is said if it lasts.
-func openIndex(dir string, timeout time.Duration, say func(string)) (*index.Index, error) {
-	first := min(500*time.Millisecond, timeout)
-	x, err := index.Open(dir, index.Options{ReadOnly: true, LockTimeout: first})
-	if err == nil || !errors.Is(err, archive.ErrLocked) || first == timeout {
-		return x, err
-	}
-	say("waiting for a running sync to finish updating the full-text index")
-	return index.Open(dir, index.Options{ReadOnly: true, LockTimeout: timeout})
-}
-
-// SelectKeys returns the key selection of an export filtered by f: it runs
-// the filters against the archive (and its index, when they need it) and
-// returns the keys of the records they select. Waits for the index lock are
-// told on stderr.
-func SelectKeys(f Filters, dir string, lockTimeout time.Duration, stderr io.Writer) func(context.Context, *archive.Store) (map[archive.Key]bool, error) {
-	return func(ctx context.Context, st *archive.Store) (map[archive.Key]bool, error) {
-		say := func(msg string) { fmt.Fprintf(stderr, "archiver: %s\n", msg) }
-		x, err := OpenIndexFor(f, dir, lockTimeout, say, func(string) {})
-		if err != nil {
-			return nil, fmt.Errorf("export: %w", err)
-		}
-		if x != nil {
-			defer x.Close()
-		}
-		keys := map[archive.Key]bool{}
-		err = st.View(func(r *archive.Reader) error {
-			_, err := Run(ctx, Source{Archive: r, Index: x}, Request{Filters: f}, func(rec archive.Record, _ []string) error {
-				keys[rec.Key] = true
-				return nil
-			})
-			return err
-		})
-		if err != nil {
-			return nil, fmt.Errorf("export: %w", err)
-		}
-		return keys, nil
-	}
-}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/archiver-dev/archiver/query"
+	"github.com/archiver-dev/archiver/query/search"
 )
 
 // TestAnswer runs whole queries as the command does, without the command
@@ -38,7 +39,7 @@ func TestAnswer(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
-			o := query.Options{ArchiveDir: dir, Request: tt.req, Format: query.FormatJSONL, LockTimeout: time.Minute}
+			o := query.Options{ArchiveDir: dir, Request: tt.req, Format: query.FormatJSONL, LockTimeout: time.Minute, OpenSearch: search.Open}
 			err := query.Answer(context.Background(), o, &stdout, &stderr)
 			if tt.usage {
 				if !query.IsUsage(err) {

@@ -10,7 +10,6 @@ import (
 
 	"github.com/archiver-dev/archiver/archive"
 	"github.com/archiver-dev/archiver/archive/kinds"
-	"github.com/archiver-dev/archiver/index"
 )
 
 // Filters select records; they combine with AND, and the values of one
@@ -75,21 +74,12 @@ func (f Filters) NeedsIndex() bool {
 }
 
 // ErrBadText is returned for a --text that is not a valid query (see
-// TextQuery for the syntax).
+// package query/search for the syntax).
 var ErrBadText = errors.New("bad --text query")
 
-// CheckText parses a full-text query, so that a syntax error is reported
-// before anything is read. The error wraps ErrBadText and quotes the
-// parser's message.
-func CheckText(text string) error {
-	if strings.TrimSpace(text) == "" {
-		return nil
-	}
-	_, err := parseTextChecked(text)
-	return err
-}
-
-func flattenSpace(s string) string { return strings.Join(strings.Fields(s), " ") }
+// ErrNoSearch is returned for a query whose filters take the full-text
+// index (Filters.NeedsIndex) from a Source with no Searcher.
+var ErrNoSearch = errors.New("these filters take the full-text index, and this query has none to search")
 
 // Request is one query: its filters, the page it asks for, and the
 // fingerprint that ties starting tokens to it.
@@ -103,11 +93,71 @@ type Request struct {
 	StartingToken string
 }
 
-// Source is what a query reads: an archive snapshot and, when there is one,
-// the full-text index (nil otherwise).
+// Source is what a query reads: an archive snapshot and, for the filters
+// that take it, the full-text side (package query/search provides it; nil
+// when the query has none).
 type Source struct {
 	Archive *archive.Reader
-	Index   *index.Index
+	Search  Searcher
+}
+
+// Searcher is the full-text side of a query: it answers the filters that
+// take the full-text index (Filters.NeedsIndex), --text among them, from
+// the index and, for the records the index has not reached, from copies
+// of them, so that the answer reflects everything committed.
+type Searcher interface {
+	// CheckText reports a --text that is not a valid query: an error
+	// wrapping ErrBadText, on one line.
+	CheckText(text string) error
+	// Terms returns the words and phrases a valid --text searches the
+	// text for, lower-cased, for highlighting.
+	Terms(text string) []string
+	// Search reads from the snapshot r what answering f takes, for the
+	// records keep accepts (keep sees the kind and key only, so that
+	// records dropped anyway are not read). With first set, the index's
+	// hits are left to a stream that gives them in key order, within
+	// that span of time first.
+	Search(ctx context.Context, r *archive.Reader, f Filters, keep func(archive.Kind, archive.Key) bool, first *Range) (Found, error)
+}
+
+// Found is what a Searcher read from an archive snapshot.
+type Found struct {
+	// Hits are records the index matched, in any order.
+	Hits []Hit
+	// Stream, when not nil, gives more hits in key order. It reads the
+	// snapshot: it is for use before the snapshot is released.
+	Stream Stream
+	// Pending, when not nil, holds copies of the records still to be
+	// matched (those the index has not reached), for after the snapshot
+	// is released.
+	Pending Pending
+}
+
+// Hit names one matching record.
+type Hit struct {
+	Kind archive.Kind
+	Key  archive.Key
+}
+
+// Stream gives hits in key order.
+type Stream interface {
+	// Next returns the next hits, about want of them when want > 0, and
+	// none (nil) once there are no more.
+	Next(ctx context.Context, want int) ([]Hit, error)
+}
+
+// Pending holds copies of records that are still to be matched. Nothing
+// in it refers to the snapshot they were copied from.
+type Pending interface {
+	// Keep drops the copies keep refuses; keep may change a copy it
+	// keeps.
+	Keep(keep func(rec *archive.Record) bool)
+	// Indexing is how many copies Match indexes in memory (for a fuzzy
+	// query), 0 when it matches them one by one, which is far cheaper.
+	Indexing() int
+	// Match returns the copies the query matches, in any order. It reads
+	// neither the archive nor the index.
+	Match(ctx context.Context) ([]archive.Record, error)
 }
 
 // Run answers req from src, calling fn with each record in order of record
@@ -142,9 +192,8 @@ type Prepared struct {
 	// that pass every filter, in key order (at most MaxItems+1 of them).
 	recs []archive.Record
 	// pending holds the records the index has not reached that pass every
-	// filter read from the record; q selects among them.
-	pending *index.Pending
-	q       index.Query
+	// filter read from the record, to be matched by Finish.
+	pending Pending
 }
 
 // Prepare does the part of answering req that reads src: the index, the
@@ -165,47 +214,50 @@ func Prepare(ctx context.Context, src Source, req Request, fn func(rec archive.R
 		}
 		after = pos
 	}
-	if err := CheckText(req.Text); err != nil {
-		return nil, err
+	p := &Prepared{req: req}
+	if req.NeedsIndex() && src.Search == nil {
+		return nil, ErrNoSearch
 	}
-	p := &Prepared{req: req, terms: textTerms(req.Text)}
-	var keys []hit
-	var stream *index.Stream
+	if strings.TrimSpace(req.Text) != "" {
+		if err := src.Search.CheckText(req.Text); err != nil {
+			return nil, err
+		}
+		p.terms = src.Search.Terms(req.Text)
+	}
+	var keys []Hit
+	var stream Stream
 	var err error
 	if req.NeedsIndex() {
-		var first *index.Span
+		var first *Range
 		if req.MaxItems > 0 || !req.Range.From.IsZero() || !req.Range.To.IsZero() {
 			// A page, or a stretch of time: the index's hits are found
 			// oldest first, within the range, until the page is full.
-			first = &index.Span{From: req.Range.From, To: req.Range.To}
+			first = &Range{From: req.Range.From, To: req.Range.To}
 			if after != nil {
 				if t := archive.Key(after).Time(); t.After(first.From) {
 					first.From = t
 				}
 			}
 		}
-		var ih indexed
-		ih, err = indexIDHits(ctx, src, req.Filters, first)
-		keys, p.q, stream = ih.hits, ih.q, ih.stream
-		if ih.pending != nil && len(ih.pending.Fresh)+len(ih.pending.Whole) > 0 {
-			p.pending = ih.pending
-		}
+		var found Found
+		found, err = searchHits(ctx, src, req.Filters, first)
+		keys, stream, p.pending = found.Hits, found.Stream, found.Pending
 	} else {
 		keys, err = scanHits(src.Archive, req.Filters)
 	}
 	if err != nil {
 		return nil, err
 	}
-	slices.SortFunc(keys, func(a, b hit) int { return bytes.Compare(a.key[:], b.key[:]) })
-	keys = slices.CompactFunc(keys, func(a, b hit) bool { return a.key == b.key })
+	slices.SortFunc(keys, func(a, b Hit) int { return bytes.Compare(a.Key[:], b.Key[:]) })
+	keys = slices.CompactFunc(keys, func(a, b Hit) bool { return a.Key == b.Key })
 	if after != nil {
-		i, _ := slices.BinarySearchFunc(keys, after, func(h hit, t []byte) int {
-			if c := bytes.Compare(h.key[:], t); c != 0 {
+		i, _ := slices.BinarySearchFunc(keys, after, func(h Hit, t []byte) int {
+			if c := bytes.Compare(h.Key[:], t); c != 0 {
 				return c
 			}
 			return 0
 		})
-		for i < len(keys) && bytes.Equal(keys[i].key[:], after) {
+		for i < len(keys) && bytes.Equal(keys[i].Key[:], after) {
 			i++
 		}
 		keys = keys[i:]
@@ -250,10 +302,10 @@ func Prepare(ctx context.Context, src Source, req Request, fn func(rec archive.R
 			if !ok {
 				break
 			}
-			if _, marked := deleted[h.key]; req.Deleted && !marked {
+			if _, marked := deleted[h.Key]; req.Deleted && !marked {
 				continue
 			}
-			rec, ok, err := src.Archive.Get(h.kind, h.key)
+			rec, ok, err := src.Archive.Get(h.Kind, h.Key)
 			if err != nil {
 				return nil, err
 			}
@@ -268,7 +320,7 @@ func Prepare(ctx context.Context, src Source, req Request, fn func(rec archive.R
 				return nil, err
 			}
 			n++
-			last = h.key
+			last = h.Key
 		}
 		p.answered = true
 		return p, nil
@@ -287,10 +339,10 @@ func Prepare(ctx context.Context, src Source, req Request, fn func(rec archive.R
 		if !ok {
 			break
 		}
-		if _, marked := deleted[h.key]; req.Deleted && !marked {
+		if _, marked := deleted[h.Key]; req.Deleted && !marked {
 			continue
 		}
-		rec, ok, err := src.Archive.Get(h.kind, h.key)
+		rec, ok, err := src.Archive.Get(h.Kind, h.Key)
 		if err != nil {
 			return nil, err
 		}
@@ -298,48 +350,38 @@ func Prepare(ctx context.Context, src Source, req Request, fn func(rec archive.R
 			p.recs = append(p.recs, rec)
 		}
 	}
-	kept := func(recs []archive.Record) []archive.Record {
-		out := recs[:0]
-		for _, rec := range recs {
-			if after != nil && bytes.Compare(rec.Key[:], after) <= 0 {
-				continue
-			}
-			if keep(&rec) {
-				out = append(out, rec)
-			}
-		}
-		return out
-	}
-	p.pending.Fresh, p.pending.Whole = kept(p.pending.Fresh), kept(p.pending.Whole)
+	p.pending.Keep(func(rec *archive.Record) bool {
+		return (after == nil || bytes.Compare(rec.Key[:], after) > 0) && keep(rec)
+	})
 	return p, nil
 }
 
 // hitQueue gives the hits of a query in key order: keys, sorted already,
 // then those a stream of the index gives.
 type hitQueue struct {
-	keys   []hit
-	stream *index.Stream
+	keys   []Hit
+	stream Stream
 	// after drops the hits at or before it, when not nil.
 	after []byte
 }
 
 // next returns the next hit, if any remain; want is how many more records
 // the caller needs at most, 0 for all.
-func (q *hitQueue) next(ctx context.Context, want int) (hit, bool, error) {
+func (q *hitQueue) next(ctx context.Context, want int) (Hit, bool, error) {
 	for len(q.keys) == 0 {
 		if q.stream == nil {
-			return hit{}, false, nil
+			return Hit{}, false, nil
 		}
-		refs, err := q.stream.Next(ctx, max(want, 0))
+		hits, err := q.stream.Next(ctx, max(want, 0))
 		if err != nil {
-			return hit{}, false, err
+			return Hit{}, false, err
 		}
-		if refs == nil {
+		if hits == nil {
 			q.stream = nil
 		}
-		for _, r := range refs {
-			if q.after == nil || bytes.Compare(r.Key[:], q.after) > 0 {
-				q.keys = append(q.keys, hit{r.Kind, r.Key})
+		for _, h := range hits {
+			if q.after == nil || bytes.Compare(h.Key[:], q.after) > 0 {
+				q.keys = append(q.keys, h)
 			}
 		}
 	}
@@ -352,10 +394,10 @@ func (q *hitQueue) next(ctx context.Context, want int) (hit, bool, error) {
 // fuzzy query over records the index has not reached; 0 when it
 // matches them one by one, or has nothing left to do.
 func (p *Prepared) Indexing() int {
-	if p.answered || p.pending == nil || !p.pending.Indexes(p.q) {
+	if p.answered || p.pending == nil {
 		return 0
 	}
-	return len(p.pending.Fresh)
+	return p.pending.Indexing()
 }
 
 // Finish completes the answer Prepare began: it matches the copied records
@@ -369,20 +411,11 @@ func (p *Prepared) Finish(ctx context.Context, fn func(rec archive.Record, terms
 	if computeHook != nil {
 		computeHook()
 	}
-	refs, err := p.pending.Search(ctx, p.q)
+	matched, err := p.pending.Match(ctx)
 	if err != nil {
 		return "", err
 	}
-	matched := make(map[archive.Key]bool, len(refs))
-	for _, r := range refs {
-		matched[r.Key] = true
-	}
-	recs := p.recs
-	for _, rec := range slices.Concat(p.pending.Fresh, p.pending.Whole) {
-		if matched[rec.Key] {
-			recs = append(recs, rec)
-		}
-	}
+	recs := append(p.recs, matched...)
 	slices.SortStableFunc(recs, func(a, b archive.Record) int { return bytes.Compare(a.Key[:], b.Key[:]) })
 	recs = slices.CompactFunc(recs, func(a, b archive.Record) bool { return a.Key == b.Key })
 	for n, rec := range recs {
@@ -400,21 +433,15 @@ func (p *Prepared) Finish(ctx context.Context, fn func(rec archive.Record, terms
 // the copied records.
 var computeHook func()
 
-// hit is one matching record.
-type hit struct {
-	kind archive.Kind
-	key  archive.Key
-}
-
 // scanHits answers time, job and kind filters from the archive alone.
-func scanHits(r *archive.Reader, f Filters) ([]hit, error) {
-	var out []hit
+func scanHits(r *archive.Reader, f Filters) ([]Hit, error) {
+	var out []Hit
 	if sel, ok, err := idSelection(r, f); err != nil {
 		return nil, err
 	} else if ok {
 		for k, kind := range sel {
 			if (len(f.Kinds) == 0 || slices.Contains(f.Kinds, kind)) && f.Range.Contains(k.Time()) {
-				out = append(out, hit{kind, k})
+				out = append(out, Hit{kind, k})
 			}
 		}
 		return out, nil
@@ -427,7 +454,7 @@ func scanHits(r *archive.Reader, f Filters) ([]hit, error) {
 	for _, kind := range want {
 		err := r.KeysBetween(kind, f.Range.From, f.Range.To, func(k archive.Key) error {
 			if f.Range.Contains(k.Time()) {
-				out = append(out, hit{kind, k})
+				out = append(out, Hit{kind, k})
 			}
 			return nil
 		})
@@ -436,43 +463,4 @@ func scanHits(r *archive.Reader, f Filters) ([]hit, error) {
 		}
 	}
 	return out, nil
-}
-
-// indexQuery builds the index query of f.
-func indexQuery(f Filters) (index.Query, error) {
-	// Kind and time are not in the index: they are in every document's ID,
-	// and indexHits checks them.
-	var parts []index.Query
-	anyOf := func(field string, values []string) {
-		if len(values) > 0 {
-			parts = append(parts, index.Keyword(field, values...))
-		}
-	}
-	anyOf(index.FieldJobID, f.JobIDs)
-	anyOf(index.FieldServerID, f.ServerIDs)
-	anyOf(index.FieldEvent, f.Events)
-	anyOf(index.FieldStatus, f.Statuses)
-	anyOf(index.FieldInitiatedBy, f.InitiatedBy)
-	anyOf(index.FieldType, f.Types)
-	if strings.TrimSpace(f.Text) != "" {
-		q, err := TextQuery(f.Text)
-		if err != nil {
-			return index.Query{}, err
-		}
-		parts = append(parts, q)
-	}
-	return index.And(parts...), nil
-}
-
-// textTerms returns the words and phrases a full-text query searches the
-// text for, lower-cased, for highlighting.
-func textTerms(text string) []string {
-	if strings.TrimSpace(text) == "" {
-		return nil
-	}
-	n, err := parseText(text)
-	if err != nil {
-		return nil
-	}
-	return n.highlights()
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/archiver-dev/archiver/internal/awstime"
 	"github.com/archiver-dev/archiver/internal/emulator"
 	"github.com/archiver-dev/archiver/query"
+	"github.com/archiver-dev/archiver/query/search"
 	archsync "github.com/archiver-dev/archiver/sync"
 )
 
@@ -205,7 +206,7 @@ func ask(t *testing.T, dir string, req query.Request) ([]string, string, error) 
 	var last time.Time
 	err = st.View(func(r *archive.Reader) error {
 		var err error
-		next, err = query.Run(context.Background(), query.Source{Archive: r, Index: x}, req, func(rec archive.Record, _ []string) error {
+		next, err = query.Run(context.Background(), query.Source{Archive: r, Search: search.Using(x)}, req, func(rec archive.Record, _ []string) error {
 			if rec.Time.Before(last) {
 				t.Errorf("%s (%s) comes after a record of %s", name(rec), rec.Time, last)
 			}
@@ -402,11 +403,11 @@ func TestQueryBeyondIndex(t *testing.T) {
 
 func TestBadText(t *testing.T) {
 	for _, q := range []string{`event:"unclosed`, `text:>`, `+`, `status:(`, `a:b:c`} {
-		if err := query.CheckText(q); !errors.Is(err, query.ErrBadText) || strings.Contains(err.Error(), "\n") {
+		if err := search.CheckText(q); !errors.Is(err, query.ErrBadText) || strings.Contains(err.Error(), "\n") {
 			t.Errorf("CheckText(%q) = %v, want a one-line ErrBadText", q, err)
 		}
 	}
-	if err := query.CheckText(`event:LAUNCH_FAILED AND capacity`); err != nil {
+	if err := search.CheckText(`event:LAUNCH_FAILED AND capacity`); err != nil {
 		t.Errorf("valid query refused: %v", err)
 	}
 }
@@ -418,7 +419,7 @@ func FuzzCheckText(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		err := query.CheckText(s)
+		err := search.CheckText(s)
 		if err == nil {
 			return
 		}

@@ -16,6 +16,7 @@ import (
 	"github.com/archiver-dev/archiver/internal/archivetest"
 	"github.com/archiver-dev/archiver/internal/emulator"
 	"github.com/archiver-dev/archiver/query"
+	"github.com/archiver-dev/archiver/query/search"
 	archsync "github.com/archiver-dev/archiver/sync"
 )
 
@@ -89,7 +90,7 @@ func askIDs(t *testing.T, dir string, f query.Filters) []string {
 	st, x := openSource(t, dir)
 	var got []string
 	err := st.View(func(r *archive.Reader) error {
-		_, err := query.Run(t.Context(), query.Source{Archive: r, Index: x}, query.Request{Filters: f}, func(rec archive.Record, _ []string) error {
+		_, err := query.Run(t.Context(), query.Source{Archive: r, Search: search.Using(x)}, query.Request{Filters: f}, func(rec archive.Record, _ []string) error {
 			got = append(got, idName(rec))
 			return nil
 		})
@@ -279,7 +280,7 @@ func TestQueryObservations(t *testing.T) {
 	ask := func(f query.Filters) []archive.Record {
 		var out []archive.Record
 		err := st.View(func(r *archive.Reader) error {
-			_, err := query.Run(t.Context(), query.Source{Archive: r, Index: x}, query.Request{Filters: f}, func(rec archive.Record, _ []string) error {
+			_, err := query.Run(t.Context(), query.Source{Archive: r, Search: search.Using(x)}, query.Request{Filters: f}, func(rec archive.Record, _ []string) error {
 				out = append(out, rec)
 				return nil
 			})

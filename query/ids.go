@@ -8,7 +8,6 @@ import (
 
 	"github.com/archiver-dev/archiver/archive"
 	"github.com/archiver-dev/archiver/archive/kinds"
-	"github.com/archiver-dev/archiver/index"
 )
 
 // The IDs --job-id and --id take are those of the forms package kinds
@@ -168,36 +167,15 @@ func eachRecordOf(r *archive.Reader, id string, rng Range, fn func(archive.Recor
 	return nil
 }
 
-// indexed is what indexIDHits found.
-type indexed struct {
-	// hits are the index's, for the records it has reached.
-	hits []hit
-	// pending holds a copy of every record the index has not reached that
-	// the filters read from its key keep, and q is the query they are
-	// still to be matched against.
-	pending *index.Pending
-	q       index.Query
-	// stream, when not nil, gives the index's hits in key order in place
-	// of hits (see index.CollectFirst); it reads the archive snapshot.
-	stream *index.Stream
-}
-
-// indexIDHits answers f from the index, with the ID filters, kind and time
-// answered from the archive: the index knows the job of DRS records only,
-// and no record by its own ID. The records the index has not reached are
-// copied, not matched (see index.Collect). With first set, the index's
-// hits are left to a stream that gives them in key order, within the
-// span of time first (see index.CollectFirst).
-func indexIDHits(ctx context.Context, src Source, f Filters, first *index.Span) (indexed, error) {
-	g := f
-	g.JobIDs, g.IDs = nil, nil
-	q, err := indexQuery(g)
-	if err != nil {
-		return indexed{}, err
-	}
+// searchHits answers f from the Searcher, with the ID filters, kind and
+// time answered from the archive: the index knows the job of DRS records
+// only, and no record by its own ID. With first set, the index's hits are
+// left to a stream that gives them in key order, within the span of time
+// first.
+func searchHits(ctx context.Context, src Source, f Filters, first *Range) (Found, error) {
 	sel, ok, err := idSelection(src.Archive, f)
 	if err != nil {
-		return indexed{}, err
+		return Found{}, err
 	}
 	keep := func(kind archive.Kind, k archive.Key) bool {
 		if len(f.Kinds) > 0 && !slices.Contains(f.Kinds, kind) || !f.Range.Contains(k.Time()) {
@@ -210,22 +188,12 @@ func indexIDHits(ctx context.Context, src Source, f Filters, first *index.Span) 
 		}
 		return !f.drsJobsOnly() || kinds.OwnsLog(kind)
 	}
-	var pend *index.Pending
-	if first != nil {
-		pend, err = index.CollectFirst(ctx, src.Archive, src.Index, q, keep, *first)
-	} else {
-		pend, err = index.Collect(ctx, src.Archive, src.Index, q, keep)
-	}
+	g := f
+	g.JobIDs, g.IDs = nil, nil
+	found, err := src.Search.Search(ctx, src.Archive, g, keep, first)
 	if err != nil {
-		return indexed{}, err
+		return Found{}, err
 	}
-	out := indexed{pending: pend, q: q, stream: pend.Stream}
-	pend.Stream = nil
-	for _, h := range pend.Hits {
-		if keep(h.Kind, h.Key) {
-			out.hits = append(out.hits, hit{h.Kind, h.Key})
-		}
-	}
-	pend.Hits = nil
-	return out, nil
+	found.Hits = slices.DeleteFunc(found.Hits, func(h Hit) bool { return !keep(h.Kind, h.Key) })
+	return found, nil
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/archiver-dev/archiver/internal/archivetest"
 	"github.com/archiver-dev/archiver/internal/emulator"
 	"github.com/archiver-dev/archiver/query"
+	"github.com/archiver-dev/archiver/query/search"
 )
 
 // unindexedFixture syncs a seeded history into a new archive without
@@ -101,7 +102,7 @@ func answerWhileWriting(t *testing.T, dir string, req query.Request, want string
 	var stdout, stderr bytes.Buffer
 	err := query.Answer(context.Background(), query.Options{
 		ArchiveDir: dir, Request: req, Format: query.FormatJSONL,
-		LockTimeout: time.Second,
+		LockTimeout: time.Second, OpenSearch: search.Open,
 	}, &stdout, &stderr)
 	if err != nil {
 		t.Fatalf("query: %v (stderr %s)", err, stderr.String())
@@ -151,7 +152,7 @@ func printed(t *testing.T, dir string, req query.Request) string {
 	w := query.NewWriter(&out, query.FormatJSONL, query.WriterOptions{})
 	var next string
 	err = st.View(func(r *archive.Reader) error {
-		next, err = query.Run(context.Background(), query.Source{Archive: r}, req, w.Write)
+		next, err = query.Run(context.Background(), query.Source{Archive: r, Search: search.Using(nil)}, req, w.Write)
 		return err
 	})
 	if err != nil {
@@ -185,6 +186,7 @@ func TestQueryDoesNotWaitForIndex(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	err = query.Answer(context.Background(), query.Options{
 		ArchiveDir: dir, Request: req, Format: query.FormatJSONL, LockTimeout: time.Minute,
+		OpenSearch: search.Open,
 	}, &stdout, &stderr)
 	if err != nil {
 		t.Fatalf("query: %v (stderr %s)", err, stderr.String())

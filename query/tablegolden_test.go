@@ -12,6 +12,7 @@ import (
 	"github.com/archiver-dev/archiver/internal/archivetest"
 	"github.com/archiver-dev/archiver/internal/emulator"
 	"github.com/archiver-dev/archiver/query"
+	"github.com/archiver-dev/archiver/query/search"
 )
 
 // allRecords syncs every source of emu into a new archive, observed at the
@@ -25,7 +26,7 @@ func allRecords(t *testing.T, emu *emulator.Server) []archive.Record {
 	st, x := openSource(t, dir)
 	var recs []archive.Record
 	err := st.View(func(r *archive.Reader) error {
-		_, err := query.Run(t.Context(), query.Source{Archive: r, Index: x}, query.Request{}, func(rec archive.Record, _ []string) error {
+		_, err := query.Run(t.Context(), query.Source{Archive: r, Search: search.Using(x)}, query.Request{}, func(rec archive.Record, _ []string) error {
 			recs = append(recs, rec)
 			return nil
 		})

@@ -14,6 +14,7 @@ import (
 	"github.com/archiver-dev/archiver/internal/archivetest"
 	"github.com/archiver-dev/archiver/internal/emulator"
 	"github.com/archiver-dev/archiver/query"
+	"github.com/archiver-dev/archiver/query/search"
 )
 
 // textMembers are the members whose strings README.md says --text
@@ -226,10 +227,10 @@ func TestTextSyntax(t *testing.T) {
 		`us-east-1`, `event:LAUNCH_FAILED AND capacity`, `the`, `a  b`, ` x `, `NOT NOT x`,
 	}
 	for _, q := range good {
-		if err := query.CheckText(q); err != nil {
+		if err := search.CheckText(q); err != nil {
 			t.Errorf("CheckText(%q) = %v, want nil", q, err)
 		}
-		if _, err := query.TextQuery(q); err != nil {
+		if _, err := search.TextQuery(q); err != nil {
 			t.Errorf("TextQuery(%q) = %v, want a query", q, err)
 		}
 	}
@@ -272,7 +273,7 @@ func TestTextSyntax(t *testing.T) {
 		{strings.Repeat("(", 100) + "a" + strings.Repeat(")", 100), "nested too deep"},
 	}
 	for _, tc := range bad {
-		err := query.CheckText(tc.q)
+		err := search.CheckText(tc.q)
 		if tc.msg == "" {
 			if err != nil {
 				t.Errorf("CheckText(%q) = %v, want nil", tc.q, err)
@@ -293,8 +294,8 @@ func FuzzTextQuery(f *testing.F) {
 		f.Add(q)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		_, err := query.TextQuery(s)
-		cerr := query.CheckText(s)
+		_, err := search.TextQuery(s)
+		cerr := search.CheckText(s)
 		if err == nil {
 			if cerr != nil && strings.TrimSpace(s) != "" {
 				t.Fatalf("TextQuery(%q) accepts what CheckText refuses: %v", s, cerr)

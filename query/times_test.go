@@ -17,6 +17,7 @@ import (
 	"github.com/archiver-dev/archiver/internal/awstime"
 	"github.com/archiver-dev/archiver/internal/emulator"
 	"github.com/archiver-dev/archiver/query"
+	"github.com/archiver-dev/archiver/query/search"
 	archsync "github.com/archiver-dev/archiver/sync"
 )
 
@@ -234,7 +235,7 @@ func TestCaptureAndDeletionTimes(t *testing.T) {
 		defer st.Close()
 		var out []string
 		err := st.View(func(r *archive.Reader) error {
-			_, err := query.Run(context.Background(), query.Source{Archive: r}, query.Request{Filters: f}, func(rec archive.Record, _ []string) error {
+			_, err := query.Run(context.Background(), query.Source{Archive: r, Search: search.Using(nil)}, query.Request{Filters: f}, func(rec archive.Record, _ []string) error {
 				out = append(out, recordState(t, rec, seen))
 				return nil
 			})

@@ -15,6 +15,7 @@ import (
 	"github.com/archiver-dev/archiver/internal/archivetest"
 	"github.com/archiver-dev/archiver/internal/emulator"
 	"github.com/archiver-dev/archiver/query"
+	"github.com/archiver-dev/archiver/query/search"
 	archsync "github.com/archiver-dev/archiver/sync"
 )
 
@@ -295,7 +296,7 @@ func TestRegionsAndProfiles(t *testing.T) {
 	ask := func(f query.Filters) int {
 		n := 0
 		err := st2.View(func(r *archive.Reader) error {
-			_, err := query.Run(context.Background(), query.Source{Archive: r}, query.Request{Filters: f}, func(archive.Record, []string) error { n++; return nil })
+			_, err := query.Run(context.Background(), query.Source{Archive: r, Search: search.Using(nil)}, query.Request{Filters: f}, func(archive.Record, []string) error { n++; return nil })
 			return err
 		})
 		if err != nil {

@@ -43,6 +43,7 @@ import (
 	"github.com/archiver-dev/archiver/index"
 	"github.com/archiver-dev/archiver/internal/emulator"
 	"github.com/archiver-dev/archiver/query"
+	"github.com/archiver-dev/archiver/query/search"
 	archsync "github.com/archiver-dev/archiver/sync"
 )
 
@@ -609,7 +610,7 @@ func pickQuestions(ctx context.Context, dir string, typicalLog, textMax int) ([]
 	defer st2.close()
 	for i := range qs {
 		err := st2.st.View(func(r *archive.Reader) error {
-			_, err := query.Run(ctx, query.Source{Archive: r, Index: st2.x}, query.Request{Filters: qs[i].filters, MaxItems: qs[i].maxItems},
+			_, err := query.Run(ctx, query.Source{Archive: r, Search: search.Using(st2.x)}, query.Request{Filters: qs[i].filters, MaxItems: qs[i].maxItems},
 				func(archive.Record, []string) error { qs[i].hits++; return nil })
 			return err
 		})
@@ -810,7 +811,7 @@ func split(ctx context.Context, dir string, qs []question, runs int) error {
 			var d [4]time.Duration
 			err := withSource(ctx, dir, &d, func(r *archive.Reader, x *index.Index) error {
 				w := query.NewWriter(io.Discard, query.FormatJSONL, query.WriterOptions{Notes: io.Discard})
-				if _, err := query.Run(ctx, query.Source{Archive: r, Index: x}, query.Request{Filters: q.filters, MaxItems: q.maxItems}, w.Write); err != nil {
+				if _, err := query.Run(ctx, query.Source{Archive: r, Search: search.Using(x)}, query.Request{Filters: q.filters, MaxItems: q.maxItems}, w.Write); err != nil {
 					return err
 				}
 				return w.Close("")
@@ -913,7 +914,7 @@ func lookup(ctx context.Context, r *archive.Reader, x *index.Index, f query.Filt
 		}
 		return out, nil
 	}
-	q, err := query.TextQuery(f.Text)
+	q, err := search.TextQuery(f.Text)
 	if err != nil {
 		return nil, err
 	}

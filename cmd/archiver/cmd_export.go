@@ -9,9 +9,9 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/archiver-dev/archiver/query"
 	"github.com/archiver-dev/archiver/query/export"
 	"github.com/archiver-dev/archiver/query/export/s3dest"
+	"github.com/archiver-dev/archiver/query/search"
 )
 
 func exportCommand() *cli.Command {
@@ -196,7 +196,7 @@ EXAMPLES:
 				if err != nil {
 					return usageError{err: err, command: "export"}
 				}
-				o.Select, o.Filters = query.SelectKeys(f, o.ArchiveDir, o.LockTimeout, c.App.ErrWriter), filterManifest(c)
+				o.Select, o.Filters = search.SelectKeys(f, o.ArchiveDir, o.LockTimeout, c.App.ErrWriter), filterManifest(c)
 			}
 			return export.Run(c.Context, o, c.App.Writer, c.App.ErrWriter)
 		},

@@ -12,9 +12,9 @@ import (
 	"github.com/dustin/go-humanize"
 	"github.com/urfave/cli/v2"
 
-	"github.com/archiver-dev/archiver/query"
 	"github.com/archiver-dev/archiver/query/ddl"
 	"github.com/archiver-dev/archiver/query/export/s3dest"
+	"github.com/archiver-dev/archiver/query/search"
 	"github.com/archiver-dev/archiver/sync"
 )
 
@@ -119,7 +119,7 @@ func exportS3Action(c *cli.Context, asJSON bool) error {
 		if err != nil {
 			return usage(err)
 		}
-		o.Select, o.Filters = query.SelectKeys(f, o.ArchiveDir, o.LockTimeout, c.App.ErrWriter), filterManifest(c)
+		o.Select, o.Filters = search.SelectKeys(f, o.ArchiveDir, o.LockTimeout, c.App.ErrWriter), filterManifest(c)
 	}
 	return s3dest.Run(c.Context, o, c.App.Writer, c.App.ErrWriter)
 }

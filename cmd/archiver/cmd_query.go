@@ -12,6 +12,7 @@ import (
 
 	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/query"
+	"github.com/archiver-dev/archiver/query/search"
 )
 
 func queryCommand() *cli.Command {
@@ -238,13 +239,13 @@ func parseFilters(c *cli.Context, now time.Time) (query.Filters, error) {
 	if err := parseIDFilters(c, &f); err != nil {
 		return f, err
 	}
-	return f, query.CheckText(f.Text)
+	return f, search.CheckText(f.Text)
 }
 
 // queryOptions reads and checks the query flags; every error is a usage
 // error naming the flag.
 func queryOptions(c *cli.Context, now time.Time) (query.Options, error) {
-	o := query.Options{ArchiveDir: c.String("archive"), LockTimeout: c.Duration("lock-timeout")}
+	o := query.Options{ArchiveDir: c.String("archive"), LockTimeout: c.Duration("lock-timeout"), OpenSearch: search.Open}
 	o.Writer.Wide = c.Bool("wide")
 	var err error
 	if o.Request.Filters, err = parseFilters(c, now); err != nil {

@@ -27,6 +27,7 @@ import (
 	"github.com/archiver-dev/archiver/query/ddl"
 	"github.com/archiver-dev/archiver/query/export"
 	"github.com/archiver-dev/archiver/query/export/s3dest"
+	"github.com/archiver-dev/archiver/query/search"
 	archsync "github.com/archiver-dev/archiver/sync"
 )
 
@@ -1073,7 +1074,7 @@ func checkQuery(t *testing.T, spec *kinds.Spec, st *archive.Store, x *index.Inde
 		t.Helper()
 		found := false
 		err := st.View(func(r *archive.Reader) error {
-			_, err := query.Run(context.Background(), query.Source{Archive: r, Index: x}, query.Request{Filters: f}, func(got archive.Record, _ []string) error {
+			_, err := query.Run(context.Background(), query.Source{Archive: r, Search: search.Using(x)}, query.Request{Filters: f}, func(got archive.Record, _ []string) error {
 				found = found || got.Kind == rec.Kind && got.Key == rec.Key
 				return nil
 			})

@@ -1,4 +1,4 @@
-package query
+package search
 
 import (
 	"fmt"
@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/archiver-dev/archiver/index"
+	"github.com/archiver-dev/archiver/query"
 )
 
 // The --text language (README.md, "Full-text queries", documents it):
@@ -648,7 +649,7 @@ func isText(field string) bool {
 }
 
 // TextQuery parses a --text query into an index query. Errors wrap
-// ErrBadText and are one line.
+// query.ErrBadText and are one line.
 func TextQuery(text string) (index.Query, error) {
 	n, err := parseTextChecked(text)
 	if err != nil {
@@ -657,7 +658,7 @@ func TextQuery(text string) (index.Query, error) {
 	return n.compile()
 }
 
-// parseTextChecked parses text and wraps its errors in ErrBadText.
+// parseTextChecked parses text and wraps its errors in query.ErrBadText.
 func parseTextChecked(text string) (*textNode, error) {
 	n, err := parseText(text)
 	if err == nil {
@@ -668,7 +669,33 @@ func parseTextChecked(text string) (*textNode, error) {
 		if te, ok := err.(*textError); ok {
 			msg = te.at(text)
 		}
-		return nil, fmt.Errorf("%w %q: %s", ErrBadText, text, flattenSpace(msg))
+		return nil, fmt.Errorf("%w %q: %s", query.ErrBadText, text, flattenSpace(msg))
 	}
 	return n, nil
+}
+
+// CheckText parses a full-text query, so that a syntax error is reported
+// before anything is read. The error wraps query.ErrBadText and quotes the
+// parser's message.
+func CheckText(text string) error {
+	if strings.TrimSpace(text) == "" {
+		return nil
+	}
+	_, err := parseTextChecked(text)
+	return err
+}
+
+func flattenSpace(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// textTerms returns the words and phrases a full-text query searches the
+// text for, lower-cased, for highlighting.
+func textTerms(text string) []string {
+	if strings.TrimSpace(text) == "" {
+		return nil
+	}
+	n, err := parseText(text)
+	if err != nil {
+		return nil
+	}
+	return n.highlights()
 }
