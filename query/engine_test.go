@@ -189,24 +189,37 @@ func runSync(t *testing.T, dir string, emu *emulator.Server, seen time.Time, noI
 // the order given, and the next token.
 func ask(t *testing.T, dir string, req query.Request) ([]string, string, error) {
 	t.Helper()
+	return askWith(t, dir, req, true)
+}
+
+// askWith is ask with or without the full-text side: with withSearch
+// false the query's Source has no Searcher, as a program that links no
+// index has.
+func askWith(t *testing.T, dir string, req query.Request, withSearch bool) ([]string, string, error) {
+	t.Helper()
 	st, err := archive.Open(context.Background(), dir, archive.Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	x, err := index.Open(dir, index.Options{ReadOnly: true})
-	if err != nil && !errors.Is(err, index.ErrNoIndex) {
-		t.Fatal(err)
-	}
-	if x != nil {
-		defer x.Close()
+	var src query.Source
+	if withSearch {
+		x, err := index.Open(dir, index.Options{ReadOnly: true})
+		if err != nil && !errors.Is(err, index.ErrNoIndex) {
+			t.Fatal(err)
+		}
+		if x != nil {
+			defer x.Close()
+		}
+		src.Search = search.Using(x)
 	}
 	var got []string
 	var next string
 	var last time.Time
 	err = st.View(func(r *archive.Reader) error {
 		var err error
-		next, err = query.Run(context.Background(), query.Source{Archive: r, Search: search.Using(x)}, req, func(rec archive.Record, _ []string) error {
+		src.Archive = r
+		next, err = query.Run(context.Background(), src, req, func(rec archive.Record, _ []string) error {
 			if rec.Time.Before(last) {
 				t.Errorf("%s (%s) comes after a record of %s", name(rec), rec.Time, last)
 			}

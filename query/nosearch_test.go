@@ -14,32 +14,6 @@ import (
 	"github.com/archiver-dev/archiver/query"
 )
 
-// askWith is ask with or without the full-text side: with withSearch
-// false the query's Source has no Searcher, as a program that links no
-// index has.
-func askWith(t *testing.T, dir string, req query.Request, withSearch bool) ([]string, string, error) {
-	t.Helper()
-	if withSearch {
-		return ask(t, dir, req)
-	}
-	st, err := archive.Open(context.Background(), dir, archive.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	var got []string
-	var next string
-	err = st.View(func(r *archive.Reader) error {
-		var err error
-		next, err = query.Run(context.Background(), query.Source{Archive: r}, req, func(rec archive.Record, _ []string) error {
-			got = append(got, name(rec))
-			return nil
-		})
-		return err
-	})
-	return got, next, err
-}
-
 // TestWithoutSearch: the filters that take no full-text index (job and
 // record IDs, kinds, regions, time ranges) are answered from the archive
 // alone: a Source with no Searcher gives, page by page, the records and
