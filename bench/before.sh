@@ -28,14 +28,15 @@ fi
 runs=${RUNS:-5}
 
 # build REV NAME builds the archiver and querybench of revision REV (HEAD:
-# this tree) as $work/NAME-archiver and $work/NAME-querybench.
+# this tree) as $work/NAME/archiver (with archiver-full beside it, where
+# REV has it) and $work/NAME-querybench.
 build() {
 	local src=$top
 	if [ "$1" != HEAD ]; then
 		src=$work/src-$2
 		[ -d "$src" ] || git -C "$top" worktree add -q --detach "$src" "$1"
 	fi
-	(cd "$src" && go build -o "$work/$2-archiver" ./cmd/archiver && go build -o "$work/$2-querybench" ./bench/querybench)
+	(cd "$src" && mkdir -p "$work/$2" && go build -o "$work/$2/" ./cmd/... && go build -o "$work/$2-querybench" ./bench/querybench)
 }
 
 timed() { /usr/bin/time -f "%e s wall, %U s user, %S s system, %M KiB peak" "$@"; }
@@ -54,7 +55,7 @@ if [ -n "${BEFORE_REINDEX:-}" ]; then
 	for round in $(seq "$runs"); do
 		for b in ri now; do
 			echo -n "reindex $b, round $round: "
-			timed "$work/$b-archiver" --archive "$work/reindex-$b" reindex 2>&1 | tail -1
+			timed "$work/$b/archiver" --archive "$work/reindex-$b" reindex 2>&1 | tail -1
 		done
 	done
 fi
@@ -70,7 +71,7 @@ if [ -n "${BEFORE_ARCHIVE:-}" ]; then
 			dir=$work/archive-pre
 			[ "$b" = now ] && dir=$now_archive
 			echo -n "export $b, round $round: "
-			timed "$work/$b-archiver" --archive "$dir" export --out "$work/export-$b.json" 2>&1 | tail -1
+			timed "$work/$b/archiver" --archive "$dir" export --out "$work/export-$b.json" 2>&1 | tail -1
 			rm -f "$work/export-$b.json"
 		done
 	done
@@ -79,7 +80,7 @@ if [ -n "${BEFORE_ARCHIVE:-}" ]; then
 			dir=$work/archive-pre
 			[ "$b" = now ] && dir=$now_archive
 			echo "== queries $b, round $round"
-			"$work/$b-querybench" -measure "$dir" -per-job 100 -archiver "$work/$b-archiver" -empty "$work/empty-program" -runs 21 -split-runs 1 |
+			"$work/$b-querybench" -measure "$dir" -per-job 100 -archiver "$work/$b/archiver" -empty "$work/empty-program" -runs 21 -split-runs 1 |
 				sed -n '/whole process/,$p'
 		done
 	done

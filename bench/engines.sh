@@ -14,7 +14,7 @@ repo=$(pwd)
 export ARCHIVER_ENGINES_DIR
 work=${1:-$(mktemp -d)}
 mkdir -p "$work"
-go build -o "$work/archiver" ./cmd/archiver
+go build -o "$work/" ./cmd/... # archiver and archiver-full
 go build -o "$work/querybench" ./bench/querybench
 cd "$work"
 [ -d arch ] || ./querybench -generate arch -jobs 10000 -per-job 100

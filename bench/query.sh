@@ -32,7 +32,7 @@ elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'
 echo "== machine"
 echo "cpus: $(getconf _NPROCESSORS_ONLN), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(go version | cut -d' ' -f3), $(jq --version), sqlite3 $(sqlite3 --version | cut -d' ' -f1)"
 
-go build -o "$work/archiver" ./cmd/archiver
+go build -o "$work/" ./cmd/... # archiver and archiver-full
 go build -o "$work/querybench" ./bench/querybench
 # The floor of any Go process: a program that does nothing.
 mkdir -p "$work/empty"

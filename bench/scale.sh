@@ -30,7 +30,7 @@ fi
 echo "== machine"
 echo "cpus: $(getconf _NPROCESSORS_ONLN), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(go version | cut -d' ' -f3), memory $(free -g | awk '/^Mem/ { print $2 }') GiB"
 
-go build -o "$work/archiver" ./cmd/archiver
+go build -o "$work/" ./cmd/... # archiver and archiver-full
 go build -o "$work/querybench" ./bench/querybench
 mkdir -p "$work/empty"
 printf 'package main\n\nfunc main() {}\n' >"$work/empty/main.go"

@@ -30,15 +30,17 @@ echo "== machine"
 echo "cpus: $(getconf _NPROCESSORS_ONLN), $(go version), load $(cut -d' ' -f1-3 /proc/loadavg)"
 
 go build -o "$work/startbench" ./bench/startbench
-go build -o "$work/archiver" ./cmd/archiver
-CGO_ENABLED=1 go build -o "$work/archiver-cgo" ./cmd/archiver
+go build -o "$work/" ./cmd/... # archiver and archiver-full
+mkdir -p "$work/cgo"
+CGO_ENABLED=1 go build -o "$work/cgo/" ./cmd/...
 before=()
 if [ -n "${BEFORE:-}" ]; then
 	rm -rf "$work/src-before"
 	git worktree add -q --detach "$work/src-before" "$BEFORE"
-	(cd "$work/src-before" && go build -o "$work/archiver-before" ./cmd/archiver)
+	mkdir -p "$work/before"
+	(cd "$work/src-before" && go build -o "$work/before/" ./cmd/...)
 	git worktree remove --force "$work/src-before"
-	before=("archiver-version-$BEFORE=$work/archiver-before version")
+	before=("archiver-version-$BEFORE=$work/before/archiver version")
 fi
 
 # program NAME BODY PACKAGES... builds $work/NAME from a main package that
@@ -117,6 +119,6 @@ fi
 echo "== start-up"
 "$work/startbench" -runs "${RUNS:-41}" "empty=$work/empty" "bbolt+zstd=$work/bbolt-zstd" "urfave/cli=$work/cli" \
 	"parquet-go=$work/parquet" "SDK=$work/sdk" "bleve=$work/bleve" "all-libraries=$work/all-libraries" \
-	"archiver-version=$work/archiver version" "archiver-version-cgo=$work/archiver-cgo version" "${before[@]}" \
+	"archiver-version=$work/archiver version" "archiver-version-cgo=$work/cgo/archiver version" "${before[@]}" \
 	"${queries[@]}"
 "$work/levenshtein"

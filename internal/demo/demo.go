@@ -122,7 +122,7 @@ func Run(ctx context.Context, o Options, w io.Writer) error {
 			return err
 		}
 		a := o.ArchiveDir
-		fmt.Fprintf(w, "\nNext, try (offline; 'go run ./cmd/archiver' stands for archiver):\n"+
+		fmt.Fprintf(w, "\nNext, try (offline; 'go run ./cmd/archiver-full' stands for archiver):\n"+
 			"  archiver --archive %s query --event LAUNCH_FAILED --output table\n"+
 			"  archiver --archive %s query --text InsufficientInstanceCapacity\n"+
 			"  archiver --archive %s query --kind snowball.clusterJob --output table\n"+

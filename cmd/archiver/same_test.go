@@ -1,0 +1,182 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/archiver-dev/archiver/internal/archivetest"
+	"github.com/archiver-dev/archiver/internal/emulator"
+)
+
+// buildBoth builds both executables, as the README's install line does,
+// into a directory of their own, and returns it.
+func buildBoth(t *testing.T) string {
+	t.Helper()
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		goBin = filepath.Join(runtime.GOROOT(), "bin", "go")
+	}
+	dir := t.TempDir()
+	build := exec.Command(goBin, "build", "-o", dir+string(filepath.Separator), "./cmd/...")
+	build.Dir = filepath.Join("..", "..")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v: %s", err, out)
+	}
+	return dir
+}
+
+// result is what a command line printed and its exit status.
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+// runBin runs the executable bin on args with env.
+func runBin(t *testing.T, bin string, env []string, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Env = env
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if err != nil && !errors.As(err, &ee) {
+		t.Fatalf("%s %q: %v", bin, args, err)
+	}
+	return result{stdout.String(), stderr.String(), cmd.ProcessState.ExitCode()}
+}
+
+// TestSameAsFull runs a table of command lines on an emulated history
+// through archiver and through archiver-full directly: stdout, stderr and
+// exit status are the same, and archiver answers the lines it should
+// itself (a copy of it with no archiver-full beside it answers them too).
+func TestSameAsFull(t *testing.T) {
+	bin := buildBoth(t)
+	small, full := filepath.Join(bin, "archiver"), filepath.Join(bin, "archiver-full")
+	alone := filepath.Join(t.TempDir(), "archiver")
+	b, err := os.ReadFile(small)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(alone, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+
+	home := t.TempDir()
+	empty := filepath.Join(home, "empty")
+	os.WriteFile(empty, nil, 0o600)
+	env := []string{
+		"PATH=" + os.Getenv("PATH"), "HOME=" + home, "XDG_CONFIG_HOME=" + filepath.Join(home, "config"),
+		"AWS_ACCESS_KEY_ID=AKIDTEST", "AWS_SECRET_ACCESS_KEY=secret", "AWS_CONFIG_FILE=" + empty,
+		"AWS_SHARED_CREDENTIALS_FILE=" + empty, "AWS_EC2_METADATA_DISABLED=true",
+	}
+	emu := archivetest.Emulator(t, emulator.Options{Seed: 17, Jobs: 9, LogItemsPerJob: 7, Servers: 4, SnowballClusters: 1, SnowballJobsPerCluster: 2, SMSJobs: 2})
+	dir := filepath.Join(t.TempDir(), "archive")
+	sync := func() {
+		if r := runBin(t, small, env, "--archive", dir, "sync", "--endpoint-url", emu.URL(), "--region", emu.Region(), "--quiet"); r.code != 0 {
+			t.Fatalf("sync through archiver: %+v", r)
+		}
+	}
+	sync()
+	jobs := emu.JobIDs()
+	if err := emu.DeleteJob(jobs[len(jobs)-1]); err != nil {
+		t.Fatal(err)
+	}
+	emu.Advance(2 * time.Hour)
+	sync()
+	var server struct{ SourceServerID string }
+	json.Unmarshal(emu.SourceServers()[0], &server)
+
+	writeFile := func(name, body string) string {
+		p := filepath.Join(home, name)
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	cron := writeFile("cron.toml", "[sync]\nregion = [\"us-east-1\"]\nquiet = true\n[query]\nkind = [\"drs.job\"]\noutput = \"csv\"\n")
+	text := writeFile("text.toml", "[query]\ntext = \"LAUNCH_FAILED\"\n")
+	typo := writeFile("typo.toml", "[query]\nkinds = [\"drs.job\"]\n")
+
+	// The token of a first page, for the second.
+	first := runBin(t, full, env, "--archive", dir, "query", "--kind", "drs.jobLogItem", "--max-items", "5")
+	m := regexp.MustCompile(`NextToken: (\S+)`).FindStringSubmatch(first.stderr)
+	if m == nil {
+		t.Fatalf("no NextToken: %+v", first)
+	}
+	a := []string{"--archive", dir}
+	tests := []struct {
+		args []string
+		here bool
+	}{
+		{[]string{"version"}, true},
+		{append(a, "query", "--job-id", jobs[0]), true},
+		{[]string{"query", "--job-id", jobs[1], "--archive", dir, "--output", "json"}, true},
+		{append(a, "query", "--job-id", jobs[len(jobs)-1], "--output", "table"), true},
+		{append(a, "query", "--id", server.SourceServerID, "--output", "csv"), true},
+		{append(a, "query", "--kind", "drs.job", "--output", "table", "--wide", "--tz", "Europe/Berlin"), true},
+		{append(a, "query", "--kind", "snowball.clusterJob", "--kind", "sms.replicationJob", "--region", emu.Region(), "--account", emu.Account()), true},
+		{append(a, "query", "--kind", "drs.jobLogItem", "--max-items", "5"), true},
+		{append(a, "query", "--kind", "drs.jobLogItem", "--max-items", "5", "--starting-token", m[1]), true},
+		{append(a, "query", "--deleted"), true},
+		{append(a, "query", "--from", "1y", "--captured-from", "1d", "--max-items", "20", "--output", "csv"), true},
+		{append(a, "--config", cron, "query"), true},
+		{[]string{"--archive", filepath.Join(home, "none"), "query", "--job-id", jobs[0]}, true},
+
+		{nil, false},
+		{[]string{"--help"}, false},
+		{[]string{"--version"}, false},
+		{[]string{"help", "query"}, false},
+		{append(a, "query", "--job-id", jobs[0], "-h"), false},
+		{append(a, "--config", cron, "config"), false},
+		{append(a, "query", "--text", "LAUNCH_FAILED"), false},
+		{append(a, "query", "--event", "launch_failed", "--output", "csv"), false},
+		{append(a, "query", "--source-server", server.SourceServerID), false},
+		{append(a, "--config", text, "query"), false},
+		{append(a, "--config", typo, "query"), false},
+		{append(a, "query", "--job-id", "drsjob-1"), false},
+		{append(a, "query", "--kind", "drs.job", "--bogus"), false},
+		{append(a, "query", "--kind", "drs.jobLogItem", "--max-items", "5", "--starting-token", m[1], "--region", "eu-west-1"), false},
+		{append(a, "query", "--from", "soon"), false},
+		{[]string{"frobnicate"}, false},
+	}
+	answered := 0
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			got := runBin(t, small, env, tt.args...)
+			want := runBin(t, full, env, tt.args...)
+			if got != want {
+				t.Fatalf("archiver:\n%+v\narchiver-full:\n%+v", got, want)
+			}
+			byItself := runBin(t, alone, env, tt.args...)
+			switch {
+			case tt.here && byItself != want:
+				t.Fatalf("archiver alone:\n%+v\nwant:\n%+v", byItself, want)
+			case !tt.here && (byItself.code != 1 || !strings.Contains(byItself.stderr, "needs archiver-full")):
+				t.Fatalf("archiver alone answered: %+v", byItself)
+			}
+			if tt.here && want.code == 0 {
+				answered++
+			}
+		})
+	}
+	if answered < 10 {
+		t.Errorf("%d command lines answered", answered)
+	}
+
+	// One answer against the history: a job's records are the job and
+	// each item of its log.
+	r := runBin(t, small, env, "--archive", dir, "query", "--job-id", jobs[0])
+	if got, want := strings.Count(r.stdout, "\n"), 1+len(emu.JobLog(jobs[0])); got != want || r.code != 0 {
+		t.Errorf("query --job-id %s: %d records, want %d (%+v)", jobs[0], got, want, r)
+	}
+}
