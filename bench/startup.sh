@@ -10,10 +10,12 @@
 # of that build (statically linked too) beside this one. ARCHIVE, an
 # archive directory (bench/query.sh's), with JOB_ID, FROM and TO (the
 # questions query.sh printed), adds 'archiver query' of that job and that
-# stretch of time beside bench/litequery's answers to them: how soon a
-# smaller executable, linking none of the SDK, parquet-go and bleve, could
-# answer. Needs the Go module cache of this checkout and git; takes about 2
-# minutes (4 with ARCHIVE). RUNS is the runs of each program; WORK, the
+# stretch of time, and of query.sh's full-text question, each beside
+# 'archiver-full query' (the same answer with no hand-over: archiver
+# answers the first two itself and hands the third to archiver-full) and
+# beside bench/litequery's answers to the first two (a floor: only bbolt,
+# zstd, urfave/cli and the archive package). Needs the Go module cache of
+# this checkout and git; takes about 2 minutes (5 with ARCHIVE). RUNS is the runs of each program; WORK, the
 # scratch directory, is kept when set.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -109,16 +111,30 @@ if [ -n "${ARCHIVE:-}" ]; then
 		fi
 		echo "$q: ${args[*]}: $a records"
 	done
+	text=(query --text InsufficientInstanceCapacity)
+	for q in job range text; do
+		declare -n args=$q
+		if ! cmp -s <("$work/archiver" --archive "$ARCHIVE" "${args[@]}" --output jsonl) \
+			<("$work/archiver-full" --archive "$ARCHIVE" "${args[@]}" --output jsonl); then
+			echo "startup.sh: ${args[*]}: archiver and archiver-full answer differently" >&2
+			exit 1
+		fi
+	done
 	queries=("archiver-job-ID=$work/archiver --archive $ARCHIVE ${job[*]} --output jsonl"
+		"archiver-full-job-ID=$work/archiver-full --archive $ARCHIVE ${job[*]} --output jsonl"
 		"litequery-job-ID=$work/litequery --archive $ARCHIVE ${job[*]}"
 		"archiver-date-range=$work/archiver --archive $ARCHIVE ${range[*]} --output jsonl"
+		"archiver-full-date-range=$work/archiver-full --archive $ARCHIVE ${range[*]} --output jsonl"
 		"litequery-date-range=$work/litequery --archive $ARCHIVE ${range[*]}"
+		"archiver-full-text=$work/archiver --archive $ARCHIVE ${text[*]} --output jsonl"
+		"archiver-full-full-text=$work/archiver-full --archive $ARCHIVE ${text[*]} --output jsonl"
 		"litequery-version=$work/litequery version")
 fi
 
 echo "== start-up"
 "$work/startbench" -runs "${RUNS:-41}" "empty=$work/empty" "bbolt+zstd=$work/bbolt-zstd" "urfave/cli=$work/cli" \
 	"parquet-go=$work/parquet" "SDK=$work/sdk" "bleve=$work/bleve" "all-libraries=$work/all-libraries" \
-	"archiver-version=$work/archiver version" "archiver-version-cgo=$work/cgo/archiver version" "${before[@]}" \
+	"archiver-version=$work/archiver version" "archiver-full-version=$work/archiver-full version" \
+	"archiver-version-cgo=$work/cgo/archiver version" "${before[@]}" \
 	"${queries[@]}"
 "$work/levenshtein"
