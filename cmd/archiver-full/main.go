@@ -5,15 +5,21 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
 
+	"github.com/archiver-dev/archiver/internal/cliapp"
 	"github.com/archiver-dev/archiver/internal/startup"
 )
 
 func main() {
 	startup.Done()
+	if err := cliapp.TakeHandOver(archiverBuild()); err != nil {
+		fmt.Fprintf(os.Stderr, "archiver: %v\n", err)
+		os.Exit(cliapp.ExitRuntime)
+	}
 	brokenPipeIsAnError()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args, os.Stdout, os.Stderr)

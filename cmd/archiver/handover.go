@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime"
 
+	"github.com/archiver-dev/archiver/internal/buildinfo"
 	"github.com/archiver-dev/archiver/internal/cliapp"
 )
 
@@ -19,12 +20,6 @@ func fullName() string {
 	}
 	return "archiver-full"
 }
-
-// handedOver is set in the environment of archiver-full when archiver
-// hands it a command line: archiver refuses to run with it set, so a
-// misplaced copy of itself named archiver-full fails at once instead of
-// handing the command line on forever.
-const handedOver = "ARCHIVER_HANDED_OVER"
 
 // fullPath finds archiver-full beside this executable, or beside the file
 // a symbolic link to it names.
@@ -49,15 +44,16 @@ func fullPath() (string, error) {
 }
 
 // handOver runs archiver-full on args (args[0] stays as given) and
-// returns its exit status, or prints why it cannot.
-func handOver(args []string, stderr io.Writer) int {
-	if os.Getenv(handedOver) != "" {
+// returns its exit status, or prints why it cannot. build is this
+// executable's, which archiver-full checks is its own.
+func handOver(args []string, build buildinfo.Info, stderr io.Writer) int {
+	if _, set := os.LookupEnv(cliapp.HandOverEnv); set {
 		fmt.Fprintf(stderr, "archiver: %s handed the command back: the file is not archiver-full; install both executables again\n", fullName())
 		return cliapp.ExitRuntime
 	}
 	path, err := fullPath()
 	if err == nil {
-		os.Setenv(handedOver, "1")
+		os.Setenv(cliapp.HandOverEnv, build.String())
 		err = runFull(path, args)
 	}
 	var st exitStatus

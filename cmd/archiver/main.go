@@ -35,7 +35,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args, os.Stdout, os.Stderr, func(args []string) int {
 		stop()
-		return handOver(args, os.Stderr)
+		return handOver(args, buildinfo.Read(version), os.Stderr)
 	})
 	stop()
 	os.Exit(code)

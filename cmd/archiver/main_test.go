@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/archiver-dev/archiver/internal/archivetest"
+	"github.com/archiver-dev/archiver/internal/buildinfo"
 	"github.com/archiver-dev/archiver/internal/cliapp"
 )
 
@@ -22,7 +23,7 @@ func TestMain(m *testing.M) {
 	os.Setenv("XDG_CONFIG_HOME", dir)
 	os.Unsetenv("ARCHIVER_CONFIG")
 	os.Unsetenv("ARCHIVER_ARCHIVE")
-	os.Unsetenv(handedOver)
+	os.Unsetenv(cliapp.HandOverEnv)
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
@@ -116,7 +117,7 @@ func TestWhoAnswers(t *testing.T) {
 func TestNoFull(t *testing.T) {
 	var stderr bytes.Buffer
 	code := run(context.Background(), []string{"archiver", "sync"}, &bytes.Buffer{}, &stderr, func(args []string) int {
-		return handOver(args, &stderr)
+		return handOver(args, buildinfo.Read(version), &stderr)
 	})
 	msg := stderr.String()
 	if code != cliapp.ExitRuntime || strings.Count(msg, "\n") != 1 || !strings.Contains(msg, "needs archiver-full") || !strings.Contains(msg, "go install github.com/archiver-dev/archiver/cmd/...@") {

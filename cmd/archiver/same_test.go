@@ -21,12 +21,19 @@ import (
 // into a directory of their own, and returns it.
 func buildBoth(t *testing.T) string {
 	t.Helper()
+	return goBuild(t, "./cmd/...")
+}
+
+// goBuild runs go build with args and -o a new directory, which it
+// returns.
+func goBuild(t *testing.T, args ...string) string {
+	t.Helper()
 	goBin, err := exec.LookPath("go")
 	if err != nil {
 		goBin = filepath.Join(runtime.GOROOT(), "bin", "go")
 	}
 	dir := t.TempDir()
-	build := exec.Command(goBin, "build", "-o", dir+string(filepath.Separator), "./cmd/...")
+	build := exec.Command(goBin, append([]string{"build", "-o", dir + string(filepath.Separator)}, args...)...)
 	build.Dir = filepath.Join("..", "..")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v: %s", err, out)
@@ -173,9 +180,19 @@ func TestSameAsFull(t *testing.T) {
 		t.Errorf("%d command lines answered", answered)
 	}
 
+	// archiver-full of another build refuses what archiver hands it.
+	other := goBuild(t, "-ldflags=-X=main.version=v0.0.0-other", "./cmd/archiver-full")
+	if err := os.WriteFile(filepath.Join(other, "archiver"), b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	r := runBin(t, filepath.Join(other, "archiver"), env, "--archive", dir, "status")
+	if r.code != 1 || r.stdout != "" || strings.Count(r.stderr, "\n") != 1 || !strings.Contains(r.stderr, "v0.0.0-other") || !strings.Contains(r.stderr, "different builds") {
+		t.Errorf("archiver beside an archiver-full of another build: %+v", r)
+	}
+
 	// One answer against the history: a job's records are the job and
 	// each item of its log.
-	r := runBin(t, small, env, "--archive", dir, "query", "--job-id", jobs[0])
+	r = runBin(t, small, env, "--archive", dir, "query", "--job-id", jobs[0])
 	if got, want := strings.Count(r.stdout, "\n"), 1+len(emu.JobLog(jobs[0])); got != want || r.code != 0 {
 		t.Errorf("query --job-id %s: %d records, want %d (%+v)", jobs[0], got, want, r)
 	}
