@@ -9,7 +9,6 @@ import (
 
 	"github.com/archiver-dev/archiver/internal/buildinfo"
 	"github.com/archiver-dev/archiver/internal/cliapp"
-	"github.com/archiver-dev/archiver/migrations"
 	"github.com/archiver-dev/archiver/query/search"
 )
 
@@ -98,15 +97,7 @@ func newAppWithArgs(stdout, stderr io.Writer, args []string) *cli.App {
 		},
 	})
 	app.Description = appDescription
-	app.Action = func(c *cli.Context) error {
-		if c.Args().Present() {
-			return cliapp.Usagef("unknown command %q", c.Args().First())
-		}
-		if c.Bool("version") {
-			return buildinfo.Write(c.App.Writer, archiverBuild(), migrations.Latest())
-		}
-		return cli.ShowAppHelp(c)
-	}
+	app.Action = cliapp.Root(archiverBuild(), cli.ShowAppHelp)
 	cli.HelpPrinter = printHelp
 	return app
 }

@@ -36,21 +36,6 @@ func TestHoistGlobalFlags(t *testing.T) {
 	}
 }
 
-func TestTwoDashes(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"flag provided but not defined: -archive", "flag provided but not defined: --archive"},
-		{`invalid value "x" for flag -max-items: parse error`, `invalid value "x" for flag --max-items: parse error`},
-		{"flag provided but not defined: -o", "flag provided but not defined: -o"},
-		{"--already two", "--already two"},
-		{"region us-east-1 and -5s", "region us-east-1 and -5s"},
-	}
-	for _, tt := range tests {
-		if got := cliapp.TwoDashes(tt.in); got != tt.want {
-			t.Errorf("cliapp.TwoDashes(%q) = %q, want %q", tt.in, got, tt.want)
-		}
-	}
-}
-
 // TestGlobalFlagsAfterTheCommand runs a command with --archive after it:
 // it reads the archive named, as with the flag before the command.
 func TestGlobalFlagsAfterTheCommand(t *testing.T) {

@@ -66,6 +66,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, full func
 			cliapp.VersionCommand(build),
 		},
 	})
+	app.Action = cliapp.Root(build, nil)
 	if !answers(app, args) {
 		return full(args)
 	}
@@ -79,11 +80,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, full func
 }
 
 // answers reports whether this executable may answer the command line:
-// its command is one of the app's, and no help is asked for (the help of
-// every command is archiver-full's).
+// its command is one of the app's, or there is none and --version is
+// given; and no help is asked for (the help of every command is
+// archiver-full's).
 func answers(app *cli.App, args []string) bool {
-	i := cliapp.CommandAt(app, args)
-	return i >= 0 && app.Command(args[i]) != nil && !cliapp.AsksHelp(args)
+	if cliapp.HasFlag(args, "help", "h") {
+		return false
+	}
+	if i := cliapp.CommandAt(app, args); i >= 0 {
+		return app.Command(args[i]) != nil
+	}
+	return cliapp.HasFlag(args, "version")
 }
 
 // watched is a writer that notes whether anything was written to it.

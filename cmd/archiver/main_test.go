@@ -61,8 +61,11 @@ func TestWhoAnswers(t *testing.T) {
 		{"--config " + cron + " version", true},
 		{"--archive " + filepath.Join(dir, "none") + " query --job-id drsjob-0123456789abcdef0", true},
 
+		{"--version", true},
+		{"--archive " + dir + " --version", true},
 		{"", false},
-		{"--version", false},
+		{"--version stray", false},
+		{"--version --help", false},
 		{"help", false},
 		{"help query", false},
 		{"query --help", false},

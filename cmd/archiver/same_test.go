@@ -126,6 +126,7 @@ func TestSameAsFull(t *testing.T) {
 		here bool
 	}{
 		{[]string{"version"}, true},
+		{[]string{"--version"}, true},
 		{append(a, "query", "--job-id", jobs[0]), true},
 		{[]string{"query", "--job-id", jobs[1], "--archive", dir, "--output", "json"}, true},
 		{append(a, "query", "--job-id", jobs[len(jobs)-1], "--output", "table"), true},
@@ -141,7 +142,6 @@ func TestSameAsFull(t *testing.T) {
 
 		{nil, false},
 		{[]string{"--help"}, false},
-		{[]string{"--version"}, false},
 		{[]string{"help", "query"}, false},
 		{append(a, "query", "--job-id", jobs[0], "-h"), false},
 		{append(a, "--config", cron, "config"), false},

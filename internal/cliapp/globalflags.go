@@ -2,6 +2,7 @@ package cliapp
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -112,14 +113,15 @@ func CommandAt(app *cli.App, args []string) int {
 	return -1
 }
 
-// AsksHelp reports whether args ask for help anywhere before "--": --help
-// or -h, with one dash or two.
-func AsksHelp(args []string) bool {
+// HasFlag reports whether args (after args[0]) give a flag of one of the
+// names, with one dash or two, anywhere before "--" (a flag's value that
+// looks like one counts too).
+func HasFlag(args []string, names ...string) bool {
 	for _, a := range args[min(1, len(args)):] {
 		if a == "--" {
 			return false
 		}
-		if name, _, ok := flagName(a); ok && (name == "help" || name == "h") {
+		if name, _, ok := flagName(a); ok && slices.Contains(names, name) {
 			return true
 		}
 	}

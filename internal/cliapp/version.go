@@ -26,3 +26,20 @@ run records carry the same information.`,
 		},
 	}
 }
+
+// Root is the action of archiver with no command: --version prints the
+// build, and a word that is no command is a usage error. help prints the
+// help otherwise; nil leaves that to archiver-full (ErrNeedsFull).
+func Root(build buildinfo.Info, help cli.ActionFunc) cli.ActionFunc {
+	return func(c *cli.Context) error {
+		switch {
+		case c.Args().Present():
+			return Usagef("unknown command %q", c.Args().First())
+		case c.Bool("version"):
+			return buildinfo.Write(c.App.Writer, build, migrations.Latest())
+		case help == nil:
+			return ErrNeedsFull
+		}
+		return help(c)
+	}
+}
