@@ -67,11 +67,12 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 // configuration report reads to tell flags given from values the
 // environment or the file set.
 func newAppWithArgs(stdout, stderr io.Writer, args []string) *cli.App {
+	build := archiverBuild()
 	app := cliapp.New(cliapp.Options{
 		Stdout: stdout,
 		Stderr: stderr,
 		Args:   args,
-		Build:  archiverBuild(),
+		Build:  build,
 		Check:  checkFlags,
 		Commands: []*cli.Command{
 			syncCommand(),
@@ -88,7 +89,7 @@ func newAppWithArgs(stdout, stderr io.Writer, args []string) *cli.App {
 			checkCommand(),
 			backupCommand(),
 			demoCommand(),
-			cliapp.VersionCommand(archiverBuild()),
+			cliapp.VersionCommand(build),
 			completionCommand(),
 			manCommand(),
 			cliapp.ConfigCommand(),
@@ -97,7 +98,7 @@ func newAppWithArgs(stdout, stderr io.Writer, args []string) *cli.App {
 		},
 	})
 	app.Description = appDescription
-	app.Action = cliapp.Root(archiverBuild(), cli.ShowAppHelp)
+	app.Action = cliapp.Root(build, cli.ShowAppHelp)
 	cli.HelpPrinter = printHelp
 	return app
 }

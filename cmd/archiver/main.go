@@ -33,9 +33,10 @@ func main() {
 	startup.Done()
 	brokenPipeIsAnError()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args, os.Stdout, os.Stderr, func(args []string) int {
+	build := buildinfo.Read(version)
+	code := run(ctx, os.Args, build, os.Stdout, os.Stderr, func(args []string) int {
 		stop()
-		return handOver(args, buildinfo.Read(version), os.Stderr)
+		return handOver(args, build, os.Stderr)
 	})
 	stop()
 	os.Exit(code)
@@ -48,11 +49,10 @@ func brokenPipeIsAnError() {
 	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
 }
 
-// run answers the command line args when this executable can, and else
-// returns what full, given args unchanged, returns. It decides before it
-// prints anything.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer, full func(args []string) int) int {
-	build := buildinfo.Read(version)
+// run answers the command line args when this executable, of build build,
+// can, and else returns what full, given args unchanged, returns. It
+// decides before it prints anything.
+func run(ctx context.Context, args []string, build buildinfo.Info, stdout, stderr io.Writer, full func(args []string) int) int {
 	errw := &watched{w: stderr}
 	app := cliapp.New(cliapp.Options{
 		Stdout:     stdout,
@@ -60,7 +60,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, full func
 		Args:       args,
 		Build:      build,
 		Check:      cliapp.CheckDurations,
-		ConfigKeys: cliapp.AllConfigKeys(),
+		ConfigKeys: cliapp.AllConfigKeys,
 		Commands: []*cli.Command{
 			cliapp.QueryCommand(nil),
 			cliapp.VersionCommand(build),

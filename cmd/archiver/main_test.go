@@ -94,7 +94,7 @@ func TestWhoAnswers(t *testing.T) {
 			args := append([]string{"archiver"}, strings.Fields(tt.args)...)
 			var stdout, stderr bytes.Buffer
 			var handed []string
-			code := run(context.Background(), args, &stdout, &stderr, func(a []string) int {
+			code := run(context.Background(), args, buildinfo.Read(version), &stdout, &stderr, func(a []string) int {
 				handed = a
 				return 42
 			})
@@ -119,7 +119,7 @@ func TestWhoAnswers(t *testing.T) {
 // line naming it and how to install it.
 func TestNoFull(t *testing.T) {
 	var stderr bytes.Buffer
-	code := run(context.Background(), []string{"archiver", "sync"}, &bytes.Buffer{}, &stderr, func(args []string) int {
+	code := run(context.Background(), []string{"archiver", "sync"}, buildinfo.Read(version), &bytes.Buffer{}, &stderr, func(args []string) int {
 		return handOver(args, buildinfo.Read(version), &stderr)
 	})
 	msg := stderr.String()

@@ -40,9 +40,10 @@ type Options struct {
 	// Check, when not nil, checks a command's flags before the command's
 	// own Before runs (see CheckDurations).
 	Check func(*cli.Context) error
-	// ConfigKeys are the keys a configuration file may hold; nil means
-	// those of Commands (see ConfigKeys).
-	ConfigKeys *ConfigKeys
+	// ConfigKeys gives the keys a configuration file may hold, asked
+	// only when there is a file; nil means those of Commands (see
+	// KeysOf and AllConfigKeys).
+	ConfigKeys func() *ConfigKeys
 }
 
 // New builds the command tree of Options: the global flags, the

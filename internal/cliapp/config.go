@@ -36,8 +36,8 @@ type Config struct {
 	file *config.File
 	// looked is where a file was looked for, when none was given.
 	looked string
-	// keys are the keys a file may hold; nil means the app's.
-	keys *ConfigKeys
+	// keys gives the keys a file may hold; nil means the app's.
+	keys func() *ConfigKeys
 }
 
 // configKey is the Config's key in the app's Metadata.
@@ -80,9 +80,9 @@ func (s *Config) load(c *cli.Context) error {
 	if err != nil {
 		return UsageError{Err: err, Command: "config"}
 	}
-	keys := s.keys
-	if keys == nil {
-		keys = KeysOf(c.App)
+	keys := KeysOf(c.App)
+	if s.keys != nil {
+		keys = s.keys()
 	}
 	if err := keys.check(f); err != nil {
 		return UsageError{Err: err, Command: "config"}
