@@ -8,7 +8,8 @@
 // that the commands asked most often (a query the archive answers without
 // the full-text index, and version) start in a few milliseconds instead of
 // paying for the AWS SDK, bleve and parquet-go at every start; every other
-// command line, help included, it hands to archiver-full unchanged.
+// command line, help included, it hands to archiver-full unchanged (Front,
+// HandOver).
 package cliapp
 
 import (

@@ -1,4 +1,4 @@
-package main
+package cliapp
 
 import (
 	"bytes"
@@ -10,7 +10,6 @@ import (
 
 	"github.com/archiver-dev/archiver/internal/archivetest"
 	"github.com/archiver-dev/archiver/internal/buildinfo"
-	"github.com/archiver-dev/archiver/internal/cliapp"
 )
 
 // TestMain keeps the tests, and the processes they start, from reading a
@@ -23,14 +22,14 @@ func TestMain(m *testing.M) {
 	os.Setenv("XDG_CONFIG_HOME", dir)
 	os.Unsetenv("ARCHIVER_CONFIG")
 	os.Unsetenv("ARCHIVER_ARCHIVE")
-	os.Unsetenv(cliapp.HandOverEnv)
+	os.Unsetenv(HandOverEnv)
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
 
-// TestWhoAnswers runs command lines in process and checks which this
-// executable answers and which it hands to archiver-full, before printing
+// TestWhoAnswers runs command lines through Front and checks which
+// archiver answers and which it hands to archiver-full, before printing
 // anything.
 func TestWhoAnswers(t *testing.T) {
 	dir := archivetest.Dir(t)
@@ -94,7 +93,7 @@ func TestWhoAnswers(t *testing.T) {
 			args := append([]string{"archiver"}, strings.Fields(tt.args)...)
 			var stdout, stderr bytes.Buffer
 			var handed []string
-			code := run(context.Background(), args, buildinfo.Read(version), &stdout, &stderr, func(a []string) int {
+			code := Front(context.Background(), args, buildinfo.Read(""), &stdout, &stderr, func(a []string) int {
 				handed = a
 				return 42
 			})
@@ -115,15 +114,15 @@ func TestWhoAnswers(t *testing.T) {
 }
 
 // TestNoFull: a command line only archiver-full answers, with no
-// archiver-full beside this executable (the test binary), fails with one
+// archiver-full beside the executable (the test binary), fails with one
 // line naming it and how to install it.
 func TestNoFull(t *testing.T) {
 	var stderr bytes.Buffer
-	code := run(context.Background(), []string{"archiver", "sync"}, buildinfo.Read(version), &bytes.Buffer{}, &stderr, func(args []string) int {
-		return handOver(args, buildinfo.Read(version), &stderr)
+	code := Front(context.Background(), []string{"archiver", "sync"}, buildinfo.Read(""), &bytes.Buffer{}, &stderr, func(args []string) int {
+		return HandOver(args, buildinfo.Read(""), &stderr)
 	})
 	msg := stderr.String()
-	if code != cliapp.ExitRuntime || strings.Count(msg, "\n") != 1 || !strings.Contains(msg, "needs archiver-full") || !strings.Contains(msg, "go install github.com/archiver-dev/archiver/cmd/...@") {
+	if code != ExitRuntime || strings.Count(msg, "\n") != 1 || !strings.Contains(msg, "needs archiver-full") || !strings.Contains(msg, "go install github.com/archiver-dev/archiver/cmd/...@") {
 		t.Errorf("exit %d, stderr %q", code, msg)
 	}
 }
