@@ -86,7 +86,7 @@ func TestSameAsFull(t *testing.T) {
 		"AWS_ACCESS_KEY_ID=AKIDTEST", "AWS_SECRET_ACCESS_KEY=secret", "AWS_CONFIG_FILE=" + empty,
 		"AWS_SHARED_CREDENTIALS_FILE=" + empty, "AWS_EC2_METADATA_DISABLED=true",
 	}
-	emu := archivetest.Emulator(t, emulator.Options{Seed: 17, Jobs: 9, LogItemsPerJob: 7, Servers: 4, SnowballClusters: 1, SnowballJobsPerCluster: 2, SMSJobs: 2})
+	emu := archivetest.Emulator(t, emulator.Options{Seed: 17, Jobs: 30, LogItemsPerJob: 30, Servers: 4, SnowballClusters: 1, SnowballJobsPerCluster: 2, SMSJobs: 2})
 	dir := filepath.Join(t.TempDir(), "archive")
 	sync := func() {
 		if r := runBin(t, small, env, "--archive", dir, "sync", "--endpoint-url", emu.URL(), "--region", emu.Region(), "--quiet"); r.code != 0 {
@@ -178,6 +178,38 @@ func TestSameAsFull(t *testing.T) {
 	}
 	if answered < 10 {
 		t.Errorf("%d command lines answered", answered)
+	}
+
+	// A reader that stops early: the command ends quietly with 141,
+	// whether archiver answers or archiver-full does after the hand-over.
+	for _, args := range [][]string{
+		{"--archive", dir, "query", "--output", "json"},
+		{"--archive", dir, "export", "--out", "-"},
+	} {
+		// More than pipes hold (64 KiB on Linux), or the command could
+		// finish writing before its reader goes.
+		if whole := runBin(t, full, env, args...); len(whole.stdout) < 256<<10 {
+			t.Fatalf("%q: %d bytes, too few to outlast the pipe", args, len(whole.stdout))
+		}
+		cmd := exec.Command(small, args...)
+		cmd.Env = env
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := out.Read(make([]byte, 10)); err != nil {
+			t.Fatalf("%q: %v", args, err)
+		}
+		out.Close()
+		cmd.Wait()
+		if code := cmd.ProcessState.ExitCode(); code != 141 || stderr.Len() > 0 {
+			t.Errorf("%q, its reader gone: exit %d, stderr %q", args, code, stderr.String())
+		}
 	}
 
 	// archiver-full of another build refuses what archiver hands it.
