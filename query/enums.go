@@ -3,6 +3,7 @@ package query
 import (
 	"fmt"
 	"strings"
+	"sync"
 
 	drs "github.com/aws/aws-sdk-go-v2/service/drs/types"
 	snowball "github.com/aws/aws-sdk-go-v2/service/snowball/types"
@@ -72,37 +73,41 @@ func strs[T ~string](vs []T) []string {
 
 // enumValues are the known values of each kind, in the services' spelling:
 // every value an archived record can carry in the matching index field.
-var enumValues = map[EnumKind][]string{
-	EnumEvent: strs(drs.JobLogEvent("").Values()),
-	EnumStatus: join(
-		strs(drs.JobStatus("").Values()),
-		strs(drs.LaunchStatus("").Values()),
-		strs(drs.LastLaunchResult("").Values()),
-		strs(drs.EC2InstanceState("").Values()),
-		strs(drs.DataReplicationInitiationStepStatus("").Values()),
-		strs(drs.RecoveryInstanceDataReplicationInitiationStepStatus("").Values()),
-		strs(drs.FailbackState("").Values()),
-		strs(drs.LaunchActionRunStatus("").Values()),
-		strs(drs.ExtensionStatus("").Values()),
-		strs(snowball.JobState("").Values()),
-		strs(snowball.ClusterState("").Values()),
-		smsReplicationJobStates,
-		smsReplicationRunStates,
-	),
-	EnumType: join(
-		strs(drs.JobType("").Values()),
-		strs(drs.LastLaunchType("").Values()),
-		strs(drs.FailbackLaunchType("").Values()),
-		strs(snowball.JobType("").Values()),
-		smsReplicationRunTypes,
-	),
-	EnumInitiatedBy: strs(drs.InitiatedBy("").Values()),
-	EnumJobType:     strs(drs.JobType("").Values()),
-	EnumReplicationState: join(
-		strs(drs.DataReplicationState("").Values()),
-		strs(drs.RecoveryInstanceDataReplicationState("").Values()),
-	),
-}
+// They are listed the first time a query needs them, not as every command
+// starts.
+var enumValues = sync.OnceValue(func() map[EnumKind][]string {
+	return map[EnumKind][]string{
+		EnumEvent: strs(drs.JobLogEvent("").Values()),
+		EnumStatus: join(
+			strs(drs.JobStatus("").Values()),
+			strs(drs.LaunchStatus("").Values()),
+			strs(drs.LastLaunchResult("").Values()),
+			strs(drs.EC2InstanceState("").Values()),
+			strs(drs.DataReplicationInitiationStepStatus("").Values()),
+			strs(drs.RecoveryInstanceDataReplicationInitiationStepStatus("").Values()),
+			strs(drs.FailbackState("").Values()),
+			strs(drs.LaunchActionRunStatus("").Values()),
+			strs(drs.ExtensionStatus("").Values()),
+			strs(snowball.JobState("").Values()),
+			strs(snowball.ClusterState("").Values()),
+			smsReplicationJobStates,
+			smsReplicationRunStates,
+		),
+		EnumType: join(
+			strs(drs.JobType("").Values()),
+			strs(drs.LastLaunchType("").Values()),
+			strs(drs.FailbackLaunchType("").Values()),
+			strs(snowball.JobType("").Values()),
+			smsReplicationRunTypes,
+		),
+		EnumInitiatedBy: strs(drs.InitiatedBy("").Values()),
+		EnumJobType:     strs(drs.JobType("").Values()),
+		EnumReplicationState: join(
+			strs(drs.DataReplicationState("").Values()),
+			strs(drs.RecoveryInstanceDataReplicationState("").Values()),
+		),
+	}
+})
 
 // join lists the distinct values of lists, in order of first appearance.
 func join(lists ...[]string) []string {
@@ -120,7 +125,7 @@ func join(lists ...[]string) []string {
 }
 
 // EnumValues returns the known values of kind.
-func EnumValues(kind EnumKind) []string { return append([]string(nil), enumValues[kind]...) }
+func EnumValues(kind EnumKind) []string { return append([]string(nil), enumValues()[kind]...) }
 
 // CheckEnum checks the values given to flag (such as "--event") against
 // the known values of kind, ignoring case, and returns them in the
@@ -129,7 +134,7 @@ func EnumValues(kind EnumKind) []string { return append([]string(nil), enumValue
 //
 //	--event "LAUNCH_FAILD": no such event; did you mean LAUNCH_FAILED?
 func CheckEnum(flag string, kind EnumKind, values []string) ([]string, error) {
-	known := enumValues[kind]
+	known := enumValues()[kind]
 	var out []string
 	for _, v := range values {
 		s := strings.TrimSpace(v)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/archiver-dev/archiver/archive"
 	"github.com/archiver-dev/archiver/archive/kinds"
@@ -55,9 +56,11 @@ func formNames(forms []*kinds.IDForm) string {
 	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
 }
 
+// jobForms and allForms name the forms of IDs in messages; they are
+// written the first time a message needs them.
 var (
-	jobForms = "want a " + formNames(kinds.Forms(true)) + " ID"
-	allForms = "want the ID of a " + formNames(kinds.Forms(false))
+	jobForms = sync.OnceValue(func() string { return "want a " + formNames(kinds.Forms(true)) + " ID" })
+	allForms = sync.OnceValue(func() string { return "want the ID of a " + formNames(kinds.Forms(false)) })
 )
 
 // ParseAnyJobID returns s, trimmed, if it is the ID of a job of any service
@@ -69,7 +72,7 @@ func ParseAnyJobID(s string) (string, error) {
 	if _, job := namedBy(s); job {
 		return s, nil
 	}
-	return "", fmt.Errorf("%q: not a job ID (%s)", s, jobForms)
+	return "", fmt.Errorf("%q: not a job ID (%s)", s, jobForms())
 }
 
 // ParseRecordID returns s, trimmed, if it is the own ID of a record kind
@@ -81,7 +84,7 @@ func ParseRecordID(s string) (string, error) {
 	if n, _ := namedBy(s); len(n) > 0 {
 		return s, nil
 	}
-	return "", fmt.Errorf("%q: not a record ID (%s)", s, allForms)
+	return "", fmt.Errorf("%q: not a record ID (%s)", s, allForms())
 }
 
 // drsJobsOnly reports whether f selects DRS jobs alone: --initiated-by and

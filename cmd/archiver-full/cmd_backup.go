@@ -7,6 +7,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/upkeep"
 	"github.com/archiver-dev/archiver/internal/cliapp"
 )
 
@@ -66,7 +67,7 @@ EXAMPLES:
 			if o.LockTimeout <= 0 {
 				return cliapp.UsageError{Err: fmt.Errorf("--lock-timeout must be positive"), Command: "backup"}
 			}
-			return archive.RunBackup(c.Context, c.String("archive"), out, o, c.App.Writer, c.App.ErrWriter)
+			return upkeep.RunBackup(c.Context, c.String("archive"), out, o, c.App.Writer, c.App.ErrWriter)
 		},
 	}
 }

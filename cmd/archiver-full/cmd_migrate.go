@@ -7,6 +7,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/archiver-dev/archiver/archive"
+	"github.com/archiver-dev/archiver/archive/upkeep"
 	"github.com/archiver-dev/archiver/internal/cliapp"
 )
 
@@ -73,7 +74,7 @@ EXAMPLES:
 			if err != nil {
 				return cliapp.UsageError{Err: err, Command: "migrate"}
 			}
-			return archive.RunMigrate(c.Context, c.String("archive"), c.Bool("dry-run"), archive.Options{LockTimeout: c.Duration("lock-timeout")}, cp, c.App.Writer, c.App.ErrWriter)
+			return upkeep.RunMigrate(c.Context, c.String("archive"), c.Bool("dry-run"), archive.Options{LockTimeout: c.Duration("lock-timeout")}, cp, c.App.Writer, c.App.ErrWriter)
 		},
 	}
 }

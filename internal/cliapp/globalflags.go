@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/urfave/cli/v2"
 )
@@ -131,10 +132,12 @@ func HasFlag(args []string, names ...string) bool {
 // oneDashFlag finds a long flag spelled with one dash in the messages of
 // Go's flag parsing ("flag provided but not defined: -archive", "invalid
 // value ... for flag -max-items").
-var oneDashFlag = regexp.MustCompile(`(^|[\s:])-([A-Za-z][A-Za-z0-9-]+)\b`)
+var oneDashFlag = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(^|[\s:])-([A-Za-z][A-Za-z0-9-]+)\b`)
+})
 
 // TwoDashes spells every long flag in a parsing message with two dashes,
 // as the help and every other message do; one-letter flags keep one.
 func TwoDashes(msg string) string {
-	return oneDashFlag.ReplaceAllString(msg, "$1--$2")
+	return oneDashFlag().ReplaceAllString(msg, "$1--$2")
 }

@@ -1,4 +1,4 @@
-package archive_test
+package upkeep_test
 
 import (
 	"bytes"
@@ -13,6 +13,7 @@ import (
 
 	"github.com/archiver-dev/archiver/archive"
 	"github.com/archiver-dev/archiver/archive/kinds"
+	"github.com/archiver-dev/archiver/archive/upkeep"
 	"github.com/archiver-dev/archiver/internal/archivetest"
 	"github.com/archiver-dev/archiver/migrations"
 )
@@ -38,13 +39,13 @@ func TestRunBackup(t *testing.T) {
 	}
 	out := filepath.Join(t.TempDir(), "backup.db")
 	var stdout bytes.Buffer
-	if err := archive.RunBackup(context.Background(), dir, out, archive.BackupOptions{LockTimeout: time.Minute}, &stdout, io.Discard); err != nil {
+	if err := upkeep.RunBackup(context.Background(), dir, out, archive.BackupOptions{LockTimeout: time.Minute}, &stdout, io.Discard); err != nil {
 		t.Fatalf("backup: %v", err)
 	}
 	if s := stdout.String(); !strings.HasPrefix(s, "archiver backup: ") || !strings.Contains(s, fmt.Sprintf(", %d records as of change ", want)) || !strings.HasSuffix(s, "checked, to "+out+"\n") {
 		t.Errorf("backup said %q", s)
 	}
-	if err := archive.RunBackup(context.Background(), dir, out, archive.BackupOptions{LockTimeout: time.Minute}, io.Discard, io.Discard); err == nil {
+	if err := upkeep.RunBackup(context.Background(), dir, out, archive.BackupOptions{LockTimeout: time.Minute}, io.Discard, io.Discard); err == nil {
 		t.Error("a second backup over the file succeeded without Force")
 	}
 }
@@ -56,7 +57,7 @@ func TestRunMigrate(t *testing.T) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	b, err := os.ReadFile(filepath.Join("..", "migrations", "testdata", "schema1.db"))
+	b, err := os.ReadFile(filepath.Join("..", "..", "migrations", "testdata", "schema1.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +80,7 @@ func TestRunMigrate(t *testing.T) {
 		{false, []string{fmt.Sprintf("archiver migrate: schema %d, up to date; nothing to do\n", migrations.Latest())}},
 	} {
 		var stdout bytes.Buffer
-		if err := archive.RunMigrate(context.Background(), dir, tc.dryRun, o, archive.CheckpointOptions{}, &stdout, io.Discard); err != nil {
+		if err := upkeep.RunMigrate(context.Background(), dir, tc.dryRun, o, archive.CheckpointOptions{}, &stdout, io.Discard); err != nil {
 			t.Fatalf("migrate (dry run %v): %v", tc.dryRun, err)
 		}
 		for _, want := range tc.want {

@@ -1,4 +1,4 @@
-package archive
+package upkeep
 
 import (
 	"context"
@@ -6,16 +6,18 @@ import (
 	"io"
 
 	"github.com/dustin/go-humanize"
+
+	"github.com/archiver-dev/archiver/archive"
 )
 
-// RunBackup writes a checked copy of the archive in dir to out (see Backup)
-// and says on stdout what it copied; o.Waiting, when nil, says waits for
-// the archive's lock on stderr.
-func RunBackup(ctx context.Context, dir, out string, o BackupOptions, stdout, stderr io.Writer) error {
+// RunBackup writes a checked copy of the archive in dir to out (see
+// archive.Backup) and says on stdout what it copied; o.Waiting, when nil,
+// says waits for the archive's lock on stderr.
+func RunBackup(ctx context.Context, dir, out string, o archive.BackupOptions, stdout, stderr io.Writer) error {
 	if o.Waiting == nil {
 		o.Waiting = func(msg string) { fmt.Fprintf(stderr, "archiver: %s\n", msg) }
 	}
-	res, err := Backup(ctx, dir, out, o)
+	res, err := archive.Backup(ctx, dir, out, o)
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package archive
+package upkeep
 
 import (
 	"context"
@@ -8,18 +8,19 @@ import (
 
 	"github.com/dustin/go-humanize"
 
+	"github.com/archiver-dev/archiver/archive"
 	"github.com/archiver-dev/archiver/migrations"
 )
 
 // RunMigrate lists the pending schema steps of the archive in dir on stdout
-// and, unless dryRun, applies them in one transaction (see Migrate);
+// and, unless dryRun, applies them in one transaction (see archive.Migrate);
 // o.Waiting, when nil, says waits for the archive's lock on stderr.
-func RunMigrate(ctx context.Context, dir string, dryRun bool, o Options, cp CheckpointOptions, stdout, stderr io.Writer) error {
+func RunMigrate(ctx context.Context, dir string, dryRun bool, o archive.Options, cp archive.CheckpointOptions, stdout, stderr io.Writer) error {
 	if o.Waiting == nil {
 		o.Waiting = func(msg string) { fmt.Fprintf(stderr, "archiver: %s\n", msg) }
 	}
 	if dryRun {
-		from, todo, err := Pending(ctx, dir, o)
+		from, todo, err := archive.Pending(ctx, dir, o)
 		if err != nil {
 			return fmt.Errorf("migrate: %w", err)
 		}
@@ -33,7 +34,7 @@ func RunMigrate(ctx context.Context, dir string, dryRun bool, o Options, cp Chec
 		return nil
 	}
 	start := time.Now()
-	from, done, err := Migrate(ctx, dir, o)
+	from, done, err := archive.Migrate(ctx, dir, o)
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
@@ -41,7 +42,7 @@ func RunMigrate(ctx context.Context, dir string, dryRun bool, o Options, cp Chec
 	// first time schema 14 is reached) are compressed in bounded
 	// transactions after the schema's one.
 	cstart := time.Now()
-	cres, err := CompressRecordsIn(ctx, dir, o, CompressOptions{})
+	cres, err := archive.CompressRecordsIn(ctx, dir, o, archive.CompressOptions{})
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
@@ -52,7 +53,7 @@ func RunMigrate(ctx context.Context, dir string, dryRun bool, o Options, cp Chec
 		// The space the records gave up, and the pages of what the steps
 		// rewrote (schema 15 packs the job-log index), stay in the file
 		// until it is rewritten.
-		before, after, err := CompactFile(ctx, dir, o)
+		before, after, err := archive.CompactFile(ctx, dir, o)
 		if err != nil {
 			return fmt.Errorf("migrate: %w", err)
 		}
@@ -66,7 +67,7 @@ func RunMigrate(ctx context.Context, dir string, dryRun bool, o Options, cp Chec
 		fmt.Fprintf(stdout, "archiver migrate: schema %d, up to date; nothing to do\n", from)
 		return nil
 	}
-	if _, err := PublishCheckpoint(ctx, dir, o, cp); err != nil {
+	if _, err := archive.PublishCheckpoint(ctx, dir, o, cp); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	fmt.Fprintf(stdout, "archiver migrate: schema %d; applied %s in one transaction:\n", from, steps(len(done)))
