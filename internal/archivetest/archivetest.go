@@ -56,6 +56,31 @@ func Open(t testing.TB, dir string) *archive.Store {
 	return st
 }
 
+// Records returns how many records of every kind the archive in dir holds,
+// and fails the test when it holds none: a test that counts on them would
+// prove nothing.
+func Records(t testing.TB, dir string) int {
+	t.Helper()
+	st, err := archive.Open(context.Background(), dir, archive.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatalf("open archive: %v", err)
+	}
+	defer st.Close()
+	n := 0
+	err = st.View(func(r *archive.Reader) error {
+		for _, k := range kinds.Names() {
+			if err := r.Each(k, func(archive.Record) error { n++; return nil }); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil || n == 0 {
+		t.Fatalf("the archive holds %d records (%v); the test proves nothing", n, err)
+	}
+	return n
+}
+
 // ContentHash returns a SHA-256 over every record in the archive in dir
 // (kind, key, provenance and data) and the per-job sync state, so that a
 // test can tell whether anything at all changed. A missing archive hashes

@@ -11,8 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/archiver-dev/archiver/archive"
-	"github.com/archiver-dev/archiver/archive/kinds"
 	"github.com/archiver-dev/archiver/internal/archivetest"
 	"github.com/archiver-dev/archiver/query/export"
 )
@@ -23,20 +21,7 @@ import (
 func TestRunAndRunVerify(t *testing.T) {
 	dir := archivetest.Dir(t)
 	archivetest.Fixture(t, dir)
-	want := 0
-	st := archivetest.Open(t, dir)
-	err := st.View(func(r *archive.Reader) error {
-		for _, k := range kinds.Names() {
-			if err := r.Each(k, func(archive.Record) error { want++; return nil }); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	st.Close()
-	if err != nil || want == 0 {
-		t.Fatalf("the fixture holds %d records (%v); the test proves nothing", want, err)
-	}
+	want := archivetest.Records(t, dir)
 	pub, key := testKey(3)
 	out := filepath.Join(t.TempDir(), "export.json")
 	var stdout, stderr bytes.Buffer
