@@ -11,7 +11,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -24,38 +23,13 @@ import (
 
 	"github.com/archiver-dev/archiver/archive"
 	"github.com/archiver-dev/archiver/archive/kinds"
+	"github.com/archiver-dev/archiver/internal/archivetest"
 	"github.com/archiver-dev/archiver/migrations"
 )
 
 // fixture is an archive as schema 1 wrote it; testdata/gen/main.go makes it.
 // Tests work on copies: the committed file is never opened for writing.
 const fixture = "testdata/schema1.db"
-
-// copyFixture copies the fixture into a fresh archive directory and returns
-// the directory.
-func copyFixture(t *testing.T) string {
-	t.Helper()
-	dir := filepath.Join(t.TempDir(), "archive")
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	src, err := os.Open(fixture)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	dst, err := os.OpenFile(filepath.Join(dir, archive.FileName), os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.Copy(dst, src); err != nil {
-		t.Fatal(err)
-	}
-	if err := dst.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
 
 // legacyRec is a record as schema 1 stored it, read here without the
 // migrations package.
@@ -185,7 +159,7 @@ func txID(t *testing.T, path string) int {
 // TestSchema1Fixture checks that the fixture is what it claims to be: a
 // schema-1 file of a small DRS history, laid out as schema 1 laid it out.
 func TestSchema1Fixture(t *testing.T) {
-	s := readSchema1(t, filepath.Join(copyFixture(t), archive.FileName))
+	s := readSchema1(t, filepath.Join(archivetest.Copy(t, fixture), archive.FileName))
 	if s.version != 1 {
 		t.Fatalf("fixture is at schema %d, want 1", s.version)
 	}
@@ -279,7 +253,7 @@ func TestSchema1Fixture(t *testing.T) {
 // log, identity and job state intact, and the archive must take new writes
 // after it.
 func TestSchema1Upgrade(t *testing.T) {
-	dir := copyFixture(t)
+	dir := archivetest.Copy(t, fixture)
 	path := filepath.Join(dir, archive.FileName)
 	old := readSchema1(t, path)
 	before := txID(t, path)
@@ -515,7 +489,7 @@ func TestFailedUpgradeLeavesFileAsItWas(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			dir := copyFixture(t)
+			dir := archivetest.Copy(t, fixture)
 			path := filepath.Join(dir, archive.FileName)
 			if tt.spoil != nil {
 				tt.spoil(t, path)
@@ -590,7 +564,7 @@ func rawUpdate(t *testing.T, path string, fn func(tx *bolt.Tx) error) {
 // knows is refused by every way of opening it, with a message that says to
 // upgrade archiver, and is left as it was.
 func TestNewerSchemaRefused(t *testing.T) {
-	dir := copyFixture(t)
+	dir := archivetest.Copy(t, fixture)
 	path := filepath.Join(dir, archive.FileName)
 	newer := migrations.Latest() + 1
 	rawUpdate(t, path, func(tx *bolt.Tx) error {

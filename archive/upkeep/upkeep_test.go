@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -39,17 +38,7 @@ func TestRunBackup(t *testing.T) {
 // TestRunMigrate lists the steps a schema-1 archive needs, applies them,
 // and then has nothing to do.
 func TestRunMigrate(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "archive")
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	b, err := os.ReadFile(filepath.Join("..", "..", "migrations", "testdata", "schema1.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, archive.FileName), b, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	dir := archivetest.Copy(t, filepath.Join("..", "..", "migrations", "testdata", "schema1.db"))
 	pending := migrations.Latest() - 1
 	if pending < 1 {
 		t.Fatal("no step after schema 1; the test proves nothing")

@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -24,31 +23,6 @@ import (
 // schema1Fixture is an archive as schema 1 wrote it (see
 // migrations/testdata/gen). Tests work on copies of it.
 var schema1Fixture = filepath.Join("..", "..", "migrations", "testdata", "schema1.db")
-
-// copySchema1 copies the schema-1 fixture into a fresh archive directory.
-func copySchema1(t *testing.T) string {
-	t.Helper()
-	dir := filepath.Join(t.TempDir(), "archive")
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	src, err := os.Open(schema1Fixture)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	dst, err := os.OpenFile(filepath.Join(dir, archive.FileName), os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.Copy(dst, src); err != nil {
-		t.Fatal(err)
-	}
-	if err := dst.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
 
 func archiveSHA(t *testing.T, dir string) [32]byte {
 	t.Helper()
@@ -149,7 +123,7 @@ func exportList(t *testing.T, dir string) []string {
 // changes nothing, 'migrate' applies it, then verify passes and export
 // gives back every record of the fixture, its data byte for byte.
 func TestMigrateSchema1(t *testing.T) {
-	dir := copySchema1(t)
+	dir := archivetest.Copy(t, schema1Fixture)
 	want := schema1Export(t, filepath.Join(dir, archive.FileName))
 	if len(want) != 40 {
 		t.Fatalf("the fixture lists %d records, want 40", len(want))
@@ -216,7 +190,7 @@ func TestMigrateSchema1(t *testing.T) {
 func TestSyncUpgradesSchema1(t *testing.T) {
 	hermeticEnv(t)
 	emu := archivetest.Emulator(t, emulator.Options{Seed: 13, Jobs: 5})
-	dir := copySchema1(t)
+	dir := archivetest.Copy(t, schema1Fixture)
 	want := schema1Export(t, filepath.Join(dir, archive.FileName))
 	if code, _, stderr := runCLI(t, "--archive", dir, "sync", "--endpoint-url", emu.URL()); code != 0 {
 		t.Fatalf("sync on a schema-1 archive: exit %d: %s", code, stderr)
@@ -244,7 +218,7 @@ func TestSyncUpgradesSchema1(t *testing.T) {
 func TestNewerSchemaRefusedByCommands(t *testing.T) {
 	hermeticEnv(t)
 	emu := archivetest.Emulator(t, emulator.Options{Seed: 17})
-	dir := copySchema1(t)
+	dir := archivetest.Copy(t, schema1Fixture)
 	if code, _, stderr := runCLI(t, "--archive", dir, "migrate"); code != 0 {
 		t.Fatalf("migrate: %s", stderr)
 	}
@@ -306,7 +280,7 @@ func writeFile(t *testing.T, name, content string) string {
 // TestMigrateUsage: migrate's mistakes exit 2 with one line, and its help
 // teaches by example.
 func TestMigrateUsage(t *testing.T) {
-	dir := copySchema1(t)
+	dir := archivetest.Copy(t, schema1Fixture)
 	tests := []struct {
 		name string
 		args []string

@@ -5,8 +5,6 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"io"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -44,32 +42,6 @@ func TestEverySchemaHasAFixture(t *testing.T) {
 			t.Errorf("no fixture %s: add its layout to migrations/testdata/gen/schemas", name)
 		}
 	}
-}
-
-// copyFixture copies a fixture of migrations/testdata into a fresh archive
-// directory.
-func copyFixture(t *testing.T, name string) string {
-	t.Helper()
-	dir := filepath.Join(t.TempDir(), "archive")
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	src, err := os.Open(filepath.Join("..", "..", "migrations", "testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	dst, err := os.OpenFile(filepath.Join(dir, archive.FileName), os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.Copy(dst, src); err != nil {
-		t.Fatal(err)
-	}
-	if err := dst.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return dir
 }
 
 // rawFixture is what a fixture holds, read with bbolt alone.
@@ -170,7 +142,7 @@ func TestEverySchemaUpgrades(t *testing.T) {
 	emu := archivetest.Emulator(t, emulator.Options{Seed: 21, Jobs: 3, LogItemsPerJob: 3, Servers: 2})
 	for _, name := range schemaFixtures {
 		t.Run(strings.TrimSuffix(name, ".db"), func(t *testing.T) {
-			dir := copyFixture(t, name)
+			dir := archivetest.Copy(t, filepath.Join("..", "..", "migrations", "testdata", name))
 			path := filepath.Join(dir, archive.FileName)
 			raw := readRawFixture(t, path)
 			if raw.version == 0 || len(raw.records) < 10 {

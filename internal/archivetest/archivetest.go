@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -43,6 +44,34 @@ func Check(t testing.TB, dir string) {
 	for _, err := range st.Check() {
 		t.Errorf("consistency check: %v", err)
 	}
+}
+
+// Copy makes a fresh archive directory holding a copy of the archive file
+// at path (a fixture, such as one of migrations/testdata) and returns the
+// directory. The fixture itself is never written.
+func Copy(t testing.TB, path string) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "archive")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	src, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	dst, err := os.OpenFile(filepath.Join(dir, archive.FileName), os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.Copy(dst, src); err != nil {
+		dst.Close()
+		t.Fatal(err)
+	}
+	if err := dst.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }
 
 // Open opens the archive in dir for writing and closes it at cleanup.
