@@ -98,9 +98,7 @@ func TestBackupRefuses(t *testing.T) {
 	hermeticEnv(t)
 	emu := archivetest.Emulator(t, emulator.Options{Seed: 89})
 	dir := archivetest.Dir(t)
-	if code, _, stderr := runCLI(t, "--archive", dir, "sync", "--endpoint-url", emu.URL(), "--quiet"); code != 0 {
-		t.Fatalf("sync: %s", stderr)
-	}
+	syncCLI(t, dir, emu.URL())
 	tests := []struct {
 		name  string
 		setup func(out string) // prepares the place of the backup

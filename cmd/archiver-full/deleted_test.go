@@ -29,16 +29,10 @@ func TestDeletedUpstreamCommands(t *testing.T) {
 	hermeticEnv(t)
 	emu := archivetest.Emulator(t, emulator.Options{Seed: 29, Jobs: 8, Servers: 6})
 	dir := archivetest.Dir(t)
-	sync := func() {
-		t.Helper()
-		if code, _, stderr := runCLI(t, "--archive", dir, "sync", "--endpoint-url", emu.URL(), "--quiet"); code != 0 {
-			t.Fatalf("sync: exit %d: %s", code, stderr)
-		}
-	}
-	sync()
+	syncCLI(t, dir, emu.URL())
 	job, server := deleteUpstream(t, emu, 1)
 	emu.Advance(time.Hour)
-	sync()
+	syncCLI(t, dir, emu.URL())
 
 	// The markings, as the archive holds them.
 	marks := map[string]archive.Marking{}

@@ -39,9 +39,7 @@ func TestSignedExport(t *testing.T) {
 	hermeticEnv(t)
 	emu := archivetest.Emulator(t, emulator.Options{Seed: 8, Jobs: 5})
 	dir := archivetest.Dir(t)
-	if code, _, stderr := runCLI(t, "--archive", dir, "sync", "--endpoint-url", emu.URL(), "--quiet"); code != 0 {
-		t.Fatalf("sync: %s", stderr)
-	}
+	syncCLI(t, dir, emu.URL())
 	priv, pub := writeKeyPair(t, 1)
 	_, otherPub := writeKeyPair(t, 2)
 	out := filepath.Join(t.TempDir(), "audit.json")

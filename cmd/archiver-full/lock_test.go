@@ -25,9 +25,7 @@ func TestLockTimeoutMessages(t *testing.T) {
 	hermeticEnv(t)
 	emu := archivetest.Emulator(t, emulator.Options{Seed: 79})
 	dir := archivetest.Dir(t)
-	if code, _, stderr := runCLI(t, "--archive", dir, "sync", "--endpoint-url", emu.URL(), "--quiet"); code != 0 {
-		t.Fatalf("sync: %s", stderr)
-	}
+	syncCLI(t, dir, emu.URL())
 	jobs := filepath.Join(t.TempDir(), "jobs.json")
 	if err := os.WriteFile(jobs, []byte(`{"items": []}`), 0o600); err != nil {
 		t.Fatal(err)

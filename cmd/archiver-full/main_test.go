@@ -80,6 +80,15 @@ func hermeticEnv(t *testing.T) []string {
 	return out
 }
 
+// syncCLI runs 'archiver --archive dir sync --endpoint-url url --quiet' in
+// process and fails the test unless it succeeds.
+func syncCLI(t *testing.T, dir, url string) {
+	t.Helper()
+	if code, _, stderr := runCLI(t, "--archive", dir, "sync", "--endpoint-url", url, "--quiet"); code != 0 {
+		t.Fatalf("sync: exit %d: %s", code, stderr)
+	}
+}
+
 // runCLI runs the CLI in-process and returns exit status, stdout and stderr.
 func runCLI(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()

@@ -52,9 +52,7 @@ func writers(t *testing.T) (ws []writer, fresh func(t *testing.T) string) {
 	hermeticEnv(t)
 	emu := archivetest.Emulator(t, emulator.Options{Seed: 91, Jobs: 6})
 	template := archivetest.Dir(t)
-	if code, _, stderr := runCLI(t, "--archive", template, "sync", "--endpoint-url", emu.URL(), "--quiet"); code != 0 {
-		t.Fatalf("sync: %s", stderr)
-	}
+	syncCLI(t, template, emu.URL())
 	jobs := recordTimes(t, template)[kinds.DRSJob]
 	if len(jobs) == 0 || len(jobs) != len(emu.Jobs()) {
 		t.Fatalf("%d jobs archived, the emulator has %d", len(jobs), len(emu.Jobs()))
@@ -277,9 +275,7 @@ func TestExportToClosedPipe(t *testing.T) {
 	env := hermeticEnv(t)
 	emu := archivetest.Emulator(t, emulator.Options{Seed: 93, Jobs: 6})
 	dir := archivetest.Dir(t)
-	if code, _, stderr := runCLI(t, "--archive", dir, "sync", "--endpoint-url", emu.URL(), "--quiet"); code != 0 {
-		t.Fatalf("sync: %s", stderr)
-	}
+	syncCLI(t, dir, emu.URL())
 	tmp := t.TempDir()
 	r, w, err := os.Pipe()
 	if err != nil {

@@ -53,9 +53,7 @@ func TestCheckExitStatus(t *testing.T) {
 	hermeticEnv(t)
 	emu := archivetest.Emulator(t, emulator.Options{Seed: 23, Servers: 6})
 	dir := archivetest.Dir(t)
-	if code, _, stderr := runCLI(t, "--archive", dir, "sync", "--endpoint-url", emu.URL(), "--quiet"); code != 0 {
-		t.Fatalf("sync: exit %d: %s", code, stderr)
-	}
+	syncCLI(t, dir, emu.URL())
 	drilled, all := drilledServers(t, emu)
 	period := []string{"--from", "2026-01-01", "--to", "2026-11-02"}
 
@@ -102,9 +100,7 @@ func TestReportCLI(t *testing.T) {
 	hermeticEnv(t)
 	emu := archivetest.Emulator(t, emulator.Options{Seed: 29, Servers: 5})
 	dir := archivetest.Dir(t)
-	if code, _, stderr := runCLI(t, "--archive", dir, "sync", "--endpoint-url", emu.URL(), "--quiet"); code != 0 {
-		t.Fatalf("sync: exit %d: %s", code, stderr)
-	}
+	syncCLI(t, dir, emu.URL())
 	_, all := drilledServers(t, emu)
 	out := t.TempDir()
 	for _, tc := range []struct{ file, marker string }{

@@ -42,20 +42,14 @@ func TestTimeFlags(t *testing.T) {
 	hermeticEnv(t)
 	emu := archivetest.Emulator(t, emulator.Options{Seed: 43, Jobs: 10, Servers: 5})
 	dir := archivetest.Dir(t)
-	sync := func() {
-		t.Helper()
-		if code, _, stderr := runCLI(t, "--archive", dir, "sync", "--endpoint-url", emu.URL(), "--quiet"); code != 0 {
-			t.Fatalf("sync: exit %d: %s", code, stderr)
-		}
-	}
-	sync()
+	syncCLI(t, dir, emu.URL())
 	before := servedJobs(t, emu)
 	mid := time.Now().UTC()
 	midArg := mid.Format(time.RFC3339Nano)
 	jobs := emu.JobIDs() // as the first sync saw them
 	job, server := deleteUpstream(t, emu, 0)
 	emu.Advance(time.Hour)
-	sync()
+	syncCLI(t, dir, emu.URL())
 	// The jobs the second sync saw first. A DRS job is one record, updated
 	// in place, that keeps the firstSeen of the first sync that saw it.
 	var added []string

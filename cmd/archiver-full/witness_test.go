@@ -171,9 +171,7 @@ func TestExportProofs(t *testing.T) {
 	hermeticEnv(t)
 	emu := archivetest.Emulator(t, emulator.Options{Seed: 12, Jobs: 4, LogItemsPerJob: 6})
 	dir := archivetest.Dir(t)
-	if code, _, stderr := runCLI(t, "--archive", dir, "sync", "--endpoint-url", emu.URL(), "--quiet"); code != 0 {
-		t.Fatalf("sync: %s", stderr)
-	}
+	syncCLI(t, dir, emu.URL())
 	job := emu.JobIDs()[1]
 	out := filepath.Join(t.TempDir(), "job.json")
 	if code, _, stderr := runCLI(t, "--archive", dir, "export", "--job-id", job, "--out", out); code != 0 {
