@@ -284,7 +284,7 @@ func runSync(ctx context.Context, opts archsync.Options, say syncSay, stdout, st
 	prog.stop()
 	var failed *archsync.TargetsError
 	if err != nil && !errors.As(err, &failed) {
-		return fmt.Errorf("sync: %w", err)
+		return syncError(err)
 	}
 	// The targets that went well are in the archive: the summary says what
 	// they brought, the error what failed.
@@ -308,9 +308,18 @@ func runSync(ctx context.Context, opts archsync.Options, say syncSay, stdout, st
 		}
 	}
 	if err != nil {
-		return fmt.Errorf("sync: %w", err)
+		return syncError(err)
 	}
 	return nil
+}
+
+// syncError is the error a sync that failed with err returns: an
+// interrupt says what it leaves.
+func syncError(err error) error {
+	if errors.Is(err, context.Canceled) {
+		err = cliapp.Interrupted(err, "pages committed so far are kept, and the next sync resumes")
+	}
+	return fmt.Errorf("sync: %w", err)
 }
 
 // syncSay is how sync reports when it ends: nothing (quiet), a JSON

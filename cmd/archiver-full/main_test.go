@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -28,7 +29,8 @@ import (
 func TestMain(m *testing.M) {
 	if os.Getenv("ARCHIVER_TEST_MAIN") == "1" {
 		brokenPipeIsAnError()
-		os.Exit(run(context.Background(), append([]string{"archiver"}, os.Args[1:]...), os.Stdout, os.Stderr))
+		ctx, _ := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		os.Exit(run(ctx, append([]string{"archiver"}, os.Args[1:]...), os.Stdout, os.Stderr))
 	}
 	// No configuration file of this machine's user is read by a test (nor
 	// by the processes tests start, which inherit the environment).
@@ -278,8 +280,9 @@ func readExport(t *testing.T, path string) exportDoc {
 }
 
 // TestKillAndResume kills sync processes with SIGKILL at several points,
-// then lets a last one finish, and compares the archive with one made by a
-// single uninterrupted sync.
+// interrupts one more (SIGINT, as Ctrl-C does), then lets a last one
+// finish, and compares the archive with one made by a single
+// uninterrupted sync.
 func TestKillAndResume(t *testing.T) {
 	env := hermeticEnv(t)
 	emu := archivetest.Emulator(t, emulator.Options{Seed: 33, Jobs: 100, LogItemsPerJob: 40})
@@ -293,7 +296,8 @@ func TestKillAndResume(t *testing.T) {
 	// every kill lands mid-sync, with commits behind it and more to come.
 	emu.SetFaults(emulator.Faults{Latency: 3 * time.Millisecond})
 	killed := archivetest.Dir(t)
-	for i := 0; i < 3; i++ {
+	for i := 0; i < 4; i++ {
+		interrupt := i == 3
 		base := logItemCount(t, killed)
 		cmd := exec.Command(os.Args[0], "--archive", killed, "sync", "--endpoint-url", emu.URL(), "--page-size", "5")
 		cmd.Env = append(os.Environ(), append(env, "ARCHIVER_TEST_MAIN=1")...)
@@ -311,9 +315,18 @@ func TestKillAndResume(t *testing.T) {
 			case <-time.After(2 * time.Millisecond):
 			}
 		}
-		cmd.Process.Signal(syscall.SIGKILL)
-		if err := <-exited; err == nil {
-			t.Fatalf("sync %d finished before the kill landed", i)
+		if interrupt {
+			cmd.Process.Signal(os.Interrupt)
+			<-exited
+			want := "archiver: interrupted; pages committed so far are kept, and the next sync resumes\n"
+			if code := cmd.ProcessState.ExitCode(); code != 130 || stderr.String() != want {
+				t.Fatalf("interrupted sync: exit %d, stderr %q, want 130 and %q", code, stderr.String(), want)
+			}
+		} else {
+			cmd.Process.Signal(syscall.SIGKILL)
+			if err := <-exited; err == nil {
+				t.Fatalf("sync %d finished before the kill landed", i)
+			}
 		}
 		if code, _, stderr := runCLI(t, "--archive", killed, "verify"); code != 0 {
 			t.Fatalf("verify after kill %d: %s", i, stderr)

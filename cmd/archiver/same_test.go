@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -209,6 +210,45 @@ func TestSameAsFull(t *testing.T) {
 		cmd.Wait()
 		if code := cmd.ProcessState.ExitCode(); code != 141 || stderr.Len() > 0 {
 			t.Errorf("%q, its reader gone: exit %d, stderr %q", args, code, stderr.String())
+		}
+	}
+
+	// An interrupt stops an answer between records, whichever executable
+	// gives it: the command ends with 130 and one line on stderr, its
+	// output cut short. The reader waits before it reads on, so that the
+	// interrupt lands while the command still has most of the answer to
+	// write (more than a pipe holds).
+	if runtime.GOOS != "windows" {
+		args := []string{"--archive", dir, "query", "--output", "json"}
+		whole := runBin(t, full, env, args...)
+		for _, bin := range []string{small, full} {
+			cmd := exec.Command(bin, args...)
+			cmd.Env = env
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			out, err := cmd.StdoutPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			got := make([]byte, 10)
+			if _, err := io.ReadFull(out, got); err != nil {
+				t.Fatalf("%s %q: %v", bin, args, err)
+			}
+			cmd.Process.Signal(os.Interrupt)
+			time.Sleep(200 * time.Millisecond)
+			rest, _ := io.ReadAll(out)
+			cmd.Wait()
+			got = append(got, rest...)
+			name := filepath.Base(bin)
+			if code := cmd.ProcessState.ExitCode(); code != 130 || stderr.String() != "archiver: interrupted\n" {
+				t.Errorf("%s %q, interrupted: exit %d, stderr %q", name, args, code, stderr.String())
+			}
+			if len(got) >= len(whole.stdout) || !strings.HasPrefix(whole.stdout, string(got)) {
+				t.Errorf("%s %q, interrupted: %d bytes of the whole answer's %d, not a part of it", name, args, len(got), len(whole.stdout))
+			}
 		}
 	}
 

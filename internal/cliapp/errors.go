@@ -94,7 +94,12 @@ func ExitCode(err error, stderr io.Writer, rule ExitRule) int {
 		err = fmt.Errorf("%s; restore it from a backup (archiver backup) and run archiver verify", damaged.Error())
 	case errors.Is(err, context.Canceled):
 		code = ExitInterrupted
-		err = errors.New("interrupted; pages committed so far are kept, and the next sync resumes")
+		msg := "interrupted"
+		var in interruption
+		if errors.As(err, &in) {
+			msg += "; " + in.left
+		}
+		err = errors.New(msg)
 	case errors.Is(err, synclock.ErrRunning):
 		hint = "wait for it to finish, or check for a stuck process"
 	case errors.As(err, &busy):
@@ -118,6 +123,22 @@ func ExitCode(err error, stderr io.Writer, rule ExitRule) int {
 	fmt.Fprintf(stderr, "archiver: %s\n", msg)
 	return code
 }
+
+// Interrupted wraps err, the error of a command stopped by an interrupt,
+// with what the interrupt left behind, which ExitCode prints after
+// "interrupted" (for a sync: what it committed, and that the next one
+// resumes).
+func Interrupted(err error, left string) error {
+	return interruption{err: err, left: left}
+}
+
+type interruption struct {
+	err  error
+	left string
+}
+
+func (e interruption) Error() string { return e.err.Error() + " (" + e.left + ")" }
+func (e interruption) Unwrap() error { return e.err }
 
 // OneLine folds a multi-line message so that every error is one line.
 func OneLine(s string) string {
