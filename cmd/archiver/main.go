@@ -28,19 +28,20 @@ var version = ""
 func main() {
 	startup.Done()
 	brokenPipeIsAnError()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	build := buildinfo.Read(version)
-	code := cliapp.Front(ctx, os.Args, build, os.Stdout, os.Stderr, func(args []string) int {
-		stop()
+	code := cliapp.Front(context.Background(), os.Args, build, os.Stdout, os.Stderr, func(args []string) int {
 		return cliapp.HandOver(args, build, os.Stderr)
 	})
-	stop()
 	os.Exit(code)
 }
 
 // brokenPipeIsAnError makes a write to a closed pipe on stdout fail with
 // EPIPE, like any other write error, instead of killing the process with
-// SIGPIPE (see cliapp.ExitCode).
+// SIGPIPE (see cliapp.ExitCode). Ignoring the signal, rather than asking
+// for it on a channel, starts no goroutine to watch for signals, which
+// would cost every start a millisecond; archiver-full, which inherits the
+// ignored signal across the hand-over, installs its own handler as every
+// Go program does.
 func brokenPipeIsAnError() {
-	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
+	signal.Ignore(syscall.SIGPIPE)
 }

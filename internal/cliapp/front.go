@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"io"
+	"os"
+	"os/signal"
+	"syscall"
 
 	"github.com/urfave/cli/v2"
 
@@ -15,6 +18,11 @@ import (
 // answers without the full-text index), and else returns what full,
 // given args unchanged, returns (HandOver, in archiver). It decides before
 // it prints anything. build is archiver's.
+//
+// An interrupt (SIGINT, SIGTERM) cancels ctx for a query; Front catches
+// interrupts only for a command that runs long enough to be interrupted,
+// because setting that up costs 'archiver version' a millisecond of its
+// start, and a command line it hands over is archiver-full's to guard.
 func Front(ctx context.Context, args []string, build buildinfo.Info, stdout, stderr io.Writer, full func(args []string) int) int {
 	errw := &watched{w: stderr}
 	app := New(Options{
@@ -32,6 +40,11 @@ func Front(ctx context.Context, args []string, build buildinfo.Info, stdout, std
 	app.Action = Root(build, nil)
 	if !answers(app, args) {
 		return full(args)
+	}
+	if runsLong(app, args) {
+		var stop context.CancelFunc
+		ctx, stop = signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+		defer stop()
 	}
 	err := Run(ctx, app, args)
 	if (errors.Is(err, ErrNeedsFull) || IsUsage(err)) && !errw.wrote {
@@ -54,6 +67,17 @@ func answers(app *cli.App, args []string) bool {
 		return app.Command(args[i]) != nil
 	}
 	return HasFlag(args, "version")
+}
+
+// runsLong reports whether the command line, one that archiver answers,
+// names a command other than version.
+func runsLong(app *cli.App, args []string) bool {
+	i := CommandAt(app, args)
+	if i < 0 {
+		return false
+	}
+	cmd := app.Command(args[i])
+	return cmd != nil && cmd.Name != "version"
 }
 
 // watched is a writer that notes whether anything was written to it.
