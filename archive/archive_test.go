@@ -479,7 +479,7 @@ func TestMigrateJSONRecords(t *testing.T) {
 			t.Errorf("job log after migration: %v", log)
 		}
 		// Every record that was there is anchored in the new hash chain.
-		rep, err := r.VerifyChain(func(err error) { t.Errorf("after migration: %v", err) })
+		rep, err := r.VerifyChain(context.Background(), func(err error) { t.Errorf("after migration: %v", err) })
 		if err != nil || rep.Records != 3 || rep.Head.N != 3 {
 			t.Errorf("hash chain after migration: %+v, %v; want 3 records in 3 links", rep, err)
 		}

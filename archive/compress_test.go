@@ -135,10 +135,10 @@ func checkLogs(t *testing.T, dir string, want logHistory) {
 			}
 		}
 		var problems []error
-		if _, err := r.VerifyChain(func(err error) { problems = append(problems, err) }); err != nil {
+		if _, err := r.VerifyChain(context.Background(), func(err error) { problems = append(problems, err) }); err != nil {
 			return err
 		}
-		if err := r.VerifyDerived(func(err error) { problems = append(problems, err) }); err != nil {
+		if err := r.VerifyDerived(context.Background(), func(err error) { problems = append(problems, err) }); err != nil {
 			return err
 		}
 		for _, p := range problems {
@@ -231,7 +231,7 @@ func readHashes(t *testing.T, dir string) hashesOf {
 	}
 	defer st.Close()
 	err = st.View(func(r *archive.Reader) error {
-		rep, err := r.VerifyChain(func(err error) { t.Errorf("verify: %v", err) })
+		rep, err := r.VerifyChain(context.Background(), func(err error) { t.Errorf("verify: %v", err) })
 		if err != nil {
 			return err
 		}
@@ -539,7 +539,7 @@ func verifyAndRead(t *testing.T, dir string) (problems []string, readErr error) 
 	}
 	defer st.Close()
 	err = st.View(func(r *archive.Reader) error {
-		if _, err := r.VerifyChain(func(err error) { problems = append(problems, err.Error()) }); err != nil {
+		if _, err := r.VerifyChain(context.Background(), func(err error) { problems = append(problems, err.Error()) }); err != nil {
 			return err
 		}
 		readErr = r.Each(kinds.DRSJobLogItem, func(archive.Record) error { return nil })

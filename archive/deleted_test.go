@@ -1,6 +1,7 @@
 package archive_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -75,7 +76,7 @@ func TestMarkDeletedAndUnmark(t *testing.T) {
 				t.Errorf("EachDeleted: %d markings, want %d", n, len(want))
 			}
 			var problems []error
-			if _, err := r.VerifyChain(func(err error) { problems = append(problems, err) }); err != nil {
+			if _, err := r.VerifyChain(context.Background(), func(err error) { problems = append(problems, err) }); err != nil {
 				return err
 			}
 			if len(problems) != 0 {

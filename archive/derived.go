@@ -2,6 +2,7 @@ package archive
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 
 	"github.com/archiver-dev/archiver/archive/kinds"
@@ -19,7 +20,10 @@ import (
 //   - joblog: every log item is in exactly one job's list, the list of its
 //     job, and every listed key is a log item of that job, in position
 //     order from 0.
-func (r *Reader) VerifyDerived(report func(error)) error {
+//
+// Once ctx is done it stops with ctx's error.
+func (r *Reader) VerifyDerived(ctx context.Context, report func(error)) error {
+	stop := &stopper{ctx: ctx}
 	ids, err := r.bucket(bucketIDs)
 	if err != nil {
 		return err
@@ -34,13 +38,16 @@ func (r *Reader) VerifyDerived(report func(error)) error {
 		}
 		err := r.Each(spec.Kind, func(rec Record) error {
 			identities[string(identity(rec.Kind, rec.ID, rec.Region, rec.Account))] = &seen{}
-			return nil
+			return stop.check()
 		})
 		if err != nil {
 			return err
 		}
 	}
 	err = ids.ForEach(func(id, v []byte) error {
+		if err := stop.check(); err != nil {
+			return err
+		}
 		kind, _, _ := bytes.Cut(id, []byte{0})
 		if len(v) < KeyLen {
 			report(fmt.Errorf("identity index: the entry of %q is malformed", printable(id)))
@@ -77,11 +84,11 @@ func (r *Reader) VerifyDerived(report func(error)) error {
 			report(fmt.Errorf("identity index: %q has records but no entry: the entry was removed", printable([]byte(id))))
 		}
 	}
-	return r.verifyJobLogs(report)
+	return r.verifyJobLogs(stop, report)
 }
 
 // verifyJobLogs checks the job-log index against the log items.
-func (r *Reader) verifyJobLogs(report func(error)) error {
+func (r *Reader) verifyJobLogs(stop *stopper, report func(error)) error {
 	idx, err := r.bucket(bucketJobLog)
 	if err != nil {
 		return err
@@ -111,6 +118,9 @@ func (r *Reader) verifyJobLogs(report func(error)) error {
 			}
 			ref := JobRef{JobID: string(parts[0]), Region: string(parts[1]), Account: string(parts[2])}
 			for pos, k := range keys {
+				if err := stop.check(); err != nil {
+					return err
+				}
 				raw := items.Get(k[:])
 				if raw == nil {
 					report(fmt.Errorf("job-log index: the log of %s lists record %x, which is not archived", ref.JobID, k))
@@ -137,7 +147,7 @@ func (r *Reader) verifyJobLogs(report func(error)) error {
 			if !listed[rec.Key] {
 				report(fmt.Errorf("job-log index: log item %x of %s is in no job's list: the entry was removed or edited", rec.Key, rec.JobID))
 			}
-			return nil
+			return stop.check()
 		})
 		if err != nil {
 			return err

@@ -2,6 +2,7 @@ package archive_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -47,7 +48,7 @@ func TestVerifyDerivedCatchesEdits(t *testing.T) {
 		st := archivetest.Open(t, dir)
 		var out []string
 		err := st.View(func(r *archive.Reader) error {
-			return r.VerifyDerived(func(err error) { out = append(out, err.Error()) })
+			return r.VerifyDerived(context.Background(), func(err error) { out = append(out, err.Error()) })
 		})
 		if err != nil {
 			t.Fatal(err)

@@ -2,6 +2,7 @@ package archive_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -192,7 +193,7 @@ func TestDamagedJobList(t *testing.T) {
 			}
 			var problems []string
 			err = st.View(func(r *archive.Reader) error {
-				return r.VerifyDerived(func(err error) { problems = append(problems, err.Error()) })
+				return r.VerifyDerived(context.Background(), func(err error) { problems = append(problems, err.Error()) })
 			})
 			if err != nil {
 				t.Fatal(err)

@@ -2,6 +2,7 @@ package archive
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -229,11 +230,16 @@ func (r *Reader) EachLeaf(fn func(data []byte) error) error {
 // RecomputeLog rebuilds the tree from the change log alone, trusting no
 // stored hash of the log, and calls at with the tree head at each size in
 // sizes it reaches (in increasing order), then returns the head of the
-// whole tree. A size beyond the tree is not reached.
-func (r *Reader) RecomputeLog(sizes []uint64, at func(TreeHead)) (TreeHead, error) {
+// whole tree. A size beyond the tree is not reached. Once ctx is done it
+// stops with ctx's error.
+func (r *Reader) RecomputeLog(ctx context.Context, sizes []uint64, at func(TreeHead)) (TreeHead, error) {
 	rg := rangeFactory.NewEmptyRange(0)
 	next := 0
+	stop := stopper{ctx: ctx}
 	err := r.EachLeaf(func(data []byte) error {
+		if err := stop.check(); err != nil {
+			return err
+		}
 		if err := rg.Append(LeafHash(data), nil); err != nil {
 			return fmt.Errorf("transparency log: %w", err)
 		}

@@ -1,6 +1,7 @@
 package archive_test
 
 import (
+	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -58,7 +59,7 @@ func TestLogGrowsWithEveryWrite(t *testing.T) {
 	}
 	var got []archive.TreeHead
 	err := st.View(func(r *archive.Reader) error {
-		final, err := r.RecomputeLog(sizes, func(th archive.TreeHead) { got = append(got, th) })
+		final, err := r.RecomputeLog(context.Background(), sizes, func(th archive.TreeHead) { got = append(got, th) })
 		if err == nil && final != heads[len(heads)-1] {
 			t.Errorf("recomputed %+v, the file stores %+v", final, heads[len(heads)-1])
 		}

@@ -1,6 +1,7 @@
 package archive
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
@@ -36,9 +37,10 @@ const maxChainProblems = 20
 // changed, added or removed other than by archiver, or a link changed,
 // added, removed or reordered, is found. problem is called with each
 // problem (the first few, then a count); the error is for a file that
-// cannot be read at all.
-func (r *Reader) VerifyChain(problem func(error)) (ChainReport, error) {
+// cannot be read at all, or ctx's once it is done.
+func (r *Reader) VerifyChain(ctx context.Context, problem func(error)) (ChainReport, error) {
 	var rep ChainReport
+	stop := stopper{ctx: ctx}
 	n := 0
 	report := func(err error) {
 		n++
@@ -66,6 +68,9 @@ func (r *Reader) VerifyChain(problem func(error)) (ChainReport, error) {
 	var head chain.Head
 	c := b.Cursor()
 	for k, v := c.Seek(binary.BigEndian.AppendUint64(nil, start)); k != nil; k, v = c.Next() {
+		if err := stop.check(); err != nil {
+			return rep, err
+		}
 		pos := binary.BigEndian.Uint64(k)
 		links, stored, err := chain.ParseEntry(v)
 		if err != nil {
@@ -118,6 +123,9 @@ func (r *Reader) VerifyChain(problem func(error)) (ChainReport, error) {
 			return rep, err
 		}
 		err = kb.ForEach(func(k, sv []byte) error {
+			if err := stop.check(); err != nil {
+				return err
+			}
 			rep.Records++
 			var id [1 + KeyLen]byte
 			id[0] = code
@@ -298,4 +306,20 @@ func keyName(code byte, k []byte) string {
 		kind = fmt.Sprintf("kind code %d", code)
 	}
 	return fmt.Sprintf("the %s record of %s (key %x)", kind, key.Time().UTC().Format(time.RFC3339), k)
+}
+
+// stopper tells a long walk of a Reader when to stop: check returns ctx's
+// error once ctx is done, looking at it once in 4,096 calls, so that an
+// interrupt stops the walk within moments without a look at every record.
+type stopper struct {
+	ctx context.Context
+	n   int
+}
+
+func (s *stopper) check() error {
+	s.n++
+	if s.n%4096 != 0 {
+		return nil
+	}
+	return s.ctx.Err()
 }

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -74,7 +75,7 @@ func chainProblems(t *testing.T, dir string) []error {
 	defer st.Close()
 	var problems []error
 	err = st.View(func(r *archive.Reader) error {
-		_, err := r.VerifyChain(func(err error) { problems = append(problems, err) })
+		_, err := r.VerifyChain(context.Background(), func(err error) { problems = append(problems, err) })
 		return err
 	})
 	if err != nil {
@@ -230,4 +231,60 @@ func TestChainCatchesDirectEdits(t *testing.T) {
 		}
 	}
 	t.Logf("%d mutants of the bbolt file, all caught", n)
+}
+
+// TestWalksStopWhenInterrupted runs each walk of verify over an archive of
+// more records than a walk looks at its context for, with its context
+// done: each stops with the context's error, and runs through without it.
+func TestWalksStopWhenInterrupted(t *testing.T) {
+	dir := t.TempDir()
+	st := archivetest.Open(t, dir)
+	err := st.Update(func(w *archive.Writer) error {
+		for i := 0; i < 50; i++ {
+			id := fmt.Sprintf("drsjob-%017d", i)
+			if _, err := w.PutLatest(job(id, t0.Add(time.Duration(i)*time.Minute), fmt.Sprintf(`{"jobID":%q,"status":"COMPLETED"}`, id))); err != nil {
+				return err
+			}
+			ref := archive.JobRef{JobID: id, Region: "us-east-1", Account: "123456789012"}
+			for p := 0; p < 100; p++ {
+				it := archive.Record{Time: t0.Add(time.Duration(i)*time.Minute + time.Duration(p)*time.Millisecond), FirstSeen: t0, LastSeen: t0,
+					Data: json.RawMessage(fmt.Sprintf(`{"event":"E%d","logDateTime":"x"}`, p))}
+				if _, err := w.PutLogItem(ref, p, it); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done, cancel := context.WithCancel(context.Background())
+	cancel()
+	for _, tc := range []struct {
+		name string
+		walk func(ctx context.Context, r *archive.Reader) error
+	}{
+		{"VerifyChain", func(ctx context.Context, r *archive.Reader) error {
+			_, err := r.VerifyChain(ctx, func(err error) { t.Errorf("VerifyChain: %v", err) })
+			return err
+		}},
+		{"RecomputeLog", func(ctx context.Context, r *archive.Reader) error {
+			_, err := r.RecomputeLog(ctx, nil, nil)
+			return err
+		}},
+		{"VerifyDerived", func(ctx context.Context, r *archive.Reader) error {
+			return r.VerifyDerived(ctx, func(err error) { t.Errorf("VerifyDerived: %v", err) })
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := st.View(func(r *archive.Reader) error { return tc.walk(done, r) })
+			if !errors.Is(err, context.Canceled) {
+				t.Errorf("interrupted: %v, want the context's error", err)
+			}
+			if err := st.View(func(r *archive.Reader) error { return tc.walk(context.Background(), r) }); err != nil {
+				t.Errorf("not interrupted: %v", err)
+			}
+		})
+	}
 }

@@ -839,8 +839,12 @@ func (x *Index) Diff(ctx context.Context, r *archive.Reader, fn func(Difference)
 	// log items whose text is their event alone, which their job's
 	// document holds whole.
 	inArchive := map[string]bool{}
+	walked := 0
 	for _, kind := range kinds.Names() {
 		err := r.EachKey(kind, func(k archive.Key, decode func() (archive.Record, error)) error {
+			if walked++; walked%4096 == 0 && ctx.Err() != nil {
+				return ctx.Err()
+			}
 			id := DocID(kind, k)
 			if kind == logKind && !pending[id] {
 				rec, err := decode()
@@ -898,6 +902,9 @@ func (x *Index) Diff(ctx context.Context, r *archive.Reader, fn func(Difference)
 		return 0, err
 	}
 	err = r.EachJobKeys(func(j archive.JobRef, keys []archive.Key) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		id := jobDocID(j)
 		pos := have[id]
 		delete(have, id)

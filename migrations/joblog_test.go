@@ -260,10 +260,10 @@ func TestSchema14Upgrade(t *testing.T) {
 				t.Errorf("log of %s: keys %x, want %x", ref.JobID, got, want)
 			}
 		}
-		if err := r.VerifyDerived(func(err error) { t.Errorf("verify after the upgrade: %v", err) }); err != nil {
+		if err := r.VerifyDerived(context.Background(), func(err error) { t.Errorf("verify after the upgrade: %v", err) }); err != nil {
 			return err
 		}
-		_, err := r.VerifyChain(func(err error) { t.Errorf("verify after the upgrade: %v", err) })
+		_, err := r.VerifyChain(context.Background(), func(err error) { t.Errorf("verify after the upgrade: %v", err) })
 		return err
 	})
 	if err != nil {

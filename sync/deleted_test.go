@@ -46,7 +46,7 @@ func markings(t *testing.T, dir string) map[string]archive.Marking {
 		}); err != nil {
 			return err
 		}
-		_, err := r.VerifyChain(func(err error) { t.Errorf("verify: %v", err) })
+		_, err := r.VerifyChain(context.Background(), func(err error) { t.Errorf("verify: %v", err) })
 		return err
 	})
 	if err != nil {

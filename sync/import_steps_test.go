@@ -123,7 +123,7 @@ func TestImportInStepsAllOrNothing(t *testing.T) {
 			t.Errorf("archive holds %d log items, want %d", got, want)
 		}
 		var problems []error
-		if _, err := r.VerifyChain(func(err error) { problems = append(problems, err) }); err != nil {
+		if _, err := r.VerifyChain(context.Background(), func(err error) { problems = append(problems, err) }); err != nil {
 			return err
 		}
 		for _, p := range problems {
@@ -252,7 +252,7 @@ func TestImportKilledInSteps(t *testing.T) {
 	st := archivetest.Open(t, dir)
 	err = st.View(func(r *archive.Reader) error {
 		var problems []error
-		if _, err := r.VerifyChain(func(err error) { problems = append(problems, err) }); err != nil {
+		if _, err := r.VerifyChain(context.Background(), func(err error) { problems = append(problems, err) }); err != nil {
 			return err
 		}
 		for _, p := range problems {

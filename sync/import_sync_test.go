@@ -2,6 +2,7 @@ package sync_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -203,7 +204,7 @@ func verifyChain(t *testing.T, dir, when string) {
 	st := archivetest.Open(t, dir)
 	defer st.Close()
 	err := st.View(func(r *archive.Reader) error {
-		_, err := r.VerifyChain(func(err error) { t.Errorf("verify %s: %v", when, err) })
+		_, err := r.VerifyChain(context.Background(), func(err error) { t.Errorf("verify %s: %v", when, err) })
 		return err
 	})
 	if err != nil {

@@ -1,6 +1,7 @@
 package check
 
 import (
+	"context"
 	"crypto/ed25519"
 	"encoding/json"
 	"errors"
@@ -97,7 +98,7 @@ func readWitnesses(sources []string, fetched []checkpoint.File, pub ed25519.Publ
 // recomputes to has, at each witness's size, the witness's root. It
 // returns the error of the first (smallest) witness the archive does not
 // extend, naming it, and the latest witness it extends otherwise.
-func checkAgainst(r *archive.Reader, ws []witness) (witness, error) {
+func checkAgainst(ctx context.Context, r *archive.Reader, ws []witness) (witness, error) {
 	id, err := r.LogID()
 	if err != nil {
 		return witness{}, err
@@ -112,7 +113,7 @@ func checkAgainst(r *archive.Reader, ws []witness) (witness, error) {
 		}
 	}
 	roots := map[uint64][32]byte{}
-	final, err := r.RecomputeLog(sizes, func(th archive.TreeHead) { roots[th.Size] = th.Hash })
+	final, err := r.RecomputeLog(ctx, sizes, func(th archive.TreeHead) { roots[th.Size] = th.Hash })
 	if err != nil {
 		return witness{}, err
 	}

@@ -96,24 +96,43 @@ func Run(ctx context.Context, o RunOptions, stdout, stderr io.Writer) error {
 	witnessNote := "only its own consistency was checked: give --against a checkpoint kept outside it to prove its history"
 	err = st.View(func(r *archive.Reader) error {
 		for _, k := range kinds.Names() {
-			if err := r.Each(k, func(archive.Record) error { counts[k]++; return nil }); err != nil {
+			err := r.Each(k, func(archive.Record) error {
+				counts[k]++
+				if counts[k]%4096 == 0 {
+					return ctx.Err()
+				}
+				return nil
+			})
+			if err != nil {
+				if ctx.Err() != nil {
+					return err
+				}
 				problems = append(problems, err)
 			}
 		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		var err error
-		chainRep, err = r.VerifyChain(func(err error) { problems = append(problems, err) })
+		chainRep, err = r.VerifyChain(ctx, func(err error) { problems = append(problems, err) })
 		if err != nil {
 			return err
 		}
-		logHead, err = checkLog(r)
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		logHead, err = checkLog(ctx, r)
 		if err != nil {
 			problems = append(problems, err)
 		}
-		if err := r.VerifyDerived(func(err error) { problems = append(problems, err) }); err != nil {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := r.VerifyDerived(ctx, func(err error) { problems = append(problems, err) }); err != nil {
 			return err
 		}
 		if len(ws) > 0 {
-			latest, err := checkAgainst(r, ws)
+			latest, err := checkAgainst(ctx, r, ws)
 			if err != nil {
 				problems = append(problems, err)
 			} else {
@@ -122,6 +141,10 @@ func Run(ctx context.Context, o RunOptions, stdout, stderr io.Writer) error {
 		}
 		return nil
 	})
+	if cerr := ctx.Err(); cerr != nil {
+		// Interrupted: what was not checked is no problem found.
+		return fmt.Errorf("verify: %w", cerr)
+	}
 	if err != nil {
 		problems = append(problems, err)
 	}
@@ -132,6 +155,9 @@ func Run(ctx context.Context, o RunOptions, stdout, stderr io.Writer) error {
 		}
 	}
 	indexNote, indexProblems := verifyIndex(ctx, st, dir, lockTimeout)
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("verify: %w", err)
+	}
 	problems = append(problems, indexProblems...)
 	total := 0
 	for _, n := range counts {
@@ -178,12 +204,12 @@ func Run(ctx context.Context, o RunOptions, stdout, stderr io.Writer) error {
 // compares it with the tree head the file stores. It checks the file
 // against itself only: whoever can write the file can rewrite both; a
 // checkpoint kept outside it is what proves the history.
-func checkLog(r *archive.Reader) (archive.TreeHead, error) {
+func checkLog(ctx context.Context, r *archive.Reader) (archive.TreeHead, error) {
 	stored, err := r.TreeHead()
 	if err != nil {
 		return stored, err
 	}
-	got, err := r.RecomputeLog(nil, nil)
+	got, err := r.RecomputeLog(ctx, nil, nil)
 	if err != nil {
 		return stored, err
 	}

@@ -3,6 +3,7 @@ package check_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -54,4 +55,58 @@ func TestRun(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestRunInterrupted interrupts a check at every point it looks at its
+// context, from the first to the last: each time it stops with the
+// interrupt, reporting no problem and no summary, for what it did not get
+// to check is no problem found.
+func TestRunInterrupted(t *testing.T) {
+	emu := archivetest.Emulator(t, emulator.Options{Seed: 5, Jobs: 60, LogItemsPerJob: 100})
+	dir := archivetest.Dir(t)
+	var stats archsync.Stats
+	err := archsync.Run(context.Background(), archsync.Options{
+		ArchiveDir: dir, Regions: []string{"us-east-1"}, EndpointURL: emu.URL(),
+		Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),
+	}, &stats)
+	if err != nil {
+		t.Fatalf("sync: %v", err)
+	}
+	o := check.RunOptions{ArchiveDir: dir, LockTimeout: time.Minute}
+	looks := 0
+	for ; ; looks++ {
+		ctx := &countdown{Context: context.Background(), left: looks}
+		var stdout, stderr bytes.Buffer
+		err := check.Run(ctx, o, &stdout, &stderr)
+		if !ctx.fired {
+			if err != nil {
+				t.Fatalf("check, not interrupted: %v: %s", err, stderr.String())
+			}
+			break
+		}
+		if !errors.Is(err, context.Canceled) || stdout.Len() > 0 || stderr.Len() > 0 {
+			t.Fatalf("check interrupted at its look %d: %v, stdout %q, stderr %q", looks, err, stdout.String(), stderr.String())
+		}
+	}
+	// Every walk of the check looks: counting the records, the hash
+	// chain, the transparency log, the derived buckets and the index.
+	if looks < 8 {
+		t.Errorf("the check looked at its context %d times; its walks do not all look", looks)
+	}
+}
+
+// countdown is a context that is done once Err has been asked left times.
+type countdown struct {
+	context.Context
+	left  int
+	fired bool
+}
+
+func (c *countdown) Err() error {
+	if c.left == 0 {
+		c.fired = true
+		return context.Canceled
+	}
+	c.left--
+	return nil
 }
