@@ -18,13 +18,11 @@ import (
 	archsync "github.com/archiver-dev/archiver/sync"
 )
 
-// TestRun checks an archive synced from the emulator: sound, with the
-// emulator's jobs counted, its hash chain intact and its index matching.
-func TestRun(t *testing.T) {
-	emu := archivetest.Emulator(t, emulator.Options{Seed: 4})
-	if len(emu.Jobs()) == 0 {
-		t.Fatal("the emulator has no jobs; the test proves nothing")
-	}
+// synced returns an emulator of the history o describes and a new archive
+// of it, synced with its index.
+func synced(t *testing.T, o emulator.Options) (*emulator.Server, string) {
+	t.Helper()
+	emu := archivetest.Emulator(t, o)
 	dir := archivetest.Dir(t)
 	var stats archsync.Stats
 	err := archsync.Run(context.Background(), archsync.Options{
@@ -33,6 +31,16 @@ func TestRun(t *testing.T) {
 	}, &stats)
 	if err != nil {
 		t.Fatalf("sync: %v", err)
+	}
+	return emu, dir
+}
+
+// TestRun checks an archive synced from the emulator: sound, with the
+// emulator's jobs counted, its hash chain intact and its index matching.
+func TestRun(t *testing.T) {
+	emu, dir := synced(t, emulator.Options{Seed: 4})
+	if len(emu.Jobs()) == 0 {
+		t.Fatal("the emulator has no jobs; the test proves nothing")
 	}
 	o := check.RunOptions{ArchiveDir: dir, LockTimeout: time.Minute}
 	for _, tc := range []struct {
@@ -62,16 +70,7 @@ func TestRun(t *testing.T) {
 // interrupt, reporting no problem and no summary, for what it did not get
 // to check is no problem found.
 func TestRunInterrupted(t *testing.T) {
-	emu := archivetest.Emulator(t, emulator.Options{Seed: 5, Jobs: 60, LogItemsPerJob: 100})
-	dir := archivetest.Dir(t)
-	var stats archsync.Stats
-	err := archsync.Run(context.Background(), archsync.Options{
-		ArchiveDir: dir, Regions: []string{"us-east-1"}, EndpointURL: emu.URL(),
-		Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),
-	}, &stats)
-	if err != nil {
-		t.Fatalf("sync: %v", err)
-	}
+	_, dir := synced(t, emulator.Options{Seed: 5, Jobs: 60, LogItemsPerJob: 100})
 	o := check.RunOptions{ArchiveDir: dir, LockTimeout: time.Minute}
 	looks := 0
 	for ; ; looks++ {

@@ -63,6 +63,29 @@ func runBin(t *testing.T, bin string, env []string, args ...string) result {
 	return result{stdout.String(), stderr.String(), cmd.ProcessState.ExitCode()}
 }
 
+// startReading starts the executable bin on args with env and reads the
+// first bytes of its stdout, so that it is known to be writing; the rest
+// is left in out.
+func startReading(t *testing.T, bin string, env []string, args ...string) (cmd *exec.Cmd, out io.ReadCloser, first []byte, stderr *bytes.Buffer) {
+	t.Helper()
+	cmd = exec.Command(bin, args...)
+	cmd.Env = env
+	stderr = &bytes.Buffer{}
+	cmd.Stderr = stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	first = make([]byte, 10)
+	if _, err := io.ReadFull(out, first); err != nil {
+		t.Fatalf("%s %q: %v", filepath.Base(bin), args, err)
+	}
+	return cmd, out, first, stderr
+}
+
 // TestSameAsFull runs a table of command lines on an emulated history
 // through archiver and through archiver-full directly: stdout, stderr and
 // exit status are the same, and archiver answers the lines it should
@@ -192,20 +215,7 @@ func TestSameAsFull(t *testing.T) {
 		if whole := runBin(t, full, env, args...); len(whole.stdout) < 256<<10 {
 			t.Fatalf("%q: %d bytes, too few to outlast the pipe", args, len(whole.stdout))
 		}
-		cmd := exec.Command(small, args...)
-		cmd.Env = env
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		out, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := out.Read(make([]byte, 10)); err != nil {
-			t.Fatalf("%q: %v", args, err)
-		}
+		cmd, out, _, stderr := startReading(t, small, env, args...)
 		out.Close()
 		cmd.Wait()
 		if code := cmd.ProcessState.ExitCode(); code != 141 || stderr.Len() > 0 {
@@ -222,21 +232,7 @@ func TestSameAsFull(t *testing.T) {
 		args := []string{"--archive", dir, "query", "--output", "json"}
 		whole := runBin(t, full, env, args...)
 		for _, bin := range []string{small, full} {
-			cmd := exec.Command(bin, args...)
-			cmd.Env = env
-			var stderr bytes.Buffer
-			cmd.Stderr = &stderr
-			out, err := cmd.StdoutPipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			got := make([]byte, 10)
-			if _, err := io.ReadFull(out, got); err != nil {
-				t.Fatalf("%s %q: %v", bin, args, err)
-			}
+			cmd, out, got, stderr := startReading(t, bin, env, args...)
 			cmd.Process.Signal(os.Interrupt)
 			time.Sleep(200 * time.Millisecond)
 			rest, _ := io.ReadAll(out)
