@@ -68,9 +68,6 @@ func (r *Reader) VerifyChain(ctx context.Context, problem func(error)) (ChainRep
 	var head chain.Head
 	c := b.Cursor()
 	for k, v := c.Seek(binary.BigEndian.AppendUint64(nil, start)); k != nil; k, v = c.Next() {
-		if err := stop.check(); err != nil {
-			return rep, err
-		}
 		pos := binary.BigEndian.Uint64(k)
 		links, stored, err := chain.ParseEntry(v)
 		if err != nil {
@@ -78,6 +75,9 @@ func (r *Reader) VerifyChain(ctx context.Context, problem func(error)) (ChainRep
 			continue
 		}
 		for _, l := range links {
+			if err := stop.check(); err != nil {
+				return rep, err
+			}
 			head = head.Next(l)
 			if Op(l.Op) == OpEvent {
 				events[l.Key] = true

@@ -295,7 +295,8 @@ func Prepare(ctx context.Context, src Source, req Request, fn func(rec archive.R
 		n := 0
 		var last archive.Key
 		for {
-			if err := interrupted(ctx); err != nil {
+			// An interrupted command stops between records.
+			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
 			h, ok, err := hits.next(ctx, wanted(n))
@@ -335,7 +336,7 @@ func Prepare(ctx context.Context, src Source, req Request, fn func(rec archive.R
 		if req.MaxItems > 0 && len(p.recs) > req.MaxItems {
 			break
 		}
-		if err := interrupted(ctx); err != nil {
+		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
 		h, ok, err := hits.next(ctx, wanted(len(p.recs)))
@@ -428,7 +429,7 @@ func (p *Prepared) Finish(ctx context.Context, fn func(rec archive.Record, terms
 		if p.req.MaxItems > 0 && n == p.req.MaxItems {
 			return EncodeToken(p.req.Fingerprint, recs[n-1].Key[:]), nil
 		}
-		if err := interrupted(ctx); err != nil {
+		if err := ctx.Err(); err != nil {
 			return "", err
 		}
 		if err := fn(rec, p.terms); err != nil {
@@ -436,17 +437,6 @@ func (p *Prepared) Finish(ctx context.Context, fn func(rec archive.Record, terms
 		}
 	}
 	return "", nil
-}
-
-// interrupted returns ctx's error once it is done: an answer stops between
-// records when its command is interrupted, instead of running to its end.
-func interrupted(ctx context.Context) error {
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	default:
-		return nil
-	}
 }
 
 // computeHook, when set (by tests), is called when Finish starts matching

@@ -104,29 +104,17 @@ func Run(ctx context.Context, o RunOptions, stdout, stderr io.Writer) error {
 				return nil
 			})
 			if err != nil {
-				if ctx.Err() != nil {
-					return err
-				}
 				problems = append(problems, err)
 			}
-		}
-		if err := ctx.Err(); err != nil {
-			return err
 		}
 		var err error
 		chainRep, err = r.VerifyChain(ctx, func(err error) { problems = append(problems, err) })
 		if err != nil {
 			return err
 		}
-		if err := ctx.Err(); err != nil {
-			return err
-		}
 		logHead, err = checkLog(ctx, r)
 		if err != nil {
 			problems = append(problems, err)
-		}
-		if err := ctx.Err(); err != nil {
-			return err
 		}
 		if err := r.VerifyDerived(ctx, func(err error) { problems = append(problems, err) }); err != nil {
 			return err
